@@ -1,0 +1,7 @@
+//! gmux-core: the domain model and the host protocol types shared by the extension and gmux-host.
+//!
+//! This crate does no IO: no files, no network, no async runtime, no browser APIs. Everything here is
+//! plain data and pure functions, testable natively.
+
+pub mod ids;
+pub mod protocol;

@@ -1,0 +1,1 @@
+//! gmux-emulator: a local Gmail API and Google OAuth.

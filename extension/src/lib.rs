@@ -1,0 +1,1 @@
+//! The gmux WebExtension, compiled to wasm.

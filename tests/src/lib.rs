@@ -1,0 +1,1 @@
+//! Browser harness for the end-to-end tests.
