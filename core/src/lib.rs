@@ -4,4 +4,5 @@
 //! plain data and pure functions, testable natively.
 
 pub mod ids;
+pub mod inbox;
 pub mod protocol;
