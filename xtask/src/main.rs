@@ -1,1 +1,67 @@
-fn main() {}
+//! gmux automation. `cargo xtask <command>`; see `cargo xtask help`.
+
+mod demo;
+mod dist;
+mod setup;
+mod test;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+const HELP: &str = "\
+cargo xtask <command>
+
+  setup            install what building and testing need (wasm target, wasm-bindgen-cli, geckodriver,
+                   and on Debian as root: chromium, chromium-driver, firefox-esr, gnome-keyring, dbus, xvfb)
+  dist [--release] build the extension into dist/chrome and dist/firefox (--release: store build, zipped)
+  test [ARGS..]    run every test: unit, integration, and the browser tests in Chromium and Firefox
+  demo             run gmux on its built-in demo
+";
+
+fn main() {
+    if let Err(e) = real_main() {
+        eprintln!("xtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn real_main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = args.split_first().map(|(c, r)| (c.as_str(), r)).unwrap_or(("help", &[]));
+    match cmd {
+        "setup" => setup::ensure_all(),
+        "dist" => dist::dist(&dist::DistOptions { release: rest.iter().any(|a| a == "--release") }),
+        "test" => test::test(rest),
+        "demo" => demo::demo(rest),
+        "help" | "--help" | "-h" => {
+            eprint!("{HELP}");
+            Ok(())
+        }
+        other => bail!("unknown command {other:?}\n\n{HELP}"),
+    }
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+pub fn cargo_path() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+pub fn cargo() -> Command {
+    let mut c = Command::new(cargo_path());
+    c.current_dir(workspace_root());
+    c
+}
+
+/// Runs a command to completion with inherited output; a non-zero exit is an error naming the command.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd.status().with_context(|| format!("could not start {:?}", cmd.get_program()))?;
+    if !status.success() {
+        bail!("{:?} failed ({status})", cmd);
+    }
+    Ok(())
+}

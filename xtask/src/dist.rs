@@ -1,0 +1,224 @@
+//! `cargo xtask dist`: the wasm build, wasm-bindgen, and one loadable extension folder per browser.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use crate::{cargo, run, setup, workspace_root};
+
+pub const BROWSERS: [&str; 2] = ["chrome", "firefox"];
+
+/// The origin the emulator serves on in tests and the demo; only test/demo builds may call it.
+const LOOPBACK_PERMISSION: &str = "http://127.0.0.1/*";
+
+pub struct DistOptions {
+    /// A store build: no loopback host permission, and zipped packages.
+    pub release: bool,
+}
+
+pub fn dist_dir() -> PathBuf {
+    workspace_root().join("dist")
+}
+
+pub fn dist(opts: &DistOptions) -> Result<()> {
+    setup::ensure_build_tools()?;
+    let root = workspace_root();
+    run(cargo().current_dir(&root).args([
+        "build",
+        "-p",
+        "gmux-extension",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ]))?;
+    let wasm = root.join("target/wasm32-unknown-unknown/wasm-release/gmux_extension.wasm");
+    let manifest: Value = serde_json::from_str(&fs::read_to_string(root.join("manifest.json"))?)
+        .context("manifest.json is not valid JSON")?;
+    let bindgen = setup::find_program("wasm-bindgen").context("wasm-bindgen is not installed")?;
+
+    for browser in BROWSERS {
+        let out = dist_dir().join(browser);
+        if out.exists() {
+            fs::remove_dir_all(&out).with_context(|| format!("removing {}", out.display()))?;
+        }
+        fs::create_dir_all(&out)?;
+        copy_tree(&root.join("extension/static"), &out)?;
+        run(Command::new(&bindgen)
+            .arg(&wasm)
+            .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
+            .args(["--out-name", "gmux", "--out-dir"])
+            .arg(out.join("pkg")))?;
+        let derived = manifest_for(&manifest, browser, opts.release)?;
+        fs::write(out.join("manifest.json"), serde_json::to_string_pretty(&derived)?)?;
+    }
+    if opts.release {
+        for browser in BROWSERS {
+            let zip = dist_dir().join(format!("gmux-{browser}.zip"));
+            let _ = fs::remove_file(&zip);
+            run(Command::new("python3")
+                .args(["-m", "zipfile", "-c"])
+                .arg(&zip)
+                .args(list_top_level(&dist_dir().join(browser))?)
+                .current_dir(dist_dir().join(browser)))?;
+            eprintln!("xtask: wrote {}", zip.display());
+        }
+    }
+    for line in size_report()? {
+        eprintln!("xtask: {line}");
+    }
+    eprintln!("xtask: extensions in {}/{{chrome,firefox}}", dist_dir().display());
+    Ok(())
+}
+
+fn list_top_level(dir: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        names.push(entry?.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Derives one browser's manifest from the shared one: each browser gets only the keys it understands,
+/// so neither prints warnings about the other's.
+pub fn manifest_for(shared: &Value, browser: &str, release: bool) -> Result<Value> {
+    let mut m = shared.clone();
+    let obj = m.as_object_mut().context("manifest.json must be an object")?;
+    match browser {
+        "chrome" => {
+            obj.remove("browser_specific_settings");
+            if let Some(bg) = obj.get_mut("background").and_then(Value::as_object_mut) {
+                bg.remove("scripts");
+            }
+        }
+        "firefox" => {
+            obj.remove("key");
+            if let Some(bg) = obj.get_mut("background").and_then(Value::as_object_mut) {
+                bg.remove("service_worker");
+            }
+        }
+        other => bail!("unknown browser {other}"),
+    }
+    if !release {
+        let perms = obj.entry("host_permissions").or_insert_with(|| json!([]));
+        if let Some(list) = perms.as_array_mut() {
+            list.push(json!(LOOPBACK_PERMISSION));
+        }
+    }
+    Ok(m)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    if !from.is_dir() {
+        bail!("{} is missing", from.display());
+    }
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            fs::create_dir_all(&target)?;
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)
+                .with_context(|| format!("copying {} to {}", entry.path().display(), target.display()))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes)?;
+    Ok(enc.finish()?.len())
+}
+
+/// Sizes of what each page loads: every page loads the same module and glue.
+pub fn size_report() -> Result<Vec<String>> {
+    let pkg = dist_dir().join("chrome/pkg");
+    let wasm = fs::read(pkg.join("gmux_bg.wasm")).context("no built wasm: run cargo xtask dist")?;
+    let glue = fs::read(pkg.join("gmux.js"))?;
+    let total_raw = wasm.len() + glue.len();
+    let total_gz = gzip_len(&wasm)? + gzip_len(&glue)?;
+    Ok(vec![
+        format!("wasm {} B raw, {} B gzip", wasm.len(), gzip_len(&wasm)?),
+        format!("glue {} B raw, {} B gzip", glue.len(), gzip_len(&glue)?),
+        format!("per page (wasm + glue): {:.1} KB raw, {:.1} KB gzip", total_raw as f64 / 1024.0, total_gz as f64 / 1024.0),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared() -> Value {
+        serde_json::from_str(&fs::read_to_string(workspace_root().join("manifest.json")).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn chrome_manifest_has_worker_and_key_but_no_gecko_settings() {
+        let m = manifest_for(&shared(), "chrome", false).unwrap();
+        assert_eq!(m["background"]["service_worker"], "background.js");
+        assert!(m["background"].get("scripts").is_none());
+        assert!(m.get("browser_specific_settings").is_none());
+        assert!(m["key"].is_string());
+        assert!(m["host_permissions"].as_array().unwrap().contains(&json!(LOOPBACK_PERMISSION)));
+    }
+
+    #[test]
+    fn firefox_manifest_has_event_page_and_gecko_id_but_no_key() {
+        let m = manifest_for(&shared(), "firefox", false).unwrap();
+        assert_eq!(m["background"]["scripts"], json!(["background.js"]));
+        assert!(m["background"].get("service_worker").is_none());
+        assert!(m.get("key").is_none());
+        assert_eq!(m["browser_specific_settings"]["gecko"]["id"], gmux_id());
+    }
+
+    #[test]
+    fn release_build_only_talks_to_google() {
+        for b in BROWSERS {
+            let m = manifest_for(&shared(), b, true).unwrap();
+            assert_eq!(m["host_permissions"], json!(["https://gmail.googleapis.com/*"]));
+        }
+    }
+
+    #[test]
+    fn csp_allows_wasm_and_nothing_inline() {
+        let csp = shared()["content_security_policy"]["extension_pages"].as_str().unwrap().to_string();
+        assert!(csp.contains("'wasm-unsafe-eval'"));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn chrome_key_gives_the_fixed_extension_id() {
+        use base64_decode as decode;
+        let key = shared()["key"].as_str().unwrap().to_string();
+        let der = decode(&key);
+        let digest = sha256_hex(&der);
+        let id: String = digest[..32].chars().map(|c| (b'a' + c.to_digit(16).unwrap() as u8) as char).collect();
+        assert_eq!(id, "obfbmoncncibmhjgfmnifnffmljlbjmg");
+    }
+
+    fn gmux_id() -> &'static str {
+        "gmux@gmux.dev"
+    }
+
+    fn base64_decode(s: &str) -> Vec<u8> {
+        let out = Command::new("base64").arg("-d").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        let mut out = out;
+        out.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        out.wait_with_output().unwrap().stdout
+    }
+
+    fn sha256_hex(bytes: &[u8]) -> String {
+        let mut child = Command::new("sha256sum").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+        let out = child.wait_with_output().unwrap().stdout;
+        String::from_utf8(out).unwrap().split_whitespace().next().unwrap().to_string()
+    }
+}

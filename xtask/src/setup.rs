@@ -1,0 +1,162 @@
+//! Prerequisites: the project installs what it needs, so a fresh machine needs only `cargo`.
+//!
+//! Rust-side tools come from crates.io with `cargo install`; browsers and the keyring from Debian's
+//! packages when we run as root on Debian. Anywhere else we stop and list exactly what to install.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::{cargo, run, workspace_root};
+
+/// Must equal the `wasm-bindgen` pin in the workspace Cargo.toml: the CLI refuses a module built by
+/// another version (checked by a test below).
+pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+
+/// What the browser tests, the keyring tests and the demo need from the OS, as Debian packages.
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
+    ("firefox-esr", "/usr/bin/firefox-esr"),
+    ("gnome-keyring", "/usr/bin/gnome-keyring-daemon"),
+    ("dbus-x11", "/usr/bin/dbus-launch"),
+    ("dbus-daemon", "/usr/bin/dbus-run-session"),
+    ("libglib2.0-bin", "/usr/bin/gdbus"),
+    ("xvfb", "/usr/bin/Xvfb"),
+];
+
+pub fn cargo_bin_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        return PathBuf::from(home).join("bin");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"));
+    home.join(".cargo").join("bin")
+}
+
+/// Finds a program on PATH or in cargo's bin directory (which a fresh shell may not have on PATH).
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    let in_cargo = cargo_bin_dir().join(name);
+    if in_cargo.is_file() {
+        return Some(in_cargo);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+pub fn ensure_all() -> Result<()> {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    ensure_os_packages()?;
+    ensure_geckodriver()?;
+    Ok(())
+}
+
+/// Only what building the extension needs (the demo and `dist` do not need the test browsers' drivers).
+pub fn ensure_build_tools() -> Result<()> {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match out {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "wasm32-unknown-unknown") => {
+            Ok(())
+        }
+        Ok(_) => {
+            eprintln!("xtask: adding the wasm32-unknown-unknown target");
+            run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+        }
+        Err(_) => bail!(
+            "rustup is not on PATH: install the wasm32-unknown-unknown target for your Rust toolchain by hand"
+        ),
+    }
+}
+
+fn installed_wasm_bindgen_version() -> Option<String> {
+    let bin = find_program("wasm-bindgen")?;
+    let out = Command::new(bin).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().nth(1).map(str::to_string)
+}
+
+fn ensure_wasm_bindgen() -> Result<()> {
+    if installed_wasm_bindgen_version().as_deref() == Some(WASM_BINDGEN_VERSION) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} (a few minutes, once)");
+    // Not `--locked`: its lock file names a webpki-roots release that the registry may not serve;
+    // the version pin on the CLI itself is what has to match the crate.
+    run(cargo().args(["install", "wasm-bindgen-cli", "--version", &format!("={WASM_BINDGEN_VERSION}")]))?;
+    match installed_wasm_bindgen_version() {
+        Some(v) if v == WASM_BINDGEN_VERSION => Ok(()),
+        other => bail!("wasm-bindgen {WASM_BINDGEN_VERSION} was installed but {other:?} is found first on PATH"),
+    }
+}
+
+fn ensure_geckodriver() -> Result<()> {
+    if find_program("geckodriver").is_some() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing geckodriver (about 8 minutes on 2 cores, once)");
+    run(cargo().args(["install", "geckodriver"]))
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn ensure_os_packages() -> Result<()> {
+    let missing: Vec<&str> =
+        DEBIAN_PACKAGES.iter().filter(|(_, path)| !Path::new(path).exists()).map(|(pkg, _)| *pkg).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let debian = Path::new("/etc/debian_version").exists();
+    if !(debian && is_root()) {
+        bail!(
+            "these system packages are missing: {}\n\
+             on Debian or Ubuntu install them with:\n    sudo apt-get install -y {}\n\
+             elsewhere install Chromium with its chromedriver, Firefox ESR, gnome-keyring, dbus (dbus-run-session), \
+             glib's gdbus and Xvfb from your system's packages",
+            missing.join(", "),
+            missing.join(" ")
+        );
+    }
+    eprintln!("xtask: installing Debian packages: {}", missing.join(" "));
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "-qq"])
+        .args(&missing))
+    .context("apt-get install failed")
+}
+
+/// Reads the `wasm-bindgen = "=X"` pin from the workspace manifest.
+#[cfg(test)]
+fn pinned_wasm_bindgen() -> Result<String> {
+    let text = std::fs::read_to_string(workspace_root().join("Cargo.toml"))?;
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("wasm-bindgen ="))
+        .context("no wasm-bindgen line in Cargo.toml")?;
+    let v = line.split('"').nth(1).context("wasm-bindgen line has no quoted version")?;
+    Ok(v.trim_start_matches('=').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_pin_matches_crate_pin() {
+        assert_eq!(pinned_wasm_bindgen().unwrap(), WASM_BINDGEN_VERSION);
+        let text = std::fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
+        assert!(text.contains(&format!("wasm-bindgen = \"={WASM_BINDGEN_VERSION}\"")), "the crate pin must be exact");
+    }
+}

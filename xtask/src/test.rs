@@ -1,0 +1,133 @@
+//! `cargo xtask test`: every test (unit, integration, browser) in one run, ending with one summary line.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+
+use crate::dist::{self, DistOptions};
+use crate::{cargo, cargo_path, run, setup, workspace_root};
+
+pub fn test(extra: &[String]) -> Result<()> {
+    let root = workspace_root();
+    setup::ensure_all()?;
+    dist::dist(&DistOptions { release: false })?;
+    // The browser tests start the host and the emulator as real processes, so their binaries must exist.
+    run(cargo().current_dir(&root).args(["build", "--workspace", "--bins"]))?;
+    // The workspace lints (no unwrap outside tests, no stdout in the host) only bite when clippy runs.
+    run(cargo().current_dir(&root).args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
+
+    let target = root.join("target/debug");
+    let path = match std::env::var_os("PATH") {
+        Some(p) => {
+            let mut dirs = vec![setup::cargo_bin_dir()];
+            dirs.extend(std::env::split_paths(&p));
+            std::env::join_paths(dirs)?
+        }
+        None => setup::cargo_bin_dir().into_os_string(),
+    };
+    // One throwaway, unlocked Secret Service for the whole run: the keyring tests and the hosts the browsers
+    // start all use it, and the user's own keyring is never touched.
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.current_dir(&root)
+        .args(["--", "bash", "tests/with-secret-service.sh"])
+        .arg(cargo_path())
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .args(extra)
+        .env("PATH", path)
+        .env("GMUX_HOST_BIN", target.join("gmux-host"))
+        .env("GMUX_EMULATOR_BIN", target.join("gmux-emulator"))
+        .env("GMUX_DIST_DIR", dist::dist_dir())
+        .stdout(Stdio::piped());
+    eprintln!("xtask: running the tests");
+    let mut child = cmd.spawn().context("starting dbus-run-session")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let mut summary = Summary::default();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        summary.add_line(&line);
+    }
+    let status = child.wait()?;
+    println!();
+    println!("{}", summary.closing_line());
+    if !status.success() || summary.failed > 0 {
+        bail!("tests failed");
+    }
+    if summary.passed == 0 {
+        bail!("no test ran");
+    }
+    Ok(())
+}
+
+/// Adds up the per-binary `test result:` lines of libtest into one total.
+#[derive(Default, Debug, PartialEq)]
+struct Summary {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl Summary {
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else { return };
+        for part in rest.split(';') {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            let (n, what) = match words.as_slice() {
+                [_, n, what, ..] if n.parse::<u64>().is_ok() => (*n, *what),
+                [n, what, ..] => (*n, *what),
+                _ => continue,
+            };
+            let Ok(n) = n.parse::<u64>() else { continue };
+            match what {
+                "passed" => self.passed += n,
+                "failed" => self.failed += n,
+                "ignored" => self.ignored += n,
+                _ => {}
+            }
+        }
+    }
+
+    fn closing_line(&self) -> String {
+        let mut s = format!("gmux: {} passed, {} failed", self.passed, self.failed);
+        if self.ignored > 0 {
+            s.push_str(&format!(", {} skipped", self.ignored));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(lines: &[&str], expected: &str) {
+        let mut s = Summary::default();
+        for l in lines {
+            s.add_line(l);
+        }
+        assert_eq!(s.closing_line(), expected);
+    }
+
+    #[test]
+    fn sums_every_test_binary() {
+        check(
+            &[
+                "test result: ok. 5 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s",
+                "running 3 tests",
+                "test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.2s",
+            ],
+            "gmux: 7 passed, 1 failed",
+        );
+    }
+
+    #[test]
+    fn reports_ignored_tests_as_skipped() {
+        check(&["test result: ok. 1 passed; 0 failed; 2 ignored; 0 measured"], "gmux: 1 passed, 0 failed, 2 skipped");
+    }
+
+    #[test]
+    fn ignores_other_lines() {
+        check(&["test foo ... ok", "test result is nice"], "gmux: 0 passed, 0 failed");
+    }
+}
