@@ -1,1 +1,466 @@
 //! The inbox model: threads and accounts, merged across accounts newest first, unread sums.
+//!
+//! The background keeps an [`InboxStore`] in `storage.local`; the pages read it. Everything here is
+//! plain data: no tokens, no IO. Every string that comes from mail (senders, subject, snippet) is
+//! text, already unescaped, and must be rendered as text.
+
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+
+/// How many threads of one account the store keeps: the inbox's first page is all the pages show,
+/// and `storage.local` is small (Chrome: 10 MB without `unlimitedStorage`).
+pub const MAX_THREADS_PER_ACCOUNT: usize = 100;
+
+/// The store's shape version: bump it when the shape changes incompatibly, so an old store is
+/// discarded instead of misread.
+pub const STORE_VERSION: u32 = 1;
+
+/// The state of an account's sync as the pages show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncHealth {
+    /// The last sync succeeded.
+    #[default]
+    Ok,
+    /// Google refused the account's token: the user must add the account again. The last good inbox is kept.
+    ReauthRequired,
+    /// Gmail could not be reached: the cached inbox is shown as stale since `last_good_sync_ms`.
+    Offline,
+    /// Gmail answered with errors that retries did not fix; the cached inbox is kept.
+    Failing,
+}
+
+/// The INBOX label's counters, as `labels.get INBOX` reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InboxCounts {
+    pub threads_total: u64,
+    /// What Gmail's own inbox shows as the unread count (conversations).
+    pub threads_unread: u64,
+    pub messages_total: u64,
+    pub messages_unread: u64,
+}
+
+/// One account's summary for the pages and the badge.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Account {
+    /// Google's stable `sub`, the same id the host uses.
+    pub id: String,
+    pub email: String,
+    pub counts: InboxCounts,
+    pub health: SyncHealth,
+    /// Unix ms of the last sync that succeeded; `None` before the first.
+    #[serde(default)]
+    pub last_good_sync_ms: Option<u64>,
+    /// A sentence saying what is wrong when `health` is not `Ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_detail: Option<String>,
+}
+
+impl Account {
+    pub fn unread(&self) -> u64 {
+        self.counts.threads_unread
+    }
+}
+
+/// One inbox conversation as the pages list it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ThreadRow {
+    pub account_id: String,
+    pub thread_id: String,
+    /// Display names of the thread's senders, oldest first, each once.
+    pub senders: Vec<String>,
+    pub subject: String,
+    /// The newest message's snippet, unescaped to plain text.
+    pub snippet: String,
+    /// Unix ms of the newest message (`internalDate`).
+    pub date_ms: u64,
+    /// Whether any message of the thread carries `UNREAD`.
+    pub unread: bool,
+    /// Whether any message of the thread carries `STARRED`.
+    pub starred: bool,
+    pub message_count: u32,
+    /// The union of the messages' label ids, sorted.
+    pub label_ids: Vec<String>,
+}
+
+impl ThreadRow {
+    pub fn in_inbox(&self) -> bool {
+        self.label_ids.iter().any(|l| l == "INBOX")
+    }
+}
+
+/// Sorts rows newest first; ties are broken by account and thread id so the order is stable.
+pub fn sort_newest_first(rows: &mut [ThreadRow]) {
+    rows.sort_by(|a, b| {
+        (Reverse(a.date_ms), &a.account_id, &a.thread_id).cmp(&(
+            Reverse(b.date_ms),
+            &b.account_id,
+            &b.thread_id,
+        ))
+    });
+}
+
+/// Merges the inboxes of several accounts into one list, newest first.
+pub fn merge_newest_first<'a>(
+    inboxes: impl IntoIterator<Item = &'a [ThreadRow]>,
+) -> Vec<ThreadRow> {
+    let mut rows: Vec<ThreadRow> = inboxes
+        .into_iter()
+        .flat_map(|r| r.iter().cloned())
+        .collect();
+    sort_newest_first(&mut rows);
+    rows
+}
+
+/// The sum of the accounts' unread conversation counts: what the toolbar badge shows.
+pub fn total_unread<'a>(accounts: impl IntoIterator<Item = &'a Account>) -> u64 {
+    accounts.into_iter().map(Account::unread).sum()
+}
+
+/// One account's part of the store.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AccountInbox {
+    pub account: Account,
+    /// Inbox threads, newest first, at most [`MAX_THREADS_PER_ACCOUNT`].
+    pub threads: Vec<ThreadRow>,
+}
+
+/// What the background persists in `storage.local`. Never holds a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxStore {
+    pub version: u32,
+    pub accounts: Vec<AccountInbox>,
+}
+
+impl Default for InboxStore {
+    fn default() -> Self {
+        InboxStore {
+            version: STORE_VERSION,
+            accounts: Vec::new(),
+        }
+    }
+}
+
+impl InboxStore {
+    /// Reads a stored value; a store of another version or shape yields an empty store rather than an error,
+    /// because the next sync rebuilds it.
+    pub fn from_json(value: serde_json::Value) -> Self {
+        match serde_json::from_value::<InboxStore>(value) {
+            Ok(store) if store.version == STORE_VERSION => store,
+            _ => InboxStore::default(),
+        }
+    }
+
+    pub fn account(&self, id: &str) -> Option<&AccountInbox> {
+        self.accounts.iter().find(|a| a.account.id == id)
+    }
+
+    pub fn account_mut(&mut self, id: &str) -> Option<&mut AccountInbox> {
+        self.accounts.iter_mut().find(|a| a.account.id == id)
+    }
+
+    /// Replaces (or adds) one account's inbox, keeping the store's bounds.
+    pub fn put_account(&mut self, mut inbox: AccountInbox) {
+        bound_threads(&mut inbox.threads);
+        match self.account_mut(&inbox.account.id) {
+            Some(slot) => *slot = inbox,
+            None => self.accounts.push(inbox),
+        }
+    }
+
+    /// Forgets an account (when it is removed from the host).
+    pub fn remove_account(&mut self, id: &str) {
+        self.accounts.retain(|a| a.account.id != id);
+    }
+
+    /// Replaces one thread row in place (after an action), or drops it when it left the inbox.
+    /// Returns whether a row was found.
+    pub fn update_thread(&mut self, row: ThreadRow) -> bool {
+        let Some(inbox) = self.account_mut(&row.account_id) else {
+            return false;
+        };
+        let Some(pos) = inbox
+            .threads
+            .iter()
+            .position(|t| t.thread_id == row.thread_id)
+        else {
+            return false;
+        };
+        if row.in_inbox() {
+            inbox.threads[pos] = row;
+            sort_newest_first(&mut inbox.threads);
+        } else {
+            inbox.threads.remove(pos);
+        }
+        true
+    }
+
+    /// All accounts' inbox threads, newest first.
+    pub fn merged(&self) -> Vec<ThreadRow> {
+        merge_newest_first(self.accounts.iter().map(|a| a.threads.as_slice()))
+    }
+
+    pub fn total_unread(&self) -> u64 {
+        total_unread(self.accounts.iter().map(|a| &a.account))
+    }
+
+    /// Whether any account needs the user to add it again (the badge shows a distinct state).
+    pub fn any_reauth_required(&self) -> bool {
+        self.accounts
+            .iter()
+            .any(|a| a.account.health == SyncHealth::ReauthRequired)
+    }
+}
+
+/// Sorts newest first and keeps at most [`MAX_THREADS_PER_ACCOUNT`] rows.
+pub fn bound_threads(rows: &mut Vec<ThreadRow>) {
+    sort_newest_first(rows);
+    rows.truncate(MAX_THREADS_PER_ACCOUNT);
+}
+
+/// The display name of a `From`/`To` header value: `"Ann Lee" <ann@x.org>` → `Ann Lee`,
+/// `ann@x.org` → `ann`, `<ann@x.org>` → `ann`.
+pub fn sender_display_name(header: &str) -> String {
+    let header = header.trim();
+    if let Some(open) = header.rfind('<') {
+        let name = header[..open].trim();
+        let name = name
+            .strip_prefix('"')
+            .and_then(|n| n.strip_suffix('"'))
+            .unwrap_or(name)
+            .trim();
+        if !name.is_empty() {
+            return unquote(name);
+        }
+        let addr = header[open + 1..].trim_end_matches('>');
+        return local_part(addr);
+    }
+    if header.contains('@') {
+        return local_part(header);
+    }
+    unquote(
+        header
+            .strip_prefix('"')
+            .and_then(|n| n.strip_suffix('"'))
+            .unwrap_or(header),
+    )
+}
+
+fn local_part(addr: &str) -> String {
+    addr.split('@').next().unwrap_or(addr).trim().to_string()
+}
+
+fn unquote(name: &str) -> String {
+    name.replace("\\\"", "\"").replace("\\\\", "\\")
+}
+
+/// Turns Gmail's HTML-escaped `snippet` into text: named entities Gmail emits (`&amp; &lt; &gt; &quot;
+/// &apos; &nbsp;`) and numeric ones (`&#39;`, `&#x27;`). Unknown or malformed entities are kept as written.
+pub fn unescape_snippet(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        // Entities are short; a `;` further than this is not the end of one.
+        let semi = rest
+            .char_indices()
+            .take(12)
+            .find(|&(_, c)| c == ';')
+            .map(|(i, _)| i);
+        match semi.and_then(|end| decode_entity(&rest[1..end]).map(|c| (c, end))) {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn decode_entity(name: &str) -> Option<char> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse::<u32>().ok()?,
+        };
+        return char::from_u32(code).filter(|c| *c != '\0');
+    }
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(account: &str, thread: &str, date_ms: u64, unread: bool) -> ThreadRow {
+        ThreadRow {
+            account_id: account.into(),
+            thread_id: thread.into(),
+            date_ms,
+            unread,
+            label_ids: vec!["INBOX".into()],
+            message_count: 1,
+            ..Default::default()
+        }
+    }
+
+    fn account(id: &str, unread: u64) -> Account {
+        Account {
+            id: id.into(),
+            email: format!("{id}@example.com"),
+            counts: InboxCounts {
+                threads_unread: unread,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn unescapes_snippets() {
+        let cases = [
+            ("plain", "plain"),
+            ("Tom &amp; Jerry", "Tom & Jerry"),
+            ("&lt;b&gt;bold&lt;/b&gt;", "<b>bold</b>"),
+            ("it&#39;s", "it's"),
+            ("it&#x27;s &#X27;", "it's '"),
+            ("&quot;q&quot; &apos;a&apos;", "\"q\" 'a'"),
+            ("a&nbsp;b", "a\u{a0}b"),
+            ("AT&T", "AT&T"),
+            ("&bogus; &#xZZ; &#0;", "&bogus; &#xZZ; &#0;"),
+            ("trailing &", "trailing &"),
+            ("&amp;amp;", "&amp;"),
+            ("é &#233; 😀 &#128512;", "é é 😀 😀"),
+            (
+                "& long text without a semicolon for a while;",
+                "& long text without a semicolon for a while;",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(unescape_snippet(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn sender_names_come_from_headers() {
+        let cases = [
+            ("\"Ann Lee\" <ann@x.org>", "Ann Lee"),
+            ("Ann Lee <ann@x.org>", "Ann Lee"),
+            ("ann@x.org", "ann"),
+            ("<ann@x.org>", "ann"),
+            ("  \"Lee, Ann\"   <ann@x.org> ", "Lee, Ann"),
+            ("\"Say \\\"hi\\\"\" <a@b>", "Say \"hi\""),
+            ("Team", "Team"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(sender_display_name(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn merges_accounts_newest_first_with_a_stable_tie_break() {
+        let a = vec![row("a", "1", 100, false), row("a", "2", 300, true)];
+        let b = vec![row("b", "9", 200, true), row("b", "8", 300, false)];
+        let merged = merge_newest_first([a.as_slice(), b.as_slice()]);
+        let order: Vec<_> = merged
+            .iter()
+            .map(|r| (r.account_id.as_str(), r.thread_id.as_str()))
+            .collect();
+        assert_eq!(order, [("a", "2"), ("b", "8"), ("b", "9"), ("a", "1")]);
+    }
+
+    #[test]
+    fn unread_sums_use_inbox_thread_counts() {
+        let accounts = [account("a", 3), account("b", 0), account("c", 12)];
+        assert_eq!(total_unread(&accounts), 15);
+        assert_eq!(total_unread(&[]), 0);
+    }
+
+    #[test]
+    fn store_is_bounded_and_round_trips() {
+        let mut store = InboxStore::default();
+        let threads: Vec<_> = (0..MAX_THREADS_PER_ACCOUNT as u64 + 20)
+            .map(|i| row("a", &format!("{i:016x}"), i, false))
+            .collect();
+        store.put_account(AccountInbox {
+            account: account("a", 1),
+            threads,
+        });
+        store.put_account(AccountInbox {
+            account: account("b", 2),
+            threads: vec![row("b", "x", 1_000, true)],
+        });
+        let a = store.account("a").unwrap();
+        assert_eq!(a.threads.len(), MAX_THREADS_PER_ACCOUNT);
+        // The newest rows are the ones kept.
+        assert_eq!(a.threads[0].date_ms, MAX_THREADS_PER_ACCOUNT as u64 + 19);
+        assert_eq!(store.total_unread(), 3);
+        assert_eq!(store.merged()[0].account_id, "b");
+
+        let json = serde_json::to_value(&store).unwrap();
+        assert_eq!(InboxStore::from_json(json), store);
+        // Replacing an account does not add a second one.
+        store.put_account(AccountInbox {
+            account: account("b", 5),
+            threads: vec![],
+        });
+        assert_eq!(store.accounts.len(), 2);
+        assert_eq!(store.total_unread(), 6);
+    }
+
+    #[test]
+    fn store_of_another_version_or_shape_is_dropped() {
+        let mut old = serde_json::to_value(InboxStore::default()).unwrap();
+        old["version"] = serde_json::json!(STORE_VERSION + 1);
+        assert_eq!(InboxStore::from_json(old), InboxStore::default());
+        assert_eq!(
+            InboxStore::from_json(serde_json::json!({"x": 1})),
+            InboxStore::default()
+        );
+    }
+
+    #[test]
+    fn update_thread_replaces_or_drops_rows_that_left_the_inbox() {
+        let mut store = InboxStore::default();
+        store.put_account(AccountInbox {
+            account: account("a", 1),
+            threads: vec![row("a", "1", 10, true), row("a", "2", 20, false)],
+        });
+        let mut read = row("a", "1", 10, false);
+        read.starred = true;
+        assert!(store.update_thread(read.clone()));
+        assert_eq!(store.account("a").unwrap().threads[1], read);
+
+        let mut archived = row("a", "2", 20, false);
+        archived.label_ids.clear();
+        assert!(store.update_thread(archived));
+        assert_eq!(store.account("a").unwrap().threads.len(), 1);
+        assert!(!store.update_thread(row("zz", "1", 1, false)));
+    }
+
+    #[test]
+    fn reauth_state_is_visible_to_the_badge() {
+        let mut store = InboxStore::default();
+        store.put_account(AccountInbox {
+            account: account("a", 1),
+            threads: vec![],
+        });
+        assert!(!store.any_reauth_required());
+        store.account_mut("a").unwrap().account.health = SyncHealth::ReauthRequired;
+        assert!(store.any_reauth_required());
+    }
+}
