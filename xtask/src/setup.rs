@@ -8,7 +8,9 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::{cargo, run, workspace_root};
+use crate::{cargo, run};
+#[cfg(test)]
+use crate::workspace_root;
 
 /// Must equal the `wasm-bindgen` pin in the workspace Cargo.toml: the CLI refuses a module built by
 /// another version (checked by a test below).
