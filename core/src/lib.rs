@@ -6,3 +6,4 @@
 pub mod ids;
 pub mod inbox;
 pub mod protocol;
+pub mod view;
