@@ -102,7 +102,9 @@ fn ensure_geckodriver() -> Result<()> {
         return Ok(());
     }
     eprintln!("xtask: installing geckodriver (about 8 minutes on 2 cores, once)");
-    run(cargo().args(["install", "geckodriver"]))
+    // Its lock file is tried first (a known-good build); if the registry lacks a locked version, resolve anew.
+    run(cargo().args(["install", "geckodriver", "--locked"]))
+        .or_else(|_| run(cargo().args(["install", "geckodriver"])))
 }
 
 fn is_root() -> bool {
