@@ -5,5 +5,6 @@
 
 pub mod ids;
 pub mod inbox;
+pub mod messages;
 pub mod protocol;
 pub mod view;
