@@ -1,0 +1,282 @@
+//! The terminal side of gmux-host: install, configure, accounts, doctor. Output goes to stdout here because
+//! no browser is listening.
+#![allow(clippy::print_stdout)]
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use gmux_core::protocol::Endpoints;
+use gmux_host::config::{self, Config};
+use gmux_host::install::{self, Browser, Os, ALL_BROWSERS};
+use gmux_host::paths::Paths;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "gmux-host",
+    version,
+    about = "gmux native host: Gmail accounts in the OS keyring"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum BrowserArg {
+    Chrome,
+    Chromium,
+    Edge,
+    Brave,
+    Vivaldi,
+    Firefox,
+    Librewolf,
+    All,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write the host manifest so a browser can start gmux-host.
+    Install {
+        #[arg(long, value_enum, default_value = "all")]
+        browser: BrowserArg,
+        /// Write into this folder instead of the browser's own (tests, custom profiles).
+        #[arg(long)]
+        manifest_dir: Option<PathBuf>,
+        /// The binary the manifest points at (default: this one).
+        #[arg(long)]
+        path: Option<PathBuf>,
+    },
+    /// Remove the host manifest.
+    Uninstall {
+        #[arg(long, value_enum, default_value = "all")]
+        browser: BrowserArg,
+        #[arg(long)]
+        manifest_dir: Option<PathBuf>,
+    },
+    /// Set the OAuth client (the JSON Google's console downloads for a Desktop app) and endpoint overrides.
+    Configure {
+        #[arg(long)]
+        client_secrets: Option<PathBuf>,
+        /// Use gmux-emulator at this base URL for every endpoint; without --client-secrets its demo client.
+        #[arg(long)]
+        emulator: Option<String>,
+        #[arg(long)]
+        authorize_url: Option<String>,
+        #[arg(long)]
+        token_url: Option<String>,
+        #[arg(long)]
+        revoke_url: Option<String>,
+        #[arg(long)]
+        userinfo_url: Option<String>,
+        #[arg(long)]
+        gmail_url: Option<String>,
+    },
+    /// List, add or remove accounts.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+    /// Check the keyring, the OAuth client, the manifests and the accounts, and say what to fix.
+    Doctor,
+}
+
+#[derive(Subcommand)]
+enum AccountsCommand {
+    List,
+    Add {
+        #[arg(long)]
+        login_hint: Option<String>,
+    },
+    Remove {
+        /// The account's id (`sub`) or email.
+        account: String,
+    },
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let paths = Paths::from_env();
+    gmux_host::logging::init(&paths.log_file());
+    match run_command(cli.command, &paths) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("gmux-host: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn browsers(
+    arg: BrowserArg,
+    manifest_dir: Option<&Path>,
+    home: &Path,
+) -> anyhow::Result<Vec<Browser>> {
+    let one = match arg {
+        BrowserArg::Chrome => Browser::Chrome,
+        BrowserArg::Chromium => Browser::Chromium,
+        BrowserArg::Edge => Browser::Edge,
+        BrowserArg::Brave => Browser::Brave,
+        BrowserArg::Vivaldi => Browser::Vivaldi,
+        BrowserArg::Firefox => Browser::Firefox,
+        BrowserArg::Librewolf => Browser::Librewolf,
+        BrowserArg::All => {
+            if manifest_dir.is_some() {
+                bail!("--manifest-dir needs one --browser: Chrome-family and Firefox-family manifests differ");
+            }
+            return Ok(ALL_BROWSERS
+                .into_iter()
+                .filter(|b| install::browser_present(*b, Os::current(), home))
+                .collect());
+        }
+    };
+    Ok(vec![one])
+}
+
+fn location(browser: Browser, manifest_dir: Option<&Path>, home: &Path) -> install::Location {
+    match manifest_dir {
+        Some(dir) => install::Location::File(dir.join(install::manifest_file_name())),
+        None => {
+            let app_data = dirs::data_local_dir()
+                .unwrap_or_else(|| home.to_path_buf())
+                .join("gmux");
+            install::location(browser, Os::current(), home, &app_data)
+        }
+    }
+}
+
+fn home() -> anyhow::Result<PathBuf> {
+    dirs::home_dir().context("no home folder: set HOME")
+}
+
+fn run_command(command: Command, paths: &Paths) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Install {
+            browser,
+            manifest_dir,
+            path,
+        } => {
+            let home = home()?;
+            let binary = match path {
+                Some(p) => std::path::absolute(p)?,
+                None => std::env::current_exe()?.canonicalize()?,
+            };
+            let list = browsers(browser, manifest_dir.as_deref(), &home)?;
+            if list.is_empty() {
+                println!("no supported browser found for this user; pass --browser NAME to install anyway");
+            }
+            for b in list {
+                let loc = location(b, manifest_dir.as_deref(), &home);
+                install::write_manifest(b, &loc, &binary)?;
+                println!("{}: wrote {}", b.name(), loc.manifest_path().display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Uninstall {
+            browser,
+            manifest_dir,
+        } => {
+            let home = home()?;
+            for b in browsers(browser, manifest_dir.as_deref(), &home)? {
+                let loc = location(b, manifest_dir.as_deref(), &home);
+                if install::remove_manifest(&loc)? {
+                    println!("{}: removed {}", b.name(), loc.manifest_path().display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Configure {
+            client_secrets,
+            emulator,
+            authorize_url,
+            token_url,
+            revoke_url,
+            userinfo_url,
+            gmail_url,
+        } => {
+            let previous = config::load_config(paths)?;
+            let (client_id, client_secret) = match (&client_secrets, &emulator, &previous) {
+                (Some(file), _, _) => {
+                    let bytes = std::fs::read(file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    config::parse_client_secrets(&bytes).map_err(anyhow::Error::msg)?
+                }
+                (None, Some(base), _) => fetch_emulator_client(base)?,
+                (None, None, Some(prev)) => (prev.client_id.clone(), prev.client_secret.clone()),
+                (None, None, None) => {
+                    bail!("pass --client-secrets FILE (the JSON of a Desktop-app OAuth client)")
+                }
+            };
+            let mut endpoints = match (&emulator, &previous) {
+                (Some(base), _) => Endpoints::emulator(base),
+                (None, Some(prev)) => prev.endpoints.clone(),
+                (None, None) => Endpoints::google(),
+            };
+            let overrides = [
+                (authorize_url, &mut endpoints.authorize),
+                (token_url, &mut endpoints.token),
+                (revoke_url, &mut endpoints.revoke),
+                (userinfo_url, &mut endpoints.userinfo),
+                (gmail_url, &mut endpoints.gmail),
+            ];
+            for (value, slot) in overrides {
+                if let Some(v) = value {
+                    *slot = v.trim_end_matches('/').to_string();
+                }
+            }
+            let config = Config {
+                client_id,
+                client_secret,
+                endpoints,
+            };
+            config::save_config(paths, &config)?;
+            println!(
+                "configured OAuth client {} in {}",
+                config.client_id,
+                paths.config_file().display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Accounts { command } => accounts(command, paths),
+        Command::Doctor => doctor(paths),
+    }
+}
+
+/// The emulator serves its demo Desktop-app client JSON, so `configure --emulator URL` needs nothing else.
+fn fetch_emulator_client(base: &str) -> anyhow::Result<(String, String)> {
+    let url = format!(
+        "{}/_emulator/client_secret.json",
+        base.trim_end_matches('/')
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let bytes = runtime.block_on(async {
+        let response = reqwest::get(&url).await?.error_for_status()?;
+        response.bytes().await
+    });
+    let bytes = bytes.with_context(|| format!("fetching {url}"))?;
+    config::parse_client_secrets(&bytes).map_err(anyhow::Error::msg)
+}
+
+fn accounts(command: AccountsCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
+    match command {
+        AccountsCommand::List => {
+            for a in config::load_accounts(paths)? {
+                println!(
+                    "{}\t{}\t{:?}\t{}",
+                    a.id,
+                    a.email,
+                    a.status,
+                    a.status_detail.unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsCommand::Add { .. } | AccountsCommand::Remove { .. } => bail!("not available yet"),
+    }
+}
+
+fn doctor(_paths: &Paths) -> anyhow::Result<ExitCode> {
+    bail!("not available yet")
+}

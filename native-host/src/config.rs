@@ -1,0 +1,220 @@
+//! The OAuth client configuration and the account index: small JSON files in the config directory.
+//! Nothing here is secret beyond the client secret Google itself calls non-confidential for Desktop apps;
+//! tokens live only in the OS keyring.
+
+use crate::paths::Paths;
+use gmux_core::protocol::{Account, AccountStatus, Endpoints};
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    pub client_id: String,
+    pub client_secret: String,
+    pub endpoints: Endpoints,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {message}")]
+    Invalid { path: String, message: String },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ConfigError + '_ {
+    move |source| ConfigError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Reads a JSON file, or `None` when it does not exist.
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, ConfigError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| ConfigError::Invalid {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(path)(e)),
+    }
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a file.
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ConfigError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io_err(path))?;
+    }
+    let json = serde_json::to_vec_pretty(value).map_err(|e| ConfigError::Invalid {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, json).map_err(io_err(path))?;
+    std::fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+pub fn load_config(paths: &Paths) -> Result<Option<Config>, ConfigError> {
+    read_json(&paths.config_file())
+}
+
+pub fn save_config(paths: &Paths, config: &Config) -> Result<(), ConfigError> {
+    write_json(&paths.config_file(), config)
+}
+
+/// Reads Google's downloaded client JSON (`{"installed": {"client_id", "client_secret", ...}}`).
+pub fn parse_client_secrets(bytes: &[u8]) -> Result<(String, String), String> {
+    #[derive(Deserialize)]
+    struct Inner {
+        client_id: String,
+        client_secret: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct File {
+        installed: Option<Inner>,
+        web: Option<Inner>,
+    }
+    let file: File =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a Google client JSON: {e}"))?;
+    match (file.installed, file.web) {
+        (Some(inner), _) => {
+            let secret = inner
+                .client_secret
+                .ok_or("the client JSON has no client_secret")?;
+            Ok((inner.client_id, secret))
+        }
+        (None, Some(_)) => Err(
+            "this is a \"Web application\" client; create a \"Desktop app\" OAuth client in the \
+             Google Cloud console and download its JSON"
+                .into(),
+        ),
+        (None, None) => Err(
+            "the JSON has no \"installed\" section; download the JSON of a \"Desktop app\" OAuth \
+             client from the Google Cloud console"
+                .into(),
+        ),
+    }
+}
+
+/// Colours for new accounts, in order; an account keeps its colour when re-added.
+const PALETTE: [&str; 8] = [
+    "#1a73e8", "#d93025", "#188038", "#f9ab00", "#a142f4", "#e8710a", "#007b83", "#c5221f",
+];
+
+/// The account index, with an exclusive lock held for read-modify-write across host processes.
+pub struct IndexLock {
+    _lock: File,
+    path: std::path::PathBuf,
+    pub accounts: Vec<Account>,
+}
+
+pub fn load_accounts(paths: &Paths) -> Result<Vec<Account>, ConfigError> {
+    Ok(read_json(&paths.accounts_file())?.unwrap_or_default())
+}
+
+/// Locks the index (blocking): call from a blocking context.
+pub fn lock_accounts(paths: &Paths) -> Result<IndexLock, ConfigError> {
+    let lock_path = paths.locks_dir().join("accounts.lock");
+    std::fs::create_dir_all(paths.locks_dir()).map_err(io_err(&lock_path))?;
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io_err(&lock_path))?;
+    lock.lock().map_err(io_err(&lock_path))?;
+    let accounts = load_accounts(paths)?;
+    Ok(IndexLock {
+        _lock: lock,
+        path: paths.accounts_file(),
+        accounts,
+    })
+}
+
+impl IndexLock {
+    pub fn save(&self) -> Result<(), ConfigError> {
+        write_json(&self.path, &self.accounts)
+    }
+
+    /// Adds or updates an account keyed on `sub`: a re-added account keeps its colour and order.
+    pub fn upsert(&mut self, sub: &str, email: &str, scopes: Vec<String>) -> Account {
+        if let Some(existing) = self.accounts.iter_mut().find(|a| a.id == sub) {
+            existing.email = email.to_string();
+            existing.scopes = scopes;
+            existing.status = AccountStatus::Ok;
+            existing.status_detail = None;
+            return existing.clone();
+        }
+        let order = self.accounts.iter().map(|a| a.order + 1).max().unwrap_or(0);
+        let color = PALETTE[self.accounts.len() % PALETTE.len()].to_string();
+        let account = Account {
+            id: sub.to_string(),
+            email: email.to_string(),
+            color,
+            order,
+            status: AccountStatus::Ok,
+            scopes,
+            status_detail: None,
+        };
+        self.accounts.push(account.clone());
+        account
+    }
+
+    pub fn get_mut(&mut self, sub: &str) -> Option<&mut Account> {
+        self.accounts.iter_mut().find(|a| a.id == sub)
+    }
+
+    pub fn remove(&mut self, sub: &str) -> bool {
+        let before = self.accounts.len();
+        self.accounts.retain(|a| a.id != sub);
+        self.accounts.len() != before
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths() -> (tempfile::TempDir, Paths) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Paths {
+            config_dir: dir.path().join("c"),
+            state_dir: dir.path().join("s"),
+        };
+        (dir, p)
+    }
+
+    #[test]
+    fn upsert_updates_in_place_and_keeps_colour() {
+        let (_d, p) = paths();
+        let mut idx = lock_accounts(&p).unwrap();
+        let a = idx.upsert("1", "a@x", vec![]);
+        idx.upsert("2", "b@x", vec![]);
+        idx.get_mut("1").unwrap().status = AccountStatus::ReauthRequired;
+        let again = idx.upsert("1", "a2@x", vec!["s".into()]);
+        assert_eq!(idx.accounts.len(), 2);
+        assert_eq!(again.color, a.color);
+        assert_eq!(again.status, AccountStatus::Ok);
+        idx.save().unwrap();
+        drop(idx);
+        assert_eq!(load_accounts(&p).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn client_secrets_accepts_desktop_and_explains_the_rest() {
+        let ok = br#"{"installed":{"client_id":"id","client_secret":"s","redirect_uris":["http://localhost"]}}"#;
+        assert_eq!(parse_client_secrets(ok).unwrap(), ("id".into(), "s".into()));
+        assert!(parse_client_secrets(br#"{"web":{"client_id":"id"}}"#)
+            .unwrap_err()
+            .contains("Desktop app"));
+        assert!(parse_client_secrets(b"{}").is_err());
+        assert!(parse_client_secrets(b"nope").is_err());
+    }
+}
