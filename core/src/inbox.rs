@@ -123,6 +123,25 @@ pub struct AccountInbox {
     pub account: Account,
     /// Inbox threads, newest first, at most [`MAX_THREADS_PER_ACCOUNT`].
     pub threads: Vec<ThreadRow>,
+    /// Gmail's `historyId` the next incremental sync starts from; `None` until the first full sync. A
+    /// string because it is a 64-bit number and JavaScript's numbers are not.
+    #[serde(default)]
+    pub history_id: Option<String>,
+}
+
+impl AccountInbox {
+    /// A fresh account that has never synced.
+    pub fn new(id: &str, email: &str) -> Self {
+        AccountInbox {
+            account: Account {
+                id: id.to_string(),
+                email: email.to_string(),
+                ..Default::default()
+            },
+            threads: Vec::new(),
+            history_id: None,
+        }
+    }
 }
 
 /// What the background persists in `storage.local`. Never holds a token.
@@ -399,10 +418,12 @@ mod tests {
         store.put_account(AccountInbox {
             account: account("a", 1),
             threads,
+            history_id: None,
         });
         store.put_account(AccountInbox {
             account: account("b", 2),
             threads: vec![row("b", "x", 1_000, true)],
+            history_id: Some("42".into()),
         });
         let a = store.account("a").unwrap();
         assert_eq!(a.threads.len(), MAX_THREADS_PER_ACCOUNT);
@@ -414,12 +435,9 @@ mod tests {
         let json = serde_json::to_value(&store).unwrap();
         assert_eq!(InboxStore::from_json(json), store);
         // Replacing an account does not add a second one.
-        store.put_account(AccountInbox {
-            account: account("b", 5),
-            threads: vec![],
-        });
+        store.put_account(AccountInbox::new("b", "b@example.com"));
         assert_eq!(store.accounts.len(), 2);
-        assert_eq!(store.total_unread(), 6);
+        assert_eq!(store.total_unread(), 1);
     }
 
     #[test]
@@ -439,6 +457,7 @@ mod tests {
         store.put_account(AccountInbox {
             account: account("a", 1),
             threads: vec![row("a", "1", 10, true), row("a", "2", 20, false)],
+            history_id: None,
         });
         let mut read = row("a", "1", 10, false);
         read.starred = true;
@@ -455,10 +474,7 @@ mod tests {
     #[test]
     fn reauth_state_is_visible_to_the_badge() {
         let mut store = InboxStore::default();
-        store.put_account(AccountInbox {
-            account: account("a", 1),
-            threads: vec![],
-        });
+        store.put_account(AccountInbox::new("a", "a@example.com"));
         assert!(!store.any_reauth_required());
         store.account_mut("a").unwrap().account.health = SyncHealth::ReauthRequired;
         assert!(store.any_reauth_required());
