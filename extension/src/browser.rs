@@ -1,0 +1,241 @@
+//! The only code in gmux that names the WebExtension APIs. Everything above this module deals in Rust types.
+//!
+//! Differences it hides: Firefox exposes `browser` with promises, Chrome `chrome` (promises in Manifest V3 for
+//! most calls, but a port's disconnect reason only in `chrome.runtime.lastError` during the callback, where
+//! Firefox puts it in `port.error`).
+
+use std::cell::RefCell;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BrowserError {
+    #[error("this page is not running inside the gmux extension (no `browser` or `chrome` object)")]
+    NoExtensionApi,
+    #[error("{0}")]
+    Api(String),
+    #[error("a message could not be converted: {0}")]
+    Conversion(String),
+}
+
+impl From<JsValue> for BrowserError {
+    fn from(value: JsValue) -> Self {
+        BrowserError::Api(message_of(&value))
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis.browser` (Firefox) or `globalThis.chrome` (Chrome).
+    #[derive(Clone)]
+    type Api;
+    #[wasm_bindgen(method, getter)]
+    fn runtime(this: &Api) -> Runtime;
+    #[wasm_bindgen(method, getter)]
+    fn storage(this: &Api) -> Storage;
+    #[wasm_bindgen(method, getter)]
+    fn action(this: &Api) -> Action;
+    #[wasm_bindgen(method, getter)]
+    fn alarms(this: &Api) -> Alarms;
+    #[wasm_bindgen(method, getter)]
+    fn tabs(this: &Api) -> Tabs;
+
+    type Runtime;
+    #[wasm_bindgen(method, catch, js_name = connectNative)]
+    fn connect_native(this: &Runtime, application: &str) -> Result<RawPort, JsValue>;
+    #[wasm_bindgen(method, getter, js_name = lastError)]
+    fn last_error(this: &Runtime) -> JsValue;
+    #[wasm_bindgen(method, catch, js_name = sendMessage)]
+    fn send_message(this: &Runtime, message: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, js_name = getURL)]
+    fn get_url(this: &Runtime, path: &str) -> String;
+
+    type RawPort;
+    #[wasm_bindgen(method, catch, js_name = postMessage)]
+    fn post_message(this: &RawPort, message: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn disconnect(this: &RawPort) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, getter, js_name = onMessage)]
+    fn on_message(this: &RawPort) -> ApiEvent;
+    #[wasm_bindgen(method, getter, js_name = onDisconnect)]
+    fn on_disconnect(this: &RawPort) -> ApiEvent;
+
+    type ApiEvent;
+    #[wasm_bindgen(method, js_name = addListener)]
+    fn add_listener(this: &ApiEvent, listener: &Function);
+
+    type Storage;
+    #[wasm_bindgen(method, getter)]
+    fn local(this: &Storage) -> StorageArea;
+
+    type StorageArea;
+    #[wasm_bindgen(method, catch, js_name = get)]
+    fn get_items(this: &StorageArea, keys: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = set)]
+    fn set_items(this: &StorageArea, items: &JsValue) -> Result<JsValue, JsValue>;
+
+    type Action;
+    #[wasm_bindgen(method, catch, js_name = setBadgeText)]
+    fn set_badge_text(this: &Action, details: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = setBadgeBackgroundColor)]
+    fn set_badge_background_color(this: &Action, details: &JsValue) -> Result<JsValue, JsValue>;
+
+    type Alarms;
+    #[wasm_bindgen(method, catch, js_name = create)]
+    fn create_alarm(this: &Alarms, name: &str, info: &JsValue) -> Result<JsValue, JsValue>;
+
+    type Tabs;
+    #[wasm_bindgen(method, catch, js_name = create)]
+    fn create_tab(this: &Tabs, properties: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+thread_local! {
+    static API: RefCell<Option<Api>> = const { RefCell::new(None) };
+}
+
+/// Resolves the API object once per context. Pages have `window`, service workers do not: `globalThis` works
+/// in both.
+fn api() -> Result<Api, BrowserError> {
+    API.with(|cell| {
+        if let Some(api) = cell.borrow().as_ref() {
+            return Ok(api.clone());
+        }
+        let global = js_sys::global();
+        let found = ["browser", "chrome"]
+            .into_iter()
+            .filter_map(|name| Reflect::get(&global, &JsValue::from_str(name)).ok())
+            .find(|candidate| {
+                candidate.is_object()
+                    && Reflect::get(candidate, &JsValue::from_str("runtime")).map(|r| r.is_object()).unwrap_or(false)
+            })
+            .ok_or(BrowserError::NoExtensionApi)?;
+        let api: Api = found.unchecked_into();
+        *cell.borrow_mut() = Some(api.clone());
+        Ok(api)
+    })
+}
+
+/// Waits for a call's outcome whether the browser returned a promise (Firefox, Chrome MV3) or nothing.
+async fn settle(returned: JsValue) -> Result<JsValue, BrowserError> {
+    Ok(JsFuture::from(Promise::resolve(&returned)).await?)
+}
+
+/// The text of an `Error`, a `{message}` object or a plain value.
+fn message_of(value: &JsValue) -> String {
+    if let Some(text) = value.as_string() {
+        return text;
+    }
+    if let Ok(message) = Reflect::get(value, &JsValue::from_str("message")) {
+        if let Some(text) = message.as_string() {
+            return text;
+        }
+    }
+    format!("{value:?}")
+}
+
+/// Rust value → plain JS object (not a `Map`), as the extension APIs expect.
+pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, BrowserError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| BrowserError::Conversion(e.to_string()))
+}
+
+pub fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, BrowserError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| BrowserError::Conversion(e.to_string()))
+}
+
+/// An open `connectNative` port. Dropping it closes the port and frees its listeners.
+pub struct NativePort {
+    raw: RawPort,
+    _on_message: Closure<dyn FnMut(JsValue)>,
+    _on_disconnect: Closure<dyn FnMut(JsValue)>,
+}
+
+impl NativePort {
+    /// Starts the native host `application`. `on_message` gets every message as JSON; `on_disconnect` gets the
+    /// browser's reason once the port closes (the host missing, exiting, or sending something unreadable).
+    pub fn connect(
+        application: &str,
+        mut on_message: impl FnMut(serde_json::Value) + 'static,
+        on_disconnect: impl FnOnce(String) + 'static,
+    ) -> Result<NativePort, BrowserError> {
+        let api = api()?;
+        let runtime = api.runtime();
+        let raw = runtime.connect_native(application)?;
+        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| match from_js(message) {
+            Ok(value) => on_message(value),
+            Err(e) => web_sys::console::warn_1(&format!("gmux: unreadable message from the host: {e}").into()),
+        });
+        let mut on_disconnect = Some(on_disconnect);
+        let on_disconnect = Closure::<dyn FnMut(JsValue)>::new(move |port: JsValue| {
+            // Firefox: `port.error`; Chrome: `runtime.lastError`, readable only inside this callback.
+            let firefox = Reflect::get(&port, &JsValue::from_str("error")).ok().filter(|e| e.is_object());
+            let reason = firefox
+                .or_else(|| Some(runtime.last_error()).filter(|e| e.is_object()))
+                .map(|e| message_of(&e))
+                .unwrap_or_default();
+            if let Some(callback) = on_disconnect.take() {
+                callback(reason);
+            }
+        });
+        raw.on_message().add_listener(on_message.as_ref().unchecked_ref());
+        raw.on_disconnect().add_listener(on_disconnect.as_ref().unchecked_ref());
+        Ok(NativePort { raw, _on_message: on_message, _on_disconnect: on_disconnect })
+    }
+
+    pub fn post(&self, message: &serde_json::Value) -> Result<(), BrowserError> {
+        Ok(self.raw.post_message(&to_js(message)?)?)
+    }
+}
+
+impl Drop for NativePort {
+    fn drop(&mut self) {
+        // A port the other side already closed may refuse; it is closed either way.
+        let _ = self.raw.disconnect();
+    }
+}
+
+/// Sends a runtime message to the extension's other contexts (the pages → the background) and returns the answer.
+pub async fn send_message<T: Serialize, R: DeserializeOwned>(message: &T) -> Result<R, BrowserError> {
+    let returned = api()?.runtime().send_message(&to_js(message)?)?;
+    from_js(settle(returned).await?)
+}
+
+pub async fn storage_get(keys: &[&str]) -> Result<serde_json::Value, BrowserError> {
+    let keys = to_js(&keys)?;
+    let returned = api()?.storage().local().get_items(&keys)?;
+    from_js(settle(returned).await?)
+}
+
+pub async fn storage_set(items: &serde_json::Value) -> Result<(), BrowserError> {
+    let returned = api()?.storage().local().set_items(&to_js(items)?)?;
+    settle(returned).await.map(drop)
+}
+
+/// Sets the toolbar badge; an empty `text` removes it.
+pub async fn set_badge(text: &str, color: &str) -> Result<(), BrowserError> {
+    let action = api()?.action();
+    settle(action.set_badge_background_color(&to_js(&serde_json::json!({"color": color}))?)?).await?;
+    settle(action.set_badge_text(&to_js(&serde_json::json!({"text": text}))?)?).await.map(drop)
+}
+
+/// Creates (or replaces) a repeating alarm; `alarms.onAlarm` is registered in background.js.
+pub async fn create_alarm(name: &str, period_minutes: f64) -> Result<(), BrowserError> {
+    let info = to_js(&serde_json::json!({"periodInMinutes": period_minutes}))?;
+    settle(api()?.alarms().create_alarm(name, &info)?).await.map(drop)
+}
+
+/// Opens one of the extension's own pages (`path` like `options.html`) in a new tab.
+pub async fn open_extension_page(path: &str) -> Result<(), BrowserError> {
+    let api = api()?;
+    let url = api.runtime().get_url(path);
+    settle(api.tabs().create_tab(&to_js(&serde_json::json!({"url": url}))?)?).await.map(drop)
+}
+
+/// An empty JS object, for answers that carry nothing.
+pub fn empty_object() -> JsValue {
+    Object::new().into()
+}

@@ -1,0 +1,157 @@
+//! What the extension knows about gmux-host, and the words the pages show for it. Plain Rust: no browser here.
+
+use serde::{Deserialize, Serialize};
+
+/// The command that installs gmux-host, run in the gmux checkout.
+pub const INSTALL_COMMAND: &str = "cargo xtask install";
+
+/// The host's state as the background reports it to the pages (`{"type":"status"}` is answered with this).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "host", rename_all = "snake_case")]
+pub enum HostStatus {
+    /// A port is open and `hello` has not been answered yet.
+    Connecting,
+    /// `hello` succeeded.
+    Connected { version: String },
+    /// The browser could not start gmux-host: no host manifest, or the host went away before saying hello.
+    Missing { error: String },
+    /// gmux-host started but the handshake failed, or it stopped after a successful handshake.
+    Error { error: String },
+}
+
+impl HostStatus {
+    /// Whether a status request must wait for a handshake that is still under way.
+    pub fn is_settled(&self) -> bool {
+        !matches!(self, HostStatus::Connecting)
+    }
+
+    /// The status after the port closed with the browser's `error`, given the status before.
+    ///
+    /// Browsers do not say "not installed" consistently (Chrome: "Specified native messaging host not found.",
+    /// Firefox: "No such native application dev.gmux.host", and sometimes only "Native host has exited."), so a
+    /// port that closes before the handshake finished counts as a missing host: to the user the remedy is the same.
+    pub fn after_disconnect(before: &HostStatus, error: &str) -> HostStatus {
+        let error = if error.is_empty() { "the port to gmux-host closed".to_string() } else { error.to_string() };
+        match before {
+            HostStatus::Connecting | HostStatus::Missing { .. } => HostStatus::Missing { error },
+            HostStatus::Connected { .. } | HostStatus::Error { .. } => {
+                HostStatus::Error { error: format!("gmux-host stopped: {error}") }
+            }
+        }
+    }
+}
+
+/// How a status is shown: a tone for styling, a one-line headline, an optional explanation and an optional
+/// command the user can copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusView {
+    /// `data-state` on the status element; the tests and the stylesheet key on it.
+    pub state: &'static str,
+    pub headline: String,
+    pub detail: Option<String>,
+    pub command: Option<&'static str>,
+    pub hint: Option<String>,
+}
+
+impl StatusView {
+    pub fn of(status: &HostStatus) -> StatusView {
+        match status {
+            HostStatus::Connecting => StatusView {
+                state: "connecting",
+                headline: "connecting to gmux-host…".to_string(),
+                detail: None,
+                command: None,
+                hint: None,
+            },
+            HostStatus::Connected { version } => StatusView {
+                state: "connected",
+                headline: format!("connected to gmux-host {version}"),
+                detail: Some("Your accounts' keys stay in the system keyring; gmux-host hands the browser short-lived access only.".to_string()),
+                command: None,
+                hint: None,
+            },
+            HostStatus::Missing { .. } => StatusView {
+                state: "missing",
+                headline: "gmux-host is not installed".to_string(),
+                detail: Some(
+                    "gmux needs its companion program, gmux-host, which keeps your Google sign-ins in the system \
+                     keyring. Install it by running this command in your gmux checkout:"
+                        .to_string(),
+                ),
+                command: Some(INSTALL_COMMAND),
+                hint: Some("Then open gmux again.".to_string()),
+            },
+            HostStatus::Error { error } => StatusView {
+                state: "error",
+                headline: "gmux-host is not answering".to_string(),
+                detail: Some(format!("{error}. Reinstalling it usually helps:")),
+                command: Some(INSTALL_COMMAND),
+                hint: Some("Then open gmux again.".to_string()),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check_disconnect(before: HostStatus, error: &str, expected: HostStatus) {
+        assert_eq!(HostStatus::after_disconnect(&before, error), expected, "before {before:?}, error {error:?}");
+    }
+
+    #[test]
+    fn a_port_closing_before_hello_means_the_host_is_missing() {
+        let missing = |e: &str| HostStatus::Missing { error: e.to_string() };
+        check_disconnect(
+            HostStatus::Connecting,
+            "Specified native messaging host not found.",
+            missing("Specified native messaging host not found."),
+        );
+        check_disconnect(
+            HostStatus::Connecting,
+            "No such native application dev.gmux.host",
+            missing("No such native application dev.gmux.host"),
+        );
+        check_disconnect(HostStatus::Connecting, "Native host has exited.", missing("Native host has exited."));
+        check_disconnect(HostStatus::Connecting, "", missing("the port to gmux-host closed"));
+    }
+
+    #[test]
+    fn a_port_closing_after_hello_is_an_error_not_a_missing_host() {
+        check_disconnect(
+            HostStatus::Connected { version: "0.1.0".into() },
+            "Native host has exited.",
+            HostStatus::Error { error: "gmux-host stopped: Native host has exited.".into() },
+        );
+    }
+
+    #[test]
+    fn status_has_the_wire_shape_the_pages_read() {
+        let cases = [
+            (HostStatus::Connected { version: "0.1.0".into() }, json!({"host": "connected", "version": "0.1.0"})),
+            (HostStatus::Missing { error: "x".into() }, json!({"host": "missing", "error": "x"})),
+            (HostStatus::Error { error: "y".into() }, json!({"host": "error", "error": "y"})),
+            (HostStatus::Connecting, json!({"host": "connecting"})),
+        ];
+        for (status, wire) in cases {
+            assert_eq!(serde_json::to_value(&status).unwrap(), wire);
+            assert_eq!(serde_json::from_value::<HostStatus>(wire).unwrap(), status);
+        }
+    }
+
+    #[test]
+    fn views_say_what_happened_and_what_to_do() {
+        let connected = StatusView::of(&HostStatus::Connected { version: "0.1.0".into() });
+        assert_eq!(connected.headline, "connected to gmux-host 0.1.0");
+        assert_eq!(connected.command, None);
+
+        let missing = StatusView::of(&HostStatus::Missing { error: "No such native application dev.gmux.host".into() });
+        assert_eq!(missing.state, "missing");
+        assert_eq!(missing.headline, "gmux-host is not installed");
+        assert_eq!(missing.command, Some("cargo xtask install"));
+        // The browser's raw wording is for logs, not for the person reading the popup.
+        assert!(!format!("{missing:?}").contains("No such native application"));
+    }
+}

@@ -1,0 +1,20 @@
+// The background's loader. Every listener is registered synchronously in this first turn: a Chrome service
+// worker restarted for an event, or a Firefox event page woken by one, only delivers that event to listeners
+// that exist once the script's first turn ends. Events wait on `ready`, so they reach Rust in order once the
+// wasm is initialised. Service workers allow no top-level await.
+import init, { start_background, background_message, background_event } from './pkg/gmux.js';
+
+const api = globalThis.browser ?? globalThis.chrome;
+
+const ready = init().then(() => start_background());
+ready.catch((error) => console.error('gmux: the background could not start', error));
+
+api.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+  ready
+    .then(() => background_message(message))
+    .then(sendResponse, (error) => sendResponse({ host: 'error', error: String(error) }));
+  return true; // the answer is sent asynchronously
+});
+api.runtime.onInstalled.addListener(() => ready.then(() => background_event('installed')));
+api.runtime.onStartup.addListener(() => ready.then(() => background_event('startup')));
+api.alarms.onAlarm.addListener((alarm) => ready.then(() => background_event(`alarm:${alarm.name}`)));
