@@ -1,0 +1,330 @@
+//! Gmail v1 resources, as much of them as gmux reads. Unknown fields are ignored; 64-bit ids arrive as
+//! JSON strings and are read leniently (a number works too).
+
+use gmux_core::inbox::{sender_display_name, unescape_snippet, ThreadRow};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The headers threads.get asks for with `format=metadata`.
+pub const METADATA_HEADERS: [&str; 4] = ["From", "To", "Subject", "Date"];
+
+fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum StrOrNum {
+        Str(String),
+        Num(u64),
+    }
+    Ok(match Option::<StrOrNum>::deserialize(d)? {
+        Some(StrOrNum::Str(s)) => s.trim().parse().ok(),
+        Some(StrOrNum::Num(n)) => Some(n),
+        None => None,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadList {
+    #[serde(default)]
+    pub threads: Vec<ThreadRef>,
+    pub next_page_token: Option<String>,
+    pub result_size_estimate: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadRef {
+    pub id: String,
+    #[serde(default)]
+    pub snippet: String,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub history_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Thread {
+    pub id: String,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub history_id: Option<u64>,
+    #[serde(default)]
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub id: String,
+    #[serde(default)]
+    pub thread_id: String,
+    #[serde(default)]
+    pub label_ids: Vec<String>,
+    /// HTML-escaped, as Gmail sends it.
+    #[serde(default)]
+    pub snippet: String,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub history_id: Option<u64>,
+    /// Unix ms.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub internal_date: Option<u64>,
+    #[serde(default)]
+    pub payload: Option<MessagePart>,
+}
+
+impl Message {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.payload
+            .as_ref()?
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePart {
+    #[serde(default)]
+    pub mime_type: Option<String>,
+    #[serde(default)]
+    pub headers: Vec<Header>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// labels.get: the only call that returns a label's counters.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Label {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, rename = "type")]
+    pub label_type: Option<String>,
+    #[serde(default)]
+    pub messages_total: u64,
+    #[serde(default)]
+    pub messages_unread: u64,
+    #[serde(default)]
+    pub threads_total: u64,
+    #[serde(default)]
+    pub threads_unread: u64,
+}
+
+impl Label {
+    pub fn counts(&self) -> gmux_core::inbox::InboxCounts {
+        gmux_core::inbox::InboxCounts {
+            threads_total: self.threads_total,
+            threads_unread: self.threads_unread,
+            messages_total: self.messages_total,
+            messages_unread: self.messages_unread,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryList {
+    #[serde(default)]
+    pub history: Vec<HistoryRecord>,
+    pub next_page_token: Option<String>,
+    /// The mailbox's current history id.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub history_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRecord {
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub id: Option<u64>,
+    #[serde(default)]
+    pub messages: Vec<MessageRef>,
+    #[serde(default)]
+    pub messages_added: Vec<HistoryMessage>,
+    #[serde(default)]
+    pub messages_deleted: Vec<HistoryMessage>,
+    #[serde(default)]
+    pub labels_added: Vec<HistoryLabels>,
+    #[serde(default)]
+    pub labels_removed: Vec<HistoryLabels>,
+}
+
+impl HistoryRecord {
+    /// The ids of the threads this record touches.
+    pub fn thread_ids(&self) -> impl Iterator<Item = &str> {
+        self.messages
+            .iter()
+            .chain(self.messages_added.iter().map(|m| &m.message))
+            .chain(self.messages_deleted.iter().map(|m| &m.message))
+            .chain(self.labels_added.iter().map(|m| &m.message))
+            .chain(self.labels_removed.iter().map(|m| &m.message))
+            .map(|m| m.thread_id.as_str())
+            .filter(|id| !id.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRef {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub thread_id: String,
+    #[serde(default)]
+    pub label_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+pub struct HistoryMessage {
+    pub message: MessageRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryLabels {
+    pub message: MessageRef,
+    #[serde(default)]
+    pub label_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    #[serde(default)]
+    pub email_address: String,
+    #[serde(default)]
+    pub messages_total: u64,
+    #[serde(default)]
+    pub threads_total: u64,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub history_id: Option<u64>,
+}
+
+/// The body of messages/threads modify.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModifyRequest {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub add_label_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remove_label_ids: Vec<String>,
+}
+
+impl Thread {
+    /// The inbox row of a thread fetched with `format=metadata`: subject of its first message, snippet and
+    /// date of its newest, senders oldest first, unread or starred when any message is.
+    pub fn to_row(&self, account_id: &str) -> ThreadRow {
+        let mut messages: Vec<&Message> = self.messages.iter().collect();
+        messages.sort_by_key(|m| m.internal_date.unwrap_or(0));
+        let mut senders: Vec<String> = Vec::new();
+        for m in &messages {
+            if let Some(from) = m.header("From") {
+                let name = sender_display_name(from);
+                if !name.is_empty() && !senders.contains(&name) {
+                    senders.push(name);
+                }
+            }
+        }
+        let mut label_ids: Vec<String> = messages
+            .iter()
+            .flat_map(|m| m.label_ids.iter().cloned())
+            .collect();
+        label_ids.sort();
+        label_ids.dedup();
+        let has = |label: &str| label_ids.iter().any(|l| l == label);
+        let newest = messages.last();
+        ThreadRow {
+            account_id: account_id.to_string(),
+            thread_id: self.id.clone(),
+            senders,
+            subject: messages
+                .first()
+                .and_then(|m| m.header("Subject"))
+                .unwrap_or_default()
+                .to_string(),
+            snippet: newest
+                .map(|m| unescape_snippet(&m.snippet))
+                .unwrap_or_default(),
+            date_ms: newest.and_then(|m| m.internal_date).unwrap_or(0),
+            unread: has("UNREAD"),
+            starred: has("STARRED"),
+            message_count: u32::try_from(messages.len()).unwrap_or(u32::MAX),
+            label_ids,
+        }
+    }
+
+    /// The newest history id of the thread or its messages.
+    pub fn newest_history_id(&self) -> Option<u64> {
+        self.messages
+            .iter()
+            .filter_map(|m| m.history_id)
+            .chain(self.history_id)
+            .max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_metadata_becomes_a_row() {
+        let thread: Thread =
+            serde_json::from_str(include_str!("../tests/fixtures/thread-metadata.json")).unwrap();
+        let row = thread.to_row("acct");
+        assert_eq!(row.thread_id, "18c1f2a3b4c5d6e7");
+        assert_eq!(row.senders, ["Ann Lee", "bob"]);
+        assert_eq!(row.subject, "Lunch <Friday> & more");
+        assert_eq!(row.snippet, "Sounds good, it's a <date> & time");
+        assert_eq!(row.date_ms, 1_700_000_600_000);
+        assert!(row.unread && row.starred);
+        assert_eq!(row.message_count, 2);
+        assert_eq!(
+            row.label_ids,
+            ["CATEGORY_PERSONAL", "INBOX", "STARRED", "UNREAD"]
+        );
+        assert_eq!(thread.newest_history_id(), Some(9120));
+    }
+
+    #[test]
+    fn history_collects_thread_ids_of_every_change_type() {
+        let list: HistoryList =
+            serde_json::from_str(include_str!("../tests/fixtures/history.json")).unwrap();
+        assert_eq!(list.history_id, Some(1300));
+        let mut ids: Vec<&str> = list.history.iter().flat_map(|r| r.thread_ids()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(
+            ids,
+            [
+                "aaa0000000000001",
+                "bbb0000000000002",
+                "ccc0000000000003",
+                "ddd0000000000004"
+            ]
+        );
+
+        let empty: HistoryList = serde_json::from_str(r#"{"historyId":"1710"}"#).unwrap();
+        assert!(empty.history.is_empty());
+        assert_eq!(empty.history_id, Some(1710));
+    }
+
+    #[test]
+    fn lists_and_labels_parse_with_absent_fields() {
+        let l: ThreadList = serde_json::from_str(r#"{"resultSizeEstimate":0}"#).unwrap();
+        assert!(l.threads.is_empty() && l.next_page_token.is_none());
+        let label: Label = serde_json::from_str(
+            r#"{"id":"INBOX","name":"INBOX","type":"system","messagesTotal":12,"messagesUnread":3,"threadsTotal":10,"threadsUnread":2}"#,
+        )
+        .unwrap();
+        assert_eq!(label.counts().threads_unread, 2);
+        assert_eq!(label.label_type.as_deref(), Some("system"));
+        let p: Profile = serde_json::from_str(r#"{"emailAddress":"a@b","historyId":77}"#).unwrap();
+        assert_eq!(p.history_id, Some(77));
+    }
+}

@@ -1,0 +1,475 @@
+//! A typed Gmail v1 client for one account: tokens, the 401 retry, backoff with jitter, and a cap on
+//! requests in flight.
+
+use crate::api::{
+    HistoryList, Label, ModifyRequest, Profile, Thread, ThreadList, METADATA_HEADERS,
+};
+use crate::batch::{self, BatchCall, BatchPart};
+use crate::env::{Env, HttpRequest, HttpResponse, TokenSource};
+use crate::error::{ApiError, GmailError};
+use async_lock::Semaphore;
+use serde::de::DeserializeOwned;
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// How hard to retry. Delays are "full jitter": a random wait below `base * 2^attempt`, capped, and never
+/// shorter than the server's `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries per call, the first included.
+    pub max_attempts: u32,
+    pub base_delay_ms: u64,
+    pub max_delay_ms: u64,
+    /// A `Retry-After` longer than this is not waited for here: the call fails and the next poll retries.
+    pub max_retry_after_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay_ms: 500,
+            max_delay_ms: 16_000,
+            max_retry_after_ms: 60_000,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `attempt` (0 = the first retry), given a random number and the server's hint.
+    pub fn delay_ms(&self, attempt: u32, random: u64, retry_after_ms: Option<u64>) -> u64 {
+        let ceiling = self
+            .base_delay_ms
+            .saturating_mul(1u64 << attempt.min(20))
+            .min(self.max_delay_ms);
+        // Half fixed, half random: spreads clients apart without ever retrying at once.
+        let jittered = ceiling / 2 + random % (ceiling / 2 + 1);
+        jittered.max(retry_after_ms.unwrap_or(0))
+    }
+}
+
+/// Gmail calls for one account.
+pub struct GmailClient {
+    env: Rc<dyn Env>,
+    tokens: Rc<dyn TokenSource>,
+    /// Google's `https://gmail.googleapis.com` or the emulator's base, without a trailing slash.
+    base: String,
+    account: String,
+    policy: RetryPolicy,
+    in_flight: Semaphore,
+    /// Counts HTTP requests this client sent (retries included), for reports and benches.
+    requests_sent: Cell<u64>,
+    batch_counter: Cell<u64>,
+}
+
+/// Requests per account at once: Gmail answers 429 "Too many concurrent requests for user" above a few.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 4;
+
+impl GmailClient {
+    pub fn new(env: Rc<dyn Env>, tokens: Rc<dyn TokenSource>, base: &str, account: &str) -> Self {
+        GmailClient {
+            env,
+            tokens,
+            base: base.trim_end_matches('/').to_string(),
+            account: account.to_string(),
+            policy: RetryPolicy::default(),
+            in_flight: Semaphore::new(DEFAULT_MAX_IN_FLIGHT),
+            requests_sent: Cell::new(0),
+            batch_counter: Cell::new(0),
+        }
+    }
+
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn with_max_in_flight(mut self, n: usize) -> Self {
+        self.in_flight = Semaphore::new(n.max(1));
+        self
+    }
+
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    pub fn requests_sent(&self) -> u64 {
+        self.requests_sent.get()
+    }
+
+    pub fn env(&self) -> &Rc<dyn Env> {
+        &self.env
+    }
+
+    /// `/gmail/v1/users/me/{rest}`: the path as batch parts carry it.
+    pub fn user_path(rest: &str) -> String {
+        format!("/gmail/v1/users/me/{rest}")
+    }
+
+    /// Sends one request with the account's token: a 401 gets one fresh token and one retry, retryable
+    /// errors back off with jitter, network errors are retried too. Returns the 2xx response.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<HttpResponse, GmailError> {
+        let _permit = self.in_flight.acquire().await;
+        let mut force_fresh = false;
+        let mut refreshed = false;
+        let mut attempt = 0u32;
+        loop {
+            let token = self.tokens.token(&self.account, force_fresh).await?;
+            force_fresh = false;
+            let mut headers = vec![("Authorization".to_string(), format!("Bearer {token}"))];
+            if let Some(ct) = content_type {
+                headers.push(("Content-Type".to_string(), ct.to_string()));
+            }
+            let request = HttpRequest {
+                method: method.to_string(),
+                url: format!("{}{path}", self.base),
+                headers,
+                body: body.clone(),
+            };
+            self.requests_sent.set(self.requests_sent.get() + 1);
+            let (retry_after, failure) = match self.env.send(request).await {
+                Ok(response) if response.is_success() => return Ok(response),
+                Ok(response) => {
+                    let error = ApiError::from_response(&response);
+                    if error.is_unauthorized() {
+                        if refreshed {
+                            return Err(GmailError::ReauthRequired(error.message));
+                        }
+                        refreshed = true;
+                        force_fresh = true;
+                        continue;
+                    }
+                    if !error.is_retryable() {
+                        return Err(GmailError::Api(error));
+                    }
+                    (error.retry_after_ms, GmailError::Api(error))
+                }
+                Err(network) => (None, GmailError::Offline(network)),
+            };
+            attempt += 1;
+            if attempt >= self.policy.max_attempts
+                || retry_after.is_some_and(|ms| ms > self.policy.max_retry_after_ms)
+            {
+                return Err(failure);
+            }
+            let delay = self
+                .policy
+                .delay_ms(attempt - 1, self.env.random_u64(), retry_after);
+            self.env.sleep(delay).await;
+        }
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, rest: &str) -> Result<T, GmailError> {
+        let response = self
+            .send("GET", &Self::user_path(rest), None, Vec::new())
+            .await?;
+        decode_json(&response.body)
+    }
+
+    async fn post_json<T: DeserializeOwned>(
+        &self,
+        rest: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<T, GmailError> {
+        let (ct, body) = match body {
+            Some(b) => (Some("application/json"), b),
+            None => (None, Vec::new()),
+        };
+        let response = self.send("POST", &Self::user_path(rest), ct, body).await?;
+        decode_json(&response.body)
+    }
+
+    /// users.getProfile (1 unit).
+    pub async fn get_profile(&self) -> Result<Profile, GmailError> {
+        self.get_json("profile").await
+    }
+
+    /// threads.list (10 units) of one label.
+    pub async fn list_threads(
+        &self,
+        label_id: &str,
+        max_results: u32,
+        page_token: Option<&str>,
+    ) -> Result<ThreadList, GmailError> {
+        let mut q = format!(
+            "threads?labelIds={}&maxResults={max_results}",
+            encode_component(label_id)
+        );
+        if let Some(t) = page_token {
+            q.push_str(&format!("&pageToken={}", encode_component(t)));
+        }
+        self.get_json(&q).await
+    }
+
+    /// The threads.get path (10 units) with `format=metadata` and the From/To/Subject/Date headers.
+    pub fn thread_metadata_path(thread_id: &str) -> String {
+        let headers: String = METADATA_HEADERS
+            .iter()
+            .map(|h| format!("&metadataHeaders={h}"))
+            .collect();
+        Self::user_path(&format!(
+            "threads/{}?format=metadata{headers}",
+            encode_component(thread_id)
+        ))
+    }
+
+    /// threads.get `format=metadata` for one thread.
+    pub async fn get_thread_metadata(&self, thread_id: &str) -> Result<Thread, GmailError> {
+        let response = self
+            .send(
+                "GET",
+                &Self::thread_metadata_path(thread_id),
+                None,
+                Vec::new(),
+            )
+            .await?;
+        decode_json(&response.body)
+    }
+
+    /// labels.get (1 unit): the only call with a label's counters.
+    pub async fn get_label(&self, label_id: &str) -> Result<Label, GmailError> {
+        self.get_json(&format!("labels/{}", encode_component(label_id)))
+            .await
+    }
+
+    /// history.list (2 units) from `start_history_id`, every change type, one page.
+    pub async fn list_history(
+        &self,
+        start_history_id: u64,
+        page_token: Option<&str>,
+    ) -> Result<HistoryList, GmailError> {
+        let mut q = format!(
+            "history?startHistoryId={start_history_id}&maxResults=500\
+             &historyTypes=messageAdded&historyTypes=messageDeleted&historyTypes=labelAdded&historyTypes=labelRemoved"
+        );
+        if let Some(t) = page_token {
+            q.push_str(&format!("&pageToken={}", encode_component(t)));
+        }
+        self.get_json(&q).await
+    }
+
+    /// threads.modify (10 units).
+    pub async fn modify_thread(
+        &self,
+        thread_id: &str,
+        change: &ModifyRequest,
+    ) -> Result<Thread, GmailError> {
+        let body = serde_json::to_vec(change).map_err(|e| GmailError::Decode(e.to_string()))?;
+        self.post_json(
+            &format!("threads/{}/modify", encode_component(thread_id)),
+            Some(body),
+        )
+        .await
+    }
+
+    /// messages.modify (5 units).
+    pub async fn modify_message(
+        &self,
+        message_id: &str,
+        change: &ModifyRequest,
+    ) -> Result<crate::api::Message, GmailError> {
+        let body = serde_json::to_vec(change).map_err(|e| GmailError::Decode(e.to_string()))?;
+        self.post_json(
+            &format!("messages/{}/modify", encode_component(message_id)),
+            Some(body),
+        )
+        .await
+    }
+
+    /// threads.trash (10 units).
+    pub async fn trash_thread(&self, thread_id: &str) -> Result<Thread, GmailError> {
+        self.post_json(
+            &format!("threads/{}/trash", encode_component(thread_id)),
+            None,
+        )
+        .await
+    }
+
+    /// threads.untrash (10 units).
+    pub async fn untrash_thread(&self, thread_id: &str) -> Result<Thread, GmailError> {
+        self.post_json(
+            &format!("threads/{}/untrash", encode_component(thread_id)),
+            None,
+        )
+        .await
+    }
+
+    /// messages.trash (5 units).
+    pub async fn trash_message(&self, message_id: &str) -> Result<crate::api::Message, GmailError> {
+        self.post_json(
+            &format!("messages/{}/trash", encode_component(message_id)),
+            None,
+        )
+        .await
+    }
+
+    /// messages.untrash (5 units).
+    pub async fn untrash_message(
+        &self,
+        message_id: &str,
+    ) -> Result<crate::api::Message, GmailError> {
+        self.post_json(
+            &format!("messages/{}/untrash", encode_component(message_id)),
+            None,
+        )
+        .await
+    }
+
+    /// Sends calls as batches of at most [`batch::PREFERRED_BATCH_PARTS`], one HTTP request per batch. Parts
+    /// that fail with a retryable status are sent again (in a smaller batch) after a backoff; a part that
+    /// fails for good is returned as its error response. The answer list is in call order.
+    pub async fn batch(&self, calls: &[BatchCall]) -> Result<Vec<BatchPart>, GmailError> {
+        let mut answers: Vec<Option<BatchPart>> = vec![None; calls.len()];
+        for (chunk_index, chunk) in calls.chunks(batch::PREFERRED_BATCH_PARTS).enumerate() {
+            let offset = chunk_index * batch::PREFERRED_BATCH_PARTS;
+            let mut pending: Vec<usize> = (0..chunk.len()).collect();
+            let mut attempt = 0u32;
+            let mut refreshed = false;
+            while !pending.is_empty() {
+                let subset: Vec<BatchCall> = pending.iter().map(|&i| chunk[i].clone()).collect();
+                let parts = self.send_batch(&subset).await?;
+                let mut retry = Vec::new();
+                let mut retry_after = None;
+                let mut unauthorized = false;
+                for (&i, part) in pending.iter().zip(parts) {
+                    let part = part.unwrap_or(BatchPart {
+                        status: 503,
+                        headers: Vec::new(),
+                        body: Vec::new(),
+                    });
+                    let error = (!(200..300).contains(&part.status))
+                        .then(|| ApiError::from_parts(part.status, &part.headers, &part.body));
+                    match error {
+                        Some(e) if e.is_unauthorized() && !refreshed => {
+                            unauthorized = true;
+                            retry.push(i);
+                        }
+                        Some(e) if e.is_unauthorized() => {
+                            return Err(GmailError::ReauthRequired(e.message))
+                        }
+                        Some(e) if e.is_retryable() && attempt + 1 < self.policy.max_attempts => {
+                            retry_after = retry_after.max(e.retry_after_ms);
+                            retry.push(i);
+                        }
+                        _ => answers[offset + i] = Some(part),
+                    }
+                }
+                if retry.is_empty() {
+                    break;
+                }
+                if unauthorized {
+                    // A part's 401 means the token went stale mid-way: one fresh token, no backoff.
+                    refreshed = true;
+                    self.tokens.token(&self.account, true).await?;
+                } else {
+                    self.env
+                        .sleep(
+                            self.policy
+                                .delay_ms(attempt, self.env.random_u64(), retry_after),
+                        )
+                        .await;
+                    attempt += 1;
+                }
+                pending = retry;
+            }
+        }
+        Ok(answers
+            .into_iter()
+            .map(|a| {
+                a.unwrap_or(BatchPart {
+                    status: 503,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                })
+            })
+            .collect())
+    }
+
+    async fn send_batch(&self, calls: &[BatchCall]) -> Result<Vec<Option<BatchPart>>, GmailError> {
+        let n = self.batch_counter.get() + 1;
+        self.batch_counter.set(n);
+        let boundary = format!(
+            "gmux_batch_{:016x}",
+            crate::env::splitmix64(self.env.now_ms() ^ n.rotate_left(32))
+        );
+        let (content_type, body) = batch::encode(calls, &boundary);
+        let response = self
+            .send("POST", "/batch/gmail/v1", Some(&content_type), body)
+            .await?;
+        let ct = response
+            .header("content-type")
+            .unwrap_or_default()
+            .to_string();
+        batch::decode(&ct, &response.body, calls.len())
+            .map_err(|e| GmailError::Decode(e.to_string()))
+    }
+}
+
+/// Reads a JSON body.
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, GmailError> {
+    serde_json::from_slice(body).map_err(|e| GmailError::Decode(e.to_string()))
+}
+
+/// Percent-encodes a URL query or path component (RFC 3986 unreserved characters pass).
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_is_capped_and_honours_retry_after() {
+        let p = RetryPolicy {
+            max_attempts: 5,
+            base_delay_ms: 100,
+            max_delay_ms: 1_000,
+            max_retry_after_ms: 60_000,
+        };
+        for random in [0u64, 7, 99, u64::MAX] {
+            for attempt in 0..8 {
+                let ceiling = (100u64 << attempt).min(1_000);
+                let d = p.delay_ms(attempt, random, None);
+                assert!(
+                    d >= ceiling / 2 && d <= ceiling,
+                    "attempt {attempt} random {random}: {d}"
+                );
+            }
+            assert_eq!(p.delay_ms(0, random, Some(3_000)), 3_000);
+        }
+        // Different random draws give different waits: that is the jitter.
+        let waits: std::collections::HashSet<u64> = (0..50)
+            .map(|r| p.delay_ms(3, crate::env::splitmix64(r), None))
+            .collect();
+        assert!(waits.len() > 10);
+    }
+
+    #[test]
+    fn components_are_percent_encoded() {
+        assert_eq!(encode_component("Label_12"), "Label_12");
+        assert_eq!(encode_component("a b/c+d=="), "a%20b%2Fc%2Bd%3D%3D");
+    }
+
+    #[test]
+    fn metadata_path_names_each_header() {
+        assert_eq!(
+            GmailClient::thread_metadata_path("abc"),
+            "/gmail/v1/users/me/threads/abc?format=metadata&metadataHeaders=From&metadataHeaders=To&metadataHeaders=Subject&metadataHeaders=Date"
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! Gmail's error bodies, parsed into a typed error, and the client's own error type.
+
+use crate::env::{HttpResponse, TokenError, TransportError};
+use serde::Deserialize;
+use thiserror::Error;
+
+/// A Gmail API error response: `{"error":{"code","message","errors":[{"reason",..}],"status"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("gmail answered {status} {reason}: {message}")]
+pub struct ApiError {
+    pub status: u16,
+    /// `errors[0].reason` (`rateLimitExceeded`, `notFound`, `authError`, ..), else the canonical `status`
+    /// (`FAILED_PRECONDITION`), else empty.
+    pub reason: String,
+    pub message: String,
+    /// From `Retry-After` (seconds), in milliseconds.
+    pub retry_after_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: ErrorObject,
+}
+
+#[derive(Deserialize)]
+struct ErrorObject {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    errors: Vec<ErrorItem>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorItem {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+impl ApiError {
+    /// Reads an error from a non-2xx response; a body that is not Google's shape still gives an error with
+    /// the status and the body's first bytes as the message.
+    pub fn from_parts(status: u16, headers: &[(String, String)], body: &[u8]) -> Self {
+        let retry_after_ms =
+            crate::env::header(headers, "retry-after").and_then(parse_retry_after_ms);
+        match serde_json::from_slice::<ErrorEnvelope>(body) {
+            Ok(env) => {
+                let reason = env
+                    .error
+                    .errors
+                    .into_iter()
+                    .find_map(|e| e.reason)
+                    .or(env.error.status)
+                    .unwrap_or_default();
+                ApiError {
+                    status,
+                    reason,
+                    message: env.error.message,
+                    retry_after_ms,
+                }
+            }
+            Err(_) => {
+                let text = String::from_utf8_lossy(body);
+                let message: String = text.trim().chars().take(200).collect();
+                ApiError {
+                    status,
+                    reason: String::new(),
+                    message,
+                    retry_after_ms,
+                }
+            }
+        }
+    }
+
+    pub fn from_response(response: &HttpResponse) -> Self {
+        Self::from_parts(response.status, &response.headers, &response.body)
+    }
+
+    /// Whether waiting and trying again may succeed: 429, 5xx, 403 rate limits and 400 failedPrecondition.
+    pub fn is_retryable(&self) -> bool {
+        match self.status {
+            429 | 500..=599 => true,
+            403 => matches!(
+                self.reason.as_str(),
+                "rateLimitExceeded" | "userRateLimitExceeded" | "RESOURCE_EXHAUSTED"
+            ),
+            400 => matches!(
+                self.reason.as_str(),
+                "failedPrecondition" | "FAILED_PRECONDITION"
+            ),
+            _ => false,
+        }
+    }
+
+    pub fn is_unauthorized(&self) -> bool {
+        self.status == 401
+    }
+
+    /// 403 `insufficientPermissions`: the user must grant the scope again.
+    pub fn is_missing_scope(&self) -> bool {
+        self.status == 403
+            && matches!(
+                self.reason.as_str(),
+                "insufficientPermissions" | "PERMISSION_DENIED"
+            )
+    }
+}
+
+/// `Retry-After` as delay seconds (what Google sends). HTTP dates are ignored: the backoff still applies.
+pub fn parse_retry_after_ms(value: &str) -> Option<u64> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(secs.saturating_mul(1000));
+    }
+    v.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| (s * 1000.0) as u64)
+}
+
+/// Everything that can go wrong talking to Gmail for one account.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum GmailError {
+    /// Gmail could not be reached, after retries.
+    #[error(transparent)]
+    Offline(#[from] TransportError),
+    /// The token was refused even after a fresh one, or the host says the refresh token is dead.
+    #[error("re-authorisation required: {0}")]
+    ReauthRequired(String),
+    /// No access token could be had for now.
+    #[error("no access token: {0}")]
+    TokenUnavailable(String),
+    /// Gmail answered with an error that retries did not fix (or that retrying cannot fix).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// Gmail answered 2xx with a body this client cannot read.
+    #[error("unexpected response from gmail: {0}")]
+    Decode(String),
+}
+
+impl From<TokenError> for GmailError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::ReauthRequired(m) => GmailError::ReauthRequired(m),
+            TokenError::Unavailable(m) => GmailError::TokenUnavailable(m),
+        }
+    }
+}
+
+impl GmailError {
+    /// The stable code the pages show beside the sentence.
+    pub fn code(&self) -> &'static str {
+        match self {
+            GmailError::Offline(_) => "offline",
+            GmailError::ReauthRequired(_) => "reauth_required",
+            GmailError::TokenUnavailable(_) => "token_unavailable",
+            GmailError::Api(e) if e.is_missing_scope() => "scope_missing",
+            GmailError::Api(e) if e.status == 404 => "not_found",
+            GmailError::Api(e) if e.is_retryable() => "gmail_busy",
+            GmailError::Api(_) => "gmail_error",
+            GmailError::Decode(_) => "gmail_error",
+        }
+    }
+
+    /// Whether this is a history id Gmail no longer knows (404 on history.list): the caller must do a full sync.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, GmailError::Api(e) if e.status == 404)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(k: &str, v: &str) -> Vec<(String, String)> {
+        vec![(k.to_string(), v.to_string())]
+    }
+
+    #[test]
+    fn parses_google_error_bodies() {
+        let body = include_bytes!("../tests/fixtures/error-429.json");
+        let e = ApiError::from_parts(429, &h("Retry-After", "3"), body);
+        assert_eq!(e.reason, "rateLimitExceeded");
+        assert_eq!(e.message, "Too many concurrent requests for user");
+        assert_eq!(e.retry_after_ms, Some(3000));
+        assert!(e.is_retryable());
+
+        let body = include_bytes!("../tests/fixtures/error-401.json");
+        let e = ApiError::from_parts(401, &[], body);
+        assert_eq!(e.reason, "authError");
+        assert!(e.is_unauthorized() && !e.is_retryable());
+    }
+
+    #[test]
+    fn older_bodies_without_status_and_non_json_bodies_still_parse() {
+        let e = ApiError::from_parts(400, &[], br#"{"error":{"code":400,"message":"Precondition check failed.","errors":[{"reason":"failedPrecondition"}]}}"#);
+        assert!(e.is_retryable());
+        let e = ApiError::from_parts(
+            400,
+            &[],
+            br#"{"error":{"code":400,"message":"x","status":"FAILED_PRECONDITION"}}"#,
+        );
+        assert!(e.is_retryable());
+        let e = ApiError::from_parts(502, &[], b"<html>Bad Gateway</html>");
+        assert_eq!(e.message, "<html>Bad Gateway</html>");
+        assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn retry_classification() {
+        let cases = [
+            (429, "rateLimitExceeded", true),
+            (500, "backendError", true),
+            (503, "", true),
+            (403, "userRateLimitExceeded", true),
+            (403, "rateLimitExceeded", true),
+            (403, "insufficientPermissions", false),
+            (400, "failedPrecondition", true),
+            (400, "invalidArgument", false),
+            (404, "notFound", false),
+            (401, "authError", false),
+        ];
+        for (status, reason, want) in cases {
+            let e = ApiError {
+                status,
+                reason: reason.into(),
+                message: String::new(),
+                retry_after_ms: None,
+            };
+            assert_eq!(e.is_retryable(), want, "{status} {reason}");
+        }
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after_ms("120"), Some(120_000));
+        assert_eq!(parse_retry_after_ms(" 0.5 "), Some(500));
+        assert_eq!(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after_ms("-1"), None);
+    }
+}

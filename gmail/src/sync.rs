@@ -1,0 +1,538 @@
+//! The sync engine: keeps each account's inbox rows, counts and history id current with as few requests
+//! as Gmail allows.
+//!
+//! - First sync: threads.list INBOX (one page) + one batch of threads.get metadata + labels.get INBOX.
+//! - Poll: history.list from the stored id. No change: done (one request, two quota units). Changes: one
+//!   batch of the changed threads, then labels.get INBOX. A 404 (history id too old): one full sync.
+//! - Accounts sync concurrently and independently: each has its own client, token and in-flight cap.
+
+use crate::api::ModifyRequest;
+use crate::batch::BatchCall;
+use crate::client::{GmailClient, RetryPolicy, DEFAULT_MAX_IN_FLIGHT};
+use crate::env::{Env, TokenSource};
+use crate::error::{ApiError, GmailError};
+use gmux_core::inbox::{bound_threads, AccountInbox, SyncHealth, ThreadRow};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
+
+/// Threads fetched by a full sync: what the pages show, and one batch of metadata.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// More changed threads than this in one poll cost more as an incremental fetch than a fresh full sync.
+pub const MAX_INCREMENTAL_THREADS: usize = 100;
+
+/// What one sync did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncKind {
+    /// No history id yet: list, batch, counts.
+    Full,
+    /// Gmail no longer knew the stored history id (404), so the inbox was read afresh.
+    FullAfterHistoryExpired,
+    /// history.list reported nothing: nothing else was fetched.
+    NoChange,
+    /// Only the changed threads were fetched, then the counts.
+    Incremental,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncOutcome {
+    pub kind: SyncKind,
+    /// Threads fetched because history named them (0 for full syncs and no-change polls).
+    pub changed_threads: usize,
+    /// HTTP requests this sync sent, retries included.
+    pub requests: u64,
+}
+
+/// A user action on one thread, applied with one threads.modify or threads.trash call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreadAction {
+    MarkRead,
+    MarkUnread,
+    Archive,
+    Trash,
+    Untrash,
+    Star,
+    Unstar,
+}
+
+impl ThreadAction {
+    /// The label change this action makes (trash and untrash have their own endpoints).
+    pub fn label_change(self) -> ModifyRequest {
+        let (add, remove): (&[&str], &[&str]) = match self {
+            ThreadAction::MarkRead => (&[], &["UNREAD"]),
+            ThreadAction::MarkUnread => (&["UNREAD"], &[]),
+            ThreadAction::Archive => (&[], &["INBOX"]),
+            ThreadAction::Trash => (&["TRASH"], &["INBOX"]),
+            ThreadAction::Untrash => (&[], &["TRASH"]),
+            ThreadAction::Star => (&["STARRED"], &[]),
+            ThreadAction::Unstar => (&[], &["STARRED"]),
+        };
+        ModifyRequest {
+            add_label_ids: add.iter().map(|s| s.to_string()).collect(),
+            remove_label_ids: remove.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// The row as it will look once Gmail has applied the action: for optimistic display.
+    pub fn apply_to_row(self, row: &ThreadRow) -> ThreadRow {
+        let change = self.label_change();
+        let mut row = row.clone();
+        row.label_ids
+            .retain(|l| !change.remove_label_ids.contains(l));
+        if self == ThreadAction::Untrash {
+            row.label_ids.push("INBOX".into());
+        }
+        row.label_ids.extend(change.add_label_ids);
+        row.label_ids.sort();
+        row.label_ids.dedup();
+        row.unread = row.label_ids.iter().any(|l| l == "UNREAD");
+        row.starred = row.label_ids.iter().any(|l| l == "STARRED");
+        row
+    }
+}
+
+/// Syncs any number of accounts. Holds one [`GmailClient`] per account.
+pub struct SyncEngine {
+    env: Rc<dyn Env>,
+    tokens: Rc<dyn TokenSource>,
+    base: String,
+    policy: RetryPolicy,
+    max_in_flight: usize,
+    page_size: u32,
+    clients: RefCell<HashMap<String, Rc<GmailClient>>>,
+}
+
+impl SyncEngine {
+    /// `base` is Google's `https://gmail.googleapis.com` or the emulator's base URL.
+    pub fn new(env: Rc<dyn Env>, tokens: Rc<dyn TokenSource>, base: &str) -> Self {
+        SyncEngine {
+            env,
+            tokens,
+            base: base.to_string(),
+            policy: RetryPolicy::default(),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            page_size: DEFAULT_PAGE_SIZE,
+            clients: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn with_max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n;
+        self
+    }
+
+    pub fn with_page_size(mut self, n: u32) -> Self {
+        self.page_size = n.clamp(1, 500);
+        self
+    }
+
+    /// The account's client, made on first use.
+    pub fn client(&self, account_id: &str) -> Rc<GmailClient> {
+        self.clients
+            .borrow_mut()
+            .entry(account_id.to_string())
+            .or_insert_with(|| {
+                Rc::new(
+                    GmailClient::new(
+                        self.env.clone(),
+                        self.tokens.clone(),
+                        &self.base,
+                        account_id,
+                    )
+                    .with_policy(self.policy)
+                    .with_max_in_flight(self.max_in_flight),
+                )
+            })
+            .clone()
+    }
+
+    /// Syncs every account at once; one account's failure or backoff never delays the others.
+    pub async fn sync_all(
+        &self,
+        inboxes: &mut [AccountInbox],
+    ) -> Vec<Result<SyncOutcome, GmailError>> {
+        futures::future::join_all(inboxes.iter_mut().map(|inbox| self.sync_account(inbox))).await
+    }
+
+    /// Brings one account up to date and records its health. On failure the last good rows are kept.
+    pub async fn sync_account(&self, inbox: &mut AccountInbox) -> Result<SyncOutcome, GmailError> {
+        let client = self.client(&inbox.account.id);
+        let before = client.requests_sent();
+        let stored = inbox
+            .history_id
+            .as_deref()
+            .and_then(|h| h.parse::<u64>().ok());
+        let result = match stored {
+            Some(start) => match self.incremental_sync(&client, inbox, start).await {
+                Err(e) if e.is_not_found() => {
+                    self.full_sync(&client, inbox).await.map(|o| SyncOutcome {
+                        kind: SyncKind::FullAfterHistoryExpired,
+                        ..o
+                    })
+                }
+                other => other,
+            },
+            None => self.full_sync(&client, inbox).await,
+        };
+        record_health(inbox, &result, self.env.now_ms());
+        result.map(|o| SyncOutcome {
+            requests: client.requests_sent() - before,
+            ..o
+        })
+    }
+
+    /// Reads the inbox afresh: list, one batch of metadata (or getProfile when the inbox is empty), counts.
+    pub async fn full_sync(
+        &self,
+        client: &GmailClient,
+        inbox: &mut AccountInbox,
+    ) -> Result<SyncOutcome, GmailError> {
+        let list = client.list_threads("INBOX", self.page_size, None).await?;
+        let ids: Vec<String> = list.threads.iter().map(|t| t.id.clone()).collect();
+        let listed_history = list.threads.iter().filter_map(|t| t.history_id).max();
+        let (rows, history_id) = if ids.is_empty() {
+            (Vec::new(), client.get_profile().await?.history_id)
+        } else {
+            let fetched = fetch_threads(client, &ids).await?;
+            (fetched.rows, fetched.newest_history_id.max(listed_history))
+        };
+        let label = client.get_label("INBOX").await?;
+        inbox.threads = rows.into_iter().filter(ThreadRow::in_inbox).collect();
+        bound_threads(&mut inbox.threads);
+        inbox.account.counts = label.counts();
+        if let Some(h) = history_id {
+            inbox.history_id = Some(h.to_string());
+        }
+        Ok(SyncOutcome {
+            kind: SyncKind::Full,
+            changed_threads: 0,
+            requests: 0,
+        })
+    }
+
+    /// Applies the changes since `start`: history, then one batch of the changed threads and the counts.
+    pub async fn incremental_sync(
+        &self,
+        client: &GmailClient,
+        inbox: &mut AccountInbox,
+        start: u64,
+    ) -> Result<SyncOutcome, GmailError> {
+        let mut changed = BTreeSet::new();
+        let mut newest = start;
+        let mut page: Option<String> = None;
+        loop {
+            let history = client.list_history(start, page.as_deref()).await?;
+            for record in &history.history {
+                changed.extend(record.thread_ids().map(str::to_string));
+                newest = newest.max(record.id.unwrap_or(0));
+            }
+            newest = newest.max(history.history_id.unwrap_or(0));
+            page = history.next_page_token;
+            if page.is_none() {
+                break;
+            }
+        }
+        if changed.is_empty() {
+            inbox.history_id = Some(newest.to_string());
+            return Ok(SyncOutcome {
+                kind: SyncKind::NoChange,
+                changed_threads: 0,
+                requests: 0,
+            });
+        }
+        if changed.len() > MAX_INCREMENTAL_THREADS {
+            return self.full_sync(client, inbox).await;
+        }
+        let ids: Vec<String> = changed.into_iter().collect();
+        let fetched = fetch_threads(client, &ids).await?;
+        let label = client.get_label("INBOX").await?;
+        inbox.threads.retain(|row| !ids.contains(&row.thread_id));
+        inbox
+            .threads
+            .extend(fetched.rows.into_iter().filter(ThreadRow::in_inbox));
+        bound_threads(&mut inbox.threads);
+        inbox.account.counts = label.counts();
+        inbox.history_id = Some(
+            newest
+                .max(fetched.newest_history_id.unwrap_or(0))
+                .to_string(),
+        );
+        Ok(SyncOutcome {
+            kind: SyncKind::Incremental,
+            changed_threads: ids.len(),
+            requests: 0,
+        })
+    }
+
+    /// Applies an action to one thread, updates the row and the counts in `inbox`, and returns the new row.
+    /// The caller shows [`ThreadAction::apply_to_row`] at once and rolls back on an error.
+    pub async fn apply(
+        &self,
+        inbox: &mut AccountInbox,
+        thread_id: &str,
+        action: ThreadAction,
+    ) -> Result<ThreadRow, GmailError> {
+        let client = self.client(&inbox.account.id);
+        let thread = match action {
+            ThreadAction::Trash => client.trash_thread(thread_id).await?,
+            ThreadAction::Untrash => client.untrash_thread(thread_id).await?,
+            _ => {
+                client
+                    .modify_thread(thread_id, &action.label_change())
+                    .await?
+            }
+        };
+        let existing = inbox
+            .threads
+            .iter()
+            .find(|r| r.thread_id == thread_id)
+            .cloned();
+        let fresh = thread.to_row(&inbox.account.id);
+        let row = match existing {
+            // The answer carries labels only: keep the headers we already have.
+            Some(old) if !thread.messages.is_empty() => ThreadRow {
+                label_ids: fresh.label_ids,
+                unread: fresh.unread,
+                starred: fresh.starred,
+                ..old
+            },
+            Some(old) => action.apply_to_row(&old),
+            None => fresh,
+        };
+        let was_unread_in_inbox = inbox
+            .threads
+            .iter()
+            .any(|r| r.thread_id == thread_id && r.unread);
+        inbox.threads.retain(|r| r.thread_id != thread_id);
+        if row.in_inbox() {
+            inbox.threads.push(row.clone());
+            bound_threads(&mut inbox.threads);
+        }
+        match client.get_label("INBOX").await {
+            Ok(label) => inbox.account.counts = label.counts(),
+            Err(_) => {
+                // The action itself succeeded; keep the thread count right until the next sync reads it.
+                let now_unread_in_inbox = row.in_inbox() && row.unread;
+                let counts = &mut inbox.account.counts;
+                match (was_unread_in_inbox, now_unread_in_inbox) {
+                    (true, false) => {
+                        counts.threads_unread = counts.threads_unread.saturating_sub(1)
+                    }
+                    (false, true) => counts.threads_unread += 1,
+                    _ => {}
+                }
+            }
+        }
+        Ok(row)
+    }
+}
+
+/// Marks the account's health after a sync. A failed sync keeps the last good rows and time.
+pub fn record_health(
+    inbox: &mut AccountInbox,
+    result: &Result<SyncOutcome, GmailError>,
+    now_ms: u64,
+) {
+    let account = &mut inbox.account;
+    match result {
+        Ok(_) => {
+            account.health = SyncHealth::Ok;
+            account.health_detail = None;
+            account.last_good_sync_ms = Some(now_ms);
+        }
+        Err(e) => {
+            account.health = match e {
+                GmailError::ReauthRequired(_) => SyncHealth::ReauthRequired,
+                GmailError::Offline(_) => SyncHealth::Offline,
+                _ => SyncHealth::Failing,
+            };
+            account.health_detail = Some(health_sentence(e));
+        }
+    }
+}
+
+/// A sentence a person can act on.
+pub fn health_sentence(e: &GmailError) -> String {
+    match e {
+        GmailError::ReauthRequired(_) => "Google no longer accepts this account's sign-in: add the account again.".into(),
+        GmailError::Offline(_) => "Gmail cannot be reached: showing the inbox as it was at the last sync.".into(),
+        GmailError::TokenUnavailable(m) => format!("No access token from gmux-host ({m}): check that it is installed."),
+        GmailError::Api(a) if a.is_missing_scope() => {
+            "gmux lacks permission to read this mailbox: add the account again and grant every permission.".into()
+        }
+        GmailError::Api(a) => format!("Gmail answered an error ({} {}): gmux will retry at the next sync.", a.status, a.reason),
+        GmailError::Decode(_) => "Gmail answered something gmux cannot read: it will retry at the next sync.".into(),
+    }
+}
+
+struct Fetched {
+    rows: Vec<ThreadRow>,
+    newest_history_id: Option<u64>,
+}
+
+/// threads.get metadata for each id, in batches. A thread Gmail no longer has (404) is simply absent.
+async fn fetch_threads(client: &GmailClient, ids: &[String]) -> Result<Fetched, GmailError> {
+    let calls: Vec<BatchCall> = ids
+        .iter()
+        .map(|id| BatchCall::get(GmailClient::thread_metadata_path(id)))
+        .collect();
+    let parts = client.batch(&calls).await?;
+    let mut rows = Vec::with_capacity(parts.len());
+    let mut newest = None;
+    for part in parts {
+        match part.status {
+            200..=299 => {
+                let thread: crate::api::Thread = crate::client::decode_json(&part.body)?;
+                newest = newest.max(thread.newest_history_id());
+                rows.push(thread.to_row(client.account()));
+            }
+            404 => {}
+            status => {
+                return Err(GmailError::Api(ApiError::from_parts(
+                    status,
+                    &part.headers,
+                    &part.body,
+                )))
+            }
+        }
+    }
+    Ok(Fetched {
+        rows,
+        newest_history_id: newest,
+    })
+}
+
+/// The approach gmux avoids, for comparison in benches: one threads.list, then one threads.get per thread
+/// (no batch), then labels.get INBOX. Fills `inbox` like a full sync.
+pub async fn naive_first_sync(
+    client: &GmailClient,
+    inbox: &mut AccountInbox,
+    page_size: u32,
+) -> Result<(), GmailError> {
+    let list = client.list_threads("INBOX", page_size, None).await?;
+    let gets = list
+        .threads
+        .iter()
+        .map(|t| client.get_thread_metadata(&t.id));
+    let threads = futures::future::join_all(gets).await;
+    let mut rows = Vec::new();
+    let mut newest = None;
+    for thread in threads {
+        let thread = thread?;
+        newest = newest.max(thread.newest_history_id());
+        rows.push(thread.to_row(client.account()));
+    }
+    let label = client.get_label("INBOX").await?;
+    inbox.threads = rows.into_iter().filter(ThreadRow::in_inbox).collect();
+    bound_threads(&mut inbox.threads);
+    inbox.account.counts = label.counts();
+    inbox.history_id = newest.map(|h| h.to_string());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(labels: &[&str]) -> ThreadRow {
+        ThreadRow {
+            thread_id: "t".into(),
+            label_ids: labels.iter().map(|s| s.to_string()).collect(),
+            unread: labels.contains(&"UNREAD"),
+            starred: labels.contains(&"STARRED"),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn actions_change_rows_as_gmail_will() {
+        let base = row(&["INBOX", "UNREAD"]);
+        let cases = [
+            (ThreadAction::MarkRead, vec!["INBOX"], true, false, false),
+            (
+                ThreadAction::MarkUnread,
+                vec!["INBOX", "UNREAD"],
+                true,
+                true,
+                false,
+            ),
+            (ThreadAction::Archive, vec!["UNREAD"], false, true, false),
+            (
+                ThreadAction::Trash,
+                vec!["TRASH", "UNREAD"],
+                false,
+                true,
+                false,
+            ),
+            (
+                ThreadAction::Star,
+                vec!["INBOX", "STARRED", "UNREAD"],
+                true,
+                true,
+                true,
+            ),
+            (
+                ThreadAction::Unstar,
+                vec!["INBOX", "UNREAD"],
+                true,
+                true,
+                false,
+            ),
+        ];
+        for (action, labels, in_inbox, unread, starred) in cases {
+            let r = action.apply_to_row(&base);
+            assert_eq!(r.label_ids, labels, "{action:?}");
+            assert_eq!(
+                (r.in_inbox(), r.unread, r.starred),
+                (in_inbox, unread, starred),
+                "{action:?}"
+            );
+        }
+        let restored = ThreadAction::Untrash.apply_to_row(&row(&["TRASH"]));
+        assert_eq!(restored.label_ids, ["INBOX"]);
+    }
+
+    #[test]
+    fn health_follows_the_error_kind_and_keeps_the_last_good_time() {
+        let mut inbox = AccountInbox::new("a", "a@x");
+        let ok = Ok(SyncOutcome {
+            kind: SyncKind::Full,
+            changed_threads: 0,
+            requests: 3,
+        });
+        record_health(&mut inbox, &ok, 1_000);
+        assert_eq!(inbox.account.health, SyncHealth::Ok);
+        let cases = [
+            (
+                GmailError::ReauthRequired("x".into()),
+                SyncHealth::ReauthRequired,
+            ),
+            (
+                GmailError::Offline(crate::env::TransportError("down".into())),
+                SyncHealth::Offline,
+            ),
+            (
+                GmailError::TokenUnavailable("no host".into()),
+                SyncHealth::Failing,
+            ),
+            (GmailError::Decode("bad".into()), SyncHealth::Failing),
+        ];
+        for (error, health) in cases {
+            record_health(&mut inbox, &Err(error), 2_000);
+            assert_eq!(inbox.account.health, health);
+            assert_eq!(inbox.account.last_good_sync_ms, Some(1_000));
+            assert!(inbox
+                .account
+                .health_detail
+                .as_deref()
+                .is_some_and(|s| s.ends_with('.')));
+        }
+    }
+}

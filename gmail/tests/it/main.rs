@@ -1,0 +1,1 @@
+// integration tests against gmux-emulator
