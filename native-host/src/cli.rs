@@ -4,10 +4,16 @@
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
+use gmux_core::protocol::AccountStatus;
 use gmux_core::protocol::Endpoints;
+use gmux_host::app::{remove_account, App};
 use gmux_host::config::{self, Config};
+use gmux_host::flow;
 use gmux_host::install::{self, Browser, Os, ALL_BROWSERS};
 use gmux_host::paths::Paths;
+use gmux_host::secrets::Secrets;
+use gmux_host::serve::Outbox;
+use gmux_host::tokens::load_config;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -259,24 +265,182 @@ fn fetch_emulator_client(base: &str) -> anyhow::Result<(String, String)> {
     config::parse_client_secrets(&bytes).map_err(anyhow::Error::msg)
 }
 
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// The host's core without a browser: events have nowhere to go, so the terminal waits for the outcome.
+fn terminal_app(paths: &Paths) -> App {
+    let (outbox, _rx) = Outbox::channel();
+    App::new(paths.clone(), outbox)
+}
+
 fn accounts(command: AccountsCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
     match command {
         AccountsCommand::List => {
             for a in config::load_accounts(paths)? {
-                println!(
-                    "{}\t{}\t{:?}\t{}",
-                    a.id,
-                    a.email,
-                    a.status,
-                    a.status_detail.unwrap_or_default()
-                );
+                let status = match a.status {
+                    AccountStatus::Ok => "ok".to_string(),
+                    AccountStatus::ReauthRequired => {
+                        format!("reauth_required: {}", a.status_detail.unwrap_or_default())
+                    }
+                };
+                println!("{}\t{}\t{}\t{}", a.id, a.email, a.color, status);
             }
             Ok(ExitCode::SUCCESS)
         }
-        AccountsCommand::Add { .. } | AccountsCommand::Remove { .. } => bail!("not available yet"),
+        AccountsCommand::Add { login_hint } => runtime()?.block_on(async {
+            let app = terminal_app(paths);
+            let config = load_config(paths).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let started = flow::start(app.flow_deps(), config, login_hint).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            println!("Open this address in a browser and allow gmux to read your mail:\n\n{}\n", started.consent_url);
+            match started.finish.await {
+                Ok(account) => {
+                    println!("added {} ({})", account.email, account.id);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => bail!("{}: {}", e.code.as_str(), e.message),
+            }
+        }),
+        AccountsCommand::Remove { account } => runtime()?.block_on(async {
+            let app = terminal_app(paths);
+            let result = remove_account(&app, &account).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code.as_str(), e.message))?;
+            if result["revoked"] == true {
+                println!("removed {account}; access revoked at Google");
+            } else {
+                println!(
+                    "removed {account} locally; revoking at Google failed ({}): remove gmux at https://myaccount.google.com/permissions",
+                    result["revoke_error"].as_str().unwrap_or("unknown error")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }),
     }
 }
 
-fn doctor(_paths: &Paths) -> anyhow::Result<ExitCode> {
-    bail!("not available yet")
+/// Prints one check: `ok` or `FIX` with what to do. Returns whether it passed.
+fn check(ok: bool, what: &str, detail: &str) -> bool {
+    println!(
+        "{} {what}{}",
+        if ok { "ok " } else { "FIX" },
+        if detail.is_empty() {
+            String::new()
+        } else {
+            format!(": {detail}")
+        }
+    );
+    ok
+}
+
+fn doctor(paths: &Paths) -> anyhow::Result<ExitCode> {
+    let mut all_ok = true;
+    let secrets = Secrets::platform();
+    all_ok &= match secrets.probe_blocking() {
+        Ok(()) => check(true, "OS keyring reachable and unlocked", ""),
+        Err(e) => check(false, "OS keyring", &e.to_string()),
+    };
+    all_ok &= match config::load_config(paths) {
+        Ok(Some(c)) => check(
+            true,
+            "OAuth client configured",
+            &format!("{} (token endpoint {})", c.client_id, c.endpoints.token),
+        ),
+        Ok(None) => check(
+            false,
+            "OAuth client",
+            "not configured; run gmux-host configure --client-secrets FILE",
+        ),
+        Err(e) => check(
+            false,
+            "OAuth client",
+            &format!("{e}; run gmux-host configure --client-secrets FILE"),
+        ),
+    };
+    let home = home()?;
+    let me = std::env::current_exe()?.canonicalize()?;
+    let mut any_manifest = false;
+    for b in ALL_BROWSERS {
+        if !install::browser_present(b, Os::current(), &home) {
+            continue;
+        }
+        let loc = location(b, None, &home);
+        match install::installed_binary(&loc) {
+            Some(p) if p == me => {
+                any_manifest = true;
+                check(
+                    true,
+                    &format!("{} host manifest", b.name()),
+                    &loc.manifest_path().display().to_string(),
+                );
+            }
+            Some(p) => {
+                all_ok &= check(
+                    false,
+                    &format!("{} host manifest", b.name()),
+                    &format!(
+                        "points at {}, not this binary; run gmux-host install --browser {}",
+                        p.display(),
+                        b.name()
+                    ),
+                );
+            }
+            None => {
+                all_ok &= check(
+                    false,
+                    &format!("{} host manifest", b.name()),
+                    &format!("missing; run gmux-host install --browser {}", b.name()),
+                );
+            }
+        }
+    }
+    if !any_manifest {
+        all_ok &= check(
+            false,
+            "host manifests",
+            "none installed; run gmux-host install",
+        );
+    }
+    let accounts = config::load_accounts(paths)?;
+    if accounts.is_empty() {
+        check(
+            true,
+            "accounts",
+            "none yet; add one from the gmux options page or with gmux-host accounts add",
+        );
+    }
+    for a in accounts {
+        all_ok &= match a.status {
+            AccountStatus::Ok => {
+                let present = secrets
+                    .get_blocking(&a.id)
+                    .map(|g| g.is_some())
+                    .unwrap_or(false);
+                check(
+                    present,
+                    &format!("account {}", a.email),
+                    if present {
+                        ""
+                    } else {
+                        "no token in the keyring; add the account again"
+                    },
+                )
+            }
+            AccountStatus::ReauthRequired => check(
+                false,
+                &format!("account {}", a.email),
+                &format!(
+                    "re-authorisation required ({}); add the account again",
+                    a.status_detail.unwrap_or_default()
+                ),
+            ),
+        };
+    }
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -6,8 +6,12 @@
 
 pub mod app;
 pub mod config;
+pub mod flow;
 pub mod framing;
 pub mod install;
 pub mod logging;
+pub mod oauth;
 pub mod paths;
+pub mod secrets;
 pub mod serve;
+pub mod tokens;

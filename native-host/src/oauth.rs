@@ -1,0 +1,280 @@
+//! Google's OAuth endpoints for installed apps, as plain form posts: code exchange with PKCE, refresh,
+//! revoke, userinfo. (The `oauth2` crate refuses a plain-http revoke URL, which the emulator needs.)
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+pub const SCOPE_GMAIL_MODIFY: &str = "https://www.googleapis.com/auth/gmail.modify";
+/// What gmux asks for: identity to key the account on, and Gmail read/label/trash. Never `gmail.metadata`:
+/// with it granted, Gmail rejects `q` searches even when `gmail.modify` is granted too.
+pub const SCOPES: &[&str] = &["openid", "email", SCOPE_GMAIL_MODIFY];
+
+/// The scopes without which gmux cannot work.
+pub const REQUIRED_SCOPES: &[&str] = &[SCOPE_GMAIL_MODIFY];
+
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        // A redirect from a token endpoint is never legitimate: do not follow one with a secret in the body.
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+pub fn random_string(len: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+/// A PKCE verifier (RFC 7636: 43 to 128 characters) and its S256 challenge.
+pub fn pkce_pair() -> (String, String) {
+    let verifier = random_string(64);
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+#[derive(Clone, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub expires_in: Option<u64>,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub id_token: Option<String>,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field(
+                "access_token",
+                &crate::logging::fingerprint(&self.access_token),
+            )
+            .field("expires_in", &self.expires_in)
+            .field(
+                "refresh_token",
+                &self
+                    .refresh_token
+                    .as_deref()
+                    .map(crate::logging::fingerprint),
+            )
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+impl TokenResponse {
+    /// Unix milliseconds at which the access token stops working. Google's `expires_in` is never assumed.
+    pub fn expires_at_ms(&self, now_ms: u64) -> u64 {
+        now_ms + self.expires_in.unwrap_or(0) * 1000
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TokenError {
+    /// The grant (refresh token or code) is dead; Google's description is kept for the user.
+    #[error("invalid_grant: {0}")]
+    InvalidGrant(String),
+    /// The OAuth client itself was refused.
+    #[error("invalid_client: {0}")]
+    InvalidClient(String),
+    /// Unreachable, timed out, 429 or 5xx: worth retrying, never a reason to drop a refresh token.
+    #[error("{0}")]
+    Transient(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Describes a reqwest error with its source chain: reqwest alone often says only "error sending request".
+pub fn describe(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+async fn token_call(
+    http: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+) -> Result<TokenResponse, TokenError> {
+    let response = http
+        .post(url)
+        .form(form)
+        .send()
+        .await
+        .map_err(|e| TokenError::Transient(describe(&e)))?;
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| TokenError::Transient(describe(&e)))?;
+    if status.is_success() {
+        return serde_json::from_slice(&body).map_err(|e| {
+            TokenError::Other(format!("the token endpoint sent an unreadable answer: {e}"))
+        });
+    }
+    if status.is_server_error() || status.as_u16() == 429 {
+        return Err(TokenError::Transient(format!(
+            "the token endpoint answered {status}"
+        )));
+    }
+    #[derive(Deserialize)]
+    struct ErrorBody {
+        error: Option<String>,
+        error_description: Option<String>,
+    }
+    let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
+    let (error, description) = match parsed {
+        Some(b) => (
+            b.error.unwrap_or_default(),
+            b.error_description.unwrap_or_default(),
+        ),
+        None => (String::new(), String::new()),
+    };
+    match error.as_str() {
+        "invalid_grant" => Err(TokenError::InvalidGrant(description)),
+        "invalid_client" | "unauthorized_client" => Err(TokenError::InvalidClient(description)),
+        _ => Err(TokenError::Other(format!(
+            "the token endpoint answered {status}: {error} {description}"
+        ))),
+    }
+}
+
+pub async fn exchange_code(
+    http: &reqwest::Client,
+    config: &crate::config::Config,
+    code: &str,
+    redirect_uri: &str,
+    verifier: &str,
+) -> Result<TokenResponse, TokenError> {
+    token_call(
+        http,
+        &config.endpoints.token,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("client_id", &config.client_id),
+            ("client_secret", &config.client_secret),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", verifier),
+        ],
+    )
+    .await
+}
+
+pub async fn refresh(
+    http: &reqwest::Client,
+    config: &crate::config::Config,
+    refresh_token: &str,
+) -> Result<TokenResponse, TokenError> {
+    token_call(
+        http,
+        &config.endpoints.token,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", &config.client_id),
+            ("client_secret", &config.client_secret),
+        ],
+    )
+    .await
+}
+
+/// Revokes a token at Google; revoking the refresh token ends the whole grant.
+pub async fn revoke(http: &reqwest::Client, url: &str, token: &str) -> Result<(), String> {
+    let response = http
+        .post(url)
+        .form(&[("token", token)])
+        .send()
+        .await
+        .map_err(|e| describe(&e))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let body = response.text().await.unwrap_or_default();
+    Err(format!(
+        "the revoke endpoint answered {status}: {}",
+        body.chars().take(200).collect::<String>()
+    ))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Identity {
+    pub sub: String,
+    pub email: String,
+}
+
+/// Reads `sub` and `email` from the id_token's claims. The token came straight from the token endpoint over
+/// the connection we opened, so its signature adds nothing (OpenID Connect Core 3.1.3.7).
+pub fn identity_from_id_token(id_token: &str) -> Option<Identity> {
+    let claims = id_token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(claims.trim_end_matches('=')).ok()?;
+    let identity: Identity = serde_json::from_slice(&bytes).ok()?;
+    (!identity.sub.is_empty() && !identity.email.is_empty()).then_some(identity)
+}
+
+pub async fn userinfo(
+    http: &reqwest::Client,
+    url: &str,
+    access_token: &str,
+) -> Result<Identity, String> {
+    let response = http
+        .get(url)
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .map_err(|e| describe(&e))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("the userinfo endpoint answered {status}"));
+    }
+    response.json().await.map_err(|e| {
+        format!(
+            "the userinfo endpoint sent an unreadable answer: {}",
+            describe(&e)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_challenge_is_s256_of_the_verifier() {
+        let (v, c) = pkce_pair();
+        assert_eq!(v.len(), 64);
+        assert_eq!(c, URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes())));
+        assert!(!c.contains('='));
+    }
+
+    #[test]
+    fn id_token_claims_give_the_identity() {
+        let claims = URL_SAFE_NO_PAD.encode(br#"{"sub":"123","email":"a@b.c","aud":"x"}"#);
+        let id = identity_from_id_token(&format!("e30.{claims}.sig")).unwrap();
+        assert_eq!((id.sub.as_str(), id.email.as_str()), ("123", "a@b.c"));
+        assert!(identity_from_id_token("garbage").is_none());
+    }
+
+    #[test]
+    fn scopes_never_include_metadata() {
+        assert!(!SCOPES.iter().any(|s| s.contains("metadata")));
+    }
+}

@@ -1,0 +1,296 @@
+//! Access tokens on demand. From memory while valid for more than the margin; otherwise, under a per-account
+//! lock in this process and an advisory file lock shared with other host processes (Chrome's and Firefox's),
+//! re-read the keyring entry (another process may just have refreshed) and refresh only if still needed.
+
+use crate::config::{self, Config};
+use crate::oauth::{self, TokenError};
+use crate::paths::Paths;
+use crate::secrets::{self, SecretError, Secrets, StoredGrant};
+use gmux_core::protocol::{AccessToken, AccountStatus, ErrorBody, ErrorCode};
+use serde_json::json;
+use std::collections::HashMap;
+use std::fs::File;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// An access token is refreshed when it has less than this left: callers then always get one that lasts
+/// through a sync round. Tests shorten it with `GMUX_REFRESH_MARGIN_SECS`.
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+/// Retries of a refresh on transient failures, with exponential backoff from this base.
+const TRANSIENT_RETRIES: u32 = 3;
+const BACKOFF_BASE: Duration = Duration::from_millis(200);
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+pub fn keyring_error(e: SecretError) -> ErrorBody {
+    match e {
+        SecretError::Unavailable(m) => ErrorBody::new(ErrorCode::KeyringUnavailable, m),
+        SecretError::Damaged(m) => ErrorBody::new(
+            ErrorCode::Internal,
+            format!("{m}; remove the account and add it again"),
+        ),
+    }
+}
+
+pub fn not_configured() -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::OauthClientNotConfigured,
+        "no OAuth client is configured; create a \"Desktop app\" OAuth client in the Google Cloud console, download \
+         its JSON and run: gmux-host configure --client-secrets FILE",
+    )
+}
+
+pub fn load_config(paths: &Paths) -> Result<Config, ErrorBody> {
+    match config::load_config(paths) {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(not_configured()),
+        Err(e) => Err(ErrorBody::new(
+            ErrorCode::OauthClientNotConfigured,
+            format!("{e}; run gmux-host configure again"),
+        )),
+    }
+}
+
+pub fn reauth_error(email: &str, detail: Option<&str>) -> ErrorBody {
+    let mut body = ErrorBody::new(
+        ErrorCode::ReauthRequired,
+        format!(
+            "Google no longer accepts gmux's access to {email}{}; add the account again to re-authorise it",
+            detail.map(|d| format!(" ({d})")).unwrap_or_default()
+        ),
+    );
+    body.data = Some(json!({ "description": detail }));
+    body
+}
+
+#[derive(Clone)]
+struct Cached {
+    access_token: String,
+    expires_at_ms: u64,
+}
+
+pub struct Tokens {
+    paths: Paths,
+    secrets: Arc<Secrets>,
+    http: reqwest::Client,
+    margin_ms: u64,
+    slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Cached>>>>>,
+}
+
+fn margin_from_env() -> Duration {
+    std::env::var("GMUX_REFRESH_MARGIN_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_REFRESH_MARGIN)
+}
+
+impl Tokens {
+    pub fn new(paths: Paths, secrets: Arc<Secrets>, http: reqwest::Client) -> Self {
+        Tokens {
+            paths,
+            secrets,
+            http,
+            margin_ms: margin_from_env().as_millis() as u64,
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn slot(&self, sub: &str) -> Arc<tokio::sync::Mutex<Option<Cached>>> {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots.entry(sub.to_string()).or_default().clone()
+    }
+
+    fn fresh(&self, expires_at_ms: u64) -> bool {
+        expires_at_ms > now_ms() + self.margin_ms
+    }
+
+    /// Forgets the in-memory token (account removed or re-added).
+    pub async fn forget(&self, sub: &str) {
+        *self.slot(sub).lock().await = None;
+    }
+
+    /// Puts a just-minted token in memory (after a consent).
+    pub async fn prime(&self, sub: &str, access_token: String, expires_at_ms: u64) {
+        *self.slot(sub).lock().await = Some(Cached {
+            access_token,
+            expires_at_ms,
+        });
+    }
+
+    pub async fn get(&self, sub: &str) -> Result<AccessToken, ErrorBody> {
+        let slot = self.slot(sub);
+        let mut cached = slot.lock().await;
+        if let Some(c) = cached.as_ref() {
+            if self.fresh(c.expires_at_ms) {
+                return Ok(AccessToken {
+                    access_token: c.access_token.clone(),
+                    expires_at_ms: c.expires_at_ms,
+                });
+            }
+        }
+        *cached = None;
+        let config = load_config(&self.paths)?;
+        let accounts = config::load_accounts(&self.paths)
+            .map_err(|e| ErrorBody::new(ErrorCode::Internal, e.to_string()))?;
+        let Some(account) = accounts.into_iter().find(|a| a.id == sub) else {
+            return Err(account_unknown(sub));
+        };
+        if account.status == AccountStatus::ReauthRequired {
+            return Err(reauth_error(
+                &account.email,
+                account.status_detail.as_deref(),
+            ));
+        }
+        let _file_lock = self.lock_file(sub).await?;
+        let sub_owned = sub.to_string();
+        let stored = secrets::run(self.secrets.clone(), move |s| s.get_blocking(&sub_owned))
+            .await
+            .map_err(keyring_error)?;
+        let Some(stored) = stored else {
+            let detail = "the refresh token is missing from the OS keyring";
+            self.mark_reauth(sub, detail).await;
+            return Err(reauth_error(&account.email, Some(detail)));
+        };
+        if let (Some(token), Some(expires)) = (&stored.access_token, stored.expires_at_ms) {
+            if self.fresh(expires) {
+                tracing::debug!(
+                    sub,
+                    "access token from the keyring (refreshed by another process)"
+                );
+                *cached = Some(Cached {
+                    access_token: token.clone(),
+                    expires_at_ms: expires,
+                });
+                return Ok(AccessToken {
+                    access_token: token.clone(),
+                    expires_at_ms: expires,
+                });
+            }
+        }
+        let response = self
+            .refresh_with_retries(&config, &stored.refresh_token, sub)
+            .await;
+        match response {
+            Ok(r) => {
+                let expires_at_ms = r.expires_at_ms(now_ms());
+                if r.refresh_token.is_some() {
+                    tracing::info!(sub, "Google sent a new refresh token; storing it");
+                }
+                let grant = StoredGrant {
+                    refresh_token: r.refresh_token.clone().unwrap_or(stored.refresh_token),
+                    access_token: Some(r.access_token.clone()),
+                    expires_at_ms: Some(expires_at_ms),
+                };
+                let sub_owned = sub.to_string();
+                secrets::run(self.secrets.clone(), move |s| s.set_blocking(&sub_owned, &grant))
+                    .await
+                    .map_err(keyring_error)?;
+                tracing::info!(sub, token = %crate::logging::fingerprint(&r.access_token), "refreshed");
+                *cached = Some(Cached { access_token: r.access_token.clone(), expires_at_ms });
+                Ok(AccessToken { access_token: r.access_token, expires_at_ms })
+            }
+            Err(TokenError::InvalidGrant(description)) => {
+                tracing::warn!(sub, "refresh refused: invalid_grant: {description}");
+                self.mark_reauth(sub, &description).await;
+                Err(reauth_error(&account.email, Some(&description)))
+            }
+            Err(TokenError::InvalidClient(description)) => Err(ErrorBody::new(
+                ErrorCode::OauthClientRejected,
+                format!(
+                    "Google rejected the OAuth client ({description}); check the client in the Google Cloud console \
+                     and run gmux-host configure --client-secrets FILE again"
+                ),
+            )),
+            Err(TokenError::Transient(detail)) => Err(ErrorBody::new(
+                ErrorCode::TokenEndpointUnreachable,
+                format!("Google's token endpoint could not be reached ({detail}); check the network and retry in a minute"),
+            )),
+            Err(TokenError::Other(detail)) => Err(ErrorBody::new(ErrorCode::Internal, detail)),
+        }
+    }
+
+    async fn refresh_with_retries(
+        &self,
+        config: &Config,
+        refresh_token: &str,
+        sub: &str,
+    ) -> Result<oauth::TokenResponse, TokenError> {
+        let mut attempt = 0;
+        loop {
+            match oauth::refresh(&self.http, config, refresh_token).await {
+                Err(TokenError::Transient(detail)) if attempt < TRANSIENT_RETRIES => {
+                    let jitter = rand::random::<u64>() % 100;
+                    let wait = BACKOFF_BASE * 2u32.pow(attempt) + Duration::from_millis(jitter);
+                    tracing::warn!(
+                        sub,
+                        attempt,
+                        "refresh failed ({detail}); retrying in {wait:?}"
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The cross-process lock for one account's refresh. Held until the returned file is dropped.
+    async fn lock_file(&self, sub: &str) -> Result<File, ErrorBody> {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(sub.as_bytes());
+        let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let dir = self.paths.locks_dir();
+        let path = dir.join(format!("token-{name}.lock"));
+        let task = tokio::task::spawn_blocking(move || -> std::io::Result<File> {
+            std::fs::create_dir_all(&dir)?;
+            let file = File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)?;
+            file.lock()?;
+            Ok(file)
+        });
+        match tokio::time::timeout(Duration::from_secs(60), task).await {
+            Ok(Ok(Ok(f))) => Ok(f),
+            Ok(Ok(Err(e))) => Err(ErrorBody::new(ErrorCode::Internal, format!("locking the token refresh: {e}"))),
+            Ok(Err(e)) => Err(ErrorBody::new(ErrorCode::Internal, format!("locking the token refresh: {e}"))),
+            Err(_) => Err(ErrorBody::new(
+                ErrorCode::Internal,
+                "another gmux-host process has held the token lock for a minute; retry, or restart the browser",
+            )),
+        }
+    }
+
+    async fn mark_reauth(&self, sub: &str, detail: &str) {
+        let paths = self.paths.clone();
+        let sub = sub.to_string();
+        let detail = detail.to_string();
+        let result = tokio::task::spawn_blocking(move || -> Result<(), config::ConfigError> {
+            let mut index = config::lock_accounts(&paths)?;
+            if let Some(a) = index.get_mut(&sub) {
+                a.status = AccountStatus::ReauthRequired;
+                a.status_detail = Some(detail);
+            }
+            index.save()
+        })
+        .await;
+        if !matches!(result, Ok(Ok(()))) {
+            tracing::error!("could not mark the account for re-authorisation");
+        }
+    }
+}
+
+pub fn account_unknown(sub: &str) -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::AccountUnknown,
+        format!("gmux-host knows no account {sub:?}; reload the account list or add the account"),
+    )
+}
