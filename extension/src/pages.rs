@@ -12,7 +12,7 @@ use crate::timers::{now_ms, sleep};
 
 /// The background may still be starting when a page opens (a Chrome worker being restarted, a Firefox event
 /// page waking); a few short retries cover that without hiding a background that really is broken.
-const STATUS_ATTEMPTS: u32 = 5;
+const STATUS_ATTEMPTS: u32 = 20;
 
 pub fn start() {
     spawn_local(async {
@@ -34,7 +34,7 @@ async fn query_status() -> Result<HostStatus, BrowserError> {
             Err(e) if attempt < STATUS_ATTEMPTS => {
                 web_sys::console::warn_1(&JsValue::from_str(&format!("gmux: asking the background again: {e}")));
                 attempt += 1;
-                sleep(100).await;
+                sleep(150).await;
             }
             Err(e) => return Err(e),
         }

@@ -1,1 +1,53 @@
-//! Browser harness for the end-to-end tests.
+//! Browser harness for the end-to-end tests: real Chromium (chromedriver) and Firefox ESR (geckodriver) with the
+//! built extension loaded and the real gmux-host installed into a fresh profile.
+//!
+//! ```no_run
+//! use gmux_e2e::{Browser, ExtensionBrowser, HostSetup};
+//! let mut browser = ExtensionBrowser::launch(Browser::Chromium, HostSetup::Installed)?;
+//! let status = browser.open_popup()?;
+//! assert_eq!(status.headline, "connected to gmux-host 0.1.0");
+//! # Ok::<(), gmux_e2e::HarnessError>(())
+//! ```
+
+mod browser;
+mod driver;
+mod host;
+pub mod paths;
+mod webdriver;
+
+pub use browser::{popup_load_times, Browser, ExtensionBrowser, HostSetup, PopupStatus};
+pub use driver::DriverProcess;
+pub use webdriver::{Session, WebDriverClient};
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    #[error("{what} not found at {}: run `cargo xtask test`, which builds it and sets GMUX_HOST_BIN/GMUX_DIST_DIR", .path.display())]
+    Missing { what: &'static str, path: PathBuf },
+    #[error("{what} is not installed: run `cargo xtask test`, which installs the test prerequisites")]
+    ToolMissing { what: &'static str },
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+    #[error("webdriver {command} failed: {error}: {message}")]
+    WebDriver { command: String, error: String, message: String },
+    #[error("webdriver {command}: no answer: {detail}")]
+    Transport { command: String, detail: String },
+    #[error("{driver} did not become ready: {detail}")]
+    DriverStart { driver: String, detail: String },
+    #[error("gmux-host install failed: {0}")]
+    HostInstall(String),
+    #[error("timed out waiting for {what}; last seen: {last}")]
+    Timeout { what: String, last: String },
+    #[error("unexpected answer: {0}")]
+    Unexpected(String),
+}
+
+impl HarnessError {
+    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> HarnessError {
+        let context = context.into();
+        move |source| HarnessError::Io { context, source }
+    }
+}
+
+pub type Result<T, E = HarnessError> = std::result::Result<T, E>;

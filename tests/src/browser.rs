@@ -1,0 +1,283 @@
+//! One real browser with the gmux extension loaded: a fresh profile, the host manifest installed (or removed),
+//! the driver, the session. Browsers start one at a time in a process (see [`BROWSER_LOCK`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use gmux_core::ids::{CHROME_EXTENSION_ID, FIREFOX_EXTENSION_ID};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+use crate::driver::DriverProcess;
+use crate::webdriver::Session;
+use crate::{host, paths, HarnessError, Result};
+
+/// Two cores are shared by everything; two browsers at once make both slow enough to flake. Every launch in this
+/// process holds this lock for the browser's lifetime.
+static BROWSER_LOCK: Mutex<()> = Mutex::new(());
+
+/// The moz-extension UUID pinned by pref, so the tests know the popup's URL before installing.
+const FIREFOX_UUID: &str = "5f1c4e2a-9b7d-4c3e-8a61-0d2b7e9f4c18";
+
+const CHROMIUM_BINARY: &str = "/usr/lib/chromium/chromium";
+const FIREFOX_BINARY: &str = "/usr/bin/firefox-esr";
+
+/// How long a page may take to show a settled status on a loaded machine.
+const STATUS_DEADLINE: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Browser {
+    Chromium,
+    Firefox,
+}
+
+impl Browser {
+    pub fn name(self) -> &'static str {
+        match self {
+            Browser::Chromium => "chromium",
+            Browser::Firefox => "firefox",
+        }
+    }
+
+    /// The folder under `dist/`.
+    fn dist_folder(self) -> &'static str {
+        match self {
+            Browser::Chromium => "chrome",
+            Browser::Firefox => "firefox",
+        }
+    }
+
+    /// The URL of one of the extension's pages, like `popup.html`.
+    pub fn extension_url(self, page: &str) -> String {
+        match self {
+            Browser::Chromium => format!("chrome-extension://{CHROME_EXTENSION_ID}/{page}"),
+            Browser::Firefox => format!("moz-extension://{FIREFOX_UUID}/{page}"),
+        }
+    }
+}
+
+/// Whether the profile gets a host manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostSetup {
+    /// `gmux-host install` wrote the manifest into the profile.
+    Installed,
+    /// It was installed and then its manifest deleted, as a user removing gmux-host would.
+    ManifestRemoved,
+}
+
+/// What a page's status element showed once settled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopupStatus {
+    /// `connected`, `missing` or `error`.
+    pub state: String,
+    /// The status line itself, e.g. "connected to gmux-host 0.1.0".
+    pub headline: String,
+    /// Every visible text on the page.
+    pub page_text: String,
+    /// `performance.now()` when the status was painted: milliseconds since navigation start.
+    pub painted_ms: f64,
+}
+
+/// A running browser with the extension; everything is torn down on drop (session, driver, profile).
+pub struct ExtensionBrowser {
+    pub browser: Browser,
+    // Field order is drop order: the session quits the browser before the driver dies and the profile goes.
+    pub session: Session,
+    driver: DriverProcess,
+    /// Profile, host manifest, host wrapper and the host's private folders.
+    scratch: TempDir,
+    host_manifest: Option<PathBuf>,
+    _one_browser_at_a_time: MutexGuard<'static, ()>,
+}
+
+impl ExtensionBrowser {
+    pub fn launch(browser: Browser, setup: HostSetup) -> Result<ExtensionBrowser> {
+        // A test that panicked while holding the lock left nothing shared broken: its browser is gone.
+        let guard = BROWSER_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let extension = paths::extension_dir(browser.dist_folder())?;
+        let scratch = tempfile::Builder::new()
+            .prefix(&format!("gmux-e2e-{}-", browser.name()))
+            .tempdir()
+            .map_err(HarnessError::io("creating a scratch folder"))?;
+        let root = scratch.path();
+
+        let manifest_dir = match browser {
+            // With --user-data-dir, Chromium reads host manifests from <user-data-dir>/NativeMessagingHosts only.
+            Browser::Chromium => root.join("profile/NativeMessagingHosts"),
+            // Firefox reads ~/.mozilla/native-messaging-hosts; the browser runs with HOME set to this folder.
+            Browser::Firefox => root.join("home/.mozilla/native-messaging-hosts"),
+        };
+        let host_arg = match browser {
+            Browser::Chromium => "chromium",
+            Browser::Firefox => "firefox",
+        };
+        let mut host_manifest = Some(host::install(host_arg, &manifest_dir, root)?);
+        if setup == HostSetup::ManifestRemoved {
+            if let Some(manifest) = host_manifest.take() {
+                std::fs::remove_file(&manifest).map_err(HarnessError::io(format!("removing {}", manifest.display())))?;
+            }
+        }
+
+        let (driver, session) = match browser {
+            Browser::Chromium => start_chromium(root, &extension)?,
+            Browser::Firefox => start_firefox(root, &extension)?,
+        };
+        Ok(ExtensionBrowser {
+            browser,
+            session,
+            driver,
+            scratch,
+            host_manifest,
+            _one_browser_at_a_time: guard,
+        })
+    }
+
+    /// The installed host manifest, if the setup kept one.
+    pub fn host_manifest(&self) -> Option<&Path> {
+        self.host_manifest.as_deref()
+    }
+
+    pub fn scratch_dir(&self) -> &Path {
+        self.scratch.path()
+    }
+
+    /// Navigates to an extension page (`popup.html`, `newtab.html`, `options.html`) and waits until its status
+    /// has settled (connected, missing or error).
+    pub fn open_page(&mut self, page: &str) -> Result<PopupStatus> {
+        self.session.navigate(&self.browser.extension_url(page))?;
+        self.wait_for_status(page)
+    }
+
+    pub fn open_popup(&mut self) -> Result<PopupStatus> {
+        self.open_page("popup.html")
+    }
+
+    fn wait_for_status(&self, page: &str) -> Result<PopupStatus> {
+        const READ_STATUS: &str = "const s = document.getElementById('status');
+            if (!s) { return null; }
+            return { state: s.dataset.state || '', headline: s.textContent, painted: s.dataset.paintedMs || null,
+                     text: document.body ? document.body.innerText : '' };";
+        let deadline = Instant::now() + STATUS_DEADLINE;
+        let mut last = Value::Null;
+        while Instant::now() < deadline {
+            // A navigation still under way can refuse scripts for a moment; that is not a failure yet.
+            if let Ok(value) = self.session.execute(READ_STATUS, &[]) {
+                if let Some(painted_ms) = value["painted"].as_str().and_then(|p| p.parse::<f64>().ok()) {
+                    return Ok(PopupStatus {
+                        state: value["state"].as_str().unwrap_or_default().to_string(),
+                        headline: value["headline"].as_str().unwrap_or_default().to_string(),
+                        page_text: value["text"].as_str().unwrap_or_default().to_string(),
+                        painted_ms,
+                    });
+                }
+                last = value;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        Err(HarnessError::Timeout {
+            what: format!("{} {page} to show the host status", self.browser.name()),
+            last: format!("{last}; driver log: {}", self.driver.log_tail()),
+        })
+    }
+
+    /// Saves a PNG of the page's `body` to `target/screenshots/<browser>-<name>.png` and returns its path.
+    pub fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let path = paths::screenshot_dir()?.join(format!("{}-{name}.png", self.browser.name()));
+        let body = self.session.find_css("body")?;
+        self.session.element_screenshot(&body, &path)?;
+        Ok(path)
+    }
+}
+
+fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Session)> {
+    let chromedriver = paths::find_program("chromedriver", &[PathBuf::from("/usr/bin/chromedriver")])
+        .ok_or(HarnessError::ToolMissing { what: "chromedriver" })?;
+    if !Path::new(CHROMIUM_BINARY).is_file() {
+        return Err(HarnessError::ToolMissing { what: "chromium" });
+    }
+    let driver = DriverProcess::start(&chromedriver, |port| vec![format!("--port={port}")], &[], &root.join("chromedriver.log"))?;
+    let extension = extension.to_string_lossy();
+    let args = [
+        "--headless=new".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        // The network here is loopback only; these keep Chromium from retrying the internet.
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        format!("--user-data-dir={}", root.join("profile").display()),
+        format!("--load-extension={extension}"),
+        format!("--disable-extensions-except={extension}"),
+        "--window-size=800,600".into(),
+    ];
+    let session = driver.client.new_session(json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM_BINARY,
+            "args": args,
+            // chromedriver would otherwise pass switches that keep unpacked extensions from loading.
+            "excludeSwitches": ["disable-extensions"],
+        },
+    }))?;
+    Ok((driver, session))
+}
+
+fn start_firefox(root: &Path, extension: &Path) -> Result<(DriverProcess, Session)> {
+    let geckodriver = paths::find_program("geckodriver", &[paths::cargo_bin_dir().join("geckodriver")])
+        .ok_or(HarnessError::ToolMissing { what: "geckodriver" })?;
+    if !Path::new(FIREFOX_BINARY).exists() {
+        return Err(HarnessError::ToolMissing { what: "firefox-esr" });
+    }
+    let profiles = root.join("firefox-profiles");
+    let home = root.join("home");
+    for dir in [&profiles, &home] {
+        std::fs::create_dir_all(dir).map_err(HarnessError::io(format!("creating {}", dir.display())))?;
+    }
+    let profile_root = profiles.to_string_lossy().into_owned();
+    let driver = DriverProcess::start(
+        &geckodriver,
+        // --allow-system-access: without it geckodriver refuses to navigate to moz-extension:// pages.
+        |port| {
+            ["--port", &port.to_string(), "--allow-system-access", "--profile-root", &profile_root]
+                .map(str::to_string)
+                .to_vec()
+        },
+        // Firefox finds host manifests only under $HOME/.mozilla; it inherits HOME from geckodriver.
+        &[("HOME", &home)],
+        &root.join("geckodriver.log"),
+    )?;
+    let uuids = json!({ FIREFOX_EXTENSION_ID: FIREFOX_UUID }).to_string();
+    let session = driver.client.new_session(json!({
+        "browserName": "firefox",
+        "moz:firefoxOptions": {
+            "binary": FIREFOX_BINARY,
+            "args": ["-headless"],
+            "env": { "MOZ_HEADLESS": "1" },
+            "prefs": { "extensions.webextensions.uuids": uuids },
+        },
+    }))?;
+    let installed = session.install_firefox_addon(extension, true)?;
+    if installed != FIREFOX_EXTENSION_ID {
+        return Err(HarnessError::Unexpected(format!("Firefox installed {installed}, expected {FIREFOX_EXTENSION_ID}")));
+    }
+    Ok((driver, session))
+}
+
+/// Loads the popup `loads` times in one browser with the host installed and returns, per load, the time from
+/// navigation start to the painted handshake text, in milliseconds. The first load includes starting the host.
+pub fn popup_load_times(browser: Browser, loads: usize) -> Result<Vec<f64>> {
+    let mut instance = ExtensionBrowser::launch(browser, HostSetup::Installed)?;
+    let mut times = Vec::with_capacity(loads);
+    for _ in 0..loads {
+        let status = instance.open_popup()?;
+        if status.state != "connected" {
+            return Err(HarnessError::Unexpected(format!("popup did not connect: {status:?}")));
+        }
+        times.push(status.painted_ms);
+    }
+    Ok(times)
+}
