@@ -1,0 +1,90 @@
+//! The seed file format (documented in `emulator/SEED.md`): OAuth clients, accounts, labels and mail.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the emulator starts with.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    #[serde(default)]
+    pub clients: Vec<SeedClient>,
+    #[serde(default)]
+    pub accounts: Vec<SeedAccount>,
+}
+
+/// An OAuth client as a Google Cloud project would hold it (a "Desktop app" client).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedClient {
+    pub client_id: String,
+    pub client_secret: String,
+    #[serde(default = "default_project_id")]
+    pub project_id: String,
+}
+
+fn default_project_id() -> String {
+    "gmux-emulator".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAccount {
+    pub email: String,
+    /// Display name; used for `From` on mail the account sent.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Google's stable account id (21 digits); derived from the email when absent.
+    #[serde(default)]
+    pub sub: Option<String>,
+    /// User labels by name (`Travel`, `Work/Clients`); they get ids `Label_1`, `Label_2`, ...
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub threads: Vec<SeedThread>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedThread {
+    pub messages: Vec<SeedMessage>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedMessage {
+    /// `Name <addr>` or a bare address.
+    pub from: String,
+    /// Defaults to the account's own address.
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub cc: Option<String>,
+    #[serde(default)]
+    pub subject: String,
+    /// RFC 3339 (`2026-11-20T09:15:00Z`); defaults to an hour before the previous message of the seed.
+    #[serde(default)]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub html: Option<String>,
+    /// System label ids (`INBOX`, `UNREAD`, `STARRED`, `SENT`, ...) or user label names.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub attachments: Vec<SeedAttachment>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAttachment {
+    pub filename: String,
+    #[serde(default = "default_attachment_type")]
+    pub mime_type: String,
+    /// The content as text (stored as UTF-8 bytes).
+    pub content: String,
+}
+
+fn default_attachment_type() -> String {
+    "application/octet-stream".into()
+}

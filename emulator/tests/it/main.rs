@@ -1,0 +1,9 @@
+//! Integration tests: a real emulator on 127.0.0.1:0 driven over HTTP.
+
+// Test helpers live outside #[test] functions; a failed unwrap there is a failed test, as intended.
+#![allow(clippy::unwrap_used)]
+
+mod binary;
+mod common;
+mod gmail;
+mod oauth;
