@@ -58,7 +58,12 @@ pub fn start() {
 /// Connects unless a port is open or opening. A missing or failed host is tried again, so installing gmux-host
 /// and reopening the popup is all a user has to do.
 fn ensure_connected() {
-    let needed = with(|bg| !matches!(bg.status, Some(HostStatus::Connecting | HostStatus::Connected { .. })));
+    let needed = with(|bg| {
+        !matches!(
+            bg.status,
+            Some(HostStatus::Connecting | HostStatus::Connected { .. })
+        )
+    });
     if needed {
         connect();
     }
@@ -80,9 +85,19 @@ fn connect() {
     let port = match port {
         Ok(port) => port,
         // Firefox throws here when the manifest is unreadable; Chrome reports everything through onDisconnect.
-        Err(e) => return set_status(generation, HostStatus::Missing { error: e.to_string() }),
+        Err(e) => {
+            return set_status(
+                generation,
+                HostStatus::Missing {
+                    error: e.to_string(),
+                },
+            )
+        }
     };
-    let (frame, reply) = with(|bg| bg.client.request("hello", json!({"protocol": PROTOCOL_VERSION})));
+    let (frame, reply) = with(|bg| {
+        bg.client
+            .request("hello", json!({"protocol": PROTOCOL_VERSION}))
+    });
     if let Err(e) = port.post(&frame) {
         with(|bg| bg.client.abandon(&frame, &e.to_string()));
     }
@@ -90,8 +105,12 @@ fn connect() {
     spawn_local(async move {
         let status = match reply.await {
             Ok(Ok(result)) => status_from_hello(result),
-            Ok(Err(RequestError::Disconnected(reason))) => HostStatus::after_disconnect(&HostStatus::Connecting, &reason),
-            Ok(Err(e)) => HostStatus::Error { error: e.to_string() },
+            Ok(Err(RequestError::Disconnected(reason))) => {
+                HostStatus::after_disconnect(&HostStatus::Connecting, &reason)
+            }
+            Ok(Err(e)) => HostStatus::Error {
+                error: e.to_string(),
+            },
             Err(_cancelled) => return,
         };
         if with(|bg| bg.generation == generation && bg.status == Some(HostStatus::Connecting)) {
@@ -101,7 +120,10 @@ fn connect() {
     spawn_local(async move {
         sleep(HELLO_TIMEOUT_MS).await;
         if with(|bg| bg.generation == generation && bg.status == Some(HostStatus::Connecting)) {
-            let error = format!("gmux-host did not answer within {} seconds", HELLO_TIMEOUT_MS / 1000);
+            let error = format!(
+                "gmux-host did not answer within {} seconds",
+                HELLO_TIMEOUT_MS / 1000
+            );
             set_status(generation, HostStatus::Error { error });
         }
     });
@@ -127,7 +149,9 @@ fn on_host_message(generation: u64, message: Value) {
     match with(|bg| bg.client.handle(message)) {
         Incoming::Reply => {}
         Incoming::Event(event) => log(&format!("gmux: event from gmux-host: {}", event.event)),
-        Incoming::Unexpected(message) => log(&format!("gmux: unexpected message from gmux-host: {message}")),
+        Incoming::Unexpected(message) => log(&format!(
+            "gmux: unexpected message from gmux-host: {message}"
+        )),
     }
 }
 
@@ -137,7 +161,10 @@ fn on_host_disconnect(generation: u64, reason: String) {
             return None;
         }
         bg.client.disconnected(&reason);
-        Some((bg.port.take(), bg.status.clone().unwrap_or(HostStatus::Connecting)))
+        Some((
+            bg.port.take(),
+            bg.status.clone().unwrap_or(HostStatus::Connecting),
+        ))
     });
     let Some((port, before)) = closed else { return };
     // The port is dropped after this callback returns, not while the browser is still inside it.

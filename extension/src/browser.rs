@@ -13,7 +13,9 @@ use wasm_bindgen_futures::JsFuture;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BrowserError {
-    #[error("this page is not running inside the gmux extension (no `browser` or `chrome` object)")]
+    #[error(
+        "this page is not running inside the gmux extension (no `browser` or `chrome` object)"
+    )]
     NoExtensionApi,
     #[error("{0}")]
     Api(String),
@@ -109,7 +111,9 @@ fn api() -> Result<Api, BrowserError> {
             .filter_map(|name| Reflect::get(&global, &JsValue::from_str(name)).ok())
             .find(|candidate| {
                 candidate.is_object()
-                    && Reflect::get(candidate, &JsValue::from_str("runtime")).map(|r| r.is_object()).unwrap_or(false)
+                    && Reflect::get(candidate, &JsValue::from_str("runtime"))
+                        .map(|r| r.is_object())
+                        .unwrap_or(false)
             })
             .ok_or(BrowserError::NoExtensionApi)?;
         let api: Api = found.unchecked_into();
@@ -136,15 +140,24 @@ fn message_of(value: &JsValue) -> String {
     format!("{value:?}")
 }
 
-/// Rust value → plain JS object (not a `Map`), as the extension APIs expect.
+/// Rust value → plain JS object, as the extension APIs expect. Going through JSON text keeps serde-wasm-bindgen
+/// (tens of KB of wasm) out of every page; the messages are small.
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, BrowserError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| BrowserError::Conversion(e.to_string()))
+    let text = serde_json::to_string(value).map_err(|e| BrowserError::Conversion(e.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|e| BrowserError::Conversion(message_of(&e)))
 }
 
+/// JS value → Rust value; `undefined` reads as JSON `null`.
 pub fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, BrowserError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| BrowserError::Conversion(e.to_string()))
+    let text = if value.is_undefined() {
+        "null".to_string()
+    } else {
+        js_sys::JSON::stringify(&value)
+            .map_err(|e| BrowserError::Conversion(message_of(&e)))?
+            .as_string()
+            .unwrap_or_else(|| "null".to_string())
+    };
+    serde_json::from_str(&text).map_err(|e| BrowserError::Conversion(e.to_string()))
 }
 
 /// An open `connectNative` port. Dropping it closes the port and frees its listeners.
@@ -165,14 +178,19 @@ impl NativePort {
         let api = api()?;
         let runtime = api.runtime();
         let raw = runtime.connect_native(application)?;
-        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| match from_js(message) {
-            Ok(value) => on_message(value),
-            Err(e) => web_sys::console::warn_1(&format!("gmux: unreadable message from the host: {e}").into()),
-        });
+        let on_message =
+            Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| match from_js(message) {
+                Ok(value) => on_message(value),
+                Err(e) => web_sys::console::warn_1(
+                    &format!("gmux: unreadable message from the host: {e}").into(),
+                ),
+            });
         let mut on_disconnect = Some(on_disconnect);
         let on_disconnect = Closure::<dyn FnMut(JsValue)>::new(move |port: JsValue| {
             // Firefox: `port.error`; Chrome: `runtime.lastError`, readable only inside this callback.
-            let firefox = Reflect::get(&port, &JsValue::from_str("error")).ok().filter(|e| e.is_object());
+            let firefox = Reflect::get(&port, &JsValue::from_str("error"))
+                .ok()
+                .filter(|e| e.is_object());
             let reason = firefox
                 .or_else(|| Some(runtime.last_error()).filter(|e| e.is_object()))
                 .map(|e| message_of(&e))
@@ -181,9 +199,15 @@ impl NativePort {
                 callback(reason);
             }
         });
-        raw.on_message().add_listener(on_message.as_ref().unchecked_ref());
-        raw.on_disconnect().add_listener(on_disconnect.as_ref().unchecked_ref());
-        Ok(NativePort { raw, _on_message: on_message, _on_disconnect: on_disconnect })
+        raw.on_message()
+            .add_listener(on_message.as_ref().unchecked_ref());
+        raw.on_disconnect()
+            .add_listener(on_disconnect.as_ref().unchecked_ref());
+        Ok(NativePort {
+            raw,
+            _on_message: on_message,
+            _on_disconnect: on_disconnect,
+        })
     }
 
     pub fn post(&self, message: &serde_json::Value) -> Result<(), BrowserError> {
@@ -199,7 +223,9 @@ impl Drop for NativePort {
 }
 
 /// Sends a runtime message to the extension's other contexts (the pages → the background) and returns the answer.
-pub async fn send_message<T: Serialize, R: DeserializeOwned>(message: &T) -> Result<R, BrowserError> {
+pub async fn send_message<T: Serialize, R: DeserializeOwned>(
+    message: &T,
+) -> Result<R, BrowserError> {
     let returned = api()?.runtime().send_message(&to_js(message)?)?;
     from_js(settle(returned).await?)
 }
@@ -218,21 +244,31 @@ pub async fn storage_set(items: &serde_json::Value) -> Result<(), BrowserError> 
 /// Sets the toolbar badge; an empty `text` removes it.
 pub async fn set_badge(text: &str, color: &str) -> Result<(), BrowserError> {
     let action = api()?.action();
-    settle(action.set_badge_background_color(&to_js(&serde_json::json!({"color": color}))?)?).await?;
-    settle(action.set_badge_text(&to_js(&serde_json::json!({"text": text}))?)?).await.map(drop)
+    settle(action.set_badge_background_color(&to_js(&serde_json::json!({"color": color}))?)?)
+        .await?;
+    settle(action.set_badge_text(&to_js(&serde_json::json!({"text": text}))?)?)
+        .await
+        .map(drop)
 }
 
 /// Creates (or replaces) a repeating alarm; `alarms.onAlarm` is registered in background.js.
 pub async fn create_alarm(name: &str, period_minutes: f64) -> Result<(), BrowserError> {
     let info = to_js(&serde_json::json!({"periodInMinutes": period_minutes}))?;
-    settle(api()?.alarms().create_alarm(name, &info)?).await.map(drop)
+    settle(api()?.alarms().create_alarm(name, &info)?)
+        .await
+        .map(drop)
 }
 
 /// Opens one of the extension's own pages (`path` like `options.html`) in a new tab.
 pub async fn open_extension_page(path: &str) -> Result<(), BrowserError> {
     let api = api()?;
     let url = api.runtime().get_url(path);
-    settle(api.tabs().create_tab(&to_js(&serde_json::json!({"url": url}))?)?).await.map(drop)
+    settle(
+        api.tabs()
+            .create_tab(&to_js(&serde_json::json!({"url": url}))?)?,
+    )
+    .await
+    .map(drop)
 }
 
 /// An empty JS object, for answers that carry nothing.

@@ -54,15 +54,30 @@ impl HostClient {
         self.next_id += 1;
         let id = self.next_id;
         let (reply, receiver) = oneshot::channel();
-        self.pending.insert(id, Pending { method: method.to_string(), reply });
-        (json!({"id": id, "method": method, "params": params}), receiver)
+        self.pending.insert(
+            id,
+            Pending {
+                method: method.to_string(),
+                reply,
+            },
+        );
+        (
+            json!({"id": id, "method": method, "params": params}),
+            receiver,
+        )
     }
 
     /// Takes back a request whose frame could not be posted, failing it with `reason`.
     pub fn abandon(&mut self, frame: &Value, reason: &str) {
-        if let Some(pending) = frame.get("id").and_then(Value::as_u64).and_then(|id| self.pending.remove(&id)) {
+        if let Some(pending) = frame
+            .get("id")
+            .and_then(Value::as_u64)
+            .and_then(|id| self.pending.remove(&id))
+        {
             // The receiver may already be gone; nobody is left to tell then.
-            let _ = pending.reply.send(Err(RequestError::Disconnected(reason.to_string())));
+            let _ = pending
+                .reply
+                .send(Err(RequestError::Disconnected(reason.to_string())));
         }
     }
 
@@ -81,7 +96,10 @@ impl HostClient {
             return Incoming::Unexpected(message);
         };
         let outcome = match (reply.result, reply.error) {
-            (_, Some(body)) => Err(RequestError::Host { method: pending.method, body }),
+            (_, Some(body)) => Err(RequestError::Host {
+                method: pending.method,
+                body,
+            }),
             (Some(result), None) => Ok(result),
             (None, None) => Ok(Value::Null),
         };
@@ -92,7 +110,9 @@ impl HostClient {
     /// Fails every pending request: the port is gone and no reply will come, so nobody may wait forever.
     pub fn disconnected(&mut self, reason: &str) {
         for (_, pending) in self.pending.drain() {
-            let _ = pending.reply.send(Err(RequestError::Disconnected(reason.to_string())));
+            let _ = pending
+                .reply
+                .send(Err(RequestError::Disconnected(reason.to_string())));
         }
     }
 
@@ -107,7 +127,9 @@ mod tests {
     use gmux_core::protocol::ErrorCode;
 
     fn outcome(mut receiver: ReplyReceiver) -> Option<Result<Value, RequestError>> {
-        receiver.try_recv().expect("sender dropped without an answer")
+        receiver
+            .try_recv()
+            .expect("sender dropped without an answer")
     }
 
     #[test]
@@ -115,7 +137,10 @@ mod tests {
         let mut client = HostClient::new();
         let (first, _r1) = client.request("hello", json!({"protocol": 1}));
         let (second, _r2) = client.request("accounts.list", Value::Null);
-        assert_eq!(first, json!({"id": 1, "method": "hello", "params": {"protocol": 1}}));
+        assert_eq!(
+            first,
+            json!({"id": 1, "method": "hello", "params": {"protocol": 1}})
+        );
         assert_eq!(second["id"], json!(2));
         assert_eq!(client.pending_count(), 2);
     }
@@ -125,8 +150,14 @@ mod tests {
         let mut client = HostClient::new();
         let (_, first) = client.request("a", Value::Null);
         let (_, second) = client.request("b", Value::Null);
-        assert_eq!(client.handle(json!({"id": 2, "result": "two"})), Incoming::Reply);
-        assert_eq!(client.handle(json!({"id": 1, "result": {"n": 1}})), Incoming::Reply);
+        assert_eq!(
+            client.handle(json!({"id": 2, "result": "two"})),
+            Incoming::Reply
+        );
+        assert_eq!(
+            client.handle(json!({"id": 1, "result": {"n": 1}})),
+            Incoming::Reply
+        );
         assert_eq!(outcome(first), Some(Ok(json!({"n": 1}))));
         assert_eq!(outcome(second), Some(Ok(json!("two"))));
         assert_eq!(client.pending_count(), 0);
@@ -137,7 +168,9 @@ mod tests {
         let mut client = HostClient::new();
         let (_, receiver) = client.request("hello", Value::Null);
         client.handle(json!({"id": 1, "error": {"code": "unsupported_protocol_version", "message": "update gmux"}}));
-        let Some(Err(RequestError::Host { method, body })) = outcome(receiver) else { panic!("expected a host error") };
+        let Some(Err(RequestError::Host { method, body })) = outcome(receiver) else {
+            panic!("expected a host error")
+        };
         assert_eq!(method, "hello");
         assert_eq!(body.code, ErrorCode::UnsupportedProtocolVersion);
         assert_eq!(body.message, "update gmux");
@@ -149,7 +182,12 @@ mod tests {
         let receivers: Vec<_> = (0..3).map(|_| client.request("x", Value::Null).1).collect();
         client.disconnected("Native host has exited.");
         for receiver in receivers {
-            assert_eq!(outcome(receiver), Some(Err(RequestError::Disconnected("Native host has exited.".into()))));
+            assert_eq!(
+                outcome(receiver),
+                Some(Err(RequestError::Disconnected(
+                    "Native host has exited.".into()
+                )))
+            );
         }
         assert_eq!(client.pending_count(), 0);
     }
@@ -159,7 +197,10 @@ mod tests {
         let mut client = HostClient::new();
         let (frame, receiver) = client.request("hello", Value::Null);
         client.abandon(&frame, "port closed");
-        assert_eq!(outcome(receiver), Some(Err(RequestError::Disconnected("port closed".into()))));
+        assert_eq!(
+            outcome(receiver),
+            Some(Err(RequestError::Disconnected("port closed".into())))
+        );
     }
 
     #[test]
@@ -168,14 +209,27 @@ mod tests {
         let cases = [
             (
                 json!({"event": "account.added", "data": {"email": "a@b"}}),
-                Incoming::Event(Event { event: "account.added".into(), data: json!({"email": "a@b"}) }),
+                Incoming::Event(Event {
+                    event: "account.added".into(),
+                    data: json!({"email": "a@b"}),
+                }),
             ),
-            (json!({"id": 99, "result": 1}), Incoming::Unexpected(json!({"id": 99, "result": 1}))),
-            (json!({"nonsense": true}), Incoming::Unexpected(json!({"nonsense": true}))),
+            (
+                json!({"id": 99, "result": 1}),
+                Incoming::Unexpected(json!({"id": 99, "result": 1})),
+            ),
+            (
+                json!({"nonsense": true}),
+                Incoming::Unexpected(json!({"nonsense": true})),
+            ),
             (json!("text"), Incoming::Unexpected(json!("text"))),
         ];
         for (message, expected) in cases {
-            assert_eq!(client.handle(message.clone()), expected, "message {message}");
+            assert_eq!(
+                client.handle(message.clone()),
+                expected,
+                "message {message}"
+            );
         }
     }
 }

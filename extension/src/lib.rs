@@ -30,7 +30,9 @@ pub fn start_background() {
 #[wasm_bindgen]
 pub fn background_message(message: JsValue) -> Promise {
     future_to_promise(async move {
-        background::answer(message).await.map_err(|e| JsValue::from_str(&e.to_string()))
+        background::answer(message)
+            .await
+            .map_err(|e| JsValue::from_str(&e.to_string()))
     })
 }
 

@@ -18,10 +18,14 @@ pub fn start() {
     spawn_local(async {
         let status = match query_status().await {
             Ok(status) => status,
-            Err(e) => HostStatus::Error { error: format!("the gmux background did not answer: {e}") },
+            Err(e) => HostStatus::Error {
+                error: format!("the gmux background did not answer: {e}"),
+            },
         };
         if let Err(e) = render_status(&status) {
-            web_sys::console::error_1(&JsValue::from_str(&format!("gmux: the page could not be drawn: {e:?}")));
+            web_sys::console::error_1(&JsValue::from_str(&format!(
+                "gmux: the page could not be drawn: {e:?}"
+            )));
         }
     });
 }
@@ -32,7 +36,9 @@ async fn query_status() -> Result<HostStatus, BrowserError> {
         match browser::send_message::<_, HostStatus>(&json!({"type": "status"})).await {
             Ok(status) => return Ok(status),
             Err(e) if attempt < STATUS_ATTEMPTS => {
-                web_sys::console::warn_1(&JsValue::from_str(&format!("gmux: asking the background again: {e}")));
+                web_sys::console::warn_1(&JsValue::from_str(&format!(
+                    "gmux: asking the background again: {e}"
+                )));
                 attempt += 1;
                 sleep(150).await;
             }
@@ -41,7 +47,12 @@ async fn query_status() -> Result<HostStatus, BrowserError> {
     }
 }
 
-fn element(document: &Document, tag: &str, class: &str, text: Option<&str>) -> Result<Element, JsValue> {
+fn element(
+    document: &Document,
+    tag: &str,
+    class: &str,
+    text: Option<&str>,
+) -> Result<Element, JsValue> {
     let element = document.create_element(tag)?;
     if !class.is_empty() {
         element.set_class_name(class);
@@ -55,8 +66,12 @@ fn element(document: &Document, tag: &str, class: &str, text: Option<&str>) -> R
 /// Fills `#status-card` and stamps `#status` with `data-painted-ms` (ms since navigation start) last, so the
 /// stamp means "the whole status is in the DOM".
 fn render_status(status: &HostStatus) -> Result<(), JsValue> {
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let card = document.get_element_by_id("status-card").ok_or("the page has no #status-card")?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let card = document
+        .get_element_by_id("status-card")
+        .ok_or("the page has no #status-card")?;
     let view = StatusView::of(status);
 
     card.set_text_content(None);

@@ -31,12 +31,16 @@ impl HostStatus {
     /// Firefox: "No such native application dev.gmux.host", and sometimes only "Native host has exited."), so a
     /// port that closes before the handshake finished counts as a missing host: to the user the remedy is the same.
     pub fn after_disconnect(before: &HostStatus, error: &str) -> HostStatus {
-        let error = if error.is_empty() { "the port to gmux-host closed".to_string() } else { error.to_string() };
+        let error = if error.is_empty() {
+            "the port to gmux-host closed".to_string()
+        } else {
+            error.to_string()
+        };
         match before {
             HostStatus::Connecting | HostStatus::Missing { .. } => HostStatus::Missing { error },
-            HostStatus::Connected { .. } | HostStatus::Error { .. } => {
-                HostStatus::Error { error: format!("gmux-host stopped: {error}") }
-            }
+            HostStatus::Connected { .. } | HostStatus::Error { .. } => HostStatus::Error {
+                error: format!("gmux-host stopped: {error}"),
+            },
         }
     }
 }
@@ -98,12 +102,18 @@ mod tests {
     use serde_json::json;
 
     fn check_disconnect(before: HostStatus, error: &str, expected: HostStatus) {
-        assert_eq!(HostStatus::after_disconnect(&before, error), expected, "before {before:?}, error {error:?}");
+        assert_eq!(
+            HostStatus::after_disconnect(&before, error),
+            expected,
+            "before {before:?}, error {error:?}"
+        );
     }
 
     #[test]
     fn a_port_closing_before_hello_means_the_host_is_missing() {
-        let missing = |e: &str| HostStatus::Missing { error: e.to_string() };
+        let missing = |e: &str| HostStatus::Missing {
+            error: e.to_string(),
+        };
         check_disconnect(
             HostStatus::Connecting,
             "Specified native messaging host not found.",
@@ -114,25 +124,48 @@ mod tests {
             "No such native application dev.gmux.host",
             missing("No such native application dev.gmux.host"),
         );
-        check_disconnect(HostStatus::Connecting, "Native host has exited.", missing("Native host has exited."));
-        check_disconnect(HostStatus::Connecting, "", missing("the port to gmux-host closed"));
+        check_disconnect(
+            HostStatus::Connecting,
+            "Native host has exited.",
+            missing("Native host has exited."),
+        );
+        check_disconnect(
+            HostStatus::Connecting,
+            "",
+            missing("the port to gmux-host closed"),
+        );
     }
 
     #[test]
     fn a_port_closing_after_hello_is_an_error_not_a_missing_host() {
         check_disconnect(
-            HostStatus::Connected { version: "0.1.0".into() },
+            HostStatus::Connected {
+                version: "0.1.0".into(),
+            },
             "Native host has exited.",
-            HostStatus::Error { error: "gmux-host stopped: Native host has exited.".into() },
+            HostStatus::Error {
+                error: "gmux-host stopped: Native host has exited.".into(),
+            },
         );
     }
 
     #[test]
     fn status_has_the_wire_shape_the_pages_read() {
         let cases = [
-            (HostStatus::Connected { version: "0.1.0".into() }, json!({"host": "connected", "version": "0.1.0"})),
-            (HostStatus::Missing { error: "x".into() }, json!({"host": "missing", "error": "x"})),
-            (HostStatus::Error { error: "y".into() }, json!({"host": "error", "error": "y"})),
+            (
+                HostStatus::Connected {
+                    version: "0.1.0".into(),
+                },
+                json!({"host": "connected", "version": "0.1.0"}),
+            ),
+            (
+                HostStatus::Missing { error: "x".into() },
+                json!({"host": "missing", "error": "x"}),
+            ),
+            (
+                HostStatus::Error { error: "y".into() },
+                json!({"host": "error", "error": "y"}),
+            ),
             (HostStatus::Connecting, json!({"host": "connecting"})),
         ];
         for (status, wire) in cases {
@@ -143,11 +176,15 @@ mod tests {
 
     #[test]
     fn views_say_what_happened_and_what_to_do() {
-        let connected = StatusView::of(&HostStatus::Connected { version: "0.1.0".into() });
+        let connected = StatusView::of(&HostStatus::Connected {
+            version: "0.1.0".into(),
+        });
         assert_eq!(connected.headline, "connected to gmux-host 0.1.0");
         assert_eq!(connected.command, None);
 
-        let missing = StatusView::of(&HostStatus::Missing { error: "No such native application dev.gmux.host".into() });
+        let missing = StatusView::of(&HostStatus::Missing {
+            error: "No such native application dev.gmux.host".into(),
+        });
         assert_eq!(missing.state, "missing");
         assert_eq!(missing.headline, "gmux-host is not installed");
         assert_eq!(missing.command, Some("cargo xtask install"));

@@ -8,8 +8,9 @@ use wasm_bindgen_futures::JsFuture;
 pub async fn sleep(ms: i32) {
     let promise = Promise::new(&mut |resolve, _reject| {
         let global = js_sys::global();
-        if let Some(set_timeout) =
-            Reflect::get(&global, &JsValue::from_str("setTimeout")).ok().and_then(|f| f.dyn_into::<Function>().ok())
+        if let Some(set_timeout) = Reflect::get(&global, &JsValue::from_str("setTimeout"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
         {
             let _ = set_timeout.call2(&global, &resolve, &JsValue::from(ms));
         }

@@ -94,7 +94,9 @@ pub struct ExtensionBrowser {
 impl ExtensionBrowser {
     pub fn launch(browser: Browser, setup: HostSetup) -> Result<ExtensionBrowser> {
         // A test that panicked while holding the lock left nothing shared broken: its browser is gone.
-        let guard = BROWSER_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let guard = BROWSER_LOCK
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let extension = paths::extension_dir(browser.dist_folder())?;
         let scratch = tempfile::Builder::new()
             .prefix(&format!("gmux-e2e-{}-", browser.name()))
@@ -115,7 +117,8 @@ impl ExtensionBrowser {
         let mut host_manifest = Some(host::install(host_arg, &manifest_dir, root)?);
         if setup == HostSetup::ManifestRemoved {
             if let Some(manifest) = host_manifest.take() {
-                std::fs::remove_file(&manifest).map_err(HarnessError::io(format!("removing {}", manifest.display())))?;
+                std::fs::remove_file(&manifest)
+                    .map_err(HarnessError::io(format!("removing {}", manifest.display())))?;
             }
         }
 
@@ -163,7 +166,10 @@ impl ExtensionBrowser {
         while Instant::now() < deadline {
             // A navigation still under way can refuse scripts for a moment; that is not a failure yet.
             if let Ok(value) = self.session.execute(READ_STATUS, &[]) {
-                if let Some(painted_ms) = value["painted"].as_str().and_then(|p| p.parse::<f64>().ok()) {
+                if let Some(painted_ms) = value["painted"]
+                    .as_str()
+                    .and_then(|p| p.parse::<f64>().ok())
+                {
                     return Ok(PopupStatus {
                         state: value["state"].as_str().unwrap_or_default().to_string(),
                         headline: value["headline"].as_str().unwrap_or_default().to_string(),
@@ -191,12 +197,21 @@ impl ExtensionBrowser {
 }
 
 fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Session)> {
-    let chromedriver = paths::find_program("chromedriver", &[PathBuf::from("/usr/bin/chromedriver")])
-        .ok_or(HarnessError::ToolMissing { what: "chromedriver" })?;
+    let chromedriver =
+        paths::find_program("chromedriver", &[PathBuf::from("/usr/bin/chromedriver")]).ok_or(
+            HarnessError::ToolMissing {
+                what: "chromedriver",
+            },
+        )?;
     if !Path::new(CHROMIUM_BINARY).is_file() {
         return Err(HarnessError::ToolMissing { what: "chromium" });
     }
-    let driver = DriverProcess::start(&chromedriver, |port| vec![format!("--port={port}")], &[], &root.join("chromedriver.log"))?;
+    let driver = DriverProcess::start(
+        &chromedriver,
+        |port| vec![format!("--port={port}")],
+        &[],
+        &root.join("chromedriver.log"),
+    )?;
     let extension = extension.to_string_lossy();
     let args = [
         "--headless=new".to_string(),
@@ -227,24 +242,37 @@ fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessi
 }
 
 fn start_firefox(root: &Path, extension: &Path) -> Result<(DriverProcess, Session)> {
-    let geckodriver = paths::find_program("geckodriver", &[paths::cargo_bin_dir().join("geckodriver")])
-        .ok_or(HarnessError::ToolMissing { what: "geckodriver" })?;
+    let geckodriver =
+        paths::find_program("geckodriver", &[paths::cargo_bin_dir().join("geckodriver")]).ok_or(
+            HarnessError::ToolMissing {
+                what: "geckodriver",
+            },
+        )?;
     if !Path::new(FIREFOX_BINARY).exists() {
-        return Err(HarnessError::ToolMissing { what: "firefox-esr" });
+        return Err(HarnessError::ToolMissing {
+            what: "firefox-esr",
+        });
     }
     let profiles = root.join("firefox-profiles");
     let home = root.join("home");
     for dir in [&profiles, &home] {
-        std::fs::create_dir_all(dir).map_err(HarnessError::io(format!("creating {}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(HarnessError::io(format!("creating {}", dir.display())))?;
     }
     let profile_root = profiles.to_string_lossy().into_owned();
     let driver = DriverProcess::start(
         &geckodriver,
         // --allow-system-access: without it geckodriver refuses to navigate to moz-extension:// pages.
         |port| {
-            ["--port", &port.to_string(), "--allow-system-access", "--profile-root", &profile_root]
-                .map(str::to_string)
-                .to_vec()
+            [
+                "--port",
+                &port.to_string(),
+                "--allow-system-access",
+                "--profile-root",
+                &profile_root,
+            ]
+            .map(str::to_string)
+            .to_vec()
         },
         // Firefox finds host manifests only under $HOME/.mozilla; it inherits HOME from geckodriver.
         &[("HOME", &home)],
@@ -262,7 +290,9 @@ fn start_firefox(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessio
     }))?;
     let installed = session.install_firefox_addon(extension, true)?;
     if installed != FIREFOX_EXTENSION_ID {
-        return Err(HarnessError::Unexpected(format!("Firefox installed {installed}, expected {FIREFOX_EXTENSION_ID}")));
+        return Err(HarnessError::Unexpected(format!(
+            "Firefox installed {installed}, expected {FIREFOX_EXTENSION_ID}"
+        )));
     }
     Ok((driver, session))
 }
@@ -275,7 +305,9 @@ pub fn popup_load_times(browser: Browser, loads: usize) -> Result<Vec<f64>> {
     for _ in 0..loads {
         let status = instance.open_popup()?;
         if status.state != "connected" {
-            return Err(HarnessError::Unexpected(format!("popup did not connect: {status:?}")));
+            return Err(HarnessError::Unexpected(format!(
+                "popup did not connect: {status:?}"
+            )));
         }
         times.push(status.painted_ms);
     }

@@ -29,12 +29,18 @@ impl DriverProcess {
         env: &[(&str, &Path)],
         log: &Path,
     ) -> Result<DriverProcess> {
-        let name = program.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = program
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mut last_error = String::new();
         for _ in 0..START_ATTEMPTS {
             let port = free_port()?;
-            let output = File::create(log).map_err(HarnessError::io(format!("creating {}", log.display())))?;
-            let errors = output.try_clone().map_err(HarnessError::io("duplicating the driver log handle"))?;
+            let output = File::create(log)
+                .map_err(HarnessError::io(format!("creating {}", log.display())))?;
+            let errors = output
+                .try_clone()
+                .map_err(HarnessError::io("duplicating the driver log handle"))?;
             let child = Command::new(program)
                 .args(args(port))
                 .envs(env.iter().copied())
@@ -53,7 +59,10 @@ impl DriverProcess {
                 Err(e) => last_error = e,
             }
         }
-        Err(HarnessError::DriverStart { driver: name, detail: last_error })
+        Err(HarnessError::DriverStart {
+            driver: name,
+            detail: last_error,
+        })
     }
 
     fn wait_ready(&mut self) -> std::result::Result<(), String> {
@@ -67,7 +76,10 @@ impl DriverProcess {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        Err(format!("no ready /status within {READY_DEADLINE:?}; log: {}", self.log_tail()))
+        Err(format!(
+            "no ready /status within {READY_DEADLINE:?}; log: {}",
+            self.log_tail()
+        ))
     }
 
     /// The end of the driver's output, for error messages.
@@ -86,7 +98,11 @@ impl Drop for DriverProcess {
 }
 
 fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(HarnessError::io("finding a free loopback port"))?;
-    let port = listener.local_addr().map_err(HarnessError::io("reading the free port"))?.port();
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .map_err(HarnessError::io("finding a free loopback port"))?;
+    let port = listener
+        .local_addr()
+        .map_err(HarnessError::io("reading the free port"))?
+        .port();
     Ok(port)
 }

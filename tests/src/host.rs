@@ -12,7 +12,8 @@ pub fn install(browser_arg: &str, manifest_dir: &Path, scratch: &Path) -> Result
     let config_dir = scratch.join("host-config");
     let state_dir = scratch.join("host-state");
     for dir in [&config_dir, &state_dir, &manifest_dir.to_path_buf()] {
-        std::fs::create_dir_all(dir).map_err(HarnessError::io(format!("creating {}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(HarnessError::io(format!("creating {}", dir.display())))?;
     }
     let wrapper = scratch.join("gmux-host-wrapper.sh");
     std::fs::write(&wrapper, wrapper_script(&host, &config_dir, &state_dir))
@@ -28,7 +29,10 @@ pub fn install(browser_arg: &str, manifest_dir: &Path, scratch: &Path) -> Result
         .env("GMUX_CONFIG_DIR", &config_dir)
         .env("GMUX_STATE_DIR", &state_dir)
         .output()
-        .map_err(HarnessError::io(format!("running {} install", host.display())))?;
+        .map_err(HarnessError::io(format!(
+            "running {} install",
+            host.display()
+        )))?;
     if !output.status.success() {
         return Err(HarnessError::HostInstall(format!(
             "{}: {}",
@@ -38,7 +42,10 @@ pub fn install(browser_arg: &str, manifest_dir: &Path, scratch: &Path) -> Result
     }
     let manifest = manifest_dir.join(format!("{}.json", gmux_core::ids::HOST_NAME));
     if !manifest.is_file() {
-        return Err(HarnessError::HostInstall(format!("no manifest at {} after install", manifest.display())));
+        return Err(HarnessError::HostInstall(format!(
+            "no manifest at {} after install",
+            manifest.display()
+        )));
     }
     Ok(manifest)
 }
@@ -61,8 +68,9 @@ fn shell_quote(word: &str) -> String {
 #[cfg(unix)]
 fn make_executable(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .map_err(HarnessError::io(format!("making {} executable", path.display())))
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(
+        HarnessError::io(format!("making {} executable", path.display())),
+    )
 }
 
 #[cfg(not(unix))]
@@ -76,7 +84,11 @@ mod tests {
 
     #[test]
     fn shell_quoting_survives_quotes_and_spaces() {
-        for (word, expected) in [("/tmp/a b", "'/tmp/a b'"), ("it's", r"'it'\''s'"), ("", "''")] {
+        for (word, expected) in [
+            ("/tmp/a b", "'/tmp/a b'"),
+            ("it's", r"'it'\''s'"),
+            ("", "''"),
+        ] {
             assert_eq!(shell_quote(word), expected);
         }
     }
@@ -85,11 +97,21 @@ mod tests {
     fn the_wrapper_runs_the_host_with_private_folders() {
         let out = std::process::Command::new("sh")
             .arg("-c")
-            .arg(wrapper_script(Path::new("/usr/bin/env"), Path::new("/tmp/c d"), Path::new("/tmp/it's")))
+            .arg(wrapper_script(
+                Path::new("/usr/bin/env"),
+                Path::new("/tmp/c d"),
+                Path::new("/tmp/it's"),
+            ))
             .output()
             .unwrap();
         let env = String::from_utf8(out.stdout).unwrap();
-        assert!(env.lines().any(|l| l == "GMUX_CONFIG_DIR=/tmp/c d"), "{env}");
-        assert!(env.lines().any(|l| l == "GMUX_STATE_DIR=/tmp/it's"), "{env}");
+        assert!(
+            env.lines().any(|l| l == "GMUX_CONFIG_DIR=/tmp/c d"),
+            "{env}"
+        );
+        assert!(
+            env.lines().any(|l| l == "GMUX_STATE_DIR=/tmp/it's"),
+            "{env}"
+        );
     }
 }

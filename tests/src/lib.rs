@@ -25,12 +25,21 @@ use std::path::PathBuf;
 pub enum HarnessError {
     #[error("{what} not found at {}: run `cargo xtask test`, which builds it and sets GMUX_HOST_BIN/GMUX_DIST_DIR", .path.display())]
     Missing { what: &'static str, path: PathBuf },
-    #[error("{what} is not installed: run `cargo xtask test`, which installs the test prerequisites")]
+    #[error(
+        "{what} is not installed: run `cargo xtask test`, which installs the test prerequisites"
+    )]
     ToolMissing { what: &'static str },
     #[error("{context}: {source}")]
-    Io { context: String, source: std::io::Error },
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
     #[error("webdriver {command} failed: {error}: {message}")]
-    WebDriver { command: String, error: String, message: String },
+    WebDriver {
+        command: String,
+        error: String,
+        message: String,
+    },
     #[error("webdriver {command}: no answer: {detail}")]
     Transport { command: String, detail: String },
     #[error("{driver} did not become ready: {detail}")]

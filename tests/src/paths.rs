@@ -11,16 +11,25 @@ pub fn workspace_root() -> PathBuf {
 }
 
 fn from_env_or(variable: &str, fallback: PathBuf) -> PathBuf {
-    std::env::var_os(variable).filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or(fallback)
+    std::env::var_os(variable)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or(fallback)
 }
 
 /// The real gmux-host binary (`GMUX_HOST_BIN`, else `target/debug/gmux-host`).
 pub fn host_binary() -> Result<PathBuf> {
-    let path = from_env_or("GMUX_HOST_BIN", workspace_root().join("target/debug/gmux-host"));
+    let path = from_env_or(
+        "GMUX_HOST_BIN",
+        workspace_root().join("target/debug/gmux-host"),
+    );
     if path.is_file() {
         Ok(path)
     } else {
-        Err(HarnessError::Missing { what: "the gmux-host binary", path })
+        Err(HarnessError::Missing {
+            what: "the gmux-host binary",
+            path,
+        })
     }
 }
 
@@ -29,29 +38,42 @@ pub fn extension_dir(browser_folder: &str) -> Result<PathBuf> {
     let dir = from_env_or("GMUX_DIST_DIR", workspace_root().join("dist")).join(browser_folder);
     for required in ["manifest.json", "pkg/gmux_bg.wasm", "popup.html"] {
         if !dir.join(required).is_file() {
-            return Err(HarnessError::Missing { what: "the built extension", path: dir.join(required) });
+            return Err(HarnessError::Missing {
+                what: "the built extension",
+                path: dir.join(required),
+            });
         }
     }
     // Firefox installs a temporary add-on only from an absolute path.
-    dir.canonicalize().map_err(HarnessError::io(format!("resolving {}", dir.display())))
+    dir.canonicalize()
+        .map_err(HarnessError::io(format!("resolving {}", dir.display())))
 }
 
 /// Where tests write screenshots: `target/screenshots/`.
 pub fn screenshot_dir() -> Result<PathBuf> {
     let dir = workspace_root().join("target/screenshots");
-    std::fs::create_dir_all(&dir).map_err(HarnessError::io(format!("creating {}", dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(HarnessError::io(format!("creating {}", dir.display())))?;
     Ok(dir)
 }
 
 /// The first existing path among `candidates`, then `name` on PATH.
 pub fn find_program(name: &str, candidates: &[PathBuf]) -> Option<PathBuf> {
-    candidates.iter().find(|p| p.is_file()).cloned().or_else(|| {
-        std::env::var_os("PATH")
-            .map(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).collect::<Vec<_>>())
-            .unwrap_or_default()
-            .into_iter()
-            .find(|p| p.is_file())
-    })
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .or_else(|| {
+            std::env::var_os("PATH")
+                .map(|paths| {
+                    std::env::split_paths(&paths)
+                        .map(|dir| dir.join(name))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+                .into_iter()
+                .find(|p| p.is_file())
+        })
 }
 
 pub fn cargo_bin_dir() -> PathBuf {

@@ -23,8 +23,13 @@ impl WebDriverClient {
     pub fn new(base: &str) -> Self {
         // Starting a browser on a busy two-core machine can take a while; a command never legitimately
         // takes minutes.
-        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).build();
-        WebDriverClient { base: base.trim_end_matches('/').to_string(), agent }
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(120))
+            .build();
+        WebDriverClient {
+            base: base.trim_end_matches('/').to_string(),
+            agent,
+        }
     }
 
     /// Sends one command and returns its `value`.
@@ -37,9 +42,10 @@ impl WebDriverClient {
         };
         match outcome {
             Ok(response) => {
-                let body: Value = response
-                    .into_json()
-                    .map_err(|e| HarnessError::Transport { command: command.clone(), detail: e.to_string() })?;
+                let body: Value = response.into_json().map_err(|e| HarnessError::Transport {
+                    command: command.clone(),
+                    detail: e.to_string(),
+                })?;
                 Ok(body.get("value").cloned().unwrap_or(Value::Null))
             }
             Err(ureq::Error::Status(code, response)) => {
@@ -47,25 +53,40 @@ impl WebDriverClient {
                 let value = body.get("value").cloned().unwrap_or(Value::Null);
                 Err(HarnessError::WebDriver {
                     command,
-                    error: value["error"].as_str().map(str::to_string).unwrap_or_else(|| format!("http {code}")),
+                    error: value["error"]
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("http {code}")),
                     message: value["message"].as_str().unwrap_or_default().to_string(),
                 })
             }
-            Err(e) => Err(HarnessError::Transport { command, detail: e.to_string() }),
+            Err(e) => Err(HarnessError::Transport {
+                command,
+                detail: e.to_string(),
+            }),
         }
     }
 
     /// Whether the driver says it can create a session.
     pub fn is_ready(&self) -> bool {
-        self.call("GET", "/status", None).map(|v| v["ready"].as_bool().unwrap_or(false)).unwrap_or(false)
+        self.call("GET", "/status", None)
+            .map(|v| v["ready"].as_bool().unwrap_or(false))
+            .unwrap_or(false)
     }
 
     pub fn new_session(&self, always_match: Value) -> Result<Session> {
-        let value = self.call("POST", "/session", Some(&json!({"capabilities": {"alwaysMatch": always_match}})))?;
-        let id = value["sessionId"]
-            .as_str()
-            .ok_or_else(|| HarnessError::Unexpected(format!("new session without sessionId: {value}")))?;
-        Ok(Session { client: self.clone(), id: id.to_string() })
+        let value = self.call(
+            "POST",
+            "/session",
+            Some(&json!({"capabilities": {"alwaysMatch": always_match}})),
+        )?;
+        let id = value["sessionId"].as_str().ok_or_else(|| {
+            HarnessError::Unexpected(format!("new session without sessionId: {value}"))
+        })?;
+        Ok(Session {
+            client: self.clone(),
+            id: id.to_string(),
+        })
     }
 }
 
@@ -77,26 +98,39 @@ pub struct Session {
 
 impl Session {
     fn call(&self, method: &str, command: &str, body: Option<&Value>) -> Result<Value> {
-        self.client.call(method, &format!("/session/{}{command}", self.id), body)
+        self.client
+            .call(method, &format!("/session/{}{command}", self.id), body)
     }
 
     pub fn navigate(&self, url: &str) -> Result<()> {
-        self.call("POST", "/url", Some(&json!({"url": url}))).map(drop)
+        self.call("POST", "/url", Some(&json!({"url": url})))
+            .map(drop)
     }
 
     pub fn current_url(&self) -> Result<String> {
         let value = self.call("GET", "/url", None)?;
-        value.as_str().map(str::to_string).ok_or_else(|| HarnessError::Unexpected(format!("url: {value}")))
+        value
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| HarnessError::Unexpected(format!("url: {value}")))
     }
 
     /// Runs `script` as a function body in the page and returns what it returns.
     pub fn execute(&self, script: &str, args: &[Value]) -> Result<Value> {
-        self.call("POST", "/execute/sync", Some(&json!({"script": script, "args": args})))
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(&json!({"script": script, "args": args})),
+        )
     }
 
     /// The element reference of the first match of a CSS selector.
     pub fn find_css(&self, selector: &str) -> Result<String> {
-        let value = self.call("POST", "/element", Some(&json!({"using": "css selector", "value": selector})))?;
+        let value = self.call(
+            "POST",
+            "/element",
+            Some(&json!({"using": "css selector", "value": selector})),
+        )?;
         value[ELEMENT_KEY]
             .as_str()
             .map(str::to_string)
@@ -105,7 +139,10 @@ impl Session {
 
     pub fn element_text(&self, element: &str) -> Result<String> {
         let value = self.call("GET", &format!("/element/{element}/text"), None)?;
-        value.as_str().map(str::to_string).ok_or_else(|| HarnessError::Unexpected(format!("text: {value}")))
+        value
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| HarnessError::Unexpected(format!("text: {value}")))
     }
 
     /// A PNG of the whole viewport.
@@ -121,31 +158,45 @@ impl Session {
     }
 
     pub fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
-        self.call("POST", "/window/rect", Some(&json!({"width": width, "height": height}))).map(drop)
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(&json!({"width": width, "height": height})),
+        )
+        .map(drop)
     }
 
     /// geckodriver only: installs an unpacked add-on from an absolute folder, as `about:debugging` would.
     pub fn install_firefox_addon(&self, dir: &Path, temporary: bool) -> Result<String> {
         let body = json!({"path": dir.to_string_lossy(), "temporary": temporary});
         let value = self.call("POST", "/moz/addon/install", Some(&body))?;
-        value.as_str().map(str::to_string).ok_or_else(|| HarnessError::Unexpected(format!("add-on id: {value}")))
+        value
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| HarnessError::Unexpected(format!("add-on id: {value}")))
     }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
         // The driver process is killed right after, which also ends the browser if this fails.
-        let _ = self.client.call("DELETE", &format!("/session/{}", self.id), None);
+        let _ = self
+            .client
+            .call("DELETE", &format!("/session/{}", self.id), None);
     }
 }
 
 fn write_png(value: &Value, path: &Path) -> Result<()> {
-    let encoded = value.as_str().ok_or_else(|| HarnessError::Unexpected(format!("screenshot: {value}")))?;
+    let encoded = value
+        .as_str()
+        .ok_or_else(|| HarnessError::Unexpected(format!("screenshot: {value}")))?;
     let png = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .map_err(|e| HarnessError::Unexpected(format!("screenshot is not base64: {e}")))?;
     if !png.starts_with(b"\x89PNG") {
-        return Err(HarnessError::Unexpected("screenshot is not a PNG".to_string()));
+        return Err(HarnessError::Unexpected(
+            "screenshot is not a PNG".to_string(),
+        ));
     }
     std::fs::write(path, png).map_err(HarnessError::io(format!("writing {}", path.display())))
 }

@@ -3,23 +3,49 @@
 
 use gmux_e2e::{Browser, ExtensionBrowser, HostSetup};
 
+/// The harness's errors say what to do ("run `cargo xtask test`"); show them as written, not as Debug.
+fn ok<T>(result: gmux_e2e::Result<T>) -> T {
+    result.unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn check_handshake(browser: Browser) {
-    let mut instance = ExtensionBrowser::launch(browser, HostSetup::Installed).unwrap();
-    let status = instance.open_popup().unwrap();
+    let mut instance = ok(ExtensionBrowser::launch(browser, HostSetup::Installed));
+    let status = ok(instance.open_popup());
     assert_eq!(status.state, "connected", "{status:?}");
-    assert_eq!(status.headline, format!("connected to gmux-host {}", env!("CARGO_PKG_VERSION")));
-    let shot = instance.screenshot("popup-connected").unwrap();
-    assert!(std::fs::metadata(&shot).unwrap().len() > 1000, "{} is too small to be a screenshot", shot.display());
+    assert_eq!(
+        status.headline,
+        format!("connected to gmux-host {}", env!("CARGO_PKG_VERSION"))
+    );
+    let shot = ok(instance.screenshot("popup-connected"));
+    let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size > 1000,
+        "{} is too small to be a screenshot",
+        shot.display()
+    );
+
+    // The full pages ask the same background; a second page load must find the open port, not a new host.
+    for page in ["newtab.html", "options.html"] {
+        let status = ok(instance.open_page(page));
+        assert_eq!(status.state, "connected", "{page}: {status:?}");
+    }
 }
 
 fn check_not_installed(browser: Browser) {
-    let mut instance = ExtensionBrowser::launch(browser, HostSetup::ManifestRemoved).unwrap();
+    let mut instance = ok(ExtensionBrowser::launch(
+        browser,
+        HostSetup::ManifestRemoved,
+    ));
     assert!(instance.host_manifest().is_none());
-    let status = instance.open_popup().unwrap();
+    let status = ok(instance.open_popup());
     assert_eq!(status.state, "missing", "{status:?}");
     assert_eq!(status.headline, "gmux-host is not installed");
-    assert!(status.page_text.contains("cargo xtask install"), "no install command in {:?}", status.page_text);
-    instance.screenshot("popup-not-installed").unwrap();
+    assert!(
+        status.page_text.contains("cargo xtask install"),
+        "no install command in {:?}",
+        status.page_text
+    );
+    ok(instance.screenshot("popup-not-installed"));
 }
 
 #[test]
