@@ -76,6 +76,8 @@ pub struct Host {
     stdin: Option<ChildStdin>,
     frames: Receiver<Result<Value, String>>,
     pub received: Vec<Value>,
+    /// Indices into `received` of events already returned by [`Host::event`].
+    consumed: Vec<usize>,
     next_id: u64,
 }
 
@@ -111,6 +113,7 @@ impl Host {
             stdin,
             frames: rx,
             received: Vec::new(),
+            consumed: Vec::new(),
             next_id: 1,
         }
     }
@@ -182,10 +185,11 @@ impl Host {
     /// Waits for an event with this name.
     pub fn event(&mut self, name: &str, timeout: Duration) -> Value {
         let is_it = |f: &Value| f.get("event").and_then(Value::as_str) == Some(name);
-        if let Some(pos) = self.received.iter().position(is_it) {
-            let e = self.received[pos].clone();
-            self.received[pos] = json!({"consumed_event": name});
-            return e;
+        let found = (0..self.received.len())
+            .find(|i| !self.consumed.contains(i) && is_it(&self.received[*i]));
+        if let Some(pos) = found {
+            self.consumed.push(pos);
+            return self.received[pos].clone();
         }
         let deadline = Instant::now() + timeout;
         loop {
@@ -194,6 +198,7 @@ impl Host {
                 .next_frame(left)
                 .unwrap_or_else(|| panic!("host closed before event {name}"));
             if is_it(&frame) {
+                self.consumed.push(self.received.len() - 1);
                 return frame;
             }
         }

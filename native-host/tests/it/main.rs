@@ -1,8 +1,11 @@
-//! Integration tests: the real gmux-host binary over pipes.
+//! Integration tests: the real gmux-host binary over pipes, against gmux-emulator and the real Secret Service.
 // Test helpers panic on failure by design: a failed setup step is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod accounts;
 #[allow(dead_code)] // Helpers shared by the test modules; not every module uses each one.
+mod emu;
+#[allow(dead_code)]
 mod harness;
 mod install;
 mod protocol;
