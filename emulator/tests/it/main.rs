@@ -3,7 +3,9 @@
 // Test helpers live outside #[test] functions; a failed unwrap there is a failed test, as intended.
 #![allow(clippy::unwrap_used)]
 
+mod batch;
 mod binary;
 mod common;
+mod control;
 mod gmail;
 mod oauth;
