@@ -48,6 +48,24 @@ impl Browser {
         }
     }
 
+    /// `gmux-host install --browser <this>`.
+    fn host_install_arg(self) -> &'static str {
+        match self {
+            Browser::Chromium => "chromium",
+            Browser::Firefox => "firefox",
+        }
+    }
+
+    /// Where the host manifest goes inside a test's scratch folder. With `--user-data-dir`, Chromium reads
+    /// `<user-data-dir>/NativeMessagingHosts` only; Firefox reads `~/.mozilla/native-messaging-hosts` and runs
+    /// with HOME set to `<scratch>/home`.
+    fn manifest_dir(self, scratch: &Path) -> PathBuf {
+        match self {
+            Browser::Chromium => scratch.join("profile/NativeMessagingHosts"),
+            Browser::Firefox => scratch.join("home/.mozilla/native-messaging-hosts"),
+        }
+    }
+
     /// The URL of one of the extension's pages, like `popup.html`.
     pub fn extension_url(self, page: &str) -> String {
         match self {
@@ -104,17 +122,12 @@ impl ExtensionBrowser {
             .map_err(HarnessError::io("creating a scratch folder"))?;
         let root = scratch.path();
 
-        let manifest_dir = match browser {
-            // With --user-data-dir, Chromium reads host manifests from <user-data-dir>/NativeMessagingHosts only.
-            Browser::Chromium => root.join("profile/NativeMessagingHosts"),
-            // Firefox reads ~/.mozilla/native-messaging-hosts; the browser runs with HOME set to this folder.
-            Browser::Firefox => root.join("home/.mozilla/native-messaging-hosts"),
-        };
-        let host_arg = match browser {
-            Browser::Chromium => "chromium",
-            Browser::Firefox => "firefox",
-        };
-        let mut host_manifest = Some(host::install(host_arg, &manifest_dir, root)?);
+        let manifest_dir = browser.manifest_dir(root);
+        let mut host_manifest = Some(host::install(
+            browser.host_install_arg(),
+            &manifest_dir,
+            root,
+        )?);
         if setup == HostSetup::ManifestRemoved {
             if let Some(manifest) = host_manifest.take() {
                 std::fs::remove_file(&manifest)
@@ -139,6 +152,39 @@ impl ExtensionBrowser {
     /// The installed host manifest, if the setup kept one.
     pub fn host_manifest(&self) -> Option<&Path> {
         self.host_manifest.as_deref()
+    }
+
+    /// Installs gmux-host into the running browser's profile (after a [`HostSetup::ManifestRemoved`] launch), as
+    /// a user following the popup's advice would.
+    pub fn install_host(&mut self) -> Result<()> {
+        let root = self.scratch.path();
+        self.host_manifest = Some(host::install(
+            self.browser.host_install_arg(),
+            &self.browser.manifest_dir(root),
+            root,
+        )?);
+        Ok(())
+    }
+
+    /// Waits until the toolbar badge shows `expected`, read from the open extension page. The background sets
+    /// the badge just after it answers the page, so a single read could come too early.
+    pub fn wait_for_badge(&self, expected: &str) -> Result<()> {
+        // Both browsers return a promise from action.getBadgeText in Manifest V3; WebDriver awaits it.
+        const READ_BADGE: &str = "const api = globalThis.browser ?? globalThis.chrome;
+            return api.action.getBadgeText({});";
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut last = Value::Null;
+        while Instant::now() < deadline {
+            last = self.session.execute(READ_BADGE, &[])?;
+            if last.as_str() == Some(expected) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        Err(HarnessError::Timeout {
+            what: format!("the badge to read {expected:?}"),
+            last: last.to_string(),
+        })
     }
 
     pub fn scratch_dir(&self) -> &Path {
