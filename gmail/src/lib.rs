@@ -14,6 +14,11 @@ pub mod sync;
 #[cfg(feature = "native")]
 pub mod native;
 
+#[cfg(feature = "bench")]
+pub mod bench;
+#[cfg(feature = "bench")]
+pub mod testkit;
+
 pub use client::{GmailClient, RetryPolicy};
 pub use env::{Env, HttpRequest, HttpResponse, TokenError, TokenSource, TransportError};
 pub use error::{ApiError, GmailError};

@@ -15,6 +15,15 @@ impl NativeEnv {
             http: reqwest::Client::new(),
         }
     }
+
+    /// Answers 3xx as they are instead of following them (an OAuth redirect carries the code in `Location`).
+    pub fn without_redirects() -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        NativeEnv { http }
+    }
 }
 
 impl Env for NativeEnv {

@@ -1,12 +1,13 @@
 //! The sync engine: keeps each account's inbox rows, counts and history id current with as few requests
 //! as Gmail allows.
 //!
-//! - First sync: threads.list INBOX (one page) + one batch of threads.get metadata + labels.get INBOX.
+//! - First sync: one batch of getProfile (the current history id) + labels.get INBOX, then threads.list
+//!   INBOX (one page), then one batch of threads.get metadata: three requests.
 //! - Poll: history.list from the stored id. No change: done (one request, two quota units). Changes: one
 //!   batch of the changed threads, then labels.get INBOX. A 404 (history id too old): one full sync.
 //! - Accounts sync concurrently and independently: each has its own client, token and in-flight cap.
 
-use crate::api::ModifyRequest;
+use crate::api::{Label, ModifyRequest, Profile};
 use crate::batch::BatchCall;
 use crate::client::{GmailClient, RetryPolicy, DEFAULT_MAX_IN_FLIGHT};
 use crate::env::{Env, TokenSource};
@@ -188,28 +189,39 @@ impl SyncEngine {
         })
     }
 
-    /// Reads the inbox afresh: list, one batch of metadata (or getProfile when the inbox is empty), counts.
+    /// Reads the inbox afresh: history id and counts (one batch), the list, the threads' metadata (one batch).
     pub async fn full_sync(
         &self,
         client: &GmailClient,
         inbox: &mut AccountInbox,
     ) -> Result<SyncOutcome, GmailError> {
+        // The mailbox's history id is read first, so that any change made while the inbox is being read
+        // is after it and comes back in the next history.list. getProfile is the only call that gives the
+        // current id: messages' own ids can be older than Gmail still keeps history for. It rides in one
+        // batch with the INBOX counters.
+        let head = client
+            .batch(&[
+                BatchCall::get(GmailClient::user_path("profile")),
+                BatchCall::get(GmailClient::user_path("labels/INBOX")),
+            ])
+            .await?;
+        let mut head = head.into_iter();
+        let profile: Profile = part_json(head.next())?;
+        let label: Label = part_json(head.next())?;
         let list = client.list_threads("INBOX", self.page_size, None).await?;
         let ids: Vec<String> = list.threads.iter().map(|t| t.id.clone()).collect();
-        let listed_history = list.threads.iter().filter_map(|t| t.history_id).max();
-        let (rows, history_id) = if ids.is_empty() {
-            (Vec::new(), client.get_profile().await?.history_id)
+        let rows = if ids.is_empty() {
+            Vec::new()
         } else {
-            let fetched = fetch_threads(client, &ids).await?;
-            (fetched.rows, fetched.newest_history_id.max(listed_history))
+            fetch_threads(client, &ids).await?.rows
         };
-        let label = client.get_label("INBOX").await?;
         inbox.threads = rows.into_iter().filter(ThreadRow::in_inbox).collect();
         bound_threads(&mut inbox.threads);
         inbox.account.counts = label.counts();
-        if let Some(h) = history_id {
-            inbox.history_id = Some(h.to_string());
-        }
+        let history_id = profile
+            .history_id
+            .ok_or_else(|| GmailError::Decode("profile without historyId".into()))?;
+        inbox.history_id = Some(history_id.to_string());
         Ok(SyncOutcome {
             kind: SyncKind::Full,
             changed_threads: 0,
@@ -259,11 +271,9 @@ impl SyncEngine {
             .extend(fetched.rows.into_iter().filter(ThreadRow::in_inbox));
         bound_threads(&mut inbox.threads);
         inbox.account.counts = label.counts();
-        inbox.history_id = Some(
-            newest
-                .max(fetched.newest_history_id.unwrap_or(0))
-                .to_string(),
-        );
+        // Only history.list's id: a thread's own id may be newer than changes to other threads that
+        // history has not reported yet.
+        inbox.history_id = Some(newest.to_string());
         Ok(SyncOutcome {
             kind: SyncKind::Incremental,
             changed_threads: ids.len(),
@@ -374,7 +384,21 @@ pub fn health_sentence(e: &GmailError) -> String {
 
 struct Fetched {
     rows: Vec<ThreadRow>,
-    newest_history_id: Option<u64>,
+}
+
+/// Reads one batch answer that must have succeeded.
+fn part_json<T: serde::de::DeserializeOwned>(
+    part: Option<crate::batch::BatchPart>,
+) -> Result<T, GmailError> {
+    let part = part.ok_or_else(|| GmailError::Decode("batch answer missing a part".into()))?;
+    if !(200..300).contains(&part.status) {
+        return Err(GmailError::Api(ApiError::from_parts(
+            part.status,
+            &part.headers,
+            &part.body,
+        )));
+    }
+    crate::client::decode_json(&part.body)
 }
 
 /// threads.get metadata for each id, in batches. A thread Gmail no longer has (404) is simply absent.
@@ -385,12 +409,10 @@ async fn fetch_threads(client: &GmailClient, ids: &[String]) -> Result<Fetched, 
         .collect();
     let parts = client.batch(&calls).await?;
     let mut rows = Vec::with_capacity(parts.len());
-    let mut newest = None;
     for part in parts {
         match part.status {
             200..=299 => {
                 let thread: crate::api::Thread = crate::client::decode_json(&part.body)?;
-                newest = newest.max(thread.newest_history_id());
                 rows.push(thread.to_row(client.account()));
             }
             404 => {}
@@ -403,14 +425,11 @@ async fn fetch_threads(client: &GmailClient, ids: &[String]) -> Result<Fetched, 
             }
         }
     }
-    Ok(Fetched {
-        rows,
-        newest_history_id: newest,
-    })
+    Ok(Fetched { rows })
 }
 
 /// The approach gmux avoids, for comparison in benches: one threads.list, then one threads.get per thread
-/// (no batch), then labels.get INBOX. Fills `inbox` like a full sync.
+/// (no batch), then labels.get INBOX, at every poll. Fills `inbox` like a full sync, without a history id.
 pub async fn naive_first_sync(
     client: &GmailClient,
     inbox: &mut AccountInbox,
@@ -423,17 +442,15 @@ pub async fn naive_first_sync(
         .map(|t| client.get_thread_metadata(&t.id));
     let threads = futures::future::join_all(gets).await;
     let mut rows = Vec::new();
-    let mut newest = None;
     for thread in threads {
-        let thread = thread?;
-        newest = newest.max(thread.newest_history_id());
-        rows.push(thread.to_row(client.account()));
+        rows.push(thread?.to_row(client.account()));
     }
     let label = client.get_label("INBOX").await?;
     inbox.threads = rows.into_iter().filter(ThreadRow::in_inbox).collect();
     bound_threads(&mut inbox.threads);
     inbox.account.counts = label.counts();
-    inbox.history_id = newest.map(|h| h.to_string());
+    // The naive approach keeps no history: every poll reads everything again.
+    inbox.history_id = None;
     Ok(())
 }
 

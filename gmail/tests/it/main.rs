@@ -1,1 +1,7 @@
-// integration tests against gmux-emulator
+//! gmux-gmail against the real gmux-emulator: its counters judge what each case costs.
+
+mod actions;
+mod bench;
+mod errors;
+mod support;
+mod sync;
