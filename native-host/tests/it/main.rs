@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod cli;
 #[allow(dead_code)] // Helpers shared by the test modules; not every module uses each one.
 mod emu;
 #[allow(dead_code)]
 mod harness;
 mod install;
+mod keyring;
 mod protocol;

@@ -174,3 +174,32 @@ fn chrome_and_firefox_style_arguments_start_native_messaging() {
         assert!(status.success());
     }
 }
+
+use proptest::prelude::Strategy as _;
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+    /// Arbitrary bytes on the real binary's stdin: it never panics or hangs, writes only well-formed frames
+    /// (each an error reply or a reply), and exits 0 when stdin closes.
+    #[test]
+    fn arbitrary_stdin_gets_error_replies_or_a_clean_exit(
+        chunks in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64).prop_map(|p: Vec<u8>| frame(&p)),
+                proptest::prelude::Just(frame(br#"{"id":1,"method":"hello"}"#)),
+            ],
+            0..6,
+        )
+    ) {
+        let env = HostEnv::new();
+        let mut host = env.start();
+        host.write_raw(&chunks.concat());
+        let (frames, status) = host.finish();
+        proptest::prop_assert!(status.success());
+        for f in frames {
+            proptest::prop_assert!(f.get("result").is_some() || f.get("error").is_some(), "{}", f);
+        }
+        proptest::prop_assert!(!host.stderr().contains("panicked"));
+    }
+}
