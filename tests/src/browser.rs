@@ -233,6 +233,31 @@ impl ExtensionBrowser {
         })
     }
 
+    /// Chromium only: pages render as if the system asked for a dark colour scheme, from the next load on.
+    pub fn emulate_dark_scheme(&self) -> Result<()> {
+        if self.browser != Browser::Chromium {
+            return Err(HarnessError::Unexpected(
+                "colour-scheme emulation is implemented for Chromium only".into(),
+            ));
+        }
+        let features = json!({"features": [{"name": "prefers-color-scheme", "value": "dark"}]});
+        self.session
+            .chrome_devtools("Emulation.setEmulatedMedia", features)
+            .map(drop)
+    }
+
+    /// The computed background colour of the page's body, like `rgb(21, 21, 28)`.
+    pub fn body_background(&self) -> Result<String> {
+        let value = self.session.execute(
+            "return getComputedStyle(document.body).backgroundColor;",
+            &[],
+        )?;
+        value
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| HarnessError::Unexpected(format!("background: {value}")))
+    }
+
     /// Saves a PNG of the page's `body` to `target/screenshots/<browser>-<name>.png` and returns its path.
     pub fn screenshot(&self, name: &str) -> Result<PathBuf> {
         let path = paths::screenshot_dir()?.join(format!("{}-{name}.png", self.browser.name()));
@@ -334,6 +359,8 @@ fn start_firefox(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessio
             "prefs": { "extensions.webextensions.uuids": uuids },
         },
     }))?;
+    // The same viewport as Chromium's, so screenshots of the two compare.
+    session.set_window_size(800, 600)?;
     let installed = session.install_firefox_addon(extension, true)?;
     if installed != FIREFOX_EXTENSION_ID {
         return Err(HarnessError::Unexpected(format!(

@@ -166,6 +166,15 @@ impl Session {
         .map(drop)
     }
 
+    /// chromedriver only: one Chrome DevTools Protocol command.
+    pub fn chrome_devtools(&self, command: &str, params: Value) -> Result<Value> {
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(&json!({"cmd": command, "params": params})),
+        )
+    }
+
     /// geckodriver only: installs an unpacked add-on from an absolute folder, as `about:debugging` would.
     pub fn install_firefox_addon(&self, dir: &Path, temporary: bool) -> Result<String> {
         let body = json!({"path": dir.to_string_lossy(), "temporary": temporary});

@@ -64,6 +64,24 @@ fn chromium_popup_shows_the_handshake() {
 }
 
 #[test]
+fn chromium_popup_follows_a_dark_system_theme() {
+    let mut instance = ok(ExtensionBrowser::launch(
+        Browser::Chromium,
+        HostSetup::Installed,
+    ));
+    ok(instance.open_popup());
+    let light = ok(instance.body_background());
+    ok(instance.emulate_dark_scheme());
+    ok(instance.open_popup());
+    let dark = ok(instance.body_background());
+    assert_eq!(
+        (light.as_str(), dark.as_str()),
+        ("rgb(247, 247, 251)", "rgb(21, 21, 28)")
+    );
+    ok(instance.screenshot("popup-connected-dark"));
+}
+
+#[test]
 fn firefox_popup_shows_the_handshake() {
     check_handshake(Browser::Firefox);
 }
