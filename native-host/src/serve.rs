@@ -112,9 +112,21 @@ where
                 let app = app.clone();
                 in_flight.spawn(async move {
                     let id = request.id.clone();
-                    let reply = match app.handle(&request.method, request.params).await {
-                        Ok(result) => Reply::ok(id.clone(), result),
-                        Err(error) => Reply::err(id.clone(), error),
+                    let handled = std::panic::AssertUnwindSafe(app.handle(&request.method, request.params));
+                    let reply = match futures::FutureExt::catch_unwind(handled).await {
+                        Ok(Ok(result)) => Reply::ok(id.clone(), result),
+                        Ok(Err(error)) => Reply::err(id.clone(), error),
+                        // A bug in one handler must not leave its caller waiting or take the port down.
+                        Err(_) => {
+                            tracing::error!(method = request.method, "request handler panicked");
+                            Reply::err(
+                                id.clone(),
+                                ErrorBody::new(
+                                    ErrorCode::Internal,
+                                    "gmux-host hit a bug handling this request; see the log in its state folder",
+                                ),
+                            )
+                        }
                     };
                     app.outbox().send(&reply, Some(&id));
                 });
