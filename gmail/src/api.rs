@@ -168,6 +168,33 @@ impl HistoryRecord {
     }
 }
 
+impl HistoryRecord {
+    /// Each thread this record touches, with whether the change can matter to the inbox: the message is or
+    /// was in INBOX, or its labels are not given (then it might be). A message added to a thread outside the
+    /// inbox (mail the user sent, say) does not matter, unless the thread is already listed.
+    pub fn inbox_changes(&self) -> Vec<(&str, bool)> {
+        let may_be_inbox =
+            |m: &MessageRef| m.label_ids.is_empty() || m.label_ids.iter().any(|l| l == "INBOX");
+        let mut out: Vec<(&str, bool)> = Vec::new();
+        for m in self.messages_added.iter().chain(&self.messages_deleted) {
+            out.push((&m.message.thread_id, may_be_inbox(&m.message)));
+        }
+        for c in self.labels_added.iter().chain(&self.labels_removed) {
+            let inbox_label_changed = c.label_ids.iter().any(|l| l == "INBOX");
+            out.push((
+                &c.message.thread_id,
+                inbox_label_changed || may_be_inbox(&c.message),
+            ));
+        }
+        if out.is_empty() {
+            // A record without typed changes: only the touched messages are known.
+            out.extend(self.messages.iter().map(|m| (m.thread_id.as_str(), true)));
+        }
+        out.retain(|(id, _)| !id.is_empty());
+        out
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageRef {
@@ -312,6 +339,28 @@ mod tests {
         let empty: HistoryList = serde_json::from_str(r#"{"historyId":"1710"}"#).unwrap();
         assert!(empty.history.is_empty());
         assert_eq!(empty.history_id, Some(1710));
+    }
+
+    #[test]
+    fn history_says_which_changes_can_matter_to_the_inbox() {
+        let list: HistoryList =
+            serde_json::from_str(include_str!("../tests/fixtures/history-relevance.json")).unwrap();
+        let changes: Vec<(&str, bool)> = list
+            .history
+            .iter()
+            .flat_map(|r| r.inbox_changes())
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                ("sent000000000001", false),
+                ("new0000000000002", true),
+                ("arch000000000003", true),
+                ("arch000000000004", false),
+                ("unkn000000000005", true),
+                ("bare000000000006", true),
+            ]
+        );
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub enum BatchDecodeError {
     NoBoundary,
     #[error("batch response part {0} is not an HTTP response")]
     BadPart(usize),
+    #[error("batch response ends before its closing delimiter")]
+    Truncated,
 }
 
 /// The boundary parameter of a `multipart/*` Content-Type.
@@ -97,9 +99,11 @@ pub fn decode(
     let delimiter = format!("--{boundary}");
     let mut answers: Vec<Option<BatchPart>> = vec![None; calls];
     let mut unplaced = Vec::new();
+    let mut closed = false;
     // The text before the first delimiter is the preamble; after `--boundary--` the epilogue.
     for (n, chunk) in text.split(delimiter.as_str()).enumerate().skip(1) {
         if chunk.starts_with("--") {
+            closed = true;
             break;
         }
         let chunk = chunk
@@ -115,6 +119,10 @@ pub fn decode(
             }
             _ => unplaced.push(part),
         }
+    }
+    // Without the closing delimiter the answer was cut off, and its last part may be too.
+    if !closed {
+        return Err(BatchDecodeError::Truncated);
     }
     // Parts are in request order, so unlabelled ones fill the gaps in order.
     let mut unplaced = unplaced.into_iter();
@@ -234,6 +242,16 @@ mod tests {
         // The unlabelled part fills the first gap.
         assert_eq!(parts[2].as_ref().unwrap().status, 204);
         assert!(parts[3].is_none());
+    }
+
+    #[test]
+    fn a_response_cut_off_before_its_closing_delimiter_is_an_error() {
+        let raw = include_str!("../tests/fixtures/batch-response.txt");
+        let cut = &raw[..raw.len() / 2];
+        assert_eq!(
+            decode("multipart/mixed; boundary=batch_XyZ", cut.as_bytes(), 3),
+            Err(BatchDecodeError::Truncated)
+        );
     }
 
     #[test]

@@ -26,11 +26,13 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
+        // A browser may stop an idle service worker after 30 s: the waits of one call stay well below
+        // that, and a longer outage is left to the next poll.
         RetryPolicy {
             max_attempts: 4,
             base_delay_ms: 500,
-            max_delay_ms: 16_000,
-            max_retry_after_ms: 60_000,
+            max_delay_ms: 8_000,
+            max_retry_after_ms: 20_000,
         }
     }
 }
@@ -333,7 +335,18 @@ impl GmailClient {
             let mut refreshed = false;
             while !pending.is_empty() {
                 let subset: Vec<BatchCall> = pending.iter().map(|&i| chunk[i].clone()).collect();
-                let parts = self.send_batch(&subset).await?;
+                let parts = match self.send_batch(&subset).await {
+                    Ok(parts) => parts,
+                    // A multipart answer cut off on the way is a network fault: send the batch again.
+                    Err(GmailError::Decode(_)) if attempt + 1 < self.policy.max_attempts => {
+                        self.env
+                            .sleep(self.policy.delay_ms(attempt, self.env.random_u64(), None))
+                            .await;
+                        attempt += 1;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
                 let mut retry = Vec::new();
                 let mut retry_after = None;
                 let mut unauthorized = false;

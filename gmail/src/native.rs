@@ -4,15 +4,27 @@ use crate::env::{Env, HttpRequest, HttpResponse, TransportError};
 use futures::future::LocalBoxFuture;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-#[derive(Clone, Default)]
+/// A request that has not answered by then counts as a network error (and is retried).
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+#[derive(Clone)]
 pub struct NativeEnv {
     http: reqwest::Client,
+}
+
+impl Default for NativeEnv {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl NativeEnv {
     pub fn new() -> Self {
         NativeEnv {
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .timeout(REQUEST_TIMEOUT)
+                .build()
+                .unwrap_or_default(),
         }
     }
 
@@ -20,6 +32,7 @@ impl NativeEnv {
     pub fn without_redirects() -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .unwrap_or_default();
         NativeEnv { http }

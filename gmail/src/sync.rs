@@ -23,6 +23,9 @@ pub const DEFAULT_PAGE_SIZE: u32 = 50;
 /// More changed threads than this in one poll cost more as an incremental fetch than a fresh full sync.
 pub const MAX_INCREMENTAL_THREADS: usize = 100;
 
+/// History pages (500 records each) read in one poll before a full sync is the cheaper way.
+pub const MAX_HISTORY_PAGES: usize = 4;
+
 /// What one sync did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncKind {
@@ -32,7 +35,8 @@ pub enum SyncKind {
     FullAfterHistoryExpired,
     /// history.list reported nothing: nothing else was fetched.
     NoChange,
-    /// Only the changed threads were fetched, then the counts.
+    /// History reported changes: the threads whose change can matter to the inbox were fetched (one batch),
+    /// then the counts; `changed_threads` may be 0 when every change was outside the inbox.
     Incremental,
 }
 
@@ -236,13 +240,19 @@ impl SyncEngine {
         inbox: &mut AccountInbox,
         start: u64,
     ) -> Result<SyncOutcome, GmailError> {
-        let mut changed = BTreeSet::new();
+        let mut touched = BTreeSet::new();
+        let mut relevant = BTreeSet::new();
         let mut newest = start;
         let mut page: Option<String> = None;
-        loop {
+        for _ in 0..MAX_HISTORY_PAGES {
             let history = client.list_history(start, page.as_deref()).await?;
             for record in &history.history {
-                changed.extend(record.thread_ids().map(str::to_string));
+                for (thread_id, may_matter) in record.inbox_changes() {
+                    touched.insert(thread_id.to_string());
+                    if may_matter || inbox.threads.iter().any(|r| r.thread_id == thread_id) {
+                        relevant.insert(thread_id.to_string());
+                    }
+                }
                 newest = newest.max(record.id.unwrap_or(0));
             }
             newest = newest.max(history.history_id.unwrap_or(0));
@@ -251,18 +261,26 @@ impl SyncEngine {
                 break;
             }
         }
-        if changed.is_empty() {
+        if page.is_some() || relevant.len() > MAX_INCREMENTAL_THREADS {
+            // So much changed that reading the inbox afresh is cheaper.
+            return self.full_sync(client, inbox).await;
+        }
+        if relevant.is_empty() {
+            // Nothing changed, or only mail outside the inbox (sent mail, archived threads): the inbox and
+            // its counters are as they were.
             inbox.history_id = Some(newest.to_string());
+            let kind = if touched.is_empty() {
+                SyncKind::NoChange
+            } else {
+                SyncKind::Incremental
+            };
             return Ok(SyncOutcome {
-                kind: SyncKind::NoChange,
+                kind,
                 changed_threads: 0,
                 requests: 0,
             });
         }
-        if changed.len() > MAX_INCREMENTAL_THREADS {
-            return self.full_sync(client, inbox).await;
-        }
-        let ids: Vec<String> = changed.into_iter().collect();
+        let ids: Vec<String> = relevant.into_iter().collect();
         let fetched = fetch_threads(client, &ids).await?;
         let label = client.get_label("INBOX").await?;
         inbox.threads.retain(|row| !ids.contains(&row.thread_id));

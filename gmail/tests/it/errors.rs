@@ -211,3 +211,20 @@ async fn the_in_flight_cap_keeps_under_gmails_concurrency_limit() {
     assert_eq!(usage.calls_of("gmail.users.threads.get"), 40, "{usage:?}");
     assert_eq!(inbox.threads.len(), 40);
 }
+
+#[tokio::test]
+async fn a_batch_answer_cut_off_in_the_middle_is_sent_again() {
+    let kit = kit(1, 20).await;
+    let engine = engine(&kit);
+    let mut inbox = kit.inboxes().remove(0);
+    kit.control
+        .faults(json!({"method": "batch", "malformed": true, "count": 1}))
+        .await
+        .unwrap();
+
+    let outcome = engine.sync_account(&mut inbox).await.unwrap();
+
+    assert_eq!(outcome.kind, SyncKind::Full);
+    assert_eq!(inbox.threads.len(), 20);
+    assert_eq!(kit.control.usage(None).await.unwrap().calls_of("batch"), 3);
+}

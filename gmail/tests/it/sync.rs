@@ -265,3 +265,30 @@ async fn accounts_sync_concurrently_into_one_merged_store() {
     }
     assert_eq!(store.total_unread(), emulator_total);
 }
+
+#[tokio::test]
+async fn mail_outside_the_inbox_costs_no_fetch() {
+    let kit = kit(1, 10).await;
+    let email = kit.emails[0].clone();
+    let engine = engine(&kit);
+    let mut inbox = kit.inboxes().remove(0);
+    engine.sync_account(&mut inbox).await.unwrap();
+    let before = inbox.clone();
+    // The user sends a new message from Gmail's web app: history reports it, the inbox is untouched.
+    kit.control
+        .deliver(json!({"account": email, "from": email, "to": "someone@example.com", "subject": "sent", "text": "x", "labels": ["SENT"]}))
+        .await
+        .unwrap();
+    kit.control.reset_counters().await.unwrap();
+
+    let outcome = engine.sync_account(&mut inbox).await.unwrap();
+
+    assert_eq!(
+        (outcome.kind, outcome.changed_threads),
+        (SyncKind::Incremental, 0)
+    );
+    assert_eq!(kit.control.usage(None).await.unwrap().http_requests, 1);
+    assert_eq!(inbox.threads, before.threads);
+    assert_eq!(inbox.account.counts, before.account.counts);
+    assert_ne!(inbox.history_id, before.history_id);
+}
