@@ -721,15 +721,15 @@ fn history(mb: &Mailbox, params: &Params) -> Result<Value, GoogleError> {
             "startHistoryId",
         )
     })?;
-    if start < mb.history_floor {
-        return Err(GoogleError::not_found());
-    }
     let types = params.all("historyTypes");
     if let Some(bad) = types.iter().find(|t| !HISTORY_TYPES.contains(&t.as_str())) {
         return Err(GoogleError::invalid_param(
             format!("Invalid value at 'history_types', \"{bad}\""),
             "historyTypes",
         ));
+    }
+    if start < mb.history_floor {
+        return Err(GoogleError::not_found());
     }
     let want = |t: &str| types.is_empty() || types.iter().any(|x| x == t);
     let label = params.get("labelId");

@@ -6,6 +6,8 @@
 mod batch;
 mod binary;
 mod common;
+mod conformance;
 mod control;
 mod gmail;
+mod malformed;
 mod oauth;
