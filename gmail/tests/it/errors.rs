@@ -228,3 +228,33 @@ async fn a_batch_answer_cut_off_in_the_middle_is_sent_again() {
     assert_eq!(inbox.threads.len(), 20);
     assert_eq!(kit.control.usage(None).await.unwrap().calls_of("batch"), 3);
 }
+
+#[tokio::test]
+async fn offline_keeps_the_last_good_inbox_and_says_since_when() {
+    let kit = kit(1, 5).await;
+    let mut inbox = kit.inboxes().remove(0);
+    engine(&kit).sync_account(&mut inbox).await.unwrap();
+    let last_good = inbox.account.last_good_sync_ms;
+    // A port nobody listens on: every request is refused, as when the network is down.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let offline = gmux_gmail::SyncEngine::new(
+        kit.env.clone(),
+        kit.tokens.clone(),
+        &format!("http://{closed}"),
+    )
+    .with_policy(QUICK);
+
+    let outcome = offline.sync_account(&mut inbox).await;
+
+    assert!(
+        matches!(outcome, Err(GmailError::Offline(_))),
+        "{outcome:?}"
+    );
+    assert_eq!(inbox.account.health, SyncHealth::Offline);
+    assert_eq!(inbox.account.last_good_sync_ms, last_good);
+    assert_eq!(inbox.threads.len(), 5);
+    assert_eq!(outcome.unwrap_err().code(), "offline");
+}
