@@ -3,6 +3,7 @@
 use crate::support::{engine, kit};
 use gmux_core::inbox::{AccountInbox, InboxStore, SyncHealth};
 use gmux_gmail::api::ModifyRequest;
+use gmux_gmail::batch::BatchCall;
 use gmux_gmail::testkit::Kit;
 use gmux_gmail::{GmailClient, SyncKind};
 use serde_json::json;
@@ -291,4 +292,32 @@ async fn mail_outside_the_inbox_costs_no_fetch() {
     assert_eq!(inbox.threads, before.threads);
     assert_eq!(inbox.account.counts, before.account.counts);
     assert_ne!(inbox.history_id, before.history_id);
+}
+
+#[tokio::test]
+async fn batches_are_split_at_50_calls() {
+    let kit = kit(1, 120).await;
+    let engine = engine(&kit);
+    let client = engine.client(&kit.emails[0]);
+    let list = client.list_threads("INBOX", 500, None).await.unwrap();
+    assert_eq!(list.threads.len(), 120);
+    let calls: Vec<_> = list
+        .threads
+        .iter()
+        .map(|t| BatchCall::get(GmailClient::thread_metadata_path(&t.id)))
+        .collect();
+    kit.control.reset_counters().await.unwrap();
+
+    let parts = client.batch(&calls).await.unwrap();
+
+    assert_eq!(
+        kit.control.usage(None).await.unwrap().batch_sizes,
+        [50, 50, 20]
+    );
+    // Answers come back in call order.
+    for (thread, part) in list.threads.iter().zip(&parts) {
+        assert_eq!(part.status, 200);
+        let got: gmux_gmail::api::Thread = serde_json::from_slice(&part.body).unwrap();
+        assert_eq!(got.id, thread.id);
+    }
 }
