@@ -258,3 +258,22 @@ async fn offline_keeps_the_last_good_inbox_and_says_since_when() {
     assert_eq!(inbox.threads.len(), 5);
     assert_eq!(outcome.unwrap_err().code(), "offline");
 }
+
+#[tokio::test]
+async fn an_expired_token_inside_a_batch_costs_one_token_request_and_one_resend() {
+    let kit = kit(1, 10).await;
+    let engine = engine(&kit);
+    let mut inbox = kit.inboxes().remove(0);
+    // The first call of a full sync is a batch: Gmail answers 200 with a 401 in every part.
+    kit.control.advance_clock(3_700).await.unwrap();
+    kit.control.reset_counters().await.unwrap();
+
+    let outcome = engine.sync_account(&mut inbox).await.unwrap();
+
+    let usage = kit.control.usage(None).await.unwrap();
+    assert_eq!(outcome.kind, SyncKind::Full);
+    assert_eq!(usage.token_refreshes, 1, "{usage:?}");
+    assert_eq!(usage.calls_of("oauth2.token"), 1, "{usage:?}");
+    assert_eq!(usage.batch_sizes, [2, 2, 10], "{usage:?}");
+    assert_eq!(inbox.threads.len(), 10);
+}
