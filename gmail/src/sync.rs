@@ -212,6 +212,9 @@ impl SyncEngine {
         let mut head = head.into_iter();
         let profile: Profile = part_json(head.next())?;
         let label: Label = part_json(head.next())?;
+        let history_id = profile
+            .history_id
+            .ok_or_else(|| GmailError::Decode("profile without historyId".into()))?;
         let list = client.list_threads("INBOX", self.page_size, None).await?;
         let ids: Vec<String> = list.threads.iter().map(|t| t.id.clone()).collect();
         let rows = if ids.is_empty() {
@@ -222,9 +225,6 @@ impl SyncEngine {
         inbox.threads = rows.into_iter().filter(ThreadRow::in_inbox).collect();
         bound_threads(&mut inbox.threads);
         inbox.account.counts = label.counts();
-        let history_id = profile
-            .history_id
-            .ok_or_else(|| GmailError::Decode("profile without historyId".into()))?;
         inbox.history_id = Some(history_id.to_string());
         Ok(SyncOutcome {
             kind: SyncKind::Full,
