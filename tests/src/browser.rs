@@ -246,6 +246,46 @@ impl ExtensionBrowser {
             .map(drop)
     }
 
+    /// Chromium only: whether the extension's background service worker is running.
+    pub fn background_worker_running(&self) -> Result<bool> {
+        let targets = self
+            .session
+            .chrome_devtools("Target.getTargets", json!({}))?;
+        let background = format!("chrome-extension://{CHROME_EXTENSION_ID}/background.js");
+        Ok(targets["targetInfos"]
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .any(|t| t["type"] == "service_worker" && t["url"] == background.as_str())
+            })
+            .unwrap_or(false))
+    }
+
+    /// Chromium only: stops the background service worker, as Chrome does to an idle one, and waits until it
+    /// is gone. The native port dies with it.
+    pub fn stop_background_worker(&self) -> Result<()> {
+        if self.browser != Browser::Chromium {
+            return Err(HarnessError::Unexpected(
+                "stopping the background is implemented for Chromium only".into(),
+            ));
+        }
+        self.session
+            .chrome_devtools("ServiceWorker.enable", json!({}))?;
+        self.session
+            .chrome_devtools("ServiceWorker.stopAllWorkers", json!({}))?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !self.background_worker_running()? {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        Err(HarnessError::Timeout {
+            what: "the background worker to stop".into(),
+            last: "still running".into(),
+        })
+    }
+
     /// The computed background colour of the page's body, like `rgb(21, 21, 28)`.
     pub fn body_background(&self) -> Result<String> {
         let value = self.session.execute(

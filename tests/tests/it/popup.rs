@@ -63,6 +63,25 @@ fn chromium_popup_shows_the_handshake() {
     check_handshake(Browser::Chromium);
 }
 
+/// Chrome stops idle service workers; the next popup must wake the background (its listeners are registered
+/// before the wasm loads), which opens a new port to a new gmux-host.
+#[test]
+fn chromium_popup_wakes_a_stopped_background_and_reconnects() {
+    let mut instance = ok(ExtensionBrowser::launch(
+        Browser::Chromium,
+        HostSetup::Installed,
+    ));
+    assert_eq!(ok(instance.open_popup()).state, "connected");
+    assert!(ok(instance.background_worker_running()));
+    ok(instance.stop_background_worker());
+    let status = ok(instance.open_popup());
+    assert_eq!(
+        status.state, "connected",
+        "after the worker restarted: {status:?}"
+    );
+    assert!(ok(instance.background_worker_running()));
+}
+
 #[test]
 fn chromium_popup_follows_a_dark_system_theme() {
     let mut instance = ok(ExtensionBrowser::launch(
