@@ -445,6 +445,154 @@ pub fn encode_component(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::{TokenError, TransportError};
+    use futures::future::LocalBoxFuture;
+    use std::cell::RefCell;
+
+    /// A scripted server: answers in order, records what was asked and how long the client slept.
+    #[derive(Default)]
+    struct Script {
+        answers: RefCell<Vec<Result<HttpResponse, TransportError>>>,
+        requests: RefCell<Vec<HttpRequest>>,
+        sleeps: RefCell<Vec<u64>>,
+        token_calls: RefCell<Vec<bool>>,
+    }
+
+    impl Env for Script {
+        fn send(
+            &self,
+            request: HttpRequest,
+        ) -> LocalBoxFuture<'_, Result<HttpResponse, TransportError>> {
+            self.requests.borrow_mut().push(request);
+            let answer = self.answers.borrow_mut().remove(0);
+            Box::pin(async move { answer })
+        }
+        fn sleep(&self, ms: u64) -> LocalBoxFuture<'_, ()> {
+            self.sleeps.borrow_mut().push(ms);
+            Box::pin(async {})
+        }
+        fn now_ms(&self) -> u64 {
+            1_700_000_000_000
+        }
+    }
+
+    impl TokenSource for Script {
+        fn token<'a>(
+            &'a self,
+            _account: &'a str,
+            force_fresh: bool,
+        ) -> LocalBoxFuture<'a, Result<String, TokenError>> {
+            self.token_calls.borrow_mut().push(force_fresh);
+            let n = self.token_calls.borrow().len();
+            Box::pin(async move { Ok(format!("token-{n}")) })
+        }
+    }
+
+    fn status(code: u16, retry_after: Option<&str>) -> Result<HttpResponse, TransportError> {
+        let headers = retry_after
+            .map(|v| vec![("Retry-After".to_string(), v.to_string())])
+            .unwrap_or_default();
+        Ok(HttpResponse {
+            status: code,
+            headers,
+            body: br#"{"error":{"code":0,"message":"m","errors":[{"reason":"r"}]}}"#.to_vec(),
+        })
+    }
+
+    fn offline() -> Result<HttpResponse, TransportError> {
+        Err(TransportError("connection refused".into()))
+    }
+
+    fn run(
+        answers: Vec<Result<HttpResponse, TransportError>>,
+    ) -> (Result<HttpResponse, GmailError>, Rc<Script>) {
+        let script = Rc::new(Script {
+            answers: RefCell::new(answers),
+            ..Default::default()
+        });
+        let client = GmailClient::new(script.clone(), script.clone(), "http://gmail.test/", "acct");
+        let result = futures::executor::block_on(client.send(
+            "GET",
+            "/gmail/v1/users/me/profile",
+            None,
+            Vec::new(),
+        ));
+        assert_eq!(
+            client.requests_sent() as usize,
+            script.requests.borrow().len()
+        );
+        (result, script)
+    }
+
+    #[test]
+    fn a_401_gets_one_fresh_token_and_one_retry_then_reauth() {
+        let (result, script) = run(vec![status(401, None), status(200, None)]);
+        assert!(result.is_ok());
+        assert_eq!(*script.token_calls.borrow(), [false, true]);
+        let auth: Vec<_> = script
+            .requests
+            .borrow()
+            .iter()
+            .map(|r| r.headers[0].1.clone())
+            .collect();
+        assert_eq!(auth, ["Bearer token-1", "Bearer token-2"]);
+        assert_eq!(
+            script.requests.borrow()[0].url,
+            "http://gmail.test/gmail/v1/users/me/profile"
+        );
+        assert!(script.sleeps.borrow().is_empty());
+
+        let (result, script) = run(vec![status(401, None), status(401, None)]);
+        assert!(matches!(result, Err(GmailError::ReauthRequired(_))));
+        assert_eq!(script.requests.borrow().len(), 2);
+    }
+
+    #[test]
+    fn retry_after_is_honoured_and_a_too_long_one_fails_at_once() {
+        let (result, script) = run(vec![status(429, Some("3")), status(200, None)]);
+        assert!(result.is_ok());
+        assert_eq!(*script.sleeps.borrow(), [3_000]);
+
+        let (result, script) = run(vec![status(429, Some("120"))]);
+        assert!(matches!(result, Err(GmailError::Api(ref e)) if e.retry_after_ms == Some(120_000)));
+        assert_eq!(script.requests.borrow().len(), 1);
+    }
+
+    #[test]
+    fn network_errors_and_5xx_are_retried_a_bounded_number_of_times_with_growing_waits() {
+        let (result, script) = run(vec![offline(), offline(), offline(), offline()]);
+        assert!(matches!(result, Err(GmailError::Offline(_))));
+        assert_eq!(
+            script.requests.borrow().len(),
+            RetryPolicy::default().max_attempts as usize
+        );
+        let sleeps = script.sleeps.borrow().clone();
+        assert_eq!(sleeps.len(), 3);
+        let p = RetryPolicy::default();
+        for (i, ms) in sleeps.iter().enumerate() {
+            let ceiling = (p.base_delay_ms << i).min(p.max_delay_ms);
+            assert!(*ms >= ceiling / 2 && *ms <= ceiling, "wait {i}: {ms}");
+        }
+
+        let (result, _) = run(vec![
+            status(503, None),
+            status(500, None),
+            status(200, None),
+        ]);
+        assert!(result.is_ok());
+    }
+
+    #[test]
+    fn errors_that_retrying_cannot_fix_are_returned_at_once() {
+        for code in [400, 403, 404] {
+            let (result, script) = run(vec![status(code, None)]);
+            assert!(
+                matches!(result, Err(GmailError::Api(ref e)) if e.status == code),
+                "{code}"
+            );
+            assert_eq!(script.requests.borrow().len(), 1);
+        }
+    }
 
     #[test]
     fn backoff_grows_is_capped_and_honours_retry_after() {
