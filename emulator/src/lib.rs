@@ -260,7 +260,7 @@ async fn dispatch(AxState(app): AxState<AppState>, req: Request) -> Response {
         }
         ("GET", "/o/oauth2/v2/auth") => oauth::authorize(shared, &query),
         ("POST", "/o/oauth2/v2/auth/consent") => oauth::consent(shared, &body),
-        ("POST", "/token") => oauth::token(shared, &body).await,
+        ("POST", "/token") => oauth::token(shared, auth.as_deref(), &body).await,
         ("POST", "/revoke") => oauth::revoke(shared, &query, &body).await,
         ("GET", "/v1/userinfo") | ("POST", "/v1/userinfo") => {
             oauth::userinfo(shared, auth.as_deref(), &query).await

@@ -360,8 +360,14 @@ fn mint_access(
 }
 
 /// `POST /token`.
-pub async fn token(shared: &Arc<Shared>, body: &[u8]) -> ApiResponse {
-    let form = parse_form(body);
+pub async fn token(shared: &Arc<Shared>, authorization: Option<&str>, body: &[u8]) -> ApiResponse {
+    let mut form = parse_form(body);
+    // client_secret_basic (RFC 6749 2.3.1), which Google accepts beside the form fields and which
+    // requests-oauthlib uses by default.
+    if let Some((id, secret)) = authorization.and_then(basic_credentials) {
+        form.entry("client_id".into()).or_insert(id);
+        form.entry("client_secret".into()).or_insert(secret);
+    }
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     // Which account this call is about, for counters and account-scoped faults.
     let account = {
@@ -528,6 +534,24 @@ pub async fn token(shared: &Arc<Shared>, body: &[u8]) -> ApiResponse {
         "Cache-Control",
         "no-cache, no-store, max-age=0, must-revalidate",
     )
+}
+
+fn basic_credentials(header: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let unescape = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Some((unescape(id)?, unescape(secret)?))
 }
 
 /// Google keeps at most 100 live refresh tokens per client and account; the oldest die silently.

@@ -11,3 +11,4 @@ mod control;
 mod gmail;
 mod malformed;
 mod oauth;
+mod pyclient;
