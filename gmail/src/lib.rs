@@ -16,7 +16,7 @@
 //! let engine = SyncEngine::new(env, tokens, &hello.endpoints.gmail);
 //! // Every alarm: all accounts at once; each result is also recorded in its inbox's health.
 //! let results = engine.sync_all(&mut inboxes).await;
-//! // A user action: show `action.apply_to_row(&row)` at once, then
+//! // A user action: show `optimistic_row(&row, action)` at once, then
 //! match engine.apply(&mut inbox, &thread_id, ThreadAction::MarkRead).await {
 //!     Ok(row) => { /* keep it; inbox.account.counts is fresh */ }
 //!     Err(e) => { /* roll back, show e.code() and a sentence */ }
@@ -46,4 +46,4 @@ pub mod testkit;
 pub use client::{GmailClient, RetryPolicy};
 pub use env::{Env, HttpRequest, HttpResponse, TokenError, TokenSource, TransportError};
 pub use error::{ApiError, GmailError};
-pub use sync::{naive_first_sync, SyncEngine, SyncKind, SyncOutcome, ThreadAction};
+pub use sync::{naive_first_sync, optimistic_row, SyncEngine, SyncKind, SyncOutcome, ThreadAction};

@@ -49,53 +49,31 @@ pub struct SyncOutcome {
     pub requests: u64,
 }
 
-/// A user action on one thread, applied with one threads.modify or threads.trash call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ThreadAction {
-    MarkRead,
-    MarkUnread,
-    Archive,
-    Trash,
-    Untrash,
-    Star,
-    Unstar,
+/// A user action on one thread (the pages' intents use the same type), applied with one threads.modify or
+/// threads.trash call.
+pub use gmux_core::messages::ThreadAction;
+
+/// The threads.modify body of an action (trash goes to threads.trash instead).
+pub fn label_change(action: ThreadAction) -> ModifyRequest {
+    let (add, remove) = action.label_change();
+    ModifyRequest {
+        add_label_ids: add.iter().map(|s| s.to_string()).collect(),
+        remove_label_ids: remove.iter().map(|s| s.to_string()).collect(),
+    }
 }
 
-impl ThreadAction {
-    /// The label change this action makes (trash and untrash have their own endpoints).
-    pub fn label_change(self) -> ModifyRequest {
-        let (add, remove): (&[&str], &[&str]) = match self {
-            ThreadAction::MarkRead => (&[], &["UNREAD"]),
-            ThreadAction::MarkUnread => (&["UNREAD"], &[]),
-            ThreadAction::Archive => (&[], &["INBOX"]),
-            ThreadAction::Trash => (&["TRASH"], &["INBOX"]),
-            ThreadAction::Untrash => (&[], &["TRASH"]),
-            ThreadAction::Star => (&["STARRED"], &[]),
-            ThreadAction::Unstar => (&[], &["STARRED"]),
-        };
-        ModifyRequest {
-            add_label_ids: add.iter().map(|s| s.to_string()).collect(),
-            remove_label_ids: remove.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
-    /// The row as it will look once Gmail has applied the action: for optimistic display.
-    pub fn apply_to_row(self, row: &ThreadRow) -> ThreadRow {
-        let change = self.label_change();
-        let mut row = row.clone();
-        row.label_ids
-            .retain(|l| !change.remove_label_ids.contains(l));
-        if self == ThreadAction::Untrash {
-            row.label_ids.push("INBOX".into());
-        }
-        row.label_ids.extend(change.add_label_ids);
-        row.label_ids.sort();
-        row.label_ids.dedup();
-        row.unread = row.label_ids.iter().any(|l| l == "UNREAD");
-        row.starred = row.label_ids.iter().any(|l| l == "STARRED");
-        row
-    }
+/// The row as it will look once Gmail has applied the action: what the pages show at once.
+pub fn optimistic_row(row: &ThreadRow, action: ThreadAction) -> ThreadRow {
+    let change = label_change(action);
+    let mut row = row.clone();
+    row.label_ids
+        .retain(|l| !change.remove_label_ids.contains(l));
+    row.label_ids.extend(change.add_label_ids);
+    row.label_ids.sort();
+    row.label_ids.dedup();
+    row.unread = row.label_ids.iter().any(|l| l == "UNREAD");
+    row.starred = row.label_ids.iter().any(|l| l == "STARRED");
+    row
 }
 
 /// Syncs any number of accounts. Holds one [`GmailClient`] per account.
@@ -300,7 +278,7 @@ impl SyncEngine {
     }
 
     /// Applies an action to one thread, updates the row and the counts in `inbox`, and returns the new row.
-    /// The caller shows [`ThreadAction::apply_to_row`] at once and rolls back on an error.
+    /// The caller shows [`optimistic_row`] at once and rolls back on an error.
     pub async fn apply(
         &self,
         inbox: &mut AccountInbox,
@@ -310,10 +288,9 @@ impl SyncEngine {
         let client = self.client(&inbox.account.id);
         let thread = match action {
             ThreadAction::Trash => client.trash_thread(thread_id).await?,
-            ThreadAction::Untrash => client.untrash_thread(thread_id).await?,
             _ => {
                 client
-                    .modify_thread(thread_id, &action.label_change())
+                    .modify_thread(thread_id, &label_change(action))
                     .await?
             }
         };
@@ -331,7 +308,7 @@ impl SyncEngine {
                 starred: fresh.starred,
                 ..old
             },
-            Some(old) => action.apply_to_row(&old),
+            Some(old) => optimistic_row(&old, action),
             None => fresh,
         };
         let was_unread_in_inbox = inbox
@@ -522,7 +499,7 @@ mod tests {
             ),
         ];
         for (action, labels, in_inbox, unread, starred) in cases {
-            let r = action.apply_to_row(&base);
+            let r = optimistic_row(&base, action);
             assert_eq!(r.label_ids, labels, "{action:?}");
             assert_eq!(
                 (r.in_inbox(), r.unread, r.starred),
@@ -530,8 +507,6 @@ mod tests {
                 "{action:?}"
             );
         }
-        let restored = ThreadAction::Untrash.apply_to_row(&row(&["TRASH"]));
-        assert_eq!(restored.label_ids, ["INBOX"]);
     }
 
     #[test]

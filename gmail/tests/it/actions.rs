@@ -1,7 +1,7 @@
 //! Actions on threads: one Gmail call each, the row and the counts updated, the emulator agreeing.
 
 use crate::support::{engine, kit};
-use gmux_gmail::{GmailError, SyncKind, ThreadAction};
+use gmux_gmail::{optimistic_row, GmailError, SyncKind, ThreadAction};
 
 #[tokio::test]
 async fn actions_change_the_row_and_both_counts() {
@@ -48,15 +48,24 @@ async fn actions_change_the_row_and_both_counts() {
         (&another, ThreadAction::Trash, false, false, None),
     ];
     for (thread, action, in_inbox, unread_after, starred_after) in cases {
-        let was_unread = inbox
+        let before = inbox
             .threads
             .iter()
             .find(|r| &r.thread_id == thread)
             .unwrap()
-            .unread;
+            .clone();
+        let was_unread = before.unread;
+        let predicted = optimistic_row(&before, action);
         kit.control.reset_counters().await.unwrap();
 
         let row = engine.apply(&mut inbox, thread, action).await.unwrap();
+
+        // What the pages showed at once is what Gmail did.
+        assert_eq!(
+            (predicted.in_inbox(), predicted.unread, predicted.starred),
+            (row.in_inbox(), row.unread, row.starred),
+            "{action:?}"
+        );
 
         assert_eq!(row.in_inbox(), in_inbox, "{action:?}");
         if in_inbox {
