@@ -8,7 +8,7 @@ use std::cell::RefCell;
 
 use futures::channel::oneshot;
 use gmux_core::ids::HOST_NAME;
-use gmux_core::protocol::{Hello, PROTOCOL_VERSION};
+use gmux_core::protocol::PROTOCOL_VERSION;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
@@ -104,7 +104,7 @@ fn connect() {
     with(|bg| bg.port = Some(port));
     spawn_local(async move {
         let status = match reply.await {
-            Ok(Ok(result)) => status_from_hello(result),
+            Ok(Ok(result)) => HostStatus::from_hello(result),
             Ok(Err(RequestError::Disconnected(reason))) => {
                 HostStatus::after_disconnect(&HostStatus::Connecting, &reason)
             }
@@ -127,19 +127,6 @@ fn connect() {
             set_status(generation, HostStatus::Error { error });
         }
     });
-}
-
-fn status_from_hello(result: Value) -> HostStatus {
-    match serde_json::from_value::<Hello>(result) {
-        Ok(hello) if hello.protocol == PROTOCOL_VERSION => HostStatus::Connected { version: hello.host_version },
-        Ok(hello) => HostStatus::Error {
-            error: format!(
-                "gmux-host {} speaks protocol {}, this extension speaks {PROTOCOL_VERSION}: update both",
-                hello.host_version, hello.protocol
-            ),
-        },
-        Err(e) => HostStatus::Error { error: format!("gmux-host answered hello with something unreadable: {e}") },
-    }
 }
 
 fn on_host_message(generation: u64, message: Value) {

@@ -1,5 +1,6 @@
 //! What the extension knows about gmux-host, and the words the pages show for it. Plain Rust: no browser here.
 
+use gmux_core::protocol::{Hello, PROTOCOL_VERSION};
 use serde::{Deserialize, Serialize};
 
 /// The command that installs gmux-host, run in the gmux checkout.
@@ -23,6 +24,24 @@ impl HostStatus {
     /// Whether a status request must wait for a handshake that is still under way.
     pub fn is_settled(&self) -> bool {
         !matches!(self, HostStatus::Connecting)
+    }
+
+    /// The status after gmux-host answered `hello` with `result`.
+    pub fn from_hello(result: serde_json::Value) -> HostStatus {
+        match serde_json::from_value::<Hello>(result) {
+            Ok(hello) if hello.protocol == PROTOCOL_VERSION => HostStatus::Connected {
+                version: hello.host_version,
+            },
+            Ok(hello) => HostStatus::Error {
+                error: format!(
+                    "gmux-host {} speaks protocol {}, this extension speaks {PROTOCOL_VERSION}: update both",
+                    hello.host_version, hello.protocol
+                ),
+            },
+            Err(e) => HostStatus::Error {
+                error: format!("gmux-host answered hello with something unreadable: {e}"),
+            },
+        }
     }
 
     /// The status after the port closed with the browser's `error`, given the status before.
@@ -147,6 +166,36 @@ mod tests {
                 error: "gmux-host stopped: Native host has exited.".into(),
             },
         );
+    }
+
+    #[test]
+    fn hello_results_decide_between_connected_and_error() {
+        let hello = |protocol: u32| {
+            serde_json::to_value(Hello {
+                protocol,
+                host_version: "0.1.0".into(),
+                capabilities: vec![],
+                configured: false,
+                endpoints: gmux_core::protocol::Endpoints::google(),
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            HostStatus::from_hello(hello(PROTOCOL_VERSION)),
+            HostStatus::Connected {
+                version: "0.1.0".into()
+            }
+        );
+        let HostStatus::Error { error } = HostStatus::from_hello(hello(PROTOCOL_VERSION + 1))
+        else {
+            panic!("a newer protocol must not count as connected")
+        };
+        assert!(error.contains("update both"), "{error}");
+        let HostStatus::Error { error } = HostStatus::from_hello(json!({"version": "0.1.0"}))
+        else {
+            panic!("an unreadable hello must not count as connected")
+        };
+        assert!(error.contains("unreadable"), "{error}");
     }
 
     #[test]
