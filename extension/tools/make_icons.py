@@ -29,14 +29,12 @@ def near_segment(x, y, ax, ay, bx, by, half_width):
     return (x - px) ** 2 + (y - py) ** 2 <= half_width ** 2
 
 
-def envelope(x, y, ox, oy, grow=0.0):
+def envelope(x, y, ox, oy, grow=0.0, w=0.56, h=0.40):
     """Coverage of an envelope body (unit square coordinates) whose top-left is at (ox, oy)."""
-    w, h = 0.56, 0.40
     return in_round_rect(x, y, ox - grow, oy - grow, ox + w + grow, oy + h + grow, 0.05 + grow)
 
 
-def flap(x, y, ox, oy, stroke):
-    w, h = 0.56, 0.40
+def flap(x, y, ox, oy, stroke, w=0.56, h=0.40):
     inset = 0.02
     mid = (ox + w / 2, oy + h * 0.55)
     return near_segment(x, y, ox + inset, oy + inset, *mid, stroke) or near_segment(
@@ -58,9 +56,13 @@ def color_at(x, y, size):
             pass
         elif envelope(x, y, *back) and not flap(x, y, *back, stroke):
             return tuple(tile[i] + (WHITE[i] - tile[i]) * 0.55 for i in range(3))
-    else:
-        front = (0.22, 0.30)
-    if envelope(x, y, *front) and not flap(x, y, *front, stroke):
+        if envelope(x, y, *front) and not flap(x, y, *front, stroke):
+            return WHITE
+        return tile
+    # At 16 px one envelope, as large as the tile allows, reads better than two small ones.
+    w, h = 0.72, 0.52
+    front = ((1 - w) / 2, (1 - h) / 2)
+    if envelope(x, y, *front, w=w, h=h) and not flap(x, y, *front, 0.07, w=w, h=h):
         return WHITE
     return tile
 
