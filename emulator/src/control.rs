@@ -61,7 +61,8 @@ struct DeleteMessage {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Advance {
-    seconds: i64,
+    /// Fractions allowed, so a test can land just after a minute boundary of the quota window.
+    seconds: f64,
 }
 
 #[derive(Deserialize)]
@@ -185,7 +186,10 @@ fn handle_inner(
         }
         ("POST", "clock/advance") => {
             let a: Advance = parse(body)?;
-            st.clock_offset_ms += a.seconds.saturating_mul(1000);
+            if !a.seconds.is_finite() || a.seconds.abs() > 1e12 {
+                return Err(bad("seconds must be a finite number"));
+            }
+            st.clock_offset_ms += (a.seconds * 1000.0) as i64;
             ok(json!({"now_ms": st.now_ms(), "offset_secs": st.clock_offset_ms / 1000}))
         }
         ("GET", "clock") => {
