@@ -142,6 +142,54 @@ impl AccountInbox {
             history_id: None,
         }
     }
+
+    /// Puts a listed thread's new state in place (or drops it when it left the inbox) and moves the INBOX
+    /// thread counters by the difference, so the badge changes at once. Returns the row it replaced, which
+    /// [`AccountInbox::restore_thread`] puts back if Gmail refuses. A thread that is not listed is left alone
+    /// and `None` returned, since its effect on the counters is unknown.
+    pub fn replace_thread(&mut self, row: ThreadRow) -> Option<ThreadRow> {
+        let pos = self
+            .threads
+            .iter()
+            .position(|t| t.thread_id == row.thread_id)?;
+        let previous = self.threads.remove(pos);
+        self.move_counts(&previous, &row);
+        if row.in_inbox() {
+            self.threads.push(row);
+            sort_newest_first(&mut self.threads);
+        }
+        Some(previous)
+    }
+
+    /// Undoes [`AccountInbox::replace_thread`]: `current` is the row it was given, `previous` the row it
+    /// returned. Works whether or not `current` left the list.
+    pub fn restore_thread(&mut self, current: &ThreadRow, previous: ThreadRow) {
+        self.threads.retain(|t| t.thread_id != previous.thread_id);
+        self.move_counts(current, &previous);
+        if previous.in_inbox() {
+            self.threads.push(previous);
+            sort_newest_first(&mut self.threads);
+        }
+    }
+
+    fn move_counts(&mut self, from: &ThreadRow, to: &ThreadRow) {
+        let counts = &mut self.account.counts;
+        counts.threads_total = shift(counts.threads_total, from.in_inbox(), to.in_inbox());
+        counts.threads_unread = shift(
+            counts.threads_unread,
+            from.in_inbox() && from.unread,
+            to.in_inbox() && to.unread,
+        );
+    }
+}
+
+/// A counter moved by one when a thread enters (`false` → `true`) or leaves (`true` → `false`) it.
+fn shift(count: u64, was: bool, now: bool) -> u64 {
+    match (was, now) {
+        (false, true) => count + 1,
+        (true, false) => count.saturating_sub(1),
+        _ => count,
+    }
 }
 
 /// What the background persists in `storage.local`. Never holds a token.
@@ -469,6 +517,44 @@ mod tests {
         assert!(store.update_thread(archived));
         assert_eq!(store.account("a").unwrap().threads.len(), 1);
         assert!(!store.update_thread(row("zz", "1", 1, false)));
+    }
+
+    #[test]
+    fn replacing_a_thread_moves_the_counts_and_restoring_moves_them_back() {
+        let mut inbox = AccountInbox::new("a", "a@x");
+        inbox.threads = vec![row("a", "2", 20, false), row("a", "1", 10, true)];
+        inbox.account.counts = InboxCounts {
+            threads_total: 2,
+            threads_unread: 1,
+            ..Default::default()
+        };
+        let original = inbox.clone();
+
+        let mut read = row("a", "1", 10, false);
+        read.starred = true;
+        let mut archived = row("a", "1", 10, true);
+        archived.label_ids.clear();
+        let cases = [
+            (read, 2, 0, 2),
+            (row("a", "2", 20, true), 2, 2, 2),
+            (archived, 1, 0, 1),
+        ];
+        for (new_row, total, unread, listed) in cases {
+            let previous = inbox.replace_thread(new_row.clone()).unwrap();
+            assert_eq!(
+                (
+                    inbox.account.counts.threads_total,
+                    inbox.account.counts.threads_unread,
+                    inbox.threads.len()
+                ),
+                (total, unread, listed),
+                "{new_row:?}"
+            );
+            inbox.restore_thread(&new_row, previous);
+            assert_eq!(inbox, original, "{new_row:?}");
+        }
+        assert_eq!(inbox.replace_thread(row("a", "unlisted", 1, true)), None);
+        assert_eq!(inbox, original);
     }
 
     #[test]

@@ -278,7 +278,8 @@ impl SyncEngine {
     }
 
     /// Applies an action to one thread, updates the row and the counts in `inbox`, and returns the new row.
-    /// The caller shows [`optimistic_row`] at once and rolls back on an error.
+    /// The caller shows the change at once with `inbox.replace_thread(optimistic_row(&row, action))` and, on
+    /// an error, undoes it with `inbox.restore_thread`.
     pub async fn apply(
         &self,
         inbox: &mut AccountInbox,
@@ -311,29 +312,16 @@ impl SyncEngine {
             Some(old) => optimistic_row(&old, action),
             None => fresh,
         };
-        let was_unread_in_inbox = inbox
-            .threads
-            .iter()
-            .any(|r| r.thread_id == thread_id && r.unread);
-        inbox.threads.retain(|r| r.thread_id != thread_id);
-        if row.in_inbox() {
+        // Moves the counters by the row's change at once (no-op when the caller already showed it
+        // optimistically with the same function).
+        if inbox.replace_thread(row.clone()).is_none() && row.in_inbox() {
             inbox.threads.push(row.clone());
             bound_threads(&mut inbox.threads);
         }
-        match client.get_label("INBOX").await {
-            Ok(label) => inbox.account.counts = label.counts(),
-            Err(_) => {
-                // The action itself succeeded; keep the thread count right until the next sync reads it.
-                let now_unread_in_inbox = row.in_inbox() && row.unread;
-                let counts = &mut inbox.account.counts;
-                match (was_unread_in_inbox, now_unread_in_inbox) {
-                    (true, false) => {
-                        counts.threads_unread = counts.threads_unread.saturating_sub(1)
-                    }
-                    (false, true) => counts.threads_unread += 1,
-                    _ => {}
-                }
-            }
+        // Then the exact counters. If only this read fails, the action still succeeded and the local
+        // counters stand until the next sync.
+        if let Ok(label) = client.get_label("INBOX").await {
+            inbox.account.counts = label.counts();
         }
         Ok(row)
     }

@@ -121,3 +121,39 @@ async fn an_action_on_an_unknown_thread_is_a_typed_not_found() {
     assert_eq!(error.code(), "not_found");
     assert_eq!(inbox, before);
 }
+
+#[tokio::test]
+async fn an_optimistic_change_is_rolled_back_when_gmail_refuses() {
+    let kit = kit(1, 6).await;
+    let engine = engine(&kit);
+    let mut inbox = kit.inboxes().remove(0);
+    engine.sync_account(&mut inbox).await.unwrap();
+    let original = inbox.clone();
+    let thread = inbox.threads.iter().find(|r| r.unread).unwrap().clone();
+    let refused = serde_json::json!({"error": {"code": 403, "message": "Request had insufficient authentication scopes.",
+        "errors": [{"reason": "insufficientPermissions"}], "status": "PERMISSION_DENIED"}});
+    kit.control
+        .faults(serde_json::json!({"method": "gmail.users.threads.modify", "status": 403, "count": 1, "body": refused}))
+        .await
+        .unwrap();
+
+    // What the background does: show the change at once, send it, undo it on failure.
+    let shown = optimistic_row(&thread, ThreadAction::MarkRead);
+    let previous = inbox.replace_thread(shown.clone()).unwrap();
+    assert_eq!(
+        inbox.account.counts.threads_unread,
+        original.account.counts.threads_unread - 1
+    );
+    let result = engine
+        .apply(&mut inbox, &thread.thread_id, ThreadAction::MarkRead)
+        .await;
+    let error = result.unwrap_err();
+    assert_eq!(error.code(), "scope_missing");
+    inbox.restore_thread(&shown, previous);
+
+    assert_eq!(inbox, original);
+    assert_eq!(
+        inbox.account.counts.threads_unread,
+        kit.control.threads_unread(&kit.emails[0]).await.unwrap()
+    );
+}
