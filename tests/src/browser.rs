@@ -194,8 +194,14 @@ impl ExtensionBrowser {
     /// Navigates to an extension page (`popup.html`, `newtab.html`, `options.html`) and waits until its status
     /// has settled (connected, missing or error).
     pub fn open_page(&mut self, page: &str) -> Result<PopupStatus> {
-        self.session.navigate(&self.browser.extension_url(page))?;
-        self.wait_for_status(page)
+        self.open_url(&self.browser.extension_url(page))
+    }
+
+    /// Navigates to any URL that should end on an extension page (like `chrome://newtab/`) and waits for its
+    /// status as [`open_page`](Self::open_page) does.
+    pub fn open_url(&mut self, url: &str) -> Result<PopupStatus> {
+        self.session.navigate(url)?;
+        self.wait_for_status(url)
     }
 
     pub fn open_popup(&mut self) -> Result<PopupStatus> {

@@ -30,6 +30,14 @@ fn check_handshake(browser: Browser) {
         assert_eq!(status.state, "connected", "{page}: {status:?}");
         ok(instance.screenshot(&format!("{page}-connected")));
     }
+    // Firefox applies the new-tab override only to tabs a person opens, which WebDriver cannot do.
+    if browser == Browser::Chromium {
+        let status = ok(instance.open_url("chrome://newtab/"));
+        assert_eq!(
+            status.state, "connected",
+            "the new tab is not gmux's: {status:?}"
+        );
+    }
 }
 
 /// Without a host manifest the popup explains how to install gmux-host; doing what it says and reopening the
