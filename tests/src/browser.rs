@@ -252,6 +252,64 @@ impl ExtensionBrowser {
             .map(drop)
     }
 
+    /// The pids of the gmux-host processes this browser started, found by the private config folder their
+    /// wrapper gives them (Linux: reads /proc).
+    pub fn host_processes(&self) -> Vec<u32> {
+        let marker = format!(
+            "GMUX_CONFIG_DIR={}",
+            self.scratch.path().join("host-config").display()
+        );
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/environ"))
+                    .map(|environ| {
+                        environ
+                            .split(|b| *b == 0)
+                            .any(|var| var == marker.as_bytes())
+                    })
+                    .unwrap_or(false)
+            })
+            .collect()
+    }
+
+    /// Waits until the set of this browser's host processes satisfies `done`, and returns it.
+    pub fn wait_for_host_processes(
+        &self,
+        what: &str,
+        done: impl Fn(&[u32]) -> bool,
+    ) -> Result<Vec<u32>> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let pids = self.host_processes();
+            if done(&pids) {
+                return Ok(pids);
+            }
+            if Instant::now() >= deadline {
+                return Err(HarnessError::Timeout {
+                    what: what.to_string(),
+                    last: format!("host pids {pids:?}"),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Kills this browser's gmux-host processes, as a crash would, and waits until they are gone.
+    pub fn kill_host(&self) -> Result<()> {
+        for pid in self.host_processes() {
+            std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status()
+                .map_err(HarnessError::io(format!("killing gmux-host {pid}")))?;
+        }
+        self.wait_for_host_processes("gmux-host to exit", |pids| pids.is_empty())
+            .map(drop)
+    }
+
     /// Chromium only: whether the extension's background service worker is running.
     pub fn background_worker_running(&self) -> Result<bool> {
         let targets = self

@@ -71,6 +71,39 @@ fn chromium_popup_shows_the_handshake() {
     check_handshake(Browser::Chromium);
 }
 
+/// gmux-host dying under an open port (a crash, an upgrade) is healed by the next page that asks: the
+/// background opens a new port to a new host process.
+fn check_host_restart(browser: Browser) {
+    let mut instance = ok(ExtensionBrowser::launch(browser, HostSetup::Installed));
+    assert_eq!(ok(instance.open_popup()).state, "connected");
+    let first = ok(instance.wait_for_host_processes("one gmux-host", |pids| pids.len() == 1));
+    ok(instance.kill_host());
+    // The badge is set once the background has seen the port close; asking before that would get the old answer.
+    ok(instance.wait_for_badge("!"));
+
+    let status = ok(instance.open_popup());
+    assert_eq!(
+        status.state, "connected",
+        "after gmux-host died: {status:?}"
+    );
+    ok(instance.wait_for_badge(""));
+    let second = ok(instance.wait_for_host_processes("a new gmux-host", |pids| !pids.is_empty()));
+    assert!(
+        !second.contains(&first[0]),
+        "the dead host {first:?} is still listed: {second:?}"
+    );
+}
+
+#[test]
+fn chromium_background_replaces_a_host_that_died() {
+    check_host_restart(Browser::Chromium);
+}
+
+#[test]
+fn firefox_background_replaces_a_host_that_died() {
+    check_host_restart(Browser::Firefox);
+}
+
 /// Chrome stops idle service workers; the next popup must wake the background (its listeners are registered
 /// before the wasm loads), which opens a new port to a new gmux-host.
 #[test]
