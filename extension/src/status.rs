@@ -107,7 +107,11 @@ impl StatusView {
             HostStatus::Error { error } => StatusView {
                 state: "error",
                 headline: "gmux-host is not answering".to_string(),
-                detail: Some(format!("{error}. Reinstalling it usually helps:")),
+                // Browser reasons end with a period ("Native host has exited."), ours do not.
+                detail: Some(format!(
+                    "{}. If this keeps happening, reinstalling it usually helps:",
+                    error.trim_end_matches('.')
+                )),
                 command: Some(INSTALL_COMMAND),
                 hint: Some("Then open gmux again.".to_string()),
             },
@@ -237,6 +241,14 @@ mod tests {
         assert_eq!(missing.state, "missing");
         assert_eq!(missing.headline, "gmux-host is not installed");
         assert_eq!(missing.command, Some("cargo xtask install"));
+        let stopped = StatusView::of(&HostStatus::Error {
+            error: "gmux-host stopped: Native host has exited.".into(),
+        });
+        assert_eq!(
+            stopped.detail.as_deref(),
+            Some("gmux-host stopped: Native host has exited. If this keeps happening, reinstalling it usually helps:")
+        );
+
         // The browser's raw wording is for logs, not for the person reading the popup.
         assert!(!format!("{missing:?}").contains("No such native application"));
     }
