@@ -187,6 +187,12 @@ impl ExtensionBrowser {
         })
     }
 
+    /// The `GMUX_CONFIG_DIR` of this browser's gmux-host (its wrapper sets it): tests that need a configured host
+    /// (an OAuth client, emulator endpoints) write its config here before the first page opens.
+    pub fn host_config_dir(&self) -> PathBuf {
+        self.scratch.path().join("host-config")
+    }
+
     pub fn scratch_dir(&self) -> &Path {
         self.scratch.path()
     }
@@ -255,10 +261,7 @@ impl ExtensionBrowser {
     /// The pids of the gmux-host processes this browser started, found by the private config folder their
     /// wrapper gives them (Linux: reads /proc).
     pub fn host_processes(&self) -> Vec<u32> {
-        let marker = format!(
-            "GMUX_CONFIG_DIR={}",
-            self.scratch.path().join("host-config").display()
-        );
+        let marker = format!("GMUX_CONFIG_DIR={}", self.host_config_dir().display());
         let Ok(entries) = std::fs::read_dir("/proc") else {
             return Vec::new();
         };
