@@ -43,12 +43,24 @@ pub fn demo(_args: &[String]) -> Result<()> {
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--load-extension={}", ext.display()))
         .arg(format!("--disable-extensions-except={}", ext.display()))
-        .args(["--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        .args([
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
         .arg(format!("chrome-extension://{CHROME_ID}/newtab.html"));
     if std::env::var_os("DISPLAY").is_none() {
         let shot = demo.join("newtab.png");
-        chromium.args(["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,800"]);
-        chromium.arg(format!("--screenshot={}", shot.display())).arg("--virtual-time-budget=4000");
+        chromium.args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1280,800",
+        ]);
+        chromium
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg("--virtual-time-budget=4000");
         run(&mut chromium)?;
         eprintln!("xtask: no display: wrote {}", shot.display());
         return Ok(());

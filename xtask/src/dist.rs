@@ -51,11 +51,20 @@ pub fn dist(opts: &DistOptions) -> Result<()> {
         copy_tree(&root.join("extension/static"), &out)?;
         run(Command::new(&bindgen)
             .arg(&wasm)
-            .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--remove-name-section",
+                "--remove-producers-section",
+            ])
             .args(["--out-name", "gmux", "--out-dir"])
             .arg(out.join("pkg")))?;
         let derived = manifest_for(&manifest, browser, opts.release)?;
-        fs::write(out.join("manifest.json"), serde_json::to_string_pretty(&derived)?)?;
+        fs::write(
+            out.join("manifest.json"),
+            serde_json::to_string_pretty(&derived)?,
+        )?;
     }
     if opts.release {
         for browser in BROWSERS {
@@ -72,7 +81,10 @@ pub fn dist(opts: &DistOptions) -> Result<()> {
     for line in size_report()? {
         eprintln!("xtask: {line}");
     }
-    eprintln!("xtask: extensions in {}/{{chrome,firefox}}", dist_dir().display());
+    eprintln!(
+        "xtask: extensions in {}/{{chrome,firefox}}",
+        dist_dir().display()
+    );
     Ok(())
 }
 
@@ -89,7 +101,9 @@ fn list_top_level(dir: &Path) -> Result<Vec<String>> {
 /// so neither prints warnings about the other's.
 pub fn manifest_for(shared: &Value, browser: &str, release: bool) -> Result<Value> {
     let mut m = shared.clone();
-    let obj = m.as_object_mut().context("manifest.json must be an object")?;
+    let obj = m
+        .as_object_mut()
+        .context("manifest.json must be an object")?;
     match browser {
         "chrome" => {
             obj.remove("browser_specific_settings");
@@ -125,8 +139,9 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
             fs::create_dir_all(&target)?;
             copy_tree(&entry.path(), &target)?;
         } else {
-            fs::copy(entry.path(), &target)
-                .with_context(|| format!("copying {} to {}", entry.path().display(), target.display()))?;
+            fs::copy(entry.path(), &target).with_context(|| {
+                format!("copying {} to {}", entry.path().display(), target.display())
+            })?;
         }
     }
     Ok(())
@@ -148,7 +163,11 @@ pub fn size_report() -> Result<Vec<String>> {
     Ok(vec![
         format!("wasm {} B raw, {} B gzip", wasm.len(), gzip_len(&wasm)?),
         format!("glue {} B raw, {} B gzip", glue.len(), gzip_len(&glue)?),
-        format!("per page (wasm + glue): {:.1} KB raw, {:.1} KB gzip", total_raw as f64 / 1024.0, total_gz as f64 / 1024.0),
+        format!(
+            "per page (wasm + glue): {:.1} KB raw, {:.1} KB gzip",
+            total_raw as f64 / 1024.0,
+            total_gz as f64 / 1024.0
+        ),
     ])
 }
 
@@ -157,7 +176,8 @@ mod tests {
     use super::*;
 
     fn shared() -> Value {
-        serde_json::from_str(&fs::read_to_string(workspace_root().join("manifest.json")).unwrap()).unwrap()
+        serde_json::from_str(&fs::read_to_string(workspace_root().join("manifest.json")).unwrap())
+            .unwrap()
     }
 
     #[test]
@@ -167,7 +187,10 @@ mod tests {
         assert!(m["background"].get("scripts").is_none());
         assert!(m.get("browser_specific_settings").is_none());
         assert!(m["key"].is_string());
-        assert!(m["host_permissions"].as_array().unwrap().contains(&json!(LOOPBACK_PERMISSION)));
+        assert!(m["host_permissions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(LOOPBACK_PERMISSION)));
     }
 
     #[test]
@@ -183,13 +206,19 @@ mod tests {
     fn release_build_only_talks_to_google() {
         for b in BROWSERS {
             let m = manifest_for(&shared(), b, true).unwrap();
-            assert_eq!(m["host_permissions"], json!(["https://gmail.googleapis.com/*"]));
+            assert_eq!(
+                m["host_permissions"],
+                json!(["https://gmail.googleapis.com/*"])
+            );
         }
     }
 
     #[test]
     fn csp_allows_wasm_and_nothing_inline() {
-        let csp = shared()["content_security_policy"]["extension_pages"].as_str().unwrap().to_string();
+        let csp = shared()["content_security_policy"]["extension_pages"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert!(csp.contains("'wasm-unsafe-eval'"));
         assert!(!csp.contains("unsafe-inline"));
     }
@@ -200,7 +229,10 @@ mod tests {
         let key = shared()["key"].as_str().unwrap().to_string();
         let der = decode(&key);
         let digest = sha256_hex(&der);
-        let id: String = digest[..32].chars().map(|c| (b'a' + c.to_digit(16).unwrap() as u8) as char).collect();
+        let id: String = digest[..32]
+            .chars()
+            .map(|c| (b'a' + c.to_digit(16).unwrap() as u8) as char)
+            .collect();
         assert_eq!(id, "obfbmoncncibmhjgfmnifnffmljlbjmg");
     }
 
@@ -209,16 +241,30 @@ mod tests {
     }
 
     fn base64_decode(s: &str) -> Vec<u8> {
-        let out = Command::new("base64").arg("-d").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        let out = Command::new("base64")
+            .arg("-d")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
         let mut out = out;
         out.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
         out.wait_with_output().unwrap().stdout
     }
 
     fn sha256_hex(bytes: &[u8]) -> String {
-        let mut child = Command::new("sha256sum").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        let mut child = Command::new("sha256sum")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
         child.stdin.take().unwrap().write_all(bytes).unwrap();
         let out = child.wait_with_output().unwrap().stdout;
-        String::from_utf8(out).unwrap().split_whitespace().next().unwrap().to_string()
+        String::from_utf8(out)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
     }
 }

@@ -1,5 +1,6 @@
 //! gmux automation. `cargo xtask <command>`; see `cargo xtask help`.
 
+mod bench;
 mod demo;
 mod dist;
 mod setup;
@@ -18,6 +19,7 @@ cargo xtask <command>
   dist [--release] build the extension into dist/chrome and dist/firefox (--release: store build, zipped)
   test [ARGS..]    run every test: unit, integration, and the browser tests in Chromium and Firefox
   demo             run gmux on its built-in demo
+  bench            run every benchmark; writes BENCHMARKS.md and target/bench/bench.json
 ";
 
 fn main() {
@@ -29,12 +31,18 @@ fn main() {
 
 fn real_main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (cmd, rest) = args.split_first().map(|(c, r)| (c.as_str(), r)).unwrap_or(("help", &[]));
+    let (cmd, rest) = args
+        .split_first()
+        .map(|(c, r)| (c.as_str(), r))
+        .unwrap_or(("help", &[]));
     match cmd {
         "setup" => setup::ensure_all(),
-        "dist" => dist::dist(&dist::DistOptions { release: rest.iter().any(|a| a == "--release") }),
+        "dist" => dist::dist(&dist::DistOptions {
+            release: rest.iter().any(|a| a == "--release"),
+        }),
         "test" => test::test(rest),
         "demo" => demo::demo(rest),
+        "bench" => bench::bench(rest),
         "help" | "--help" | "-h" => {
             eprint!("{HELP}");
             Ok(())
@@ -44,7 +52,10 @@ fn real_main() -> Result<()> {
 }
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 pub fn cargo_path() -> String {
@@ -59,7 +70,9 @@ pub fn cargo() -> Command {
 
 /// Runs a command to completion with inherited output; a non-zero exit is an error naming the command.
 pub fn run(cmd: &mut Command) -> Result<()> {
-    let status = cmd.status().with_context(|| format!("could not start {:?}", cmd.get_program()))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {:?}", cmd.get_program()))?;
     if !status.success() {
         bail!("{:?} failed ({status})", cmd);
     }

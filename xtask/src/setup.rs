@@ -8,9 +8,9 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::{cargo, run};
 #[cfg(test)]
 use crate::workspace_root;
+use crate::{cargo, run};
 
 /// Must equal the `wasm-bindgen` pin in the workspace Cargo.toml: the CLI refuses a module built by
 /// another version (checked by a test below).
@@ -32,7 +32,9 @@ pub fn cargo_bin_dir() -> PathBuf {
     if let Some(home) = std::env::var_os("CARGO_HOME") {
         return PathBuf::from(home).join("bin");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/root"));
     home.join(".cargo").join("bin")
 }
 
@@ -43,7 +45,9 @@ pub fn find_program(name: &str) -> Option<PathBuf> {
         return Some(in_cargo);
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 pub fn ensure_all() -> Result<()> {
@@ -61,7 +65,9 @@ pub fn ensure_build_tools() -> Result<()> {
 }
 
 fn ensure_wasm_target() -> Result<()> {
-    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     match out {
         Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "wasm32-unknown-unknown") => {
             Ok(())
@@ -90,7 +96,12 @@ fn ensure_wasm_bindgen() -> Result<()> {
     eprintln!("xtask: installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} (a few minutes, once)");
     // Not `--locked`: its lock file names a webpki-roots release that the registry may not serve;
     // the version pin on the CLI itself is what has to match the crate.
-    run(cargo().args(["install", "wasm-bindgen-cli", "--version", &format!("={WASM_BINDGEN_VERSION}")]))?;
+    run(cargo().args([
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        &format!("={WASM_BINDGEN_VERSION}"),
+    ]))?;
     match installed_wasm_bindgen_version() {
         Some(v) if v == WASM_BINDGEN_VERSION => Ok(()),
         other => bail!("wasm-bindgen {WASM_BINDGEN_VERSION} was installed but {other:?} is found first on PATH"),
@@ -116,8 +127,11 @@ fn is_root() -> bool {
 }
 
 fn ensure_os_packages() -> Result<()> {
-    let missing: Vec<&str> =
-        DEBIAN_PACKAGES.iter().filter(|(_, path)| !Path::new(path).exists()).map(|(pkg, _)| *pkg).collect();
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .filter(|(_, path)| !Path::new(path).exists())
+        .map(|(pkg, _)| *pkg)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -149,7 +163,10 @@ fn pinned_wasm_bindgen() -> Result<String> {
         .lines()
         .find(|l| l.trim_start().starts_with("wasm-bindgen ="))
         .context("no wasm-bindgen line in Cargo.toml")?;
-    let v = line.split('"').nth(1).context("wasm-bindgen line has no quoted version")?;
+    let v = line
+        .split('"')
+        .nth(1)
+        .context("wasm-bindgen line has no quoted version")?;
     Ok(v.trim_start_matches('=').to_string())
 }
 
@@ -161,6 +178,9 @@ mod tests {
     fn cli_pin_matches_crate_pin() {
         assert_eq!(pinned_wasm_bindgen().unwrap(), WASM_BINDGEN_VERSION);
         let text = std::fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
-        assert!(text.contains(&format!("wasm-bindgen = \"={WASM_BINDGEN_VERSION}\"")), "the crate pin must be exact");
+        assert!(
+            text.contains(&format!("wasm-bindgen = \"={WASM_BINDGEN_VERSION}\"")),
+            "the crate pin must be exact"
+        );
     }
 }

@@ -13,9 +13,19 @@ pub fn test(extra: &[String]) -> Result<()> {
     setup::ensure_all()?;
     dist::dist(&DistOptions { release: false })?;
     // The browser tests start the host and the emulator as real processes, so their binaries must exist.
-    run(cargo().current_dir(&root).args(["build", "--workspace", "--bins"]))?;
+    run(cargo()
+        .current_dir(&root)
+        .args(["build", "--workspace", "--bins"]))?;
     // The workspace lints (no unwrap outside tests, no stdout in the host) only bite when clippy runs.
-    run(cargo().current_dir(&root).args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
+    run(cargo().current_dir(&root).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
 
     let target = root.join("target/debug");
     let path = match std::env::var_os("PATH") {
@@ -70,7 +80,9 @@ struct Summary {
 
 impl Summary {
     fn add_line(&mut self, line: &str) {
-        let Some(rest) = line.trim().strip_prefix("test result: ") else { return };
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
         for part in rest.split(';') {
             let words: Vec<&str> = part.split_whitespace().collect();
             let (n, what) = match words.as_slice() {
@@ -123,11 +135,17 @@ mod tests {
 
     #[test]
     fn reports_ignored_tests_as_skipped() {
-        check(&["test result: ok. 1 passed; 0 failed; 2 ignored; 0 measured"], "gmux: 1 passed, 0 failed, 2 skipped");
+        check(
+            &["test result: ok. 1 passed; 0 failed; 2 ignored; 0 measured"],
+            "gmux: 1 passed, 0 failed, 2 skipped",
+        );
     }
 
     #[test]
     fn ignores_other_lines() {
-        check(&["test foo ... ok", "test result is nice"], "gmux: 0 passed, 0 failed");
+        check(
+            &["test foo ... ok", "test result is nice"],
+            "gmux: 0 passed, 0 failed",
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! Prints the bench figures: `cargo run -p gmux-gmail --features bench --example bench [ACCOUNTS THREADS LATENCY_MS]`.
+//! Prints the bench figures: `cargo run -p gmux-gmail --features bench --example sync_bench [ACCOUNTS THREADS LATENCY_MS]`.
 
 use gmux_gmail::bench::{run_blocking, BenchConfig};
 
