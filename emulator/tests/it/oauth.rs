@@ -594,3 +594,52 @@ async fn token_faults_and_client_secret_json() {
         assert!(installed[k].is_string(), "{k}");
     }
 }
+
+#[tokio::test]
+async fn client_secret_basic_and_refresh_tokens_are_bound_to_their_client() {
+    let mut seed = example_seed();
+    seed.clients.push(gmux_emulator::SeedClient {
+        client_id: "other.apps.googleusercontent.com".into(),
+        client_secret: "other-secret".into(),
+        project_id: "other".into(),
+    });
+    let env = start_with(EmulatorConfig {
+        seed: Some(seed),
+        auto_consent: true,
+        ..Default::default()
+    })
+    .await;
+    let tok = env.login_scopes("alice@example.com", MODIFY).await;
+    let rt = tok["refresh_token"].as_str().unwrap();
+    // HTTP Basic client authentication, as requests-oauthlib sends it.
+    let r = env
+        .http
+        .post(env.url("/token"))
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", rt)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = env
+        .http
+        .post(env.url("/token"))
+        .basic_auth(CLIENT_ID, Some("wrong"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", rt)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let (s, body) = env
+        .token_form(&[
+            ("client_id", "other.apps.googleusercontent.com"),
+            ("client_secret", "other-secret"),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rt),
+        ])
+        .await;
+    assert_eq!(
+        (s, body["error"].as_str().unwrap()),
+        (401, "unauthorized_client")
+    );
+}
