@@ -1,5 +1,10 @@
 //! What the pages and the toolbar badge show, decided in plain Rust so it is tested natively:
-//! relative dates, sender lines, account short names and colours, the badge's text and state.
+//! relative dates, sender lines, account short names and colours, the badge's text and state, keyboard shortcuts
+//! and the notices the pages show.
+
+use crate::inbox::{Account as InboxAccount, SyncHealth};
+use crate::messages::ThreadAction;
+use crate::protocol::Account as HostAccount;
 
 /// Distinct account colours that read on both a light and a dark background, in the order accounts get them.
 pub const ACCOUNT_PALETTE: [&str; 8] =
@@ -150,6 +155,122 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
+/// What a key pressed in the inbox list asks for, like Gmail's shortcuts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxKey {
+    Next,
+    Previous,
+    Open,
+    Archive,
+    Trash,
+    ToggleRead,
+    ToggleStar,
+}
+
+/// The inbox shortcut for a `KeyboardEvent.key`; `None` for keys the page leaves to the browser. Keys pressed
+/// with Ctrl, Alt or Meta are the browser's and must not reach this.
+pub fn inbox_key(key: &str) -> Option<InboxKey> {
+    match key {
+        "ArrowDown" | "j" => Some(InboxKey::Next),
+        "ArrowUp" | "k" => Some(InboxKey::Previous),
+        "Enter" | "o" => Some(InboxKey::Open),
+        "e" => Some(InboxKey::Archive),
+        "#" | "Delete" => Some(InboxKey::Trash),
+        // Gmail: `Shift+I` marks read, `Shift+U` unread; here both toggle, as does a plain `u`.
+        "u" | "U" | "I" => Some(InboxKey::ToggleRead),
+        "s" => Some(InboxKey::ToggleStar),
+        _ => None,
+    }
+}
+
+/// The action that flips a thread's read state.
+pub fn read_toggle(unread: bool) -> ThreadAction {
+    if unread {
+        ThreadAction::MarkRead
+    } else {
+        ThreadAction::MarkUnread
+    }
+}
+
+/// The action that flips a thread's star.
+pub fn star_toggle(starred: bool) -> ThreadAction {
+    if starred {
+        ThreadAction::Unstar
+    } else {
+        ThreadAction::Star
+    }
+}
+
+/// An account's colour: the one the user picked (the host's account list), else the palette's by position.
+pub fn account_color(host_accounts: &[HostAccount], id: &str, order: usize) -> String {
+    host_accounts
+        .iter()
+        .find(|a| a.id == id && is_hex_color(&a.color))
+        .map(|a| a.color.clone())
+        .unwrap_or_else(|| default_account_color(order).to_string())
+}
+
+/// Whether `s` is `#rrggbb`: only such a value reaches a style attribute.
+pub fn is_hex_color(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A badge's unread count, short enough for a chip.
+pub fn unread_label(unread: u64) -> String {
+    if unread > 999 {
+        "999+".to_string()
+    } else {
+        unread.to_string()
+    }
+}
+
+/// The quiet banner over a cached inbox when Gmail could not be reached (or kept failing) for some account, with
+/// the time of the last good sync; `None` when every account synced.
+pub fn stale_notice(accounts: &[InboxAccount], now_ms: u64, tz_offset_minutes: i32) -> Option<String> {
+    let stale: Vec<&InboxAccount> = accounts
+        .iter()
+        .filter(|a| matches!(a.health, SyncHealth::Offline | SyncHealth::Failing))
+        .collect();
+    let first = stale.first()?;
+    let offline = stale.iter().any(|a| a.health == SyncHealth::Offline);
+    let what = if offline { "Offline" } else { "Gmail is not answering" };
+    let oldest = stale.iter().filter_map(|a| a.last_good_sync_ms).min();
+    let whose = if stale.len() == 1 && accounts.len() > 1 { format!(" for {}", first.email) } else { String::new() };
+    Some(match oldest {
+        Some(ms) => {
+            let when = relative_date(ms, now_ms, tz_offset_minutes);
+            let when = if when == "Yesterday" { "yesterday".to_string() } else { when };
+            format!("{what}{whose}: showing mail as of {when}.")
+        }
+        None => format!("{what}{whose}: no mail has been fetched yet."),
+    })
+}
+
+/// The banner naming the accounts Google stopped accepting; `None` when there are none.
+pub fn reauth_notice(emails: &[&str]) -> Option<String> {
+    match emails {
+        [] => None,
+        [one] => Some(format!("{one} needs to be reconnected: Google stopped accepting its sign-in.")),
+        many => Some(format!(
+            "{} need to be reconnected: Google stopped accepting their sign-ins.",
+            many.join(", ")
+        )),
+    }
+}
+
+/// What an empty list says: for every account, or for the one the list is filtered to.
+pub fn empty_inbox_text(filtered_to: Option<&str>) -> String {
+    match filtered_to {
+        None => "Inbox zero: nothing in any inbox.".to_string(),
+        Some(email) => format!("Nothing in {email}'s inbox."),
+    }
+}
+
+/// The small count next to the senders when a thread holds several messages.
+pub fn message_count_label(message_count: u32) -> Option<String> {
+    (message_count > 1).then(|| message_count.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +345,96 @@ mod tests {
             "https://mail.google.com/mail/u/?authuser=ada%2Bx@example.com#inbox/18c2f0a1b2c3d4e5"
         );
         assert_eq!(gmail_thread_url("a b@x", "1"), "https://mail.google.com/mail/u/?authuser=a%20b@x#inbox/1");
+    }
+
+    #[test]
+    fn keys_map_to_inbox_commands() {
+        let cases = [
+            ("ArrowDown", Some(InboxKey::Next)),
+            ("j", Some(InboxKey::Next)),
+            ("k", Some(InboxKey::Previous)),
+            ("ArrowUp", Some(InboxKey::Previous)),
+            ("Enter", Some(InboxKey::Open)),
+            ("e", Some(InboxKey::Archive)),
+            ("#", Some(InboxKey::Trash)),
+            ("u", Some(InboxKey::ToggleRead)),
+            ("I", Some(InboxKey::ToggleRead)),
+            ("i", None),
+            ("s", Some(InboxKey::ToggleStar)),
+            ("x", None),
+            ("Tab", None),
+        ];
+        for (key, want) in cases {
+            assert_eq!(inbox_key(key), want, "key {key:?}");
+        }
+        assert_eq!(read_toggle(true), ThreadAction::MarkRead);
+        assert_eq!(read_toggle(false), ThreadAction::MarkUnread);
+        assert_eq!(star_toggle(false), ThreadAction::Star);
+        assert_eq!(star_toggle(true), ThreadAction::Unstar);
+    }
+
+    #[test]
+    fn account_colours_are_the_users_or_the_palettes() {
+        let host = |id: &str, color: &str| HostAccount {
+            id: id.into(),
+            email: format!("{id}@x"),
+            color: color.into(),
+            order: 0,
+            status: crate::protocol::AccountStatus::Ok,
+            scopes: vec![],
+            status_detail: None,
+        };
+        let accounts = [host("a", "#00ff00"), host("b", "red;background:url(x)")];
+        assert_eq!(account_color(&accounts, "a", 3), "#00ff00");
+        assert_eq!(account_color(&accounts, "b", 1), ACCOUNT_PALETTE[1]);
+        assert_eq!(account_color(&accounts, "zz", 2), ACCOUNT_PALETTE[2]);
+        assert!(!is_hex_color("#12345g"));
+    }
+
+    #[test]
+    fn stale_and_reauth_notices() {
+        let account = |email: &str, health: SyncHealth, last: Option<u64>| InboxAccount {
+            id: email.into(),
+            email: email.into(),
+            health,
+            last_good_sync_ms: last,
+            ..Default::default()
+        };
+        let ok = account("a@x", SyncHealth::Ok, Some(NOW));
+        let off = account("b@x", SyncHealth::Offline, Some(NOW - 5 * 60_000));
+        let failing = account("c@x", SyncHealth::Failing, Some(NOW - 86_400_000));
+        assert_eq!(stale_notice(std::slice::from_ref(&ok), NOW, 0), None);
+        assert_eq!(
+            stale_notice(&[ok.clone(), off.clone()], NOW, 0).as_deref(),
+            Some("Offline for b@x: showing mail as of 14:00.")
+        );
+        assert_eq!(
+            stale_notice(&[off.clone(), failing.clone()], NOW, 0).as_deref(),
+            Some("Offline: showing mail as of yesterday.")
+        );
+        assert_eq!(
+            stale_notice(&[failing], NOW, 0).as_deref(),
+            Some("Gmail is not answering: showing mail as of yesterday.")
+        );
+        assert_eq!(
+            stale_notice(&[account("d@x", SyncHealth::Offline, None)], NOW, 0).as_deref(),
+            Some("Offline: no mail has been fetched yet.")
+        );
+        assert_eq!(reauth_notice(&[]), None);
+        assert_eq!(
+            reauth_notice(&["a@x"]).as_deref(),
+            Some("a@x needs to be reconnected: Google stopped accepting its sign-in.")
+        );
+        assert!(reauth_notice(&["a@x", "b@x"]).unwrap_or_default().starts_with("a@x, b@x need"));
+    }
+
+    #[test]
+    fn small_labels() {
+        assert_eq!(unread_label(7), "7");
+        assert_eq!(unread_label(1000), "999+");
+        assert_eq!(message_count_label(1), None);
+        assert_eq!(message_count_label(4).as_deref(), Some("4"));
+        assert_eq!(empty_inbox_text(None), "Inbox zero: nothing in any inbox.");
+        assert_eq!(empty_inbox_text(Some("a@x")), "Nothing in a@x's inbox.");
     }
 }
