@@ -496,6 +496,10 @@ pub async fn token(shared: &Arc<Shared>, authorization: Option<&str>, body: &[u8
         );
         if let Some(rt) = refresh {
             v["refresh_token"] = json!(rt);
+            // Google announces time-limited refresh tokens (the "Testing" 7-day rule) with this field.
+            if st.settings.testing_status {
+                v["refresh_token_expires_in"] = json!(7 * 24 * 3600 - 1);
+            }
         }
         st.counters.account(&grant.email).code_exchanges += 1;
         return ApiResponse::json(200, &v, true).header(

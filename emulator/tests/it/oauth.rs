@@ -443,6 +443,7 @@ async fn testing_status_kills_refresh_tokens_after_seven_days() {
     env.settings(json!({"testing_status": true})).await;
     let tok = env.login_scopes(ADA, MODIFY).await;
     let rt = tok["refresh_token"].as_str().unwrap();
+    assert_eq!(tok["refresh_token_expires_in"], 604_799);
     env.control("POST", "clock/advance", json!({"seconds": 6 * 86400}))
         .await;
     assert_eq!(env.refresh(rt).await.0, 200);
