@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use futures::StreamExt as _;
+
 use crate::gmail::{self, ApiRequest};
 use crate::oauth::random_token;
 use crate::respond::{reason_phrase, ApiResponse, GoogleError};
@@ -197,7 +199,8 @@ pub async fn handle(
         malformed = f.malformed;
     }
     let out_boundary = random_token("batch_", 20);
-    let mut out = Vec::new();
+    let parallel = shared.lock().settings.batch_concurrency.max(1);
+    let mut calls = Vec::with_capacity(parts.len());
     for part in &parts {
         let target = part
             .target
@@ -205,7 +208,7 @@ pub async fn handle(
             .or_else(|| part.target.strip_prefix("https://www.googleapis.com"))
             .unwrap_or(&part.target);
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        let resp = gmail::handle(
+        calls.push(gmail::handle(
             shared,
             ApiRequest {
                 method: &part.method,
@@ -214,8 +217,15 @@ pub async fn handle(
                 authorization: part.authorization.as_deref().or(authorization),
                 body: &part.body,
             },
-        )
+        ));
+    }
+    // `buffered` keeps the answers in request order whatever order they finish in.
+    let responses: Vec<ApiResponse> = futures::stream::iter(calls)
+        .buffered(parallel)
+        .collect()
         .await;
+    let mut out = Vec::new();
+    for (part, resp) in parts.iter().zip(responses) {
         out.extend_from_slice(
             format!("--{out_boundary}\r\nContent-Type: application/http\r\n").as_bytes(),
         );

@@ -34,6 +34,9 @@ pub struct Settings {
     pub code_lifetime_secs: u64,
     /// Largest request body accepted before 413.
     pub max_body_bytes: usize,
+    /// How many parts of one batch run at once. Google fans parts out in parallel, which is why big batches
+    /// meet 429s; 1 (the default) runs them one after another so a batch alone never trips the cap.
+    pub batch_concurrency: usize,
 }
 
 impl Default for Settings {
@@ -49,6 +52,7 @@ impl Default for Settings {
             max_refresh_tokens_per_client_account: 100,
             code_lifetime_secs: 600,
             max_body_bytes: 4 * 1024 * 1024,
+            batch_concurrency: 1,
         }
     }
 }

@@ -182,3 +182,30 @@ async fn batch_limits_auth_and_faults() {
         503
     );
 }
+
+#[tokio::test]
+async fn parallel_batch_parts_meet_the_concurrency_cap() {
+    let env = demo().await;
+    let at = env.login(ADA).await;
+    env.settings(json!({"batch_concurrency": 20, "concurrency_cap": 2}))
+        .await;
+    env.fault(json!({"method": "gmail.users.getProfile", "latency_ms": 500}))
+        .await;
+    let parts: Vec<(&str, &str, Option<&str>)> = (0..5)
+        .map(|_| ("GET", "/gmail/v1/users/me/profile", None))
+        .collect();
+    let r = post_batch(&env, &at, batch_body("batch_abc", &parts)).await;
+    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+    let out = parse_batch(&ct, &r.text().await.unwrap());
+    let ok = out.iter().filter(|p| p.1 == 200).count();
+    let limited: Vec<_> = out.iter().filter(|p| p.1 == 429).collect();
+    assert_eq!((ok, limited.len()), (2, 3), "{out:?}");
+    assert_eq!(error_reason(&limited[0].2, 429), "rateLimitExceeded");
+    for (i, (cid, _, _)) in out.iter().enumerate() {
+        assert_eq!(
+            cid.as_deref(),
+            Some(format!("<response-item{}>", i + 1).as_str()),
+            "order kept"
+        );
+    }
+}
