@@ -289,3 +289,61 @@ fn the_validator_catches_wrong_shapes() {
     );
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+/// Walks every method of the discovery document: the ones the emulator does not serve answer a Google-shaped
+/// 404 (never a 500, never a wrong-method success), so a client never mistakes a missing feature for data.
+#[tokio::test]
+async fn unserved_discovery_methods_answer_404() {
+    let doc = discovery();
+    let env = demo().await;
+    let at = env.login(ADA).await;
+    let served: Vec<&str> = calls("0", "0").iter().map(|c| c.0).collect();
+    let mut all = Vec::new();
+    fn walk(r: &Value, out: &mut Vec<Value>) {
+        if let Some(ms) = r.get("methods").and_then(Value::as_object) {
+            out.extend(ms.values().cloned());
+        }
+        if let Some(rs) = r.get("resources").and_then(Value::as_object) {
+            for sub in rs.values() {
+                walk(sub, out);
+            }
+        }
+    }
+    walk(&doc, &mut all);
+    assert!(all.len() > 60, "{}", all.len());
+    let mut unserved = 0;
+    for m in &all {
+        let id = m["id"].as_str().unwrap();
+        if served.contains(&id) {
+            continue;
+        }
+        unserved += 1;
+        let path = m["path"].as_str().unwrap();
+        let path = path.replace("{userId}", "me").replace("{+", "{");
+        let path: String = path
+            .split('/')
+            .map(|seg| {
+                if seg.starts_with('{') {
+                    "00000000000000aa"
+                } else {
+                    seg
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let method: reqwest::Method = m["httpMethod"].as_str().unwrap().parse().unwrap();
+        let r = env
+            .http
+            .request(method, env.url(&format!("/{path}")))
+            .bearer_auth(&at)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 404, "{id} /{path}");
+        assert_eq!(body["error"]["code"], 404, "{id}");
+    }
+    assert!(unserved > 40);
+}
