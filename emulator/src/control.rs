@@ -189,7 +189,9 @@ fn handle_inner(
             if !a.seconds.is_finite() || a.seconds.abs() > 1e12 {
                 return Err(bad("seconds must be a finite number"));
             }
-            st.clock_offset_ms += (a.seconds * 1000.0) as i64;
+            st.clock_offset_ms = st
+                .clock_offset_ms
+                .saturating_add((a.seconds * 1000.0) as i64);
             ok(json!({"now_ms": st.now_ms(), "offset_secs": st.clock_offset_ms / 1000}))
         }
         ("GET", "clock") => {

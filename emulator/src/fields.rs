@@ -8,6 +8,8 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Selection(BTreeMap<String, Option<Selection>>);
 
+const MAX_DEPTH: usize = 16;
+
 struct Parser<'a> {
     s: &'a [u8],
     pos: usize,
@@ -19,7 +21,7 @@ impl Selection {
             s: input.as_bytes(),
             pos: 0,
         };
-        let sel = p.list()?;
+        let sel = p.list(0)?;
         if p.pos != p.s.len() {
             return Err(format!("Invalid field selection {input}"));
         }
@@ -92,13 +94,17 @@ impl Parser<'_> {
         )
     }
 
-    fn list(&mut self) -> Result<Selection, String> {
+    fn list(&mut self, depth: usize) -> Result<Selection, String> {
+        // No Gmail resource nests deeper than this; refusing deeper input keeps recursion bounded.
+        if depth > MAX_DEPTH {
+            return Err(self.err());
+        }
         let mut sel = Selection::default();
         loop {
             let path = self.path()?;
             let sub = if self.peek() == Some(b'(') {
                 self.pos += 1;
-                let inner = self.list()?;
+                let inner = self.list(depth + 1)?;
                 if self.peek() != Some(b')') {
                     return Err(self.err());
                 }
@@ -121,6 +127,9 @@ impl Parser<'_> {
         while self.peek() == Some(b'/') {
             self.pos += 1;
             path.push(self.name()?);
+            if path.len() > MAX_DEPTH {
+                return Err(self.err());
+            }
         }
         Ok(path)
     }
@@ -180,7 +189,20 @@ mod tests {
 
     #[test]
     fn rejects_bad_syntax() {
-        for f in ["", "a(", "a(b", "a)", ",", "a//b", "a(b))", "a b"] {
+        let deep = format!("{}b{}", "a(".repeat(10_000), ")".repeat(10_000));
+        let deep_path = "a/".repeat(10_000) + "b";
+        assert!(Selection::parse(&deep_path).is_err());
+        for f in [
+            "",
+            "a(",
+            "a(b",
+            "a)",
+            ",",
+            "a//b",
+            "a(b))",
+            "a b",
+            deep.as_str(),
+        ] {
             assert!(Selection::parse(f).is_err(), "{f}");
         }
     }

@@ -753,7 +753,11 @@ impl Mailbox {
 
     /// Forgets history older than the retention; start ids before what is left get 404.
     pub fn prune_history(&mut self, now_ms: i64, retention_secs: u64) {
-        let cutoff = now_ms - (retention_secs as i64).saturating_mul(1000);
+        let cutoff = now_ms.saturating_sub(
+            i64::try_from(retention_secs)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1000),
+        );
         let keep_from = self
             .history
             .iter()

@@ -38,6 +38,11 @@ pub fn normalize_scope(s: &str) -> Option<&'static str> {
     })
 }
 
+/// Settings are u64 seconds from JSON: huge values mean "forever", not an overflow.
+fn secs_to_ms(secs: u64) -> i64 {
+    i64::try_from(secs).unwrap_or(i64::MAX).saturating_mul(1000)
+}
+
 pub fn random_token(prefix: &str, len: usize) -> String {
     let tail: String = rand::thread_rng()
         .sample_iter(&Alphanumeric)
@@ -291,7 +296,9 @@ fn approve(st: &mut State, pending: &PendingConsent, email: &str) -> ApiResponse
             code_challenge: pending.code_challenge.clone(),
             email,
             scopes: granted.clone(),
-            expires_ms: st.now_ms() + st.settings.code_lifetime_secs as i64 * 1000,
+            expires_ms: st
+                .now_ms()
+                .saturating_add(secs_to_ms(st.settings.code_lifetime_secs)),
         },
     );
     let scope = granted.join(" ");
@@ -341,7 +348,7 @@ fn mint_access(
         AccessToken {
             email: email.to_string(),
             scopes: scopes.to_vec(),
-            expires_ms: st.now_ms() + lifetime as i64 * 1000,
+            expires_ms: st.now_ms().saturating_add(secs_to_ms(lifetime)),
             revoked: false,
             refresh_token: refresh,
         },
@@ -520,7 +527,7 @@ pub async fn token(shared: &Arc<Shared>, authorization: Option<&str>, body: &[u8
     let Some(record) = st.refresh_tokens.get(rt).cloned() else {
         return token_error(400, "invalid_grant", "Token has been expired or revoked.");
     };
-    if record.revoked || (testing && now - record.issued_ms >= seven_days) {
+    if record.revoked || (testing && now.saturating_sub(record.issued_ms) >= seven_days) {
         return token_error(400, "invalid_grant", "Token has been expired or revoked.");
     }
     if record.client_id != client_id {

@@ -77,10 +77,15 @@ fn label_matches(mb: &Mailbox, name: &str) -> Option<String> {
 }
 
 fn parse_term(mb: &Mailbox, tok: &str, query: &mut Query) -> Term {
-    if let Some(rest) = tok.strip_prefix('-') {
-        if !rest.is_empty() {
-            return Term::Not(Box::new(parse_term(mb, rest, query)));
-        }
+    // Leading `-`s negate; counted rather than recursed so `------x` cannot exhaust the stack.
+    let rest = tok.trim_start_matches('-');
+    if rest.len() != tok.len() && !rest.is_empty() {
+        let inner = parse_term(mb, rest, query);
+        return if (tok.len() - rest.len()) % 2 == 1 {
+            Term::Not(Box::new(inner))
+        } else {
+            inner
+        };
     }
     let Some((op, value)) = tok.split_once(':') else {
         return Term::Word(unquote(tok));
@@ -180,8 +185,8 @@ fn term_matches(t: &Term, m: &Message) -> bool {
         Term::Starred => m.labels.contains("STARRED"),
         Term::Important => m.labels.contains("IMPORTANT"),
         Term::HasAttachment => !m.attachments.is_empty(),
-        Term::After(s) => m.internal_date_ms >= s * 1000,
-        Term::Before(s) => m.internal_date_ms < s * 1000,
+        Term::After(s) => m.internal_date_ms >= s.saturating_mul(1000),
+        Term::Before(s) => m.internal_date_ms < s.saturating_mul(1000),
         Term::Anywhere => true,
         Term::Nothing => false,
         Term::Not(inner) => !term_matches(inner, m),
@@ -192,6 +197,23 @@ fn term_matches(t: &Term, m: &Message) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_negation_does_not_recurse() {
+        let mb = crate::model::Mailbox::from_seed(
+            &crate::seed::SeedAccount {
+                email: "a@b.c".into(),
+                name: None,
+                sub: None,
+                labels: vec![],
+                threads: vec![],
+            },
+            0,
+            1,
+        );
+        let q = Query::parse(&mb, &format!("{}x", "-".repeat(100_001)));
+        assert_eq!(q.terms, vec![Term::Not(Box::new(Term::Word("x".into())))]);
+    }
 
     #[test]
     fn tokenizes_quotes_and_groups() {

@@ -196,7 +196,7 @@ impl State {
 
     /// Now on the emulator clock (real time plus every `clock/advance`).
     pub fn now_ms(&self) -> i64 {
-        real_now_ms() + self.clock_offset_ms
+        real_now_ms().saturating_add(self.clock_offset_ms)
     }
 
     pub fn mailbox(&self, email: &str) -> Option<&Mailbox> {

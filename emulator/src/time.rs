@@ -33,7 +33,11 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         None => (s, ""),
     };
     let mut parts = date.split('-');
-    let year: i64 = parts.next()?.parse().ok()?;
+    let year: i64 = parts
+        .next()?
+        .parse()
+        .ok()
+        .filter(|y| (1..=9999).contains(y))?;
     let month: u32 = parts.next()?.parse().ok()?;
     let day: u32 = parts.next()?.parse().ok()?;
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
@@ -43,9 +47,14 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     if !rest.is_empty() {
         let (clock, offset) = split_offset(rest)?;
         let mut hms = clock.split(':');
-        let h: i64 = hms.next()?.parse().ok()?;
-        let m: i64 = hms.next()?.parse().ok()?;
-        let sec: f64 = hms.next().unwrap_or("0").parse().ok()?;
+        let h: i64 = hms.next()?.parse().ok().filter(|h| (0..=24).contains(h))?;
+        let m: i64 = hms.next()?.parse().ok().filter(|m| (0..=59).contains(m))?;
+        let sec: f64 = hms
+            .next()
+            .unwrap_or("0")
+            .parse()
+            .ok()
+            .filter(|s: &f64| (0.0..=61.0).contains(s))?;
         secs += h * 3600 + m * 60 + sec as i64 - offset;
     }
     Some(secs)
@@ -58,20 +67,32 @@ fn split_offset(rest: &str) -> Option<(&str, i64)> {
     if let Some(i) = rest.rfind(['+', '-']) {
         let sign = if rest.as_bytes()[i] == b'-' { -1 } else { 1 };
         let mut hm = rest[i + 1..].split(':');
-        let h: i64 = hm.next()?.parse().ok()?;
-        let m: i64 = hm.next().unwrap_or("0").parse().ok()?;
+        let h: i64 = hm.next()?.parse().ok().filter(|h| (0..=24).contains(h))?;
+        let m: i64 = hm
+            .next()
+            .unwrap_or("0")
+            .parse()
+            .ok()
+            .filter(|m| (0..=59).contains(m))?;
         return Some((&rest[..i], sign * (h * 3600 + m * 60)));
     }
     Some((rest, 0))
 }
 
+/// The last second of year 9999: dates beyond it are nonsense, and refusing them keeps the arithmetic in range.
+const MAX_EPOCH_SECS: i64 = 253_402_300_799;
+
 /// Parses the dates Gmail's `after:`/`before:` accept: `YYYY/MM/DD`, `YYYY-MM-DD` or epoch seconds.
 pub fn parse_search_date(s: &str) -> Option<i64> {
     if s.chars().all(|c| c.is_ascii_digit()) {
-        return s.parse().ok();
+        return s.parse().ok().filter(|n| *n <= MAX_EPOCH_SECS);
     }
     let mut parts = s.split(['/', '-']);
-    let year: i64 = parts.next()?.parse().ok()?;
+    let year: i64 = parts
+        .next()?
+        .parse()
+        .ok()
+        .filter(|y| (1..=9999).contains(y))?;
     let month: u32 = parts.next()?.parse().ok()?;
     let day: u32 = parts.next()?.parse().ok()?;
     if parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
@@ -120,6 +141,10 @@ mod tests {
         assert_eq!(parse_search_date("1970/01/03"), Some(2 * 86_400));
         assert_eq!(parse_search_date("1234"), Some(1234));
         assert_eq!(parse_search_date("20x/1/1"), None);
+        assert_eq!(parse_search_date("99999999999999999"), None);
+        assert_eq!(parse_search_date("99999999999/01/01"), None);
+        assert_eq!(parse_rfc3339("99999999999-01-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00+99999999999:00"), None);
         assert_eq!(rfc2822(0), "Thu, 1 Jan 1970 00:00:00 +0000");
     }
 }

@@ -24,7 +24,8 @@ async fn malformed_requests_get_google_shaped_4xx() {
     let m = "/gmail/v1/users/me/messages";
     // (method, path, (content type, body), expected status)
     type Case<'a> = (&'a str, String, Option<(&'a str, String)>, u16);
-    let cases: Vec<Case> = vec![
+    let cases: Vec<Case> =
+        vec![
         ("GET", format!("{m}/not-hex"), None, 400),
         ("GET", format!("{m}/{}", "a".repeat(200)), None, 400),
         ("GET", format!("{m}/%ZZ"), None, 400),
@@ -61,6 +62,10 @@ async fn malformed_requests_get_google_shaped_4xx() {
             400,
         ),
         ("GET", "/gmail/v1/users/me/unknown".to_string(), None, 404),
+        ("GET", format!("{m}?q=after:99999999999999999+before:99999/99/99+after:-5"), None, 200),
+        ("GET", format!("{m}?q={}x", "-".repeat(50_000)), None, 200),
+        ("GET", format!("{m}?fields={}id{}", "a(".repeat(5_000), ")".repeat(5_000)), None, 400),
+        ("GET", format!("{m}?fields={}id", "a/".repeat(10_000)), None, 400),
         ("DELETE", format!("{m}/00000000000000aa"), None, 404),
         (
             "POST",
