@@ -55,6 +55,39 @@ pub fn ensure_all() -> Result<()> {
     ensure_wasm_bindgen()?;
     ensure_os_packages()?;
     ensure_geckodriver()?;
+    ensure_google_python_client()?;
+    Ok(())
+}
+
+/// Google's own Python client libraries, pinned, in a venv under target/: the emulator's fidelity test runs
+/// them unmodified against it (emulator/tests/it/pyclient.rs), from PyPI.
+pub const GOOGLE_PYTHON_CLIENT: &[&str] = &[
+    "google-api-python-client==2.202.0",
+    "google-auth==2.62.2",
+    "google-auth-oauthlib==1.5.0",
+];
+
+fn ensure_google_python_client() -> Result<()> {
+    let venv = crate::workspace_root().join("target/gmux-emulator-pyclient");
+    let python = venv.join("bin/python");
+    let marker = venv.join("gmux-installed.txt");
+    let wanted = GOOGLE_PYTHON_CLIENT.join(" ");
+    if python.is_file() && std::fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str())
+    {
+        return Ok(());
+    }
+    eprintln!(
+        "xtask: installing Google's Python client libraries into {}",
+        venv.display()
+    );
+    let python3 = find_program("python3").context(
+        "python3 is missing: the emulator's fidelity test runs Google's Python client; install python3 with venv and pip",
+    )?;
+    run(Command::new(python3).args(["-m", "venv"]).arg(&venv))?;
+    run(Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(GOOGLE_PYTHON_CLIENT))?;
+    std::fs::write(&marker, wanted)?;
     Ok(())
 }
 
