@@ -86,8 +86,22 @@ pub fn init(path: &Path) {
     let Ok(writer) = RotatingFile::open(path) else {
         return;
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("GMUX_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("GMUX_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Whatever level is asked for, the crates that carry secrets on the wire (D-Bus messages to the keyring,
+    // HTTP bodies to the token endpoint) never log below warn: their trace output could hold a token.
+    for quiet in [
+        "zbus=warn",
+        "secret_service=warn",
+        "reqwest=warn",
+        "hyper=warn",
+        "hyper_util=warn",
+        "h2=warn",
+    ] {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)

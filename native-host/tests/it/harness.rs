@@ -36,7 +36,7 @@ impl HostEnv {
         let mut c = Command::new(BIN);
         c.env("GMUX_CONFIG_DIR", self.config_dir())
             .env("GMUX_STATE_DIR", self.state_dir())
-            .env("GMUX_LOG", "debug");
+            .env("GMUX_LOG", "trace");
         for (k, v) in &self.extra_env {
             c.env(k, v);
         }
