@@ -294,3 +294,107 @@ pub fn account_unknown(sub: &str) -> ErrorBody {
         format!("gmux-host knows no account {sub:?}; reload the account list or add the account"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gmux_core::protocol::Endpoints;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A one-route fake token endpoint (unit tests only; the integration tests use gmux-emulator). Answers
+    /// every request with `body` and counts requests.
+    async fn fake_token_endpoint(
+        body: &'static str,
+    ) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = count.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                // Headers, then as much body as Content-Length says.
+                loop {
+                    let n = stream.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len = text
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().to_string())
+                            })
+                            .and_then(|v| v.parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                }
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            }
+        });
+        (url, count)
+    }
+
+    #[tokio::test]
+    async fn a_refresh_token_google_sends_replaces_the_stored_one() {
+        let (token_url, calls) = fake_token_endpoint(
+            r#"{"access_token":"ya29.new","expires_in":3599,"refresh_token":"1//rotated","token_type":"Bearer"}"#,
+        )
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            config_dir: dir.path().join("c"),
+            state_dir: dir.path().join("s"),
+        };
+        let mut endpoints = Endpoints::google();
+        endpoints.token = token_url;
+        config::save_config(
+            &paths,
+            &Config {
+                client_id: "id".into(),
+                client_secret: "s".into(),
+                endpoints,
+            },
+        )
+        .unwrap();
+        let mut index = config::lock_accounts(&paths).unwrap();
+        index.upsert("sub1", "a@example.com", vec![]);
+        index.save().unwrap();
+        drop(index);
+        let secrets = Arc::new(Secrets::with_store(
+            keyring_core::mock::Store::new().unwrap(),
+        ));
+        let stale = StoredGrant {
+            refresh_token: "1//old".into(),
+            access_token: Some("ya29.old".into()),
+            expires_at_ms: Some(1),
+        };
+        secrets.set_blocking("sub1", &stale).unwrap();
+
+        let tokens = Tokens::new(paths, secrets.clone(), oauth::http_client());
+        let got = tokens.get("sub1").await.unwrap();
+        assert_eq!(got.access_token, "ya29.new");
+        let stored = secrets.get_blocking("sub1").unwrap().unwrap();
+        assert_eq!(stored.refresh_token, "1//rotated");
+        assert_eq!(stored.access_token.as_deref(), Some("ya29.new"));
+        // Served from memory now.
+        assert_eq!(tokens.get("sub1").await.unwrap(), got);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(
+            matches!(tokens.get("nobody").await, Err(e) if e.code == ErrorCode::AccountUnknown)
+        );
+    }
+}
