@@ -7,8 +7,9 @@ use crate::messages::ThreadAction;
 use crate::protocol::Account as HostAccount;
 
 /// Distinct account colours that read on both a light and a dark background, in the order accounts get them.
-pub const ACCOUNT_PALETTE: [&str; 8] =
-    ["#1a73e8", "#d93025", "#188038", "#e37400", "#9334e6", "#007b83", "#c5221f", "#5f6368"];
+pub const ACCOUNT_PALETTE: [&str; 8] = [
+    "#1a73e8", "#d93025", "#188038", "#e37400", "#9334e6", "#007b83", "#c5221f", "#5f6368",
+];
 
 /// The colour of the account at `order` (0-based) when the user has not picked one.
 pub fn default_account_color(order: usize) -> &'static str {
@@ -43,7 +44,9 @@ pub fn senders_line(senders: &[String]) -> String {
 
 const MS_PER_MINUTE: i64 = 60_000;
 const MS_PER_DAY: i64 = 86_400_000;
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// A date as the inbox shows it, like Gmail: the time for today, "Yesterday", day and month within the
 /// year, day month year before that. `tz_offset_minutes` is the local offset from UTC (east positive),
@@ -73,7 +76,11 @@ pub fn full_date(date_ms: u64, tz_offset_minutes: i32) -> String {
     let local = date_ms as i64 + i64::from(tz_offset_minutes) * MS_PER_MINUTE;
     let (y, m, d) = civil_from_days(local.div_euclid(MS_PER_DAY));
     let minutes = local.rem_euclid(MS_PER_DAY) / MS_PER_MINUTE;
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", minutes / 60, minutes % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        minutes / 60,
+        minutes % 60
+    )
 }
 
 /// Days since 1970-01-01 to (year, month 1-12, day 1-31), Howard Hinnant's algorithm.
@@ -106,7 +113,12 @@ pub const BADGE_IDLE: &str = "#5f6368";
 
 /// The badge for the whole extension. The host missing or an account needing re-authorisation outranks the
 /// count, because either means the count may be wrong.
-pub fn badge(total_unread: u64, accounts: usize, reauth_required: usize, host_missing: bool) -> Badge {
+pub fn badge(
+    total_unread: u64,
+    accounts: usize,
+    reauth_required: usize,
+    host_missing: bool,
+) -> Badge {
     if host_missing {
         return Badge {
             text: "!".into(),
@@ -115,7 +127,11 @@ pub fn badge(total_unread: u64, accounts: usize, reauth_required: usize, host_mi
         };
     }
     if reauth_required > 0 {
-        let which = if reauth_required == 1 { "an account needs" } else { "accounts need" };
+        let which = if reauth_required == 1 {
+            "an account needs"
+        } else {
+            "accounts need"
+        };
         return Badge {
             text: "!".into(),
             color: BADGE_ATTENTION,
@@ -123,7 +139,11 @@ pub fn badge(total_unread: u64, accounts: usize, reauth_required: usize, host_mi
         };
     }
     if accounts == 0 {
-        return Badge { text: String::new(), color: BADGE_IDLE, title: "gmux: no accounts yet".into() };
+        return Badge {
+            text: String::new(),
+            color: BADGE_IDLE,
+            title: "gmux: no accounts yet".into(),
+        };
     }
     let text = match total_unread {
         0 => String::new(),
@@ -135,12 +155,20 @@ pub fn badge(total_unread: u64, accounts: usize, reauth_required: usize, host_mi
         1 => "gmux: 1 unread conversation".to_string(),
         n => format!("gmux: {n} unread conversations"),
     };
-    Badge { text, color: BADGE_UNREAD, title }
+    Badge {
+        text,
+        color: BADGE_UNREAD,
+        title,
+    }
 }
 
 /// The Gmail web address that opens one thread in the right account.
 pub fn gmail_thread_url(email: &str, thread_id: &str) -> String {
-    format!("https://mail.google.com/mail/u/?authuser={}#inbox/{}", percent_encode(email), percent_encode(thread_id))
+    format!(
+        "https://mail.google.com/mail/u/?authuser={}#inbox/{}",
+        percent_encode(email),
+        percent_encode(thread_id)
+    )
 }
 
 fn percent_encode(s: &str) -> String {
@@ -226,20 +254,36 @@ pub fn unread_label(unread: u64) -> String {
 
 /// The quiet banner over a cached inbox when Gmail could not be reached (or kept failing) for some account, with
 /// the time of the last good sync; `None` when every account synced.
-pub fn stale_notice(accounts: &[InboxAccount], now_ms: u64, tz_offset_minutes: i32) -> Option<String> {
+pub fn stale_notice(
+    accounts: &[InboxAccount],
+    now_ms: u64,
+    tz_offset_minutes: i32,
+) -> Option<String> {
     let stale: Vec<&InboxAccount> = accounts
         .iter()
         .filter(|a| matches!(a.health, SyncHealth::Offline | SyncHealth::Failing))
         .collect();
     let first = stale.first()?;
     let offline = stale.iter().any(|a| a.health == SyncHealth::Offline);
-    let what = if offline { "Offline" } else { "Gmail is not answering" };
+    let what = if offline {
+        "Offline"
+    } else {
+        "Gmail is not answering"
+    };
     let oldest = stale.iter().filter_map(|a| a.last_good_sync_ms).min();
-    let whose = if stale.len() == 1 && accounts.len() > 1 { format!(" for {}", first.email) } else { String::new() };
+    let whose = if stale.len() == 1 && accounts.len() > 1 {
+        format!(" for {}", first.email)
+    } else {
+        String::new()
+    };
     Some(match oldest {
         Some(ms) => {
             let when = relative_date(ms, now_ms, tz_offset_minutes);
-            let when = if when == "Yesterday" { "yesterday".to_string() } else { when };
+            let when = if when == "Yesterday" {
+                "yesterday".to_string()
+            } else {
+                when
+            };
             format!("{what}{whose}: showing mail as of {when}.")
         }
         None => format!("{what}{whose}: no mail has been fetched yet."),
@@ -250,7 +294,9 @@ pub fn stale_notice(accounts: &[InboxAccount], now_ms: u64, tz_offset_minutes: i
 pub fn reauth_notice(emails: &[&str]) -> Option<String> {
     match emails {
         [] => None,
-        [one] => Some(format!("{one} needs to be reconnected: Google stopped accepting its sign-in.")),
+        [one] => Some(format!(
+            "{one} needs to be reconnected: Google stopped accepting its sign-in."
+        )),
         many => Some(format!(
             "{} need to be reconnected: Google stopped accepting their sign-ins.",
             many.join(", ")
@@ -279,7 +325,11 @@ mod tests {
     const NOW: u64 = 1_795_442_700_000;
 
     fn check_date(date_ms: u64, offset: i32, expected: &str) {
-        assert_eq!(relative_date(date_ms, NOW, offset), expected, "date {date_ms} offset {offset}");
+        assert_eq!(
+            relative_date(date_ms, NOW, offset),
+            expected,
+            "date {date_ms} offset {offset}"
+        );
     }
 
     #[test]
@@ -314,7 +364,10 @@ mod tests {
     #[test]
     fn short_names_fit_a_chip() {
         assert_eq!(account_short_name("ada@example.com"), "ada");
-        assert_eq!(account_short_name("a.very.long.local.part@example.com"), "a.very.long.l…");
+        assert_eq!(
+            account_short_name("a.very.long.local.part@example.com"),
+            "a.very.long.l…"
+        );
         assert_eq!(account_short_name("@odd"), "@odd");
         assert_eq!(truncate_chars("Zoë Ångström", 4), "Zoë…");
     }
@@ -334,7 +387,10 @@ mod tests {
         let reauth = badge(7, 3, 1, false);
         assert_eq!((reauth.text.as_str(), reauth.color), ("!", BADGE_ATTENTION));
         assert!(reauth.title.contains("reconnected"));
-        assert_eq!(badge(7, 3, 0, true).title, "gmux: gmux-host is not installed");
+        assert_eq!(
+            badge(7, 3, 0, true).title,
+            "gmux: gmux-host is not installed"
+        );
         assert_eq!(badge(0, 0, 0, false).title, "gmux: no accounts yet");
     }
 
@@ -344,7 +400,10 @@ mod tests {
             gmail_thread_url("ada+x@example.com", "18c2f0a1b2c3d4e5"),
             "https://mail.google.com/mail/u/?authuser=ada%2Bx@example.com#inbox/18c2f0a1b2c3d4e5"
         );
-        assert_eq!(gmail_thread_url("a b@x", "1"), "https://mail.google.com/mail/u/?authuser=a%20b@x#inbox/1");
+        assert_eq!(
+            gmail_thread_url("a b@x", "1"),
+            "https://mail.google.com/mail/u/?authuser=a%20b@x#inbox/1"
+        );
     }
 
     #[test]
@@ -425,7 +484,9 @@ mod tests {
             reauth_notice(&["a@x"]).as_deref(),
             Some("a@x needs to be reconnected: Google stopped accepting its sign-in.")
         );
-        assert!(reauth_notice(&["a@x", "b@x"]).unwrap_or_default().starts_with("a@x, b@x need"));
+        assert!(reauth_notice(&["a@x", "b@x"])
+            .unwrap_or_default()
+            .starts_with("a@x, b@x need"));
     }
 
     #[test]

@@ -275,3 +275,59 @@ pub async fn open_extension_page(path: &str) -> Result<(), BrowserError> {
 pub fn empty_object() -> JsValue {
     Object::new().into()
 }
+
+// Pages: what the popup, new-tab and options pages need beyond the background's functions above.
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(method, getter, js_name = onChanged)]
+    fn on_changed(this: &Storage) -> ApiEvent;
+    #[wasm_bindgen(method, js_name = removeListener)]
+    fn remove_listener(this: &ApiEvent, listener: &Function);
+}
+
+/// A `storage.onChanged` subscription; dropping it removes the listener.
+pub struct StorageListener {
+    event: ApiEvent,
+    callback: Closure<dyn FnMut(JsValue, JsValue)>,
+}
+
+impl Drop for StorageListener {
+    fn drop(&mut self) {
+        self.event
+            .remove_listener(self.callback.as_ref().unchecked_ref());
+    }
+}
+
+/// Calls `on_change` with the keys of `storage.local` that changed and their new values (a JSON object of
+/// `key -> new value`; a removed key maps to `null`).
+pub fn on_local_storage_changed(
+    mut on_change: impl FnMut(serde_json::Map<String, serde_json::Value>) + 'static,
+) -> Result<StorageListener, BrowserError> {
+    let event = api()?.storage().on_changed();
+    let callback = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
+        if area.as_string().as_deref() != Some("local") {
+            return;
+        }
+        let Ok(changes) = from_js::<serde_json::Map<String, serde_json::Value>>(changes) else {
+            return;
+        };
+        let values = changes
+            .into_iter()
+            .map(|(key, change)| {
+                let value = change.get("newValue").cloned().unwrap_or(serde_json::Value::Null);
+                (key, value)
+            })
+            .collect();
+        on_change(values);
+    });
+    event.add_listener(callback.as_ref().unchecked_ref());
+    Ok(StorageListener { event, callback })
+}
+
+
+/// Opens a web address (a Gmail thread) in a new tab, for the pages.
+pub async fn open_web_tab(url: &str) -> Result<(), BrowserError> {
+    let properties = to_js(&serde_json::json!({"url": url}))?;
+    settle(api()?.tabs().create_tab(&properties)?).await.map(drop)
+}

@@ -119,6 +119,81 @@ impl StatusView {
     }
 }
 
+/// The command that gives gmux-host an OAuth client.
+pub const CONFIGURE_COMMAND: &str =
+    "gmux-host configure --client-secrets ~/Downloads/client_secret.json";
+
+/// The background's answer to `{"type":"status"}` as the pages read it: either [`HostStatus`] (`version`, `error`)
+/// or `gmux_core::messages::BackgroundStatus` (`host_version`, `host_error`, accounts, sync times), which is also
+/// what `storage.local["status"]` holds. Reading both keeps the pages working across a background upgrade.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+pub struct StatusAnswer {
+    /// `connecting`, `connected`, `missing`, `not_configured`, `failed` or `error`.
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub host_version: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub host_error: Option<String>,
+    #[serde(default)]
+    pub accounts: Vec<gmux_core::protocol::Account>,
+    #[serde(default)]
+    pub last_sync_ms: Option<u64>,
+    #[serde(default)]
+    pub syncing: bool,
+}
+
+impl StatusAnswer {
+    /// Reads a stored or answered status; anything unreadable counts as "still connecting".
+    pub fn from_json(value: serde_json::Value) -> StatusAnswer {
+        let mut answer: StatusAnswer = serde_json::from_value(value).unwrap_or_default();
+        // Either shape, or both at once (a background that answers old pages too), ends up in one field.
+        answer.version = answer.host_version.take().or(answer.version);
+        answer.error = answer.host_error.take().or(answer.error);
+        answer
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.host == "connected"
+    }
+
+    /// Whether the answer settles the page's status line (a handshake still under way does not).
+    pub fn is_settled(&self) -> bool {
+        !matches!(self.host.as_str(), "" | "connecting")
+    }
+
+    /// How the pages show it: the same words as [`StatusView::of`], plus the not-configured state.
+    pub fn view(&self) -> StatusView {
+        let error = self
+            .error
+            .clone()
+            .unwrap_or_else(|| "gmux-host stopped".to_string());
+        match self.host.as_str() {
+            "connected" => StatusView::of(&HostStatus::Connected {
+                version: self.version.clone().unwrap_or_default(),
+            }),
+            "missing" => StatusView::of(&HostStatus::Missing { error }),
+            "not_configured" => StatusView {
+                state: "not_configured",
+                headline: "gmux-host has no Google sign-in client yet".to_string(),
+                detail: Some(
+                    "gmux-host signs in to Google with an OAuth client that you create once in the Google Cloud \
+                     console (a Desktop app client). Download its JSON file and give it to gmux-host:"
+                        .to_string(),
+                ),
+                command: Some(CONFIGURE_COMMAND),
+                hint: Some("Then open gmux again and add your accounts.".to_string()),
+            },
+            "failed" | "error" => StatusView::of(&HostStatus::Error { error }),
+            _ => StatusView::of(&HostStatus::Connecting),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,5 +326,64 @@ mod tests {
 
         // The browser's raw wording is for logs, not for the person reading the popup.
         assert!(!format!("{missing:?}").contains("No such native application"));
+    }
+
+    #[test]
+    fn status_answers_of_both_shapes_read_the_same() {
+        let cases = [
+            (
+                json!({"host": "connected", "version": "0.1.0"}),
+                "connected",
+                "connected to gmux-host 0.1.0",
+            ),
+            (
+                json!({"host": "connected", "host_version": "0.2.0", "accounts": [], "syncing": true}),
+                "connected",
+                "connected to gmux-host 0.2.0",
+            ),
+            (
+                json!({"host": "missing", "error": "x"}),
+                "missing",
+                "gmux-host is not installed",
+            ),
+            (
+                json!({"host": "missing", "host_error": "x"}),
+                "missing",
+                "gmux-host is not installed",
+            ),
+            (
+                json!({"host": "connected", "host_version": "0.3.0", "version": "0.3.0", "error": null}),
+                "connected",
+                "connected to gmux-host 0.3.0",
+            ),
+            (
+                json!({"host": "failed", "host_error": "gone"}),
+                "error",
+                "gmux-host is not answering",
+            ),
+            (
+                json!({"host": "not_configured"}),
+                "not_configured",
+                "gmux-host has no Google sign-in client yet",
+            ),
+            (
+                json!({"host": "connecting"}),
+                "connecting",
+                "connecting to gmux-host…",
+            ),
+            (json!("garbage"), "connecting", "connecting to gmux-host…"),
+        ];
+        for (wire, state, headline) in cases {
+            let answer = StatusAnswer::from_json(wire.clone());
+            let view = answer.view();
+            assert_eq!(
+                (view.state, view.headline.as_str()),
+                (state, headline),
+                "{wire}"
+            );
+            assert_eq!(answer.is_settled(), state != "connecting", "{wire}");
+        }
+        let configure = StatusAnswer::from_json(json!({"host": "not_configured"})).view();
+        assert_eq!(configure.command, Some(CONFIGURE_COMMAND));
     }
 }

@@ -12,11 +12,15 @@
 mod browser;
 mod driver;
 mod host;
+mod pages;
 pub mod paths;
 mod webdriver;
 
 pub use browser::{popup_load_times, Browser, ExtensionBrowser, HostSetup, PopupStatus};
 pub use driver::DriverProcess;
+pub use pages::{
+    connected_status, demo_store, first_row_times, unix_now_ms, BadgeView, InboxView, RowView,
+};
 pub use webdriver::{Session, WebDriverClient};
 
 use std::path::PathBuf;

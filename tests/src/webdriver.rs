@@ -209,3 +209,41 @@ fn write_png(value: &Value, path: &Path) -> Result<()> {
     }
     std::fs::write(path, png).map_err(HarnessError::io(format!("writing {}", path.display())))
 }
+
+// Pages: input the inbox tests need.
+impl Session {
+    /// Presses keys on whatever has focus, one `keyDown`/`keyUp` pair per key. A key is a character, or a
+    /// WebDriver key code like `"\u{E015}"` (ArrowDown); `shift` holds Shift around each key.
+    pub fn press_keys(&self, keys: &[&str], shift: bool) -> Result<()> {
+        const SHIFT: &str = "\u{E008}";
+        let mut actions = Vec::new();
+        for key in keys {
+            if shift {
+                actions.push(json!({"type": "keyDown", "value": SHIFT}));
+            }
+            actions.push(json!({"type": "keyDown", "value": key}));
+            actions.push(json!({"type": "keyUp", "value": key}));
+            if shift {
+                actions.push(json!({"type": "keyUp", "value": SHIFT}));
+            }
+        }
+        let body = json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]});
+        self.call("POST", "/actions", Some(&body))?;
+        self.call("DELETE", "/actions", None).map(drop)
+    }
+
+    /// Clicks an element as a person would (scrolled into view, at its centre).
+    pub fn click(&self, element: &str) -> Result<()> {
+        self.call("POST", &format!("/element/{element}/click"), Some(&json!({})))
+            .map(drop)
+    }
+
+    /// geckodriver only: runs `script` with chrome privileges (needs `--allow-system-access`), then returns to
+    /// the page.
+    pub fn firefox_chrome_script(&self, script: &str) -> Result<Value> {
+        self.call("POST", "/moz/context", Some(&json!({"context": "chrome"})))?;
+        let result = self.execute(script, &[]);
+        self.call("POST", "/moz/context", Some(&json!({"context": "content"})))?;
+        result
+    }
+}

@@ -2,3 +2,4 @@
 //! Build everything first with `cargo xtask test` (or `cargo xtask dist` and `cargo build -p gmux-host`).
 
 mod popup;
+mod ui_inbox;

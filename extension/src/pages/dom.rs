@@ -1,0 +1,107 @@
+//! Small DOM helpers. Every string reaches the page through `textContent` or an attribute, never as markup.
+
+use wasm_bindgen::JsValue;
+use web_sys::{Document, Element};
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// The icons the row and account buttons use (Material Design paths, 24x24).
+#[derive(Debug, Clone, Copy)]
+pub enum Icon {
+    Archive,
+    Trash,
+    MarkRead,
+    MarkUnread,
+    Star,
+    StarOutline,
+    Open,
+}
+
+impl Icon {
+    fn path(self) -> &'static str {
+        match self {
+            Icon::Archive => "M20.54 5.23l-1.39-1.68C18.88 3.21 18.47 3 18 3H6c-.47 0-.88.21-1.16.55L3.46 5.23C3.17 5.57 3 6.02 3 6.5V19c0 1.1.9 2 2 2h14c1.1 0 2-.9 2-2V6.5c0-.48-.17-.93-.46-1.27zM12 17.5L6.5 12H10v-2h4v2h3.5L12 17.5zM5.12 5l.81-1h12l.94 1H5.12z",
+            Icon::Trash => "M6 19c0 1.1.9 2 2 2h8c1.1 0 2-.9 2-2V7H6v12zM19 4h-3.5l-1-1h-5l-1 1H5v2h14V4z",
+            Icon::MarkRead => "M21.99 8c0-.72-.37-1.35-.94-1.7L12 1 2.95 6.3C2.38 6.65 2 7.28 2 8v10c0 1.1.9 2 2 2h16c1.1 0 2-.9 2-2l-.01-10zM12 13L3.74 7.84 12 3l8.26 4.84L12 13z",
+            Icon::MarkUnread => "M20 4H4c-1.1 0-1.99.9-1.99 2L2 18c0 1.1.9 2 2 2h16c1.1 0 2-.9 2-2V6c0-1.1-.9-2-2-2zm0 4l-8 5-8-5V6l8 5 8-5v2z",
+            Icon::Star => "M12 17.27L18.18 21l-1.64-7.03L22 9.24l-7.19-.61L12 2 9.19 8.63 2 9.24l5.46 4.73L5.82 21z",
+            Icon::StarOutline => "M22 9.24l-7.19-.62L12 2 9.19 8.63 2 9.24l5.46 4.73L5.82 21 12 17.27 18.18 21l-1.63-7.03L22 9.24zM12 15.4l-3.76 2.27 1-4.28-3.32-2.88 4.38-.38L12 6.1l1.71 4.04 4.38.38-3.32 2.88 1 4.28L12 15.4z",
+            Icon::Open => "M19 19H5V5h7V3H5c-1.11 0-2 .9-2 2v14c0 1.1.89 2 2 2h14c1.1 0 2-.9 2-2v-7h-2v7zM14 3v2h3.59l-9.83 9.83 1.41 1.41L19 6.41V10h2V3h-7z",
+        }
+    }
+}
+
+pub fn document() -> Result<Document, JsValue> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))
+}
+
+/// A new element with a class and, optionally, text.
+pub fn el(
+    document: &Document,
+    tag: &str,
+    class: &str,
+    text: Option<&str>,
+) -> Result<Element, JsValue> {
+    let element = document.create_element(tag)?;
+    if !class.is_empty() {
+        element.set_class_name(class);
+    }
+    if let Some(text) = text {
+        element.set_text_content(Some(text));
+    }
+    Ok(element)
+}
+
+/// An icon-only button: the label is for screen readers and the tooltip, `action` for the page's click handler.
+pub fn icon_button(
+    document: &Document,
+    icon: Icon,
+    label: &str,
+    action: &str,
+) -> Result<Element, JsValue> {
+    let button = el(document, "button", "icon", None)?;
+    button.set_attribute("type", "button")?;
+    button.set_attribute("data-action", action)?;
+    button.set_attribute("aria-label", label)?;
+    button.set_attribute("title", label)?;
+    // Buttons inside a row are reached with the row's shortcuts; keeping them out of the tab order keeps Tab fast.
+    button.set_attribute("tabindex", "-1")?;
+    let svg = document.create_element_ns(Some(SVG_NS), "svg")?;
+    svg.set_attribute("viewBox", "0 0 24 24")?;
+    svg.set_attribute("aria-hidden", "true")?;
+    let path = document.create_element_ns(Some(SVG_NS), "path")?;
+    path.set_attribute("d", icon.path())?;
+    svg.append_child(&path)?;
+    button.append_child(&svg)?;
+    Ok(button)
+}
+
+/// A text button.
+pub fn text_button(
+    document: &Document,
+    class: &str,
+    text: &str,
+    action: &str,
+) -> Result<Element, JsValue> {
+    let button = el(document, "button", class, Some(text))?;
+    button.set_attribute("type", "button")?;
+    button.set_attribute("data-action", action)?;
+    Ok(button)
+}
+
+/// Empties the element with `id` and returns it.
+pub fn clear(document: &Document, id: &str) -> Result<Option<Element>, JsValue> {
+    let Some(element) = document.get_element_by_id(id) else {
+        return Ok(None);
+    };
+    element.set_text_content(None);
+    Ok(Some(element))
+}
+
+/// Appends `child` to `parent`.
+pub fn append(parent: &Element, child: Element) -> Result<(), JsValue> {
+    parent.append_child(&child)?;
+    Ok(())
+}

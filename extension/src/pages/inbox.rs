@@ -1,0 +1,431 @@
+//! The popup and the new-tab page: account badges, notices, the merged inbox, the host's status line. The two
+//! pages share this DOM; the stylesheet lays it out as a compact list or as full-width columns.
+
+use gmux_core::inbox::{SyncHealth, ThreadRow};
+use gmux_core::view;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, HtmlElement};
+
+use super::dom::{self, el, icon_button, text_button, Icon};
+use super::{stamp_now, tz_offset_minutes, Page};
+
+pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
+    let document = dom::document()?;
+    let restore_focus = focus_is_in_list(&document);
+    draw_badges(&document, page)?;
+    draw_notices(&document, page)?;
+    draw_list(&document, page)?;
+    draw_status(&document, page)?;
+    if restore_focus {
+        if let Some((account, thread)) = &page.focused {
+            let selector = format!(
+                "#inbox .row[data-account=\"{}\"][data-thread=\"{}\"]",
+                css_escape(account),
+                css_escape(thread)
+            );
+            if let Some(row) = document
+                .query_selector(&selector)?
+                .and_then(|r| r.dyn_into::<HtmlElement>().ok())
+            {
+                row.focus()?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Ids come from Google and are alphanumeric, but a selector must not break on anything else.
+fn css_escape(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '+'))
+        .collect()
+}
+
+fn focus_is_in_list(document: &Document) -> bool {
+    match document.active_element() {
+        None => true,
+        Some(active) => {
+            active.tag_name() == "BODY" || active.closest("#inbox").ok().flatten().is_some()
+        }
+    }
+}
+
+fn account_email<'a>(page: &'a Page, id: &str) -> Option<&'a str> {
+    page.store.account(id).map(|a| a.account.email.as_str())
+}
+
+fn draw_badges(document: &Document, page: &Page) -> Result<(), JsValue> {
+    let Some(nav) = dom::clear(document, "accounts")? else {
+        return Ok(());
+    };
+    for (order, inbox) in page.store.accounts.iter().enumerate() {
+        let account = &inbox.account;
+        let color = view::account_color(&page.status.accounts, &account.id, order);
+        let badge = el(document, "span", "acct-badge", None)?;
+        badge.set_attribute("style", &format!("--acct: {color}"))?;
+        badge.set_attribute("data-account", &account.id)?;
+        badge.set_attribute("data-health", health_name(account.health))?;
+
+        let filter = el(document, "button", "acct-filter", None)?;
+        filter.set_attribute("type", "button")?;
+        filter.set_attribute("data-action", "filter")?;
+        filter.set_attribute("data-account", &account.id)?;
+        let pressed = page.filter.as_deref() == Some(account.id.as_str());
+        filter.set_attribute("aria-pressed", if pressed { "true" } else { "false" })?;
+        let unread = account.unread();
+        let label = format!(
+            "{}: {} unread{}",
+            account.email,
+            unread,
+            if pressed {
+                " (showing only this account)"
+            } else {
+                ""
+            }
+        );
+        filter.set_attribute("aria-label", &label)?;
+        filter.set_attribute("title", &label)?;
+        dom::append(&filter, el(document, "span", "acct-dot", None)?)?;
+        dom::append(
+            &filter,
+            el(
+                document,
+                "span",
+                "acct-name",
+                Some(&view::account_short_name(&account.email)),
+            )?,
+        )?;
+        let count = el(
+            document,
+            "span",
+            "acct-count",
+            Some(&view::unread_label(unread)),
+        )?;
+        if unread == 0 {
+            count.set_attribute("data-zero", "")?;
+        }
+        filter.append_child(&count)?;
+        badge.append_child(&filter)?;
+        if account.health == SyncHealth::ReauthRequired {
+            let reconnect = text_button(document, "reconnect", "Reconnect", "reconnect")?;
+            reconnect.set_attribute("data-account", &account.id)?;
+            reconnect.set_attribute("aria-label", &format!("Reconnect {}", account.email))?;
+            badge.append_child(&reconnect)?;
+        }
+        nav.append_child(&badge)?;
+    }
+    Ok(())
+}
+
+fn health_name(health: SyncHealth) -> &'static str {
+    match health {
+        SyncHealth::Ok => "ok",
+        SyncHealth::ReauthRequired => "reauth_required",
+        SyncHealth::Offline => "offline",
+        SyncHealth::Failing => "failing",
+    }
+}
+
+fn notice(document: &Document, kind: &str, text: &str) -> Result<Element, JsValue> {
+    let box_ = el(document, "div", "notice", None)?;
+    box_.set_attribute("data-notice", kind)?;
+    dom::append(&box_, el(document, "span", "notice-text", Some(text))?)?;
+    Ok(box_)
+}
+
+fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
+    let Some(area) = dom::clear(document, "notices")? else {
+        return Ok(());
+    };
+    if let Some(message) = &page.message {
+        let failed = notice(document, "failed", message)?;
+        failed.set_attribute("role", "alert")?;
+        dom::append(
+            &failed,
+            text_button(document, "link", "Dismiss", "dismiss")?,
+        )?;
+        area.append_child(&failed)?;
+    }
+    let reauth: Vec<&gmux_core::inbox::Account> = page
+        .store
+        .accounts
+        .iter()
+        .map(|a| &a.account)
+        .filter(|a| a.health == SyncHealth::ReauthRequired)
+        .collect();
+    let emails: Vec<&str> = reauth.iter().map(|a| a.email.as_str()).collect();
+    if let Some(text) = view::reauth_notice(&emails) {
+        let reauth_box = notice(document, "reauth", &text)?;
+        for account in &reauth {
+            let button = text_button(document, "reconnect", "Reconnect", "reconnect")?;
+            button.set_attribute("data-account", &account.id)?;
+            if reauth.len() > 1 {
+                button.set_text_content(Some(&format!(
+                    "Reconnect {}",
+                    view::account_short_name(&account.email)
+                )));
+            }
+            reauth_box.append_child(&button)?;
+        }
+        area.append_child(&reauth_box)?;
+    }
+    let accounts: Vec<gmux_core::inbox::Account> = page
+        .store
+        .accounts
+        .iter()
+        .map(|a| a.account.clone())
+        .collect();
+    if let Some(text) =
+        view::stale_notice(&accounts, js_sys::Date::now() as u64, tz_offset_minutes())
+    {
+        dom::append(&area, notice(document, "stale", &text)?)?;
+    }
+    Ok(())
+}
+
+fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
+    let Some(list) = dom::clear(document, "inbox")? else {
+        return Ok(());
+    };
+    let Some(empty) = dom::clear(document, "empty")? else {
+        return Ok(());
+    };
+    empty.set_attribute("hidden", "")?;
+    empty.remove_attribute("data-state")?;
+
+    if page.store.accounts.is_empty() {
+        // Until the host has answered, the cached (empty) store says nothing for sure: keep the space quiet.
+        if page.status.is_connected() && page.status.accounts.is_empty() {
+            empty.remove_attribute("hidden")?;
+            empty.set_attribute("data-state", "no_accounts")?;
+            dom::append(
+                &empty,
+                el(document, "p", "empty-title", Some("No accounts yet"))?,
+            )?;
+            dom::append(
+                &empty,
+                el(
+                    document,
+                    "p",
+                    "empty-text",
+                    Some("Add your Gmail accounts to see every inbox here, newest first."),
+                )?,
+            )?;
+            dom::append(
+                &empty,
+                text_button(document, "primary", "Add account", "add-account")?,
+            )?;
+        }
+        return Ok(());
+    }
+
+    let rows: Vec<ThreadRow> = page
+        .store
+        .merged()
+        .into_iter()
+        .filter(|r| page.filter.as_ref().is_none_or(|f| *f == r.account_id))
+        .collect();
+    if rows.is_empty() {
+        let filtered_to = page
+            .filter
+            .as_deref()
+            .and_then(|id| account_email(page, id));
+        empty.remove_attribute("hidden")?;
+        empty.set_attribute("data-state", "empty")?;
+        dom::append(
+            &empty,
+            el(
+                document,
+                "p",
+                "empty-title",
+                Some(&view::empty_inbox_text(filtered_to)),
+            )?,
+        )?;
+        return Ok(());
+    }
+
+    let now = js_sys::Date::now() as u64;
+    let tz = tz_offset_minutes();
+    let order: Vec<&str> = page
+        .store
+        .accounts
+        .iter()
+        .map(|a| a.account.id.as_str())
+        .collect();
+    let focused_present = page
+        .focused
+        .as_ref()
+        .is_some_and(|(a, t)| rows.iter().any(|r| &r.account_id == a && &r.thread_id == t));
+    for (index, row) in rows.iter().enumerate() {
+        let position = order
+            .iter()
+            .position(|id| *id == row.account_id)
+            .unwrap_or(0);
+        let color = view::account_color(&page.status.accounts, &row.account_id, position);
+        let email = account_email(page, &row.account_id).unwrap_or_default();
+        let is_focus_target = match &page.focused {
+            Some((a, t)) if focused_present => *a == row.account_id && *t == row.thread_id,
+            _ => index == 0,
+        };
+        dom::append(
+            &list,
+            draw_row(document, row, email, &color, now, tz, is_focus_target)?,
+        )?;
+    }
+    if !page.first_row_painted {
+        page.first_row_painted = true;
+        list.set_attribute("data-first-row-ms", &stamp_now())?;
+    }
+    Ok(())
+}
+
+fn draw_row(
+    document: &Document,
+    row: &ThreadRow,
+    email: &str,
+    color: &str,
+    now: u64,
+    tz: i32,
+    focus_target: bool,
+) -> Result<Element, JsValue> {
+    let mut class = String::from("row");
+    if row.unread {
+        class.push_str(" unread");
+    }
+    if row.starred {
+        class.push_str(" starred");
+    }
+    let item = el(document, "li", &class, None)?;
+    item.set_attribute("data-account", &row.account_id)?;
+    item.set_attribute("data-thread", &row.thread_id)?;
+    item.set_attribute("style", &format!("--acct: {color}"))?;
+    // One row is in the tab order at a time (a roving tabindex); arrows and j/k move between rows.
+    item.set_attribute("tabindex", if focus_target { "0" } else { "-1" })?;
+    let senders = view::senders_line(&row.senders);
+    let state = if row.unread { "unread, " } else { "" };
+    item.set_attribute(
+        "aria-label",
+        &format!("{state}{senders}: {}, {email}", row.subject),
+    )?;
+
+    let chip = el(document, "span", "chip", None)?;
+    chip.set_attribute("title", email)?;
+    chip.set_attribute("aria-hidden", "true")?;
+    item.append_child(&chip)?;
+    dom::append(
+        &item,
+        el(
+            document,
+            "span",
+            "acct-col",
+            Some(&view::account_short_name(email)),
+        )?,
+    )?;
+
+    let from = el(document, "span", "from", None)?;
+    dom::append(&from, el(document, "span", "senders", Some(&senders))?)?;
+    if let Some(count) = view::message_count_label(row.message_count) {
+        let count = el(document, "span", "count", Some(&count))?;
+        count.set_attribute("title", &format!("{} messages", row.message_count))?;
+        from.append_child(&count)?;
+    }
+    item.append_child(&from)?;
+
+    let text = el(document, "span", "text", None)?;
+    let subject = if row.subject.trim().is_empty() {
+        "(no subject)"
+    } else {
+        row.subject.as_str()
+    };
+    dom::append(&text, el(document, "span", "subject", Some(subject))?)?;
+    dom::append(&text, el(document, "span", "snippet", Some(&row.snippet))?)?;
+    item.append_child(&text)?;
+
+    let date = el(
+        document,
+        "time",
+        "date",
+        Some(&view::relative_date(row.date_ms, now, tz)),
+    )?;
+    date.set_attribute("title", &view::full_date(row.date_ms, tz))?;
+    item.append_child(&date)?;
+
+    let actions = el(document, "span", "actions", None)?;
+    dom::append(
+        &actions,
+        icon_button(document, Icon::Archive, "Archive (e)", "archive")?,
+    )?;
+    dom::append(
+        &actions,
+        icon_button(document, Icon::Trash, "Delete (#)", "trash")?,
+    )?;
+    let (icon, label) = if row.unread {
+        (Icon::MarkRead, "Mark as read (u)")
+    } else {
+        (Icon::MarkUnread, "Mark as unread (u)")
+    };
+    dom::append(&actions, icon_button(document, icon, label, "read")?)?;
+    let (icon, label) = if row.starred {
+        (Icon::Star, "Unstar (s)")
+    } else {
+        (Icon::StarOutline, "Star (s)")
+    };
+    let star = icon_button(document, icon, label, "star")?;
+    star.set_attribute("aria-pressed", if row.starred { "true" } else { "false" })?;
+    actions.append_child(&star)?;
+    dom::append(
+        &actions,
+        icon_button(document, Icon::Open, "Open in Gmail (Enter)", "open")?,
+    )?;
+    item.append_child(&actions)?;
+    Ok(item)
+}
+
+/// The host's status: a quiet line under the inbox when all is well, a card that says what to do otherwise.
+/// `#status` gets `data-painted-ms` only once the background has settled it.
+pub(super) fn draw_status(document: &Document, page: &Page) -> Result<(), JsValue> {
+    let Some(card) = dom::clear(document, "status-card")? else {
+        return Ok(());
+    };
+    let view = if page.status_settled {
+        page.status.view()
+    } else {
+        crate::status::StatusAnswer::default().view()
+    };
+    card.set_attribute("data-state", view.state)?;
+    let line = el(document, "div", "status-line", None)?;
+    dom::append(&line, el(document, "span", "dot", None)?)?;
+    let headline = el(document, "p", "headline", Some(&view.headline))?;
+    headline.set_id("status");
+    headline.set_attribute("data-state", view.state)?;
+    line.append_child(&headline)?;
+    if page.status.is_connected() {
+        if let Some(ms) = page.status.last_sync_ms {
+            let when = view::relative_date(ms, js_sys::Date::now() as u64, tz_offset_minutes());
+            let sync = if page.status.syncing {
+                "syncing…".to_string()
+            } else {
+                format!("synced {when}")
+            };
+            dom::append(&line, el(document, "span", "sync-line", Some(&sync))?)?;
+        }
+    }
+    card.append_child(&line)?;
+    if let Some(detail) = &view.detail {
+        dom::append(&card, el(document, "p", "detail", Some(detail))?)?;
+    }
+    if let Some(command) = view.command {
+        let block = el(document, "pre", "command", None)?;
+        let code = el(document, "code", "", Some(command))?;
+        code.set_id("install-command");
+        block.append_child(&code)?;
+        card.append_child(&block)?;
+    }
+    if let Some(hint) = &view.hint {
+        dom::append(&card, el(document, "p", "hint", Some(hint))?)?;
+    }
+    if page.status_settled {
+        headline.set_attribute("data-painted-ms", &stamp_now())?;
+    }
+    Ok(())
+}

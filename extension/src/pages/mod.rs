@@ -1,0 +1,457 @@
+//! The popup, new-tab and options pages. Each reads the inbox and the background's status from `storage.local`
+//! once, draws at once, and redraws on every `storage.onChanged`; it asks the background for the host's status
+//! (which also wakes a stopped background) and sends user actions as `Intent`s. Every string from mail reaches
+//! the DOM through `textContent`.
+
+mod dom;
+mod inbox;
+mod options;
+
+use std::cell::RefCell;
+
+use gmux_core::inbox::{InboxStore, ThreadRow};
+use gmux_core::messages::{Intent, IntentReply, Settings, SETTINGS_KEY, STATUS_KEY, STORE_KEY};
+use gmux_core::view::{self, InboxKey};
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Element, HtmlElement, KeyboardEvent};
+
+use crate::browser::{self, BrowserError, StorageListener};
+use crate::status::StatusAnswer;
+use crate::timers::{now_ms, sleep};
+
+/// The background may still be starting when a page opens (a Chrome worker being restarted, a Firefox event
+/// page waking); a few short retries cover that without hiding a background that really is broken.
+const STATUS_ATTEMPTS: u32 = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PageKind {
+    Popup,
+    NewTab,
+    Options,
+}
+
+/// Everything a page draws from.
+struct Page {
+    kind: PageKind,
+    store: InboxStore,
+    status: StatusAnswer,
+    /// Whether the background has answered (or written) a settled status since the page opened: until then the
+    /// status line says "connecting" rather than repeat what an older page saw.
+    status_settled: bool,
+    settings: Settings,
+    /// The account the list is filtered to.
+    filter: Option<String>,
+    /// `(account, thread)` of the focused row, kept across redraws.
+    focused: Option<(String, String)>,
+    /// The last failed action's sentence, shown until the next action.
+    message: Option<String>,
+    first_row_painted: bool,
+}
+
+thread_local! {
+    static PAGE: RefCell<Option<Page>> = const { RefCell::new(None) };
+    static LISTENERS: RefCell<Vec<Box<dyn std::any::Any>>> = RefCell::new(Vec::new());
+}
+
+fn log_error(what: &str, error: impl std::fmt::Debug) {
+    web_sys::console::error_1(&JsValue::from_str(&format!("gmux: {what}: {error:?}")));
+}
+
+fn page_kind() -> PageKind {
+    let class = dom::document()
+        .ok()
+        .and_then(|d| d.body())
+        .map(|b| b.class_name())
+        .unwrap_or_default();
+    match class.as_str() {
+        "newtab" => PageKind::NewTab,
+        "options" => PageKind::Options,
+        _ => PageKind::Popup,
+    }
+}
+
+pub fn start() {
+    spawn_local(async {
+        let kind = page_kind();
+        let stored = browser::storage_get(&[STORE_KEY, STATUS_KEY, SETTINGS_KEY])
+            .await
+            .unwrap_or_else(|e| {
+                log_error("reading the cached inbox", e);
+                json!({})
+            });
+        let page = Page {
+            kind,
+            store: InboxStore::from_json(stored[STORE_KEY].clone()),
+            status: StatusAnswer::from_json(stored[STATUS_KEY].clone()),
+            status_settled: false,
+            settings: serde_json::from_value(stored[SETTINGS_KEY].clone()).unwrap_or_default(),
+            filter: None,
+            focused: None,
+            message: None,
+            first_row_painted: false,
+        };
+        PAGE.with(|p| *p.borrow_mut() = Some(page));
+        redraw();
+        if let Err(e) = listen() {
+            log_error("listening", e);
+        }
+        let answer = match query_status().await {
+            Ok(answer) => answer,
+            Err(e) => StatusAnswer {
+                host: "error".into(),
+                error: Some(format!("the gmux background did not answer: {e}")),
+                ..Default::default()
+            },
+        };
+        update(|page| {
+            let accounts = std::mem::take(&mut page.status.accounts);
+            page.status = answer;
+            // The current background answers without accounts; the stored list is still the best there is.
+            if page.status.accounts.is_empty() {
+                page.status.accounts = accounts;
+            }
+            page.status_settled = page.status.is_settled();
+        });
+    });
+}
+
+async fn query_status() -> Result<StatusAnswer, BrowserError> {
+    let mut attempt = 1;
+    loop {
+        match browser::send_message::<_, serde_json::Value>(&Intent::Status).await {
+            Ok(value) => {
+                let answer = StatusAnswer::from_json(value);
+                if answer.is_settled() || attempt >= STATUS_ATTEMPTS {
+                    return Ok(answer);
+                }
+            }
+            Err(e) if attempt >= STATUS_ATTEMPTS => return Err(e),
+            Err(e) => web_sys::console::warn_1(&JsValue::from_str(&format!(
+                "gmux: asking the background again: {e}"
+            ))),
+        }
+        attempt += 1;
+        sleep(150).await;
+    }
+}
+
+/// Changes the page's state and redraws.
+fn update(change: impl FnOnce(&mut Page)) {
+    PAGE.with(|p| {
+        if let Some(page) = p.borrow_mut().as_mut() {
+            change(page);
+        }
+    });
+    redraw();
+}
+
+fn redraw() {
+    PAGE.with(|p| {
+        let mut borrow = p.borrow_mut();
+        let Some(page) = borrow.as_mut() else { return };
+        let drawn = match page.kind {
+            PageKind::Popup | PageKind::NewTab => inbox::draw(page),
+            PageKind::Options => options::draw(page),
+        };
+        if let Err(e) = drawn {
+            log_error("the page could not be drawn", e);
+        }
+    });
+}
+
+fn listen() -> Result<(), JsValue> {
+    let storage: StorageListener = browser::on_local_storage_changed(|changes| {
+        update(|page| {
+            if let Some(store) = changes.get(STORE_KEY) {
+                page.store = InboxStore::from_json(store.clone());
+            }
+            if let Some(status) = changes.get(STATUS_KEY) {
+                page.status = StatusAnswer::from_json(status.clone());
+                page.status_settled |= page.status.is_settled();
+            }
+            if let Some(settings) = changes.get(SETTINGS_KEY) {
+                page.settings = serde_json::from_value(settings.clone()).unwrap_or_default();
+            }
+        })
+    })
+    .map_err(|e| JsValue::from_str(&e.to_string()))?;
+
+    let document = dom::document()?;
+    let click = Closure::<dyn FnMut(web_sys::Event)>::new(on_click);
+    document.add_event_listener_with_callback("click", click.as_ref().unchecked_ref())?;
+    let change = Closure::<dyn FnMut(web_sys::Event)>::new(on_change);
+    document.add_event_listener_with_callback("change", change.as_ref().unchecked_ref())?;
+    let key = Closure::<dyn FnMut(KeyboardEvent)>::new(on_key);
+    document.add_event_listener_with_callback("keydown", key.as_ref().unchecked_ref())?;
+    LISTENERS.with(|l| {
+        let mut l = l.borrow_mut();
+        l.push(Box::new(storage));
+        l.push(Box::new(click));
+        l.push(Box::new(change));
+        l.push(Box::new(key));
+    });
+    Ok(())
+}
+
+fn target_element(event: &web_sys::Event) -> Option<Element> {
+    event.target()?.dyn_into::<Element>().ok()
+}
+
+/// The row an element sits in: `(account, thread)`.
+fn row_of(element: &Element) -> Option<(String, String)> {
+    let row = element.closest(".row").ok()??;
+    Some((
+        row.get_attribute("data-account")?,
+        row.get_attribute("data-thread")?,
+    ))
+}
+
+fn find_row(page: &Page, account: &str, thread: &str) -> Option<ThreadRow> {
+    page.store
+        .account(account)?
+        .threads
+        .iter()
+        .find(|t| t.thread_id == thread)
+        .cloned()
+}
+
+fn on_click(event: web_sys::Event) {
+    let Some(target) = target_element(&event) else {
+        return;
+    };
+    let button = target.closest("[data-action]").ok().flatten();
+    let action = button.as_ref().and_then(|b| b.get_attribute("data-action"));
+    let row = row_of(&target);
+    let account_of_button = button
+        .as_ref()
+        .and_then(|b| b.get_attribute("data-account"));
+    match (action.as_deref(), row) {
+        (Some("filter"), _) => {
+            update(|page| {
+                page.filter = match (&page.filter, account_of_button) {
+                    (Some(current), Some(clicked)) if *current == clicked => None,
+                    (_, clicked) => clicked,
+                };
+            });
+        }
+        (Some("reconnect"), _) => {
+            if let Some(account) = account_of_button {
+                send(Intent::Reconnect { account });
+            }
+        }
+        (Some("remove"), _) => {
+            if let Some(account) = account_of_button {
+                send(Intent::RemoveAccount { account });
+            }
+        }
+        (Some("add-account"), _) => send(Intent::AddAccount),
+        (Some("sync-now"), _) => send(Intent::SyncNow),
+        (Some("dismiss"), _) => update(|page| page.message = None),
+        (Some(name), Some((account, thread))) => {
+            if let Some(command) = row_command(name) {
+                event.prevent_default();
+                act_on_row(command, &account, &thread);
+            }
+        }
+        (None, Some((account, thread))) => act_on_row(InboxKey::Open, &account, &thread),
+        _ => {}
+    }
+}
+
+fn row_command(action: &str) -> Option<InboxKey> {
+    match action {
+        "open" => Some(InboxKey::Open),
+        "archive" => Some(InboxKey::Archive),
+        "trash" => Some(InboxKey::Trash),
+        "read" => Some(InboxKey::ToggleRead),
+        "star" => Some(InboxKey::ToggleStar),
+        _ => None,
+    }
+}
+
+fn on_change(event: web_sys::Event) {
+    let Some(target) = target_element(&event) else {
+        return;
+    };
+    let value = js_sys::Reflect::get(&target, &JsValue::from_str("value"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    match target.get_attribute("data-setting").as_deref() {
+        Some("color") => {
+            if let Some(account) = target.get_attribute("data-account") {
+                if view::is_hex_color(&value) {
+                    send(Intent::SetColor {
+                        account,
+                        color: value,
+                    });
+                }
+            }
+        }
+        Some("poll") => {
+            if let Ok(minutes) = value.parse::<u32>() {
+                send(Intent::SetPollMinutes { minutes });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn on_key(event: KeyboardEvent) {
+    if event.ctrl_key() || event.alt_key() || event.meta_key() {
+        return;
+    }
+    let Some(target) = target_element(&event) else {
+        return;
+    };
+    if matches!(target.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+        return;
+    }
+    // Enter on a button is the button's own click.
+    if event.key() == "Enter" && target.tag_name() == "BUTTON" {
+        return;
+    }
+    let Some(command) = view::inbox_key(&event.key()) else {
+        return;
+    };
+    let rows = rows_in_list();
+    if rows.is_empty() {
+        return;
+    }
+    let current = row_of(&target)
+        .or_else(|| PAGE.with(|p| p.borrow().as_ref().and_then(|p| p.focused.clone())));
+    let index = current.as_ref().and_then(|(a, t)| {
+        rows.iter().position(|r| {
+            r.get_attribute("data-account").as_deref() == Some(a)
+                && r.get_attribute("data-thread").as_deref() == Some(t)
+        })
+    });
+    event.prevent_default();
+    match (command, index) {
+        (InboxKey::Next, None) => focus_row(&rows[0]),
+        (InboxKey::Next, Some(i)) => focus_row(&rows[(i + 1).min(rows.len() - 1)]),
+        (InboxKey::Previous, None) => focus_row(&rows[0]),
+        (InboxKey::Previous, Some(i)) => focus_row(&rows[i.saturating_sub(1)]),
+        (command, Some(_)) => {
+            if let Some((account, thread)) = current {
+                act_on_row(command, &account, &thread);
+            }
+        }
+        (_, None) => {}
+    }
+}
+
+fn rows_in_list() -> Vec<Element> {
+    let Ok(document) = dom::document() else {
+        return Vec::new();
+    };
+    let Ok(list) = document.query_selector_all("#inbox .row") else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+        .collect()
+}
+
+fn focus_row(row: &Element) {
+    if let Some(key) = row_of(row) {
+        PAGE.with(|p| {
+            if let Some(page) = p.borrow_mut().as_mut() {
+                page.focused = Some(key);
+            }
+        });
+    }
+    if let Some(row) = row.dyn_ref::<HtmlElement>() {
+        let _ = row.focus();
+    }
+}
+
+/// Runs a row command: open in Gmail, or an action sent to the background.
+fn act_on_row(command: InboxKey, account: &str, thread: &str) {
+    let found = PAGE.with(|p| {
+        let borrow = p.borrow();
+        let page = borrow.as_ref()?;
+        let row = find_row(page, account, thread)?;
+        let email = page.store.account(account)?.account.email.clone();
+        Some((row, email))
+    });
+    let Some((row, email)) = found else { return };
+    let action = match command {
+        InboxKey::Open => {
+            let url = view::gmail_thread_url(&email, thread);
+            spawn_local(async move {
+                if let Err(e) = browser::open_web_tab(&url).await {
+                    update(|page| page.message = Some(format!("Gmail could not be opened: {e}.")));
+                }
+            });
+            return;
+        }
+        InboxKey::Archive => gmux_core::messages::ThreadAction::Archive,
+        InboxKey::Trash => gmux_core::messages::ThreadAction::Trash,
+        InboxKey::ToggleRead => view::read_toggle(row.unread),
+        InboxKey::ToggleStar => view::star_toggle(row.starred),
+        InboxKey::Next | InboxKey::Previous => return,
+    };
+    // After archiving or trashing, focus moves to the row that takes this one's place.
+    if matches!(
+        action,
+        gmux_core::messages::ThreadAction::Archive | gmux_core::messages::ThreadAction::Trash
+    ) {
+        let rows = rows_in_list();
+        let keys: Vec<_> = rows.iter().filter_map(row_of).collect();
+        if let Some(i) = keys.iter().position(|(a, t)| a == account && t == thread) {
+            let next = keys
+                .get(i + 1)
+                .or_else(|| i.checked_sub(1).and_then(|j| keys.get(j)))
+                .cloned();
+            PAGE.with(|p| {
+                if let Some(page) = p.borrow_mut().as_mut() {
+                    page.focused = next;
+                }
+            });
+        }
+    }
+    send(Intent::Action {
+        account: account.to_string(),
+        thread: thread.to_string(),
+        action,
+    });
+}
+
+/// Sends an intent; a refusal becomes the page's message (the background has already restored the row).
+fn send(intent: Intent) {
+    update(|page| page.message = None);
+    spawn_local(async move {
+        let reply = browser::send_message::<_, serde_json::Value>(&intent).await;
+        let failure = match reply {
+            Ok(value) => match serde_json::from_value::<IntentReply>(value) {
+                Ok(reply) if reply.ok => None,
+                Ok(reply) => Some(
+                    reply
+                        .error
+                        .unwrap_or_else(|| "That did not work.".to_string()),
+                ),
+                Err(_) => Some(
+                    "The gmux background did not understand the request: reload the extension."
+                        .to_string(),
+                ),
+            },
+            Err(e) => Some(format!("The gmux background did not answer: {e}.")),
+        };
+        if let Some(message) = failure {
+            update(|page| page.message = Some(message));
+        }
+    });
+}
+
+/// The local time zone's offset from UTC in minutes, east positive.
+fn tz_offset_minutes() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
+fn stamp_now() -> String {
+    format!("{:.1}", now_ms())
+}

@@ -1,0 +1,169 @@
+//! The options page: the host's status, the accounts (colour, email, state, Reconnect, Remove), Add account, and
+//! how often to check for mail. Every change is an `Intent` to the background.
+
+use gmux_core::inbox::SyncHealth;
+use gmux_core::protocol::AccountStatus;
+use gmux_core::view;
+use wasm_bindgen::JsValue;
+use web_sys::Document;
+
+use super::dom::{self, el, text_button};
+use super::Page;
+
+/// The polling intervals offered, in minutes.
+const POLL_CHOICES: [u32; 6] = [1, 2, 5, 10, 15, 30];
+
+/// One account as the options page lists it.
+struct AccountLine {
+    id: String,
+    email: String,
+    color: String,
+    needs_reconnect: bool,
+    state: String,
+}
+
+fn account_lines(page: &Page) -> Vec<AccountLine> {
+    let mut lines: Vec<AccountLine> = page
+        .status
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(order, host)| {
+            let stored = page.store.account(&host.id).map(|a| &a.account);
+            let health = stored.map(|a| a.health).unwrap_or_default();
+            let needs_reconnect = host.status == AccountStatus::ReauthRequired
+                || health == SyncHealth::ReauthRequired;
+            AccountLine {
+                id: host.id.clone(),
+                email: host.email.clone(),
+                color: view::account_color(&page.status.accounts, &host.id, order),
+                needs_reconnect,
+                state: state_text(needs_reconnect, health, stored.map(|a| a.unread())),
+            }
+        })
+        .collect();
+    // Accounts the store knows but the host's list (not yet read) does not.
+    for (order, inbox) in page.store.accounts.iter().enumerate() {
+        let account = &inbox.account;
+        if lines.iter().any(|l| l.id == account.id) {
+            continue;
+        }
+        let needs_reconnect = account.health == SyncHealth::ReauthRequired;
+        lines.push(AccountLine {
+            id: account.id.clone(),
+            email: account.email.clone(),
+            color: view::account_color(&page.status.accounts, &account.id, order),
+            needs_reconnect,
+            state: state_text(needs_reconnect, account.health, Some(account.unread())),
+        });
+    }
+    lines
+}
+
+fn state_text(needs_reconnect: bool, health: SyncHealth, unread: Option<u64>) -> String {
+    if needs_reconnect {
+        return "Needs reconnecting: Google stopped accepting its sign-in".to_string();
+    }
+    match (health, unread) {
+        (SyncHealth::Offline, _) => "Offline: showing the last mail fetched".to_string(),
+        (SyncHealth::Failing, _) => "Gmail is not answering; retrying".to_string(),
+        (_, Some(1)) => "Connected · 1 unread".to_string(),
+        (_, Some(n)) => format!("Connected · {n} unread"),
+        (_, None) => "Connected · not synced yet".to_string(),
+    }
+}
+
+pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
+    let document = dom::document()?;
+    super::inbox::draw_status(&document, page)?;
+    draw_accounts(&document, page)?;
+    draw_poll(&document, page)?;
+    if let Some(area) = dom::clear(&document, "notices")? {
+        if let Some(message) = &page.message {
+            let failed = el(&document, "div", "notice", None)?;
+            failed.set_attribute("data-notice", "failed")?;
+            failed.set_attribute("role", "alert")?;
+            dom::append(
+                &failed,
+                el(&document, "span", "notice-text", Some(message))?,
+            )?;
+            dom::append(
+                &failed,
+                text_button(&document, "link", "Dismiss", "dismiss")?,
+            )?;
+            area.append_child(&failed)?;
+        }
+    }
+    Ok(())
+}
+
+fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
+    let Some(list) = dom::clear(document, "account-list")? else {
+        return Ok(());
+    };
+    let lines = account_lines(page);
+    if lines.is_empty() {
+        let empty = el(
+            document,
+            "li",
+            "acct-empty",
+            Some("No accounts yet. Add one to see its inbox in gmux."),
+        )?;
+        list.append_child(&empty)?;
+    }
+    for line in lines {
+        let item = el(document, "li", "acct-item", None)?;
+        item.set_attribute("data-account", &line.id)?;
+        item.set_attribute("style", &format!("--acct: {}", line.color))?;
+        if line.needs_reconnect {
+            item.set_attribute("data-health", "reauth_required")?;
+        }
+        let color = el(document, "input", "acct-color", None)?;
+        color.set_attribute("type", "color")?;
+        color.set_attribute("value", &line.color)?;
+        color.set_attribute("data-setting", "color")?;
+        color.set_attribute("data-account", &line.id)?;
+        color.set_attribute("aria-label", &format!("Colour of {}", line.email))?;
+        item.append_child(&color)?;
+        let who = el(document, "div", "acct-who", None)?;
+        dom::append(&who, el(document, "div", "acct-email", Some(&line.email))?)?;
+        dom::append(&who, el(document, "div", "acct-state", Some(&line.state))?)?;
+        item.append_child(&who)?;
+        if line.needs_reconnect {
+            let reconnect = text_button(document, "reconnect", "Reconnect", "reconnect")?;
+            reconnect.set_attribute("data-account", &line.id)?;
+            item.append_child(&reconnect)?;
+        }
+        let remove = text_button(document, "quiet", "Remove", "remove")?;
+        remove.set_attribute("data-account", &line.id)?;
+        remove.set_attribute("aria-label", &format!("Remove {}", line.email))?;
+        item.append_child(&remove)?;
+        list.append_child(&item)?;
+    }
+    Ok(())
+}
+
+fn draw_poll(document: &Document, page: &Page) -> Result<(), JsValue> {
+    let Some(select) = dom::clear(document, "poll-minutes")? else {
+        return Ok(());
+    };
+    let mut choices = POLL_CHOICES.to_vec();
+    if !choices.contains(&page.settings.poll_minutes) {
+        choices.push(page.settings.poll_minutes);
+        choices.sort_unstable();
+    }
+    for minutes in choices {
+        let text = if minutes == 1 {
+            "every minute".to_string()
+        } else {
+            format!("every {minutes} minutes")
+        };
+        let option = el(document, "option", "", Some(&text))?;
+        option.set_attribute("value", &minutes.to_string())?;
+        if minutes == page.settings.poll_minutes {
+            option.set_attribute("selected", "")?;
+        }
+        select.append_child(&option)?;
+    }
+    Ok(())
+}

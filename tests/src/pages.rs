@@ -1,0 +1,333 @@
+//! What the inbox page tests drive: a store seeded into `storage.local` as the background would write it, reads
+//! of what the popup / new tab / options pages show, keyboard and clicks, dark scheme in both browsers, and the
+//! first-row paint time for the bench.
+
+use std::time::{Duration, Instant};
+
+use gmux_core::inbox::{AccountInbox, InboxCounts, InboxStore, ThreadRow};
+use gmux_core::view;
+use serde_json::{json, Value};
+
+use crate::browser::{Browser, ExtensionBrowser, HostSetup};
+use crate::{HarnessError, Result};
+
+/// How long a page may take to draw what the test waits for on a loaded machine.
+const PAGE_DEADLINE: Duration = Duration::from_secs(30);
+
+const FIRST_NAMES: [&str; 10] = [
+    "Ada", "Grace", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances", "Alan", "Radia",
+];
+const SUBJECTS: [&str; 8] = [
+    "Quarterly report draft",
+    "Lunch on Friday?",
+    "Your invoice is ready",
+    "Re: design review notes",
+    "Flight itinerary changed",
+    "Weekly digest",
+    "Can you take a look at this PR",
+    "Photos from the weekend",
+];
+
+/// A store shaped like the background's: `accounts` demo accounts (`user<i>@gmux.test`) with `threads` inbox
+/// threads each, one minute apart across accounts, newest at `now_ms`; every third thread unread, every fifth
+/// starred, every fourth with several messages. Unread counts match the rows.
+pub fn demo_store(accounts: usize, threads: usize, now_ms: u64) -> InboxStore {
+    let mut store = InboxStore::default();
+    for a in 0..accounts {
+        let id = format!("10000000000000000000{a}");
+        let mut inbox = AccountInbox::new(&id, &format!("user{a}@gmux.test"));
+        for t in 0..threads {
+            let n = t * accounts + a;
+            let senders: Vec<String> = (0..1 + n % 3)
+                .map(|k| FIRST_NAMES[(n + k) % FIRST_NAMES.len()].to_string())
+                .collect();
+            inbox.threads.push(ThreadRow {
+                account_id: id.clone(),
+                thread_id: format!("{:016x}", 0x18c0_0000_0000_0000_u64 + n as u64),
+                senders,
+                subject: SUBJECTS[n % SUBJECTS.len()].to_string(),
+                snippet: format!(
+                    "Thread {n}: a short preview of the newest message, as Gmail sends it."
+                ),
+                date_ms: now_ms.saturating_sub(n as u64 * 60_000),
+                unread: n.is_multiple_of(3),
+                starred: n.is_multiple_of(5),
+                message_count: if n.is_multiple_of(4) { 3 } else { 1 },
+                label_ids: vec!["INBOX".into()],
+            });
+        }
+        let unread = inbox.threads.iter().filter(|t| t.unread).count() as u64;
+        inbox.account.counts = InboxCounts {
+            threads_total: threads as u64,
+            threads_unread: unread,
+            messages_total: threads as u64,
+            messages_unread: unread,
+        };
+        inbox.account.last_good_sync_ms = Some(now_ms);
+        store.put_account(inbox);
+    }
+    store
+}
+
+/// A connected `BackgroundStatus` listing the store's accounts with the palette's colours.
+pub fn connected_status(store: &InboxStore, now_ms: u64) -> Value {
+    let accounts: Vec<Value> = store
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(order, a)| {
+            json!({"id": a.account.id, "email": a.account.email, "color": view::default_account_color(order),
+                   "order": order, "status": "ok", "scopes": []})
+        })
+        .collect();
+    json!({"host": "connected", "host_version": "0.1.0", "accounts": accounts, "last_sync_ms": now_ms, "syncing": false})
+}
+
+/// The current time as Unix ms.
+pub fn unix_now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// One inbox row as drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowView {
+    pub account: String,
+    pub thread: String,
+    pub senders: String,
+    pub subject: String,
+    pub snippet: String,
+    pub date: String,
+    pub count: String,
+    pub unread: bool,
+    pub starred: bool,
+}
+
+/// One account badge as drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BadgeView {
+    pub account: String,
+    pub name: String,
+    pub count: String,
+    pub pressed: bool,
+    pub health: String,
+    pub has_reconnect: bool,
+}
+
+/// What an inbox page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboxView {
+    pub rows: Vec<RowView>,
+    pub badges: Vec<BadgeView>,
+    /// `(data-notice, text)` of each notice.
+    pub notices: Vec<(String, String)>,
+    /// `data-state` of the empty-list panel when shown (`no_accounts`, `empty`).
+    pub empty_state: Option<String>,
+    /// `#status`'s `data-state`.
+    pub status_state: String,
+    /// Every visible text on the page.
+    pub text: String,
+    /// `performance.now()` when the first row was put in the DOM.
+    pub first_row_ms: Option<f64>,
+}
+
+const READ_INBOX: &str = r#"
+const text = (root, sel) => { const e = root.querySelector(sel); return e ? e.textContent : ''; };
+const rows = [...document.querySelectorAll('#inbox .row')].map(r => ({
+  account: r.dataset.account, thread: r.dataset.thread, senders: text(r, '.senders'), subject: text(r, '.subject'),
+  snippet: text(r, '.snippet'), date: text(r, '.date'), count: text(r, '.count'),
+  unread: r.classList.contains('unread'), starred: r.classList.contains('starred') }));
+const badges = [...document.querySelectorAll('#accounts .acct-badge')].map(b => ({
+  account: b.dataset.account, name: text(b, '.acct-name'), count: text(b, '.acct-count'),
+  pressed: b.querySelector('.acct-filter').getAttribute('aria-pressed') === 'true',
+  health: b.dataset.health || '', reconnect: !!b.querySelector('.reconnect') }));
+const notices = [...document.querySelectorAll('#notices .notice')].map(n => [n.dataset.notice, n.textContent]);
+const empty = document.getElementById('empty');
+const status = document.getElementById('status');
+const list = document.getElementById('inbox');
+return { rows, badges, notices, empty: empty && !empty.hidden ? (empty.dataset.state || '') : null,
+  status: status ? status.dataset.state || '' : '', text: document.body.innerText,
+  first: list && list.dataset.firstRowMs ? list.dataset.firstRowMs : null };
+"#;
+
+fn parse_inbox(value: &Value) -> InboxView {
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let rows = value["rows"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| RowView {
+                    account: s(&r["account"]),
+                    thread: s(&r["thread"]),
+                    senders: s(&r["senders"]),
+                    subject: s(&r["subject"]),
+                    snippet: s(&r["snippet"]),
+                    date: s(&r["date"]),
+                    count: s(&r["count"]),
+                    unread: r["unread"].as_bool().unwrap_or(false),
+                    starred: r["starred"].as_bool().unwrap_or(false),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let badges = value["badges"]
+        .as_array()
+        .map(|badges| {
+            badges
+                .iter()
+                .map(|b| BadgeView {
+                    account: s(&b["account"]),
+                    name: s(&b["name"]),
+                    count: s(&b["count"]),
+                    pressed: b["pressed"].as_bool().unwrap_or(false),
+                    health: s(&b["health"]),
+                    has_reconnect: b["reconnect"].as_bool().unwrap_or(false),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let notices = value["notices"]
+        .as_array()
+        .map(|n| n.iter().map(|pair| (s(&pair[0]), s(&pair[1]))).collect())
+        .unwrap_or_default();
+    InboxView {
+        rows,
+        badges,
+        notices,
+        empty_state: value["empty"].as_str().map(str::to_string),
+        status_state: s(&value["status"]),
+        text: s(&value["text"]),
+        first_row_ms: value["first"].as_str().and_then(|v| v.parse().ok()),
+    }
+}
+
+impl ExtensionBrowser {
+    /// Writes `items` into the extension's `storage.local`, as the background does. The current page must be
+    /// one of the extension's.
+    pub fn seed_storage(&self, items: &Value) -> Result<()> {
+        self.session
+            .execute(
+                "const api = globalThis.browser ?? globalThis.chrome;
+                 return api.storage.local.set(arguments[0]).then(() => true);",
+                std::slice::from_ref(items),
+            )
+            .map(drop)
+    }
+
+    /// Replaces the seeded store and status.
+    pub fn seed_inbox(&self, store: &InboxStore, status: &Value) -> Result<()> {
+        let store =
+            serde_json::to_value(store).map_err(|e| HarnessError::Unexpected(e.to_string()))?;
+        self.seed_storage(&json!({"inbox": store, "status": status}))
+    }
+
+    /// What the current inbox page shows now.
+    pub fn inbox_view(&self) -> Result<InboxView> {
+        Ok(parse_inbox(&self.session.execute(READ_INBOX, &[])?))
+    }
+
+    /// Waits until the current page shows what `done` accepts, and returns it.
+    pub fn wait_for_inbox(
+        &self,
+        what: &str,
+        done: impl Fn(&InboxView) -> bool,
+    ) -> Result<InboxView> {
+        let deadline = Instant::now() + PAGE_DEADLINE;
+        let mut last = None;
+        while Instant::now() < deadline {
+            // A navigation still under way can refuse scripts for a moment; that is not a failure yet.
+            if let Ok(view) = self.inbox_view() {
+                if done(&view) {
+                    return Ok(view);
+                }
+                last = Some(view);
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        Err(HarnessError::Timeout {
+            what: what.to_string(),
+            last: format!("{last:?}"),
+        })
+    }
+
+    /// Navigates to an extension page and waits until `done` accepts what it shows.
+    pub fn open_inbox_page(
+        &mut self,
+        page: &str,
+        done: impl Fn(&InboxView) -> bool,
+    ) -> Result<InboxView> {
+        self.session.navigate(&self.browser.extension_url(page))?;
+        self.wait_for_inbox(&format!("{page} to draw"), done)
+    }
+
+    /// Clicks the first element matching `selector`.
+    pub fn click_css(&self, selector: &str) -> Result<()> {
+        let element = self.session.find_css(selector)?;
+        self.session.click(&element)
+    }
+
+    /// The thread id of the focused inbox row, if a row has focus.
+    pub fn focused_thread(&self) -> Result<Option<String>> {
+        let value = self.session.execute(
+            "const a = document.activeElement; return a && a.classList.contains('row') ? a.dataset.thread : null;",
+            &[],
+        )?;
+        Ok(value.as_str().map(str::to_string))
+    }
+
+    /// Pages render as if the system asked for a dark colour scheme, from the next load on: Chromium through
+    /// DevTools media emulation, Firefox through its content colour-scheme pref.
+    pub fn use_dark_scheme(&self) -> Result<()> {
+        match self.browser {
+            Browser::Chromium => self.emulate_dark_scheme(),
+            Browser::Firefox => self
+                .session
+                .firefox_chrome_script(
+                    "Services.prefs.setIntPref('layout.css.prefers-color-scheme.content-override', 0); return true;",
+                )
+                .map(drop),
+        }
+    }
+
+    /// The web addresses of the browser's tabs (`tabs` permission), read from an extension page.
+    pub fn tab_urls(&self) -> Result<Vec<String>> {
+        let value = self.session.execute(
+            "const api = globalThis.browser ?? globalThis.chrome;
+             return api.tabs.query({}).then(tabs => tabs.map(t => t.pendingUrl || t.url || ''));",
+            &[],
+        )?;
+        Ok(value
+            .as_array()
+            .map(|urls| {
+                urls.iter()
+                    .filter_map(|u| u.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}
+
+/// For the bench: loads `page` (`popup.html` or `newtab.html`) `loads` times in one browser, with a store of
+/// `accounts` x `threads` seeded in `storage.local`, and returns per load the time from navigation start to the
+/// first inbox row in the DOM, in milliseconds.
+pub fn first_row_times(
+    browser: Browser,
+    page: &str,
+    accounts: usize,
+    threads: usize,
+    loads: usize,
+) -> Result<Vec<f64>> {
+    let mut instance = ExtensionBrowser::launch(browser, HostSetup::Installed)?;
+    instance.open_page("options.html")?;
+    let now = unix_now_ms();
+    let store = demo_store(accounts, threads, now);
+    instance.seed_inbox(&store, &connected_status(&store, now))?;
+    let mut times = Vec::with_capacity(loads);
+    for _ in 0..loads {
+        let view = instance.open_inbox_page(page, |v| v.first_row_ms.is_some())?;
+        times.push(view.first_row_ms.unwrap_or_default());
+    }
+    Ok(times)
+}

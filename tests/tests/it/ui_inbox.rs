@@ -1,0 +1,383 @@
+//! The combined inbox pages (issue 6) drawn from a store seeded into `storage.local` the way the background writes
+//! it: order, badges, filter, live updates, hostile mail shown as text, keyboard, every designed state, the
+//! options page, and screenshots in light and dark. One browser session per browser keeps the runs lean.
+
+use gmux_core::inbox::{InboxStore, SyncHealth, ThreadRow};
+use gmux_core::view;
+use gmux_e2e::{
+    connected_status, demo_store, unix_now_ms, Browser, ExtensionBrowser, HostSetup, InboxView,
+};
+use serde_json::json;
+
+fn ok<T>(result: gmux_e2e::Result<T>) -> T {
+    result.unwrap_or_else(|e| panic!("{e}"))
+}
+
+const ARROW_DOWN: &str = "\u{E015}";
+const ENTER: &str = "\u{E007}";
+
+const HOSTILE_SUBJECT: &str =
+    "<img src=x onerror=\"window.__gmuxPwned=1\">Quarterly <b>numbers</b>";
+const HOSTILE_SENDER: &str = "<script>window.__gmuxPwned=2</script>";
+const HOSTILE_SNIPPET: &str =
+    "javascript:window.__gmuxPwned=3 <a href=\"javascript:alert(1)\">click</a> &amp; more";
+
+/// The demo store plus one thread whose subject, sender and snippet are markup and script, newest of all.
+fn store_with_hostile_thread(now: u64) -> InboxStore {
+    let mut store = demo_store(3, 5, now - 60_000);
+    let account = &mut store.accounts[1];
+    account.threads.insert(
+        0,
+        ThreadRow {
+            account_id: account.account.id.clone(),
+            thread_id: "18cfffffffffffff".into(),
+            senders: vec![HOSTILE_SENDER.into()],
+            subject: HOSTILE_SUBJECT.into(),
+            snippet: HOSTILE_SNIPPET.into(),
+            date_ms: now,
+            unread: true,
+            starred: false,
+            message_count: 2,
+            label_ids: vec!["INBOX".into()],
+        },
+    );
+    account.account.counts.threads_unread += 1;
+    store
+}
+
+fn threads(view: &InboxView) -> Vec<String> {
+    view.rows.iter().map(|r| r.thread.clone()).collect()
+}
+
+fn check_list_matches_store(view: &InboxView, store: &InboxStore) {
+    let merged = store.merged();
+    assert_eq!(
+        threads(view),
+        merged
+            .iter()
+            .map(|r| r.thread_id.clone())
+            .collect::<Vec<_>>(),
+        "rows are not the merged store, newest first"
+    );
+    for (row, want) in view.rows.iter().zip(&merged) {
+        assert_eq!(row.unread, want.unread, "{}", want.thread_id);
+        assert_eq!(row.starred, want.starred, "{}", want.thread_id);
+        assert_eq!(row.subject, want.subject, "{}", want.thread_id);
+        assert_eq!(
+            row.senders,
+            view::senders_line(&want.senders),
+            "{}",
+            want.thread_id
+        );
+        assert_eq!(
+            row.count,
+            view::message_count_label(want.message_count).unwrap_or_default()
+        );
+        assert!(!row.date.is_empty(), "{} has no date", want.thread_id);
+    }
+    let badges: Vec<_> = view
+        .badges
+        .iter()
+        .map(|b| (b.account.clone(), b.name.clone(), b.count.clone()))
+        .collect();
+    let want: Vec<_> = store
+        .accounts
+        .iter()
+        .map(|a| {
+            (
+                a.account.id.clone(),
+                view::account_short_name(&a.account.email),
+                a.account.unread().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(badges, want, "one badge per account with its unread count");
+}
+
+fn check_hostile_text_is_literal(instance: &ExtensionBrowser, view: &InboxView) {
+    let row = view
+        .rows
+        .iter()
+        .find(|r| r.thread == "18cfffffffffffff")
+        .expect("the hostile thread is listed");
+    assert_eq!(
+        (
+            row.subject.as_str(),
+            row.senders.as_str(),
+            row.snippet.as_str()
+        ),
+        (HOSTILE_SUBJECT, HOSTILE_SENDER, HOSTILE_SNIPPET)
+    );
+    let found = ok(instance.session.execute(
+        "return { elements: document.querySelectorAll('#inbox img, #inbox script, #inbox a, #inbox b').length,
+                  pwned: typeof window.__gmuxPwned };",
+        &[],
+    ));
+    assert_eq!(
+        found,
+        json!({"elements": 0, "pwned": "undefined"}),
+        "mail was parsed as HTML"
+    );
+}
+
+fn check_filter(instance: &ExtensionBrowser, store: &InboxStore) {
+    let account = store.accounts[2].account.id.clone();
+    let selector = format!(".acct-badge[data-account=\"{account}\"] .acct-filter");
+    ok(instance.click_css(&selector));
+    let view = ok(
+        instance.wait_for_inbox("the list filtered to one account", |v| {
+            !v.rows.is_empty() && v.rows.iter().all(|r| r.account == account)
+        }),
+    );
+    assert_eq!(view.rows.len(), store.accounts[2].threads.len());
+    let pressed: Vec<bool> = view.badges.iter().map(|b| b.pressed).collect();
+    assert_eq!(pressed, [false, false, true]);
+    ok(instance.click_css(&selector));
+    let all = store.merged().len();
+    ok(instance.wait_for_inbox("the filter cleared", |v| {
+        v.rows.len() == all && v.badges.iter().all(|b| !b.pressed)
+    }));
+}
+
+fn check_keyboard(instance: &ExtensionBrowser, store: &InboxStore) {
+    let merged = store.merged();
+    ok(instance.session.execute(
+        "document.activeElement && document.activeElement.blur(); return true;",
+        &[],
+    ));
+    // The first j focuses the first row; then j, ArrowDown and k move.
+    let steps = [("j", 0), ("j", 1), (ARROW_DOWN, 2), ("k", 1)];
+    for (key, index) in steps {
+        ok(instance.session.press_keys(&[key], false));
+        assert_eq!(
+            ok(instance.focused_thread()).as_deref(),
+            Some(merged[index].thread_id.as_str()),
+            "after {key:?}"
+        );
+    }
+    // Enter opens the focused thread in Gmail, in its own account.
+    let focused = &merged[1];
+    let email = &store
+        .account(&focused.account_id)
+        .expect("account")
+        .account
+        .email;
+    let url = view::gmail_thread_url(email, &focused.thread_id);
+    ok(instance.session.press_keys(&[ENTER], false));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let urls = ok(instance.tab_urls());
+        if urls.contains(&url) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no tab on {url}: {urls:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Every designed state, reached by writing what the background would write, checked by its words.
+fn check_states(instance: &ExtensionBrowser, store: &InboxStore, now: u64) {
+    let status = connected_status(store, now);
+
+    let mut reauth = store.clone();
+    reauth.accounts[2].account.health = SyncHealth::ReauthRequired;
+    ok(instance.seed_inbox(&reauth, &status));
+    let email = reauth.accounts[2].account.email.clone();
+    let view = ok(instance.wait_for_inbox("the reconnect state", |v| {
+        v.notices.iter().any(|(k, _)| k == "reauth")
+    }));
+    let badge = &view.badges[2];
+    assert_eq!(
+        (badge.health.as_str(), badge.has_reconnect),
+        ("reauth_required", true)
+    );
+    assert!(
+        view.text
+            .contains(&format!("{email} needs to be reconnected")),
+        "{}",
+        view.text
+    );
+    // The last good inbox stays listed.
+    assert_eq!(view.rows.len(), store.merged().len());
+
+    let mut offline = store.clone();
+    offline.accounts[0].account.health = SyncHealth::Offline;
+    offline.accounts[0].account.last_good_sync_ms = Some(now - 5 * 60_000);
+    ok(instance.seed_inbox(&offline, &status));
+    let view = ok(instance.wait_for_inbox("the offline banner", |v| {
+        v.notices.iter().any(|(k, _)| k == "stale")
+    }));
+    let banner = &view
+        .notices
+        .iter()
+        .find(|(k, _)| k == "stale")
+        .expect("stale")
+        .1;
+    assert!(
+        banner.starts_with("Offline for user0@gmux.test: showing mail as of "),
+        "{banner}"
+    );
+
+    let mut empty = store.clone();
+    for account in &mut empty.accounts {
+        account.threads.clear();
+        account.account.counts = Default::default();
+    }
+    ok(instance.seed_inbox(&empty, &status));
+    let view = ok(instance.wait_for_inbox("the empty inbox", |v| {
+        v.empty_state.as_deref() == Some("empty")
+    }));
+    assert!(
+        view.text.contains("Inbox zero: nothing in any inbox."),
+        "{}",
+        view.text
+    );
+    assert!(view.rows.is_empty());
+
+    ok(instance.seed_inbox(
+        &InboxStore::default(),
+        &json!({"host": "connected", "host_version": "0.1.0"}),
+    ));
+    let view = ok(instance.wait_for_inbox("no accounts yet", |v| {
+        v.empty_state.as_deref() == Some("no_accounts")
+    }));
+    assert!(
+        view.text.contains("No accounts yet") && view.text.contains("Add account"),
+        "{}",
+        view.text
+    );
+
+    ok(instance.seed_storage(&json!({"status": {"host": "not_configured"}})));
+    let view = ok(instance.wait_for_inbox("the not-configured state", |v| {
+        v.status_state == "not_configured"
+    }));
+    assert!(
+        view.text
+            .contains("gmux-host has no Google sign-in client yet"),
+        "{}",
+        view.text
+    );
+    assert!(
+        view.text.contains("gmux-host configure --client-secrets"),
+        "{}",
+        view.text
+    );
+
+    ok(instance.seed_storage(&json!({"status": {"host": "missing", "host_error": "not found"}})));
+    let view =
+        ok(instance.wait_for_inbox("the host-missing state", |v| v.status_state == "missing"));
+    assert!(
+        view.text.contains("gmux-host is not installed"),
+        "{}",
+        view.text
+    );
+    assert!(view.text.contains("cargo xtask install"), "{}", view.text);
+}
+
+fn check_options(instance: &mut ExtensionBrowser, store: &InboxStore, now: u64) {
+    let mut status = connected_status(store, now);
+    status["accounts"][1]["status"] = json!("reauth_required");
+    status["accounts"][0]["color"] = json!("#00aa88");
+    ok(instance.seed_inbox(store, &status));
+    ok(instance.open_page("options.html"));
+    let items = ok(instance.session.execute(
+        "return [...document.querySelectorAll('#account-list .acct-item')].map(i => ({
+            email: i.querySelector('.acct-email').textContent,
+            color: i.querySelector('input[type=color]').value,
+            reconnect: !!i.querySelector('.reconnect'),
+            remove: !!i.querySelector('[data-action=remove]') }));",
+        &[],
+    ));
+    assert_eq!(
+        items,
+        json!([
+            {"email": "user0@gmux.test", "color": "#00aa88", "reconnect": false, "remove": true},
+            {"email": "user1@gmux.test", "color": view::ACCOUNT_PALETTE[1], "reconnect": true, "remove": true},
+            {"email": "user2@gmux.test", "color": view::ACCOUNT_PALETTE[2], "reconnect": false, "remove": true},
+        ])
+    );
+    let poll = ok(instance
+        .session
+        .execute("return document.getElementById('poll-minutes').value;", &[]));
+    assert_eq!(poll, json!("1"));
+    let add = ok(instance.session.find_css("#add-account"));
+    assert_eq!(ok(instance.session.element_text(&add)), "Add account");
+    ok(instance.screenshot("options"));
+}
+
+fn shoot(instance: &mut ExtensionBrowser, store: &InboxStore, suffix: &str) {
+    let count = store.merged().len();
+    ok(instance.open_inbox_page("popup.html", |v| v.rows.len() == count));
+    ok(instance.screenshot(&format!("popup-inbox{suffix}")));
+    ok(instance.open_inbox_page("newtab.html", |v| v.rows.len() == count));
+    ok(instance.screenshot(&format!("newtab-inbox{suffix}")));
+}
+
+fn check_inbox_pages(browser: Browser) {
+    let mut instance = ok(ExtensionBrowser::launch(browser, HostSetup::Installed));
+    // An extension page first: storage is reachable from there, and the background is up.
+    ok(instance.open_page("options.html"));
+    let now = unix_now_ms();
+    let store = store_with_hostile_thread(now);
+    ok(instance.seed_inbox(&store, &connected_status(&store, now)));
+
+    let count = store.merged().len();
+    let view = ok(instance.open_inbox_page("popup.html", |v| v.rows.len() == count));
+    assert!(
+        view.first_row_ms.is_some_and(|ms| ms > 0.0),
+        "no first-row stamp: {view:?}"
+    );
+    check_list_matches_store(&view, &store);
+    check_hostile_text_is_literal(&instance, &view);
+    check_filter(&instance, &store);
+
+    // The page follows the store without a reload.
+    let mut updated = store.clone();
+    let mut newest = updated.accounts[0].threads[0].clone();
+    newest.thread_id = "18d0000000000000".into();
+    newest.subject = "Just arrived".into();
+    newest.date_ms = now + 1_000;
+    newest.unread = true;
+    updated.accounts[0].threads.insert(0, newest);
+    updated.accounts[0].account.counts.threads_unread += 1;
+    ok(instance.seed_inbox(&updated, &connected_status(&updated, now)));
+    let view = ok(instance.wait_for_inbox("the new thread on top", |v| {
+        v.rows.first().is_some_and(|r| r.subject == "Just arrived")
+    }));
+    check_list_matches_store(&view, &updated);
+
+    check_keyboard(&instance, &updated);
+    ok(instance.open_inbox_page("popup.html", |v| v.rows.len() == count + 1));
+    check_states(&instance, &updated, now);
+
+    ok(instance.open_page("newtab.html"));
+    ok(instance.seed_inbox(&updated, &connected_status(&updated, now)));
+    let view = ok(instance.open_inbox_page("newtab.html", |v| v.rows.len() == count + 1));
+    check_list_matches_store(&view, &updated);
+    check_hostile_text_is_literal(&instance, &view);
+
+    check_options(&mut instance, &updated, now);
+    ok(instance.seed_inbox(&store, &connected_status(&store, now)));
+    shoot(&mut instance, &store, "");
+    let light = ok(instance.body_background());
+    ok(instance.use_dark_scheme());
+    shoot(&mut instance, &store, "-dark");
+    let dark = ok(instance.body_background());
+    assert_eq!(
+        (light.as_str(), dark.as_str()),
+        ("rgb(247, 247, 251)", "rgb(21, 21, 28)")
+    );
+}
+
+#[test]
+fn chromium_inbox_pages() {
+    check_inbox_pages(Browser::Chromium);
+}
+
+#[test]
+fn firefox_inbox_pages() {
+    check_inbox_pages(Browser::Firefox);
+}
