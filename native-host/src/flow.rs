@@ -172,6 +172,15 @@ async fn respond(stream: &mut TcpStream, status: &str, title: &str, body: &str) 
     let _ = stream.shutdown().await;
 }
 
+/// Stops the loopback listener when the flow ends, also when it is dropped on timeout.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -181,14 +190,27 @@ fn html_escape(s: &str) -> String {
 
 impl Flow {
     async fn run(self, listener: TcpListener) -> Result<Account, ErrorBody> {
+        // Connections are read concurrently: a browser's speculative connection that never sends a request
+        // must not hold up the real redirect behind it.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(TcpStream, Option<Redirect>)>(16);
+        let acceptor = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let request = read_request(&mut stream).await;
+                    let _ = tx.send((stream, request)).await;
+                });
+            }
+        });
+        let _stop_accepting = AbortOnDrop(acceptor);
         loop {
-            let (mut stream, _) = listener.accept().await.map_err(|e| {
-                ErrorBody::new(
+            let Some((mut stream, request)) = rx.recv().await else {
+                return Err(ErrorBody::new(
                     ErrorCode::Internal,
-                    format!("the consent listener failed: {e}"),
-                )
-            })?;
-            let Some(request) = read_request(&mut stream).await else {
+                    "the consent listener stopped",
+                ));
+            };
+            let Some(request) = request else {
                 respond(
                     &mut stream,
                     "400 Bad Request",

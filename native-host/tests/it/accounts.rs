@@ -455,3 +455,31 @@ fn without_configuration_accounts_cannot_be_added() {
     );
     assert!(list(&mut host).is_empty());
 }
+
+#[test]
+fn a_silent_connection_to_the_loopback_port_does_not_hold_up_the_redirect() {
+    let s = setup(true);
+    let mut host = s.env.start();
+    let (url, flow) = start_flow(&mut host, ADA);
+    let redirect = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1
+        .into_owned();
+    let port = url::Url::parse(&redirect).unwrap().port().unwrap();
+    // Like a browser's speculative preconnect: opened, never used.
+    let _silent = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let started = Instant::now();
+    let (status, page) = follow_consent(&url);
+    assert_eq!(status, 200, "{page}");
+    let event = host.event("accounts.added", DEADLINE);
+    assert_eq!(event["data"]["flow_id"], flow);
+    // The listener reads each connection for up to 10 s: waiting behind the silent one would take that long.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
