@@ -84,10 +84,14 @@ extern "C" {
     fn set_badge_text(this: &Action, details: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = setBadgeBackgroundColor)]
     fn set_badge_background_color(this: &Action, details: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = setTitle)]
+    fn set_title(this: &Action, details: &JsValue) -> Result<JsValue, JsValue>;
 
     type Alarms;
     #[wasm_bindgen(method, catch, js_name = create)]
     fn create_alarm(this: &Alarms, name: &str, info: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = get)]
+    fn get_alarm(this: &Alarms, name: &str) -> Result<JsValue, JsValue>;
 
     type Tabs;
     #[wasm_bindgen(method, catch, js_name = create)]
@@ -257,6 +261,34 @@ pub async fn create_alarm(name: &str, period_minutes: f64) -> Result<(), Browser
     settle(api()?.alarms().create_alarm(name, &info)?)
         .await
         .map(drop)
+}
+
+/// Sets the toolbar button's tooltip.
+pub async fn set_badge_title(title: &str) -> Result<(), BrowserError> {
+    let action = api()?.action();
+    settle(action.set_title(&to_js(&serde_json::json!({"title": title}))?)?)
+        .await
+        .map(drop)
+}
+
+/// The period of the named alarm, or `None` when there is no such alarm.
+pub async fn alarm_period_minutes(name: &str) -> Result<Option<f64>, BrowserError> {
+    let alarm = settle(api()?.alarms().get_alarm(name)?).await?;
+    if !alarm.is_object() {
+        return Ok(None);
+    }
+    Ok(Reflect::get(&alarm, &JsValue::from_str("periodInMinutes"))?.as_f64())
+}
+
+/// Opens `url` (a web address, like Google's consent page) in a new tab.
+pub async fn open_tab(url: &str) -> Result<(), BrowserError> {
+    settle(
+        api()?
+            .tabs()
+            .create_tab(&to_js(&serde_json::json!({"url": url}))?)?,
+    )
+    .await
+    .map(drop)
 }
 
 /// Opens one of the extension's own pages (`path` like `options.html`) in a new tab.

@@ -8,6 +8,7 @@ pub mod host_client;
 pub mod status;
 
 mod background;
+mod fetch_env;
 mod pages;
 mod timers;
 

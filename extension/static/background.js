@@ -1,7 +1,7 @@
 // The background's loader. Every listener is registered synchronously in this first turn: a Chrome service
 // worker restarted for an event, or a Firefox event page woken by one, only delivers that event to listeners
 // that exist once the script's first turn ends. Events wait on `ready`, so they reach Rust in order once the
-// wasm is initialised. Service workers allow no top-level await.
+// wasm is initialised. Service workers allow no top-level await. The poll alarm arrives as `alarm:poll`.
 import init, { start_background, background_message, background_event } from './pkg/gmux.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
@@ -12,7 +12,8 @@ ready.catch((error) => console.error('gmux: the background could not start', err
 api.runtime.onMessage.addListener((message, _sender, sendResponse) => {
   ready
     .then(() => background_message(message))
-    .then(sendResponse, (error) => sendResponse({ host: 'error', error: String(error) }));
+    // A failure reads as a failed intent to the pages and as a failed host to a page asking for the status.
+    .then(sendResponse, (error) => sendResponse({ ok: false, code: 'internal', host: 'failed', error: String(error) }));
   return true; // the answer is sent asynchronously
 });
 api.runtime.onInstalled.addListener(() => ready.then(() => background_event('installed')));

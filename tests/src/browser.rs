@@ -111,6 +111,18 @@ pub struct ExtensionBrowser {
 
 impl ExtensionBrowser {
     pub fn launch(browser: Browser, setup: HostSetup) -> Result<ExtensionBrowser> {
+        Self::launch_prepared(browser, setup, &[], |_| Ok(()))
+    }
+
+    /// [`launch`](Self::launch), with more variables for the host's wrapper, and `prepare` run with the host
+    /// wrapper's path after the host is installed and before the browser starts (to configure gmux-host and add
+    /// accounts, as a user would in a terminal).
+    pub fn launch_prepared(
+        browser: Browser,
+        setup: HostSetup,
+        host_env: &[(String, String)],
+        prepare: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<ExtensionBrowser> {
         // A test that panicked while holding the lock left nothing shared broken: its browser is gone.
         let guard = BROWSER_LOCK
             .lock()
@@ -123,11 +135,13 @@ impl ExtensionBrowser {
         let root = scratch.path();
 
         let manifest_dir = browser.manifest_dir(root);
-        let mut host_manifest = Some(host::install(
+        let mut host_manifest = Some(host::install_with_env(
             browser.host_install_arg(),
             &manifest_dir,
             root,
+            host_env,
         )?);
+        prepare(&host::wrapper_path(root))?;
         if setup == HostSetup::ManifestRemoved {
             if let Some(manifest) = host_manifest.take() {
                 std::fs::remove_file(&manifest)

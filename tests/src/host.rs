@@ -8,6 +8,17 @@ use crate::{paths, HarnessError, Result};
 /// A wrapper in `scratch` that gives gmux-host private config and state folders, then the host manifest in
 /// `manifest_dir` pointing at it. Returns the manifest's path.
 pub fn install(browser_arg: &str, manifest_dir: &Path, scratch: &Path) -> Result<PathBuf> {
+    install_with_env(browser_arg, manifest_dir, scratch, &[])
+}
+
+/// [`install`], with more variables exported by the wrapper (like a private `GMUX_KEYRING_SERVICE`, so tests
+/// that add accounts never share keyring entries).
+pub fn install_with_env(
+    browser_arg: &str,
+    manifest_dir: &Path,
+    scratch: &Path,
+    extra_env: &[(String, String)],
+) -> Result<PathBuf> {
     let host = paths::host_binary()?;
     let config_dir = scratch.join("host-config");
     let state_dir = scratch.join("host-state");
@@ -15,8 +26,18 @@ pub fn install(browser_arg: &str, manifest_dir: &Path, scratch: &Path) -> Result
         std::fs::create_dir_all(dir)
             .map_err(HarnessError::io(format!("creating {}", dir.display())))?;
     }
-    let wrapper = scratch.join("gmux-host-wrapper.sh");
-    std::fs::write(&wrapper, wrapper_script(&host, &config_dir, &state_dir))
+    let wrapper = wrapper_path(scratch);
+    let mut script = wrapper_script(&host, &config_dir, &state_dir);
+    if !extra_env.is_empty() {
+        let exports: String = extra_env
+            .iter()
+            .map(|(name, value)| format!("export {name}={}\n", shell_quote(value)))
+            .collect();
+        // Before the final `exec` line.
+        let at = script.rfind("exec ").unwrap_or(script.len());
+        script.insert_str(at, &exports);
+    }
+    std::fs::write(&wrapper, script)
         .map_err(HarnessError::io(format!("writing {}", wrapper.display())))?;
     make_executable(&wrapper)?;
 
@@ -48,6 +69,11 @@ pub fn install(browser_arg: &str, manifest_dir: &Path, scratch: &Path) -> Result
         )));
     }
     Ok(manifest)
+}
+
+/// The wrapper [`install`] writes into `scratch`: running it is running this test's gmux-host by hand.
+pub fn wrapper_path(scratch: &Path) -> PathBuf {
+    scratch.join("gmux-host-wrapper.sh")
 }
 
 fn wrapper_script(host: &Path, config_dir: &Path, state_dir: &Path) -> String {

@@ -2,4 +2,5 @@
 //! Build everything first with `cargo xtask test` (or `cargo xtask dist` and `cargo build -p gmux-host`).
 
 mod popup;
+mod sync_background;
 mod ui_inbox;

@@ -1,5 +1,6 @@
 //! The walking skeleton: the popup reaches gmux-host through the background's native port, or says plainly that
-//! gmux-host is not installed and how to install it.
+//! gmux-host is not installed and how to install it. The host is configured with an OAuth client (and has no
+//! accounts): an unconfigured host is a state of its own (`not_configured`).
 
 use gmux_e2e::{Browser, ExtensionBrowser, HostSetup};
 
@@ -9,7 +10,10 @@ fn ok<T>(result: gmux_e2e::Result<T>) -> T {
 }
 
 fn check_handshake(browser: Browser) {
-    let mut instance = ok(ExtensionBrowser::launch(browser, HostSetup::Installed));
+    let mut instance = ok(ExtensionBrowser::launch_configured(
+        browser,
+        HostSetup::Installed,
+    ));
     let status = ok(instance.open_popup());
     assert_eq!(status.state, "connected", "{status:?}");
     assert_eq!(
@@ -43,7 +47,7 @@ fn check_handshake(browser: Browser) {
 /// Without a host manifest the popup explains how to install gmux-host; doing what it says and reopening the
 /// popup connects, without restarting the browser.
 fn check_not_installed_then_installed(browser: Browser) {
-    let mut instance = ok(ExtensionBrowser::launch(
+    let mut instance = ok(ExtensionBrowser::launch_configured(
         browser,
         HostSetup::ManifestRemoved,
     ));
@@ -74,7 +78,10 @@ fn chromium_popup_shows_the_handshake() {
 /// gmux-host dying under an open port (a crash, an upgrade) is healed by the next page that asks: the
 /// background opens a new port to a new host process.
 fn check_host_restart(browser: Browser) {
-    let mut instance = ok(ExtensionBrowser::launch(browser, HostSetup::Installed));
+    let mut instance = ok(ExtensionBrowser::launch_configured(
+        browser,
+        HostSetup::Installed,
+    ));
     assert_eq!(ok(instance.open_popup()).state, "connected");
     let first = ok(instance.wait_for_host_processes("one gmux-host", |pids| pids.len() == 1));
     ok(instance.kill_host());
@@ -108,7 +115,7 @@ fn firefox_background_replaces_a_host_that_died() {
 /// before the wasm loads), which opens a new port to a new gmux-host.
 #[test]
 fn chromium_popup_wakes_a_stopped_background_and_reconnects() {
-    let mut instance = ok(ExtensionBrowser::launch(
+    let mut instance = ok(ExtensionBrowser::launch_configured(
         Browser::Chromium,
         HostSetup::Installed,
     ));
@@ -125,7 +132,7 @@ fn chromium_popup_wakes_a_stopped_background_and_reconnects() {
 
 #[test]
 fn chromium_popup_follows_a_dark_system_theme() {
-    let mut instance = ok(ExtensionBrowser::launch(
+    let mut instance = ok(ExtensionBrowser::launch_configured(
         Browser::Chromium,
         HostSetup::Installed,
     ));
