@@ -34,6 +34,14 @@ pub struct EmulatorProcess {
 }
 
 impl EmulatorProcess {
+    /// Stops the emulator now: Gmail (and Google's token endpoint) become unreachable, as when offline.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl EmulatorProcess {
     pub fn start_demo() -> Result<EmulatorProcess> {
         let binary = emulator_binary()?;
         let mut child = Command::new(&binary)
@@ -261,6 +269,16 @@ impl ExtensionBrowser {
              return api.runtime.sendMessage(arguments[0]);",
             &[intent],
         )
+    }
+
+    /// The period of the background's alarm `name` in minutes, `None` without such an alarm.
+    pub fn alarm_period(&self, name: &str) -> Result<Option<f64>> {
+        let alarm = self.session.execute(
+            "const api = globalThis.browser ?? globalThis.chrome;
+             return api.alarms.get(arguments[0]).then((a) => a ? a.periodInMinutes : null);",
+            &[json!(name)],
+        )?;
+        Ok(alarm.as_f64())
     }
 
     pub fn badge_text(&self) -> Result<String> {

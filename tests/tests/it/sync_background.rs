@@ -65,7 +65,7 @@ fn sync_now(instance: &ExtensionBrowser) {
 }
 
 fn check_background_sync(browser: Browser) {
-    let emulator = ok(EmulatorProcess::start_demo());
+    let mut emulator = ok(EmulatorProcess::start_demo());
     let emails = ok(emulator.account_emails());
     assert_eq!(emails.len(), 3, "the demo has three accounts: {emails:?}");
     // Every test gets its own keyring entries: the demo accounts' ids are the same in every emulator.
@@ -88,6 +88,7 @@ fn check_background_sync(browser: Browser) {
             Ok(())
         },
     ));
+    let started = std::time::Instant::now();
     ok(instance.open_extension_page("popup.html"));
 
     // The background syncs every account on start: the store holds the merged inbox and the exact counts.
@@ -95,6 +96,11 @@ fn check_background_sync(browser: Browser) {
         instance.wait_for_storage("three synced accounts", SYNC_DEADLINE, |local| {
             all_synced(local, 3)
         }),
+    );
+    eprintln!(
+        "{}: three accounts synced {} ms after the browser started",
+        browser.name(),
+        started.elapsed().as_millis()
     );
     let expected_total = ok(emulator.total_threads_unread());
     assert!(expected_total > 0, "the demo has unread mail");
@@ -177,6 +183,65 @@ fn check_background_sync(browser: Browser) {
     }
     ok(instance.wait_for_badge("!"));
 
+    // A refused action is rolled back and reported; the emulator's mailbox is as it was.
+    let first = account_by_email(&local, &emails[0]);
+    let unread_row = first["threads"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|t| t["unread"] == true).cloned())
+        .unwrap_or_else(|| panic!("{} has no unread row", emails[0]));
+    ok(emulator.post(
+        "/_emulator/faults",
+        json!({"method": "gmail.users.threads.modify", "status": 404, "count": 1}),
+    ));
+    let unread_before = ok(emulator.total_threads_unread());
+    let reply = ok(instance.send_intent(json!({
+        "type": "action", "account": unread_row["account_id"], "thread": unread_row["thread_id"], "action": "mark_read"
+    })));
+    assert_eq!(
+        (reply["ok"].clone(), reply["code"].clone()),
+        (json!(false), json!("not_found")),
+        "{reply}"
+    );
+    assert!(
+        reply["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("could not be marked read")),
+        "{reply}"
+    );
+    assert_eq!(ok(emulator.total_threads_unread()), unread_before);
+    let local = ok(instance.storage("local"));
+    let first_after = account_by_email(&local, &emails[0]);
+    assert_eq!(
+        first_after["account"]["counts"], first["account"]["counts"],
+        "the counts were rolled back"
+    );
+    assert_eq!(
+        first_after["threads"], first["threads"],
+        "the row was rolled back"
+    );
+
+    // Reconnecting the revoked account runs the consent flow in a tab (the emulator consents at once); the
+    // host's accounts.added event brings the account back and it syncs at once.
+    let revoked_id = account["account"]["id"].clone();
+    let reply = ok(instance.send_intent(json!({"type": "reconnect", "account": revoked_id})));
+    assert_eq!(reply, json!({"ok": true}));
+    ok(
+        instance.wait_for_storage("the reconnected account to sync", SYNC_DEADLINE, |local| {
+            all_synced(local, 3)
+        }),
+    );
+    ok(instance.wait_for_badge(&ok(emulator.total_threads_unread()).to_string()));
+
+    // The polling interval is a setting, and the alarm follows it.
+    assert_eq!(ok(instance.alarm_period("poll")), Some(1.0));
+    let reply = ok(instance.send_intent(json!({"type": "set_poll_minutes", "minutes": 5})));
+    assert_eq!(reply, json!({"ok": true}));
+    assert_eq!(
+        ok(instance.storage("local"))["settings"],
+        json!({"poll_minutes": 5})
+    );
+    assert_eq!(ok(instance.alarm_period("poll")), Some(5.0));
+
     // No access or refresh token ever reached the extension's storage.
     let tokens = ok(emulator.issued_tokens());
     assert!(
@@ -192,6 +257,27 @@ fn check_background_sync(browser: Browser) {
                 "a token is in storage.{area}"
             );
         }
+    }
+
+    // Offline: the cached inboxes stay, marked stale with the time of their last good sync.
+    let before = ok(instance.storage("local"));
+    emulator.stop();
+    sync_now(&instance);
+    let local = ok(instance.storage("local"));
+    for email in &emails {
+        let (was, now) = (
+            account_by_email(&before, email),
+            account_by_email(&local, email),
+        );
+        assert_eq!(now["account"]["health"], "offline", "{email}: {now}");
+        assert_eq!(
+            now["threads"], was["threads"],
+            "{email}: the cached inbox is kept"
+        );
+        assert_eq!(
+            now["account"]["last_good_sync_ms"], was["account"]["last_good_sync_ms"],
+            "{email}"
+        );
     }
 }
 
