@@ -353,6 +353,7 @@ impl Flow {
             refresh_token,
             access_token: Some(tokens.access_token.clone()),
             expires_at_ms: Some(expires_at_ms),
+            refresh_issued_at_ms: Some(now_ms()),
         };
         let sub = identity.sub.clone();
         secrets::run(self.deps.secrets.clone(), move |s| {

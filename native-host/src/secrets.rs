@@ -24,6 +24,9 @@ pub struct StoredGrant {
     pub access_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at_ms: Option<u64>,
+    /// When Google issued the refresh token: a death exactly 7 days later points at a "Testing" project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_issued_at_ms: Option<u64>,
 }
 
 // Never print a token, even in a debug log.
@@ -42,6 +45,7 @@ impl std::fmt::Debug for StoredGrant {
                     .map(crate::logging::fingerprint),
             )
             .field("expires_at_ms", &self.expires_at_ms)
+            .field("refresh_issued_at_ms", &self.refresh_issued_at_ms)
             .finish()
     }
 }
@@ -226,6 +230,7 @@ mod tests {
             refresh_token: "1//r".into(),
             access_token: Some("ya29".into()),
             expires_at_ms: Some(5),
+            refresh_issued_at_ms: Some(1),
         };
         s.set_blocking("sub1", &g).unwrap();
         assert_eq!(s.get_blocking("sub1").unwrap(), Some(g));
@@ -240,6 +245,7 @@ mod tests {
             refresh_token: "1//secret-refresh".into(),
             access_token: Some("ya29.secret-access".into()),
             expires_at_ms: None,
+            refresh_issued_at_ms: None,
         };
         let text = format!("{g:?}");
         assert!(!text.contains("secret"), "{text}");

@@ -183,10 +183,12 @@ impl Tokens {
                 if r.refresh_token.is_some() {
                     tracing::info!(sub, "Google sent a new refresh token; storing it");
                 }
+                let rotated = r.refresh_token.is_some();
                 let grant = StoredGrant {
                     refresh_token: r.refresh_token.clone().unwrap_or(stored.refresh_token),
                     access_token: Some(r.access_token.clone()),
                     expires_at_ms: Some(expires_at_ms),
+                    refresh_issued_at_ms: if rotated { Some(now_ms()) } else { stored.refresh_issued_at_ms },
                 };
                 let sub_owned = sub.to_string();
                 secrets::run(self.secrets.clone(), move |s| s.set_blocking(&sub_owned, &grant))
@@ -199,7 +201,16 @@ impl Tokens {
             Err(TokenError::InvalidGrant(description)) => {
                 tracing::warn!(sub, "refresh refused: invalid_grant: {description}");
                 self.mark_reauth(sub, &description).await;
-                Err(reauth_error(&account.email, Some(&description)))
+                let mut error = reauth_error(&account.email, Some(&description));
+                if stored.refresh_issued_at_ms.is_some_and(|issued| looks_like_testing_expiry(issued, now_ms())) {
+                    error.message.push_str(
+                        ". It died 7 days after it was issued, which is what Google does to projects in \"Testing\" \
+                         status: in the Google Cloud console set the OAuth consent screen's publishing status to \
+                         \"In production\", then add the account again",
+                    );
+                    error.data = Some(json!({ "description": description, "testing_status_suspected": true }));
+                }
+                Err(error)
             }
             Err(TokenError::InvalidClient(description)) => Err(ErrorBody::new(
                 ErrorCode::OauthClientRejected,
@@ -288,6 +299,14 @@ impl Tokens {
     }
 }
 
+/// Google kills refresh tokens of "Testing" projects 7 days after issue; the host notices at the first refresh
+/// after that, which may be a while later if the machine was off.
+pub fn looks_like_testing_expiry(issued_at_ms: u64, now_ms: u64) -> bool {
+    const HOUR_MS: u64 = 3600 * 1000;
+    let age = now_ms.saturating_sub(issued_at_ms);
+    (7 * 24 * HOUR_MS - HOUR_MS..8 * 24 * HOUR_MS).contains(&age)
+}
+
 pub fn account_unknown(sub: &str) -> ErrorBody {
     ErrorBody::new(
         ErrorCode::AccountUnknown,
@@ -304,6 +323,13 @@ mod tests {
     /// A one-route fake token endpoint (unit tests only; the integration tests use gmux-emulator). Answers
     /// every request with `body` and counts requests.
     async fn fake_token_endpoint(
+        body: &'static str,
+    ) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        fake_endpoint("200 OK", body).await
+    }
+
+    async fn fake_endpoint(
+        status: &'static str,
         body: &'static str,
     ) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -339,7 +365,7 @@ mod tests {
                     }
                 }
                 let response = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
                 );
                 let _ = stream.write_all(response.as_bytes()).await;
@@ -348,12 +374,11 @@ mod tests {
         (url, count)
     }
 
-    #[tokio::test]
-    async fn a_refresh_token_google_sends_replaces_the_stored_one() {
-        let (token_url, calls) = fake_token_endpoint(
-            r#"{"access_token":"ya29.new","expires_in":3599,"refresh_token":"1//rotated","token_type":"Bearer"}"#,
-        )
-        .await;
+    /// A host core with one account `sub1` whose stored access token is stale, refreshing at `token_url`.
+    fn one_stale_account(
+        token_url: String,
+        refresh_issued_at_ms: Option<u64>,
+    ) -> (tempfile::TempDir, Paths, Arc<Secrets>) {
         let dir = tempfile::tempdir().unwrap();
         let paths = Paths {
             config_dir: dir.path().join("c"),
@@ -381,20 +406,73 @@ mod tests {
             refresh_token: "1//old".into(),
             access_token: Some("ya29.old".into()),
             expires_at_ms: Some(1),
+            refresh_issued_at_ms,
         };
         secrets.set_blocking("sub1", &stale).unwrap();
+        (dir, paths, secrets)
+    }
 
+    #[tokio::test]
+    async fn a_refresh_token_google_sends_replaces_the_stored_one() {
+        let (token_url, calls) = fake_token_endpoint(
+            r#"{"access_token":"ya29.new","expires_in":3599,"refresh_token":"1//rotated","token_type":"Bearer"}"#,
+        )
+        .await;
+        let (_dir, paths, secrets) = one_stale_account(token_url, Some(1));
         let tokens = Tokens::new(paths, secrets.clone(), oauth::http_client());
         let got = tokens.get("sub1").await.unwrap();
         assert_eq!(got.access_token, "ya29.new");
         let stored = secrets.get_blocking("sub1").unwrap().unwrap();
         assert_eq!(stored.refresh_token, "1//rotated");
         assert_eq!(stored.access_token.as_deref(), Some("ya29.new"));
+        assert!(stored.refresh_issued_at_ms.unwrap() > 1);
         // Served from memory now.
         assert_eq!(tokens.get("sub1").await.unwrap(), got);
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
         assert!(
             matches!(tokens.get("nobody").await, Err(e) if e.code == ErrorCode::AccountUnknown)
         );
+    }
+
+    #[tokio::test]
+    async fn a_refresh_token_dead_after_seven_days_points_at_a_testing_project() {
+        let body =
+            r#"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#;
+        let day = 24 * 3600 * 1000;
+        for (age, suspected) in [
+            (7 * day + 60_000, true),
+            (2 * day, false),
+            (30 * day, false),
+        ] {
+            let (url, _) = fake_endpoint("400 Bad Request", body).await;
+            let (_dir, paths, secrets) = one_stale_account(url, Some(now_ms() - age));
+            let tokens = Tokens::new(paths.clone(), secrets, oauth::http_client());
+            let err = tokens.get("sub1").await.unwrap_err();
+            assert_eq!(err.code, ErrorCode::ReauthRequired);
+            assert_eq!(
+                err.message.contains("In production"),
+                suspected,
+                "{}",
+                err.message
+            );
+            let data = err.data.unwrap();
+            assert_eq!(data["description"], "Token has been expired or revoked.");
+            assert_eq!(data.get("testing_status_suspected").is_some(), suspected);
+            let account = config::load_accounts(&paths).unwrap().remove(0);
+            assert_eq!(account.status, AccountStatus::ReauthRequired);
+            assert_eq!(
+                account.status_detail.as_deref(),
+                Some("Token has been expired or revoked.")
+            );
+        }
+    }
+
+    #[test]
+    fn testing_expiry_window() {
+        let day = 24 * 3600 * 1000;
+        assert!(looks_like_testing_expiry(0, 7 * day));
+        assert!(!looks_like_testing_expiry(0, 6 * day));
+        assert!(!looks_like_testing_expiry(0, 9 * day));
+        assert!(!looks_like_testing_expiry(10 * day, 0));
     }
 }
