@@ -242,6 +242,45 @@ fn check_background_sync(browser: Browser) {
     );
     assert_eq!(ok(instance.alarm_period("poll")), Some(5.0));
 
+    // Chrome stops idle background workers. The next message wakes it (its listeners exist before the wasm is
+    // ready); it starts from the stored inbox, reconnects, and its first sync is incremental.
+    if browser == Browser::Chromium {
+        let third = "gmux e2e chromium after a worker restart";
+        ok(instance.stop_background_worker());
+        ok(emulator.post(
+            "/_emulator/deliver",
+            json!({"account": emails[2], "from": "Zed Zimmer <zed@example.com>", "subject": third, "text": "yo"}),
+        ));
+        ok(emulator.post("/_emulator/counters/reset", json!({})));
+        sync_now(&instance);
+        assert!(ok(instance.background_worker_running()));
+        let local = ok(instance.storage("local"));
+        assert!(
+            thread_with_subject(&local, third).is_some(),
+            "the restarted worker synced"
+        );
+        assert!(all_synced(&local, 3), "{}", local["inbox"]);
+        let counters = ok(emulator.get("/_emulator/counters"));
+        for email in &emails {
+            let requests = &counters["accounts"][email.as_str()]["requests"];
+            assert!(
+                requests["gmail.users.history.list"].as_u64() >= Some(1),
+                "{email} was not polled: {counters}"
+            );
+            let lists = &requests["gmail.users.threads.list"];
+            assert!(
+                lists.is_null() || lists == 0,
+                "{email} was read afresh: {counters}"
+            );
+        }
+        ok(instance.wait_for_badge(&ok(emulator.total_threads_unread()).to_string()));
+        assert_eq!(
+            ok(instance.alarm_period("poll")),
+            Some(5.0),
+            "the alarm survives a restart"
+        );
+    }
+
     // No access or refresh token ever reached the extension's storage.
     let tokens = ok(emulator.issued_tokens());
     assert!(
