@@ -281,6 +281,37 @@ fn check_background_sync(browser: Browser) {
         );
     }
 
+    // A colour and a removal go through the host; the status, the store and the badge follow.
+    let reply = ok(instance
+        .send_intent(json!({"type": "set_color", "account": revoked_id, "color": "#00897b"})));
+    assert_eq!(reply, json!({"ok": true}));
+    let local = ok(instance.storage("local"));
+    let colors: Vec<Value> = local["status"]["accounts"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|a| a["id"] == revoked_id)
+                .map(|a| a["color"].clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(colors, [json!("#00897b")]);
+    let reply = ok(instance.send_intent(json!({"type": "remove_account", "account": revoked_id})));
+    assert_eq!(reply, json!({"ok": true}));
+    let local = ok(instance.storage("local"));
+    assert_eq!(accounts(&local).len(), 2);
+    assert_eq!(
+        local["status"]["accounts"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let remaining: u64 = ok(emulator.threads_unread())
+        .iter()
+        .filter(|(email, _)| email != revoked)
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(store_unread(&local), remaining);
+    ok(instance.wait_for_badge(&remaining.to_string()));
+
     // No access or refresh token ever reached the extension's storage.
     let tokens = ok(emulator.issued_tokens());
     assert!(
@@ -303,7 +334,7 @@ fn check_background_sync(browser: Browser) {
     emulator.stop();
     sync_now(&instance);
     let local = ok(instance.storage("local"));
-    for email in &emails {
+    for email in &emails[..2] {
         let (was, now) = (
             account_by_email(&before, email),
             account_by_email(&local, email),
