@@ -222,9 +222,11 @@ impl App {
         #[derive(Deserialize)]
         struct P {
             account: String,
+            #[serde(default)]
+            force_refresh: bool,
         }
         let p: P = self::params(params)?;
-        let token = self.tokens.get(&p.account).await?;
+        let token = self.tokens.get_with(&p.account, p.force_refresh).await?;
         serde_json::to_value(token).map_err(internal)
     }
 }

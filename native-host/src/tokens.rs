@@ -73,6 +73,8 @@ pub fn reauth_error(email: &str, detail: Option<&str>) -> ErrorBody {
 struct Cached {
     access_token: String,
     expires_at_ms: u64,
+    /// When this process got it: a forced refresh is satisfied by a token got after the caller asked.
+    obtained_at_ms: u64,
 }
 
 pub struct Tokens {
@@ -121,18 +123,31 @@ impl Tokens {
         *self.slot(sub).lock().await = Some(Cached {
             access_token,
             expires_at_ms,
+            obtained_at_ms: now_ms(),
         });
     }
 
     pub async fn get(&self, sub: &str) -> Result<AccessToken, ErrorBody> {
+        self.get_with(sub, false).await
+    }
+
+    /// `force_refresh`: Gmail refused the token the caller had, so a token this process already held when the
+    /// caller asked is not good enough. Callers forcing at the same moment still share one refresh: whoever
+    /// waited behind it takes the token it produced, and another process's newer token is taken from the keyring.
+    pub async fn get_with(&self, sub: &str, force_refresh: bool) -> Result<AccessToken, ErrorBody> {
+        let asked_at_ms = now_ms();
         let slot = self.slot(sub);
         let mut cached = slot.lock().await;
+        let mut rejected: Option<String> = None;
         if let Some(c) = cached.as_ref() {
-            if self.fresh(c.expires_at_ms) {
+            if self.fresh(c.expires_at_ms) && (!force_refresh || c.obtained_at_ms >= asked_at_ms) {
                 return Ok(AccessToken {
                     access_token: c.access_token.clone(),
                     expires_at_ms: c.expires_at_ms,
                 });
+            }
+            if force_refresh {
+                rejected = Some(c.access_token.clone());
             }
         }
         *cached = None;
@@ -159,7 +174,10 @@ impl Tokens {
             return Err(reauth_error(&account.email, Some(detail)));
         };
         if let (Some(token), Some(expires)) = (&stored.access_token, stored.expires_at_ms) {
-            if self.fresh(expires) {
+            // When forced, only a token other than the refused one will do; without knowing which one was
+            // refused (this process never handed one out), refresh.
+            let acceptable = !force_refresh || rejected.as_deref().is_some_and(|r| r != token);
+            if self.fresh(expires) && acceptable {
                 tracing::debug!(
                     sub,
                     "access token from the keyring (refreshed by another process)"
@@ -167,6 +185,7 @@ impl Tokens {
                 *cached = Some(Cached {
                     access_token: token.clone(),
                     expires_at_ms: expires,
+                    obtained_at_ms: now_ms(),
                 });
                 return Ok(AccessToken {
                     access_token: token.clone(),
@@ -195,7 +214,11 @@ impl Tokens {
                     .await
                     .map_err(keyring_error)?;
                 tracing::info!(sub, token = %crate::logging::fingerprint(&r.access_token), "refreshed");
-                *cached = Some(Cached { access_token: r.access_token.clone(), expires_at_ms });
+                *cached = Some(Cached {
+                    access_token: r.access_token.clone(),
+                    expires_at_ms,
+                    obtained_at_ms: now_ms(),
+                });
                 Ok(AccessToken { access_token: r.access_token, expires_at_ms })
             }
             Err(TokenError::InvalidGrant(description)) => {

@@ -488,3 +488,43 @@ fn a_silent_connection_to_the_loopback_port_does_not_hold_up_the_redirect() {
         started.elapsed()
     );
 }
+
+#[test]
+fn force_refresh_after_gmail_refused_a_token_refreshes_once_for_everyone() {
+    let s = setup(true);
+    let mut host = s.env.start();
+    let account = add_account(&mut host, ADA);
+    let sub = account["id"].clone();
+    let first = token(&mut host, &sub);
+    let mut other = s.env.start();
+    assert_eq!(token(&mut other, &sub), first);
+    assert_eq!(refreshes(&s.emu, ADA), 0);
+
+    // Ten callers in one process are told the token was refused at the same moment: one refresh.
+    let ids: Vec<Value> = (0..10)
+        .map(|_| host.send("token.get", json!({"account": sub, "force_refresh": true})))
+        .collect();
+    let forced: std::collections::HashSet<String> = ids
+        .iter()
+        .map(|id| {
+            host.reply(id)["result"]["access_token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(forced.len(), 1);
+    let new_token = forced.into_iter().next().unwrap();
+    assert_ne!(new_token, first["access_token"].as_str().unwrap());
+    assert_eq!(refreshes(&s.emu, ADA), 1);
+    // Without force the new token is served from memory.
+    assert_eq!(token(&mut host, &sub)["access_token"], new_token.as_str());
+
+    // The other process still holds the refused token; forced, it takes the newer one from the keyring.
+    let from_other = other.call_ok("token.get", json!({"account": sub, "force_refresh": true}));
+    assert_eq!(from_other["access_token"], new_token.as_str());
+    assert_eq!(refreshes(&s.emu, ADA), 1);
+    host.finish();
+    other.finish();
+    assert_no_leak(&s, &[&host, &other]);
+}
