@@ -9,6 +9,9 @@ use web_sys::{Document, Element, HtmlElement};
 use super::dom::{self, el, icon_button, text_button, Icon};
 use super::{stamp_now, tz_offset_minutes, Page};
 
+/// Rows in the first draw: more than the popup or a new tab shows at once.
+const FIRST_DRAW_ROWS: usize = 30;
+
 pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     let document = dom::document()?;
     let restore_focus = focus_is_in_list(&document);
@@ -256,7 +259,14 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         .focused
         .as_ref()
         .is_some_and(|(a, t)| rows.iter().any(|r| &r.account_id == a && &r.thread_id == t));
-    for (index, row) in rows.iter().enumerate() {
+    // The first draw puts only what fits on screen in the DOM so the browser paints it sooner; the rest follows
+    // once the page has had a frame.
+    let limit = if page.first_row_painted {
+        rows.len()
+    } else {
+        FIRST_DRAW_ROWS
+    };
+    for (index, row) in rows.iter().enumerate().take(limit) {
         let position = order
             .iter()
             .position(|id| *id == row.account_id)
@@ -275,6 +285,12 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     if !page.first_row_painted {
         page.first_row_painted = true;
         list.set_attribute("data-first-row-ms", &stamp_now())?;
+        if rows.len() > limit {
+            wasm_bindgen_futures::spawn_local(async {
+                crate::timers::sleep(0).await;
+                super::redraw();
+            });
+        }
     }
     Ok(())
 }

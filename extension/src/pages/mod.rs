@@ -74,6 +74,8 @@ fn page_kind() -> PageKind {
 }
 
 pub fn start() {
+    // Where the time to the first row goes, for the bench: the wasm running, the store read.
+    stamp_root("data-wasm-ready-ms");
     spawn_local(async {
         let kind = page_kind();
         let stored = browser::storage_get(&[STORE_KEY, STATUS_KEY, SETTINGS_KEY])
@@ -82,6 +84,7 @@ pub fn start() {
                 log_error("reading the cached inbox", e);
                 json!({})
             });
+        stamp_root("data-store-read-ms");
         let page = Page {
             kind,
             store: InboxStore::from_json(stored[STORE_KEY].clone()),
@@ -148,7 +151,7 @@ fn update(change: impl FnOnce(&mut Page)) {
     redraw();
 }
 
-fn redraw() {
+pub(super) fn redraw() {
     PAGE.with(|p| {
         let mut borrow = p.borrow_mut();
         let Some(page) = borrow.as_mut() else { return };
@@ -450,6 +453,13 @@ fn send(intent: Intent) {
 /// The local time zone's offset from UTC in minutes, east positive.
 fn tz_offset_minutes() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
+/// Records `performance.now()` in an attribute of `<html>`.
+fn stamp_root(attribute: &str) {
+    if let Some(root) = dom::document().ok().and_then(|d| d.document_element()) {
+        let _ = root.set_attribute(attribute, &stamp_now());
+    }
 }
 
 fn stamp_now() -> String {
