@@ -168,7 +168,7 @@ fn total_refreshes(emu: &Emulator) -> u64 {
         .sum()
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
     let as_json = std::env::args().any(|a| a == "--json");
     let seed = serde_json::from_value(json!({"accounts": (0..5).map(|n| json!({"email": format!("user{n}@example.com")})).collect::<Vec<_>>()})).unwrap();
     let emu = Emulator::start_blocking(EmulatorConfig {
@@ -284,5 +284,12 @@ fn main() {
             "  refreshes, 50 concurrent token.get over 5 accounts: {concurrent_refreshes} (want 5)"
         );
         println!("  refreshes, 2 processes x 25 token.get over 5 accounts: {two_process_refreshes} (want 5)");
+    }
+    // The counts are correctness, not speed: a wrong one fails the bench.
+    if concurrent_refreshes == 5 && two_process_refreshes == 5 {
+        std::process::ExitCode::SUCCESS
+    } else {
+        eprintln!("bench: wrong refresh count under concurrency");
+        std::process::ExitCode::FAILURE
     }
 }
