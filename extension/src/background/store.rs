@@ -41,6 +41,7 @@ pub async fn load() {
     for waiter in waiters {
         let _ = waiter.send(());
     }
+    update_badge().await;
 }
 
 /// Creates the poll alarm unless it exists with the configured period: re-creating it at every start would
@@ -157,7 +158,14 @@ pub async fn persist() {
 }
 
 async fn update_badge() {
-    let badge = with(|bg| badge_for(&bg.store, bg.host.as_ref()));
+    // Until the stored inbox is read, the badge the browser kept from before a restart is the better one.
+    let Some(badge) = with(|bg| {
+        bg.loaded
+            .open
+            .then(|| badge_for(&bg.store, bg.host.as_ref()))
+    }) else {
+        return;
+    };
     if let Err(e) = browser::set_badge(&badge.text, badge.color).await {
         log_error("the badge could not be set", &e);
     }
