@@ -11,7 +11,7 @@
 
 mod browser;
 mod driver;
-mod host;
+pub mod host;
 mod pages;
 pub mod paths;
 mod sync;
@@ -63,7 +63,7 @@ pub enum HarnessError {
 }
 
 impl HarnessError {
-    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> HarnessError {
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> HarnessError {
         let context = context.into();
         move |source| HarnessError::Io { context, source }
     }

@@ -91,11 +91,8 @@ fn with_keyring(program: &std::path::Path, args: &[&str]) -> Command {
         .args(["--", "bash", "tests/with-secret-service.sh"])
         .arg(program)
         .args(args);
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut dirs = vec![setup::cargo_bin_dir()];
-    dirs.extend(std::env::split_paths(&path));
-    if let Ok(joined) = std::env::join_paths(dirs) {
-        cmd.env("PATH", joined);
+    if let Ok(path) = setup::path_with_cargo_bin() {
+        cmd.env("PATH", path);
     }
     cmd
 }

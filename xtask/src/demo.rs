@@ -1,82 +1,32 @@
-//! `cargo xtask demo`: gmux on its built-in demo.
+//! `cargo xtask demo`: gmux on its built-in demo. The demo itself is `tests/src/bin/gmux-demo.rs`, beside the
+//! browser harness it drives; this builds what it needs and runs it with a private Secret Service, so demo
+//! accounts never land in the user's own keyring.
 
-use std::fs;
 use std::process::Command;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::dist::{self, DistOptions};
-use crate::{cargo, run, workspace_root};
+use crate::{cargo, run, setup, workspace_root};
 
-const CHROME_ID: &str = "obfbmoncncibmhjgfmnifnffmljlbjmg";
-
-pub fn demo(_args: &[String]) -> Result<()> {
-    let root = workspace_root();
+pub fn demo(args: &[String]) -> Result<()> {
+    let firefox = args
+        .windows(2)
+        .any(|w| w[0] == "--browser" && w[1] == "firefox");
+    setup::ensure_demo_tools(firefox)?;
     dist::dist(&DistOptions { release: false })?;
-    run(cargo().args(["build", "-p", "gmux-host"]))?;
-    let demo = root.join("target/demo");
-    let profile = demo.join("chromium-profile");
-    let _ = fs::remove_dir_all(&profile);
-    fs::create_dir_all(profile.join("NativeMessagingHosts"))?;
-    let config = demo.join("host-config");
-    fs::create_dir_all(&config)?;
-    // The browser starts the host; a wrapper gives it the demo's own config and log directories.
-    let wrapper = demo.join("gmux-host-demo.sh");
-    fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\nGMUX_CONFIG_DIR='{}' GMUX_STATE_DIR='{}' exec '{}' \"$@\"\n",
-            config.display(),
-            demo.join("host-state").display(),
-            root.join("target/debug/gmux-host").display()
-        ),
-    )?;
-    make_executable(&wrapper)?;
-    run(Command::new(root.join("target/debug/gmux-host"))
-        .args(["install", "--browser", "chromium", "--manifest-dir"])
-        .arg(profile.join("NativeMessagingHosts"))
-        .arg("--path")
-        .arg(&wrapper))?;
-    let ext = dist::dist_dir().join("chrome");
-    let mut chromium = Command::new("/usr/lib/chromium/chromium");
-    chromium
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--load-extension={}", ext.display()))
-        .arg(format!("--disable-extensions-except={}", ext.display()))
-        .args([
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("chrome-extension://{CHROME_ID}/newtab.html"));
-    if std::env::var_os("DISPLAY").is_none() {
-        let shot = demo.join("newtab.png");
-        chromium.args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--window-size=1280,800",
-        ]);
-        chromium
-            .arg(format!("--screenshot={}", shot.display()))
-            .arg("--virtual-time-budget=4000");
-        run(&mut chromium)?;
-        eprintln!("xtask: no display: wrote {}", shot.display());
-        return Ok(());
-    }
-    eprintln!("xtask: opening Chromium with gmux loaded; close the window to stop");
-    run(&mut chromium).context("running chromium")
-}
-
-#[cfg(unix)]
-fn make_executable(path: &std::path::Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755))?;
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn make_executable(_path: &std::path::Path) -> Result<()> {
-    Ok(())
+    run(cargo().args(["build", "-p", "gmux-host", "-p", "gmux-emulator", "--bins"]))?;
+    run(cargo().args(["build", "-p", "gmux-e2e", "--bin", "gmux-demo"]))?;
+    let root = workspace_root();
+    let target = root.join("target/debug");
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.current_dir(&root)
+        .args(["--", "bash", "tests/with-secret-service.sh"])
+        .arg(target.join("gmux-demo"))
+        .args(args)
+        .env("PATH", setup::path_with_cargo_bin()?)
+        .env("GMUX_HOST_BIN", target.join("gmux-host"))
+        .env("GMUX_EMULATOR_BIN", target.join("gmux-emulator"))
+        .env("GMUX_DIST_DIR", dist::dist_dir());
+    run(&mut cmd)
 }

@@ -91,6 +91,25 @@ fn ensure_google_python_client() -> Result<()> {
     Ok(())
 }
 
+/// What the demo needs: the build tools, the browsers and the keyring; geckodriver only for Firefox.
+pub fn ensure_demo_tools(firefox: bool) -> Result<()> {
+    ensure_build_tools()?;
+    ensure_os_packages()?;
+    if firefox {
+        ensure_geckodriver()?;
+    }
+    Ok(())
+}
+
+/// PATH with cargo's bin directory first, where `cargo install` put geckodriver and wasm-bindgen.
+pub fn path_with_cargo_bin() -> Result<std::ffi::OsString> {
+    let mut dirs = vec![cargo_bin_dir()];
+    if let Some(p) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&p));
+    }
+    Ok(std::env::join_paths(dirs)?)
+}
+
 /// Only what building the extension needs (the demo and `dist` do not need the test browsers' drivers).
 pub fn ensure_build_tools() -> Result<()> {
     ensure_wasm_target()?;

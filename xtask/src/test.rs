@@ -28,14 +28,6 @@ pub fn test(extra: &[String]) -> Result<()> {
     ]))?;
 
     let target = root.join("target/debug");
-    let path = match std::env::var_os("PATH") {
-        Some(p) => {
-            let mut dirs = vec![setup::cargo_bin_dir()];
-            dirs.extend(std::env::split_paths(&p));
-            std::env::join_paths(dirs)?
-        }
-        None => setup::cargo_bin_dir().into_os_string(),
-    };
     // One throwaway, unlocked Secret Service for the whole run: the keyring tests and the hosts the browsers
     // start all use it, and the user's own keyring is never touched.
     let mut cmd = Command::new("dbus-run-session");
@@ -44,7 +36,7 @@ pub fn test(extra: &[String]) -> Result<()> {
         .arg(cargo_path())
         .args(["test", "--workspace", "--no-fail-fast"])
         .args(extra)
-        .env("PATH", path)
+        .env("PATH", setup::path_with_cargo_bin()?)
         .env("GMUX_HOST_BIN", target.join("gmux-host"))
         .env("GMUX_EMULATOR_BIN", target.join("gmux-emulator"))
         .env("GMUX_DIST_DIR", dist::dist_dir())
