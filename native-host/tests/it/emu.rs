@@ -24,6 +24,11 @@ pub fn setup(auto_consent: bool) -> Setup {
 }
 
 pub fn setup_with(auto_consent: bool, extra_env: &[(&str, &str)]) -> Setup {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "these tests need a Secret Service: run them as `dbus-run-session -- bash tests/with-secret-service.sh \
+         cargo test -p gmux-host` (cargo xtask test does)"
+    );
     let seed = serde_json::from_value(json!({
         "accounts": (0..5).map(|n| json!({"email": user(n)})).collect::<Vec<_>>()
     }))

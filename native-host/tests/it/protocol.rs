@@ -203,3 +203,21 @@ proptest::proptest! {
         proptest::prop_assert!(!host.stderr().contains("panicked"));
     }
 }
+
+#[test]
+fn a_damaged_config_file_does_not_break_the_handshake() {
+    let env = HostEnv::new();
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    std::fs::write(env.config_dir().join("config.json"), b"{ half a file").unwrap();
+    let mut host = env.start();
+    assert_eq!(host.call_ok("hello", json!({}))["configured"], false);
+    let err = host.call_err("accounts.add", json!({}));
+    assert_eq!(err["code"], "oauth_client_not_configured");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("gmux-host configure"),
+        "{err}"
+    );
+}
