@@ -271,6 +271,18 @@ impl ExtensionBrowser {
         )
     }
 
+    /// Sends an intent and returns at once, without its answer: to watch storage while the background works.
+    pub fn post_intent(&self, intent: Value) -> Result<()> {
+        self.session
+            .execute(
+                "const api = globalThis.browser ?? globalThis.chrome;
+                 api.runtime.sendMessage(arguments[0]).catch(() => {});
+                 return true;",
+                &[intent],
+            )
+            .map(drop)
+    }
+
     /// The period of the background's alarm `name` in minutes, `None` without such an alarm.
     pub fn alarm_period(&self, name: &str) -> Result<Option<f64>> {
         let alarm = self.session.execute(

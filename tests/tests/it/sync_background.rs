@@ -281,6 +281,43 @@ fn check_background_sync(browser: Browser) {
         );
     }
 
+    // Accounts sync concurrently: the first account being slow does not hold up saving the second.
+    let fast = "gmux e2e while another account is slow";
+    ok(emulator.post(
+        "/_emulator/faults",
+        json!({"method": "gmail.users.history.list", "account": emails[0], "latency_ms": 8000, "count": 1}),
+    ));
+    ok(emulator.post(
+        "/_emulator/deliver",
+        json!({"account": emails[1], "from": "Zed Zimmer <zed@example.com>", "subject": fast, "text": "quick"}),
+    ));
+    let slow_synced_before = account_by_email(&ok(instance.storage("local")), &emails[0])
+        ["account"]["last_good_sync_ms"]
+        .clone();
+    ok(instance.post_intent(json!({"type": "sync_now"})));
+    let local = ok(instance.wait_for_storage(
+        "the fast account's new mail",
+        SYNC_DEADLINE,
+        |local| thread_with_subject(local, fast).is_some(),
+    ));
+    assert_eq!(
+        account_by_email(&local, &emails[0])["account"]["last_good_sync_ms"],
+        slow_synced_before,
+        "the fast account was saved only after the slow one finished"
+    );
+    ok(
+        instance.wait_for_storage("the slow account's sync to end", SYNC_DEADLINE, |local| {
+            local["status"]["syncing"] == false
+        }),
+    );
+
+    let after = ok(instance.storage("local"));
+    assert_ne!(
+        account_by_email(&after, &emails[0])["account"]["last_good_sync_ms"],
+        slow_synced_before,
+        "the slow account synced in the end"
+    );
+
     // A colour and a removal go through the host; the status, the store and the badge follow.
     let reply = ok(instance
         .send_intent(json!({"type": "set_color", "account": revoked_id, "color": "#00897b"})));
