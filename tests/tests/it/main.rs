@@ -4,3 +4,4 @@
 mod popup;
 mod sync_background;
 mod ui_inbox;
+mod ui_end_to_end;

@@ -189,6 +189,7 @@ fn check_states(instance: &ExtensionBrowser, store: &InboxStore, now: u64) {
     let view = ok(instance.wait_for_inbox("the reconnect state", |v| {
         v.notices.iter().any(|(k, _)| k == "reauth")
     }));
+    ok(instance.screenshot("popup-reauth"));
     let badge = &view.badges[2];
     assert_eq!(
         (badge.health.as_str(), badge.has_reconnect),
@@ -210,6 +211,7 @@ fn check_states(instance: &ExtensionBrowser, store: &InboxStore, now: u64) {
     let view = ok(instance.wait_for_inbox("the offline banner", |v| {
         v.notices.iter().any(|(k, _)| k == "stale")
     }));
+    ok(instance.screenshot("popup-offline"));
     let banner = &view
         .notices
         .iter()
@@ -230,6 +232,7 @@ fn check_states(instance: &ExtensionBrowser, store: &InboxStore, now: u64) {
     let view = ok(instance.wait_for_inbox("the empty inbox", |v| {
         v.empty_state.as_deref() == Some("empty")
     }));
+    ok(instance.screenshot("popup-empty"));
     assert!(
         view.text.contains("Inbox zero: nothing in any inbox."),
         "{}",
@@ -244,6 +247,7 @@ fn check_states(instance: &ExtensionBrowser, store: &InboxStore, now: u64) {
     let view = ok(instance.wait_for_inbox("no accounts yet", |v| {
         v.empty_state.as_deref() == Some("no_accounts")
     }));
+    ok(instance.screenshot("popup-no-accounts"));
     assert!(
         view.text.contains("No accounts yet") && view.text.contains("Add account"),
         "{}",
@@ -254,6 +258,7 @@ fn check_states(instance: &ExtensionBrowser, store: &InboxStore, now: u64) {
     let view = ok(instance.wait_for_inbox("the not-configured state", |v| {
         v.status_state == "not_configured"
     }));
+    ok(instance.screenshot("popup-not-configured"));
     assert!(
         view.text
             .contains("gmux-host has no Google sign-in client yet"),
@@ -269,6 +274,7 @@ fn check_states(instance: &ExtensionBrowser, store: &InboxStore, now: u64) {
     ok(instance.seed_storage(&json!({"status": {"host": "missing", "host_error": "not found"}})));
     let view =
         ok(instance.wait_for_inbox("the host-missing state", |v| v.status_state == "missing"));
+    ok(instance.screenshot("popup-host-missing"));
     assert!(
         view.text.contains("gmux-host is not installed"),
         "{}",
@@ -318,6 +324,8 @@ fn shoot(instance: &mut ExtensionBrowser, store: &InboxStore, suffix: &str) {
 
 fn check_inbox_pages(browser: Browser) {
     let mut instance = ok(ExtensionBrowser::launch(browser, HostSetup::Installed));
+    // Tall enough for the whole popup (a real one may be up to 600 px) and a new tab's first rows.
+    ok(instance.session.set_window_size(1000, 800));
     // An extension page first: storage is reachable from there, and the background is up.
     ok(instance.open_page("options.html"));
     let now = unix_now_ms();

@@ -1,0 +1,304 @@
+//! The inbox pages end to end (issue 6): the real background syncing gmux-emulator's demo accounts through the
+//! real gmux-host. Badges show the emulator's unread counts, keyboard actions change the emulator's mailboxes and
+//! the page, a refused action is reported with the row restored, Enter opens the thread in Gmail in its account,
+//! Add account on the options page runs the consent flow, a revoked account shows Reconnect and reconnecting
+//! restores it. Screenshots of real mail in light and dark. One browser session per browser.
+
+use std::time::{Duration, Instant};
+
+use gmux_core::inbox::InboxStore;
+use gmux_core::view;
+use gmux_e2e::{
+    add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
+    ExtensionBrowser, HostSetup, InboxView,
+};
+use serde_json::json;
+
+/// Syncs of several accounts, a host start and a wasm start, on a loaded machine.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+fn ok<T>(result: gmux_e2e::Result<T>) -> T {
+    result.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The emulator's INBOX counters per account: `email -> (sub, threadsUnread, threadsTotal)`.
+fn emulator_accounts(emulator: &EmulatorProcess) -> Vec<(String, String, u64, u64)> {
+    let accounts = ok(emulator.get("/_emulator/accounts"));
+    accounts["accounts"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|a| {
+                    (
+                        a["email"].as_str().unwrap_or_default().to_string(),
+                        a["sub"].as_str().unwrap_or_default().to_string(),
+                        a["threadsUnread"].as_u64().unwrap_or(0),
+                        a["threadsTotal"].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn counts_of(emulator: &EmulatorProcess, sub: &str) -> (u64, u64) {
+    emulator_accounts(emulator)
+        .into_iter()
+        .find(|(_, s, _, _)| s == sub)
+        .map(|(_, _, unread, total)| (unread, total))
+        .unwrap_or_else(|| panic!("no account {sub} in the emulator"))
+}
+
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let until = Instant::now() + DEADLINE;
+    while !done() {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn store_of(instance: &ExtensionBrowser) -> InboxStore {
+    InboxStore::from_json(ok(instance.storage("local"))["inbox"].clone())
+}
+
+/// Every badge shows its account's unread count as the emulator reports it.
+fn badges_match_emulator(view: &InboxView, emulator: &EmulatorProcess) -> bool {
+    let accounts = emulator_accounts(emulator);
+    !view.badges.is_empty()
+        && view.badges.iter().all(|badge| {
+            accounts
+                .iter()
+                .find(|(_, sub, _, _)| *sub == badge.account)
+                .is_some_and(|(_, _, unread, _)| badge.count == view::unread_label(*unread))
+        })
+}
+
+fn focus_row(instance: &ExtensionBrowser, thread: &str) {
+    let focused = ok(instance.session.execute(
+        "const row = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"]`);
+         if (row) { row.focus(); } return !!row;",
+        &[json!(thread)],
+    ));
+    assert_eq!(focused, json!(true), "no row {thread}");
+}
+
+fn row_listed(view: &InboxView, thread: &str) -> bool {
+    view.rows.iter().any(|r| r.thread == thread)
+}
+
+fn check_end_to_end(browser: Browser) {
+    let emulator = ok(EmulatorProcess::start_demo());
+    let emails = ok(emulator.account_emails());
+    assert_eq!(emails.len(), 3, "the demo has three accounts: {emails:?}");
+    let keyring = format!(
+        "gmux-e2e-ui-{}-{}-{}",
+        browser.name(),
+        std::process::id(),
+        emulator.base_url().rsplit(':').next().unwrap_or("0")
+    );
+    let host_env = [("GMUX_KEYRING_SERVICE".to_string(), keyring)];
+    // Two accounts to start with; the first demo account is added from the options page below (the emulator's
+    // consent page approves the first account when no login hint names another).
+    let mut instance = ok(ExtensionBrowser::launch_prepared(
+        browser,
+        HostSetup::Installed,
+        &host_env,
+        |wrapper| {
+            configure_host_for_emulator(wrapper, emulator.base_url())?;
+            for email in &emails[1..] {
+                add_account_through_consent(wrapper, email)?;
+            }
+            Ok(())
+        },
+    ));
+    ok(instance.session.set_window_size(1000, 800));
+
+    // The popup lists the synced inbox newest first, with the emulator's unread count on every badge.
+    ok(instance.open_extension_page("popup.html"));
+    let view = ok(instance.wait_for_inbox("two synced accounts", |v| {
+        v.badges.len() == 2 && !v.rows.is_empty() && badges_match_emulator(v, &emulator)
+    }));
+    let store = store_of(&instance);
+    let merged: Vec<String> = store.merged().iter().map(|r| r.thread_id.clone()).collect();
+    assert_eq!(
+        view.rows
+            .iter()
+            .map(|r| r.thread.clone())
+            .collect::<Vec<_>>(),
+        merged
+    );
+    assert_eq!(view.status_state, "connected");
+
+    // u: an unread thread is marked read in Gmail; the row and the badge follow.
+    let unread = view
+        .rows
+        .iter()
+        .find(|r| r.unread)
+        .expect("an unread row")
+        .clone();
+    let (unread_before, _) = counts_of(&emulator, &unread.account);
+    focus_row(&instance, &unread.thread);
+    ok(instance.session.press_keys(&["u"], false));
+    wait_until("the emulator to count the thread read", || {
+        counts_of(&emulator, &unread.account).0 == unread_before - 1
+    });
+    ok(
+        instance.wait_for_inbox("the row read and the badge lowered", |v| {
+            v.rows
+                .iter()
+                .any(|r| r.thread == unread.thread && !r.unread)
+                && badges_match_emulator(v, &emulator)
+        }),
+    );
+    // Shift+I toggles it back.
+    focus_row(&instance, &unread.thread);
+    ok(instance.session.press_keys(&["I"], true));
+    wait_until("the emulator to count the thread unread again", || {
+        counts_of(&emulator, &unread.account).0 == unread_before
+    });
+
+    // s: star, confirmed by a fresh sync from the emulator.
+    let target = view
+        .rows
+        .iter()
+        .find(|r| !r.starred)
+        .expect("an unstarred row")
+        .clone();
+    focus_row(&instance, &target.thread);
+    ok(instance.session.press_keys(&["s"], false));
+    ok(instance.wait_for_inbox("the star", |v| {
+        v.rows
+            .iter()
+            .any(|r| r.thread == target.thread && r.starred)
+    }));
+    let reply = ok(instance.send_intent(json!({"type": "sync_now"})));
+    assert_eq!(reply["ok"], true, "{reply}");
+    let synced = store_of(&instance);
+    let row = synced
+        .merged()
+        .into_iter()
+        .find(|r| r.thread_id == target.thread)
+        .expect("starred row");
+    assert!(row.starred, "Gmail does not have the star");
+
+    // e and #: archive and trash leave the inbox in Gmail and on the page.
+    for key in ["e", "#"] {
+        let view = ok(instance.inbox_view());
+        let row = view.rows[0].clone();
+        let (_, total_before) = counts_of(&emulator, &row.account);
+        focus_row(&instance, &row.thread);
+        ok(instance.session.press_keys(&[key], false));
+        wait_until(
+            &format!("{key} to take the thread out of the emulator's inbox"),
+            || counts_of(&emulator, &row.account).1 == total_before - 1,
+        );
+        let view = ok(instance.wait_for_inbox("the row gone", |v| !row_listed(v, &row.thread)));
+        // Focus moves on to the next row, so the keys can go on.
+        assert!(
+            ok(instance.focused_thread()).is_some(),
+            "no row has focus after {key}"
+        );
+        assert!(!view.rows.is_empty());
+    }
+
+    // A refused action: a short message, and the row back where it was.
+    let view = ok(instance.inbox_view());
+    let row = view.rows[0].clone();
+    ok(emulator.post(
+        "/_emulator/faults",
+        json!({"method": "gmail.users.threads.modify", "status": 404, "count": 1}),
+    ));
+    focus_row(&instance, &row.thread);
+    ok(instance.session.press_keys(&["e"], false));
+    let view = ok(instance.wait_for_inbox("the failure message", |v| {
+        v.notices.iter().any(|(kind, _)| kind == "failed") && row_listed(v, &row.thread)
+    }));
+    let message = &view
+        .notices
+        .iter()
+        .find(|(k, _)| k == "failed")
+        .expect("failed")
+        .1;
+    assert!(!message.trim().is_empty());
+    ok(instance.screenshot("popup-action-failed"));
+
+    // Enter opens the thread in Gmail, in its own account.
+    let email = synced
+        .account(&row.account)
+        .expect("account")
+        .account
+        .email
+        .clone();
+    let url = view::gmail_thread_url(&email, &row.thread);
+    focus_row(&instance, &row.thread);
+    ok(instance.session.press_keys(&["\u{E007}"], false));
+    wait_until("the Gmail tab", || ok(instance.tab_urls()).contains(&url));
+
+    // Add account from the options page: the consent runs in a tab and the new account is listed, then synced.
+    ok(instance.open_page("options.html"));
+    ok(instance.click_css("#add-account"));
+    let added = emails[0].clone();
+    wait_until("the added account on the options page", || {
+        let text = ok(instance.session.execute(
+            "return document.getElementById('account-list').textContent;",
+            &[],
+        ));
+        text.as_str().is_some_and(|t| t.contains(added.as_str()))
+    });
+    ok(instance.open_extension_page("popup.html"));
+    ok(instance.wait_for_inbox("three accounts on the popup", |v| {
+        v.badges.len() == 3 && badges_match_emulator(v, &emulator)
+    }));
+
+    // A revoked account shows Reconnect on its badge and in a notice; reconnecting restores it.
+    let revoked = emulator_accounts(&emulator)
+        .into_iter()
+        .find(|(e, _, _, _)| *e == emails[1])
+        .map(|(_, sub, _, _)| sub)
+        .expect("revoked account");
+    ok(emulator.post("/_emulator/revoke", json!({"account": emails[1]})));
+    let reply = ok(instance.send_intent(json!({"type": "sync_now"})));
+    assert!(reply.is_object(), "{reply}");
+    let view = ok(instance.wait_for_inbox("Reconnect", |v| {
+        v.badges
+            .iter()
+            .any(|b| b.account == revoked && b.has_reconnect)
+            && v.notices.iter().any(|(k, _)| k == "reauth")
+    }));
+    assert!(
+        view.text
+            .contains(&format!("{} needs to be reconnected", emails[1])),
+        "{}",
+        view.text
+    );
+    ok(instance.screenshot("popup-reconnect"));
+    ok(instance.click_css(".notice[data-notice=\"reauth\"] .reconnect"));
+    ok(instance.wait_for_inbox("the account reconnected", |v| {
+        v.badges
+            .iter()
+            .any(|b| b.account == revoked && !b.has_reconnect && b.health == "ok")
+            && !v.notices.iter().any(|(k, _)| k == "reauth")
+    }));
+
+    // Real mail in light and dark, popup and new tab.
+    let rows = |v: &InboxView| v.rows.len() > 5 && v.status_state == "connected";
+    for suffix in ["", "-dark"] {
+        if suffix == "-dark" {
+            ok(instance.use_dark_scheme());
+        }
+        ok(instance.open_inbox_page("popup.html", rows));
+        ok(instance.screenshot(&format!("popup-demo{suffix}")));
+        ok(instance.open_inbox_page("newtab.html", rows));
+        ok(instance.screenshot(&format!("newtab-demo{suffix}")));
+    }
+}
+
+#[test]
+fn chromium_inbox_end_to_end() {
+    check_end_to_end(Browser::Chromium);
+}
+
+#[test]
+fn firefox_inbox_end_to_end() {
+    check_end_to_end(Browser::Firefox);
+}
