@@ -105,6 +105,26 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in the order they were added (new ones go at the end).
+    pub const ALL: [ErrorCode; 16] = [
+        ErrorCode::RequestMalformed,
+        ErrorCode::MessageTooLarge,
+        ErrorCode::MethodUnknown,
+        ErrorCode::UnsupportedProtocolVersion,
+        ErrorCode::KeyringUnavailable,
+        ErrorCode::OauthClientNotConfigured,
+        ErrorCode::AccountUnknown,
+        ErrorCode::ReauthRequired,
+        ErrorCode::ConsentDenied,
+        ErrorCode::ConsentTimedOut,
+        ErrorCode::TokenEndpointUnreachable,
+        ErrorCode::Internal,
+        ErrorCode::ScopesNotGranted,
+        ErrorCode::NoRefreshToken,
+        ErrorCode::StateMismatch,
+        ErrorCode::OauthClientRejected,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::RequestMalformed => "request_malformed",
@@ -125,6 +145,14 @@ impl ErrorCode {
             ErrorCode::OauthClientRejected => "oauth_client_rejected",
         }
     }
+}
+
+/// Event names the host pushes (`Event::event`).
+pub mod events {
+    /// A consent finished: `data: {"flow_id", "account": Account}`.
+    pub const ACCOUNTS_ADDED: &str = "accounts.added";
+    /// A consent failed: `data: {"flow_id", "code": ErrorCode, "message"}`.
+    pub const ACCOUNTS_ADD_FAILED: &str = "accounts.add_failed";
 }
 
 /// Google's API endpoints, or the emulator's in tests and the demo. `hello` reports them.
@@ -220,6 +248,17 @@ mod tests {
         ] {
             let v = serde_json::to_value(code).unwrap();
             assert_eq!(v, Value::String(code.as_str().to_string()));
+        }
+    }
+
+    #[test]
+    fn all_lists_every_code_once_and_each_serializes_as_its_string() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()));
+            assert_eq!(serde_json::to_value(code).unwrap(), Value::String(code.as_str().to_string()));
+            let back: ErrorCode = serde_json::from_value(Value::String(code.as_str().to_string())).unwrap();
+            assert_eq!(back, code);
         }
     }
 

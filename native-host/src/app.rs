@@ -145,7 +145,7 @@ impl App {
         tokio::spawn(async move {
             let event = match started.finish.await {
                 Ok(account) => Event {
-                    event: "accounts.added".into(),
+                    event: gmux_core::protocol::events::ACCOUNTS_ADDED.into(),
                     data: json!({ "flow_id": flow_id, "account": account }),
                 },
                 Err(e) => {
@@ -156,7 +156,7 @@ impl App {
                         e.message
                     );
                     Event {
-                        event: "accounts.add_failed".into(),
+                        event: gmux_core::protocol::events::ACCOUNTS_ADD_FAILED.into(),
                         data: json!({ "flow_id": flow_id, "code": e.code, "message": e.message }),
                     }
                 }

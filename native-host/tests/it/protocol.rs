@@ -221,3 +221,26 @@ fn a_damaged_config_file_does_not_break_the_handshake() {
         "{err}"
     );
 }
+
+#[test]
+fn protocol_md_documents_every_error_code_and_no_other() {
+    let doc = include_str!("../../PROTOCOL.md");
+    let table = &doc[doc.find("## Error codes").unwrap()..];
+    let table = &table[..table[3..]
+        .find("\n## ")
+        .map(|i| i + 3)
+        .unwrap_or(table.len())];
+    let documented: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    let codes: Vec<&str> = gmux_core::protocol::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(
+        documented, codes,
+        "PROTOCOL.md's table must list every code, in order"
+    );
+}
