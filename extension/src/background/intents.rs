@@ -191,3 +191,47 @@ fn action_failure(action: ThreadAction, e: &GmailError) -> String {
         health_sentence(e)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gmux_core::protocol::{ErrorBody, ErrorCode};
+    use gmux_gmail::TransportError;
+
+    #[test]
+    fn host_errors_keep_the_hosts_code_and_words() {
+        let reply = host_failure(RequestError::Host {
+            method: "accounts.add".into(),
+            body: ErrorBody::new(
+                ErrorCode::OauthClientNotConfigured,
+                "run gmux-host configure",
+            ),
+        });
+        assert_eq!(
+            reply,
+            IntentReply::failed("oauth_client_not_configured", "run gmux-host configure")
+        );
+        let reply = host_failure(RequestError::Disconnected("Native host has exited.".into()));
+        assert_eq!(reply.code.as_deref(), Some("host_unavailable"));
+        assert!(reply
+            .error
+            .unwrap_or_default()
+            .contains("open the gmux popup"));
+    }
+
+    #[test]
+    fn a_failed_action_says_what_did_not_happen_and_why() {
+        let offline = GmailError::Offline(TransportError("connection refused".into()));
+        let cases = [
+            (ThreadAction::MarkRead, "could not be marked read"),
+            (ThreadAction::Archive, "could not be archived"),
+            (ThreadAction::Trash, "could not be moved to the bin"),
+            (ThreadAction::Unstar, "could not be unstarred"),
+        ];
+        for (action, words) in cases {
+            let sentence = action_failure(action, &offline);
+            assert!(sentence.contains(words), "{sentence}");
+            assert!(sentence.contains("Gmail cannot be reached"), "{sentence}");
+        }
+    }
+}
