@@ -192,6 +192,7 @@ impl App {
             }
         }
         let paths = self.paths.clone();
+        let requested = p.account.clone();
         let updated = tokio::task::spawn_blocking(
             move || -> Result<Option<gmux_core::protocol::Account>, config::ConfigError> {
                 let mut index = config::lock_accounts(&paths)?;
@@ -214,7 +215,7 @@ impl App {
         .map_err(internal)?;
         match updated {
             Some(account) => Ok(json!({ "account": account })),
-            None => Err(account_unknown("")),
+            None => Err(account_unknown(&requested)),
         }
     }
 
