@@ -77,6 +77,7 @@ pub fn dist(opts: &DistOptions) -> Result<()> {
                 .current_dir(dist_dir().join(browser)))?;
             eprintln!("xtask: wrote {}", zip.display());
         }
+        web_ext_lint(&dist_dir().join("firefox"))?;
     }
     for line in size_report()? {
         eprintln!("xtask: {line}");
@@ -85,6 +86,70 @@ pub fn dist(opts: &DistOptions) -> Result<()> {
         "xtask: extensions in {}/{{chrome,firefox}}",
         dist_dir().display()
     );
+    Ok(())
+}
+
+/// Mozilla's `web-ext`, pinned, from npm into target/: the linter addons.mozilla.org runs on uploads.
+const WEB_EXT_VERSION: &str = "10.7.0";
+
+/// Lints the Firefox package as addons.mozilla.org would; any error fails the build.
+pub fn web_ext_lint(dir: &Path) -> Result<()> {
+    let tools = workspace_root().join("target/web-ext");
+    let bin = tools.join("node_modules/.bin/web-ext");
+    let installed = Command::new(&bin)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if installed.as_deref() != Some(WEB_EXT_VERSION) {
+        eprintln!(
+            "xtask: installing web-ext {WEB_EXT_VERSION} from npm into {}",
+            tools.display()
+        );
+        fs::create_dir_all(&tools)?;
+        run(Command::new("npm").current_dir(&tools).args([
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            &format!("web-ext@{WEB_EXT_VERSION}"),
+        ]))
+        .context("npm is needed for web-ext (Node.js 20 or newer)")?;
+    }
+    let out = Command::new(&bin)
+        .args(["lint", "--output", "json", "--source-dir"])
+        .arg(dir)
+        .output()
+        .context("running web-ext lint")?;
+    let report: Value = serde_json::from_slice(&out.stdout).with_context(|| {
+        format!(
+            "web-ext lint printed no report: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let count = |kind: &str| {
+        report["count"]
+            .as_u64()
+            .map(|_| report[kind].as_array().map_or(0, Vec::len))
+            .unwrap_or(0)
+    };
+    let (errors, warnings) = (count("errors"), count("warnings"));
+    eprintln!("xtask: web-ext lint: {errors} errors, {warnings} warnings");
+    for item in report["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(report["warnings"].as_array().into_iter().flatten())
+    {
+        eprintln!(
+            "xtask:   {}: {}",
+            item["code"].as_str().unwrap_or("?"),
+            item["message"].as_str().unwrap_or("")
+        );
+    }
+    if errors > 0 {
+        bail!("web-ext lint found {errors} errors in {}", dir.display());
+    }
     Ok(())
 }
 

@@ -28,8 +28,14 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("xvfb", "/usr/bin/Xvfb"),
     // Mail is written in every script: without these, names in CJK and emoji in subjects render as empty boxes
     // in headless screenshots (a desktop has them already).
-    ("fonts-noto-cjk", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-    ("fonts-noto-color-emoji", "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
+    (
+        "fonts-noto-cjk",
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    ),
+    (
+        "fonts-noto-color-emoji",
+        "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
+    ),
 ];
 
 pub fn cargo_bin_dir() -> PathBuf {

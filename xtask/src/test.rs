@@ -11,6 +11,9 @@ use crate::{cargo, cargo_path, run, setup, workspace_root};
 pub fn test(extra: &[String]) -> Result<()> {
     let root = workspace_root();
     setup::ensure_all()?;
+    // The store packages first (zipped, and the Firefox one linted as addons.mozilla.org would), then the
+    // test build the browser tests load, which may also talk to the emulator on loopback.
+    dist::dist(&DistOptions { release: true })?;
     dist::dist(&DistOptions { release: false })?;
     // The browser tests start the host and the emulator as real processes, so their binaries must exist.
     run(cargo()
