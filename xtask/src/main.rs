@@ -3,6 +3,7 @@
 mod bench;
 mod demo;
 mod dist;
+mod install;
 mod setup;
 mod test;
 
@@ -19,6 +20,8 @@ cargo xtask <command>
   dist [--release] build the extension into dist/chrome and dist/firefox (--release: store build, zipped)
   test [ARGS..]    run every test: unit, integration, and the browser tests in Chromium and Firefox
   demo             run gmux on its built-in demo
+  install          build in release, put gmux-host in ~/.local/bin and write its manifest for every browser found
+  uninstall        undo install (accounts stay in the keyring until removed)
   bench            run every benchmark; writes BENCHMARKS.md and target/bench/bench.json
 ";
 
@@ -43,6 +46,8 @@ fn real_main() -> Result<()> {
         "test" => test::test(rest),
         "demo" => demo::demo(rest),
         "bench" => bench::bench(rest),
+        "install" => install::install(),
+        "uninstall" => install::uninstall(),
         "help" | "--help" | "-h" => {
             eprint!("{HELP}");
             Ok(())
