@@ -218,6 +218,14 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
                 &empty,
                 text_button(document, "primary", "Add account", "add-account")?,
             )?;
+        } else if page.status.is_connected() {
+            // The host knows accounts the store has not synced yet: the first sync is under way.
+            empty.remove_attribute("hidden")?;
+            empty.set_attribute("data-state", "loading")?;
+            dom::append(
+                &empty,
+                el(document, "p", "empty-text", Some("Fetching your mail…"))?,
+            )?;
         }
         return Ok(());
     }

@@ -187,6 +187,20 @@ fn listen() -> Result<(), JsValue> {
     document.add_event_listener_with_callback("click", click.as_ref().unchecked_ref())?;
     let change = Closure::<dyn FnMut(web_sys::Event)>::new(on_change);
     document.add_event_listener_with_callback("change", change.as_ref().unchecked_ref())?;
+    // Redraws put focus back on the row that had it, whether a key, a click or a script put it there.
+    let focus = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
+        if let Some(key) = target_element(&event).as_ref().and_then(row_of) {
+            // A redraw focusing the row itself holds the page already, and already knows the row.
+            PAGE.with(|p| {
+                if let Ok(mut page) = p.try_borrow_mut() {
+                    if let Some(page) = page.as_mut() {
+                        page.focused = Some(key);
+                    }
+                }
+            });
+        }
+    });
+    document.add_event_listener_with_callback("focusin", focus.as_ref().unchecked_ref())?;
     let key = Closure::<dyn FnMut(KeyboardEvent)>::new(on_key);
     document.add_event_listener_with_callback("keydown", key.as_ref().unchecked_ref())?;
     LISTENERS.with(|l| {
@@ -195,6 +209,7 @@ fn listen() -> Result<(), JsValue> {
         l.push(Box::new(click));
         l.push(Box::new(change));
         l.push(Box::new(key));
+        l.push(Box::new(focus));
     });
     Ok(())
 }
