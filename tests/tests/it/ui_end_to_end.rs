@@ -245,6 +245,37 @@ fn check_end_to_end(browser: Browser) {
         ));
         text.as_str().is_some_and(|t| t.contains(added.as_str()))
     });
+    // The polling interval and an account's colour are chosen on the options page too.
+    let choose = |selector: &str, value: &str| {
+        ok(instance.session.execute(
+            "const e = document.querySelector(arguments[0]); e.value = arguments[1];
+             e.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+            &[json!(selector), json!(value)],
+        ));
+    };
+    choose("#poll-minutes", "5");
+    wait_until("the poll alarm at 5 minutes", || {
+        ok(instance.alarm_period("poll")) == Some(5.0)
+    });
+    let recoloured = emulator_accounts(&emulator)
+        .into_iter()
+        .find(|(e, _, _, _)| *e == emails[2])
+        .map(|(_, sub, _, _)| sub)
+        .expect("account");
+    choose(
+        &format!("#account-list input[data-account=\"{recoloured}\"]"),
+        "#00897b",
+    );
+    wait_until("the new colour in the status", || {
+        ok(instance.storage("local"))["status"]["accounts"]
+            .as_array()
+            .is_some_and(|all| {
+                all.iter()
+                    .any(|a| a["id"] == recoloured.as_str() && a["color"] == "#00897b")
+            })
+    });
+    ok(instance.screenshot("options-demo"));
+
     ok(instance.open_extension_page("popup.html"));
     ok(instance.wait_for_inbox("three accounts on the popup", |v| {
         v.badges.len() == 3 && badges_match_emulator(v, &emulator)
@@ -291,6 +322,24 @@ fn check_end_to_end(browser: Browser) {
         ok(instance.open_inbox_page("newtab.html", rows));
         ok(instance.screenshot(&format!("newtab-demo{suffix}")));
     }
+
+    // Remove on the options page forgets the account; the popup keeps the others.
+    ok(instance.open_page("options.html"));
+    ok(instance.click_css(&format!(
+        "#account-list button[data-action=\"remove\"][data-account=\"{recoloured}\"]"
+    )));
+    wait_until("the removed account gone from the options page", || {
+        let ids = ok(instance.session.execute(
+            "return [...document.querySelectorAll('#account-list .acct-item')].map(i => i.dataset.account);",
+            &[],
+        ));
+        ids.as_array()
+            .is_some_and(|ids| ids.len() == 2 && !ids.contains(&json!(recoloured)))
+    });
+    ok(instance.open_extension_page("popup.html"));
+    ok(instance.wait_for_inbox("two accounts left", |v| {
+        v.badges.len() == 2 && v.rows.iter().all(|r| r.account != recoloured)
+    }));
 }
 
 #[test]
