@@ -114,9 +114,14 @@ fn connect() {
         };
         if with(|bg| bg.generation == generation && bg.host == Some(HostState::Connecting)) {
             let up = matches!(state, HostState::Connected | HostState::NotConfigured);
+            let configured = state == HostState::Connected;
             set_state(generation, state, version, error);
             if up {
                 with(|bg| bg.failed_attempts = 0);
+            }
+            // Without an OAuth client no account can get a token: the stored inbox is left as it was until
+            // gmux-host is configured (the pages show what to do from the status).
+            if configured {
                 store::after_connect().await;
             }
         }

@@ -10,7 +10,7 @@ use gmux_core::inbox::{AccountInbox, InboxStore, SyncHealth};
 use gmux_core::messages::{
     BackgroundStatus, HostState, Settings, SETTINGS_KEY, STATUS_KEY, STORE_KEY,
 };
-use gmux_core::protocol::{Account as HostAccount, AccountStatus, Event};
+use gmux_core::protocol::{events, Account as HostAccount, AccountStatus, Event};
 use gmux_core::view::{badge, Badge};
 use serde_json::{json, Value};
 use wasm_bindgen_futures::spawn_local;
@@ -209,8 +209,9 @@ pub async fn after_connect() {
 /// Syncs every account at once; one failing or slow account never holds up the others, and each one's result
 /// is saved as soon as it is in.
 pub async fn sync_all() {
-    if !host::settled().await {
-        persist_status().await;
+    let up = host::settled().await;
+    // The status was saved when the host's state last changed; there is nothing new to write.
+    if !up || with(|bg| bg.host != Some(HostState::Connected)) {
         return;
     }
     if !with(|bg| bg.accounts_known) {
@@ -269,7 +270,7 @@ pub async fn sync_account(id: &str) {
 /// The host's events: a finished consent adds (or re-adds) an account, which is synced at once.
 pub fn on_host_event(event: Event) {
     match event.event.as_str() {
-        "accounts.added" => {
+        events::ACCOUNTS_ADDED => {
             let id = event.data["account"]["id"].as_str().map(str::to_string);
             spawn_local(async move {
                 if let Err(e) = refresh_accounts().await {
@@ -281,7 +282,7 @@ pub fn on_host_event(event: Event) {
                 }
             });
         }
-        "accounts.add_failed" => log(&format!(
+        events::ACCOUNTS_ADD_FAILED => log(&format!(
             "gmux: adding an account failed: {} ({})",
             event.data["message"].as_str().unwrap_or_default(),
             event.data["code"].as_str().unwrap_or_default()

@@ -318,6 +318,32 @@ fn check_background_sync(browser: Browser) {
         "the slow account synced in the end"
     );
 
+    // Gmail refusing a token (401) gets one fresh token from the host (token.get with force_refresh: the
+    // host's own copy has not expired) and one retry; the account stays healthy.
+    ok(emulator.post("/_emulator/counters/reset", json!({})));
+    ok(emulator.post(
+        "/_emulator/faults",
+        json!({"method": "gmail.users.history.list", "account": emails[1], "status": 401, "count": 1}),
+    ));
+    sync_now(&instance);
+    let local = ok(instance.storage("local"));
+    assert_eq!(
+        account_by_email(&local, &emails[1])["account"]["health"],
+        "ok"
+    );
+    let counters = ok(emulator.get("/_emulator/counters"));
+    let refused = &counters["accounts"][emails[1].as_str()];
+    assert_eq!(refused["token_refreshes"], 1, "{counters}");
+    assert_eq!(
+        refused["requests"]["gmail.users.history.list"], 2,
+        "{counters}"
+    );
+    assert_eq!(
+        counters["accounts"][emails[0].as_str()]["token_refreshes"],
+        0,
+        "{counters}"
+    );
+
     // A colour and a removal go through the host; the status, the store and the badge follow.
     let reply = ok(instance
         .send_intent(json!({"type": "set_color", "account": revoked_id, "color": "#00897b"})));
