@@ -126,6 +126,20 @@ fn check_background_sync(browser: Browser) {
     );
     ok(instance.wait_for_badge(&expected_total.to_string()));
 
+    // An idle poll costs each account one request (history.list) and two quota units, by the emulator's counters.
+    ok(emulator.post("/_emulator/counters/reset", json!({})));
+    sync_now(&instance);
+    let counters = ok(emulator.get("/_emulator/counters"));
+    for email in &emails {
+        let account = &counters["accounts"][email.as_str()];
+        assert_eq!(
+            account["requests"],
+            json!({"gmail.users.history.list": 1}),
+            "{email}: {counters}"
+        );
+        assert_eq!(account["quota_units"], 2, "{email}: {counters}");
+    }
+
     // A delivered message appears after the next poll, and the badge counts it.
     let subject = format!("gmux e2e {} delivery", browser.name());
     ok(emulator.post(
