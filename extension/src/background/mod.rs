@@ -107,8 +107,11 @@ pub fn start() {
 pub fn event(kind: &str) {
     match kind {
         "installed" | "startup" => host::ensure_connected(),
+        // A poll that finds a sync under way (a slow account, a sync_now) skips: the next alarm comes soon.
         "alarm:poll" => spawn_local(async {
-            store::sync_all().await;
+            if with(|bg| bg.syncing == 0) {
+                store::sync_all().await;
+            }
         }),
         _ => log(&format!("gmux: background event {kind}")),
     }
