@@ -98,7 +98,17 @@ fn with_keyring(program: &std::path::Path, args: &[&str]) -> Command {
 }
 
 fn measure(title: &'static str, target: &'static str, cmd: &mut Command) -> Section {
-    let command = format!("{cmd:?}");
+    let root = workspace_root();
+    let words: Vec<String> = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|w| {
+            let w = w.to_string_lossy();
+            w.strip_prefix(&format!("{}/", root.display()))
+                .map(str::to_string)
+                .unwrap_or_else(|| w.to_string())
+        })
+        .collect();
+    let command = words.join(" ");
     eprintln!("xtask: bench: {title}");
     let start = Instant::now();
     let out = cmd
