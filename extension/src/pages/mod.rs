@@ -78,12 +78,10 @@ pub fn start() {
     stamp_root("data-wasm-ready-ms");
     spawn_local(async {
         let kind = page_kind();
-        let stored = browser::storage_get(&[STORE_KEY, STATUS_KEY, SETTINGS_KEY])
-            .await
-            .unwrap_or_else(|e| {
-                log_error("reading the cached inbox", e);
-                json!({})
-            });
+        let stored = read_cached_storage().await.unwrap_or_else(|e| {
+            log_error("reading the cached inbox", e);
+            json!({})
+        });
         stamp_root("data-store-read-ms");
         let page = Page {
             kind,
@@ -119,6 +117,21 @@ pub fn start() {
             page.status_settled = page.status.is_settled();
         });
     });
+}
+
+/// The page's loader starts reading `storage.local` before the wasm has loaded and leaves the promise in
+/// `globalThis.gmuxCachedStorage`; without it, the store is read now.
+async fn read_cached_storage() -> Result<serde_json::Value, BrowserError> {
+    let started = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("gmuxCachedStorage"))
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
+    match started {
+        Some(promise) => {
+            let value = wasm_bindgen_futures::JsFuture::from(promise).await?;
+            browser::from_js(value)
+        }
+        None => browser::storage_get(&[STORE_KEY, STATUS_KEY, SETTINGS_KEY]).await,
+    }
 }
 
 async fn query_status() -> Result<StatusAnswer, BrowserError> {
