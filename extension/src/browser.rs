@@ -356,10 +356,3 @@ pub fn on_local_storage_changed(
     event.add_listener(callback.as_ref().unchecked_ref());
     Ok(StorageListener { event, callback })
 }
-
-
-/// Opens a web address (a Gmail thread) in a new tab, for the pages.
-pub async fn open_web_tab(url: &str) -> Result<(), BrowserError> {
-    let properties = to_js(&serde_json::json!({"url": url}))?;
-    settle(api()?.tabs().create_tab(&properties)?).await.map(drop)
-}

@@ -414,7 +414,7 @@ fn act_on_row(command: InboxKey, account: &str, thread: &str) {
         InboxKey::Open => {
             let url = view::gmail_thread_url(&email, thread);
             spawn_local(async move {
-                if let Err(e) = browser::open_web_tab(&url).await {
+                if let Err(e) = browser::open_tab(&url).await {
                     update(|page| page.message = Some(format!("Gmail could not be opened: {e}.")));
                 }
             });
