@@ -337,22 +337,26 @@ pub fn on_local_storage_changed(
     mut on_change: impl FnMut(serde_json::Map<String, serde_json::Value>) + 'static,
 ) -> Result<StorageListener, BrowserError> {
     let event = api()?.storage().on_changed();
-    let callback = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
-        if area.as_string().as_deref() != Some("local") {
-            return;
-        }
-        let Ok(changes) = from_js::<serde_json::Map<String, serde_json::Value>>(changes) else {
-            return;
-        };
-        let values = changes
-            .into_iter()
-            .map(|(key, change)| {
-                let value = change.get("newValue").cloned().unwrap_or(serde_json::Value::Null);
-                (key, value)
-            })
-            .collect();
-        on_change(values);
-    });
+    let callback =
+        Closure::<dyn FnMut(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
+            if area.as_string().as_deref() != Some("local") {
+                return;
+            }
+            let Ok(changes) = from_js::<serde_json::Map<String, serde_json::Value>>(changes) else {
+                return;
+            };
+            let values = changes
+                .into_iter()
+                .map(|(key, change)| {
+                    let value = change
+                        .get("newValue")
+                        .cloned()
+                        .unwrap_or(serde_json::Value::Null);
+                    (key, value)
+                })
+                .collect();
+            on_change(values);
+        });
     event.add_listener(callback.as_ref().unchecked_ref());
     Ok(StorageListener { event, callback })
 }

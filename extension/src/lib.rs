@@ -7,13 +7,18 @@ pub mod browser;
 pub mod host_client;
 pub mod status;
 
+#[cfg(feature = "background")]
 mod background;
+#[cfg(feature = "background")]
 mod fetch_env;
+#[cfg(feature = "pages")]
 mod pages;
 mod timers;
 
+#[cfg(feature = "background")]
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
+#[cfg(feature = "background")]
 use wasm_bindgen_futures::future_to_promise;
 
 /// Once per context: panics reach the console with their message instead of "unreachable executed".
@@ -21,6 +26,7 @@ fn init() {
     console_error_panic_hook::set_once();
 }
 
+#[cfg(feature = "background")]
 #[wasm_bindgen]
 pub fn start_background() {
     init();
@@ -28,6 +34,7 @@ pub fn start_background() {
 }
 
 /// A `runtime.onMessage` message, handed over by background.js; the promise resolves to the answer.
+#[cfg(feature = "background")]
 #[wasm_bindgen]
 pub fn background_message(message: JsValue) -> Promise {
     future_to_promise(async move {
@@ -38,23 +45,27 @@ pub fn background_message(message: JsValue) -> Promise {
 }
 
 /// A background event other than a message (`installed`, `startup`, `alarm`), handed over by background.js.
+#[cfg(feature = "background")]
 #[wasm_bindgen]
 pub fn background_event(kind: String) {
     background::event(&kind);
 }
 
+#[cfg(feature = "pages")]
 #[wasm_bindgen]
 pub fn start_popup() {
     init();
     pages::start();
 }
 
+#[cfg(feature = "pages")]
 #[wasm_bindgen]
 pub fn start_newtab() {
     init();
     pages::start();
 }
 
+#[cfg(feature = "pages")]
 #[wasm_bindgen]
 pub fn start_options() {
     init();

@@ -2,7 +2,7 @@
 // worker restarted for an event, or a Firefox event page woken by one, only delivers that event to listeners
 // that exist once the script's first turn ends. Events wait on `ready`, so they reach Rust in order once the
 // wasm is initialised. Service workers allow no top-level await. The poll alarm arrives as `alarm:poll`.
-import init, { start_background, background_message, background_event } from './pkg/gmux.js';
+import init, { start_background, background_message, background_event } from './pkg/background.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 

@@ -12,6 +12,10 @@ use crate::{cargo, run, setup, workspace_root};
 
 pub const BROWSERS: [&str; 2] = ["chrome", "firefox"];
 
+/// The wasm modules, one per kind of context: `background` (host port, Gmail client, sync engine) and `pages`
+/// (popup, new tab, options). Each is also the cargo feature that selects it and the glue's name in `pkg/`.
+pub const WASM_MODULES: [&str; 2] = ["pages", "background"];
+
 /// The origin the emulator serves on in tests and the demo; only test/demo builds may call it.
 const LOOPBACK_PERMISSION: &str = "http://127.0.0.1/*";
 
@@ -27,17 +31,35 @@ pub fn dist_dir() -> PathBuf {
 pub fn dist(opts: &DistOptions) -> Result<()> {
     setup::ensure_build_tools()?;
     let root = workspace_root();
-    run(cargo().current_dir(&root).args([
-        "build",
-        "-p",
-        "gmux-extension",
-        "--lib",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        "wasm-release",
-    ]))?;
-    let wasm = root.join("target/wasm32-unknown-unknown/wasm-release/gmux_extension.wasm");
+    let mut modules = Vec::new();
+    for module in WASM_MODULES {
+        // A target dir per module: a cdylib's file name carries no feature hash, so two feature sets in one
+        // target dir would relink each other's module on every build.
+        let target_dir = root.join("target/wasm").join(module);
+        run(cargo()
+            .current_dir(&root)
+            .args([
+                "build",
+                "-p",
+                "gmux-extension",
+                "--lib",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .args([
+                "--profile",
+                "wasm-release",
+                "--no-default-features",
+                "--features",
+                module,
+            ])
+            .arg("--target-dir")
+            .arg(&target_dir))?;
+        modules.push((
+            module,
+            target_dir.join("wasm32-unknown-unknown/wasm-release/gmux_extension.wasm"),
+        ));
+    }
     let manifest: Value = serde_json::from_str(&fs::read_to_string(root.join("manifest.json"))?)
         .context("manifest.json is not valid JSON")?;
     let bindgen = setup::find_program("wasm-bindgen").context("wasm-bindgen is not installed")?;
@@ -49,17 +71,19 @@ pub fn dist(opts: &DistOptions) -> Result<()> {
         }
         fs::create_dir_all(&out)?;
         copy_tree(&root.join("extension/static"), &out)?;
-        run(Command::new(&bindgen)
-            .arg(&wasm)
-            .args([
-                "--target",
-                "web",
-                "--no-typescript",
-                "--remove-name-section",
-                "--remove-producers-section",
-            ])
-            .args(["--out-name", "gmux", "--out-dir"])
-            .arg(out.join("pkg")))?;
+        for (module, wasm) in &modules {
+            run(Command::new(&bindgen)
+                .arg(wasm)
+                .args([
+                    "--target",
+                    "web",
+                    "--no-typescript",
+                    "--remove-name-section",
+                    "--remove-producers-section",
+                ])
+                .args(["--out-name", module, "--out-dir"])
+                .arg(out.join("pkg")))?;
+        }
         let derived = manifest_for(&manifest, browser, opts.release)?;
         fs::write(
             out.join("manifest.json"),
@@ -218,22 +242,35 @@ pub fn gzip_len(bytes: &[u8]) -> Result<usize> {
     Ok(enc.finish()?.len())
 }
 
-/// Sizes of what each page loads: every page loads the same module and glue.
+/// Sizes of what each context loads: the pages' module and the background's.
 pub fn size_report() -> Result<Vec<String>> {
     let pkg = dist_dir().join("chrome/pkg");
-    let wasm = fs::read(pkg.join("gmux_bg.wasm")).context("no built wasm: run cargo xtask dist")?;
-    let glue = fs::read(pkg.join("gmux.js"))?;
-    let total_raw = wasm.len() + glue.len();
-    let total_gz = gzip_len(&wasm)? + gzip_len(&glue)?;
-    Ok(vec![
-        format!("wasm {} B raw, {} B gzip", wasm.len(), gzip_len(&wasm)?),
-        format!("glue {} B raw, {} B gzip", glue.len(), gzip_len(&glue)?),
-        format!(
-            "per page (wasm + glue): {:.1} KB raw, {:.1} KB gzip",
-            total_raw as f64 / 1024.0,
-            total_gz as f64 / 1024.0
-        ),
-    ])
+    let mut lines = Vec::new();
+    for module in WASM_MODULES {
+        let wasm = fs::read(pkg.join(format!("{module}_bg.wasm")))
+            .context("no built wasm: run cargo xtask dist")?;
+        let glue = fs::read(pkg.join(format!("{module}.js")))?;
+        let (wasm_gz, glue_gz) = (gzip_len(&wasm)?, gzip_len(&glue)?);
+        let who = if module == "pages" {
+            "each page (popup, new tab, options)"
+        } else {
+            "the background"
+        };
+        lines.push(format!(
+            "{who}: wasm {:.1} KB + glue {:.1} KB = {:.1} KB raw; gzip {:.1} KB + {:.1} KB = {:.1} KB",
+            kb(wasm.len()),
+            kb(glue.len()),
+            kb(wasm.len() + glue.len()),
+            kb(wasm_gz),
+            kb(glue_gz),
+            kb(wasm_gz + glue_gz)
+        ));
+    }
+    Ok(lines)
+}
+
+fn kb(bytes: usize) -> f64 {
+    bytes as f64 / 1024.0
 }
 
 #[cfg(test)]
