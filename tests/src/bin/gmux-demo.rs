@@ -76,8 +76,12 @@ fn screenshots(browser: Browser) -> Result<()> {
         })?;
     let out = demo_dir()?;
     for page in ["popup.html", "newtab.html"] {
+        // Each account's first sync lands whole, so once every account has rows, the inbox is complete.
         let view = instance.open_inbox_page(page, |v| {
-            !v.rows.is_empty() && v.badges.len() == emails.len()
+            v.badges.len() == emails.len()
+                && v.badges
+                    .iter()
+                    .all(|b| v.rows.iter().any(|r| r.account == b.account))
         })?;
         let name = format!("demo-{}-{}", browser.name(), page.trim_end_matches(".html"));
         let shot = instance.screenshot(&name)?;

@@ -1,7 +1,8 @@
 //! Browser tests: real Chromium and Firefox ESR, the built extension, the real gmux-host.
 //! Build everything first with `cargo xtask test` (or `cargo xtask dist` and `cargo build -p gmux-host`).
 
+mod demo;
 mod popup;
 mod sync_background;
-mod ui_inbox;
 mod ui_end_to_end;
+mod ui_inbox;
