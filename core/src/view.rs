@@ -166,15 +166,17 @@ pub fn badge(
 pub fn gmail_thread_url(email: &str, thread_id: &str) -> String {
     format!(
         "https://mail.google.com/mail/u/?authuser={}#inbox/{}",
-        percent_encode(email),
-        percent_encode(thread_id)
+        percent_encode(email, b"@.-_"),
+        percent_encode(thread_id, b"@.-_")
     )
 }
 
-fn percent_encode(s: &str) -> String {
+/// Percent-encodes `s` for a URL: ASCII letters and digits and the bytes in `safe` pass, everything else is
+/// `%XX`. The Gmail client passes RFC 3986's unreserved punctuation; links for people also keep `@` readable.
+pub fn percent_encode(s: &str, safe: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'@' | b'.' | b'-' | b'_') {
+        if b.is_ascii_alphanumeric() || safe.contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));

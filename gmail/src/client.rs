@@ -431,15 +431,7 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, GmailError> {
 
 /// Percent-encodes a URL query or path component (RFC 3986 unreserved characters pass).
 pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    gmux_core::view::percent_encode(s, b"-_.~")
 }
 
 #[cfg(test)]

@@ -2,17 +2,7 @@
 //! for the popup and the new-tab page in each browser: `cargo run -p gmux-e2e --example inbox_first_row --
 //! [LOADS]` (default 20). Needs `cargo xtask dist` and a built gmux-host first.
 
-use gmux_e2e::{first_row_times, Browser};
-
-fn median(times: &[f64]) -> f64 {
-    let mut sorted = times.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
-}
+use gmux_e2e::{first_row_times, median, Browser};
 
 fn main() -> Result<(), gmux_e2e::HarnessError> {
     let loads = std::env::args()

@@ -1,17 +1,7 @@
 //! Prints navigation start → handshake text for the popup in each browser: `cargo run -p gmux-e2e --example
 //! popup_load_times -- [LOADS]` (default 10). Needs `cargo xtask dist` and a built gmux-host first.
 
-use gmux_e2e::{popup_load_times, Browser};
-
-fn median(times: &[f64]) -> f64 {
-    let mut sorted = times.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
-}
+use gmux_e2e::{median, popup_load_times, Browser};
 
 fn main() -> Result<(), gmux_e2e::HarnessError> {
     let loads = std::env::args()

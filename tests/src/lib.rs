@@ -20,8 +20,8 @@ mod webdriver;
 pub use browser::{popup_load_times, Browser, ExtensionBrowser, HostSetup, PopupStatus};
 pub use driver::DriverProcess;
 pub use pages::{
-    connected_status, demo_store, first_row_times, unix_now_ms, BadgeView, FirstRowTiming, InboxView,
-    RowView,
+    connected_status, demo_store, first_row_times, unix_now_ms, BadgeView, FirstRowTiming,
+    InboxView, RowView,
 };
 pub use sync::{
     add_account_through_consent, configure_host_for_emulator, configure_host_with_test_client,
@@ -70,3 +70,15 @@ impl HarnessError {
 }
 
 pub type Result<T, E = HarnessError> = std::result::Result<T, E>;
+
+/// The median of some measurements (the mean of the middle two for an even count; NaN for none), for the
+/// benchmark programs.
+pub fn median(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
