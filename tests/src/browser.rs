@@ -405,8 +405,8 @@ fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessi
         &root.join("chromedriver.log"),
     )?;
     let extension = extension.to_string_lossy();
+    let headless = (!headed()).then(|| "--headless=new".to_string());
     let args = [
-        "--headless=new".to_string(),
         "--no-sandbox".into(),
         "--disable-gpu".into(),
         "--disable-dev-shm-usage".into(),
@@ -421,6 +421,7 @@ fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessi
         format!("--disable-extensions-except={extension}"),
         "--window-size=800,600".into(),
     ];
+    let args: Vec<String> = headless.into_iter().chain(args).collect();
     let session = driver.client.new_session(json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -475,8 +476,8 @@ fn start_firefox(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessio
         "browserName": "firefox",
         "moz:firefoxOptions": {
             "binary": FIREFOX_BINARY,
-            "args": ["-headless"],
-            "env": { "MOZ_HEADLESS": "1" },
+            "args": if headed() { json!([]) } else { json!(["-headless"]) },
+            "env": if headed() { json!({}) } else { json!({ "MOZ_HEADLESS": "1" }) },
             "prefs": { "extensions.webextensions.uuids": uuids },
         },
     }))?;
@@ -506,4 +507,10 @@ pub fn popup_load_times(browser: Browser, loads: usize) -> Result<Vec<f64>> {
         times.push(status.painted_ms);
     }
     Ok(times)
+}
+
+/// Whether browsers open real windows: `GMUX_E2E_HEADED=1`, which the demo sets when there is a display.
+/// Tests always run headless.
+pub fn headed() -> bool {
+    std::env::var_os("GMUX_E2E_HEADED").is_some_and(|v| v == "1")
 }

@@ -11,7 +11,7 @@
 
 mod browser;
 mod driver;
-pub mod host;
+mod host;
 mod pages;
 pub mod paths;
 mod sync;

@@ -3,17 +3,17 @@
 //! inbox. Run it through `cargo xtask demo [--browser chromium|firefox] [--headless]`, which builds everything
 //! first and gives it a private Secret Service.
 //!
-//! With a display (and Chromium) it opens a normal window to use; Ctrl-C or closing the window stops everything.
+//! With a display it opens a normal window to use; Ctrl-C or closing the window stops everything.
 //! Without one, it writes screenshots of the popup and the new-tab page under `target/demo/`, prints their paths
 //! and exits.
 #![allow(clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 use gmux_e2e::{
-    add_account_through_consent, configure_host_for_emulator, host, paths, Browser,
-    EmulatorProcess, ExtensionBrowser, HarnessError, HostSetup, Result,
+    add_account_through_consent, configure_host_for_emulator, paths, Browser, EmulatorProcess,
+    ExtensionBrowser, HarnessError, HostSetup, Result,
 };
 
 fn main() -> ExitCode {
@@ -27,13 +27,10 @@ fn main() -> ExitCode {
     } else {
         Browser::Chromium
     };
-    let outcome = if headless || firefox {
-        if !headless {
-            println!("gmux demo: a Firefox window needs the add-on loaded by hand; showing headless screenshots instead");
-        }
+    let outcome = if headless {
         screenshots(browser)
     } else {
-        window()
+        window(browser)
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -102,36 +99,28 @@ fn screenshots(browser: Browser) -> Result<()> {
     Ok(())
 }
 
-/// A normal Chromium window with its own profile in target/demo/, until the window is closed or Ctrl-C (the
-/// terminal sends it to every process of the demo, the emulator and the host included).
-fn window() -> Result<()> {
+/// A normal browser window with gmux loaded and the new tab showing the inbox, until the window is closed or
+/// Ctrl-C (the terminal sends it to every process of the demo: the browser, its driver, the emulator, the host).
+fn window(browser: Browser) -> Result<()> {
+    std::env::set_var("GMUX_E2E_HEADED", "1");
     let emulator = EmulatorProcess::start_demo()?;
     let emails = emulator.account_emails()?;
-    let demo = demo_dir()?;
-    let scratch = demo.join("chromium");
-    let _ = std::fs::remove_dir_all(&scratch);
-    let profile = scratch.join("profile");
-    let manifest_dir = profile.join("NativeMessagingHosts");
-    host::install_with_env("chromium", &manifest_dir, &scratch, &[])?;
-    prepare_host(&host::wrapper_path(&scratch), &emulator, &emails)?;
-    let extension = paths::extension_dir("chrome")?;
-    println!("gmux demo: opening Chromium with gmux and {} demo accounts; close the window or press Ctrl-C to stop", emails.len());
-    let status = Command::new("/usr/lib/chromium/chromium")
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--load-extension={}", extension.display()))
-        .arg(format!(
-            "--disable-extensions-except={}",
-            extension.display()
-        ))
-        .args([
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(Browser::Chromium.extension_url("newtab.html"))
-        .status()
-        .map_err(HarnessError::io("starting chromium"))?;
-    println!("gmux demo: Chromium exited ({status}); stopping the emulator");
+    let mut instance =
+        ExtensionBrowser::launch_prepared(browser, HostSetup::Installed, &[], |wrapper| {
+            prepare_host(wrapper, &emulator, &emails)
+        })?;
+    instance.session.set_window_size(1280, 860)?;
+    instance.open_page("newtab.html")?;
+    println!(
+        "gmux demo: {} is open with gmux and {} demo accounts (the toolbar button is the popup); close the \
+         window or press Ctrl-C to stop",
+        browser.name(),
+        emails.len()
+    );
+    // The session answers for as long as the window is open.
+    while instance.session.execute("return 1", &[]).is_ok() {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    println!("gmux demo: the window was closed; stopping the emulator and gmux-host");
     Ok(())
 }
