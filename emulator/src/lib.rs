@@ -104,11 +104,12 @@ impl Emulator {
         let local = listener.local_addr()?;
         let base_url = format!("http://{local}");
         let seed = initial_seed(&config);
+        let mut settings = config.settings.clone();
+        settings.auto_consent |= config.auto_consent;
         let shared = Arc::new(Shared {
-            state: Mutex::new(state::State::new(&seed, config.settings.clone())),
+            state: Mutex::new(state::State::new(&seed, settings.clone())),
             initial_seed: seed,
-            initial_settings: config.settings.clone(),
-            auto_consent: config.auto_consent,
+            initial_settings: settings,
         });
         let app = router(AppState {
             shared: shared.clone(),

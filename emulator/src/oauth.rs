@@ -200,7 +200,7 @@ pub fn authorize(shared: &Arc<Shared>, query: &str) -> ApiResponse {
         code_challenge: challenge.to_string(),
         grant_override,
     };
-    if shared.auto_consent {
+    if st.settings.auto_consent {
         let hint = get("login_hint");
         let account = st
             .mailboxes

@@ -37,6 +37,9 @@ pub struct Settings {
     /// How many parts of one batch run at once. Google fans parts out in parallel, which is why big batches
     /// meet 429s; 1 (the default) runs them one after another so a batch alone never trips the cap.
     pub batch_concurrency: usize,
+    /// The authorize endpoint approves at once (for `login_hint`, else the first account) instead of showing the
+    /// consent page; `--auto-consent` sets it at start, and a test can turn it off to click Allow itself.
+    pub auto_consent: bool,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             code_lifetime_secs: 600,
             max_body_bytes: 4 * 1024 * 1024,
             batch_concurrency: 1,
+            auto_consent: false,
         }
     }
 }
@@ -242,7 +246,6 @@ pub struct Shared {
     pub state: Mutex<State>,
     pub initial_seed: Seed,
     pub initial_settings: Settings,
-    pub auto_consent: bool,
 }
 
 impl Shared {

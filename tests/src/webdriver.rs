@@ -107,6 +107,31 @@ impl Session {
             .map(drop)
     }
 
+    /// The handles of the session's open windows and tabs.
+    pub fn window_handles(&self) -> Result<Vec<String>> {
+        let value = self.call("GET", "/window/handles", None)?;
+        Ok(value
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter_map(|h| h.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// The handle of the window or tab that commands go to.
+    pub fn window_handle(&self) -> Result<String> {
+        let value = self.call("GET", "/window", None)?;
+        Ok(value.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Sends the next commands to another window or tab.
+    pub fn switch_to_window(&self, handle: &str) -> Result<()> {
+        self.call("POST", "/window", Some(&json!({ "handle": handle })))
+            .map(drop)
+    }
+
     pub fn current_url(&self) -> Result<String> {
         let value = self.call("GET", "/url", None)?;
         value
@@ -234,8 +259,12 @@ impl Session {
 
     /// Clicks an element as a person would (scrolled into view, at its centre).
     pub fn click(&self, element: &str) -> Result<()> {
-        self.call("POST", &format!("/element/{element}/click"), Some(&json!({})))
-            .map(drop)
+        self.call(
+            "POST",
+            &format!("/element/{element}/click"),
+            Some(&json!({})),
+        )
+        .map(drop)
     }
 
     /// geckodriver only: runs `script` with chrome privileges (needs `--allow-system-access`), then returns to

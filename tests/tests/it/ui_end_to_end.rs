@@ -234,10 +234,36 @@ fn check_end_to_end(browser: Browser) {
     ok(instance.session.press_keys(&["\u{E007}"], false));
     wait_until("the Gmail tab", || ok(instance.tab_urls()).contains(&url));
 
-    // Add account from the options page: the consent runs in a tab and the new account is listed, then synced.
+    // Add account from the options page: Google's consent page opens in a tab, the person clicks Allow for the
+    // account, and the new account is listed, then synced.
     ok(instance.open_page("options.html"));
-    ok(instance.click_css("#add-account"));
     let added = emails[0].clone();
+    ok(emulator.post("/_emulator/settings", json!({"auto_consent": false})));
+    let options_window = ok(instance.session.window_handle());
+    let before = ok(instance.session.window_handles());
+    ok(instance.click_css("#add-account"));
+    wait_until("the consent tab", || {
+        ok(instance.session.window_handles()).len() > before.len()
+    });
+    let consent_tab = ok(instance.session.window_handles())
+        .into_iter()
+        .find(|h| !before.contains(h))
+        .expect("a new tab");
+    ok(instance.session.switch_to_window(&consent_tab));
+    let allow = format!("button[data-account=\"{added}\"]");
+    wait_until("the Allow button on the consent page", || {
+        instance.session.find_css(&allow).is_ok()
+    });
+    ok(instance.click_css(&allow));
+    wait_until("the host's page after consent", || {
+        ok(instance
+            .session
+            .execute("return document.body.textContent;", &[]))
+        .as_str()
+        .is_some_and(|t| t.contains("close this tab"))
+    });
+    ok(instance.session.switch_to_window(&options_window));
+    ok(emulator.post("/_emulator/settings", json!({"auto_consent": true})));
     wait_until("the added account on the options page", || {
         let text = ok(instance.session.execute(
             "return document.getElementById('account-list').textContent;",
