@@ -73,6 +73,10 @@ fn screenshots(browser: Browser) -> Result<()> {
         })?;
     let out = demo_dir()?;
     for page in ["popup.html", "newtab.html"] {
+        if page == "newtab.html" {
+            // A new tab is as wide as the browser: show it at a common laptop size.
+            instance.session.set_window_size(1280, 800)?;
+        }
         // Each account's first sync lands whole, so once every account has rows, the inbox is complete.
         let view = instance.open_inbox_page(page, |v| {
             v.badges.len() == emails.len()
