@@ -494,8 +494,10 @@ fn start_firefox(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessio
 
 /// Loads the popup `loads` times in one browser with the host installed and returns, per load, the time from
 /// navigation start to the painted handshake text, in milliseconds. The first load includes starting the host.
+/// The host is configured (an OAuth client, no accounts), as after `gmux-host configure`, so the popup shows the
+/// handshake.
 pub fn popup_load_times(browser: Browser, loads: usize) -> Result<Vec<f64>> {
-    let mut instance = ExtensionBrowser::launch(browser, HostSetup::Installed)?;
+    let mut instance = ExtensionBrowser::launch_configured(browser, HostSetup::Installed)?;
     let mut times = Vec::with_capacity(loads);
     for _ in 0..loads {
         let status = instance.open_popup()?;
