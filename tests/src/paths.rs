@@ -36,7 +36,12 @@ pub fn host_binary() -> Result<PathBuf> {
 /// One browser's built extension (`GMUX_DIST_DIR/<chrome|firefox>`, else `dist/<chrome|firefox>`).
 pub fn extension_dir(browser_folder: &str) -> Result<PathBuf> {
     let dir = from_env_or("GMUX_DIST_DIR", workspace_root().join("dist")).join(browser_folder);
-    for required in ["manifest.json", "pkg/pages_bg.wasm", "pkg/background_bg.wasm", "popup.html"] {
+    for required in [
+        "manifest.json",
+        "pkg/pages_bg.wasm",
+        "pkg/background_bg.wasm",
+        "popup.html",
+    ] {
         if !dir.join(required).is_file() {
             return Err(HarnessError::Missing {
                 what: "the built extension",
