@@ -66,12 +66,12 @@ pub fn bench(_args: &[String]) -> Result<()> {
     sections.push(measure(
         "gmux-host over real pipes (emulator, real Secret Service)",
         "cached token.get p50 under 1 ms; host start to first reply under 50 ms; one refresh per account per token lifetime",
-        with_keyring(&release.join("examples/bench"), &[]).env("GMUX_HOST_BIN", release.join("gmux-host")),
+        setup::with_keyring(release.join("examples/bench"), &[]).env("GMUX_HOST_BIN", release.join("gmux-host")),
     ));
     sections.push(measure(
         "Popup: navigation start to the host's handshake text (20 loads per browser)",
         "no target yet for the handshake; the inbox's first row from cache has a 100 ms target in Chromium",
-        with_keyring(&release.join("examples/popup_load_times"), &["20"])
+        setup::with_keyring(release.join("examples/popup_load_times"), &["20"])
             .env("GMUX_HOST_BIN", release.join("gmux-host"))
             .env("GMUX_DIST_DIR", dist::dist_dir()),
     ));
@@ -82,7 +82,7 @@ pub fn bench(_args: &[String]) -> Result<()> {
          the pages' wasm is fetched and compiled (92 KB gzip, most of it serde_json and formatting) before the \
          store is read; drawing takes a few ms. A smaller pages module (no serde_json on the pages' path) is what \
          would close it",
-        with_keyring(&release.join("examples/inbox_first_row"), &["20"])
+        setup::with_keyring(release.join("examples/inbox_first_row"), &["20"])
             .env("GMUX_HOST_BIN", release.join("gmux-host"))
             .env("GMUX_DIST_DIR", dist::dist_dir()),
     ));
@@ -93,19 +93,6 @@ pub fn bench(_args: &[String]) -> Result<()> {
         anyhow::bail!("some benchmarks failed: {}", failed.join("; "));
     }
     Ok(())
-}
-
-/// Runs a program beside a throwaway unlocked Secret Service on a private session bus.
-fn with_keyring(program: &std::path::Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new("dbus-run-session");
-    cmd.current_dir(workspace_root())
-        .args(["--", "bash", "tests/with-secret-service.sh"])
-        .arg(program)
-        .args(args);
-    if let Ok(path) = setup::path_with_cargo_bin() {
-        cmd.env("PATH", path);
-    }
-    cmd
 }
 
 fn measure(title: &'static str, target: &'static str, cmd: &mut Command) -> Section {

@@ -2,8 +2,6 @@
 //! browser harness it drives; this builds what it needs and runs it with a private Secret Service, so demo
 //! accounts never land in the user's own keyring.
 
-use std::process::Command;
-
 use anyhow::Result;
 
 use crate::dist::{self, DistOptions};
@@ -19,12 +17,8 @@ pub fn demo(args: &[String]) -> Result<()> {
     run(cargo().args(["build", "-p", "gmux-e2e", "--bin", "gmux-demo"]))?;
     let root = workspace_root();
     let target = root.join("target/debug");
-    let mut cmd = Command::new("dbus-run-session");
-    cmd.current_dir(&root)
-        .args(["--", "bash", "tests/with-secret-service.sh"])
-        .arg(target.join("gmux-demo"))
-        .args(args)
-        .env("PATH", setup::path_with_cargo_bin()?)
+    let mut cmd = setup::with_keyring(target.join("gmux-demo"), &[]);
+    cmd.args(args)
         .env("GMUX_HOST_BIN", target.join("gmux-host"))
         .env("GMUX_EMULATOR_BIN", target.join("gmux-emulator"))
         .env("GMUX_DIST_DIR", dist::dist_dir());

@@ -232,6 +232,21 @@ fn pinned_wasm_bindgen() -> Result<String> {
     Ok(v.trim_start_matches('=').to_string())
 }
 
+/// A command that runs `program` beside a throwaway, unlocked Secret Service on a private session bus
+/// (`tests/with-secret-service.sh`), from the workspace root, with cargo's bin directory first on PATH. The tests,
+/// the demo and the benchmarks all run this way, so the user's own keyring is never touched.
+pub fn with_keyring(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Command {
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.current_dir(crate::workspace_root())
+        .args(["--", "bash", "tests/with-secret-service.sh"])
+        .arg(program)
+        .args(args);
+    if let Ok(path) = path_with_cargo_bin() {
+        cmd.env("PATH", path);
+    }
+    cmd
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! `cargo xtask test`: every test (unit, integration, browser) in one run, ending with one summary line.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use anyhow::{bail, Context, Result};
 
@@ -33,13 +33,8 @@ pub fn test(extra: &[String]) -> Result<()> {
     let target = root.join("target/debug");
     // One throwaway, unlocked Secret Service for the whole run: the keyring tests and the hosts the browsers
     // start all use it, and the user's own keyring is never touched.
-    let mut cmd = Command::new("dbus-run-session");
-    cmd.current_dir(&root)
-        .args(["--", "bash", "tests/with-secret-service.sh"])
-        .arg(cargo_path())
-        .args(["test", "--workspace", "--no-fail-fast"])
-        .args(extra)
-        .env("PATH", setup::path_with_cargo_bin()?)
+    let mut cmd = setup::with_keyring(cargo_path(), &["test", "--workspace", "--no-fail-fast"]);
+    cmd.args(extra)
         .env("GMUX_HOST_BIN", target.join("gmux-host"))
         .env("GMUX_EMULATOR_BIN", target.join("gmux-emulator"))
         .env("GMUX_DIST_DIR", dist::dist_dir())
