@@ -32,17 +32,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         Some(i) => (&s[..i], &s[i + 1..]),
         None => (s, ""),
     };
-    let mut parts = date.split('-');
-    let year: i64 = parts
-        .next()?
-        .parse()
-        .ok()
-        .filter(|y| (1..=9999).contains(y))?;
-    let month: u32 = parts.next()?.parse().ok()?;
-    let day: u32 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
+    let (year, month, day) = year_month_day(&mut date.split('-'))?;
     let mut secs = days_from_civil(year, month, day) * 86_400;
     if !rest.is_empty() {
         let (clock, offset) = split_offset(rest)?;
@@ -82,20 +72,34 @@ fn split_offset(rest: &str) -> Option<(&str, i64)> {
 /// The last second of year 9999: dates beyond it are nonsense, and refusing them keeps the arithmetic in range.
 const MAX_EPOCH_SECS: i64 = 253_402_300_799;
 
+/// The first three parts as a year (1 to 9999), a month and a day in range; what follows is the caller's.
+fn year_month_day<'a>(parts: &mut impl Iterator<Item = &'a str>) -> Option<(i64, u32, u32)> {
+    let year: i64 = parts
+        .next()?
+        .parse()
+        .ok()
+        .filter(|y| (1..=9999).contains(y))?;
+    let month: u32 = parts
+        .next()?
+        .parse()
+        .ok()
+        .filter(|m| (1..=12).contains(m))?;
+    let day: u32 = parts
+        .next()?
+        .parse()
+        .ok()
+        .filter(|d| (1..=31).contains(d))?;
+    Some((year, month, day))
+}
+
 /// Parses the dates Gmail's `after:`/`before:` accept: `YYYY/MM/DD`, `YYYY-MM-DD` or epoch seconds.
 pub fn parse_search_date(s: &str) -> Option<i64> {
     if s.chars().all(|c| c.is_ascii_digit()) {
         return s.parse().ok().filter(|n| *n <= MAX_EPOCH_SECS);
     }
     let mut parts = s.split(['/', '-']);
-    let year: i64 = parts
-        .next()?
-        .parse()
-        .ok()
-        .filter(|y| (1..=9999).contains(y))?;
-    let month: u32 = parts.next()?.parse().ok()?;
-    let day: u32 = parts.next()?.parse().ok()?;
-    if parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    let (year, month, day) = year_month_day(&mut parts)?;
+    if parts.next().is_some() {
         return None;
     }
     Some(days_from_civil(year, month, day) * 86_400)
