@@ -9,8 +9,21 @@ use web_sys::{Document, Element, HtmlElement};
 use super::dom::{self, el, icon_button, text_button, Icon};
 use super::{stamp_now, tz_offset_minutes, Page};
 
-/// Rows in the first draw: more than the popup or a new tab shows at once.
+/// The shortest a row can be, in CSS pixels: the first draw puts in as many rows as a window this tall could
+/// show, so the first paint is as full as the finished one.
+const MIN_ROW_HEIGHT_PX: f64 = 28.0;
+/// Rows in the first draw when the window's height is unknown.
 const FIRST_DRAW_ROWS: usize = 30;
+
+fn first_draw_rows() -> usize {
+    web_sys::window()
+        .and_then(|w| w.inner_height().ok())
+        .and_then(|h| h.as_f64())
+        .filter(|h| *h > 0.0)
+        .map_or(FIRST_DRAW_ROWS, |h| {
+            (h / MIN_ROW_HEIGHT_PX).ceil() as usize + 1
+        })
+}
 
 pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     let document = dom::document()?;
@@ -272,7 +285,7 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     let limit = if page.first_row_painted {
         rows.len()
     } else {
-        FIRST_DRAW_ROWS
+        first_draw_rows()
     };
     for (index, row) in rows.iter().enumerate().take(limit) {
         let position = order
@@ -374,6 +387,32 @@ fn draw_row(
     date.set_attribute("title", &view::full_date(row.date_ms, tz))?;
     item.append_child(&date)?;
 
+    item.append_child(&row_actions(document, row.unread, row.starred)?)?;
+    Ok(item)
+}
+
+thread_local! {
+    /// The action buttons for each (unread, starred) row state, built once: a row clones its set, one call
+    /// instead of some sixty, which is most of what drawing a row costs.
+    static ACTION_TEMPLATES: std::cell::RefCell<[Option<Element>; 4]> = const { std::cell::RefCell::new([None, None, None, None]) };
+}
+
+/// A row's buttons: archive, trash, read or unread, star or unstar, open.
+fn row_actions(document: &Document, unread: bool, starred: bool) -> Result<web_sys::Node, JsValue> {
+    let slot = usize::from(unread) * 2 + usize::from(starred);
+    let cached = ACTION_TEMPLATES.with(|t| t.borrow()[slot].clone());
+    let template = match cached {
+        Some(template) => template,
+        None => {
+            let built = build_row_actions(document, unread, starred)?;
+            ACTION_TEMPLATES.with(|t| t.borrow_mut()[slot] = Some(built.clone()));
+            built
+        }
+    };
+    template.clone_node_with_deep(true)
+}
+
+fn build_row_actions(document: &Document, unread: bool, starred: bool) -> Result<Element, JsValue> {
     let actions = el(document, "span", "actions", None)?;
     dom::append(
         &actions,
@@ -383,26 +422,25 @@ fn draw_row(
         &actions,
         icon_button(document, Icon::Trash, "Delete (#)", "trash")?,
     )?;
-    let (icon, label) = if row.unread {
+    let (icon, label) = if unread {
         (Icon::MarkRead, "Mark as read (u)")
     } else {
         (Icon::MarkUnread, "Mark as unread (u)")
     };
     dom::append(&actions, icon_button(document, icon, label, "read")?)?;
-    let (icon, label) = if row.starred {
+    let (icon, label) = if starred {
         (Icon::Star, "Unstar (s)")
     } else {
         (Icon::StarOutline, "Star (s)")
     };
     let star = icon_button(document, icon, label, "star")?;
-    star.set_attribute("aria-pressed", if row.starred { "true" } else { "false" })?;
+    star.set_attribute("aria-pressed", if starred { "true" } else { "false" })?;
     actions.append_child(&star)?;
     dom::append(
         &actions,
         icon_button(document, Icon::Open, "Open in Gmail (Enter)", "open")?,
     )?;
-    item.append_child(&actions)?;
-    Ok(item)
+    Ok(actions)
 }
 
 /// The host's status: a quiet line under the inbox when all is well, a card that says what to do otherwise.
