@@ -11,7 +11,9 @@
 
 mod browser;
 mod driver;
+pub mod faults;
 mod host;
+pub mod hostile;
 mod pages;
 pub mod paths;
 mod sync;

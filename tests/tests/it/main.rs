@@ -2,6 +2,8 @@
 //! Build everything first with `cargo xtask test` (or `cargo xtask dist` and `cargo build -p gmux-host`).
 
 mod demo;
+mod faults;
+mod hostile;
 mod popup;
 mod sync_background;
 mod ui_end_to_end;

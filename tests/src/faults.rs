@@ -1,0 +1,1 @@
+//! Harness for the fault-injection browser tests (tests/tests/it/faults.rs).

@@ -1,0 +1,1 @@
+//! Fault injection across the stack, in real browsers.
