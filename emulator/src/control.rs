@@ -136,6 +136,7 @@ fn handle_inner(
                 html: d.html,
                 labels,
                 attachments: d.attachments,
+                source: None,
             });
             let m = mb
                 .messages

@@ -224,6 +224,7 @@ pub fn demo_seed() -> Seed {
                     Vec::new()
                 };
                 messages.push(SeedMessage {
+                    raw: None,
                     from: if from_me {
                         me.clone()
                     } else {
@@ -248,6 +249,7 @@ pub fn demo_seed() -> Seed {
         // One trashed and one spam thread, hidden from lists unless asked for.
         threads.push(SeedThread {
             messages: vec![SeedMessage {
+                raw: None,
                 from: "Prize Department <winner@totally-legit.example>".into(),
                 to: Some(me.clone()),
                 cc: None,
@@ -261,6 +263,7 @@ pub fn demo_seed() -> Seed {
         });
         threads.push(SeedThread {
             messages: vec![SeedMessage {
+                raw: None,
                 from: SENDERS[9].into(),
                 to: Some(me.clone()),
                 cc: None,

@@ -17,6 +17,7 @@ mod model;
 mod oauth;
 mod query;
 mod respond;
+pub mod rfc822;
 pub mod seed;
 mod state;
 mod time;
@@ -104,6 +105,8 @@ impl Emulator {
         let local = listener.local_addr()?;
         let base_url = format!("http://{local}");
         let seed = initial_seed(&config);
+        seed.check()
+            .map_err(|e| anyhow::anyhow!("invalid seed: {e}"))?;
         let mut settings = config.settings.clone();
         settings.auto_consent |= config.auto_consent;
         let shared = Arc::new(Shared {

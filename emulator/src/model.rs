@@ -7,6 +7,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::rfc822::{self, RawMail};
 use crate::seed::{SeedAccount, SeedAttachment};
 use crate::time;
 
@@ -56,6 +57,8 @@ pub struct Message {
     pub message_id_header: String,
     /// Labels that `trash` removed, restored by `untrash`.
     pub removed_by_trash: Vec<String>,
+    /// Mail given as raw RFC 822 bytes: its headers and source are answered as given (decoded).
+    pub source: Option<RawMail>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,6 +205,9 @@ impl Message {
     }
 
     pub fn headers(&self) -> Vec<(String, String)> {
+        if let Some(source) = &self.source {
+            return source.headers.clone();
+        }
         let mut h = vec![
             ("MIME-Version".to_string(), "1.0".to_string()),
             ("Date".to_string(), self.date_header()),
@@ -218,6 +224,9 @@ impl Message {
     }
 
     fn top_content_type(&self) -> String {
+        if let Some(source) = &self.source {
+            return source.content_type.clone();
+        }
         if !self.attachments.is_empty() {
             format!("multipart/mixed; boundary=\"{}\"", self.boundary("mixed"))
         } else if self.text.is_some() && self.html.is_some() {
@@ -363,8 +372,19 @@ impl Message {
         out
     }
 
+    /// The bytes of format=raw: the source as given for raw mail, else the message built from its fields.
+    pub fn raw_bytes(&self) -> Vec<u8> {
+        match &self.source {
+            Some(source) => source.bytes.clone(),
+            None => self.raw().into_bytes(),
+        }
+    }
+
     pub fn size_estimate(&self) -> usize {
-        self.raw().len()
+        match &self.source {
+            Some(source) => source.bytes.len(),
+            None => self.raw().len(),
+        }
     }
 
     pub fn label_ids(&self) -> Vec<String> {
@@ -398,7 +418,7 @@ impl Message {
             }
             "full" => v["payload"] = self.full_payload(),
             "raw" => {
-                v["raw"] = Value::String(b64url(self.raw().as_bytes()));
+                v["raw"] = Value::String(b64url(&self.raw_bytes()));
             }
             _ => {}
         }
@@ -472,18 +492,28 @@ impl Mailbox {
                 default_date = date_ms - 3_600_000;
                 let labels: Vec<String> =
                     sm.labels.iter().map(|l| mb.resolve_label_name(l)).collect();
-                let id = mb.insert_message(NewMessage {
-                    thread_id: thread_id.clone(),
-                    date_ms,
-                    from: sm.from.clone(),
-                    to: sm.to.clone().unwrap_or_else(|| mb.email.clone()),
-                    cc: sm.cc.clone(),
-                    subject: sm.subject.clone(),
-                    text: sm.text.clone(),
-                    html: sm.html.clone(),
-                    labels,
-                    attachments: sm.attachments.clone(),
-                });
+                // `Seed::check` refused raw that does not decode before any mailbox is built.
+                let raw = sm
+                    .raw
+                    .as_deref()
+                    .and_then(|r| rfc822::decode_raw_field(r).ok());
+                let message = match raw {
+                    Some(bytes) => NewMessage::from_raw(&bytes, thread_id.clone(), date_ms, labels),
+                    None => NewMessage {
+                        thread_id: thread_id.clone(),
+                        date_ms,
+                        from: sm.from.clone(),
+                        to: sm.to.clone().unwrap_or_else(|| mb.email.clone()),
+                        cc: sm.cc.clone(),
+                        subject: sm.subject.clone(),
+                        text: sm.text.clone(),
+                        html: sm.html.clone(),
+                        labels,
+                        attachments: sm.attachments.clone(),
+                        source: None,
+                    },
+                };
+                let id = mb.insert_message(message);
                 thread_id.get_or_insert(id);
             }
         }
@@ -570,6 +600,7 @@ impl Mailbox {
             history_id: hid,
             message_id_header: format!("<{}.{}@mail.gmux.test>", id, self.next_seq),
             removed_by_trash: Vec::new(),
+            source: m.source,
         };
         self.history.push(HistoryRecord {
             id: hid,
@@ -790,6 +821,34 @@ pub struct NewMessage {
     pub html: Option<String>,
     pub labels: Vec<String>,
     pub attachments: Vec<SeedAttachment>,
+    pub source: Option<RawMail>,
+}
+
+impl NewMessage {
+    /// A message from raw RFC 822 bytes: the fields search and snippets use come from its decoded headers and
+    /// text body.
+    pub fn from_raw(
+        bytes: &[u8],
+        thread_id: Option<String>,
+        date_ms: i64,
+        labels: Vec<String>,
+    ) -> NewMessage {
+        let source = rfc822::parse(bytes);
+        let header = |name: &str| source.header(name).map(str::to_string);
+        NewMessage {
+            thread_id,
+            date_ms,
+            from: header("From").unwrap_or_default(),
+            to: header("To").unwrap_or_default(),
+            cc: header("Cc"),
+            subject: header("Subject").unwrap_or_default(),
+            text: source.text.clone(),
+            html: source.html.clone(),
+            labels,
+            attachments: Vec::new(),
+            source: Some(source),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,47 @@ pub struct Seed {
     pub accounts: Vec<SeedAccount>,
 }
 
+impl Seed {
+    /// Checks what serde cannot: each message is either raw or built from fields, and raw mail decodes.
+    pub fn check(&self) -> Result<(), String> {
+        for account in &self.accounts {
+            for (t, thread) in account.threads.iter().enumerate() {
+                for (m, message) in thread.messages.iter().enumerate() {
+                    message
+                        .check()
+                        .map_err(|e| format!("{}: thread {t}, message {m}: {e}", account.email))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SeedMessage {
+    fn check(&self) -> Result<(), String> {
+        let Some(raw) = &self.raw else {
+            return if self.from.is_empty() {
+                Err("give from (or raw)".into())
+            } else {
+                Ok(())
+            };
+        };
+        let built = !self.from.is_empty()
+            || self.to.is_some()
+            || self.cc.is_some()
+            || !self.subject.is_empty()
+            || self.text.is_some()
+            || self.html.is_some()
+            || !self.attachments.is_empty();
+        if built {
+            return Err("a raw message takes only raw, date and labels".into());
+        }
+        crate::rfc822::decode_raw_field(raw)
+            .map(drop)
+            .map_err(|e| format!("raw is not base64url: {e}"))
+    }
+}
+
 /// An OAuth client as a Google Cloud project would hold it (a "Desktop app" client).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,7 +93,13 @@ pub struct SeedThread {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedMessage {
-    /// `Name <addr>` or a bare address.
+    /// The whole message as RFC 822 bytes in base64url, as Gmail's `messages.insert` takes it. Headers, subject
+    /// and body then come from it (decoded as `rfc822` says), and `from`, `to`, `cc`, `subject`, `text`, `html`
+    /// and `attachments` must be left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
+    /// `Name <addr>` or a bare address. Required unless `raw` is given.
+    #[serde(default)]
     pub from: String,
     /// Defaults to the account's own address.
     #[serde(default)]

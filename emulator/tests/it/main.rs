@@ -12,3 +12,4 @@ mod gmail;
 mod malformed;
 mod oauth;
 mod pyclient;
+mod raw_mail;

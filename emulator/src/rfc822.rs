@@ -1,0 +1,469 @@
+//! Raw RFC 822 mail, as Gmail's `messages.insert` takes it (`raw`, base64url): headers decoded the way the Gmail
+//! API returns them, and the text body for the snippet.
+//!
+//! What Gmail does with broken mail is not documented; this follows what its API is seen to answer and what
+//! RFC 2047 asks of a reader:
+//! - folded header lines are unfolded (the line break goes, the whitespace after it stays);
+//! - header bytes that are not UTF-8 (raw Latin-1, say) become U+FFFD, since the API answers JSON strings;
+//! - RFC 2047 encoded-words (`=?charset?B|Q?text?=`) are decoded wherever they stand, and the whitespace between
+//!   two adjacent encoded-words is dropped;
+//! - an encoded-word that cannot be decoded (an unknown charset, bad base64, a bad `=XX` escape, or one cut off
+//!   before its `?=`) is left as written, as RFC 2047 section 6.3 says;
+//! - decoded bytes that are invalid in their charset become U+FFFD.
+
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+
+/// Base64 as mail writes it: padding optional, whitespace removed before decoding.
+const MAIL_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Base64url as Gmail's `raw` field carries it, with or without padding.
+const RAW_BASE64URL: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Decodes a `raw` field (base64url, padded or not; standard base64's `+/` are refused as Gmail refuses them).
+pub fn decode_raw_field(raw: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    RAW_BASE64URL.decode(raw.trim())
+}
+
+/// A raw message as the emulator keeps it: the bytes it was given and what Gmail reads out of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawMail {
+    pub bytes: Vec<u8>,
+    /// Every header, in order, decoded.
+    pub headers: Vec<(String, String)>,
+    /// The top-level `Content-Type` value (`text/plain` when absent).
+    pub content_type: String,
+    pub text: Option<String>,
+    pub html: Option<String>,
+}
+
+impl RawMail {
+    /// The first header of this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads a message. Never fails: whatever is not mail-shaped is read as liberally as a mail reader would.
+pub fn parse(bytes: &[u8]) -> RawMail {
+    let (head, body) = split_head_body(bytes);
+    let headers = parse_headers(head);
+    let content_type = find(&headers, "content-type")
+        .unwrap_or("text/plain")
+        .to_string();
+    let mut text = None;
+    let mut html = None;
+    collect_bodies(&headers, body, 0, &mut text, &mut html);
+    RawMail {
+        bytes: bytes.to_vec(),
+        headers,
+        content_type,
+        text,
+        html,
+    }
+}
+
+fn find<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Splits at the first empty line (CRLF or bare LF); no empty line means headers only.
+fn split_head_body(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\n' {
+            let rest = &bytes[i + 1..];
+            if rest.starts_with(b"\r\n") {
+                return (&bytes[..i + 1], &rest[2..]);
+            }
+            if rest.starts_with(b"\n") {
+                return (&bytes[..i + 1], &rest[1..]);
+            }
+        }
+        i += 1;
+    }
+    (bytes, &[])
+}
+
+fn parse_headers(head: &[u8]) -> Vec<(String, String)> {
+    let mut logical: Vec<Vec<u8>> = Vec::new();
+    for line in head.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        match (line[0], logical.last_mut()) {
+            // A folded line: unfolding removes the line break and keeps the whitespace.
+            (b' ' | b'\t', Some(prev)) => prev.extend_from_slice(line),
+            _ => logical.push(line.to_vec()),
+        }
+    }
+    logical
+        .iter()
+        .filter_map(|line| {
+            let colon = line.iter().position(|b| *b == b':')?;
+            let name = String::from_utf8_lossy(&line[..colon]).trim().to_string();
+            if name.is_empty() {
+                return None;
+            }
+            let value = String::from_utf8_lossy(&line[colon + 1..]);
+            Some((name, decode_encoded_words(value.trim())))
+        })
+        .collect()
+}
+
+enum Piece {
+    Literal(String),
+    Encoded(String),
+}
+
+/// Decodes the RFC 2047 encoded-words in a header value; undecodable ones stay as written.
+pub fn decode_encoded_words(value: &str) -> String {
+    let mut pieces: Vec<Piece> = Vec::new();
+    let mut literal = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("=?") {
+        literal.push_str(&rest[..start]);
+        let candidate = &rest[start..];
+        match encoded_word(candidate) {
+            Some((decoded, len)) => {
+                pieces.push(Piece::Literal(std::mem::take(&mut literal)));
+                pieces.push(Piece::Encoded(decoded));
+                rest = &candidate[len..];
+            }
+            None => {
+                literal.push_str("=?");
+                rest = &candidate[2..];
+            }
+        }
+    }
+    literal.push_str(rest);
+    pieces.push(Piece::Literal(literal));
+
+    let mut out = String::with_capacity(value.len());
+    for (i, piece) in pieces.iter().enumerate() {
+        match piece {
+            Piece::Encoded(text) => out.push_str(text),
+            Piece::Literal(text) => {
+                let between_words = i > 0
+                    && matches!(pieces.get(i - 1), Some(Piece::Encoded(_)))
+                    && matches!(pieces.get(i + 1), Some(Piece::Encoded(_)));
+                if !(between_words && text.chars().all(|c| c == ' ' || c == '\t')) {
+                    out.push_str(text);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Reads one `=?charset?enc?text?=` at the start of `s`: its text and its length in bytes.
+fn encoded_word(s: &str) -> Option<(String, usize)> {
+    let inner = s.strip_prefix("=?")?;
+    let q1 = inner.find('?')?;
+    let charset = &inner[..q1];
+    let after_charset = &inner[q1 + 1..];
+    let q2 = after_charset.find('?')?;
+    let encoding = &after_charset[..q2];
+    let text_and_rest = &after_charset[q2 + 1..];
+    let end = text_and_rest.find("?=")?;
+    let text = &text_and_rest[..end];
+    if charset.is_empty()
+        || encoding.len() != 1
+        || text.contains(|c: char| c.is_whitespace() || c == '?')
+    {
+        return None;
+    }
+    let bytes = match encoding {
+        "B" | "b" => MAIL_BASE64.decode(text).ok()?,
+        "Q" | "q" => decode_q(text)?,
+        _ => return None,
+    };
+    let decoded = decode_charset(&bytes, charset)?;
+    let len = 2 + q1 + 1 + q2 + 1 + end + 2;
+    Some((decoded, len))
+}
+
+fn hex(b: u8) -> Option<u8> {
+    char::from(b)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
+fn decode_q(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'_' => out.push(b' '),
+            b'=' => {
+                let hi = hex(*bytes.get(i + 1)?)?;
+                let lo = hex(*bytes.get(i + 2)?)?;
+                out.push(hi << 4 | lo);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    Some(out)
+}
+
+/// Windows-1252's 0x80..=0x9F; the rest is Latin-1. Unassigned bytes become U+FFFD.
+const CP1252_HIGH: [char; 32] = [
+    '€', '\u{FFFD}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{FFFD}', 'Ž',
+    '\u{FFFD}', '\u{FFFD}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{FFFD}',
+    'ž', 'Ÿ',
+];
+
+/// Bytes in a named charset as text; `None` for a charset the emulator does not know (left undecoded).
+fn decode_charset(bytes: &[u8], charset: &str) -> Option<String> {
+    // RFC 2231 lets a language follow the charset: `utf-8*en`.
+    let name = charset
+        .split('*')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match name.as_str() {
+        "utf-8" | "utf8" | "us-ascii" | "ascii" => {
+            Some(String::from_utf8_lossy(bytes).into_owned())
+        }
+        "iso-8859-1" | "iso8859-1" | "iso_8859-1" | "latin1" | "latin-1" | "l1" => {
+            Some(bytes.iter().map(|b| char::from(*b)).collect())
+        }
+        "windows-1252" | "cp1252" => Some(
+            bytes
+                .iter()
+                .map(|b| match b {
+                    0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)],
+                    _ => char::from(*b),
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// A parameter of a structured header value (`charset`, `boundary`), unquoted.
+fn parameter(value: &str, name: &str) -> Option<String> {
+    value.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+fn mime_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Finds the first text/plain and text/html bodies, looking inside multiparts (a few levels deep).
+fn collect_bodies(
+    headers: &[(String, String)],
+    body: &[u8],
+    depth: usize,
+    text: &mut Option<String>,
+    html: &mut Option<String>,
+) {
+    let content_type = find(headers, "content-type").unwrap_or("text/plain");
+    let mime = mime_type(content_type);
+    if mime.starts_with("multipart/") {
+        let Some(boundary) = parameter(content_type, "boundary") else {
+            return;
+        };
+        if depth >= 4 {
+            return;
+        }
+        for part in split_multipart(body, &boundary) {
+            let (head, part_body) = split_head_body(part);
+            collect_bodies(&parse_headers(head), part_body, depth + 1, text, html);
+        }
+        return;
+    }
+    let slot = match mime.as_str() {
+        "text/plain" => text,
+        "text/html" => html,
+        _ => return,
+    };
+    if slot.is_some() {
+        return;
+    }
+    let transfer = find(headers, "content-transfer-encoding")
+        .unwrap_or("7bit")
+        .trim()
+        .to_ascii_lowercase();
+    let bytes = match transfer.as_str() {
+        "base64" => {
+            let compact: Vec<u8> = body
+                .iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect();
+            MAIL_BASE64.decode(compact).unwrap_or_default()
+        }
+        "quoted-printable" => decode_quoted_printable(body),
+        _ => body.to_vec(),
+    };
+    let decoded = parameter(content_type, "charset")
+        .and_then(|c| decode_charset(&bytes, &c))
+        .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
+    *slot = Some(decoded);
+}
+
+/// The parts between `--boundary` lines, without the preamble and the epilogue.
+fn split_multipart<'a>(body: &'a [u8], boundary: &str) -> Vec<&'a [u8]> {
+    let delimiter = format!("--{boundary}");
+    let delimiter = delimiter.as_bytes();
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + delimiter.len() <= body.len() {
+        let at_line_start = i == 0 || body[i - 1] == b'\n';
+        if at_line_start && body[i..].starts_with(delimiter) {
+            starts.push(i);
+            i += delimiter.len();
+        } else {
+            i += 1;
+        }
+    }
+    let mut parts = Vec::new();
+    for (n, start) in starts.iter().enumerate() {
+        let after = &body[start + delimiter.len()..];
+        if after.starts_with(b"--") {
+            break;
+        }
+        let Some(line_end) = after.iter().position(|b| *b == b'\n') else {
+            break;
+        };
+        let content_start = start + delimiter.len() + line_end + 1;
+        let content_end = starts.get(n + 1).copied().unwrap_or(body.len());
+        if content_start <= content_end {
+            let part = &body[content_start..content_end];
+            let part = part.strip_suffix(b"\n").unwrap_or(part);
+            parts.push(part.strip_suffix(b"\r").unwrap_or(part));
+        }
+    }
+    parts
+}
+
+fn decode_quoted_printable(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'=' {
+            // A soft line break.
+            if body[i + 1..].starts_with(b"\r\n") {
+                i += 3;
+                continue;
+            }
+            if body[i + 1..].starts_with(b"\n") {
+                i += 2;
+                continue;
+            }
+            if let (Some(hi), Some(lo)) = (
+                body.get(i + 1).and_then(|b| hex(*b)),
+                body.get(i + 2).and_then(|b| hex(*b)),
+            ) {
+                out.push(hi << 4 | lo);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(body[i]);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_words_decode_like_a_mail_reader() {
+        let cases: &[(&str, &str)] = &[
+            ("plain", "plain"),
+            ("=?UTF-8?B?SGVsbG8g8J+Ygw==?=", "Hello 😃"),
+            ("=?utf-8?q?caf=C3=A9_au_lait?=", "café au lait"),
+            ("=?ISO-8859-1?Q?Andr=E9?= Pirard", "André Pirard"),
+            ("=?windows-1252?Q?=93quoted=94?=", "“quoted”"),
+            // Adjacent encoded-words join without the space between them.
+            ("=?UTF-8?Q?a?= =?UTF-8?Q?b?=", "ab"),
+            ("=?UTF-8?Q?a?= x =?UTF-8?Q?b?=", "a x b"),
+            // RFC 2231 language suffix.
+            ("=?UTF-8*en?Q?hi?=", "hi"),
+            // Unpadded base64 is accepted.
+            ("=?UTF-8?B?SGk?=", "Hi"),
+            // Undecodable: left exactly as written.
+            ("=?x-unknown-charset?Q?abc?=", "=?x-unknown-charset?Q?abc?="),
+            ("=?UTF-8?B?SGVsbG8", "=?UTF-8?B?SGVsbG8"),
+            ("=?UTF-8?B?!!!!?=", "=?UTF-8?B?!!!!?="),
+            ("=?UTF-8?Q?bad=ZZ?=", "=?UTF-8?Q?bad=ZZ?="),
+            ("=?UTF-8?X?abc?=", "=?UTF-8?X?abc?="),
+            // Bytes invalid in their charset become U+FFFD.
+            ("=?UTF-8?B?/w==?=", "\u{FFFD}"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(decode_encoded_words(raw), *want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn headers_unfold_and_non_utf8_bytes_become_replacement_characters() {
+        let raw = b"From: =?UTF-8?Q?J=C3=B6rg?= <j@example.org>\r\nSubject: one\r\n two\r\nX-Latin: caf\xe9\r\n\r\nbody\r\n";
+        let mail = parse(raw);
+        assert_eq!(mail.header("from"), Some("Jörg <j@example.org>"));
+        assert_eq!(mail.header("Subject"), Some("one two"));
+        assert_eq!(mail.header("X-Latin"), Some("caf\u{FFFD}"));
+        assert_eq!(mail.text.as_deref(), Some("body\r\n"));
+        assert_eq!(mail.content_type, "text/plain");
+    }
+
+    #[test]
+    fn bodies_are_decoded_by_transfer_encoding_and_charset() {
+        let qp = parse(b"Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\ncaf=E9 =\nau lait");
+        assert_eq!(qp.text.as_deref(), Some("café au lait"));
+        let b64 = parse(b"Content-Type: text/html; charset=\"utf-8\"\nContent-Transfer-Encoding: base64\n\nPGI+aGk8\nL2I+\n");
+        assert_eq!(b64.html.as_deref(), Some("<b>hi</b>"));
+        assert_eq!(b64.text, None);
+        let multi = parse(b"Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\npreamble\r\n--b1\r\nContent-Type: text/plain\r\n\r\nplain one\r\n--b1\r\nContent-Type: text/html\r\n\r\n<p>html one</p>\r\n--b1--\r\nepilogue");
+        assert_eq!(multi.text.as_deref(), Some("plain one"));
+        assert_eq!(multi.html.as_deref(), Some("<p>html one</p>"));
+        let headers_only = parse(b"Subject: nothing else");
+        assert_eq!(headers_only.header("subject"), Some("nothing else"));
+        assert_eq!(headers_only.text.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn raw_field_is_base64url_with_or_without_padding() {
+        assert_eq!(
+            decode_raw_field("U3ViamVjdDogaGk").ok(),
+            Some(b"Subject: hi".to_vec())
+        );
+        assert_eq!(
+            decode_raw_field("U3ViamVjdDogaGk=").ok(),
+            Some(b"Subject: hi".to_vec())
+        );
+        assert!(decode_raw_field("a+b/").is_err());
+    }
+}
