@@ -42,8 +42,10 @@ impl ApiError {
     /// Reads an error from a non-2xx response; a body that is not Google's shape still gives an error with
     /// the status and the body's first bytes as the message.
     pub fn from_parts(status: u16, headers: &[(String, String)], body: &[u8]) -> Self {
-        let retry_after_ms =
-            crate::env::header(headers, "retry-after").and_then(parse_retry_after_ms);
+        let retry_after_ms = crate::env::header(headers, "retry-after").and_then(|value| {
+            parse_retry_after_ms(value)
+                .or_else(|| retry_after_date_ms(value, crate::env::header(headers, "date")?))
+        });
         match serde_json::from_slice::<ErrorEnvelope>(body) {
             Ok(env) => {
                 let reason = env
@@ -107,7 +109,64 @@ impl ApiError {
     }
 }
 
-/// `Retry-After` as delay seconds (what Google sends). HTTP dates are ignored: the backoff still applies.
+/// `Retry-After` given as an HTTP date: the wait is measured against the same response's `Date` header, the
+/// server's own clock, so a wrong clock on this machine does not stretch or cut it. A date in the past is no wait.
+pub fn retry_after_date_ms(retry_after: &str, date: &str) -> Option<u64> {
+    let until = parse_http_date_secs(retry_after)?;
+    let now = parse_http_date_secs(date)?;
+    Some(until.saturating_sub(now).saturating_mul(1000))
+}
+
+/// Seconds since the Unix epoch of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the one form RFC 9110
+/// lets servers send.
+pub fn parse_http_date_secs(value: &str) -> Option<u64> {
+    let mut words = value.split_whitespace();
+    let _weekday = words.next()?.strip_suffix(',')?;
+    let day: u64 = words.next()?.parse().ok()?;
+    let month = match words.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let year: u64 = words.next()?.parse().ok()?;
+    let mut clock = words.next()?.split(':').map(|n| n.parse::<u64>().ok());
+    let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
+    if words.next()? != "GMT" || words.next().is_some() || clock.next().is_some() {
+        return None;
+    }
+    if !(1970..=9999).contains(&year)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    // Days since the epoch of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * m + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = (era * 146_097 + day_of_era).checked_sub(719_468)?;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// `Retry-After` as delay seconds, what Google sends. The HTTP-date form is [`retry_after_date_ms`].
 pub fn parse_retry_after_ms(value: &str) -> Option<u64> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
@@ -184,6 +243,24 @@ mod tests {
         assert_eq!(e.reason, "rateLimitExceeded");
         assert_eq!(e.message, "Too many concurrent requests for user");
         assert_eq!(e.retry_after_ms, Some(3000));
+        let dated = [
+            (
+                "Retry-After".to_string(),
+                "Mon, 23 Nov 2026 17:00:05 GMT".to_string(),
+            ),
+            (
+                "Date".to_string(),
+                "Mon, 23 Nov 2026 17:00:00 GMT".to_string(),
+            ),
+        ];
+        assert_eq!(
+            ApiError::from_parts(429, &dated, body).retry_after_ms,
+            Some(5000)
+        );
+        assert_eq!(
+            ApiError::from_parts(429, &dated[..1], body).retry_after_ms,
+            None
+        );
         assert!(e.is_retryable());
 
         let body = include_bytes!("../tests/fixtures/error-401.json");
@@ -235,6 +312,42 @@ mod tests {
     #[test]
     fn retry_after_forms() {
         assert_eq!(parse_retry_after_ms("120"), Some(120_000));
+        assert_eq!(
+            parse_http_date_secs("Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some(0)
+        );
+        assert_eq!(
+            parse_http_date_secs("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            parse_http_date_secs("Mon, 29 Feb 2016 23:59:59 GMT"),
+            Some(1_456_790_399)
+        );
+        for bad in [
+            "",
+            "Sun, 06 Nov 1994 08:49:37",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:00:00 GMT",
+            "06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+        ] {
+            assert_eq!(parse_http_date_secs(bad), None, "{bad}");
+        }
+        assert_eq!(
+            retry_after_date_ms(
+                "Mon, 23 Nov 2026 17:00:30 GMT",
+                "Mon, 23 Nov 2026 17:00:00 GMT"
+            ),
+            Some(30_000)
+        );
+        assert_eq!(
+            retry_after_date_ms(
+                "Mon, 23 Nov 2026 16:59:00 GMT",
+                "Mon, 23 Nov 2026 17:00:00 GMT"
+            ),
+            Some(0)
+        );
         assert_eq!(parse_retry_after_ms(" 0.5 "), Some(500));
         assert_eq!(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(parse_retry_after_ms("-1"), None);
