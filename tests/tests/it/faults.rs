@@ -1,1 +1,435 @@
-//! Fault injection across the stack, in real browsers.
+//! Fault injection across the stack, in real browsers: Google's token endpoint failing, slow and refusing,
+//! Gmail answering 401, 403 rateLimitExceeded, 429, 500, history 404, a truncated and a malformed batch,
+//! gmux-host killed in the middle of a token refresh, and Google going off the network and back. One browser
+//! session per browser walks through every fault in turn. After each one: what a user sees (the account's health,
+//! the banner, the cached rows still there), then the fault is cleared, a sync runs, and
+//! `gmux_e2e::faults::check_invariants` proves no refresh token was lost (except on a real refusal), no inbox row
+//! was lost or doubled, and the counts and the badge are right again.
+
+use std::time::{Duration, Instant};
+
+use gmux_e2e::faults::{check_invariants, clear_faults, inject, request_count, Forwarder};
+use gmux_e2e::{
+    add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
+    ExtensionBrowser, HostSetup, InboxView,
+};
+use serde_json::{json, Value};
+
+/// First syncs of three accounts, a host start and a wasm start, on a loaded machine.
+const SYNC_DEADLINE: Duration = Duration::from_secs(60);
+
+/// The harness's errors say what to do; show them as written, not as Debug.
+fn ok<T>(result: gmux_e2e::Result<T>) -> T {
+    result.unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn accounts(local: &Value) -> Vec<Value> {
+    local["inbox"]["accounts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn account_by_email(local: &Value, email: &str) -> Value {
+    accounts(local)
+        .into_iter()
+        .find(|a| a["account"]["email"] == email)
+        .unwrap_or_else(|| panic!("no {email} in the store"))
+}
+
+fn has_subject(local: &Value, email: &str, subject: &str) -> bool {
+    account_by_email(local, email)["threads"]
+        .as_array()
+        .is_some_and(|rows| rows.iter().any(|t| t["subject"] == subject))
+}
+
+fn all_synced(local: &Value, n: usize) -> bool {
+    let all = accounts(local);
+    all.len() == n
+        && all
+            .iter()
+            .all(|a| a["account"]["health"] == "ok" && a["history_id"].is_string())
+}
+
+fn sync_now(instance: &ExtensionBrowser) {
+    let reply = ok(instance.send_intent(json!({"type": "sync_now"})));
+    assert_eq!(reply["ok"], true, "sync_now: {reply}");
+}
+
+fn deliver(emulator: &EmulatorProcess, account: &str, subject: &str) {
+    ok(emulator.post(
+        "/_emulator/deliver",
+        json!({"account": account, "from": "Fay Fault <fay@example.com>", "subject": subject, "text": "hi"}),
+    ));
+}
+
+/// The open page's account badge for `email`'s account.
+fn badge_health(view: &InboxView, account_id: &str) -> String {
+    view.badges
+        .iter()
+        .find(|b| b.account == account_id)
+        .map(|b| b.health.clone())
+        .unwrap_or_default()
+}
+
+/// One fault under test: the emulator's fault list, and the health the faulted account must show.
+struct GmailFault {
+    name: &'static str,
+    faults: Value,
+    health: &'static str,
+    /// Words the page's banner must show for the faulted account.
+    notice: &'static str,
+}
+
+/// Clears the fault, syncs, and checks the invariants; logs what was checked.
+fn recover(instance: &ExtensionBrowser, emulator: &EmulatorProcess, name: &str, reauth: &[&str]) {
+    ok(clear_faults(emulator));
+    sync_now(instance);
+    let checked = check_invariants(instance, emulator, reauth)
+        .unwrap_or_else(|e| panic!("{}: after {name}: {e}", instance.browser.name()));
+    eprintln!(
+        "{}: after {name}: invariants hold {:?} badge {:?}",
+        instance.browser.name(),
+        checked.accounts,
+        checked.badge
+    );
+}
+
+fn check_faults(browser: Browser) {
+    let emulator = ok(EmulatorProcess::start_demo());
+    let google = ok(Forwarder::start(emulator.base_url()));
+    let emails = ok(emulator.account_emails());
+    assert_eq!(emails.len(), 3, "the demo has three accounts: {emails:?}");
+    let (a, b) = (emails[0].as_str(), emails[1].as_str());
+    let keyring = format!(
+        "gmux-e2e-faults-{}-{}-{}",
+        browser.name(),
+        std::process::id(),
+        emulator.base_url().rsplit(':').next().unwrap_or("0")
+    );
+    let host_env = [("GMUX_KEYRING_SERVICE".to_string(), keyring)];
+    let mut instance = ok(ExtensionBrowser::launch_prepared(
+        browser,
+        HostSetup::Installed,
+        &host_env,
+        |wrapper| {
+            configure_host_for_emulator(wrapper, &google.base_url())?;
+            for email in &emails {
+                add_account_through_consent(wrapper, email)?;
+            }
+            Ok(())
+        },
+    ));
+    ok(instance.open_extension_page("popup.html"));
+    let local = ok(
+        instance.wait_for_storage("three synced accounts", SYNC_DEADLINE, |local| {
+            all_synced(local, 3)
+        }),
+    );
+    let a_id = account_by_email(&local, a)["account"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    ok(check_invariants(&instance, &emulator, &[]));
+
+    // Gmail failing for one account: it keeps its cached rows and says so, the others keep syncing, and the
+    // next sync after the fault is gone brings in what arrived meanwhile.
+    let gmail_faults = [
+        GmailFault {
+            name: "Gmail 500",
+            faults: json!({"method": "*", "status": 500, "account": a}),
+            health: "failing",
+            notice: "Gmail is not answering",
+        },
+        GmailFault {
+            name: "Gmail 403 rateLimitExceeded",
+            faults: json!({"method": "*", "status": 403, "account": a}),
+            health: "failing",
+            notice: "Gmail is not answering",
+        },
+        GmailFault {
+            name: "Gmail 429",
+            faults: json!({"method": "*", "status": 429, "account": a}),
+            health: "failing",
+            notice: "Gmail is not answering",
+        },
+        GmailFault {
+            name: "Gmail 401 on every token",
+            faults: json!({"method": "*", "status": 401, "account": a}),
+            health: "reauth_required",
+            notice: "needs to be reconnected",
+        },
+        GmailFault {
+            name: "a truncated batch",
+            faults: json!({"method": "batch", "malformed": true, "account": a}),
+            health: "failing",
+            notice: "Gmail is not answering",
+        },
+        GmailFault {
+            name: "a batch answered with JSON instead of multipart",
+            faults: json!({"method": "batch", "status": 200, "account": a}),
+            health: "failing",
+            notice: "Gmail is not answering",
+        },
+    ];
+    for fault in &gmail_faults {
+        let (for_a, for_b) = (
+            format!("{} for a", fault.name),
+            format!("{} for b", fault.name),
+        );
+        deliver(&emulator, a, &for_a);
+        deliver(&emulator, b, &for_b);
+        let before = ok(instance.storage("local"));
+        ok(inject(&emulator, fault.faults.clone()));
+        sync_now(&instance);
+        let local = ok(instance.storage("local"));
+        let faulted = account_by_email(&local, a);
+        assert_eq!(
+            faulted["account"]["health"], fault.health,
+            "{}: {faulted}",
+            fault.name
+        );
+        assert_eq!(
+            faulted["threads"],
+            account_by_email(&before, a)["threads"],
+            "{}: the cached rows are kept",
+            fault.name
+        );
+        assert!(
+            has_subject(&local, b, &for_b),
+            "{}: the other account kept syncing",
+            fault.name
+        );
+        let view = ok(
+            instance.wait_for_inbox(&format!("the page to show {}", fault.name), |v| {
+                badge_health(v, &a_id) == fault.health
+                    && v.notices
+                        .iter()
+                        .any(|(_, text)| text.contains(fault.notice))
+            }),
+        );
+        assert!(
+            !view.rows.is_empty(),
+            "{}: the cached rows are shown",
+            fault.name
+        );
+        if fault.health == "reauth_required" {
+            ok(instance.wait_for_badge("!"));
+        }
+        recover(&instance, &emulator, fault.name, &[]);
+        assert!(has_subject(&ok(instance.storage("local")), a, &for_a));
+    }
+
+    // A history id Gmail no longer keeps (404): one full sync, nothing lost or doubled.
+    deliver(&emulator, a, "after a history 404");
+    ok(emulator.post("/_emulator/counters/reset", json!({})));
+    ok(inject(
+        &emulator,
+        json!({"method": "gmail.users.history.list", "status": 404, "account": a, "count": 1}),
+    ));
+    sync_now(&instance);
+    assert_eq!(
+        ok(request_count(&emulator, a, "gmail.users.threads.list")),
+        1,
+        "a 404 from history.list reads the inbox afresh"
+    );
+    recover(&instance, &emulator, "history 404", &[]);
+
+    // Google's token endpoint. Each step makes Gmail refuse the account's token once, so the background asks
+    // the host for a fresh one (token.get with force_refresh) and the host has to reach the token endpoint.
+    let refused_once =
+        json!({"method": "gmail.users.history.list", "status": 401, "account": a, "count": 1});
+
+    // Two 500s: the host's own retries ride them out; the user sees nothing.
+    ok(emulator.post("/_emulator/counters/reset", json!({})));
+    ok(inject(
+        &emulator,
+        json!([{"method": "oauth2.token", "status": 500, "account": a, "count": 2}, refused_once]),
+    ));
+    sync_now(&instance);
+    assert_eq!(
+        account_by_email(&ok(instance.storage("local")), a)["account"]["health"],
+        "ok"
+    );
+    assert_eq!(ok(request_count(&emulator, a, "oauth2.token")), 3);
+    recover(&instance, &emulator, "token endpoint 500 twice", &[]);
+
+    // Down (503 on every call): the account says it cannot get a token, keeps its rows; the others sync.
+    deliver(&emulator, b, "while the token endpoint is down");
+    ok(inject(
+        &emulator,
+        json!([{"method": "oauth2.token", "status": 503, "account": a}, refused_once]),
+    ));
+    sync_now(&instance);
+    let local = ok(instance.storage("local"));
+    let faulted = account_by_email(&local, a);
+    assert_eq!(faulted["account"]["health"], "failing", "{faulted}");
+    let detail = faulted["account"]["health_detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        detail.contains("token endpoint"),
+        "the account says why: {detail}"
+    );
+    assert!(has_subject(&local, b, "while the token endpoint is down"));
+    recover(&instance, &emulator, "token endpoint down", &[]);
+
+    // Slow (5 s): the sync waits for it, the page keeps showing the cached inbox meanwhile, and it succeeds.
+    ok(inject(
+        &emulator,
+        json!([{"method": "oauth2.token", "latency_ms": 5000, "account": a, "count": 1}, refused_once]),
+    ));
+    let started = Instant::now();
+    sync_now(&instance);
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "the sync waited for the slow token endpoint"
+    );
+    assert_eq!(
+        account_by_email(&ok(instance.storage("local")), a)["account"]["health"],
+        "ok"
+    );
+    recover(&instance, &emulator, "a slow token endpoint", &[]);
+
+    // invalid_grant: Google refuses the refresh token. That account (only) must be reconnected, keeps its last
+    // good inbox, and the others keep working. Reconnecting runs the consent again.
+    deliver(&emulator, b, "while a is refused");
+    ok(inject(
+        &emulator,
+        json!([{"method": "oauth2.token", "status": 400, "account": a,
+                "body": {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}},
+               refused_once]),
+    ));
+    let before = ok(instance.storage("local"));
+    sync_now(&instance);
+    let local = ok(instance.storage("local"));
+    let faulted = account_by_email(&local, a);
+    assert_eq!(faulted["account"]["health"], "reauth_required", "{faulted}");
+    assert_eq!(faulted["threads"], account_by_email(&before, a)["threads"]);
+    assert!(has_subject(&local, b, "while a is refused"));
+    ok(instance.wait_for_badge("!"));
+    ok(instance.wait_for_inbox("the reconnect banner", |v| {
+        v.notices
+            .iter()
+            .any(|(kind, text)| kind == "reauth" && text.contains(a))
+            && v.badges
+                .iter()
+                .any(|b| b.account == a_id && b.has_reconnect)
+    }));
+    ok(clear_faults(&emulator));
+    sync_now(&instance);
+    ok(check_invariants(&instance, &emulator, &[a]));
+    let reply = ok(instance.send_intent(json!({"type": "reconnect", "account": a_id})));
+    assert_eq!(reply, json!({"ok": true}));
+    ok(instance.open_extension_page("popup.html"));
+    ok(
+        instance.wait_for_storage("the reconnected account to sync", SYNC_DEADLINE, |local| {
+            all_synced(local, 3)
+        }),
+    );
+    recover(&instance, &emulator, "invalid_grant and a reconnect", &[]);
+
+    // gmux-host killed while a token refresh is in flight (the token endpoint takes 8 s): the pending call
+    // fails at once with a clear status instead of hanging, a new host starts, and the next sync is whole.
+    ok(emulator.post("/_emulator/counters/reset", json!({})));
+    deliver(&emulator, a, "after the host was killed");
+    ok(inject(
+        &emulator,
+        json!([{"method": "oauth2.token", "latency_ms": 8000, "account": a, "count": 1}, refused_once]),
+    ));
+    let first_host = ok(instance.wait_for_host_processes("one gmux-host", |pids| pids.len() == 1));
+    ok(instance.post_intent(json!({"type": "sync_now"})));
+    let until = Instant::now() + SYNC_DEADLINE;
+    while ok(request_count(&emulator, a, "oauth2.token")) == 0 {
+        assert!(
+            Instant::now() < until,
+            "the token refresh never reached the emulator"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    ok(instance.kill_host());
+    let killed = Instant::now();
+    let local = ok(instance.wait_for_storage(
+        "the pending token.get to fail",
+        Duration::from_secs(30),
+        |local| account_by_email(local, a)["account"]["health"] == "failing",
+    ));
+    assert!(
+        killed.elapsed() < Duration::from_secs(6),
+        "the pending call waited for the dead host ({:?})",
+        killed.elapsed()
+    );
+    let detail = account_by_email(&local, a)["account"]["health_detail"].clone();
+    assert!(
+        detail.as_str().is_some_and(|d| d.contains("gmux-host")),
+        "the account says what happened: {detail}"
+    );
+    ok(instance.wait_for_host_processes("a new gmux-host", |pids| {
+        !pids.is_empty() && !pids.contains(&first_host[0])
+    }));
+    ok(
+        instance.wait_for_storage("the host to be connected again", SYNC_DEADLINE, |local| {
+            local["status"]["host"] == "connected"
+        }),
+    );
+    recover(&instance, &emulator, "the host killed mid-refresh", &[]);
+
+    // Google off the network (connections refused, open ones cut): every account is offline, the cached inbox
+    // stays with the offline banner, and the badge keeps the cached count. Back on the same port: all is whole.
+    deliver(&emulator, a, "while offline");
+    let before = ok(instance.storage("local"));
+    google.down();
+    sync_now(&instance);
+    let local = ok(instance.storage("local"));
+    for email in &emails {
+        let (was, now) = (
+            account_by_email(&before, email),
+            account_by_email(&local, email),
+        );
+        assert_eq!(now["account"]["health"], "offline", "{email}: {now}");
+        assert_eq!(
+            now["threads"], was["threads"],
+            "{email}: the cached inbox is kept"
+        );
+    }
+    let view = ok(instance.wait_for_inbox("the offline banner", |v| {
+        v.notices
+            .iter()
+            .any(|(kind, text)| kind == "stale" && text.starts_with("Offline"))
+    }));
+    assert!(!view.rows.is_empty(), "the cached rows are shown offline");
+    let cached_total: u64 = accounts(&local)
+        .iter()
+        .map(|a| {
+            a["account"]["counts"]["threads_unread"]
+                .as_u64()
+                .unwrap_or(0)
+        })
+        .sum();
+    ok(instance.wait_for_badge(&cached_total.to_string()));
+    ok(google.up());
+    recover(&instance, &emulator, "Google offline and back", &[]);
+
+    // Nothing the emulator issued ever reached the extension's storage through all of that.
+    let tokens = ok(emulator.issued_tokens());
+    for area in ["local", "session"] {
+        let stored = ok(instance.storage(area)).to_string();
+        assert!(
+            tokens.iter().all(|t| !stored.contains(t.as_str())),
+            "a token is in storage.{area}"
+        );
+    }
+    // The page still opens on the inbox after everything.
+    let view = ok(instance.open_inbox_page("popup.html", |v| !v.rows.is_empty()));
+    assert!(view.notices.is_empty(), "{:?}", view.notices);
+}
+
+#[test]
+fn chromium_recovers_from_every_fault() {
+    check_faults(Browser::Chromium);
+}
+
+#[test]
+fn firefox_recovers_from_every_fault() {
+    check_faults(Browser::Firefox);
+}
