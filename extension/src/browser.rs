@@ -240,6 +240,13 @@ pub async fn storage_get(keys: &[&str]) -> Result<serde_json::Value, BrowserErro
     from_js(settle(returned).await?)
 }
 
+/// The raw object `storage.local.get` resolves to, for a page that parses each key into its own type.
+pub async fn storage_get_js(keys: &[&str]) -> Result<JsValue, BrowserError> {
+    let keys = to_js(&keys)?;
+    let returned = api()?.storage().local().get_items(&keys)?;
+    settle(returned).await
+}
+
 pub async fn storage_set(items: &serde_json::Value) -> Result<(), BrowserError> {
     let returned = api()?.storage().local().set_items(&to_js(items)?)?;
     settle(returned).await.map(drop)

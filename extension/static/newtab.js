@@ -1,8 +1,6 @@
-// Loads the wasm and draws the newtab page. The cached inbox is read from storage.local while the wasm loads, so
-// the first rows wait for the slower of the two rather than both in turn (the page reads the promise, or reads
-// storage itself when it is missing). No inline scripts: the extension pages' CSP forbids them.
+// Loads the wasm and draws the newtab page, with the module early.js began compiling while the page parsed (or,
+// without it, fetching the wasm now). No inline scripts: the extension pages' CSP forbids them.
 import init, { start_newtab } from './pkg/pages.js';
-const api = globalThis.browser ?? globalThis.chrome;
-globalThis.gmuxCachedStorage = api?.storage?.local.get(['inbox', 'status', 'settings']);
-await init();
+const compiled = await globalThis.gmuxWasmModule;
+await init(compiled ? { module_or_path: compiled } : undefined);
 start_newtab();

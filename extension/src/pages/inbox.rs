@@ -7,21 +7,25 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement};
 
 use super::dom::{self, el, icon_button, text_button, Icon};
-use super::{stamp_now, tz_offset_minutes, Page};
+use super::{stamp_now, tz_offset_minutes, Page, PageKind};
 
-/// The shortest a row can be, in CSS pixels: the first draw puts in as many rows as a window this tall could
-/// show, so the first paint is as full as the finished one.
-const MIN_ROW_HEIGHT_PX: f64 = 28.0;
 /// Rows in the first draw when the window's height is unknown.
 const FIRST_DRAW_ROWS: usize = 30;
 
-fn first_draw_rows() -> usize {
+/// The first draw puts in as many rows as the window could show, so the first paint is as full as the finished
+/// one while costing a fraction of it. The heights are the shortest a row can be in gmux.css: two lines in the
+/// popup, one in the new tab.
+fn first_draw_rows(kind: PageKind) -> usize {
+    let min_row_height_px = match kind {
+        PageKind::NewTab => 28.0,
+        _ => 48.0,
+    };
     web_sys::window()
         .and_then(|w| w.inner_height().ok())
         .and_then(|h| h.as_f64())
         .filter(|h| *h > 0.0)
         .map_or(FIRST_DRAW_ROWS, |h| {
-            (h / MIN_ROW_HEIGHT_PX).ceil() as usize + 1
+            (h / min_row_height_px).ceil() as usize + 1
         })
 }
 
@@ -149,10 +153,32 @@ fn notice(document: &Document, kind: &str, text: &str) -> Result<Element, JsValu
     Ok(box_)
 }
 
+/// "Add account" or "Reconnect" that did not finish (consent denied, the tab closed, Google refused): the
+/// host's sentence and a way to try again.
+pub(super) fn add_failed_notice(
+    document: &Document,
+    page: &Page,
+) -> Result<Option<Element>, JsValue> {
+    let Some(error) = &page.status.add_error else {
+        return Ok(None);
+    };
+    let text = format!("The account was not added: {error}");
+    let box_ = notice(document, "add_failed", &text)?;
+    box_.set_attribute("role", "alert")?;
+    dom::append(
+        &box_,
+        text_button(document, "link", "Try again", "add-account")?,
+    )?;
+    Ok(Some(box_))
+}
+
 fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
     let Some(area) = dom::clear(document, "notices")? else {
         return Ok(());
     };
+    if let Some(failed) = add_failed_notice(document, page)? {
+        area.append_child(&failed)?;
+    }
     if let Some(message) = &page.message {
         let failed = notice(document, "failed", message)?;
         failed.set_attribute("role", "alert")?;
@@ -285,7 +311,7 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     let limit = if page.first_row_painted {
         rows.len()
     } else {
-        first_draw_rows()
+        first_draw_rows(page.kind)
     };
     for (index, row) in rows.iter().enumerate().take(limit) {
         let position = order

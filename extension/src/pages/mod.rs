@@ -12,7 +12,6 @@ use std::cell::RefCell;
 use gmux_core::inbox::{InboxStore, ThreadRow};
 use gmux_core::messages::{Intent, IntentReply, Settings, SETTINGS_KEY, STATUS_KEY, STORE_KEY};
 use gmux_core::view::{self, InboxKey};
-use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -80,15 +79,26 @@ pub fn start() {
         let kind = page_kind();
         let stored = read_cached_storage().await.unwrap_or_else(|e| {
             log_error("reading the cached inbox", e);
-            json!({})
+            JsValue::UNDEFINED
         });
+        let field = |key: &str| js_sys::Reflect::get(&stored, &JsValue::from_str(key)).ok();
+        // The inbox is most of the bytes: it is parsed straight into its type, without a JSON tree in between.
+        let store = field(STORE_KEY)
+            .and_then(|v| browser::from_js::<InboxStore>(v).ok())
+            .filter(|s| s.version == gmux_core::inbox::STORE_VERSION)
+            .unwrap_or_default();
+        let json = |key: &str| {
+            field(key)
+                .and_then(|v| browser::from_js::<serde_json::Value>(v).ok())
+                .unwrap_or_default()
+        };
         stamp_root("data-store-read-ms");
         let page = Page {
             kind,
-            store: InboxStore::from_json(stored[STORE_KEY].clone()),
-            status: StatusAnswer::from_json(stored[STATUS_KEY].clone()),
+            store,
+            status: StatusAnswer::from_json(json(STATUS_KEY)),
             status_settled: false,
-            settings: serde_json::from_value(stored[SETTINGS_KEY].clone()).unwrap_or_default(),
+            settings: serde_json::from_value(json(SETTINGS_KEY)).unwrap_or_default(),
             filter: None,
             focused: None,
             message: None,
@@ -121,16 +131,13 @@ pub fn start() {
 
 /// The page's loader starts reading `storage.local` before the wasm has loaded and leaves the promise in
 /// `globalThis.gmuxCachedStorage`; without it, the store is read now.
-async fn read_cached_storage() -> Result<serde_json::Value, BrowserError> {
+async fn read_cached_storage() -> Result<JsValue, BrowserError> {
     let started = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("gmuxCachedStorage"))
         .ok()
         .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
     match started {
-        Some(promise) => {
-            let value = wasm_bindgen_futures::JsFuture::from(promise).await?;
-            browser::from_js(value)
-        }
-        None => browser::storage_get(&[STORE_KEY, STATUS_KEY, SETTINGS_KEY]).await,
+        Some(promise) => Ok(wasm_bindgen_futures::JsFuture::from(promise).await?),
+        None => browser::storage_get_js(&[STORE_KEY, STATUS_KEY, SETTINGS_KEY]).await,
     }
 }
 
