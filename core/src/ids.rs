@@ -28,6 +28,9 @@ mod tests {
 
     #[test]
     fn chrome_origin_has_trailing_slash() {
-        assert_eq!(chrome_origin(), "chrome-extension://obfbmoncncibmhjgfmnifnffmljlbjmg/");
+        assert_eq!(
+            chrome_origin(),
+            "chrome-extension://obfbmoncncibmhjgfmnifnffmljlbjmg/"
+        );
     }
 }

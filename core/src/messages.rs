@@ -49,7 +49,11 @@ pub enum Intent {
     /// Sync every account now.
     SyncNow,
     /// Change one thread; applied to the store at once, rolled back if Gmail refuses.
-    Action { account: String, thread: String, action: ThreadAction },
+    Action {
+        account: String,
+        thread: String,
+        action: ThreadAction,
+    },
     /// Start adding an account: the background asks the host and opens Google's consent page in a tab.
     AddAccount,
     /// Add the account again after Google refused its token (the same consent flow, with a login hint).
@@ -76,11 +80,19 @@ pub struct IntentReply {
 
 impl IntentReply {
     pub fn ok() -> Self {
-        IntentReply { ok: true, error: None, code: None }
+        IntentReply {
+            ok: true,
+            error: None,
+            code: None,
+        }
     }
 
     pub fn failed(code: impl Into<String>, error: impl Into<String>) -> Self {
-        IntentReply { ok: false, error: Some(error.into()), code: Some(code.into()) }
+        IntentReply {
+            ok: false,
+            error: Some(error.into()),
+            code: Some(code.into()),
+        }
     }
 }
 
@@ -119,6 +131,10 @@ pub struct BackgroundStatus {
     /// True while a sync runs, so pages can show quiet progress.
     #[serde(default)]
     pub syncing: bool,
+    /// Why the last "Add account" or "Reconnect" did not finish (the host's sentence), until the next attempt
+    /// starts or one succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_error: Option<String>,
 }
 
 /// The user's settings, under [`SETTINGS_KEY`].
@@ -140,7 +156,11 @@ mod tests {
 
     #[test]
     fn intents_are_tagged_by_type() {
-        let i = Intent::Action { account: "1".into(), thread: "abc".into(), action: ThreadAction::MarkRead };
+        let i = Intent::Action {
+            account: "1".into(),
+            thread: "abc".into(),
+            action: ThreadAction::MarkRead,
+        };
         assert_eq!(
             serde_json::to_value(&i).unwrap(),
             json!({"type": "action", "account": "1", "thread": "abc", "action": "mark_read"})
@@ -151,7 +171,10 @@ mod tests {
 
     #[test]
     fn actions_map_to_label_changes() {
-        assert_eq!(ThreadAction::MarkRead.label_change(), (&[][..], &["UNREAD"][..]));
+        assert_eq!(
+            ThreadAction::MarkRead.label_change(),
+            (&[][..], &["UNREAD"][..])
+        );
         assert_eq!(ThreadAction::Archive.label_change().1, &["INBOX"]);
     }
 

@@ -35,11 +35,19 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(id: Value, result: Value) -> Self {
-        Reply { id, result: Some(result), error: None }
+        Reply {
+            id,
+            result: Some(result),
+            error: None,
+        }
     }
 
     pub fn err(id: Value, error: ErrorBody) -> Self {
-        Reply { id, result: None, error: Some(error) }
+        Reply {
+            id,
+            result: None,
+            error: Some(error),
+        }
     }
 }
 
@@ -62,7 +70,11 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorBody { code, message: message.into(), data: None }
+        ErrorBody {
+            code,
+            message: message.into(),
+            data: None,
+        }
     }
 }
 
@@ -256,8 +268,12 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for code in ErrorCode::ALL {
             assert!(seen.insert(code.as_str()));
-            assert_eq!(serde_json::to_value(code).unwrap(), Value::String(code.as_str().to_string()));
-            let back: ErrorCode = serde_json::from_value(Value::String(code.as_str().to_string())).unwrap();
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                Value::String(code.as_str().to_string())
+            );
+            let back: ErrorCode =
+                serde_json::from_value(Value::String(code.as_str().to_string())).unwrap();
             assert_eq!(back, code);
         }
     }
@@ -265,8 +281,14 @@ mod tests {
     #[test]
     fn reply_has_either_result_or_error() {
         let r = Reply::ok(Value::from(1), serde_json::json!({"a": 1}));
-        assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"id":1,"result":{"a":1}}"#);
-        let e = Reply::err(Value::from(2), ErrorBody::new(ErrorCode::AccountUnknown, "no such account"));
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"id":1,"result":{"a":1}}"#
+        );
+        let e = Reply::err(
+            Value::from(2),
+            ErrorBody::new(ErrorCode::AccountUnknown, "no such account"),
+        );
         assert_eq!(
             serde_json::to_string(&e).unwrap(),
             r#"{"id":2,"error":{"code":"account_unknown","message":"no such account"}}"#

@@ -145,6 +145,8 @@ pub struct StatusAnswer {
     pub last_sync_ms: Option<u64>,
     #[serde(default)]
     pub syncing: bool,
+    #[serde(default)]
+    pub add_error: Option<String>,
 }
 
 impl StatusAnswer {

@@ -104,6 +104,9 @@ async fn refreshed() -> IntentReply {
 
 /// Starts the host's consent flow and opens Google's page in a tab; the host's `accounts.added` event finishes it.
 async fn add_account(login_hint: Option<String>) -> IntentReply {
+    if with(|bg| bg.add_error.take()).is_some() {
+        store::persist_status().await;
+    }
     let params = match login_hint {
         Some(hint) => json!({ "login_hint": hint }),
         None => json!({}),

@@ -85,6 +85,8 @@ struct Background {
     last_sync_ms: Option<u64>,
     /// Syncs under way.
     syncing: u32,
+    /// The host's sentence for the last consent that did not finish.
+    add_error: Option<String>,
 }
 
 thread_local! {

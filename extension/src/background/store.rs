@@ -126,6 +126,7 @@ fn status_snapshot() -> BackgroundStatus {
         accounts: bg.accounts.clone(),
         last_sync_ms: bg.last_sync_ms,
         syncing: bg.syncing > 0,
+        add_error: bg.add_error.clone(),
     })
 }
 
@@ -272,6 +273,7 @@ pub fn on_host_event(event: Event) {
     match event.event.as_str() {
         events::ACCOUNTS_ADDED => {
             let id = event.data["account"]["id"].as_str().map(str::to_string);
+            with(|bg| bg.add_error = None);
             spawn_local(async move {
                 if let Err(e) = refresh_accounts().await {
                     log(&format!("gmux: the account list could not be read: {e}"));
@@ -282,11 +284,21 @@ pub fn on_host_event(event: Event) {
                 }
             });
         }
-        events::ACCOUNTS_ADD_FAILED => log(&format!(
-            "gmux: adding an account failed: {} ({})",
-            event.data["message"].as_str().unwrap_or_default(),
-            event.data["code"].as_str().unwrap_or_default()
-        )),
+        events::ACCOUNTS_ADD_FAILED => {
+            let message = event.data["message"].as_str().unwrap_or_default();
+            log(&format!(
+                "gmux: adding an account failed: {message} ({})",
+                event.data["code"].as_str().unwrap_or_default()
+            ));
+            // The pages show it: the person who clicked Add account is waiting for an answer.
+            let shown = if message.is_empty() {
+                "Google sign-in did not finish; try again".to_string()
+            } else {
+                message.to_string()
+            };
+            with(|bg| bg.add_error = Some(shown));
+            spawn_local(persist_status());
+        }
         other => log(&format!("gmux: event from gmux-host: {other}")),
     }
 }

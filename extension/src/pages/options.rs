@@ -79,6 +79,9 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     draw_accounts(&document, page)?;
     draw_poll(&document, page)?;
     if let Some(area) = dom::clear(&document, "notices")? {
+        if let Some(failed) = super::inbox::add_failed_notice(&document, page)? {
+            area.append_child(&failed)?;
+        }
         if let Some(message) = &page.message {
             let failed = el(&document, "div", "notice", None)?;
             failed.set_attribute("data-notice", "failed")?;

@@ -240,28 +240,52 @@ fn check_end_to_end(browser: Browser) {
     let added = emails[0].clone();
     ok(emulator.post("/_emulator/settings", json!({"auto_consent": false})));
     let options_window = ok(instance.session.window_handle());
-    let before = ok(instance.session.window_handles());
-    ok(instance.click_css("#add-account"));
-    wait_until("the consent tab", || {
-        ok(instance.session.window_handles()).len() > before.len()
+    // Clicks `selector` on the options page and switches to the consent tab it opens.
+    let open_consent = |selector: &str| {
+        let before = ok(instance.session.window_handles());
+        ok(instance.click_css(selector));
+        wait_until("the consent tab", || {
+            ok(instance.session.window_handles()).len() > before.len()
+        });
+        let consent_tab = ok(instance.session.window_handles())
+            .into_iter()
+            .find(|h| !before.contains(h))
+            .expect("a new tab");
+        ok(instance.session.switch_to_window(&consent_tab));
+    };
+    let page_says = |what: &str, text: &str| {
+        wait_until(what, || {
+            ok(instance
+                .session
+                .execute("return document.body.textContent;", &[]))
+            .as_str()
+            .is_some_and(|t| t.contains(text))
+        });
+    };
+    // First the person says no: the options page says the account was not added and offers to try again.
+    open_consent("#add-account");
+    wait_until("the Deny button on the consent page", || {
+        instance.session.find_css("#deny").is_ok()
     });
-    let consent_tab = ok(instance.session.window_handles())
-        .into_iter()
-        .find(|h| !before.contains(h))
-        .expect("a new tab");
-    ok(instance.session.switch_to_window(&consent_tab));
+    ok(instance.click_css("#deny"));
+    page_says("the host's page after a denied consent", "was not added");
+    ok(instance.session.switch_to_window(&options_window));
+    wait_until("the add-failed notice", || {
+        ok(instance.session.execute(
+            "const n = document.querySelector('#notices [data-notice=add_failed]'); return n ? n.textContent : '';",
+            &[],
+        ))
+        .as_str()
+        .is_some_and(|t| t.contains("The account was not added") && t.contains("denied"))
+    });
+    // Then tries again and allows.
+    open_consent("#notices [data-notice=add_failed] button[data-action=add-account]");
     let allow = format!("button[data-account=\"{added}\"]");
     wait_until("the Allow button on the consent page", || {
         instance.session.find_css(&allow).is_ok()
     });
     ok(instance.click_css(&allow));
-    wait_until("the host's page after consent", || {
-        ok(instance
-            .session
-            .execute("return document.body.textContent;", &[]))
-        .as_str()
-        .is_some_and(|t| t.contains("close this tab"))
-    });
+    page_says("the host's page after consent", "close this tab");
     ok(instance.session.switch_to_window(&options_window));
     ok(emulator.post("/_emulator/settings", json!({"auto_consent": true})));
     wait_until("the added account on the options page", || {
@@ -271,6 +295,13 @@ fn check_end_to_end(browser: Browser) {
         ));
         text.as_str().is_some_and(|t| t.contains(added.as_str()))
     });
+    assert!(
+        instance
+            .session
+            .find_css("#notices [data-notice=add_failed]")
+            .is_err(),
+        "the add-failed notice is gone once an account was added"
+    );
     // The polling interval and an account's colour are chosen on the options page too.
     let choose = |selector: &str, value: &str| {
         ok(instance.session.execute(
