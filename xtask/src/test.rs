@@ -30,34 +30,50 @@ pub fn test(extra: &[String]) -> Result<()> {
         "warnings",
     ]))?;
 
-    let target = root.join("target/debug");
-    // One throwaway, unlocked Secret Service for the whole run: the keyring tests and the hosts the browsers
-    // start all use it, and the user's own keyring is never touched.
-    let mut cmd = setup::with_keyring(cargo_path(), &["test", "--workspace", "--no-fail-fast"]);
-    cmd.args(extra)
-        .env("GMUX_HOST_BIN", target.join("gmux-host"))
-        .env("GMUX_EMULATOR_BIN", target.join("gmux-emulator"))
-        .env("GMUX_DIST_DIR", dist::dist_dir())
-        .stdout(Stdio::piped());
-    eprintln!("xtask: running the tests");
-    let mut child = cmd.spawn().context("starting dbus-run-session")?;
-    let stdout = child.stdout.take().context("no stdout")?;
     let mut summary = Summary::default();
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        println!("{line}");
-        summary.add_line(&line);
-    }
-    let status = child.wait()?;
+    // One throwaway, unlocked Secret Service per run: the keyring tests and the hosts the browsers start all use
+    // it, and the user's own keyring is never touched.
+    let everything = run_counted(
+        &["test", "--workspace", "--no-fail-fast"],
+        extra,
+        &mut summary,
+    )?;
+    // The secret-leak audit comes last, on its own: it searches everything a whole life of gmux wrote to disk.
+    let audit = run_counted(
+        &["test", "-p", "gmux-e2e", "--test", "audit"],
+        extra,
+        &mut summary,
+    )?;
     println!();
     println!("{}", summary.closing_line());
-    if !status.success() || summary.failed > 0 {
+    if !everything || !audit || summary.failed > 0 {
         bail!("tests failed");
     }
     if summary.passed == 0 {
         bail!("no test ran");
     }
     Ok(())
+}
+
+/// Runs `cargo <args> [-- extra]` under a throwaway keyring with the built binaries and extensions, echoing its
+/// output and adding its results to `summary`. True when cargo succeeded.
+fn run_counted(args: &[&str], extra: &[String], summary: &mut Summary) -> Result<bool> {
+    let target = workspace_root().join("target/debug");
+    let mut cmd = setup::with_keyring(cargo_path(), args);
+    cmd.args(extra)
+        .env("GMUX_HOST_BIN", target.join("gmux-host"))
+        .env("GMUX_EMULATOR_BIN", target.join("gmux-emulator"))
+        .env("GMUX_DIST_DIR", dist::dist_dir())
+        .stdout(Stdio::piped());
+    eprintln!("xtask: cargo {}", args.join(" "));
+    let mut child = cmd.spawn().context("starting dbus-run-session")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        summary.add_line(&line);
+    }
+    Ok(child.wait()?.success())
 }
 
 /// Adds up the per-binary `test result:` lines of libtest into one total.
