@@ -12,21 +12,23 @@ use super::{stamp_now, tz_offset_minutes, Page, PageKind};
 /// Rows in the first draw when the window's height is unknown.
 const FIRST_DRAW_ROWS: usize = 30;
 
-/// The first draw puts in as many rows as the window could show, so the first paint is as full as the finished
-/// one while costing a fraction of it. The heights are the shortest a row can be in gmux.css: two lines in the
-/// popup, one in the new tab.
+/// The first draw puts in as many rows as the page could show, so the first paint is as full as the finished one
+/// while costing a fraction of it. The heights come from gmux.css: the popup's list is 400 px tall and a row there
+/// is at least 48 px (two lines); a new-tab row is at least 28 px (one line) in a list as tall as the window. The
+/// popup does not ask the window: a toolbar popup is still sizing itself to its content when this runs.
 fn first_draw_rows(kind: PageKind) -> usize {
-    let min_row_height_px = match kind {
-        PageKind::NewTab => 28.0,
-        _ => 48.0,
+    const POPUP_LIST_PX: f64 = 400.0;
+    let (list_px, min_row_px) = match kind {
+        PageKind::NewTab => (
+            web_sys::window()
+                .and_then(|w| w.inner_height().ok())
+                .and_then(|h| h.as_f64())
+                .filter(|h| *h > 0.0),
+            28.0,
+        ),
+        _ => (Some(POPUP_LIST_PX), 48.0),
     };
-    web_sys::window()
-        .and_then(|w| w.inner_height().ok())
-        .and_then(|h| h.as_f64())
-        .filter(|h| *h > 0.0)
-        .map_or(FIRST_DRAW_ROWS, |h| {
-            (h / min_row_height_px).ceil() as usize + 1
-        })
+    list_px.map_or(FIRST_DRAW_ROWS, |h| (h / min_row_px).ceil() as usize + 1)
 }
 
 pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
