@@ -516,3 +516,169 @@ pub fn popup_load_times(browser: Browser, loads: usize) -> Result<Vec<f64>> {
 pub fn headed() -> bool {
     std::env::var_os("GMUX_E2E_HEADED").is_some_and(|v| v == "1")
 }
+
+/// Cold starts for the bench: the same profile, a fresh browser process.
+impl ExtensionBrowser {
+    /// [`launch`](Self::launch) (host installed, not configured) with a profile that outlives the browser, so
+    /// [`restart`](Self::restart) finds what the extension stored. Chromium keeps its `--user-data-dir` anyway;
+    /// Firefox gets a fixed `-profile` folder and the prefs that keep a temporary add-on's storage when Firefox
+    /// removes it at shutdown.
+    pub fn launch_restartable(browser: Browser) -> Result<ExtensionBrowser> {
+        let guard = BROWSER_LOCK
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let extension = paths::extension_dir(browser.dist_folder())?;
+        let scratch = tempfile::Builder::new()
+            .prefix(&format!("gmux-e2e-{}-", browser.name()))
+            .tempdir()
+            .map_err(HarnessError::io("creating a scratch folder"))?;
+        let root = scratch.path();
+        let host_manifest = Some(host::install_with_env(
+            browser.host_install_arg(),
+            &browser.manifest_dir(root),
+            root,
+            &[],
+        )?);
+        let (driver, session) = start_keeping_profile(browser, root, &extension)?;
+        Ok(ExtensionBrowser {
+            browser,
+            session,
+            driver,
+            scratch,
+            host_manifest,
+            _one_browser_at_a_time: guard,
+        })
+    }
+
+    /// Quits the browser cleanly (so it writes its storage to disk) and starts it again on the same profile:
+    /// the next page load is a cold start's first load. Needs a browser from
+    /// [`launch_restartable`](Self::launch_restartable).
+    pub fn restart(self) -> Result<ExtensionBrowser> {
+        let ExtensionBrowser {
+            browser,
+            session,
+            driver,
+            scratch,
+            host_manifest,
+            _one_browser_at_a_time,
+        } = self;
+        let root = scratch.path();
+        let (profile, lock) = match browser {
+            Browser::Chromium => (root.join("profile"), "SingletonLock"),
+            Browser::Firefox => (root.join("firefox-profile"), "lock"),
+        };
+        if !profile.is_dir() {
+            return Err(HarnessError::Unexpected(format!(
+                "{} has no profile to restart with: launch it with launch_restartable",
+                browser.name()
+            )));
+        }
+        drop(session);
+        drop(driver);
+        // The old browser must be gone before the new one opens the profile, or Chromium hands the new window to
+        // the old process. Both name their process in the profile's lock link (`host-PID`, `IP:+PID`); Firefox
+        // may leave the link behind, so the process is what is waited for.
+        let lock = profile.join(lock);
+        let owner = std::fs::read_link(&lock).ok().and_then(|target| {
+            let target = target.to_string_lossy().into_owned();
+            let digits: String = target
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.chars().rev().collect::<String>().parse::<u32>().ok()
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while let Some(pid) = owner.filter(|pid| Path::new(&format!("/proc/{pid}")).exists()) {
+            if Instant::now() >= deadline {
+                return Err(HarnessError::Timeout {
+                    what: format!("{} to exit and release its profile", browser.name()),
+                    last: format!("process {pid} still runs"),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        let extension = paths::extension_dir(browser.dist_folder())?;
+        let (driver, session) = start_keeping_profile(browser, root, &extension)?;
+        Ok(ExtensionBrowser {
+            browser,
+            session,
+            driver,
+            scratch,
+            host_manifest,
+            _one_browser_at_a_time,
+        })
+    }
+}
+
+fn start_keeping_profile(
+    browser: Browser,
+    root: &Path,
+    extension: &Path,
+) -> Result<(DriverProcess, Session)> {
+    match browser {
+        Browser::Chromium => start_chromium(root, extension),
+        Browser::Firefox => start_firefox_in_profile(root, extension),
+    }
+}
+
+/// Firefox on the profile folder `<root>/firefox-profile`, used in place (not copied), so a restart finds the
+/// extension's storage; otherwise as [`start_firefox`].
+fn start_firefox_in_profile(root: &Path, extension: &Path) -> Result<(DriverProcess, Session)> {
+    let geckodriver =
+        paths::find_program("geckodriver", &[paths::cargo_bin_dir().join("geckodriver")]).ok_or(
+            HarnessError::ToolMissing {
+                what: "geckodriver",
+            },
+        )?;
+    if !Path::new(FIREFOX_BINARY).exists() {
+        return Err(HarnessError::ToolMissing {
+            what: "firefox-esr",
+        });
+    }
+    let profile = root.join("firefox-profile");
+    let home = root.join("home");
+    for dir in [&profile, &home] {
+        std::fs::create_dir_all(dir)
+            .map_err(HarnessError::io(format!("creating {}", dir.display())))?;
+    }
+    let driver = DriverProcess::start(
+        &geckodriver,
+        |port| {
+            ["--port", &port.to_string(), "--allow-system-access"]
+                .map(str::to_string)
+                .to_vec()
+        },
+        &[("HOME", &home)],
+        &root.join("geckodriver.log"),
+    )?;
+    let uuids = json!({ FIREFOX_EXTENSION_ID: FIREFOX_UUID }).to_string();
+    let profile_arg = profile.to_string_lossy().into_owned();
+    let args = if headed() {
+        json!(["-profile", profile_arg])
+    } else {
+        json!(["-headless", "-profile", profile_arg])
+    };
+    let session = driver.client.new_session(json!({
+        "browserName": "firefox",
+        "moz:firefoxOptions": {
+            "binary": FIREFOX_BINARY,
+            "args": args,
+            "env": if headed() { json!({}) } else { json!({ "MOZ_HEADLESS": "1" }) },
+            "prefs": {
+                "extensions.webextensions.uuids": uuids,
+                // A temporary add-on is removed when Firefox quits; these keep its storage.local for the next start.
+                "extensions.webextensions.keepStorageOnUninstall": true,
+                "extensions.webextensions.keepUuidOnUninstall": true,
+            },
+        },
+    }))?;
+    session.set_window_size(800, 600)?;
+    let installed = session.install_firefox_addon(extension, true)?;
+    if installed != FIREFOX_EXTENSION_ID {
+        return Err(HarnessError::Unexpected(format!(
+            "Firefox installed {installed}, expected {FIREFOX_EXTENSION_ID}"
+        )));
+    }
+    Ok((driver, session))
+}

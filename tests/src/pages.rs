@@ -356,3 +356,50 @@ pub fn first_row_times(
     }
     Ok(times)
 }
+
+/// For the bench: where the time to the first inbox row went on the first load after a cold start. Seeds a store
+/// of `accounts` x `threads`, then `starts` times per page quits the browser, starts it again on the same profile
+/// and loads the page once; returns `(page, timing)` per start, pages taking turns.
+pub fn cold_first_row_times(
+    browser: Browser,
+    pages: &[&str],
+    accounts: usize,
+    threads: usize,
+    starts: usize,
+) -> Result<Vec<(String, FirstRowTiming)>> {
+    let mut instance = ExtensionBrowser::launch_restartable(browser)?;
+    instance.open_page("options.html")?;
+    let now = unix_now_ms();
+    let store = demo_store(accounts, threads, now);
+    instance.seed_inbox(&store, &connected_status(&store, now))?;
+    let mut times = Vec::with_capacity(starts * pages.len());
+    for _ in 0..starts {
+        for page in pages {
+            instance = instance.restart()?;
+            let view = instance.open_inbox_page(page, |v| v.first_row_ms.is_some())?;
+            times.push((page.to_string(), instance.first_row_timing(&view)?));
+        }
+    }
+    Ok(times)
+}
+
+impl ExtensionBrowser {
+    /// The timing stamps of the inbox page just drawn (`view` from [`open_inbox_page`](Self::open_inbox_page)).
+    pub fn first_row_timing(&self, view: &InboxView) -> Result<FirstRowTiming> {
+        let stamps = self.session.execute(
+            "const d = document.documentElement.dataset; return [d.wasmReadyMs || '', d.storeReadMs || ''];",
+            &[],
+        )?;
+        let stamp = |i: usize| {
+            stamps[i]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(f64::NAN)
+        };
+        Ok(FirstRowTiming {
+            wasm_ready_ms: stamp(0),
+            store_read_ms: stamp(1),
+            first_row_ms: view.first_row_ms.unwrap_or(f64::NAN),
+        })
+    }
+}
