@@ -340,8 +340,10 @@ impl Drop for StorageListener {
 
 /// Calls `on_change` with the keys of `storage.local` that changed and their new values (a JSON object of
 /// `key -> new value`; a removed key maps to `null`).
+/// Calls `on_change` with each changed key of `storage.local` and its new value (undefined when removed), left
+/// as a JS value for the caller to parse into its own type.
 pub fn on_local_storage_changed(
-    mut on_change: impl FnMut(serde_json::Map<String, serde_json::Value>) + 'static,
+    mut on_change: impl FnMut(Vec<(String, JsValue)>) + 'static,
 ) -> Result<StorageListener, BrowserError> {
     let event = api()?.storage().on_changed();
     let callback =
@@ -349,17 +351,14 @@ pub fn on_local_storage_changed(
             if area.as_string().as_deref() != Some("local") {
                 return;
             }
-            let Ok(changes) = from_js::<serde_json::Map<String, serde_json::Value>>(changes) else {
-                return;
-            };
-            let values = changes
-                .into_iter()
-                .map(|(key, change)| {
-                    let value = change
-                        .get("newValue")
-                        .cloned()
-                        .unwrap_or(serde_json::Value::Null);
-                    (key, value)
+            let values = js_sys::Object::entries(changes.unchecked_ref())
+                .iter()
+                .filter_map(|entry| {
+                    let entry: js_sys::Array = entry.dyn_into().ok()?;
+                    let key = entry.get(0).as_string()?;
+                    let value = js_sys::Reflect::get(&entry.get(1), &JsValue::from_str("newValue"))
+                        .unwrap_or(JsValue::UNDEFINED);
+                    Some((key, value))
                 })
                 .collect();
             on_change(values);

@@ -81,24 +81,17 @@ pub fn start() {
             log_error("reading the cached inbox", e);
             JsValue::UNDEFINED
         });
-        let field = |key: &str| js_sys::Reflect::get(&stored, &JsValue::from_str(key)).ok();
-        // The inbox is most of the bytes: it is parsed straight into its type, without a JSON tree in between.
-        let store = field(STORE_KEY)
-            .and_then(|v| browser::from_js::<InboxStore>(v).ok())
-            .filter(|s| s.version == gmux_core::inbox::STORE_VERSION)
-            .unwrap_or_default();
-        let json = |key: &str| {
-            field(key)
-                .and_then(|v| browser::from_js::<serde_json::Value>(v).ok())
-                .unwrap_or_default()
+        let field = |key: &str| {
+            js_sys::Reflect::get(&stored, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
         };
+        let store = parse_store(field(STORE_KEY));
         stamp_root("data-store-read-ms");
         let page = Page {
             kind,
             store,
-            status: StatusAnswer::from_json(json(STATUS_KEY)),
+            status: StatusAnswer::from_json(parse_json(field(STATUS_KEY))),
             status_settled: false,
-            settings: serde_json::from_value(json(SETTINGS_KEY)).unwrap_or_default(),
+            settings: serde_json::from_value(parse_json(field(SETTINGS_KEY))).unwrap_or_default(),
             filter: None,
             focused: None,
             message: None,
@@ -127,6 +120,19 @@ pub fn start() {
             page.status_settled = page.status.is_settled();
         });
     });
+}
+
+/// The stored inbox, or an empty one when it is missing or from another version. It is most of the bytes a page
+/// reads, so it is parsed straight into its type, without a JSON tree in between.
+fn parse_store(value: JsValue) -> InboxStore {
+    browser::from_js::<InboxStore>(value)
+        .ok()
+        .filter(|s| s.version == gmux_core::inbox::STORE_VERSION)
+        .unwrap_or_default()
+}
+
+fn parse_json(value: JsValue) -> serde_json::Value {
+    browser::from_js(value).unwrap_or_default()
 }
 
 /// The page's loader starts reading `storage.local` before the wasm has loaded and leaves the promise in
@@ -188,15 +194,19 @@ pub(super) fn redraw() {
 fn listen() -> Result<(), JsValue> {
     let storage: StorageListener = browser::on_local_storage_changed(|changes| {
         update(|page| {
-            if let Some(store) = changes.get(STORE_KEY) {
-                page.store = InboxStore::from_json(store.clone());
-            }
-            if let Some(status) = changes.get(STATUS_KEY) {
-                page.status = StatusAnswer::from_json(status.clone());
-                page.status_settled |= page.status.is_settled();
-            }
-            if let Some(settings) = changes.get(SETTINGS_KEY) {
-                page.settings = serde_json::from_value(settings.clone()).unwrap_or_default();
+            for (key, value) in changes {
+                match key.as_str() {
+                    STORE_KEY => page.store = parse_store(value),
+                    STATUS_KEY => {
+                        page.status = StatusAnswer::from_json(parse_json(value));
+                        page.status_settled |= page.status.is_settled();
+                    }
+                    SETTINGS_KEY => {
+                        page.settings =
+                            serde_json::from_value(parse_json(value)).unwrap_or_default()
+                    }
+                    _ => {}
+                }
             }
         })
     })
