@@ -32,6 +32,10 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiResponse> {
 #[serde(deny_unknown_fields)]
 struct Deliver {
     account: String,
+    /// The whole message, RFC 822 in base64url, instead of `from`..`attachments`.
+    #[serde(default)]
+    raw: Option<String>,
+    #[serde(default)]
     from: String,
     #[serde(default)]
     to: Option<String>,
@@ -112,9 +116,27 @@ fn handle_inner(
             let Some(mb) = st.mailbox_mut(&d.account) else {
                 return Err(bad(format!("unknown account {}", d.account)));
             };
-            if d.text.is_none() && d.html.is_none() && d.attachments.is_empty() {
-                return Err(bad("give text, html or attachments"));
-            }
+            let built = !d.from.is_empty()
+                || d.to.is_some()
+                || d.cc.is_some()
+                || !d.subject.is_empty()
+                || d.text.is_some()
+                || d.html.is_some()
+                || !d.attachments.is_empty();
+            let raw = match &d.raw {
+                Some(_) if built => {
+                    return Err(bad("a raw message takes only raw, labels and thread_id"))
+                }
+                Some(raw) => Some(
+                    crate::rfc822::decode_raw_field(raw)
+                        .map_err(|e| bad(format!("raw is not base64url: {e}")))?,
+                ),
+                None if d.from.is_empty() => return Err(bad("give from (or raw)")),
+                None if d.text.is_none() && d.html.is_none() && d.attachments.is_empty() => {
+                    return Err(bad("give text, html or attachments"))
+                }
+                None => None,
+            };
             let labels: Vec<String> = d
                 .labels
                 .unwrap_or_else(|| vec!["INBOX".into(), "UNREAD".into()])
@@ -124,20 +146,23 @@ fn handle_inner(
             if let Some(l) = labels.iter().find(|l| !mb.label_exists(l)) {
                 return Err(bad(format!("unknown label {l}")));
             }
-            let to = d.to.unwrap_or_else(|| mb.email.clone());
-            let id = mb.insert_message(NewMessage {
-                thread_id: d.thread_id,
-                date_ms: now,
-                from: d.from,
-                to,
-                cc: d.cc,
-                subject: d.subject,
-                text: d.text,
-                html: d.html,
-                labels,
-                attachments: d.attachments,
-                source: None,
-            });
+            let message = match raw {
+                Some(bytes) => NewMessage::from_raw(&bytes, d.thread_id, now, labels),
+                None => NewMessage {
+                    thread_id: d.thread_id,
+                    date_ms: now,
+                    from: d.from,
+                    to: d.to.unwrap_or_else(|| mb.email.clone()),
+                    cc: d.cc,
+                    subject: d.subject,
+                    text: d.text,
+                    html: d.html,
+                    labels,
+                    attachments: d.attachments,
+                    source: None,
+                },
+            };
+            let id = mb.insert_message(message);
             let m = mb
                 .messages
                 .get(&id)

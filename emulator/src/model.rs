@@ -145,10 +145,18 @@ fn strip_tags(html: &str) -> String {
         }
         if c == '<' {
             in_tag = true;
-            if lower[pos..].starts_with("<style") || lower[pos..].starts_with("<head") {
+            // What a reader never sees (styles, the head, scripts) is not in the snippet either.
+            let rest = &lower[pos..];
+            if ["<style", "<head", "<script"]
+                .iter()
+                .any(|t| rest.starts_with(t))
+            {
                 in_head = true;
             }
-            if lower[pos..].starts_with("</style") || lower[pos..].starts_with("</head") {
+            if ["</style", "</head", "</script"]
+                .iter()
+                .any(|t| rest.starts_with(t))
+            {
                 in_head = false;
             }
             out.push(' ');
@@ -872,6 +880,12 @@ mod tests {
                 .split_whitespace()
                 .collect::<Vec<_>>(),
             ["Hi", "&", "you"]
+        );
+        assert_eq!(
+            strip_tags("<p>a<script>alert(1)</script>b<style>p{}</style>c</p>")
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+            ["a", "b", "c"]
         );
     }
 }

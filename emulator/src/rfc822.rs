@@ -4,7 +4,11 @@
 //! What Gmail does with broken mail is not documented; this follows what its API is seen to answer and what
 //! RFC 2047 asks of a reader:
 //! - folded header lines are unfolded (the line break goes, the whitespace after it stays);
-//! - header bytes that are not UTF-8 (raw Latin-1, say) become U+FFFD, since the API answers JSON strings;
+//! - 8-bit bytes in a header (raw Latin-1, or raw UTF-8 without an encoded-word) are read as Windows-1252, even
+//!   when they happen to be valid UTF-8: mail sent through the Gmail API with a raw UTF-8 subject shows up as
+//!   mojibake (`ó` as `Ã³`, `🧘` as `ðŸ§˜`), as several projects that had to add RFC 2047 encoding report
+//!   (badlogic/gmcli#10, simstudioai/sim#3526). Bytes Windows-1252 leaves unassigned map to the C1 controls, as
+//!   WHATWG's decoder does;
 //! - RFC 2047 encoded-words (`=?charset?B|Q?text?=`) are decoded wherever they stand, and the whitespace between
 //!   two adjacent encoded-words is dropped;
 //! - an encoded-word that cannot be decoded (an unknown charset, bad base64, a bad `=XX` escape, or one cut off
@@ -115,11 +119,11 @@ fn parse_headers(head: &[u8]) -> Vec<(String, String)> {
         .iter()
         .filter_map(|line| {
             let colon = line.iter().position(|b| *b == b':')?;
-            let name = String::from_utf8_lossy(&line[..colon]).trim().to_string();
+            let name = windows_1252(&line[..colon]).trim().to_string();
             if name.is_empty() {
                 return None;
             }
-            let value = String::from_utf8_lossy(&line[colon + 1..]);
+            let value = windows_1252(&line[colon + 1..]);
             Some((name, decode_encoded_words(value.trim())))
         })
         .collect()
@@ -223,12 +227,22 @@ fn decode_q(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Windows-1252's 0x80..=0x9F; the rest is Latin-1. Unassigned bytes become U+FFFD.
+/// Windows-1252's 0x80..=0x9F; the rest is Latin-1. Unassigned bytes map to the C1 control of the same number,
+/// as WHATWG's decoder maps them.
 const CP1252_HIGH: [char; 32] = [
-    '€', '\u{FFFD}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{FFFD}', 'Ž',
-    '\u{FFFD}', '\u{FFFD}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{FFFD}',
-    'ž', 'Ÿ',
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
+    '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
 ];
+
+fn windows_1252(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| match b {
+            0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)],
+            _ => char::from(*b),
+        })
+        .collect()
+}
 
 /// Bytes in a named charset as text; `None` for a charset the emulator does not know (left undecoded).
 fn decode_charset(bytes: &[u8], charset: &str) -> Option<String> {
@@ -246,15 +260,7 @@ fn decode_charset(bytes: &[u8], charset: &str) -> Option<String> {
         "iso-8859-1" | "iso8859-1" | "iso_8859-1" | "latin1" | "latin-1" | "l1" => {
             Some(bytes.iter().map(|b| char::from(*b)).collect())
         }
-        "windows-1252" | "cp1252" => Some(
-            bytes
-                .iter()
-                .map(|b| match b {
-                    0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)],
-                    _ => char::from(*b),
-                })
-                .collect(),
-        ),
+        "windows-1252" | "cp1252" => Some(windows_1252(bytes)),
         _ => None,
     }
 }
@@ -429,12 +435,14 @@ mod tests {
     }
 
     #[test]
-    fn headers_unfold_and_non_utf8_bytes_become_replacement_characters() {
-        let raw = b"From: =?UTF-8?Q?J=C3=B6rg?= <j@example.org>\r\nSubject: one\r\n two\r\nX-Latin: caf\xe9\r\n\r\nbody\r\n";
+    fn headers_unfold_and_8bit_bytes_read_as_windows_1252() {
+        let raw = b"From: =?UTF-8?Q?J=C3=B6rg?= <j@example.org>\r\nSubject: one\r\n two\r\nX-Latin: caf\xe9 \x80\x81\r\nX-Utf8: Gr\xc3\xbc\xc3\x9fe\r\n\r\nbody\r\n";
         let mail = parse(raw);
         assert_eq!(mail.header("from"), Some("Jörg <j@example.org>"));
         assert_eq!(mail.header("Subject"), Some("one two"));
-        assert_eq!(mail.header("X-Latin"), Some("caf\u{FFFD}"));
+        assert_eq!(mail.header("X-Latin"), Some("café €\u{81}"));
+        // Raw UTF-8 in a header is mojibake, as Gmail shows it.
+        assert_eq!(mail.header("X-Utf8"), Some("GrÃ¼ÃŸe"));
         assert_eq!(mail.text.as_deref(), Some("body\r\n"));
         assert_eq!(mail.content_type, "text/plain");
     }

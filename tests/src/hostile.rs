@@ -155,7 +155,7 @@ pub fn corpus() -> Vec<HostileCase> {
                 "&lt;b&gt;not bold&lt;/b&gt; &amp; &#39;",
                 "",
                 "Entity Tester",
-                "Hello <world> &amp; &lt;i&gt; window.__gmuxPwned=1",
+                "Hello <world> &amp; &lt;i&gt;",
             );
             case.message = json!({
                 "from": "Entity Tester <entities@example.com>",
@@ -311,9 +311,18 @@ pub fn corpus() -> Vec<HostileCase> {
         raw(
             "raw Latin-1 bytes in headers",
             b"From: Fran\xe7ois <f@example.org>\r\nSubject: Caf\xe9 cr\xe8me br\xfbl\xe9e\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\nd\xe9j\xe0 vu\r\n",
-            "Caf\u{FFFD} cr\u{FFFD}me br\u{FFFD}l\u{FFFD}e",
-            "Fran\u{FFFD}ois",
+            "Café crème brûlée",
+            "François",
             "déjà vu",
+        ),
+        raw(
+            "raw UTF-8 in headers",
+            "From: J\u{f6}rg M\u{fc}ller <jm@example.org>\r\nSubject: Gr\u{fc}\u{df}e aus K\u{f6}ln \u{1F603}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nGr\u{fc}\u{df}e\r\n"
+                .as_bytes(),
+            // Gmail reads 8-bit header bytes as Windows-1252: raw UTF-8 comes out as mojibake.
+            "GrÃ¼ÃŸe aus KÃ¶ln ðŸ˜ƒ",
+            "JÃ¶rg MÃ¼ller",
+            "Grüße",
         ),
         raw(
             "truncated encoded-word",
@@ -325,7 +334,8 @@ pub fn corpus() -> Vec<HostileCase> {
         raw(
             "invalid UTF-8",
             b"From: =?UTF-8?B?/w==?= <bad@example.org>\r\nSubject: =?UTF-8?B?/w==?= and \xff\xfe raw\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbad \xff\xfe bytes\r\n",
-            "\u{FFFD} and \u{FFFD}\u{FFFD} raw",
+            // Raw 8-bit header bytes read as Windows-1252; the encoded-word's invalid UTF-8 as U+FFFD.
+            "\u{FFFD} and ÿþ raw",
             "\u{FFFD}",
             "bad \u{FFFD}\u{FFFD} bytes",
         ),
@@ -360,6 +370,25 @@ pub fn corpus() -> Vec<HostileCase> {
         case.date_ms = NEWEST_MS - 60_000 * i as u64;
     }
     cases
+}
+
+/// A hostile message delivered after the first sync, so it arrives through history.list and the incremental
+/// path: script in an encoded-word subject and a right-to-left override in the sender. Its `date_ms` is the
+/// delivery time, unknown until then.
+pub fn late_arrival() -> HostileCase {
+    let subject =
+        "<img src=x onerror=\"window.__gmuxPwned=1;document.title='pwned'\"> arrived later";
+    raw(
+        "arrived through history",
+        format!(
+            "From: =?UTF-8?Q?=E2=80=AELate_Sender?= <late@example.org>\r\nSubject: =?UTF-8?B?{}?=\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p onclick=\"window.__gmuxPwned=1\">Late &amp; <b>hostile</b></p>\r\n",
+            base64::engine::general_purpose::STANDARD.encode(subject)
+        )
+        .as_bytes(),
+        subject,
+        "\u{202E}Late Sender",
+        "Late & hostile",
+    )
 }
 
 /// RFC 3339 for a time in the corpus's one day.
@@ -449,6 +478,15 @@ impl SeededEmulator {
 
     pub fn base_url(&self) -> &str {
         &self.base
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> Result<Value> {
+        let url = format!("{}{path}", self.base);
+        ureq::post(&url)
+            .send_json(body)
+            .map_err(|e| HarnessError::Unexpected(format!("POST {url}: {e}")))?
+            .into_json()
+            .map_err(HarnessError::io(format!("reading POST {url}")))
     }
 
     pub fn get(&self, path: &str) -> Result<Value> {

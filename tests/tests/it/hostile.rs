@@ -12,7 +12,7 @@ use std::time::Duration;
 use gmux_core::inbox::{InboxStore, ThreadRow};
 use gmux_core::view;
 use gmux_e2e::hostile::{
-    corpus, seed, HostileCase, SeededEmulator, CANARY, HOSTILE_ACCOUNT, PLAIN_ACCOUNT,
+    corpus, late_arrival, seed, HostileCase, SeededEmulator, CANARY, HOSTILE_ACCOUNT, PLAIN_ACCOUNT,
 };
 use gmux_e2e::{
     add_account_through_consent, configure_host_for_emulator, Browser, ExtensionBrowser, HostSetup,
@@ -284,7 +284,7 @@ fn screenshots(instance: &ExtensionBrowser, page: &str) {
 }
 
 fn check_hostile(browser: Browser) {
-    let cases = corpus();
+    let mut cases = corpus();
     let emulator = ok(SeededEmulator::start(&seed(&cases)));
     let accounts = ok(emulator.get("/_emulator/accounts"));
     assert_eq!(
@@ -315,12 +315,15 @@ fn check_hostile(browser: Browser) {
         SYNC_DEADLINE,
         |local| synced(local, &cases),
     ));
-    let store = InboxStore::from_json(local["inbox"].clone());
+    let mut store = InboxStore::from_json(local["inbox"].clone());
     let mut failures = Vec::new();
     check_store(&store, &cases, &mut failures);
 
     for page in ["popup.html", "newtab.html"] {
-        let view = ok(instance.open_inbox_page(page, |v| v.rows.len() == cases.len()));
+        // Pages draw the stored rows at once and hear from the host a moment later: wait for both.
+        let view = ok(instance.open_inbox_page(page, |v| {
+            v.rows.len() == cases.len() && v.status_state == "connected"
+        }));
         // The sync did not fail: the host is connected, no notice, every account healthy.
         assert_eq!(view.status_state, "connected", "{page}: {:?}", view.notices);
         assert!(view.notices.is_empty(), "{page}: {:?}", view.notices);
@@ -332,9 +335,42 @@ fn check_hostile(browser: Browser) {
         check_page(&instance, page, &store, &cases, &mut failures);
         screenshots(&instance, page);
     }
+    // Hostile mail that arrives later comes through history.list and the incremental sync: the same rules hold.
+    let mut late = late_arrival();
+    let delivered = ok(emulator.post(
+        "/_emulator/deliver",
+        json!({"account": HOSTILE_ACCOUNT, "raw": late.message["raw"]}),
+    ));
+    let thread = delivered["threadId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let reply = ok(instance.send_intent(json!({"type": "sync_now"})));
+    assert_eq!(reply["ok"], true, "sync_now: {reply}");
+    let local = ok(
+        instance.wait_for_storage("the late message synced", SYNC_DEADLINE, |local| {
+            InboxStore::from_json(local["inbox"].clone())
+                .accounts
+                .iter()
+                .any(|a| a.threads.iter().any(|t| t.thread_id == thread))
+        }),
+    );
+    store = InboxStore::from_json(local["inbox"].clone());
+    late.date_ms = store
+        .accounts
+        .iter()
+        .flat_map(|a| a.threads.iter())
+        .find(|t| t.thread_id == thread)
+        .map(|t| t.date_ms)
+        .unwrap_or_default();
+    check_store(&store, std::slice::from_ref(&late), &mut failures);
+    cases.push(late);
+
     // The new tab again in a wide window: the columns are wider, the layout must hold the same.
     ok(instance.session.set_window_size(1400, 1400));
-    ok(instance.open_inbox_page("newtab.html", |v| v.rows.len() == cases.len()));
+    ok(instance.open_inbox_page("newtab.html", |v| {
+        v.rows.len() == cases.len() && v.status_state == "connected"
+    }));
     check_page(
         &instance,
         "newtab.html (wide)",
