@@ -1,0 +1,342 @@
+//! The client's multipart batch parser (`gmux_gmail::batch::decode`).
+//!
+//! A corpus file is the response as the client sees it: the first line is the `Content-Type` header, the
+//! second the number of calls the batch carried, the rest the body. Properties:
+//! - it returns answers or a typed error, never panics or hangs;
+//! - `NoBoundary` exactly when the Content-Type has no boundary; `BadPart(n)` names a part that exists;
+//! - an answer list has one slot per call and no more parts than the body has delimiters, and only comes
+//!   from a body with its closing delimiter;
+//! - no part's body contains the delimiter or ends in a line break (the break belongs to the delimiter);
+//! - re-encoding the answers the way Google does and parsing again gives the same answers;
+//! - a response generated from known parts (any Content-ID spelling, LF or CRLF, preamble, epilogue,
+//!   quoted boundary, parts out of order) parses back to exactly those parts.
+
+use gmux_fuzz::{signature, Settings, Target, Verdict};
+use gmux_gmail::batch::{boundary_of, decode, BatchDecodeError, BatchPart, MAX_BATCH_PARTS};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const DICTIONARY: &[&[u8]] = &[
+    b"--",
+    b"\r\n",
+    b"\n",
+    b"\r\n\r\n",
+    b"\n\n",
+    b"--batch_XyZ",
+    b"--batch_XyZ--",
+    b"Content-Type: application/http\r\n",
+    b"Content-ID: <response-item-1>\r\n",
+    b"Content-ID: response-<item-2>\n",
+    b"Content-ID: <response-item-0>\r\n",
+    b"Content-ID: <response-item-18446744073709551616>\r\n",
+    b"Content-ID: <item-99>\r\n",
+    b"HTTP/1.1 200 OK\r\n",
+    b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\n",
+    b"HTTP/1.1 99999 Big\r\n",
+    b"HTTP/1.1 -1 Neg\r\n",
+    b"HTTP/2 204\n",
+    b"HTTP/",
+    b"multipart/mixed; boundary=",
+    b"; boundary=\"\"",
+    b"; boundary=\"q\"",
+    b"; BOUNDARY=b",
+    b"Content-Length: 99999999999\r\n",
+    b"{\"error\":{\"code\":404,\"message\":\"Requested entity was not found.\"}}",
+];
+
+pub const TARGET: Target = Target {
+    name: "batch",
+    check,
+    dictionary: DICTIONARY,
+    structured: None,
+    generate: Some(|rng| generate(rng).input),
+    max_len: 1 << 20,
+};
+
+#[test]
+fn batch() {
+    generated_responses_parse_to_their_parts();
+    super::fuzz(TARGET);
+}
+
+/// Splits a corpus input into the Content-Type, the number of calls and the body. The call count is
+/// capped: the client never batches more than Gmail allows, so a huge one is not a case worth allocating.
+fn split_input(input: &[u8]) -> (String, usize, &[u8]) {
+    let (ct, rest) = split_line(input);
+    let (calls, body) = split_line(rest);
+    let calls = String::from_utf8_lossy(calls)
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(3)
+        .min(2 * MAX_BATCH_PARTS);
+    (String::from_utf8_lossy(ct).into_owned(), calls, body)
+}
+
+fn split_line(input: &[u8]) -> (&[u8], &[u8]) {
+    match input.iter().position(|&b| b == b'\n') {
+        Some(i) => (&input[..i], &input[i + 1..]),
+        None => (input, &[]),
+    }
+}
+
+fn check(input: &[u8]) -> Verdict {
+    let (content_type, calls, body) = split_input(input);
+    let result = decode(&content_type, body, calls);
+    let Some(boundary) = boundary_of(&content_type) else {
+        return match result {
+            Err(BatchDecodeError::NoBoundary) => Ok(signature("no boundary")),
+            other => Err(format!(
+                "no boundary in {content_type:?} but decode gave {other:?}"
+            )),
+        };
+    };
+    let text = String::from_utf8_lossy(body);
+    let delimiter = format!("--{boundary}");
+    let delimiters = text.matches(delimiter.as_str()).count();
+    match result {
+        Err(BatchDecodeError::NoBoundary) => Err(format!(
+            "decode says no boundary but the Content-Type has {boundary:?}"
+        )),
+        Err(BatchDecodeError::BadPart(n)) if n == 0 || n > delimiters => Err(format!(
+            "BadPart({n}) but the body has {delimiters} delimiters"
+        )),
+        Err(BatchDecodeError::BadPart(n)) => Ok(signature(("bad part", n.min(4)))),
+        Err(BatchDecodeError::Truncated) => Ok(signature(("truncated", delimiters.min(4)))),
+        Ok(answers) => {
+            if answers.len() != calls {
+                return Err(format!("{} answers for {calls} calls", answers.len()));
+            }
+            if !text.contains(&format!("{delimiter}--")) {
+                return Err("answers from a body without its closing delimiter".into());
+            }
+            let placed = answers.iter().flatten().count();
+            if placed + 1 > delimiters {
+                return Err(format!(
+                    "{placed} parts from a body with {delimiters} delimiters"
+                ));
+            }
+            for part in answers.iter().flatten() {
+                let body = String::from_utf8_lossy(&part.body);
+                if body.contains(delimiter.as_str()) {
+                    return Err(format!("a part's body holds the delimiter: {body:?}"));
+                }
+                if body.ends_with(['\r', '\n']) {
+                    return Err(format!("a part's body ends in a line break: {body:?}"));
+                }
+            }
+            if let Some(why) = reencoded_differs(&boundary, &answers) {
+                return Err(why);
+            }
+            let statuses: Vec<u16> = answers.iter().flatten().map(|p| p.status).collect();
+            Ok(signature((
+                "ok",
+                placed.min(8),
+                calls.min(8),
+                statuses.iter().map(|s| s / 100).collect::<Vec<_>>(),
+                answers.iter().map(Option::is_some).collect::<Vec<_>>(),
+            )))
+        }
+    }
+}
+
+/// Writes the answers as Google would (CRLF, `<response-item-N>`), parses that, and says how the two
+/// readings differ, if they do.
+fn reencoded_differs(boundary: &str, answers: &[Option<BatchPart>]) -> Option<String> {
+    if boundary.contains(['\r', '\n']) {
+        return None;
+    }
+    let mut out = String::new();
+    for (i, part) in answers.iter().enumerate() {
+        let Some(part) = part else { continue };
+        out.push_str(&format!(
+            "--{boundary}\r\nContent-Type: application/http\r\nContent-ID: <response-item-{}>\r\n\r\nHTTP/1.1 {} X\r\n",
+            i + 1,
+            part.status
+        ));
+        for (k, v) in &part.headers {
+            out.push_str(&format!("{k}:{v}\r\n"));
+        }
+        out.push_str("\r\n");
+        out.push_str(&String::from_utf8_lossy(&part.body));
+        out.push_str("\r\n");
+    }
+    out.push_str(&format!("--{boundary}--\r\n"));
+    // A boundary that also occurs inside a header or a status line makes this writing ambiguous; that is
+    // this encoder's limit, not the decoder's.
+    let delimiter = format!("--{boundary}");
+    if out.matches(delimiter.as_str()).count() != answers.iter().flatten().count() + 1 {
+        return None;
+    }
+    let again = decode(
+        &format!("multipart/mixed; boundary=\"{boundary}\""),
+        out.as_bytes(),
+        answers.len(),
+    );
+    match again {
+        Ok(again) if again == answers => None,
+        other => Some(format!(
+            "re-encoded answers read differently: first {answers:?}, then {other:?}"
+        )),
+    }
+}
+
+/// A response built from known parts, and what decoding it must give.
+pub struct Generated {
+    pub input: Vec<u8>,
+    pub calls: usize,
+    pub expected: Vec<Option<BatchPart>>,
+}
+
+const BOUNDARY_CHARS: &[u8] = b"abcXYZ0189_-.+=/:' ";
+
+/// Builds a response the decoder must read exactly: parts answer a random subset of the calls, in a
+/// shuffled order, labelled with any Content-ID spelling Google or a proxy uses, or unlabelled (then they
+/// fill the first free slots in order, so unlabelled parts come only after every labelled one here).
+pub fn generate(rng: &mut StdRng) -> Generated {
+    let boundary: String = {
+        let len = rng.gen_range(1..40);
+        let mut b: String = (0..len)
+            .map(|_| BOUNDARY_CHARS[rng.gen_range(0..BOUNDARY_CHARS.len())] as char)
+            .collect();
+        // Whitespace at the ends is trimmed from the header, so a real boundary does not have it.
+        b = b.trim().to_string();
+        if b.is_empty() {
+            b.push('b');
+        }
+        b
+    };
+    let nl = if rng.gen_bool(0.5) { "\r\n" } else { "\n" };
+    let calls = rng.gen_range(0..=12usize);
+    let mut slots: Vec<usize> = (0..calls).filter(|_| rng.gen_bool(0.8)).collect();
+    for i in (1..slots.len()).rev() {
+        slots.swap(i, rng.gen_range(0..=i));
+    }
+    let unlabelled = rng.gen_range(0..=slots.len());
+    let labelled = slots.len() - unlabelled;
+    let mut expected: Vec<Option<BatchPart>> = vec![None; calls];
+    let mut out = String::new();
+    if rng.gen_bool(0.3) {
+        out.push_str(&format!("This is a preamble.{nl}"));
+    }
+    let mut parts = Vec::new();
+    for (k, &slot) in slots.iter().enumerate() {
+        let part = random_part(rng, &boundary);
+        let id = if k < labelled {
+            Some(
+                [
+                    format!("<response-item-{}>", slot + 1),
+                    format!("response-item-{}", slot + 1),
+                    format!("response-<item-{}>", slot + 1),
+                    format!("<response-item{}>", slot + 1),
+                    format!("<item-{}>", slot + 1),
+                ][rng.gen_range(0..5)]
+                .clone(),
+            )
+        } else {
+            None
+        };
+        parts.push((slot, id, part));
+    }
+    // Unlabelled parts fill the free slots in order; compute where each lands.
+    let mut free = (0..calls).filter(|i| !slots[..labelled].contains(i));
+    for (slot, id, part) in &parts {
+        let at = if id.is_some() {
+            Some(*slot)
+        } else {
+            free.next()
+        };
+        if let Some(at) = at {
+            expected[at] = Some(part.clone());
+        }
+        out.push_str(&format!(
+            "--{boundary}{nl}Content-Type: application/http{nl}"
+        ));
+        if let Some(id) = id {
+            out.push_str(&format!("Content-ID: {id}{nl}"));
+        }
+        out.push_str(&format!("{nl}HTTP/1.1 {} Reason{nl}", part.status));
+        for (k, v) in &part.headers {
+            out.push_str(&format!("{k}: {v}{nl}"));
+        }
+        out.push_str(nl);
+        out.push_str(&String::from_utf8_lossy(&part.body));
+        out.push_str(nl);
+    }
+    out.push_str(&format!("--{boundary}--{nl}"));
+    if rng.gen_bool(0.3) {
+        out.push_str(&format!("epilogue --{boundary} ignored{nl}"));
+    }
+    let quoted = if rng.gen_bool(0.5) {
+        format!("\"{boundary}\"")
+    } else {
+        boundary.clone()
+    };
+    let content_type = format!("multipart/mixed; boundary={quoted}");
+    let input = format!("{content_type}\n{calls}\n{out}").into_bytes();
+    Generated {
+        input,
+        calls,
+        expected,
+    }
+}
+
+fn random_part(rng: &mut StdRng, boundary: &str) -> BatchPart {
+    let status = [200, 204, 400, 401, 403, 404, 429, 500, 503][rng.gen_range(0..9)];
+    let mut headers = vec![(
+        "Content-Type".to_string(),
+        "application/json; charset=UTF-8".to_string(),
+    )];
+    if rng.gen_bool(0.3) {
+        headers.push(("Retry-After".into(), rng.gen_range(0..100).to_string()));
+    }
+    if rng.gen_bool(0.3) {
+        headers.push(("Vary".into(), "Origin".into()));
+    }
+    const PIECES: &[&str] = &[
+        "{\"id\":\"18c1f2a3b4c5d6e7\"}",
+        "{\n  \"historyId\": \"1300\"\n}",
+        "\n\nblank lines inside\n\n",
+        "--not-the-boundary",
+        "HTTP/1.1 200 OK",
+        "Content-ID: <response-item-3>",
+        "é😀",
+        "&lt;script&gt;",
+        " ",
+        "\r\n",
+    ];
+    let mut body = String::new();
+    for _ in 0..rng.gen_range(0..5) {
+        body.push_str(PIECES[rng.gen_range(0..PIECES.len())]);
+    }
+    // The decoder gives a part's body without the line break before the next delimiter, and a body never
+    // holds its own boundary (the sender picks one that does not occur).
+    let delimiter = format!("--{boundary}");
+    while body.contains(&delimiter) {
+        body = body.replace(&delimiter, "");
+    }
+    let body = body.trim_end_matches(['\r', '\n']).to_string();
+    BatchPart {
+        status,
+        headers,
+        body: body.into_bytes(),
+    }
+}
+
+/// Known parts in, the same parts out: an oracle the mutation loop cannot give.
+fn generated_responses_parse_to_their_parts() {
+    let settings = Settings::from_env();
+    let mut rng = StdRng::seed_from_u64(settings.seed ^ 0xba7c);
+    for case in 0..3000 {
+        let g = generate(&mut rng);
+        let (content_type, calls, body) = split_input(&g.input);
+        assert_eq!(calls, g.calls);
+        let got = decode(&content_type, body, calls);
+        assert_eq!(
+            got.as_ref(),
+            Ok(&g.expected),
+            "case {case} (GMUX_FUZZ_SEED={}): {}",
+            settings.seed,
+            String::from_utf8_lossy(&g.input)
+        );
+    }
+}
