@@ -530,6 +530,12 @@ mod tests {
             .unwrap();
         assert_eq!(long.subject.chars().count(), LONG_SUBJECT_CHARS);
         assert_eq!(rfc3339(NEWEST_MS), "2026-11-01T12:00:00Z");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hostile.json");
+        write_seed(&file).unwrap();
+        let written: Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert_eq!(written, seed);
         assert_eq!(rfc3339(NEWEST_MS - 61_000), "2026-11-01T11:58:59Z");
     }
 }
