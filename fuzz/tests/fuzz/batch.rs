@@ -8,11 +8,16 @@
 //!   from a body with its closing delimiter;
 //! - no part's body contains the delimiter or ends in a line break (the break belongs to the delimiter);
 //! - re-encoding the answers the way Google does and parsing again gives the same answers;
+//! - the encoder's requests read back, byte for byte, as the calls they carry (ids with markup, unicode,
+//!   bodies with line breaks and boundary-like text), and `Content-Length` is the body's length;
 //! - a response generated from known parts (any Content-ID spelling, LF or CRLF, preamble, epilogue,
 //!   quoted boundary, parts out of order) parses back to exactly those parts.
 
 use gmux_fuzz::{signature, Settings, Target, Verdict};
-use gmux_gmail::batch::{boundary_of, decode, BatchDecodeError, BatchPart, MAX_BATCH_PARTS};
+use gmux_gmail::batch::{
+    boundary_of, decode, encode, BatchCall, BatchDecodeError, BatchPart, MAX_BATCH_PARTS,
+};
+use gmux_gmail::client::encode_component;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -56,6 +61,7 @@ pub const TARGET: Target = Target {
 #[test]
 fn batch() {
     generated_responses_parse_to_their_parts();
+    encoded_requests_read_back_as_their_calls();
     super::fuzz(TARGET);
 }
 
@@ -338,5 +344,128 @@ fn generated_responses_parse_to_their_parts() {
             settings.seed,
             String::from_utf8_lossy(&g.input)
         );
+    }
+}
+
+/// The request side of the codec: what `encode` writes must carry exactly the calls it was given. Read
+/// strictly, the way Google documents the format, not with the liberal response reader.
+fn encoded_requests_read_back_as_their_calls() {
+    let settings = Settings::from_env();
+    let mut rng = StdRng::seed_from_u64(settings.seed ^ 0xe4c0);
+    const IDS: &[&str] = &[
+        "18c1f2a3b4c5d6e7",
+        "<b>x</b>",
+        "a b&c=d",
+        "é😀",
+        "--gmux",
+        "\r\n",
+        "%2F",
+        "",
+    ];
+    const BODIES: &[&str] = &[
+        r#"{"removeLabelIds":["UNREAD"]}"#,
+        r#"{"addLabelIds":["STARRED"],"removeLabelIds":[]}"#,
+        "{\n  \"pretty\": true\r\n}\r\n\r\n",
+        "--gmux_batch_0000000000000000",
+        "",
+        "é😀",
+    ];
+    for case in 0..2000 {
+        let boundary = format!("gmux_batch_{:016x}", rng.gen::<u64>());
+        let calls: Vec<BatchCall> = (0..rng.gen_range(0..=MAX_BATCH_PARTS))
+            .map(|_| {
+                let id = encode_component(IDS[rng.gen_range(0..IDS.len())]);
+                if rng.gen_bool(0.5) {
+                    BatchCall::get(format!("/gmail/v1/users/me/threads/{id}?format=metadata"))
+                } else {
+                    BatchCall {
+                        method: "POST".into(),
+                        path: format!("/gmail/v1/users/me/threads/{id}/modify"),
+                        body: Some(BODIES[rng.gen_range(0..BODIES.len())].as_bytes().to_vec()),
+                    }
+                }
+            })
+            .collect();
+        let (content_type, body) = encode(&calls, &boundary);
+        assert_eq!(
+            boundary_of(&content_type).as_deref(),
+            Some(boundary.as_str())
+        );
+        let read = read_request(&body, &boundary)
+            .unwrap_or_else(|why| panic!("case {case} (GMUX_FUZZ_SEED={}): {why}", settings.seed));
+        assert_eq!(
+            read, calls,
+            "case {case} (GMUX_FUZZ_SEED={})",
+            settings.seed
+        );
+    }
+}
+
+/// Reads a batch request strictly: each part's headers, its request line, and a body of exactly
+/// `Content-Length` bytes.
+fn read_request(body: &[u8], boundary: &str) -> Result<Vec<BatchCall>, String> {
+    let mut rest = body;
+    let mut calls = Vec::new();
+    let mut take = |rest: &mut &[u8], want: &[u8]| -> Result<(), String> {
+        match rest.strip_prefix(want) {
+            Some(r) => {
+                *rest = r;
+                Ok(())
+            }
+            None => Err(format!(
+                "expected {:?} at {:?}",
+                String::from_utf8_lossy(want),
+                String::from_utf8_lossy(&rest[..rest.len().min(80)])
+            )),
+        }
+    };
+    let line = |rest: &mut &[u8]| -> Result<String, String> {
+        let end = rest
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or("a line without CRLF")?;
+        let text = String::from_utf8(rest[..end].to_vec()).map_err(|e| e.to_string())?;
+        *rest = &rest[end + 2..];
+        Ok(text)
+    };
+    loop {
+        if rest == format!("--{boundary}--\r\n").as_bytes() {
+            return Ok(calls);
+        }
+        take(&mut rest, format!("--{boundary}\r\n").as_bytes())?;
+        take(&mut rest, b"Content-Type: application/http\r\n")?;
+        take(
+            &mut rest,
+            format!("Content-ID: <item-{}>\r\n\r\n", calls.len() + 1).as_bytes(),
+        )?;
+        let request_line = line(&mut rest)?;
+        let (method, path) = request_line
+            .split_once(' ')
+            .ok_or("a request line without a space")?;
+        let header = line(&mut rest)?;
+        let body = if header.is_empty() {
+            None
+        } else {
+            if header != "Content-Type: application/json" {
+                return Err(format!("unexpected header {header:?}"));
+            }
+            let length: usize = line(&mut rest)?
+                .strip_prefix("Content-Length: ")
+                .and_then(|n| n.parse().ok())
+                .ok_or("no Content-Length")?;
+            take(&mut rest, b"\r\n")?;
+            if rest.len() < length {
+                return Err(format!("Content-Length {length} runs past the end"));
+            }
+            let body = rest[..length].to_vec();
+            rest = &rest[length..];
+            take(&mut rest, b"\r\n")?;
+            Some(body)
+        };
+        calls.push(BatchCall {
+            method: method.to_string(),
+            path: path.to_string(),
+            body,
+        });
     }
 }
