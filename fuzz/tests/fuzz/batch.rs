@@ -406,7 +406,7 @@ fn encoded_requests_read_back_as_their_calls() {
 fn read_request(body: &[u8], boundary: &str) -> Result<Vec<BatchCall>, String> {
     let mut rest = body;
     let mut calls = Vec::new();
-    let mut take = |rest: &mut &[u8], want: &[u8]| -> Result<(), String> {
+    let take = |rest: &mut &[u8], want: &[u8]| -> Result<(), String> {
         match rest.strip_prefix(want) {
             Some(r) => {
                 *rest = r;
