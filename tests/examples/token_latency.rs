@@ -1,0 +1,167 @@
+//! Prints what a host `token.get` costs as the extension sees it, in each browser: the real gmux-host configured
+//! for gmux-emulator's demo accounts (added through the real OAuth flow), the built extension synced, then from an
+//! extension page, timed with `performance.now()`:
+//! - the `status` intent: page → background → page, no host request (the messaging leg);
+//! - `token.get` over a native port the page opens itself: page → gmux-host → page (the host leg, through the
+//!   browser's native messaging, with the same pipes the background's port uses);
+//! - the `set_color` intent: page → background → two host requests (accounts.update, accounts.list) and a store
+//!   write → page (the whole path, with a request that is not token.get).
+//!
+//! No intent makes the background call token.get (it keeps tokens in memory until a minute before expiry), so
+//! the full path for a token is the sum of the first two legs.
+//!
+//! `cargo run -p gmux-e2e --example token_latency -- [CALLS]` (default 300). Needs `cargo xtask dist`, a built
+//! gmux-host (`GMUX_HOST_BIN`) and gmux-emulator (`GMUX_EMULATOR_BIN`), and a Secret Service.
+
+use std::time::Duration;
+
+use gmux_e2e::{
+    add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
+    ExtensionBrowser, HarnessError, HostSetup,
+};
+use serde_json::{json, Value};
+
+const MEASURE: &str = r#"
+const api = globalThis.browser ?? globalThis.chrome;
+const [calls, accounts, colors] = arguments;
+return (async () => {
+  const out = { status: [], port: [], set_color: [], port_start: 0, errors: [] };
+  for (let i = 0; i < calls; i++) {
+    const t = performance.now();
+    const reply = await api.runtime.sendMessage({ type: 'status' });
+    out.status.push(performance.now() - t);
+    if (!reply || reply.host !== 'connected') { out.errors.push('status: ' + JSON.stringify(reply)); break; }
+  }
+  const port = api.runtime.connectNative('dev.gmux.host');
+  const pending = new Map();
+  let nextId = 1;
+  port.onMessage.addListener((m) => { const done = pending.get(m.id); if (done) { pending.delete(m.id); done(m); } });
+  port.onDisconnect.addListener(() => { for (const done of pending.values()) { done({ error: 'disconnected' }); } });
+  const call = (method, params) => new Promise((done) => {
+    const id = nextId++;
+    pending.set(id, done);
+    port.postMessage({ id, method, params });
+  });
+  let t = performance.now();
+  await call('hello', { protocol: 1 });
+  out.port_start = performance.now() - t;
+  // The first token.get per account reads the keyring: that is a host start's cost, not the round trip's.
+  for (const account of accounts) { await call('token.get', { account }); }
+  for (let i = 0; i < calls; i++) {
+    t = performance.now();
+    const reply = await call('token.get', { account: accounts[i % accounts.length] });
+    out.port.push(performance.now() - t);
+    if (!reply.result) { out.errors.push('token.get: ' + JSON.stringify(reply)); break; }
+  }
+  port.disconnect();
+  for (let i = 0; i < Math.ceil(calls / 3); i++) {
+    const k = i % accounts.length;
+    t = performance.now();
+    const reply = await api.runtime.sendMessage({ type: 'set_color', account: accounts[k], color: colors[k] });
+    out.set_color.push(performance.now() - t);
+    if (!reply || !reply.ok) { out.errors.push('set_color: ' + JSON.stringify(reply)); break; }
+  }
+  return out;
+})();
+"#;
+
+fn times(value: &Value) -> Vec<f64> {
+    let mut all: Vec<f64> = value
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    all.sort_by(f64::total_cmp);
+    all
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn measure(browser: Browser, calls: usize) -> Result<(), HarnessError> {
+    let emulator = EmulatorProcess::start_demo()?;
+    let emails = emulator.account_emails()?;
+    // Every run its own keyring entries: the demo accounts' ids are the same in every emulator.
+    let keyring = format!(
+        "gmux-bench-{}-{}-{}",
+        browser.name(),
+        std::process::id(),
+        emulator.base_url().rsplit(':').next().unwrap_or("0")
+    );
+    let host_env = [("GMUX_KEYRING_SERVICE".to_string(), keyring)];
+    let instance =
+        ExtensionBrowser::launch_prepared(browser, HostSetup::Installed, &host_env, |wrapper| {
+            configure_host_for_emulator(wrapper, emulator.base_url())?;
+            for email in &emails {
+                add_account_through_consent(wrapper, email)?;
+            }
+            Ok(())
+        })?;
+    instance.open_extension_page("options.html")?;
+    // Synced: the background is connected and holds every account's token.
+    let local =
+        instance.wait_for_storage("every account synced", Duration::from_secs(120), |local| {
+            let accounts = local["inbox"]["accounts"].as_array();
+            accounts.is_some_and(|all| {
+                all.len() == emails.len() && all.iter().all(|a| a["history_id"].is_string())
+            })
+        })?;
+    let status_accounts = local["status"]["accounts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let ids: Vec<Value> = status_accounts.iter().map(|a| a["id"].clone()).collect();
+    let colors: Vec<Value> = status_accounts.iter().map(|a| a["color"].clone()).collect();
+    let out = instance
+        .session
+        .execute(MEASURE, &[json!(calls), json!(ids), json!(colors)])?;
+    if let Some(errors) = out["errors"].as_array().filter(|e| !e.is_empty()) {
+        return Err(HarnessError::Unexpected(format!(
+            "{}: {errors:?}",
+            browser.name()
+        )));
+    }
+    let status = times(&out["status"]);
+    let port = times(&out["port"]);
+    let set_color = times(&out["set_color"]);
+    let name = browser.name();
+    let line = |what: &str, t: &[f64]| {
+        println!(
+            "{name} {what}: p50 {:.2} ms, p99 {:.2} ms (n={})",
+            percentile(t, 0.5),
+            percentile(t, 0.99),
+            t.len()
+        );
+    };
+    line("status intent, page -> background -> page", &status);
+    line(
+        "token.get on a page's native port, page -> gmux-host -> page",
+        &port,
+    );
+    line(
+        "set_color intent, page -> background -> 2 host requests + store write -> page",
+        &set_color,
+    );
+    println!(
+        "{name} token.get through the background, page -> background -> gmux-host -> background -> page \
+         (the two legs' sum): p50 {:.2} ms, p99 {:.2} ms; a new port's first reply (host start) {:.0} ms",
+        percentile(&status, 0.5) + percentile(&port, 0.5),
+        percentile(&status, 0.99) + percentile(&port, 0.99),
+        out["port_start"].as_f64().unwrap_or(f64::NAN)
+    );
+    Ok(())
+}
+
+fn main() -> Result<(), HarnessError> {
+    let calls = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(300);
+    for browser in [Browser::Chromium, Browser::Firefox] {
+        measure(browser, calls)?;
+    }
+    Ok(())
+}
