@@ -47,8 +47,14 @@ const col = (row, sel) => { const e = row.querySelector(sel);
 const rows = [...document.querySelectorAll('#inbox .row')].map(r => ({
   thread: r.dataset.thread, account: r.dataset.account, box: box(r),
   senders: col(r, '.senders'), subject: col(r, '.subject'), snippet: col(r, '.snippet'), date: col(r, '.date') }));
-const forbidden = document.querySelectorAll(
-  '#inbox img, #inbox script, #inbox iframe, #inbox object, #inbox embed, #inbox a, #inbox [href], #inbox [src], #inbox [onerror], #inbox [onload], #inbox [onclick]').length;
+// Elements mail could smuggle in, and links or sources that point at script or carry the corpus's canary. The
+// pages' own links (to Gmail, say) are allowed.
+const smuggled = [...document.querySelectorAll(
+  '#inbox img, #inbox script, #inbox iframe, #inbox object, #inbox embed, #inbox [onerror], #inbox [onload], #inbox [onclick]')];
+const pointed = [...document.querySelectorAll('#inbox [href], #inbox [src]')].filter(e => {
+  const v = (e.getAttribute('href') || e.getAttribute('src') || '').trim().toLowerCase();
+  return v.startsWith('javascript:') || v.includes('gmuxpwned'); });
+const forbidden = smuggled.length + pointed.length;
 return { rows, forbidden, title: document.title, canary: typeof window[arguments[0]],
   scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth };
 "#;
