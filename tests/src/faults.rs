@@ -674,6 +674,270 @@ pub fn check_invariants(
     })
 }
 
+/// The tokens the emulator ever issued (`GET /_emulator/issued_tokens`): `(refresh, access)`.
+pub fn issued_tokens(emulator: &EmulatorProcess) -> Result<(Vec<String>, Vec<String>)> {
+    let issued = emulator.get("/_emulator/issued_tokens")?;
+    let list = |kind: &str| -> Vec<String> {
+        issued[kind]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect()
+    };
+    Ok((list("refresh_tokens"), list("access_tokens")))
+}
+
+/// Every form a token could be written in: as is, percent-encoded (a form body or a URL), base64 (standard,
+/// unpadded, URL-safe) and UTF-16LE (how Chromium's Local Storage keeps strings).
+pub fn token_forms(token: &str) -> Vec<Vec<u8>> {
+    use base64::Engine as _;
+    let engines = [
+        base64::engine::general_purpose::STANDARD,
+        base64::engine::general_purpose::STANDARD_NO_PAD,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    let percent: String = token
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    let mut forms = vec![token.as_bytes().to_vec(), percent.into_bytes()];
+    forms.extend(engines.iter().map(|e| e.encode(token).into_bytes()));
+    forms.push(token.encode_utf16().flat_map(u16::to_le_bytes).collect());
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// Finds any of a set of tokens, in any of [`token_forms`], in one pass over some bytes.
+pub struct TokenSearch {
+    matcher: aho_corasick::AhoCorasick,
+    patterns: Vec<Vec<u8>>,
+    /// The token each pattern is a form of.
+    owners: Vec<usize>,
+    tokens: Vec<String>,
+}
+
+impl TokenSearch {
+    pub fn new(tokens: &[String]) -> Result<TokenSearch> {
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        for (i, token) in tokens.iter().enumerate() {
+            for form in token_forms(token) {
+                patterns.push(form);
+                owners.push(i);
+            }
+        }
+        let matcher = aho_corasick::AhoCorasick::new(&patterns)
+            .map_err(|e| HarnessError::Unexpected(format!("token search: {e}")))?;
+        Ok(TokenSearch {
+            matcher,
+            patterns,
+            owners,
+            tokens: tokens.to_vec(),
+        })
+    }
+
+    /// The tokens found in `bytes`, each once.
+    pub fn find(&self, bytes: &[u8]) -> Vec<String> {
+        let mut found: BTreeSet<usize> = BTreeSet::new();
+        for m in self.matcher.find_overlapping_iter(bytes) {
+            found.insert(self.owners[m.pattern().as_usize()]);
+        }
+        found.into_iter().map(|i| self.tokens[i].clone()).collect()
+    }
+}
+
+/// What a search of a folder covered and found.
+#[derive(Debug, Default)]
+pub struct Searched {
+    pub files: usize,
+    pub bytes: u64,
+    /// Every file searched, with its size.
+    pub sizes: Vec<(PathBuf, u64)>,
+    /// `(file, token)` for every hit.
+    pub hits: Vec<(PathBuf, String)>,
+}
+
+impl Searched {
+    /// `(files, bytes)` of the searched files under `folder`.
+    pub fn under(&self, folder: &Path) -> (usize, u64) {
+        self.sizes
+            .iter()
+            .filter(|(path, _)| path.starts_with(folder))
+            .fold((0, 0), |(files, bytes), (_, size)| {
+                (files + 1, bytes + size)
+            })
+    }
+}
+
+/// Searches every regular file under `root` (symbolic links are not followed), except those under `skip`.
+/// GNU grep reads the files (a debug build of the matcher manages about 1 MB/s, grep hundreds); the files it
+/// names are read again here to say which tokens they hold.
+pub fn search_tree(root: &Path, skip: &[&Path], search: &TokenSearch) -> Result<Searched> {
+    let mut searched = Searched::default();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if skip.iter().any(|s| path.starts_with(s)) {
+                continue;
+            }
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() {
+                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                searched.files += 1;
+                searched.bytes += size;
+                searched.sizes.push((path, size));
+            }
+        }
+    }
+    if searched.files == 0 {
+        return Ok(searched);
+    }
+    // One pattern a line; the forms are printable ASCII or UTF-16LE of it, so none holds a newline.
+    let patterns = tempfile::NamedTempFile::new().map_err(HarnessError::io("a pattern file"))?;
+    let mut joined = Vec::new();
+    for pattern in &search.patterns {
+        joined.extend_from_slice(pattern);
+        joined.push(b'\n');
+    }
+    std::fs::write(patterns.path(), &joined)
+        .map_err(HarnessError::io("writing the pattern file"))?;
+    let output = Command::new("grep")
+        .args(["-r", "-a", "-l", "-F", "-s", "-f"])
+        .arg(patterns.path())
+        .arg(root)
+        .output()
+        .map_err(|_| HarnessError::ToolMissing { what: "grep" })?;
+    match output.status.code() {
+        Some(0 | 1) => {}
+        _ => {
+            return Err(HarnessError::Unexpected(format!(
+                "grep over {} failed: {}",
+                root.display(),
+                output.status
+            )))
+        }
+    }
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let path = PathBuf::from(line);
+        if skip.iter().any(|s| path.starts_with(s)) {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(HarnessError::io(format!("reading {line}")))?;
+        for token in search.find(&bytes) {
+            searched.hits.push((path.clone(), token));
+        }
+    }
+    Ok(searched)
+}
+
+/// Rewrites the host wrapper so every byte gmux-host writes to the browser is also kept in
+/// `<capture_dir>/host-out-<pid>.bin` (test only: the product never keeps its messages). Call it after the
+/// terminal commands (configure, accounts add) ran, so the capture holds protocol frames only.
+pub fn capture_host_messages(wrapper: &Path, capture_dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(capture_dir).map_err(HarnessError::io(format!(
+        "creating {}",
+        capture_dir.display()
+    )))?;
+    let script = std::fs::read_to_string(wrapper)
+        .map_err(HarnessError::io(format!("reading {}", wrapper.display())))?;
+    let Some(at) = script.rfind("exec ") else {
+        return Err(HarnessError::Unexpected(format!(
+            "no exec line in {}",
+            wrapper.display()
+        )));
+    };
+    let (head, exec) = script.split_at(at);
+    let run = exec.trim_start_matches("exec ").trim_end();
+    let target = format!(
+        "'{}'/host-out-$$.bin",
+        capture_dir.to_string_lossy().replace('\'', r"'\''")
+    );
+    let rewritten = format!("{head}{run} | tee {target}\n");
+    std::fs::write(wrapper, rewritten)
+        .map_err(HarnessError::io(format!("writing {}", wrapper.display())))
+}
+
+/// The browser's own processes (not its driver, not gmux-host), found by the scratch folder on their command
+/// line (Linux: reads /proc). Each is `(pid, is the main process)`.
+fn browser_processes(instance: &ExtensionBrowser) -> Vec<(u32, bool)> {
+    let scratch = instance.scratch_dir().to_string_lossy().into_owned();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            // Chromium rewrites its helpers' command lines into one space-separated string: read it as text.
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            let program = cmdline
+                .split_whitespace()
+                .next()?
+                .rsplit('/')
+                .next()?
+                .to_string();
+            let is_browser = (program.starts_with("chrom") && program != "chromedriver")
+                || program.starts_with("firefox");
+            if !is_browser || !cmdline.contains(&scratch) {
+                return None;
+            }
+            let child = cmdline.contains("--type=") || cmdline.contains("-contentproc");
+            Some((pid, !child))
+        })
+        .collect()
+}
+
+/// Closes the browser as a desktop session does at log-out (SIGTERM to its main process, which then writes
+/// out its profile and ends its helpers), and waits until every browser process is gone. The profile stays on
+/// disk to be searched; the WebDriver session is dead afterwards.
+pub fn close_browser(instance: &ExtensionBrowser) -> Result<()> {
+    let main: Vec<u32> = browser_processes(instance)
+        .into_iter()
+        .filter(|(_, main)| *main)
+        .map(|(pid, _)| pid)
+        .collect();
+    if main.is_empty() {
+        return Err(HarnessError::Unexpected(
+            "no browser process to close".into(),
+        ));
+    }
+    for pid in &main {
+        Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .map_err(HarnessError::io(format!("stopping browser {pid}")))?;
+    }
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = browser_processes(instance);
+        if left.is_empty() {
+            return Ok(());
+        }
+        if Instant::now() >= until {
+            return Err(HarnessError::Timeout {
+                what: "the browser to exit".into(),
+                last: format!("{left:?}"),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -708,6 +972,95 @@ mod tests {
             })
             .collect();
         assert_eq!(got, [("1", "1//0a", Some("ya29.a")), ("2", "1//0b", None)]);
+    }
+
+    #[test]
+    fn a_token_is_found_in_every_form_it_can_be_written_in() {
+        use base64::Engine as _;
+        let tokens = vec!["1//0abc-DEF_ghi".to_string(), "ya29.a0xyz".to_string()];
+        let search = TokenSearch::new(&tokens).unwrap();
+        let cases: Vec<(Vec<u8>, Vec<&str>)> = vec![
+            (
+                b"prefix 1//0abc-DEF_ghi suffix".to_vec(),
+                vec!["1//0abc-DEF_ghi"],
+            ),
+            (
+                b"refresh_token=1%2F%2F0abc-DEF_ghi&x".to_vec(),
+                vec!["1//0abc-DEF_ghi"],
+            ),
+            (
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .encode("ya29.a0xyz")
+                    .into_bytes(),
+                vec!["ya29.a0xyz"],
+            ),
+            (
+                "ya29.a0xyz"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes)
+                    .collect(),
+                vec!["ya29.a0xyz"],
+            ),
+            (b"1//0abc-DEF_gh ya29.a0xy".to_vec(), vec![]),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(
+                search.find(&bytes),
+                want,
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn the_tree_search_names_the_file_and_the_token_and_counts_what_it_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let tokens = vec!["1//0abc-DEF_ghi".to_string(), "ya29.a0xyz".to_string()];
+        let search = TokenSearch::new(&tokens).unwrap();
+        std::fs::create_dir_all(dir.path().join("deep/er")).unwrap();
+        let leaky = dir.path().join("deep/er/leveldb.log");
+        let utf16: Vec<u8> = "ya29.a0xyz"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        std::fs::write(
+            &leaky,
+            [b"\x00\x01junk".as_slice(), &utf16, b"more"].concat(),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("clean"), b"1//0abc-DEF_gh only a prefix").unwrap();
+        let skipped = dir.path().join("skipped");
+        std::fs::create_dir_all(&skipped).unwrap();
+        std::fs::write(skipped.join("f"), b"1//0abc-DEF_ghi").unwrap();
+        let found = search_tree(dir.path(), &[&skipped], &search).unwrap();
+        assert_eq!(found.files, 2);
+        assert_eq!(found.hits, [(leaky, "ya29.a0xyz".to_string())]);
+        assert_eq!(found.under(&dir.path().join("deep")).0, 1);
+    }
+
+    #[test]
+    fn the_capture_wrapper_still_runs_the_host_and_keeps_what_it_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let wrapper = dir.path().join("w.sh");
+        std::fs::write(
+            &wrapper,
+            "#!/bin/sh\nexport A='1'\nexec '/bin/echo' \"$@\"\n",
+        )
+        .unwrap();
+        let capture = dir.path().join("it's captured");
+        capture_host_messages(&wrapper, &capture).unwrap();
+        let out = Command::new("sh")
+            .arg(&wrapper)
+            .arg("hello")
+            .output()
+            .unwrap();
+        assert_eq!(out.stdout, b"hello\n");
+        let kept: Vec<Vec<u8>> = std::fs::read_dir(&capture)
+            .unwrap()
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .collect();
+        assert_eq!(kept, [b"hello\n".to_vec()]);
     }
 
     #[test]
