@@ -296,7 +296,8 @@ pub fn sender_display_name(header: &str) -> String {
             .and_then(|n| n.strip_suffix('"'))
             .unwrap_or(name)
             .trim();
-        if !name.is_empty() {
+        // A name of only zero-width or formatting characters would show as nothing: the address says more.
+        if !crate::view::is_blank_text(name) {
             return unquote(name);
         }
         let addr = header[open + 1..].trim_end_matches('>');

@@ -34,6 +34,47 @@ pub fn truncate_chars(s: &str, max: usize) -> String {
 }
 
 /// The sender column: up to three names, oldest first, then how many more.
+/// Text from mail as a row shows it. Bidirectional embeddings, overrides and isolates (U+202A..U+202E,
+/// U+2066..U+2069) are dropped, so `Invoice <RLO>fdp.exe` cannot pose as `Invoice exe.pdf`; real right-to-left
+/// script needs none of them. Control characters are dropped too, except that tabs and line breaks become
+/// spaces: a bell or an escape sequence is not something to read.
+pub fn display_text(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\t' | '\n' | '\r' | '\u{b}' | '\u{c}' => Some(' '),
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => None,
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// Whether text shows nothing: empty, white space, or only zero-width and invisible formatting characters
+/// (zero-width space and joiners, word joiner, byte-order mark, bidi marks), which `str::trim` keeps.
+pub fn is_blank_text(s: &str) -> bool {
+    s.chars().all(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(
+                c,
+                '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}'
+            )
+    })
+}
+
+/// A row's accessible name: screen readers get the subject cut to a sentence's length, not a 20,000-character
+/// subject in full.
+pub fn row_label(unread: bool, senders: &str, subject: &str, email: &str) -> String {
+    const MAX_SUBJECT_CHARS: usize = 200;
+    let state = if unread { "unread, " } else { "" };
+    let mut chars = subject.chars();
+    let mut cut: String = chars.by_ref().take(MAX_SUBJECT_CHARS).collect();
+    if chars.next().is_some() {
+        cut.push('…');
+    }
+    format!("{state}{senders}: {cut}, {email}")
+}
+
 pub fn senders_line(senders: &[String]) -> String {
     match senders.len() {
         0 => "(no sender)".to_string(),
@@ -499,5 +540,48 @@ mod tests {
         assert_eq!(message_count_label(4).as_deref(), Some("4"));
         assert_eq!(empty_inbox_text(None), "Inbox zero: nothing in any inbox.");
         assert_eq!(empty_inbox_text(Some("a@x")), "Nothing in a@x's inbox.");
+    }
+
+    #[test]
+    fn display_text_drops_bidi_controls_and_control_characters() {
+        assert_eq!(display_text("Invoice \u{202E}fdp.exe"), "Invoice fdp.exe");
+        assert_eq!(display_text("a\u{2067}b\u{2069}c"), "abc");
+        assert_eq!(display_text("bell\u{7} esc\u{1b}[31m"), "bell esc[31m");
+        assert_eq!(display_text("tab\there\r\nnext"), "tab here  next");
+        assert_eq!(display_text("علي الحسن 漢字 😃"), "علي الحسن 漢字 😃");
+        assert_eq!(display_text("\u{85}c1"), "c1");
+    }
+
+    #[test]
+    fn blank_text_includes_zero_width_only() {
+        for blank in [
+            "",
+            "  ",
+            "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}",
+            "\u{202E}",
+            "\t\u{200E}",
+        ] {
+            assert!(is_blank_text(blank), "{blank:?}");
+        }
+        for shown in ["a", "\u{200B}x", "漢", "😃"] {
+            assert!(!is_blank_text(shown), "{shown:?}");
+        }
+    }
+
+    #[test]
+    fn row_label_cuts_long_subjects() {
+        assert_eq!(
+            row_label(true, "Ann", "Hi", "a@x.org"),
+            "unread, Ann: Hi, a@x.org"
+        );
+        let long = "x".repeat(20_000);
+        let label = row_label(false, "Ann", &long, "a@x.org");
+        assert_eq!(
+            label.chars().count(),
+            "Ann: ".len() + 200 + 1 + ", a@x.org".len()
+        );
+        assert!(label.contains("x…, a@x.org"));
+        let exact = "y".repeat(200);
+        assert!(!row_label(false, "Ann", &exact, "a@x.org").contains('…'));
     }
 }

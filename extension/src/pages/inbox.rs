@@ -366,11 +366,15 @@ fn draw_row(
     item.set_attribute("style", &format!("--acct: {color}"))?;
     // One row is in the tab order at a time (a roving tabindex); arrows and j/k move between rows.
     item.set_attribute("tabindex", if focus_target { "0" } else { "-1" })?;
-    let senders = view::senders_line(&row.senders);
-    let state = if row.unread { "unread, " } else { "" };
+    let senders = view::display_text(&view::senders_line(&row.senders));
+    let subject = if view::is_blank_text(&row.subject) {
+        "(no subject)".to_string()
+    } else {
+        view::display_text(&row.subject)
+    };
     item.set_attribute(
         "aria-label",
-        &format!("{state}{senders}: {}, {email}", row.subject),
+        &view::row_label(row.unread, &senders, &subject, email),
     )?;
 
     let chip = el(document, "span", "chip", None)?;
@@ -397,13 +401,16 @@ fn draw_row(
     item.append_child(&from)?;
 
     let text = el(document, "span", "text", None)?;
-    let subject = if row.subject.trim().is_empty() {
-        "(no subject)"
-    } else {
-        row.subject.as_str()
-    };
-    dom::append(&text, el(document, "span", "subject", Some(subject))?)?;
-    dom::append(&text, el(document, "span", "snippet", Some(&row.snippet))?)?;
+    dom::append(&text, el(document, "span", "subject", Some(&subject))?)?;
+    dom::append(
+        &text,
+        el(
+            document,
+            "span",
+            "snippet",
+            Some(&view::display_text(&row.snippet)),
+        )?,
+    )?;
     item.append_child(&text)?;
 
     let date = el(
