@@ -403,7 +403,7 @@ fn encoded_requests_read_back_as_their_calls() {
 
 /// Reads a batch request strictly: each part's headers, its request line, and a body of exactly
 /// `Content-Length` bytes.
-fn read_request(body: &[u8], boundary: &str) -> Result<Vec<BatchCall>, String> {
+pub fn read_request(body: &[u8], boundary: &str) -> Result<Vec<BatchCall>, String> {
     let mut rest = body;
     let mut calls = Vec::new();
     let take = |rest: &mut &[u8], want: &[u8]| -> Result<(), String> {

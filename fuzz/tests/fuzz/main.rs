@@ -5,6 +5,7 @@ mod batch;
 mod gmail_json;
 mod host_frames;
 mod snippet;
+mod sync_engine;
 
 use gmux_fuzz::{run, Settings, Target};
 
