@@ -12,7 +12,8 @@ use std::time::Duration;
 use gmux_core::inbox::{InboxStore, ThreadRow};
 use gmux_core::view;
 use gmux_e2e::hostile::{
-    corpus, late_arrival, seed, HostileCase, SeededEmulator, CANARY, HOSTILE_ACCOUNT, PLAIN_ACCOUNT,
+    corpus, late_arrival, page_text, seed, HostileCase, SeededEmulator, CANARY, HOSTILE_ACCOUNT,
+    PLAIN_ACCOUNT,
 };
 use gmux_e2e::{
     add_account_through_consent, configure_host_for_emulator, Browser, ExtensionBrowser, HostSetup,
@@ -184,12 +185,12 @@ fn check_page(
         };
         let name = case.name;
         for (column, want) in [
-            ("subject", case.expected_subject().to_string()),
+            ("subject", page_text(case.expected_subject())),
             (
                 "senders",
-                view::senders_line(std::slice::from_ref(&case.sender)),
+                page_text(&view::senders_line(std::slice::from_ref(&case.sender))),
             ),
-            ("snippet", case.snippet.clone()),
+            ("snippet", page_text(&case.snippet)),
         ] {
             let got = row[column]["text"].as_str().unwrap_or_default();
             let known = case.known_issues.iter().any(|(c, _)| *c == column);
