@@ -938,6 +938,99 @@ pub fn close_browser(instance: &ExtensionBrowser) -> Result<()> {
     }
 }
 
+/// The password tests/with-secret-service.sh gives the throwaway login keyring.
+const TEST_KEYRING_PASSWORD: &str = "gmux-test-password";
+
+const SECRETS: &str = "org.freedesktop.secrets";
+const SECRETS_PATH: &str = "/org/freedesktop/secrets";
+const LOGIN_COLLECTION: &str = "/org/freedesktop/secrets/collection/login";
+
+fn dbus_error(what: &str) -> impl FnOnce(zbus::Error) -> HarnessError + '_ {
+    move |e| HarnessError::Unexpected(format!("{what}: {e}"))
+}
+
+/// Locks the login collection of the session's Secret Service, as a screen lock or `secret-tool lock` does.
+/// Only for tests run under tests/with-secret-service.sh: it is that script's throwaway keyring.
+pub fn lock_keyring() -> Result<()> {
+    let bus = zbus::blocking::Connection::session().map_err(dbus_error("the session bus"))?;
+    let collection = zbus::zvariant::ObjectPath::try_from(LOGIN_COLLECTION)
+        .map_err(|e| HarnessError::Unexpected(e.to_string()))?;
+    bus.call_method(
+        Some(SECRETS),
+        SECRETS_PATH,
+        Some("org.freedesktop.Secret.Service"),
+        "Lock",
+        &(vec![collection],),
+    )
+    .map_err(dbus_error("locking the keyring"))?;
+    if !keyring_locked()? {
+        return Err(HarnessError::Unexpected("the keyring did not lock".into()));
+    }
+    Ok(())
+}
+
+/// Whether the login collection is locked.
+pub fn keyring_locked() -> Result<bool> {
+    let bus = zbus::blocking::Connection::session().map_err(dbus_error("the session bus"))?;
+    let reply = bus
+        .call_method(
+            Some(SECRETS),
+            LOGIN_COLLECTION,
+            Some("org.freedesktop.DBus.Properties"),
+            "Get",
+            &("org.freedesktop.Secret.Collection", "Locked"),
+        )
+        .map_err(dbus_error("reading the keyring's state"))?;
+    let value: zbus::zvariant::OwnedValue = reply
+        .body()
+        .deserialize()
+        .map_err(dbus_error("reading the keyring's state"))?;
+    bool::try_from(value).map_err(|e| HarnessError::Unexpected(format!("Locked: {e}")))
+}
+
+/// Unlocks the login collection with its password, as logging in does. gnome-keyring would otherwise show a
+/// password prompt, which has no display here; its own unlock-with-password call takes the password through a
+/// plain Secret Service session instead.
+pub fn unlock_keyring() -> Result<()> {
+    use zbus::zvariant::{ObjectPath, OwnedObjectPath, OwnedValue, Value as DbusValue};
+    let bus = zbus::blocking::Connection::session().map_err(dbus_error("the session bus"))?;
+    let opened = bus
+        .call_method(
+            Some(SECRETS),
+            SECRETS_PATH,
+            Some("org.freedesktop.Secret.Service"),
+            "OpenSession",
+            &("plain", DbusValue::from("")),
+        )
+        .map_err(dbus_error("opening a Secret Service session"))?;
+    let (_, session): (OwnedValue, OwnedObjectPath) = opened
+        .body()
+        .deserialize()
+        .map_err(dbus_error("reading the session"))?;
+    let collection = ObjectPath::try_from(LOGIN_COLLECTION)
+        .map_err(|e| HarnessError::Unexpected(e.to_string()))?;
+    let secret = (
+        session,
+        Vec::<u8>::new(),
+        TEST_KEYRING_PASSWORD.as_bytes().to_vec(),
+        "text/plain",
+    );
+    bus.call_method(
+        Some(SECRETS),
+        SECRETS_PATH,
+        Some("org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"),
+        "UnlockWithMasterPassword",
+        &(collection, secret),
+    )
+    .map_err(dbus_error("unlocking the keyring"))?;
+    if keyring_locked()? {
+        return Err(HarnessError::Unexpected(
+            "the keyring is still locked".into(),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use gmux_e2e::faults::{check_invariants, clear_faults, inject, request_count, Forwarder};
+use gmux_e2e::faults::{
+    check_invariants, clear_faults, inject, lock_keyring, request_count, unlock_keyring, Forwarder,
+};
 use gmux_e2e::{
     add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
     ExtensionBrowser, HostSetup, InboxView,
@@ -271,6 +273,10 @@ fn check_faults(browser: Browser) {
         detail.contains("token endpoint"),
         "the account says why: {detail}"
     );
+    eprintln!(
+        "{}: token endpoint down: {a} says {detail:?}",
+        browser.name()
+    );
     assert!(has_subject(&local, b, "while the token endpoint is down"));
     recover(&instance, &emulator, "token endpoint down", &[]);
 
@@ -364,6 +370,11 @@ fn check_faults(browser: Browser) {
         detail.as_str().is_some_and(|d| d.contains("gmux-host")),
         "the account says what happened: {detail}"
     );
+    eprintln!(
+        "{}: host killed: the pending sync ended {} ms after the kill; {a} says {detail}",
+        browser.name(),
+        killed.elapsed().as_millis()
+    );
     ok(instance.wait_for_host_processes("a new gmux-host", |pids| {
         !pids.is_empty() && !pids.contains(&first_host[0])
     }));
@@ -373,6 +384,36 @@ fn check_faults(browser: Browser) {
         }),
     );
     recover(&instance, &emulator, "the host killed mid-refresh", &[]);
+
+    // The keyring locked (a screen lock, a keyring that did not unlock at log-in): the account that needs its
+    // keyring entry says so and keeps its rows, the others keep syncing on the tokens the background holds,
+    // and after unlocking everything is whole; the host must not take "locked" for "no refresh token".
+    deliver(&emulator, a, "after the keyring was unlocked");
+    deliver(&emulator, b, "while the keyring is locked");
+    ok(inject(&emulator, refused_once.clone()));
+    let before = ok(instance.storage("local"));
+    {
+        let _unlock_at_the_end = KeyringUnlocker;
+        ok(lock_keyring());
+        sync_now(&instance);
+        let local = ok(instance.storage("local"));
+        let faulted = account_by_email(&local, a);
+        assert_eq!(faulted["account"]["health"], "failing", "{faulted}");
+        let detail = faulted["account"]["health_detail"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(detail.contains("keyring"), "the account says why: {detail}");
+        eprintln!("{}: keyring locked: {a} says {detail:?}", browser.name());
+        assert_eq!(faulted["threads"], account_by_email(&before, a)["threads"]);
+        assert!(has_subject(&local, b, "while the keyring is locked"));
+        ok(
+            instance.wait_for_inbox("the page to show the account failing", |v| {
+                badge_health(v, &a_id) == "failing" && !v.rows.is_empty()
+            }),
+        );
+        ok(unlock_keyring());
+    }
+    recover(&instance, &emulator, "the keyring locked", &[]);
 
     // Google off the network (connections refused, open ones cut): every account is offline, the cached inbox
     // stays with the offline banner, and the badge keeps the cached count. Back on the same port: all is whole.
@@ -422,6 +463,16 @@ fn check_faults(browser: Browser) {
     // The page still opens on the inbox after everything.
     let view = ok(instance.open_inbox_page("popup.html", |v| !v.rows.is_empty()));
     assert!(view.notices.is_empty(), "{:?}", view.notices);
+}
+
+/// Unlocks the session's keyring when dropped, so a failed assertion cannot leave it locked for the tests
+/// that run after this one.
+struct KeyringUnlocker;
+
+impl Drop for KeyringUnlocker {
+    fn drop(&mut self) {
+        let _ = unlock_keyring();
+    }
 }
 
 #[test]
