@@ -78,6 +78,21 @@ pub fn page_text(s: &str) -> String {
     out
 }
 
+/// What a page shows for a snippet: as [`page_text`], and nothing at all when only white space and zero-width
+/// characters are left (so the new tab shows no dash before an empty snippet).
+pub fn page_snippet(s: &str) -> String {
+    let text = page_text(s);
+    let invisible = |c: char| {
+        c.is_whitespace()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    };
+    if text.chars().all(invisible) {
+        String::new()
+    } else {
+        text
+    }
+}
+
 impl HostileCase {
     /// What the row's subject must read.
     pub fn expected_subject(&self) -> &str {

@@ -408,7 +408,12 @@ fn draw_row(
             document,
             "span",
             "snippet",
-            Some(&view::display_text(&row.snippet)),
+            // A snippet that shows nothing leaves the column empty, without the new tab's dash before it.
+            Some(&if view::is_blank_text(&row.snippet) {
+                String::new()
+            } else {
+                view::display_text(&row.snippet)
+            }),
         )?,
     )?;
     item.append_child(&text)?;

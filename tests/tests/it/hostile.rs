@@ -12,8 +12,8 @@ use std::time::Duration;
 use gmux_core::inbox::{InboxStore, ThreadRow};
 use gmux_core::view;
 use gmux_e2e::hostile::{
-    corpus, late_arrival, page_text, seed, HostileCase, SeededEmulator, CANARY, HOSTILE_ACCOUNT,
-    PLAIN_ACCOUNT,
+    corpus, late_arrival, page_snippet, page_text, seed, HostileCase, SeededEmulator, CANARY,
+    HOSTILE_ACCOUNT, PLAIN_ACCOUNT,
 };
 use gmux_e2e::{
     add_account_through_consent, configure_host_for_emulator, Browser, ExtensionBrowser, HostSetup,
@@ -190,7 +190,7 @@ fn check_page(
                 "senders",
                 page_text(&view::senders_line(std::slice::from_ref(&case.sender))),
             ),
-            ("snippet", page_text(&case.snippet)),
+            ("snippet", page_snippet(&case.snippet)),
         ] {
             let got = row[column]["text"].as_str().unwrap_or_default();
             let known = case.known_issues.iter().any(|(c, _)| *c == column);
