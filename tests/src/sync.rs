@@ -132,6 +132,48 @@ impl EmulatorProcess {
             .filter_map(|t| t.as_str().map(str::to_string))
             .collect())
     }
+
+    /// Stops the emulator (if it runs) and starts a new `--demo --auto-consent` one on the same port, so the
+    /// host's configured endpoints reach it again. Its state lives in memory only: the new one is a different
+    /// Google (new message ids, none of the old tokens), as after a wipe.
+    pub fn restart_on_same_port(&mut self) -> Result<()> {
+        self.stop();
+        let port = self.base.rsplit(':').next().unwrap_or("0").to_string();
+        let binary = emulator_binary()?;
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut child = Command::new(&binary)
+                .args([
+                    "--addr",
+                    &format!("127.0.0.1:{port}"),
+                    "--demo",
+                    "--auto-consent",
+                ])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(HarnessError::io(format!("starting {}", binary.display())))?;
+            let mut line = String::new();
+            if let Some(stdout) = child.stdout.take() {
+                let _ = BufReader::new(stdout).read_line(&mut line);
+            }
+            if line.trim().trim_end_matches('/') == self.base {
+                self.child = child;
+                return Ok(());
+            }
+            // The port may still be held for a moment by the old process's sockets.
+            let _ = child.kill();
+            let _ = child.wait();
+            if Instant::now() >= until {
+                return Err(HarnessError::Unexpected(format!(
+                    "gmux-emulator could not listen on {} again: {line:?}",
+                    self.base
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 impl Drop for EmulatorProcess {

@@ -98,7 +98,7 @@ fn recover(instance: &ExtensionBrowser, emulator: &EmulatorProcess, name: &str, 
 }
 
 fn check_faults(browser: Browser) {
-    let emulator = ok(EmulatorProcess::start_demo());
+    let mut emulator = ok(EmulatorProcess::start_demo());
     let google = ok(Forwarder::start(emulator.base_url()));
     let emails = ok(emulator.account_emails());
     assert_eq!(emails.len(), 3, "the demo has three accounts: {emails:?}");
@@ -463,6 +463,52 @@ fn check_faults(browser: Browser) {
     // The page still opens on the inbox after everything.
     let view = ok(instance.open_inbox_page("popup.html", |v| !v.rows.is_empty()));
     assert!(view.notices.is_empty(), "{:?}", view.notices);
+
+    // The emulator process itself stopped, then started again on the same port. Stopped, it is offline as
+    // above. Restarted, it is a wiped Google: its state lived in memory, so it knows none of the tokens it
+    // issued (as after a password change, every grant is gone) and none of the old message ids. Every
+    // account must turn to "reconnect" (the one case where the host dropping its refresh tokens is right),
+    // keep its last good inbox, and the badge says something needs doing.
+    let before = ok(instance.storage("local"));
+    emulator.stop();
+    sync_now(&instance);
+    let local = ok(instance.storage("local"));
+    for email in &emails {
+        assert_eq!(
+            account_by_email(&local, email)["account"]["health"],
+            "offline",
+            "{email}"
+        );
+    }
+    ok(emulator.restart_on_same_port());
+    sync_now(&instance);
+    let local = ok(instance.storage("local"));
+    for email in &emails {
+        let (was, now) = (
+            account_by_email(&before, email),
+            account_by_email(&local, email),
+        );
+        assert_eq!(
+            now["account"]["health"], "reauth_required",
+            "{email}: {now}"
+        );
+        assert_eq!(
+            now["threads"], was["threads"],
+            "{email}: the last good inbox is kept"
+        );
+    }
+    let all: Vec<&str> = emails.iter().map(String::as_str).collect();
+    let checked = check_invariants(&instance, &emulator, &all)
+        .unwrap_or_else(|e| panic!("{}: after the emulator restarted: {e}", browser.name()));
+    assert_eq!(checked.badge, "!");
+    ok(instance.open_extension_page("popup.html"));
+    ok(
+        instance.wait_for_inbox("the reconnect banner for every account", |v| {
+            v.notices.iter().any(|(kind, text)| {
+                kind == "reauth" && all.iter().all(|email| text.contains(email))
+            })
+        }),
+    );
 }
 
 /// Unlocks the session's keyring when dropped, so a failed assertion cannot leave it locked for the tests
