@@ -26,6 +26,9 @@ use std::time::{Duration, Instant};
 /// `Err(why)` when a property failed.
 pub type Verdict = Result<u64, String>;
 
+/// A target's check: runs the code under test on one input and checks its properties.
+pub type Check = fn(&[u8]) -> Verdict;
+
 /// A structure-aware mutation: `None` when the input is not in the format it understands.
 pub type Mutator = fn(&mut StdRng, &[u8]) -> Option<Vec<u8>>;
 
@@ -34,8 +37,7 @@ pub type Mutator = fn(&mut StdRng, &[u8]) -> Option<Vec<u8>>;
 pub struct Target {
     /// The corpus folder's name and the `#[test]`'s name.
     pub name: &'static str,
-    /// Runs the code under test on one input and checks its properties.
-    pub check: fn(&[u8]) -> Verdict,
+    pub check: Check,
     /// Tokens that mean something to this format: inserted and swapped in by the mutator.
     pub dictionary: &'static [&'static [u8]],
     /// A mutation that understands the format (re-framing, editing a JSON node); `None` when it does not apply.
@@ -340,7 +342,7 @@ fn fuzz_loop(
     })
 }
 
-fn check_one(check: fn(&[u8]) -> Verdict, input: &Arc<Vec<u8>>, current: &Current) -> Verdict {
+fn check_one(check: Check, input: &Arc<Vec<u8>>, current: &Current) -> Verdict {
     if let Ok(mut c) = current.lock() {
         *c = Some((Instant::now(), input.clone()));
     }
