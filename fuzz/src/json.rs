@@ -7,6 +7,9 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use serde_json::Value;
 
+/// The most bytes a repeated array may take.
+const MAX_REPEATED_BYTES: usize = 4 << 20;
+
 /// Marks the node to replace; written out as a JSON string and then swapped for raw text, so the
 /// replacement can be something `serde_json::Value` cannot hold (`1e999`, 5,000 levels of nesting).
 const HOLE: &str = "\u{1}gmux-fuzz-hole\u{1}";
@@ -126,7 +129,10 @@ pub fn mutate(rng: &mut StdRng, input: &[u8]) -> Option<Vec<u8>> {
             Value::Array(items) => {
                 let first = items.first().cloned().unwrap_or(Value::Null);
                 let text = serde_json::to_string(&first).ok()?;
-                let count = [2, 100, 10_000][rng.gen_range(0..3)];
+                // Bounded so that a long element repeated stays a few megabytes, not gigabytes.
+                let count = [2, 100, 10_000][rng.gen_range(0..3)]
+                    .min(MAX_REPEATED_BYTES / (text.len() + 1))
+                    .max(1);
                 format!("[{}]", vec![text; count].join(","))
             }
             _ => "[]".to_string(),

@@ -91,7 +91,10 @@ fn reframe(rng: &mut StdRng, input: &[u8]) -> Option<Vec<u8>> {
         }
         20..=29 => {
             let copy = frames[i].clone();
-            let times = rng.gen_range(1..50);
+            let times = rng
+                .gen_range(1..50)
+                .min((4 << 20) / (copy.len() + 4))
+                .max(1);
             for _ in 0..times {
                 frames.push(copy.clone());
             }
