@@ -180,6 +180,16 @@ fn audit(browser: Browser) {
         );
     }
 
+    // A canary in storage.local, unlike any token but stored the same way: the search below must find it in
+    // the profile, or it could not have found a token there either (a store that compressed or encrypted its
+    // values would hide both).
+    let canary = format!(
+        "gmux-audit-canary-{}-{}",
+        std::process::id(),
+        emulator.base_url().rsplit(':').next().unwrap_or("0")
+    );
+    ok(instance.seed_storage(&json!({ "gmux_audit_canary": canary })));
+
     // The browser closed as a desktop does it, so its profile is written out; then every file the test made:
     // the browser profile, the host's config and state folders (its log), the wrapper, the drivers' logs.
     ok(close_browser(&instance));
@@ -218,6 +228,24 @@ fn audit(browser: Browser) {
         host_state.1 > 1000,
         "the host's log in {} is nearly empty",
         scratch.join("host-state").display()
+    );
+    let canaries = ok(search_tree(&profile, &[], &ok(TokenSearch::new(&[canary]))));
+    assert!(
+        !canaries.hits.is_empty(),
+        "the canary written to storage.local is not found in the profile, so the search is blind there"
+    );
+    eprintln!(
+        "{}: the storage.local canary was found in {:?}",
+        browser.name(),
+        canaries
+            .hits
+            .iter()
+            .map(|(file, _)| file
+                .strip_prefix(&profile)
+                .unwrap_or(file)
+                .display()
+                .to_string())
+            .collect::<Vec<_>>()
     );
     assert!(
         on_disk.hits.is_empty(),
