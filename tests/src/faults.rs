@@ -400,64 +400,97 @@ pub struct KeyringGrant {
     pub access_token: Option<String>,
 }
 
-/// Every gmux-host keyring entry of `service`, read with `secret-tool` from the test's throwaway keyring.
+/// Every gmux-host keyring entry of `service` in the session's Secret Service (the test's throwaway keyring),
+/// read over D-Bus the way libsecret does: a plain session, a search by attributes, each item's secret.
 pub fn keyring_grants(service: &str) -> Result<Vec<KeyringGrant>> {
-    let output = Command::new("secret-tool")
-        .args(["search", "--all", "--unlock", "service", service])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|_| HarnessError::ToolMissing {
-            what: "secret-tool (libsecret-tools)",
-        })?;
-    // secret-tool prints each item's label and secret on stdout and its attributes on stderr, item by item in
-    // the same order.
-    Ok(parse_secret_tool(
-        &String::from_utf8_lossy(&output.stdout),
-        &String::from_utf8_lossy(&output.stderr),
-    ))
-}
-
-fn key_values(line: &str) -> Option<(&str, &str)> {
-    line.split_once(" = ").map(|(k, v)| (k.trim(), v.trim()))
-}
-
-fn parse_secret_tool(stdout: &str, stderr: &str) -> Vec<KeyringGrant> {
-    let secrets: Vec<Option<Value>> = stdout
-        .split('\n')
-        .filter_map(key_values)
-        .filter(|(key, _)| *key == "secret")
-        .map(|(_, value)| serde_json::from_str(value).ok())
-        .collect();
-    // A new item's attributes begin where a name repeats.
-    let mut items: Vec<Vec<(String, String)>> = Vec::new();
-    for (key, value) in stderr.lines().filter_map(key_values) {
-        let Some(name) = key.strip_prefix("attribute.") else {
-            continue;
-        };
-        match items.last_mut() {
-            Some(item) if !item.iter().any(|(n, _)| n == name) => {
-                item.push((name.to_string(), value.to_string()))
-            }
-            _ => items.push(vec![(name.to_string(), value.to_string())]),
+    use std::collections::HashMap;
+    use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value as DbusValue};
+    let bus = zbus::blocking::Connection::session().map_err(dbus_error("the session bus"))?;
+    let opened = bus
+        .call_method(
+            Some(SECRETS),
+            SECRETS_PATH,
+            Some("org.freedesktop.Secret.Service"),
+            "OpenSession",
+            &("plain", DbusValue::from("")),
+        )
+        .map_err(dbus_error("reading the keyring"))?;
+    let (_, session): (OwnedValue, OwnedObjectPath) = opened
+        .body()
+        .deserialize()
+        .map_err(dbus_error("reading the session"))?;
+    let attributes: HashMap<&str, &str> = HashMap::from([("service", service)]);
+    let found = bus
+        .call_method(
+            Some(SECRETS),
+            SECRETS_PATH,
+            Some("org.freedesktop.Secret.Service"),
+            "SearchItems",
+            &(attributes,),
+        )
+        .map_err(dbus_error("reading the keyring"))?;
+    let (unlocked, locked): (Vec<OwnedObjectPath>, Vec<OwnedObjectPath>) = found
+        .body()
+        .deserialize()
+        .map_err(dbus_error("reading the search"))?;
+    if !locked.is_empty() {
+        return Err(HarnessError::Unexpected(format!(
+            "{} keyring item(s) of {service} are locked",
+            locked.len()
+        )));
+    }
+    let mut grants = Vec::new();
+    for item in unlocked {
+        let reply = bus
+            .call_method(
+                Some(SECRETS),
+                item.as_str(),
+                Some("org.freedesktop.DBus.Properties"),
+                "Get",
+                &("org.freedesktop.Secret.Item", "Attributes"),
+            )
+            .map_err(dbus_error("reading the keyring"))?;
+        let value: OwnedValue = reply
+            .body()
+            .deserialize()
+            .map_err(dbus_error("reading an item's attributes"))?;
+        let attributes = HashMap::<String, String>::try_from(value)
+            .map_err(|e| HarnessError::Unexpected(format!("attributes: {e}")))?;
+        let reply = bus
+            .call_method(
+                Some(SECRETS),
+                item.as_str(),
+                Some("org.freedesktop.Secret.Item"),
+                "GetSecret",
+                &(&session,),
+            )
+            .map_err(dbus_error("reading the keyring"))?;
+        let (_, _, secret, _): (OwnedObjectPath, Vec<u8>, Vec<u8>, String) = reply
+            .body()
+            .deserialize()
+            .map_err(dbus_error("reading an item's secret"))?;
+        if let Some(grant) = grant_from(&attributes, &secret) {
+            grants.push(grant);
         }
     }
-    secrets
-        .into_iter()
-        .zip(items)
-        .filter_map(|(secret, attributes)| {
-            let secret = secret?;
-            let account = attributes
-                .iter()
-                .find(|(n, _)| n == "username" || n == "user" || n == "account")?
-                .1
-                .clone();
-            Some(KeyringGrant {
-                account,
-                refresh_token: secret["refresh_token"].as_str()?.to_string(),
-                access_token: secret["access_token"].as_str().map(str::to_string),
-            })
-        })
-        .collect()
+    Ok(grants)
+}
+
+/// One keyring item as gmux-host writes it: the account's `sub` as the user attribute, a JSON grant as the secret.
+fn grant_from(
+    attributes: &std::collections::HashMap<String, String>,
+    secret: &[u8],
+) -> Option<KeyringGrant> {
+    let account = ["username", "user", "account"]
+        .iter()
+        .find_map(|name| attributes.get(*name))?
+        .clone();
+    let secret: Value = serde_json::from_slice(secret).ok()?;
+    Some(KeyringGrant {
+        account,
+        refresh_token: secret["refresh_token"].as_str()?.to_string(),
+        access_token: secret["access_token"].as_str().map(str::to_string),
+    })
 }
 
 /// Uses `refresh_token` at the emulator's token endpoint with the emulator's OAuth client, as gmux-host would,
@@ -1048,112 +1081,30 @@ mod tests {
     }
 
     #[test]
-    fn secret_tool_items_pair_their_secret_with_their_attributes() {
-        let stdout =
-            "[/1]\nlabel = x\nsecret = {\"refresh_token\":\"1//0a\",\"access_token\":\"ya29.a\"}\n\
-                      [/2]\nlabel = y\nsecret = {\"refresh_token\":\"1//0b\"}\n";
-        let stderr = "attribute.service = s\nattribute.username = 1\nattribute.username = 2\nattribute.service = s\n";
-        let grants = parse_secret_tool(stdout, stderr);
-        let got: Vec<(&str, &str, Option<&str>)> = grants
-            .iter()
-            .map(|g| {
-                (
-                    g.account.as_str(),
-                    g.refresh_token.as_str(),
-                    g.access_token.as_deref(),
-                )
-            })
-            .collect();
-        assert_eq!(got, [("1", "1//0a", Some("ya29.a")), ("2", "1//0b", None)]);
-    }
-
-    #[test]
-    fn a_token_is_found_in_every_form_it_can_be_written_in() {
-        use base64::Engine as _;
-        let tokens = vec!["1//0abc-DEF_ghi".to_string(), "ya29.a0xyz".to_string()];
-        let search = TokenSearch::new(&tokens).unwrap();
-        let cases: Vec<(Vec<u8>, Vec<&str>)> = vec![
-            (
-                b"prefix 1//0abc-DEF_ghi suffix".to_vec(),
-                vec!["1//0abc-DEF_ghi"],
-            ),
-            (
-                b"refresh_token=1%2F%2F0abc-DEF_ghi&x".to_vec(),
-                vec!["1//0abc-DEF_ghi"],
-            ),
-            (
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .encode("ya29.a0xyz")
-                    .into_bytes(),
-                vec!["ya29.a0xyz"],
-            ),
-            (
-                "ya29.a0xyz"
-                    .encode_utf16()
-                    .flat_map(u16::to_le_bytes)
-                    .collect(),
-                vec!["ya29.a0xyz"],
-            ),
-            (b"1//0abc-DEF_gh ya29.a0xy".to_vec(), vec![]),
-        ];
-        for (bytes, want) in cases {
-            assert_eq!(
-                search.find(&bytes),
-                want,
-                "{}",
-                String::from_utf8_lossy(&bytes)
-            );
-        }
-    }
-
-    #[test]
-    fn the_tree_search_names_the_file_and_the_token_and_counts_what_it_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let tokens = vec!["1//0abc-DEF_ghi".to_string(), "ya29.a0xyz".to_string()];
-        let search = TokenSearch::new(&tokens).unwrap();
-        std::fs::create_dir_all(dir.path().join("deep/er")).unwrap();
-        let leaky = dir.path().join("deep/er/leveldb.log");
-        let utf16: Vec<u8> = "ya29.a0xyz"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect();
-        std::fs::write(
-            &leaky,
-            [b"\x00\x01junk".as_slice(), &utf16, b"more"].concat(),
+    fn a_keyring_item_is_read_as_the_hosts_grant() {
+        let attributes = std::collections::HashMap::from([
+            ("service".to_string(), "s".to_string()),
+            ("username".to_string(), "123".to_string()),
+        ]);
+        let grant = grant_from(
+            &attributes,
+            br#"{"refresh_token":"1//0a","access_token":"ya29.a"}"#,
         )
         .unwrap();
-        std::fs::write(dir.path().join("clean"), b"1//0abc-DEF_gh only a prefix").unwrap();
-        let skipped = dir.path().join("skipped");
-        std::fs::create_dir_all(&skipped).unwrap();
-        std::fs::write(skipped.join("f"), b"1//0abc-DEF_ghi").unwrap();
-        let found = search_tree(dir.path(), &[&skipped], &search).unwrap();
-        assert_eq!(found.files, 2);
-        assert_eq!(found.hits, [(leaky, "ya29.a0xyz".to_string())]);
-        assert_eq!(found.under(&dir.path().join("deep")).0, 1);
-    }
-
-    #[test]
-    fn the_capture_wrapper_still_runs_the_host_and_keeps_what_it_wrote() {
-        let dir = tempfile::tempdir().unwrap();
-        let wrapper = dir.path().join("w.sh");
-        std::fs::write(
-            &wrapper,
-            "#!/bin/sh\nexport A='1'\nexec '/bin/echo' \"$@\"\n",
+        assert_eq!(
+            (
+                grant.account.as_str(),
+                grant.refresh_token.as_str(),
+                grant.access_token.as_deref()
+            ),
+            ("123", "1//0a", Some("ya29.a"))
+        );
+        assert!(grant_from(&attributes, b"not json").is_none());
+        assert!(grant_from(
+            &std::collections::HashMap::new(),
+            br#"{"refresh_token":"x"}"#
         )
-        .unwrap();
-        let capture = dir.path().join("it's captured");
-        capture_host_messages(&wrapper, &capture).unwrap();
-        let out = Command::new("sh")
-            .arg(&wrapper)
-            .arg("hello")
-            .output()
-            .unwrap();
-        assert_eq!(out.stdout, b"hello\n");
-        let kept: Vec<Vec<u8>> = std::fs::read_dir(&capture)
-            .unwrap()
-            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
-            .collect();
-        assert_eq!(kept, [b"hello\n".to_vec()]);
+        .is_none());
     }
 
     #[test]
