@@ -94,8 +94,8 @@ const MONTHS: [&str; 12] = [
 /// which the page reads from the browser so Rust needs no time-zone database.
 pub fn relative_date(date_ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String {
     let offset = i64::from(tz_offset_minutes) * MS_PER_MINUTE;
-    let local = date_ms as i64 + offset;
-    let now_local = now_ms as i64 + offset;
+    let local = clamp_date_ms(date_ms) + offset;
+    let now_local = clamp_date_ms(now_ms) + offset;
     let day = local.div_euclid(MS_PER_DAY);
     let today = now_local.div_euclid(MS_PER_DAY);
     let (y, m, d) = civil_from_days(day);
@@ -114,7 +114,7 @@ pub fn relative_date(date_ms: u64, now_ms: u64, tz_offset_minutes: i32) -> Strin
 
 /// The full date for a tooltip: `2026-11-23 14:05`.
 pub fn full_date(date_ms: u64, tz_offset_minutes: i32) -> String {
-    let local = date_ms as i64 + i64::from(tz_offset_minutes) * MS_PER_MINUTE;
+    let local = clamp_date_ms(date_ms) + i64::from(tz_offset_minutes) * MS_PER_MINUTE;
     let (y, m, d) = civil_from_days(local.div_euclid(MS_PER_DAY));
     let minutes = local.rem_euclid(MS_PER_DAY) / MS_PER_MINUTE;
     format!(
@@ -122,6 +122,14 @@ pub fn full_date(date_ms: u64, tz_offset_minutes: i32) -> String {
         minutes / 60,
         minutes % 60
     )
+}
+
+/// The end of year 9999 in Unix ms. `internalDate` comes from a server: a date past this (a hostile or broken
+/// answer) is shown as this, instead of overflowing the arithmetic below.
+const LAST_DATE_MS: u64 = 253_402_300_799_999;
+
+fn clamp_date_ms(ms: u64) -> i64 {
+    ms.min(LAST_DATE_MS) as i64
 }
 
 /// Days since 1970-01-01 to (year, month 1-12, day 1-31), Howard Hinnant's algorithm.
@@ -583,5 +591,21 @@ mod tests {
         assert!(label.contains("x…, a@x.org"));
         let exact = "y".repeat(200);
         assert!(!row_label(false, "Ann", &exact, "a@x.org").contains('…'));
+    }
+
+    #[test]
+    fn absurd_dates_do_not_overflow() {
+        for date in [
+            u64::MAX,
+            i64::MAX as u64,
+            (i64::MAX as u64) + 1,
+            LAST_DATE_MS + 1,
+        ] {
+            assert_eq!(full_date(date, 0), "9999-12-31 23:59");
+            assert_eq!(full_date(date, -12 * 60), "9999-12-31 11:59");
+            assert!(!full_date(date, 14 * 60).is_empty());
+            assert!(!relative_date(date, 1_700_000_000_000, 60).is_empty());
+            assert!(!relative_date(1_700_000_000_000, date, -60).is_empty());
+        }
     }
 }

@@ -194,7 +194,14 @@ impl SyncEngine {
             .history_id
             .ok_or_else(|| GmailError::Decode("profile without historyId".into()))?;
         let list = client.list_threads("INBOX", self.page_size, None).await?;
-        let ids: Vec<String> = list.threads.iter().map(|t| t.id.clone()).collect();
+        // A server that answers more ids than asked for (Google does not; a broken proxy might) must not turn one
+        // sync into dozens of batches.
+        let ids: Vec<String> = list
+            .threads
+            .iter()
+            .take(self.page_size as usize)
+            .map(|t| t.id.clone())
+            .collect();
         let rows = if ids.is_empty() {
             Vec::new()
         } else {
