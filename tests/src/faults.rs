@@ -1,7 +1,9 @@
 //! Harness for the fault-injection browser tests (tests/tests/it/faults.rs) and the secret-leak audit
 //! (tests/tests/audit): the emulator's fault API, a probe that speaks the host protocol to a second gmux-host
-//! with the browser's config and keyring, a loopback forwarder that takes "Google" off the network and back on
-//! the same port, and the one checker every fault ends with ([`check_invariants`]).
+//! with the browser's config and keyring, the host's keyring entries read, locked and unlocked over the Secret
+//! Service, a loopback forwarder that takes "Google" off the network and back on the same port, the one checker
+//! every fault ends with ([`check_invariants`]), and for the audit: every encoded form of every token searched
+//! in a folder tree, the host's messages captured, the browser closed as a desktop closes it.
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -309,10 +311,8 @@ impl Forwarder {
         let listener = loop {
             match TcpListener::bind(("127.0.0.1", self.port)) {
                 Ok(listener) => break listener,
-                Err(e) if Instant::now() < until => {
-                    let _ = e;
-                    std::thread::sleep(Duration::from_millis(50));
-                }
+                // The old listener's port can take a moment to be free again.
+                Err(_) if Instant::now() < until => std::thread::sleep(Duration::from_millis(50)),
                 Err(e) => {
                     return Err(HarnessError::io(format!(
                         "binding port {} again",
@@ -648,7 +648,7 @@ pub fn check_invariants(
         .iter()
         .filter_map(|a| a["id"].as_str().map(str::to_string))
         .collect();
-    let local = instance.wait_for_storage(
+    let settled = instance.wait_for_storage(
         "the store to match the emulator",
         SETTLE_DEADLINE,
         |local| {
@@ -673,19 +673,16 @@ pub fn check_invariants(
                 })
         },
     );
-    let local = match local {
-        Ok(local) => local,
-        Err(timeout) => {
-            let now = instance.storage("local").unwrap_or(Value::Null);
-            let why: Vec<String> = expected
-                .iter()
-                .filter_map(|e| store_disagrees(&now, e))
-                .collect();
-            return Err(HarnessError::Unexpected(format!(
-                "{timeout}; disagreements: {why:?}"
-            )));
-        }
-    };
+    if let Err(timeout) = settled {
+        let now = instance.storage("local").unwrap_or(Value::Null);
+        let why: Vec<String> = expected
+            .iter()
+            .filter_map(|e| store_disagrees(&now, e))
+            .collect();
+        return Err(HarnessError::Unexpected(format!(
+            "{timeout}; disagreements: {why:?}"
+        )));
+    }
     let total: u64 = expected.iter().map(|e| e.unread).sum();
     let badge = if reauth_ids.is_empty() {
         total.to_string()
@@ -697,7 +694,6 @@ pub fn check_invariants(
     } else {
         &badge
     })?;
-    let _ = local;
     Ok(Checked {
         accounts: expected
             .iter()
