@@ -1104,6 +1104,95 @@ mod tests {
     }
 
     #[test]
+    fn a_token_is_found_in_every_form_it_can_be_written_in() {
+        use base64::Engine as _;
+        let tokens = vec!["1//0abc-DEF_ghi".to_string(), "ya29.a0xyz".to_string()];
+        let search = TokenSearch::new(&tokens).unwrap();
+        let cases: Vec<(Vec<u8>, Vec<&str>)> = vec![
+            (
+                b"prefix 1//0abc-DEF_ghi suffix".to_vec(),
+                vec!["1//0abc-DEF_ghi"],
+            ),
+            (
+                b"refresh_token=1%2F%2F0abc-DEF_ghi&x".to_vec(),
+                vec!["1//0abc-DEF_ghi"],
+            ),
+            (
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .encode("ya29.a0xyz")
+                    .into_bytes(),
+                vec!["ya29.a0xyz"],
+            ),
+            (
+                "ya29.a0xyz"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes)
+                    .collect(),
+                vec!["ya29.a0xyz"],
+            ),
+            (b"1//0abc-DEF_gh ya29.a0xy".to_vec(), vec![]),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(
+                search.find(&bytes),
+                want,
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn the_tree_search_names_the_file_and_the_token_and_counts_what_it_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let tokens = vec!["1//0abc-DEF_ghi".to_string(), "ya29.a0xyz".to_string()];
+        let search = TokenSearch::new(&tokens).unwrap();
+        std::fs::create_dir_all(dir.path().join("deep/er")).unwrap();
+        let leaky = dir.path().join("deep/er/leveldb.log");
+        let utf16: Vec<u8> = "ya29.a0xyz"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        std::fs::write(
+            &leaky,
+            [b"\x00\x01junk".as_slice(), &utf16, b"more"].concat(),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("clean"), b"1//0abc-DEF_gh only a prefix").unwrap();
+        let skipped = dir.path().join("skipped");
+        std::fs::create_dir_all(&skipped).unwrap();
+        std::fs::write(skipped.join("f"), b"1//0abc-DEF_ghi").unwrap();
+        let found = search_tree(dir.path(), &[&skipped], &search).unwrap();
+        assert_eq!(found.files, 2);
+        assert_eq!(found.hits, [(leaky, "ya29.a0xyz".to_string())]);
+        assert_eq!(found.under(&dir.path().join("deep")).0, 1);
+    }
+
+    #[test]
+    fn the_capture_wrapper_still_runs_the_host_and_keeps_what_it_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let wrapper = dir.path().join("w.sh");
+        std::fs::write(
+            &wrapper,
+            "#!/bin/sh\nexport A='1'\nexec '/bin/echo' \"$@\"\n",
+        )
+        .unwrap();
+        let capture = dir.path().join("it's captured");
+        capture_host_messages(&wrapper, &capture).unwrap();
+        let out = Command::new("sh")
+            .arg(&wrapper)
+            .arg("hello")
+            .output()
+            .unwrap();
+        assert_eq!(out.stdout, b"hello\n");
+        let kept: Vec<Vec<u8>> = std::fs::read_dir(&capture)
+            .unwrap()
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .collect();
+        assert_eq!(kept, [b"hello\n".to_vec()]);
+    }
+
+    #[test]
     fn the_store_check_names_lost_duplicated_and_miscounted_rows() {
         let expected = Expected {
             id: "1".into(),
