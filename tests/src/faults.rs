@@ -43,6 +43,26 @@ pub fn profile_dir(instance: &ExtensionBrowser) -> PathBuf {
     }
 }
 
+/// Points the host's token endpoint (only) at `base` + `/token`, by editing the config `gmux-host configure`
+/// wrote next to the wrapper: with a [`Forwarder`] there, a test can make the token endpoint refuse connections
+/// while Gmail stays up.
+pub fn point_token_endpoint_at(wrapper: &Path, base: &str) -> Result<()> {
+    let file = wrapper.with_file_name("host-config").join("config.json");
+    let text = std::fs::read_to_string(&file)
+        .map_err(HarnessError::io(format!("reading {}", file.display())))?;
+    let mut config: Value = serde_json::from_str(&text)
+        .map_err(|e| HarnessError::Unexpected(format!("{}: {e}", file.display())))?;
+    if !config["endpoints"]["token"].is_string() {
+        return Err(HarnessError::Unexpected(format!(
+            "{} has no token endpoint: {config}",
+            file.display()
+        )));
+    }
+    config["endpoints"]["token"] = json!(format!("{}/token", base.trim_end_matches('/')));
+    std::fs::write(&file, config.to_string())
+        .map_err(HarnessError::io(format!("writing {}", file.display())))
+}
+
 /// Injects one fault or a list of them (`POST /_emulator/faults`, see emulator/CONTROL.md).
 pub fn inject(emulator: &EmulatorProcess, faults: Value) -> Result<()> {
     emulator.post("/_emulator/faults", faults).map(drop)

@@ -9,7 +9,8 @@
 use std::time::{Duration, Instant};
 
 use gmux_e2e::faults::{
-    check_invariants, clear_faults, inject, lock_keyring, request_count, unlock_keyring, Forwarder,
+    check_invariants, clear_faults, inject, lock_keyring, point_token_endpoint_at, request_count,
+    unlock_keyring, Forwarder,
 };
 use gmux_e2e::{
     add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
@@ -100,6 +101,8 @@ fn recover(instance: &ExtensionBrowser, emulator: &EmulatorProcess, name: &str, 
 fn check_faults(browser: Browser) {
     let mut emulator = ok(EmulatorProcess::start_demo());
     let google = ok(Forwarder::start(emulator.base_url()));
+    // The token endpoint gets a forwarder of its own, so it can refuse connections while Gmail answers.
+    let token_endpoint = ok(Forwarder::start(emulator.base_url()));
     let emails = ok(emulator.account_emails());
     assert_eq!(emails.len(), 3, "the demo has three accounts: {emails:?}");
     let (a, b) = (emails[0].as_str(), emails[1].as_str());
@@ -116,6 +119,7 @@ fn check_faults(browser: Browser) {
         &host_env,
         |wrapper| {
             configure_host_for_emulator(wrapper, &google.base_url())?;
+            point_token_endpoint_at(wrapper, &token_endpoint.base_url())?;
             for email in &emails {
                 add_account_through_consent(wrapper, email)?;
             }
@@ -279,6 +283,26 @@ fn check_faults(browser: Browser) {
     );
     assert!(has_subject(&local, b, "while the token endpoint is down"));
     recover(&instance, &emulator, "token endpoint down", &[]);
+
+    // Unreachable (connections refused): the same, and back once it listens again.
+    ok(emulator.post("/_emulator/counters/reset", json!({})));
+    ok(inject(&emulator, refused_once.clone()));
+    token_endpoint.down();
+    sync_now(&instance);
+    let faulted = account_by_email(&ok(instance.storage("local")), a);
+    assert_eq!(faulted["account"]["health"], "failing", "{faulted}");
+    assert_eq!(
+        ok(request_count(&emulator, a, "oauth2.token")),
+        0,
+        "nothing reached the token endpoint"
+    );
+    ok(token_endpoint.up());
+    recover(
+        &instance,
+        &emulator,
+        "token endpoint refusing connections",
+        &[],
+    );
 
     // Slower than gmux-host's 30 s limit on a token request: the host gives up on that call and its retry
     // gets a token. Meanwhile the other accounts' syncs are not held up and the page keeps the cached inbox.
