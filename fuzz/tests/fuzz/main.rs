@@ -27,7 +27,7 @@ fn fuzz(target: Target) {
 fn known_findings_still_reproduce() {
     let targets: [(Target, Check); 2] = [
         (sync_engine::TARGET, sync_engine::strict),
-        (gmail_json::TARGET, gmail_json::strict),
+        (host_frames::TARGET, host_frames::strict),
     ];
     for (target, strict) in targets {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
