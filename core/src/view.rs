@@ -327,7 +327,7 @@ pub fn stale_notice(
     } else {
         String::new()
     };
-    Some(match oldest {
+    let mut text = match oldest {
         Some(ms) => {
             let when = relative_date(ms, now_ms, tz_offset_minutes);
             let when = if when == "Yesterday" {
@@ -338,7 +338,19 @@ pub fn stale_notice(
             format!("{what}{whose}: showing mail as of {when}.")
         }
         None => format!("{what}{whose}: no mail has been fetched yet."),
-    })
+    };
+    // When Gmail itself is fine but something before it is not (a locked keyring, the token endpoint), the one
+    // sentence that says so is worth the space.
+    if !offline {
+        let mut details = stale.iter().filter_map(|a| a.health_detail.as_deref());
+        if let Some(detail) = details.next() {
+            if details.all(|d| d == detail) && !detail.starts_with("Gmail") {
+                text.push(' ');
+                text.push_str(detail);
+            }
+        }
+    }
+    Some(text)
 }
 
 /// The banner naming the accounts Google stopped accepting; `None` when there are none.
@@ -523,7 +535,20 @@ mod tests {
             Some("Offline: showing mail as of yesterday.")
         );
         assert_eq!(
-            stale_notice(&[failing], NOW, 0).as_deref(),
+            stale_notice(std::slice::from_ref(&failing), NOW, 0).as_deref(),
+            Some("Gmail is not answering: showing mail as of yesterday.")
+        );
+        // The reason is added when it is not Gmail's own error and every failing account shares it.
+        let mut locked = failing.clone();
+        locked.health_detail = Some("gmux-host gave no access token: the keyring is locked.".into());
+        assert_eq!(
+            stale_notice(&[ok.clone(), locked.clone()], NOW, 0).as_deref(),
+            Some("Gmail is not answering for c@x: showing mail as of yesterday. gmux-host gave no access token: the keyring is locked.")
+        );
+        let mut gmail_error = failing.clone();
+        gmail_error.health_detail = Some("Gmail answered an error (500 backendError)".into());
+        assert_eq!(
+            stale_notice(&[gmail_error], NOW, 0).as_deref(),
             Some("Gmail is not answering: showing mail as of yesterday.")
         );
         assert_eq!(

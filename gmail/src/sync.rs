@@ -363,7 +363,10 @@ pub fn health_sentence(e: &GmailError) -> String {
     match e {
         GmailError::ReauthRequired(_) => "Google no longer accepts this account's sign-in: add the account again.".into(),
         GmailError::Offline(_) => "Gmail cannot be reached: showing the inbox as it was at the last sync.".into(),
-        GmailError::TokenUnavailable(m) => format!("No access token from gmux-host ({m}): check that it is installed."),
+        // The host's own sentence says what is wrong (a locked keyring, Google unreachable, the host gone).
+        GmailError::TokenUnavailable(m) => {
+            format!("gmux-host gave no access token: {}.", m.trim_end_matches('.'))
+        }
         GmailError::Api(a) if a.is_missing_scope() => {
             "gmux lacks permission to read this mailbox: add the account again and grant every permission.".into()
         }

@@ -176,6 +176,12 @@ fn on_host_message(generation: u64, message: Value) {
 }
 
 fn on_host_disconnect(generation: u64, reason: String) {
+    // Firefox gives no reason when the host process dies; the pending calls still deserve a sentence.
+    let reason = if reason.is_empty() {
+        "the port to gmux-host closed".to_string()
+    } else {
+        reason
+    };
     let closed = with(|bg| {
         if bg.generation != generation {
             return None;
@@ -186,12 +192,7 @@ fn on_host_disconnect(generation: u64, reason: String) {
     let Some((port, before)) = closed else { return };
     // The port is dropped after this callback returns, not while the browser is still inside it.
     spawn_local(async move { drop(port) });
-    log(&format!("gmux: the port to gmux-host closed: {reason}"));
-    let reason = if reason.is_empty() {
-        "the port to gmux-host closed".to_string()
-    } else {
-        reason
-    };
+    log(&format!("gmux: gmux-host disconnected: {reason}"));
     // A port that closes before the handshake finished means the browser could not start the host: browsers do
     // not say "not installed" consistently, and to the user the remedy is the same.
     let (state, error) = match before {

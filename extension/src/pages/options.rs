@@ -38,7 +38,12 @@ fn account_lines(page: &Page) -> Vec<AccountLine> {
                 email: host.email.clone(),
                 color: view::account_color(&page.status.accounts, &host.id, order),
                 needs_reconnect,
-                state: state_text(needs_reconnect, health, stored.map(|a| a.unread())),
+                state: state_text(
+                    needs_reconnect,
+                    health,
+                    stored.and_then(|a| a.health_detail.as_deref()),
+                    stored.map(|a| a.unread()),
+                ),
             }
         })
         .collect();
@@ -54,19 +59,32 @@ fn account_lines(page: &Page) -> Vec<AccountLine> {
             email: account.email.clone(),
             color: view::account_color(&page.status.accounts, &account.id, order),
             needs_reconnect,
-            state: state_text(needs_reconnect, account.health, Some(account.unread())),
+            state: state_text(
+                needs_reconnect,
+                account.health,
+                account.health_detail.as_deref(),
+                Some(account.unread()),
+            ),
         });
     }
     lines
 }
 
-fn state_text(needs_reconnect: bool, health: SyncHealth, unread: Option<u64>) -> String {
+fn state_text(
+    needs_reconnect: bool,
+    health: SyncHealth,
+    detail: Option<&str>,
+    unread: Option<u64>,
+) -> String {
     if needs_reconnect {
         return "Needs reconnecting: Google stopped accepting its sign-in".to_string();
     }
     match (health, unread) {
         (SyncHealth::Offline, _) => "Offline: showing the last mail fetched".to_string(),
-        (SyncHealth::Failing, _) => "Gmail is not answering; retrying".to_string(),
+        (SyncHealth::Failing, _) => match detail {
+            Some(detail) => format!("Not syncing, retrying: {detail}"),
+            None => "Gmail is not answering; retrying".to_string(),
+        },
         (_, Some(1)) => "Connected · 1 unread".to_string(),
         (_, Some(n)) => format!("Connected · {n} unread"),
         (_, None) => "Connected · not synced yet".to_string(),
