@@ -1,11 +1,17 @@
 //! Prints navigation start → first inbox row on the first load after a cold start (the browser quit and started
 //! again on the same profile, the store cached in `storage.local` from before), for the popup and the new-tab page
-//! in each browser: `cargo run -p gmux-e2e --example cold_first_row -- [STARTS]` (default 5 per page). Needs
-//! `cargo xtask dist` and a built gmux-host first.
+//! in each browser, beside the warm median of the same browser: `cargo run -p gmux-e2e --example cold_first_row --
+//! [STARTS]` (default 5 per page). Needs `cargo xtask dist` and a built gmux-host first.
 
-use gmux_e2e::{cold_first_row_times, median, Browser, FirstRowTiming};
+use gmux_e2e::{
+    cold_first_row_times, first_row_miss, median, target_line, Browser, FirstRowTiming,
+};
 
 const PAGES: [&str; 2] = ["popup.html", "newtab.html"];
+
+/// Issue 8 sets none; proposed: three times the warm target (100 ms), since a cold start also starts the
+/// extension's process and compiles the wasm with no code cache.
+const TARGET_MS: f64 = 300.0;
 
 fn main() -> Result<(), gmux_e2e::HarnessError> {
     let starts = std::env::args()
@@ -13,30 +19,51 @@ fn main() -> Result<(), gmux_e2e::HarnessError> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(5);
     for browser in [Browser::Chromium, Browser::Firefox] {
-        let times = cold_first_row_times(browser, &PAGES, 3, 50, starts)?;
+        let (cold, warm) = cold_first_row_times(browser, &PAGES, 3, 50, starts)?;
         for page in PAGES {
-            let of_page: Vec<&FirstRowTiming> = times
+            let of_page = |all: &[(String, FirstRowTiming)], f: fn(&FirstRowTiming) -> f64| {
+                median(
+                    &all.iter()
+                        .filter(|(p, _)| p == page)
+                        .map(|(_, t)| f(t))
+                        .collect::<Vec<_>>(),
+                )
+            };
+            let each: Vec<String> = cold
                 .iter()
                 .filter(|(p, _)| p == page)
-                .map(|(_, t)| t)
+                .map(|(_, t)| format!("{:.0}", t.first_row_ms))
                 .collect();
-            let of = |f: fn(&FirstRowTiming) -> f64| {
-                median(&of_page.iter().map(|t| f(t)).collect::<Vec<_>>())
-            };
-            let all: Vec<String> = of_page
-                .iter()
-                .map(|t| format!("{:.0}", t.first_row_ms))
-                .collect();
-            println!(
-                "{} {page}: cold first row median {:.0} ms over {} cold starts (3 accounts x 50 threads; wasm \
-                 running at {:.0} ms, store read at {:.0} ms): [{}]",
-                browser.name(),
-                of(|t| t.first_row_ms),
-                of_page.len(),
-                of(|t| t.wasm_ready_ms),
-                of(|t| t.store_read_ms),
-                all.join(", ")
+            let first = of_page(&cold, |t| t.first_row_ms);
+            let (wasm, store) = (
+                of_page(&cold, |t| t.wasm_ready_ms),
+                of_page(&cold, |t| t.store_read_ms),
             );
+            println!(
+                "{} {page}: cold first row median {first:.0} ms over {} cold starts (3 accounts x 50 threads; wasm \
+                 running at {wasm:.0} ms, store read at {store:.0} ms): [{}]; warm median {:.0} ms in the same \
+                 browser",
+                browser.name(),
+                each.len(),
+                each.join(", "),
+                of_page(&warm, |t| t.first_row_ms),
+            );
+            if browser == Browser::Chromium {
+                println!(
+                    "{}",
+                    target_line(
+                        &format!(
+                            "chromium {page} cold first row under {TARGET_MS:.0} ms (proposed; issue 8 sets none)"
+                        ),
+                        first < TARGET_MS,
+                        || format!(
+                            "{}. A cold start adds the extension process's start and a compile with no code \
+                             cache to the warm load",
+                            first_row_miss(first, wasm, store)
+                        )
+                    )
+                );
+            }
         }
     }
     Ok(())

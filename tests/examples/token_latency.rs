@@ -16,9 +16,13 @@
 use std::time::Duration;
 
 use gmux_e2e::{
-    add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
-    ExtensionBrowser, HarnessError, HostSetup,
+    add_account_through_consent, configure_host_for_emulator, target_line, Browser,
+    EmulatorProcess, ExtensionBrowser, HarnessError, HostSetup,
 };
+
+/// Issue 8 sets none; proposed: the background asks for a token at most once per account per sync, beside Gmail
+/// requests of 100 ms and more, so a few milliseconds is invisible.
+const TARGET_P50_MS: f64 = 5.0;
 use serde_json::{json, Value};
 
 const MEASURE: &str = r#"
@@ -136,6 +140,11 @@ fn measure(browser: Browser, calls: usize) -> Result<(), HarnessError> {
             t.len()
         );
     };
+    if browser == Browser::Firefox {
+        println!(
+            "{name}   (Firefox rounds performance.now() to whole milliseconds in extension pages)"
+        );
+    }
     line("status intent, page -> background -> page", &status);
     line(
         "token.get on a page's native port, page -> gmux-host -> page",
@@ -145,12 +154,33 @@ fn measure(browser: Browser, calls: usize) -> Result<(), HarnessError> {
         "set_color intent, page -> background -> 2 host requests + store write -> page",
         &set_color,
     );
+    let through_p50 = percentile(&status, 0.5) + percentile(&port, 0.5);
     println!(
-        "{name} token.get through the background, page -> background -> gmux-host -> background -> page \
-         (the two legs' sum): p50 {:.2} ms, p99 {:.2} ms; a new port's first reply (host start) {:.0} ms",
-        percentile(&status, 0.5) + percentile(&port, 0.5),
+        "{name} token.get through the background, page -> background -> gmux-host -> background -> page (the two \
+         legs' sum): p50 {through_p50:.2} ms, p99 at most {:.2} ms; a new port's first reply (host start) {:.0} ms",
         percentile(&status, 0.99) + percentile(&port, 0.99),
         out["port_start"].as_f64().unwrap_or(f64::NAN)
+    );
+    println!(
+        "{name}   peers: gmux-host's own pipe round trip (the host bench above); a native port's round trip, \
+         median of 100: 0.4-0.6 ms in Chromium, 0.8-1.4 ms in Firefox (shared/research)"
+    );
+    println!(
+        "{}",
+        target_line(
+            &format!(
+                "{name} token.get through the background p50 under {TARGET_P50_MS:.0} ms (proposed; issue 8 sets none)"
+            ),
+            through_p50 < TARGET_P50_MS,
+            || format!(
+                "Why: the page-background leg takes {:.2} ms and the native-port leg {:.2} ms at the median; both are \
+                 the browser's messaging (structured clone, IPC to the extension process, the host's pipe). To \
+                 close it: nothing in gmux's code is on this path besides one JSON parse per hop; fewer hops (the \
+                 background keeps tokens in memory, so a page never needs this path) is what gmux already does",
+                percentile(&status, 0.5),
+                percentile(&port, 0.5)
+            )
+        )
     );
     Ok(())
 }

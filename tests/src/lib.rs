@@ -22,8 +22,8 @@ mod webdriver;
 pub use browser::{popup_load_times, Browser, ExtensionBrowser, HostSetup, PopupStatus};
 pub use driver::DriverProcess;
 pub use pages::{
-    cold_first_row_times, connected_status, demo_store, first_row_times, unix_now_ms, BadgeView,
-    FirstRowTiming, InboxView, RowView,
+    cold_first_row_times, connected_status, demo_store, first_row_miss, first_row_times,
+    target_line, unix_now_ms, BadgeView, FirstRowTiming, InboxView, PageTimings, RowView,
 };
 pub use sync::{
     add_account_through_consent, configure_host_for_emulator, configure_host_with_test_client,
