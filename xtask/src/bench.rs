@@ -325,3 +325,54 @@ fn write_reports(sections: &[Section], total_seconds: f64) -> Result<()> {
     eprintln!("xtask: wrote BENCHMARKS.md and target/bench/bench.json");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(output: &str) -> Section {
+        Section {
+            title: "t",
+            target: "t",
+            command: "c".into(),
+            output: output.into(),
+            ok: true,
+            seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn the_popup_size_is_judged_from_the_pages_line() {
+        let check = |pages_gzip: &str, expected: Option<&str>| {
+            let sizes = vec![
+                format!("each page (popup, new tab, options): wasm 1 KB + glue 1 KB = 2 KB raw; gzip 1 KB + 1 KB = {pages_gzip}"),
+                "the background: wasm 1 KB + glue 1 KB = 2 KB raw; gzip 1 KB + 1 KB = 999.0 KB".to_string(),
+            ];
+            let verdict = size_verdict(&sizes);
+            assert_eq!(
+                verdict.as_deref().map(|v| v.contains(MISSED)),
+                expected.map(|e| e == "missed"),
+                "{pages_gzip}: {verdict:?}"
+            );
+        };
+        check("98.1 KB", Some("met"));
+        check("150.0 KB", Some("missed"));
+        check("unreadable", None);
+    }
+
+    #[test]
+    fn only_missed_lines_are_listed_without_their_indent() {
+        let sections = [
+            section("figure 1\n  target a under 1 ms: met\n  target b under 2 ms: MISSED. Why: x. To close it: y"),
+            section("figure 2"),
+            section("  target c: MISSED. Why: z"),
+        ];
+        assert_eq!(
+            misses(&sections),
+            vec![
+                "b under 2 ms: MISSED. Why: x. To close it: y".to_string(),
+                "c: MISSED. Why: z".to_string()
+            ]
+        );
+    }
+}
