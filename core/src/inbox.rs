@@ -186,7 +186,7 @@ impl AccountInbox {
 /// A counter moved by one when a thread enters (`false` → `true`) or leaves (`true` → `false`) it.
 fn shift(count: u64, was: bool, now: bool) -> u64 {
     match (was, now) {
-        (false, true) => count + 1,
+        (false, true) => count.saturating_add(1),
         (true, false) => count.saturating_sub(1),
         _ => count,
     }
@@ -283,6 +283,26 @@ impl InboxStore {
 pub fn bound_threads(rows: &mut Vec<ThreadRow>) {
     sort_newest_first(rows);
     rows.truncate(MAX_THREADS_PER_ACCOUNT);
+}
+
+/// The most of a subject the store keeps, in characters: more than any screen shows, and a 10 MB subject
+/// cannot push `storage.local` past its quota (which would stop every account's updates).
+pub const MAX_SUBJECT_CHARS: usize = 2_000;
+/// The most of a snippet the store keeps (Gmail's own are some 200 characters).
+pub const MAX_SNIPPET_CHARS: usize = 1_000;
+/// The most of one sender's display name the store keeps.
+pub const MAX_SENDER_CHARS: usize = 200;
+
+/// `s` cut to `max` characters, with `…` in place of what was cut.
+pub fn clip_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((end, _)) => {
+            let mut clipped = s[..end].to_string();
+            clipped.push('…');
+            clipped
+        }
+    }
 }
 
 /// The display name of a `From`/`To` header value: `"Ann Lee" <ann@x.org>` → `Ann Lee`,
@@ -565,5 +585,20 @@ mod tests {
         assert!(!store.any_reauth_required());
         store.account_mut("a").unwrap().account.health = SyncHealth::ReauthRequired;
         assert!(store.any_reauth_required());
+    }
+
+    #[test]
+    fn clip_chars_counts_characters_and_marks_the_cut() {
+        assert_eq!(clip_chars("abc", 3), "abc");
+        assert_eq!(clip_chars("abcd", 3), "abc…");
+        assert_eq!(clip_chars("漢字テスト", 2), "漢字…");
+        assert_eq!(clip_chars("", 0), "");
+        assert_eq!(clip_chars("x", 0), "…");
+    }
+
+    #[test]
+    fn counters_saturate() {
+        assert_eq!(shift(u64::MAX, false, true), u64::MAX);
+        assert_eq!(shift(0, true, false), 0);
     }
 }

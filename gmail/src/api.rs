@@ -1,7 +1,10 @@
 //! Gmail v1 resources, as much of them as gmux reads. Unknown fields are ignored; 64-bit ids arrive as
 //! JSON strings and are read leniently (a number works too).
 
-use gmux_core::inbox::{sender_display_name, unescape_snippet, ThreadRow};
+use gmux_core::inbox::{
+    clip_chars, sender_display_name, unescape_snippet, ThreadRow, MAX_SENDER_CHARS,
+    MAX_SNIPPET_CHARS, MAX_SUBJECT_CHARS,
+};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The headers threads.get asks for with `format=metadata`.
@@ -251,7 +254,7 @@ impl Thread {
         let mut senders: Vec<String> = Vec::new();
         for m in &messages {
             if let Some(from) = m.header("From") {
-                let name = sender_display_name(from);
+                let name = clip_chars(&sender_display_name(from), MAX_SENDER_CHARS);
                 if !name.is_empty() && !senders.contains(&name) {
                     senders.push(name);
                 }
@@ -269,13 +272,15 @@ impl Thread {
             account_id: account_id.to_string(),
             thread_id: self.id.clone(),
             senders,
-            subject: messages
-                .first()
-                .and_then(|m| m.header("Subject"))
-                .unwrap_or_default()
-                .to_string(),
+            subject: clip_chars(
+                messages
+                    .first()
+                    .and_then(|m| m.header("Subject"))
+                    .unwrap_or_default(),
+                MAX_SUBJECT_CHARS,
+            ),
             snippet: newest
-                .map(|m| unescape_snippet(&m.snippet))
+                .map(|m| clip_chars(&unescape_snippet(&m.snippet), MAX_SNIPPET_CHARS))
                 .unwrap_or_default(),
             date_ms: newest.and_then(|m| m.internal_date).unwrap_or(0),
             unread: has("UNREAD"),

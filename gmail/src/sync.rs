@@ -202,6 +202,12 @@ impl SyncEngine {
             .take(self.page_size as usize)
             .map(|t| t.id.clone())
             .collect();
+        // The same id listed twice would be fetched twice and kept as two rows.
+        let mut seen = std::collections::HashSet::new();
+        let ids: Vec<String> = ids
+            .into_iter()
+            .filter(|id| seen.insert(id.clone()))
+            .collect();
         let rows = if ids.is_empty() {
             Vec::new()
         } else {
@@ -402,11 +408,15 @@ async fn fetch_threads(client: &GmailClient, ids: &[String]) -> Result<Fetched, 
         .collect();
     let parts = client.batch(&calls).await?;
     let mut rows = Vec::with_capacity(parts.len());
-    for part in parts {
+    // Answers come back in the order asked; an answer about another thread than the one asked for is not
+    // trusted (it would add a row nobody asked for, or a duplicate).
+    for (id, part) in ids.iter().zip(parts) {
         match part.status {
             200..=299 => {
                 let thread: crate::api::Thread = crate::client::decode_json(&part.body)?;
-                rows.push(thread.to_row(client.account()));
+                if thread.id == *id {
+                    rows.push(thread.to_row(client.account()));
+                }
             }
             404 => {}
             status => {

@@ -20,7 +20,10 @@
 //!   record touches;
 //! - an error body that is not Google's shape gives a message of at most 200 characters.
 
-use gmux_core::inbox::{sender_display_name, unescape_snippet, ThreadRow};
+use gmux_core::inbox::{
+    sender_display_name, unescape_snippet, ThreadRow, MAX_SENDER_CHARS, MAX_SNIPPET_CHARS,
+    MAX_SUBJECT_CHARS,
+};
 use gmux_fuzz::{signature, Target, Verdict};
 use gmux_gmail::api::{HistoryList, Label, Message, Profile, Thread, ThreadList};
 use gmux_gmail::client::decode_json;
@@ -282,10 +285,13 @@ fn row_invariants(thread: &Thread, input_len: usize) -> Result<ThreadRow, String
     // Oldest first; messages with the same date keep their order (the sort is stable).
     let mut messages: Vec<&Message> = thread.messages.iter().collect();
     messages.sort_by_key(|m| m.internal_date.unwrap_or(0));
-    let subject = messages
-        .first()
-        .and_then(|m| m.header("Subject"))
-        .unwrap_or_default();
+    let subject = clipped(
+        messages
+            .first()
+            .and_then(|m| m.header("Subject"))
+            .unwrap_or_default(),
+        MAX_SUBJECT_CHARS,
+    );
     if row.subject != subject {
         return fail(format!(
             "subject {:?} is not the oldest message's {subject:?}",
@@ -294,7 +300,7 @@ fn row_invariants(thread: &Thread, input_len: usize) -> Result<ThreadRow, String
     }
     let newest = messages.last();
     let snippet = newest
-        .map(|m| unescape_snippet(&m.snippet))
+        .map(|m| clipped(&unescape_snippet(&m.snippet), MAX_SNIPPET_CHARS))
         .unwrap_or_default();
     if row.snippet != snippet {
         return fail(format!(
@@ -318,7 +324,7 @@ fn row_invariants(thread: &Thread, input_len: usize) -> Result<ThreadRow, String
     let mut senders: Vec<String> = Vec::new();
     for m in &messages {
         if let Some(from) = m.header("From") {
-            let name = sender_display_name(from);
+            let name = clipped(&sender_display_name(from), MAX_SENDER_CHARS);
             if !name.is_empty() && !senders.contains(&name) {
                 senders.push(name);
             }
@@ -436,4 +442,13 @@ fn renders(row: &ThreadRow) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// What the store keeps of a text from mail: the first `max` characters, and `…` when more was cut.
+fn clipped(s: &str, max: usize) -> String {
+    if s.chars().count() > max {
+        s.chars().take(max).chain(['…']).collect()
+    } else {
+        s.to_string()
+    }
 }
