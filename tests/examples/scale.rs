@@ -13,14 +13,13 @@
 //! `cargo xtask dist`, a built gmux-host (`GMUX_HOST_BIN`) and gmux-emulator (`GMUX_EMULATOR_BIN`), and a
 //! Secret Service.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gmux_e2e::{
-    add_account_through_consent, configure_host_for_emulator, emulator_binary, first_row_miss,
-    median, target_line, unix_now_ms, Browser, ExtensionBrowser, HarnessError, HostSetup, Result,
+    add_account_through_consent, configure_host_for_emulator, first_row_miss, median, target_line,
+    unix_now_ms, Browser, EmulatorProcess, ExtensionBrowser, HarnessError, HostSetup, Result,
 };
 use serde_json::{json, Value};
 
@@ -77,94 +76,29 @@ fn seed(scale: &Scale) -> Value {
     json!({ "accounts": accounts })
 }
 
-/// gmux-emulator on a seed file; stopped on drop.
-struct SeededEmulator {
-    child: Child,
-    base: String,
-    _seed: tempfile::NamedTempFile,
-}
-
-impl SeededEmulator {
-    fn start(seed: &Value) -> Result<SeededEmulator> {
-        let mut file = tempfile::NamedTempFile::new().map_err(HarnessError::io("seed file"))?;
-        file.write_all(seed.to_string().as_bytes())
-            .map_err(HarnessError::io("writing the seed"))?;
-        let binary = emulator_binary()?;
-        let mut child = Command::new(&binary)
-            .args(["--addr", "127.0.0.1:0", "--auto-consent", "--seed"])
-            .arg(file.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(HarnessError::io(format!("starting {}", binary.display())))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| HarnessError::Unexpected("the emulator has no stdout".into()))?;
-        let mut line = String::new();
-        let read = BufReader::new(stdout).read_line(&mut line);
-        let base = line.trim().trim_end_matches('/').to_string();
-        if read.is_err() || !base.starts_with("http://127.0.0.1:") {
-            let _ = child.kill();
-            return Err(HarnessError::Unexpected(format!(
-                "gmux-emulator printed {line:?} instead of its base URL"
-            )));
-        }
-        Ok(SeededEmulator {
-            child,
-            base,
-            _seed: file,
-        })
-    }
-
-    fn get(&self, path: &str) -> Result<Value> {
-        ureq::get(&format!("{}{path}", self.base))
-            .call()
-            .map_err(|e| HarnessError::Unexpected(format!("GET {path}: {e}")))?
-            .into_json()
-            .map_err(HarnessError::io(format!("reading {path}")))
-    }
-
-    fn post(&self, path: &str) -> Result<Value> {
-        ureq::post(&format!("{}{path}", self.base))
-            .send_json(json!({}))
-            .map_err(|e| HarnessError::Unexpected(format!("POST {path}: {e}")))?
-            .into_json()
-            .map_err(HarnessError::io(format!("reading {path}")))
-    }
-
-    /// HTTP requests to the Gmail API (a batch counts once, its parts not at all, as the sync engine bench counts
-    /// them) and quota units, over every account since the last counter reset.
-    fn usage(&self) -> Result<(u64, u64)> {
-        let counters = self.get("/_emulator/counters")?;
-        let accounts = counters["accounts"]
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        let calls: u64 = accounts
-            .values()
-            .flat_map(|a| a["requests"].as_object().cloned().unwrap_or_default())
-            .filter(|(method, _)| method.starts_with("gmail.") || method == "batch")
-            .map(|(_, n)| n.as_u64().unwrap_or(0))
-            .sum();
-        let batch_parts: u64 = counters["batch_sizes"]
-            .as_array()
-            .map(|sizes| sizes.iter().filter_map(Value::as_u64).sum())
-            .unwrap_or(0);
-        let units = accounts
-            .values()
-            .map(|a| a["quota_units"].as_u64().unwrap_or(0))
-            .sum();
-        Ok((calls.saturating_sub(batch_parts), units))
-    }
-}
-
-impl Drop for SeededEmulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// HTTP requests to the Gmail API (a batch counts once, its parts not at all, as the sync engine bench counts
+/// them) and quota units, over every account since the last counter reset.
+fn usage(emulator: &EmulatorProcess) -> Result<(u64, u64)> {
+    let counters = emulator.get("/_emulator/counters")?;
+    let accounts = counters["accounts"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let calls: u64 = accounts
+        .values()
+        .flat_map(|a| a["requests"].as_object().cloned().unwrap_or_default())
+        .filter(|(method, _)| method.starts_with("gmail.") || method == "batch")
+        .map(|(_, n)| n.as_u64().unwrap_or(0))
+        .sum();
+    let batch_parts: u64 = counters["batch_sizes"]
+        .as_array()
+        .map(|sizes| sizes.iter().filter_map(Value::as_u64).sum())
+        .unwrap_or(0);
+    let units = accounts
+        .values()
+        .map(|a| a["quota_units"].as_u64().unwrap_or(0))
+        .sum();
+    Ok((calls.saturating_sub(batch_parts), units))
 }
 
 /// One DevTools protocol command over a websocket (`ws://127.0.0.1:PORT/devtools/...`), answered by its id: just
@@ -370,21 +304,16 @@ fn measure(browser: Browser, scale: &Scale) -> Result<()> {
     let name = browser.name();
     let seed = seed(scale);
     let loading = Instant::now();
-    let emulator = SeededEmulator::start(&seed)?;
+    let emulator = EmulatorProcess::start_seeded(&seed)?;
     let seed_ms = loading.elapsed().as_millis();
     drop(seed);
-    let keyring = format!(
-        "gmux-bench-scale-{name}-{}-{}",
-        std::process::id(),
-        emulator.base.rsplit(':').next().unwrap_or("0")
-    );
-    let host_env = [("GMUX_KEYRING_SERVICE".to_string(), keyring)];
+    let host_env = [emulator.private_keyring("bench-scale", name)];
     let mut browser_start_ms = 0;
     let adding = Instant::now();
     let mut adding_ms = 0;
     let mut instance =
         ExtensionBrowser::launch_prepared(browser, HostSetup::Installed, &host_env, |wrapper| {
-            configure_host_for_emulator(wrapper, &emulator.base)?;
+            configure_host_for_emulator(wrapper, emulator.base_url())?;
             for a in 0..scale.accounts {
                 add_account_through_consent(wrapper, &email(a))?;
             }
@@ -408,7 +337,7 @@ fn measure(browser: Browser, scale: &Scale) -> Result<()> {
                 .unwrap_or(0)
         })
         .unwrap_or(0);
-    let (first_requests, first_units) = emulator.usage()?;
+    let (first_requests, first_units) = usage(&emulator)?;
     let rows: usize = local["inbox"]["accounts"]
         .as_array()
         .map(|all| {
@@ -419,12 +348,12 @@ fn measure(browser: Browser, scale: &Scale) -> Result<()> {
         .unwrap_or(0);
     let store_bytes = local["inbox"].to_string().len();
 
-    emulator.post("/_emulator/counters/reset")?;
+    emulator.post("/_emulator/counters/reset", json!({}))?;
     let reply = instance.send_intent(json!({"type": "sync_now"}))?;
     if reply["ok"] != true {
         return Err(HarnessError::Unexpected(format!("sync_now: {reply}")));
     }
-    let (poll_requests, poll_units) = emulator.usage()?;
+    let (poll_requests, poll_units) = usage(&emulator)?;
 
     let (memory, background_mib) = match browser {
         Browser::Chromium => {

@@ -89,13 +89,7 @@ fn measure(browser: Browser, calls: usize) -> Result<(), HarnessError> {
     let emulator = EmulatorProcess::start_demo()?;
     let emails = emulator.account_emails()?;
     // Every run its own keyring entries: the demo accounts' ids are the same in every emulator.
-    let keyring = format!(
-        "gmux-bench-{}-{}-{}",
-        browser.name(),
-        std::process::id(),
-        emulator.base_url().rsplit(':').next().unwrap_or("0")
-    );
-    let host_env = [("GMUX_KEYRING_SERVICE".to_string(), keyring)];
+    let host_env = [emulator.private_keyring("bench", browser.name())];
     let instance =
         ExtensionBrowser::launch_prepared(browser, HostSetup::Installed, &host_env, |wrapper| {
             configure_host_for_emulator(wrapper, emulator.base_url())?;

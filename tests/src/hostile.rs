@@ -4,18 +4,15 @@
 //! subject, a thousand recipients) or are bytes JSON cannot hold as written (raw Latin-1 in a header): those are
 //! seeded as raw RFC 822 in base64url, as Gmail's `messages.insert` takes it (emulator/SEED.md). [`seed`] is the
 //! emulator seed; [`corpus`] says, for each thread, what Gmail answers for it and so what a row must show.
-//! [`SeededEmulator`] runs gmux-emulator on that seed; [`write_seed`] writes it to a file a person can load with
+//! `EmulatorProcess::start_seeded` runs gmux-emulator on that seed; [`write_seed`] writes it to a file a person can load with
 //! `gmux-emulator --seed FILE` to look at the corpus by hand.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::sync::emulator_binary;
 use crate::{HarnessError, Result};
 
 /// The account whose inbox holds the corpus.
@@ -480,83 +477,6 @@ pub fn seed(cases: &[HostileCase]) -> Value {
 pub fn write_seed(path: &Path) -> Result<()> {
     std::fs::write(path, seed(&corpus()).to_string())
         .map_err(HarnessError::io(format!("writing {}", path.display())))
-}
-
-/// A running `gmux-emulator --seed FILE --auto-consent` on a free loopback port; stopped on drop.
-pub struct SeededEmulator {
-    child: Child,
-    base: String,
-    _seed_dir: tempfile::TempDir,
-}
-
-impl SeededEmulator {
-    pub fn start(seed: &Value) -> Result<SeededEmulator> {
-        let dir = tempfile::Builder::new()
-            .prefix("gmux-e2e-seed-")
-            .tempdir()
-            .map_err(HarnessError::io("creating a seed folder"))?;
-        let file = dir.path().join("seed.json");
-        std::fs::write(&file, seed.to_string())
-            .map_err(HarnessError::io(format!("writing {}", file.display())))?;
-        let binary = emulator_binary()?;
-        let mut child = Command::new(&binary)
-            .args(["--addr", "127.0.0.1:0", "--auto-consent", "--seed"])
-            .arg(&file)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(HarnessError::io(format!("starting {}", binary.display())))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| HarnessError::Unexpected("the emulator has no stdout".into()))?;
-        // The first stdout line is the base URL; a refused seed ends the process without one.
-        let mut line = String::new();
-        let read = BufReader::new(stdout).read_line(&mut line);
-        let base = line.trim().trim_end_matches('/').to_string();
-        if read.is_err() || !base.starts_with("http://127.0.0.1:") {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(HarnessError::Unexpected(format!(
-                "gmux-emulator --seed printed {line:?} instead of its base URL"
-            )));
-        }
-        Ok(SeededEmulator {
-            child,
-            base,
-            _seed_dir: dir,
-        })
-    }
-
-    pub fn base_url(&self) -> &str {
-        &self.base
-    }
-
-    pub fn post(&self, path: &str, body: Value) -> Result<Value> {
-        let url = format!("{}{path}", self.base);
-        ureq::post(&url)
-            .send_json(body)
-            .map_err(|e| HarnessError::Unexpected(format!("POST {url}: {e}")))?
-            .into_json()
-            .map_err(HarnessError::io(format!("reading POST {url}")))
-    }
-
-    pub fn get(&self, path: &str) -> Result<Value> {
-        let url = format!("{}{path}", self.base);
-        ureq::get(&url)
-            .call()
-            .map_err(|e| HarnessError::Unexpected(format!("GET {url}: {e}")))?
-            .into_json()
-            .map_err(HarnessError::io(format!("reading GET {url}")))
-    }
-}
-
-impl Drop for SeededEmulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[cfg(test)]

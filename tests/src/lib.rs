@@ -73,6 +73,19 @@ impl HarnessError {
 
 pub type Result<T, E = HarnessError> = std::result::Result<T, E>;
 
+/// A harness result in a test: the value, or the test fails with the harness's sentence.
+pub fn ok<T>(result: Result<T>) -> T {
+    result.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The accounts of the inbox store in a `storage.local` snapshot (as [`ExtensionBrowser::storage`] reads it).
+pub fn stored_accounts(local: &serde_json::Value) -> Vec<serde_json::Value> {
+    local["inbox"]["accounts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// The median of some measurements (the mean of the middle two for an even count; NaN for none), for the
 /// benchmark programs.
 pub fn median(times: &[f64]) -> f64 {

@@ -27,10 +27,14 @@ pub fn emulator_binary() -> Result<PathBuf> {
     }
 }
 
-/// A running `gmux-emulator --demo --auto-consent` on a free loopback port; stopped on drop.
+/// A running `gmux-emulator --auto-consent` (on the demo data or a seed) on a free loopback port; stopped on drop.
 pub struct EmulatorProcess {
     child: Child,
     base: String,
+    /// What it was started with after `--addr`, to start it again on the same port.
+    args: Vec<std::ffi::OsString>,
+    /// The seed file's folder, kept while the emulator runs.
+    _seed_dir: Option<tempfile::TempDir>,
 }
 
 impl EmulatorProcess {
@@ -41,31 +45,67 @@ impl EmulatorProcess {
     }
 }
 
+/// Starts gmux-emulator on `addr` with `args`, and reads the base URL it prints first. A refused seed ends the
+/// process without one.
+fn spawn_emulator(addr: &str, args: &[std::ffi::OsString]) -> Result<(Child, String)> {
+    let binary = emulator_binary()?;
+    let mut child = Command::new(&binary)
+        .args(["--addr", addr])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(HarnessError::io(format!("starting {}", binary.display())))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| HarnessError::Unexpected("the emulator has no stdout".into()))?;
+    let mut line = String::new();
+    let read = BufReader::new(stdout).read_line(&mut line);
+    let base = line.trim().trim_end_matches('/').to_string();
+    if read.is_err() || !base.starts_with("http://127.0.0.1:") {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(HarnessError::Unexpected(format!(
+            "gmux-emulator printed {line:?} instead of its base URL"
+        )));
+    }
+    Ok((child, base))
+}
+
 impl EmulatorProcess {
+    /// The emulator with its three demo accounts, approving every consent.
     pub fn start_demo() -> Result<EmulatorProcess> {
-        let binary = emulator_binary()?;
-        let mut child = Command::new(&binary)
-            .args(["--addr", "127.0.0.1:0", "--demo", "--auto-consent"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(HarnessError::io(format!("starting {}", binary.display())))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| HarnessError::Unexpected("the emulator has no stdout".into()))?;
-        // The first stdout line is the base URL.
-        let mut line = String::new();
-        let read = BufReader::new(stdout).read_line(&mut line);
-        let base = line.trim().trim_end_matches('/').to_string();
-        if read.is_err() || !base.starts_with("http://127.0.0.1:") {
-            let _ = child.kill();
-            return Err(HarnessError::Unexpected(format!(
-                "gmux-emulator printed {line:?} instead of its base URL"
-            )));
-        }
-        Ok(EmulatorProcess { child, base })
+        Self::start_with(vec!["--demo".into(), "--auto-consent".into()], None)
+    }
+
+    /// The emulator loaded with `seed` (emulator/SEED.md), approving every consent.
+    pub fn start_seeded(seed: &Value) -> Result<EmulatorProcess> {
+        let dir = tempfile::Builder::new()
+            .prefix("gmux-e2e-seed-")
+            .tempdir()
+            .map_err(HarnessError::io("creating a seed folder"))?;
+        let file = dir.path().join("seed.json");
+        std::fs::write(&file, seed.to_string())
+            .map_err(HarnessError::io(format!("writing {}", file.display())))?;
+        Self::start_with(
+            vec!["--auto-consent".into(), "--seed".into(), file.into()],
+            Some(dir),
+        )
+    }
+
+    fn start_with(
+        args: Vec<std::ffi::OsString>,
+        seed_dir: Option<tempfile::TempDir>,
+    ) -> Result<EmulatorProcess> {
+        let (child, base) = spawn_emulator("127.0.0.1:0", &args)?;
+        Ok(EmulatorProcess {
+            child,
+            base,
+            args,
+            _seed_dir: seed_dir,
+        })
     }
 
     pub fn base_url(&self) -> &str {
@@ -133,46 +173,46 @@ impl EmulatorProcess {
             .collect())
     }
 
-    /// Stops the emulator (if it runs) and starts a new `--demo --auto-consent` one on the same port, so the
+    /// Stops the emulator (if it runs) and starts a new one with the same data on the same port, so the
     /// host's configured endpoints reach it again. Its state lives in memory only: the new one is a different
     /// Google (new message ids, none of the old tokens), as after a wipe.
     pub fn restart_on_same_port(&mut self) -> Result<()> {
         self.stop();
         let port = self.base.rsplit(':').next().unwrap_or("0").to_string();
-        let binary = emulator_binary()?;
         let until = Instant::now() + Duration::from_secs(10);
         loop {
-            let mut child = Command::new(&binary)
-                .args([
-                    "--addr",
-                    &format!("127.0.0.1:{port}"),
-                    "--demo",
-                    "--auto-consent",
-                ])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(HarnessError::io(format!("starting {}", binary.display())))?;
-            let mut line = String::new();
-            if let Some(stdout) = child.stdout.take() {
-                let _ = BufReader::new(stdout).read_line(&mut line);
+            match spawn_emulator(&format!("127.0.0.1:{port}"), &self.args) {
+                Ok((child, base)) if base == self.base => {
+                    self.child = child;
+                    return Ok(());
+                }
+                Ok((mut child, _)) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                // The port may still be held for a moment by the old process's sockets.
+                Err(_) => {}
             }
-            if line.trim().trim_end_matches('/') == self.base {
-                self.child = child;
-                return Ok(());
-            }
-            // The port may still be held for a moment by the old process's sockets.
-            let _ = child.kill();
-            let _ = child.wait();
             if Instant::now() >= until {
                 return Err(HarnessError::Unexpected(format!(
-                    "gmux-emulator could not listen on {} again: {line:?}",
+                    "gmux-emulator could not listen on {} again",
                     self.base
                 )));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+}
+
+impl EmulatorProcess {
+    /// A keyring service name of the test's own (`GMUX_KEYRING_SERVICE`), unique to this emulator, browser and
+    /// test process, so tests running at once never read each other's tokens.
+    pub fn private_keyring(&self, test: &str, browser: &str) -> (String, String) {
+        let port = self.base.rsplit(':').next().unwrap_or("0");
+        (
+            "GMUX_KEYRING_SERVICE".to_string(),
+            format!("gmux-{test}-{browser}-{}-{port}", std::process::id()),
+        )
     }
 }
 

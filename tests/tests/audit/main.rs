@@ -18,6 +18,7 @@ use gmux_e2e::{
     add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
     ExtensionBrowser, HostSetup,
 };
+use gmux_e2e::{ok, stored_accounts};
 use serde_json::{json, Value};
 
 const SYNC_DEADLINE: Duration = Duration::from_secs(60);
@@ -25,19 +26,8 @@ const SYNC_DEADLINE: Duration = Duration::from_secs(60);
 /// How many rounds of forced token refreshes (each refreshes every account once).
 const REFRESH_ROUNDS: usize = 3;
 
-fn ok<T>(result: gmux_e2e::Result<T>) -> T {
-    result.unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn accounts(local: &Value) -> Vec<Value> {
-    local["inbox"]["accounts"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
 fn all_synced(local: &Value, n: usize) -> bool {
-    let all = accounts(local);
+    let all = stored_accounts(local);
     all.len() == n
         && all
             .iter()
@@ -61,7 +51,7 @@ fn force_refreshes(instance: &ExtensionBrowser, emulator: &EmulatorProcess, emai
 }
 
 fn first_row(local: &Value, account: usize, unread: bool) -> Value {
-    accounts(local)[account]["threads"]
+    stored_accounts(local)[account]["threads"]
         .as_array()
         .and_then(|rows| rows.iter().find(|t| t["unread"] == unread).cloned())
         .unwrap_or_else(|| panic!("account {account} has no row with unread = {unread}"))
@@ -78,15 +68,9 @@ fn audit(browser: Browser) {
     let emulator = ok(EmulatorProcess::start_demo());
     let emails = ok(emulator.account_emails());
     assert_eq!(emails.len(), 3, "the demo has three accounts: {emails:?}");
-    let keyring = format!(
-        "gmux-e2e-audit-{}-{}-{}",
-        browser.name(),
-        std::process::id(),
-        emulator.base_url().rsplit(':').next().unwrap_or("0")
-    );
     // The host logs everything it is allowed to, so the search covers the most log text there can be.
     let host_env = [
-        ("GMUX_KEYRING_SERVICE".to_string(), keyring),
+        emulator.private_keyring("e2e-audit", browser.name()),
         ("GMUX_LOG".to_string(), "trace".to_string()),
     ];
     let capture = tempfile::Builder::new()
@@ -139,7 +123,7 @@ fn audit(browser: Browser) {
     }
 
     // One account removed (the host revokes it at Google).
-    let removed = accounts(&ok(instance.storage("local")))[2]["account"]["id"].clone();
+    let removed = stored_accounts(&ok(instance.storage("local")))[2]["account"]["id"].clone();
     let reply = ok(instance.send_intent(json!({"type": "remove_account", "account": removed})));
     assert_eq!(reply, json!({"ok": true}));
     sync_now(&instance);

@@ -16,25 +16,15 @@ use gmux_e2e::{
     add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
     ExtensionBrowser, HostSetup, InboxView,
 };
+use gmux_e2e::{ok, stored_accounts};
 use serde_json::{json, Value};
 
 /// First syncs of three accounts, a host start and a wasm start, on a loaded machine.
 const SYNC_DEADLINE: Duration = Duration::from_secs(60);
 
 /// The harness's errors say what to do; show them as written, not as Debug.
-fn ok<T>(result: gmux_e2e::Result<T>) -> T {
-    result.unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn accounts(local: &Value) -> Vec<Value> {
-    local["inbox"]["accounts"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
 fn account_by_email(local: &Value, email: &str) -> Value {
-    accounts(local)
+    stored_accounts(local)
         .into_iter()
         .find(|a| a["account"]["email"] == email)
         .unwrap_or_else(|| panic!("no {email} in the store"))
@@ -47,7 +37,7 @@ fn has_subject(local: &Value, email: &str, subject: &str) -> bool {
 }
 
 fn all_synced(local: &Value, n: usize) -> bool {
-    let all = accounts(local);
+    let all = stored_accounts(local);
     all.len() == n
         && all
             .iter()
@@ -106,13 +96,7 @@ fn check_faults(browser: Browser) {
     let emails = ok(emulator.account_emails());
     assert_eq!(emails.len(), 3, "the demo has three accounts: {emails:?}");
     let (a, b) = (emails[0].as_str(), emails[1].as_str());
-    let keyring = format!(
-        "gmux-e2e-faults-{}-{}-{}",
-        browser.name(),
-        std::process::id(),
-        emulator.base_url().rsplit(':').next().unwrap_or("0")
-    );
-    let host_env = [("GMUX_KEYRING_SERVICE".to_string(), keyring)];
+    let host_env = [emulator.private_keyring("e2e-faults", browser.name())];
     let mut instance = ok(ExtensionBrowser::launch_prepared(
         browser,
         HostSetup::Installed,
@@ -487,7 +471,7 @@ fn check_faults(browser: Browser) {
             .any(|(kind, text)| kind == "stale" && text.starts_with("Offline"))
     }));
     assert!(!view.rows.is_empty(), "the cached rows are shown offline");
-    let cached_total: u64 = accounts(&local)
+    let cached_total: u64 = stored_accounts(&local)
         .iter()
         .map(|a| {
             a["account"]["counts"]["threads_unread"]

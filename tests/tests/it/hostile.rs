@@ -12,11 +12,13 @@ use std::time::Duration;
 use gmux_core::inbox::{InboxStore, ThreadRow};
 use gmux_core::view;
 use gmux_e2e::hostile::{
-    corpus, late_arrival, page_snippet, page_text, seed, HostileCase, SeededEmulator, CANARY,
-    HOSTILE_ACCOUNT, PLAIN_ACCOUNT,
+    corpus, late_arrival, page_snippet, page_text, seed, HostileCase, CANARY, HOSTILE_ACCOUNT,
+    PLAIN_ACCOUNT,
 };
+use gmux_e2e::ok;
 use gmux_e2e::{
-    add_account_through_consent, configure_host_for_emulator, Browser, ExtensionBrowser, HostSetup,
+    add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
+    ExtensionBrowser, HostSetup,
 };
 use serde_json::{json, Value};
 
@@ -26,10 +28,6 @@ const SYNC_DEADLINE: Duration = Duration::from_secs(90);
 
 /// Rows may differ in height by rounding only.
 const HEIGHT_SLACK_PX: f64 = 1.5;
-
-fn ok<T>(result: gmux_e2e::Result<T>) -> T {
-    result.unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// Everything a row's layout and content tell, read in one script: text, child elements, boxes, and whether the
 /// first character of a column's text is painted left of its last one.
@@ -292,20 +290,14 @@ fn screenshots(instance: &ExtensionBrowser, page: &str) {
 
 fn check_hostile(browser: Browser) {
     let mut cases = corpus();
-    let emulator = ok(SeededEmulator::start(&seed(&cases)));
+    let emulator = ok(EmulatorProcess::start_seeded(&seed(&cases)));
     let accounts = ok(emulator.get("/_emulator/accounts"));
     assert_eq!(
         accounts["accounts"].as_array().map(Vec::len),
         Some(2),
         "{accounts}"
     );
-    let keyring = format!(
-        "gmux-e2e-hostile-{}-{}-{}",
-        browser.name(),
-        std::process::id(),
-        emulator.base_url().rsplit(':').next().unwrap_or("0")
-    );
-    let host_env = [("GMUX_KEYRING_SERVICE".to_string(), keyring)];
+    let host_env = [emulator.private_keyring("e2e-hostile", browser.name())];
     let mut instance = ok(ExtensionBrowser::launch_prepared(
         browser,
         HostSetup::Installed,

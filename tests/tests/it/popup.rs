@@ -2,13 +2,10 @@
 //! gmux-host is not installed and how to install it. The host is configured with an OAuth client (and has no
 //! accounts): an unconfigured host is a state of its own (`not_configured`).
 
+use gmux_e2e::ok;
 use gmux_e2e::{Browser, ExtensionBrowser, HostSetup};
 
 /// The harness's errors say what to do ("run `cargo xtask test`"); show them as written, not as Debug.
-fn ok<T>(result: gmux_e2e::Result<T>) -> T {
-    result.unwrap_or_else(|e| panic!("{e}"))
-}
-
 fn check_handshake(browser: Browser) {
     let mut instance = ok(ExtensionBrowser::launch_configured(
         browser,

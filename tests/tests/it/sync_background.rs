@@ -9,32 +9,22 @@ use gmux_e2e::{
     add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
     ExtensionBrowser, HostSetup,
 };
+use gmux_e2e::{ok, stored_accounts};
 use serde_json::{json, Value};
 
 /// First syncs of three accounts, a host start and a wasm start, on a loaded machine.
 const SYNC_DEADLINE: Duration = Duration::from_secs(60);
 
 /// The harness's errors say what to do; show them as written, not as Debug.
-fn ok<T>(result: gmux_e2e::Result<T>) -> T {
-    result.unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn accounts(local: &Value) -> Vec<Value> {
-    local["inbox"]["accounts"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
 fn account_by_email(local: &Value, email: &str) -> Value {
-    accounts(local)
+    stored_accounts(local)
         .into_iter()
         .find(|a| a["account"]["email"] == email)
         .unwrap_or_else(|| panic!("no {email} in the store"))
 }
 
 fn store_unread(local: &Value) -> u64 {
-    accounts(local)
+    stored_accounts(local)
         .iter()
         .map(|a| {
             a["account"]["counts"]["threads_unread"]
@@ -45,7 +35,7 @@ fn store_unread(local: &Value) -> u64 {
 }
 
 fn all_synced(local: &Value, n: usize) -> bool {
-    let all = accounts(local);
+    let all = stored_accounts(local);
     all.len() == n
         && all
             .iter()
@@ -53,7 +43,7 @@ fn all_synced(local: &Value, n: usize) -> bool {
 }
 
 fn thread_with_subject(local: &Value, subject: &str) -> Option<Value> {
-    accounts(local)
+    stored_accounts(local)
         .iter()
         .flat_map(|a| a["threads"].as_array().cloned().unwrap_or_default())
         .find(|t| t["subject"] == subject)
@@ -69,13 +59,7 @@ fn check_background_sync(browser: Browser) {
     let emails = ok(emulator.account_emails());
     assert_eq!(emails.len(), 3, "the demo has three accounts: {emails:?}");
     // Every test gets its own keyring entries: the demo accounts' ids are the same in every emulator.
-    let keyring = format!(
-        "gmux-e2e-{}-{}-{}",
-        browser.name(),
-        std::process::id(),
-        emulator.base_url().rsplit(':').next().unwrap_or("0")
-    );
-    let host_env = [("GMUX_KEYRING_SERVICE".to_string(), keyring)];
+    let host_env = [emulator.private_keyring("e2e", browser.name())];
     let instance = ok(ExtensionBrowser::launch_prepared(
         browser,
         HostSetup::Installed,
@@ -376,7 +360,7 @@ fn check_background_sync(browser: Browser) {
     let reply = ok(instance.send_intent(json!({"type": "remove_account", "account": revoked_id})));
     assert_eq!(reply, json!({"ok": true}));
     let local = ok(instance.storage("local"));
-    assert_eq!(accounts(&local).len(), 2);
+    assert_eq!(stored_accounts(&local).len(), 2);
     assert_eq!(
         local["status"]["accounts"].as_array().map(Vec::len),
         Some(2)

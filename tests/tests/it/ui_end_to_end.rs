@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use gmux_core::inbox::InboxStore;
 use gmux_core::view;
+use gmux_e2e::ok;
 use gmux_e2e::{
     add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
     ExtensionBrowser, HostSetup, InboxView,
@@ -16,10 +17,6 @@ use serde_json::json;
 
 /// Syncs of several accounts, a host start and a wasm start, on a loaded machine.
 const DEADLINE: Duration = Duration::from_secs(60);
-
-fn ok<T>(result: gmux_e2e::Result<T>) -> T {
-    result.unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// The emulator's INBOX counters per account: `email -> (sub, threadsUnread, threadsTotal)`.
 fn emulator_accounts(emulator: &EmulatorProcess) -> Vec<(String, String, u64, u64)> {
@@ -90,13 +87,7 @@ fn check_end_to_end(browser: Browser) {
     let emulator = ok(EmulatorProcess::start_demo());
     let emails = ok(emulator.account_emails());
     assert_eq!(emails.len(), 3, "the demo has three accounts: {emails:?}");
-    let keyring = format!(
-        "gmux-e2e-ui-{}-{}-{}",
-        browser.name(),
-        std::process::id(),
-        emulator.base_url().rsplit(':').next().unwrap_or("0")
-    );
-    let host_env = [("GMUX_KEYRING_SERVICE".to_string(), keyring)];
+    let host_env = [emulator.private_keyring("e2e-ui", browser.name())];
     // Two accounts to start with; the first demo account is added from the options page below (the emulator's
     // consent page approves the first account when no login hint names another).
     let mut instance = ok(ExtensionBrowser::launch_prepared(

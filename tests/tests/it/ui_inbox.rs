@@ -4,14 +4,11 @@
 
 use gmux_core::inbox::{InboxStore, SyncHealth, ThreadRow};
 use gmux_core::view;
+use gmux_e2e::ok;
 use gmux_e2e::{
     connected_status, demo_store, unix_now_ms, Browser, ExtensionBrowser, HostSetup, InboxView,
 };
 use serde_json::json;
-
-fn ok<T>(result: gmux_e2e::Result<T>) -> T {
-    result.unwrap_or_else(|e| panic!("{e}"))
-}
 
 const ARROW_DOWN: &str = "\u{E015}";
 const ENTER: &str = "\u{E007}";
