@@ -308,6 +308,14 @@ impl SyncEngine {
                     .await?
             }
         };
+        // An answer about another thread says nothing about this one (found by fuzzing with a broken server):
+        // the caller undoes its optimistic change and the next sync shows the truth.
+        if thread.id != thread_id {
+            return Err(GmailError::Decode(format!(
+                "gmail answered the change to thread {thread_id} with thread {}",
+                thread.id
+            )));
+        }
         let existing = inbox
             .threads
             .iter()
