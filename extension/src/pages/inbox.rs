@@ -14,7 +14,8 @@ const FIRST_DRAW_ROWS: usize = 30;
 
 /// The first draw puts in as many rows as the page could show, so the first paint is as full as the finished one
 /// while costing a fraction of it. The heights come from gmux.css: the popup's list is 400 px tall and a row there
-/// is at least 48 px (two lines); a new-tab row is at least 28 px (one line) in a list as tall as the window. The
+/// is at least 64 px (three lines: senders, subject, snippet); a new-tab row is at least 32 px (one line) in a list
+/// no taller than the window. The
 /// popup does not ask the window: a toolbar popup is still sizing itself to its content when this runs.
 fn first_draw_rows(kind: PageKind) -> usize {
     const POPUP_LIST_PX: f64 = 400.0;
@@ -24,9 +25,9 @@ fn first_draw_rows(kind: PageKind) -> usize {
                 .and_then(|w| w.inner_height().ok())
                 .and_then(|h| h.as_f64())
                 .filter(|h| *h > 0.0),
-            28.0,
+            32.0,
         ),
-        _ => (Some(POPUP_LIST_PX), 48.0),
+        _ => (Some(POPUP_LIST_PX), 64.0),
     };
     list_px.map_or(FIRST_DRAW_ROWS, |h| (h / min_row_px).ceil() as usize + 1)
 }
