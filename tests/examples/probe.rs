@@ -5,32 +5,19 @@ fn main() -> Result<(), gmux_e2e::HarnessError> {
     let now = unix_now_ms();
     let store = demo_store(3, 50, now);
     b.seed_inbox(&store, &connected_status(&store, now))?;
-    let pages = ["popA.html", "popup.html"];
-    let keys = ["wasmReadyMs", "storeReadMs", "prof"];
-    let mut rows: Vec<Vec<Vec<f64>>> = vec![vec![vec![]; keys.len() + 1]; pages.len()];
+    let pages = ["popup.html", "newtab.html"];
+    let mut t: Vec<Vec<Vec<f64>>> = vec![vec![vec![]; 3]; 2];
     for _ in 0..20 {
-        for (pi, page) in pages.iter().enumerate() {
-            b.session.navigate(&Browser::Chromium.extension_url(page))?;
-            std::thread::sleep(std::time::Duration::from_millis(600));
-            let v = b.session.execute(&format!("const d=document.documentElement.dataset; return [{} , document.getElementById('inbox').dataset.firstRowMs||''];", keys.iter().map(|k| format!("d.{k}||''")).collect::<Vec<_>>().join(",")), &[])?;
-            if pi == 1 {
-                eprintln!("{}", v[2]);
-            }
-            for i in 0..keys.len() + 1 {
-                rows[pi][i].push(
-                    v[i].as_str()
-                        .and_then(|s| s.parse().ok())
-                        .unwrap_or(f64::NAN),
-                );
-            }
+        for (i, page) in pages.iter().enumerate() {
+            let view = b.open_inbox_page(page, |v| v.first_row_ms.is_some())?;
+            let s = b.session.execute("const d = document.documentElement.dataset; const t=performance.timing; return [d.wasmReadyMs || '', String(t.domInteractive-t.navigationStart)];", &[])?;
+            t[i][0].push(view.first_row_ms.unwrap_or(f64::NAN));
+            t[i][1].push(s[0].as_str().and_then(|x| x.parse().ok()).unwrap_or(f64::NAN));
+            t[i][2].push(s[1].as_str().and_then(|x| x.parse().ok()).unwrap_or(f64::NAN));
         }
     }
-    for (pi, page) in pages.iter().enumerate() {
-        let mut line = String::new();
-        for (i, k) in keys.iter().chain(["firstRow"].iter()).enumerate() {
-            line += &format!("{k} {:.1}  ", median(&rows[pi][i]));
-        }
-        println!("{page}: {line}");
+    for (i, page) in pages.iter().enumerate() {
+        println!("{page}: first row {:.0} wasm {:.0} domInteractive {:.0}", median(&t[i][0]), median(&t[i][1]), median(&t[i][2]));
     }
     Ok(())
 }
