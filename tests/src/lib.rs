@@ -86,6 +86,29 @@ pub fn stored_accounts(local: &serde_json::Value) -> Vec<serde_json::Value> {
         .unwrap_or_default()
 }
 
+/// The stored inbox of the account with `email` in a `storage.local` snapshot; panics when there is none.
+pub fn stored_account_by_email(local: &serde_json::Value, email: &str) -> serde_json::Value {
+    stored_accounts(local)
+        .into_iter()
+        .find(|a| a["account"]["email"] == email)
+        .unwrap_or_else(|| panic!("no {email} in the store"))
+}
+
+/// Whether the snapshot's store holds `n` accounts, each synced and healthy.
+pub fn all_synced(local: &serde_json::Value, n: usize) -> bool {
+    let all = stored_accounts(local);
+    all.len() == n
+        && all
+            .iter()
+            .all(|a| a["account"]["health"] == "ok" && a["history_id"].is_string())
+}
+
+/// Asks the background to sync every account now (the `sync_now` intent) and checks it accepted.
+pub fn sync_now(instance: &ExtensionBrowser) {
+    let reply = ok(instance.send_intent(serde_json::json!({"type": "sync_now"})));
+    assert_eq!(reply["ok"], true, "sync_now: {reply}");
+}
+
 /// The median of some measurements (the mean of the middle two for an even count; NaN for none), for the
 /// benchmark programs.
 pub fn median(times: &[f64]) -> f64 {

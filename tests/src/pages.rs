@@ -338,21 +338,7 @@ pub fn first_row_times(
     let mut times = Vec::with_capacity(loads);
     for _ in 0..loads {
         let view = instance.open_inbox_page(page, |v| v.first_row_ms.is_some())?;
-        let stamps = instance.session.execute(
-            "const d = document.documentElement.dataset; return [d.wasmReadyMs || '', d.storeReadMs || ''];",
-            &[],
-        )?;
-        let stamp = |i: usize| {
-            stamps[i]
-                .as_str()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(f64::NAN)
-        };
-        times.push(FirstRowTiming {
-            wasm_ready_ms: stamp(0),
-            store_read_ms: stamp(1),
-            first_row_ms: view.first_row_ms.unwrap_or(f64::NAN),
-        });
+        times.push(instance.first_row_timing(&view)?);
     }
     Ok(times)
 }

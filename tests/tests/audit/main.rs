@@ -18,26 +18,13 @@ use gmux_e2e::{
     add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
     ExtensionBrowser, HostSetup,
 };
-use gmux_e2e::{ok, stored_accounts};
+use gmux_e2e::{all_synced, ok, stored_accounts, sync_now};
 use serde_json::{json, Value};
 
 const SYNC_DEADLINE: Duration = Duration::from_secs(60);
 
 /// How many rounds of forced token refreshes (each refreshes every account once).
 const REFRESH_ROUNDS: usize = 3;
-
-fn all_synced(local: &Value, n: usize) -> bool {
-    let all = stored_accounts(local);
-    all.len() == n
-        && all
-            .iter()
-            .all(|a| a["account"]["health"] == "ok" && a["history_id"].is_string())
-}
-
-fn sync_now(instance: &ExtensionBrowser) {
-    let reply = ok(instance.send_intent(json!({"type": "sync_now"})));
-    assert_eq!(reply["ok"], true, "sync_now: {reply}");
-}
 
 /// Gmail refuses each account's token once, so the background asks the host for a fresh one and the host
 /// refreshes at the token endpoint.

@@ -16,37 +16,16 @@ use gmux_e2e::{
     add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
     ExtensionBrowser, HostSetup, InboxView,
 };
-use gmux_e2e::{ok, stored_accounts};
+use gmux_e2e::{all_synced, ok, stored_account_by_email, stored_accounts, sync_now};
 use serde_json::{json, Value};
 
 /// First syncs of three accounts, a host start and a wasm start, on a loaded machine.
 const SYNC_DEADLINE: Duration = Duration::from_secs(60);
 
-/// The harness's errors say what to do; show them as written, not as Debug.
-fn account_by_email(local: &Value, email: &str) -> Value {
-    stored_accounts(local)
-        .into_iter()
-        .find(|a| a["account"]["email"] == email)
-        .unwrap_or_else(|| panic!("no {email} in the store"))
-}
-
 fn has_subject(local: &Value, email: &str, subject: &str) -> bool {
-    account_by_email(local, email)["threads"]
+    stored_account_by_email(local, email)["threads"]
         .as_array()
         .is_some_and(|rows| rows.iter().any(|t| t["subject"] == subject))
-}
-
-fn all_synced(local: &Value, n: usize) -> bool {
-    let all = stored_accounts(local);
-    all.len() == n
-        && all
-            .iter()
-            .all(|a| a["account"]["health"] == "ok" && a["history_id"].is_string())
-}
-
-fn sync_now(instance: &ExtensionBrowser) {
-    let reply = ok(instance.send_intent(json!({"type": "sync_now"})));
-    assert_eq!(reply["ok"], true, "sync_now: {reply}");
 }
 
 fn deliver(emulator: &EmulatorProcess, account: &str, subject: &str) {
@@ -116,7 +95,7 @@ fn check_faults(browser: Browser) {
             all_synced(local, 3)
         }),
     );
-    let a_id = account_by_email(&local, a)["account"]["id"]
+    let a_id = stored_account_by_email(&local, a)["account"]["id"]
         .as_str()
         .unwrap_or_default()
         .to_string();
@@ -173,7 +152,7 @@ fn check_faults(browser: Browser) {
         ok(inject(&emulator, fault.faults.clone()));
         sync_now(&instance);
         let local = ok(instance.storage("local"));
-        let faulted = account_by_email(&local, a);
+        let faulted = stored_account_by_email(&local, a);
         assert_eq!(
             faulted["account"]["health"], fault.health,
             "{}: {faulted}",
@@ -181,7 +160,7 @@ fn check_faults(browser: Browser) {
         );
         assert_eq!(
             faulted["threads"],
-            account_by_email(&before, a)["threads"],
+            stored_account_by_email(&before, a)["threads"],
             "{}: the cached rows are kept",
             fault.name
         );
@@ -238,7 +217,7 @@ fn check_faults(browser: Browser) {
     ));
     sync_now(&instance);
     assert_eq!(
-        account_by_email(&ok(instance.storage("local")), a)["account"]["health"],
+        stored_account_by_email(&ok(instance.storage("local")), a)["account"]["health"],
         "ok"
     );
     assert_eq!(ok(request_count(&emulator, a, "oauth2.token")), 3);
@@ -252,7 +231,7 @@ fn check_faults(browser: Browser) {
     ));
     sync_now(&instance);
     let local = ok(instance.storage("local"));
-    let faulted = account_by_email(&local, a);
+    let faulted = stored_account_by_email(&local, a);
     assert_eq!(faulted["account"]["health"], "failing", "{faulted}");
     let detail = faulted["account"]["health_detail"]
         .as_str()
@@ -273,7 +252,7 @@ fn check_faults(browser: Browser) {
     ok(inject(&emulator, refused_once.clone()));
     token_endpoint.down();
     sync_now(&instance);
-    let faulted = account_by_email(&ok(instance.storage("local")), a);
+    let faulted = stored_account_by_email(&ok(instance.storage("local")), a);
     assert_eq!(faulted["account"]["health"], "failing", "{faulted}");
     assert_eq!(
         ok(request_count(&emulator, a, "oauth2.token")),
@@ -321,7 +300,10 @@ fn check_faults(browser: Browser) {
         started.elapsed() >= Duration::from_secs(30),
         "the sync waited for the host's token request to time out"
     );
-    assert_eq!(account_by_email(&local, a)["account"]["health"], "ok");
+    assert_eq!(
+        stored_account_by_email(&local, a)["account"]["health"],
+        "ok"
+    );
     assert_eq!(
         ok(request_count(&emulator, a, "oauth2.token")),
         2,
@@ -341,9 +323,12 @@ fn check_faults(browser: Browser) {
     let before = ok(instance.storage("local"));
     sync_now(&instance);
     let local = ok(instance.storage("local"));
-    let faulted = account_by_email(&local, a);
+    let faulted = stored_account_by_email(&local, a);
     assert_eq!(faulted["account"]["health"], "reauth_required", "{faulted}");
-    assert_eq!(faulted["threads"], account_by_email(&before, a)["threads"]);
+    assert_eq!(
+        faulted["threads"],
+        stored_account_by_email(&before, a)["threads"]
+    );
     assert!(has_subject(&local, b, "while a is refused"));
     ok(instance.wait_for_badge("!"));
     ok(instance.wait_for_inbox("the reconnect banner", |v| {
@@ -390,14 +375,14 @@ fn check_faults(browser: Browser) {
     let local = ok(instance.wait_for_storage(
         "the pending token.get to fail",
         Duration::from_secs(30),
-        |local| account_by_email(local, a)["account"]["health"] == "failing",
+        |local| stored_account_by_email(local, a)["account"]["health"] == "failing",
     ));
     assert!(
         killed.elapsed() < Duration::from_secs(6),
         "the pending call waited for the dead host ({:?})",
         killed.elapsed()
     );
-    let detail = account_by_email(&local, a)["account"]["health_detail"].clone();
+    let detail = stored_account_by_email(&local, a)["account"]["health_detail"].clone();
     assert!(
         detail.as_str().is_some_and(|d| d.contains("gmux-host")),
         "the account says what happened: {detail}"
@@ -429,14 +414,17 @@ fn check_faults(browser: Browser) {
         ok(lock_keyring());
         sync_now(&instance);
         let local = ok(instance.storage("local"));
-        let faulted = account_by_email(&local, a);
+        let faulted = stored_account_by_email(&local, a);
         assert_eq!(faulted["account"]["health"], "failing", "{faulted}");
         let detail = faulted["account"]["health_detail"]
             .as_str()
             .unwrap_or_default();
         assert!(detail.contains("keyring"), "the account says why: {detail}");
         eprintln!("{}: keyring locked: {a} says {detail:?}", browser.name());
-        assert_eq!(faulted["threads"], account_by_email(&before, a)["threads"]);
+        assert_eq!(
+            faulted["threads"],
+            stored_account_by_email(&before, a)["threads"]
+        );
         assert!(has_subject(&local, b, "while the keyring is locked"));
         ok(
             instance.wait_for_inbox("the page to show the account failing", |v| {
@@ -456,8 +444,8 @@ fn check_faults(browser: Browser) {
     let local = ok(instance.storage("local"));
     for email in &emails {
         let (was, now) = (
-            account_by_email(&before, email),
-            account_by_email(&local, email),
+            stored_account_by_email(&before, email),
+            stored_account_by_email(&local, email),
         );
         assert_eq!(now["account"]["health"], "offline", "{email}: {now}");
         assert_eq!(
@@ -507,7 +495,7 @@ fn check_faults(browser: Browser) {
     let local = ok(instance.storage("local"));
     for email in &emails {
         assert_eq!(
-            account_by_email(&local, email)["account"]["health"],
+            stored_account_by_email(&local, email)["account"]["health"],
             "offline",
             "{email}"
         );
@@ -517,8 +505,8 @@ fn check_faults(browser: Browser) {
     let local = ok(instance.storage("local"));
     for email in &emails {
         let (was, now) = (
-            account_by_email(&before, email),
-            account_by_email(&local, email),
+            stored_account_by_email(&before, email),
+            stored_account_by_email(&local, email),
         );
         assert_eq!(
             now["account"]["health"], "reauth_required",

@@ -5,7 +5,6 @@
 use gmux_e2e::ok;
 use gmux_e2e::{Browser, ExtensionBrowser, HostSetup};
 
-/// The harness's errors say what to do ("run `cargo xtask test`"); show them as written, not as Debug.
 fn check_handshake(browser: Browser) {
     let mut instance = ok(ExtensionBrowser::launch_configured(
         browser,

@@ -9,19 +9,11 @@ use gmux_e2e::{
     add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
     ExtensionBrowser, HostSetup,
 };
-use gmux_e2e::{ok, stored_accounts};
+use gmux_e2e::{all_synced, ok, stored_account_by_email, stored_accounts, sync_now};
 use serde_json::{json, Value};
 
 /// First syncs of three accounts, a host start and a wasm start, on a loaded machine.
 const SYNC_DEADLINE: Duration = Duration::from_secs(60);
-
-/// The harness's errors say what to do; show them as written, not as Debug.
-fn account_by_email(local: &Value, email: &str) -> Value {
-    stored_accounts(local)
-        .into_iter()
-        .find(|a| a["account"]["email"] == email)
-        .unwrap_or_else(|| panic!("no {email} in the store"))
-}
 
 fn store_unread(local: &Value) -> u64 {
     stored_accounts(local)
@@ -34,24 +26,11 @@ fn store_unread(local: &Value) -> u64 {
         .sum()
 }
 
-fn all_synced(local: &Value, n: usize) -> bool {
-    let all = stored_accounts(local);
-    all.len() == n
-        && all
-            .iter()
-            .all(|a| a["account"]["health"] == "ok" && a["history_id"].is_string())
-}
-
 fn thread_with_subject(local: &Value, subject: &str) -> Option<Value> {
     stored_accounts(local)
         .iter()
         .flat_map(|a| a["threads"].as_array().cloned().unwrap_or_default())
         .find(|t| t["subject"] == subject)
-}
-
-fn sync_now(instance: &ExtensionBrowser) {
-    let reply = ok(instance.send_intent(json!({"type": "sync_now"})));
-    assert_eq!(reply["ok"], true, "sync_now: {reply}");
 }
 
 fn check_background_sync(browser: Browser) {
@@ -90,7 +69,7 @@ fn check_background_sync(browser: Browser) {
     assert!(expected_total > 0, "the demo has unread mail");
     assert_eq!(store_unread(&local), expected_total);
     for (email, unread) in ok(emulator.threads_unread()) {
-        let account = account_by_email(&local, &email);
+        let account = stored_account_by_email(&local, &email);
         assert_eq!(
             account["account"]["counts"]["threads_unread"], unread,
             "{email}"
@@ -156,7 +135,7 @@ fn check_background_sync(browser: Browser) {
 
     // A revoked account turns to re-authorise and keeps its last good inbox; the others keep syncing.
     let revoked = &emails[2];
-    let kept_rows = account_by_email(&local, revoked)["threads"].clone();
+    let kept_rows = stored_account_by_email(&local, revoked)["threads"].clone();
     ok(emulator.post("/_emulator/revoke", json!({"account": revoked})));
     let second = format!("gmux e2e {} after revoke", browser.name());
     ok(emulator.post(
@@ -165,7 +144,7 @@ fn check_background_sync(browser: Browser) {
     ));
     sync_now(&instance);
     let local = ok(instance.storage("local"));
-    let account = account_by_email(&local, revoked);
+    let account = stored_account_by_email(&local, revoked);
     assert_eq!(account["account"]["health"], "reauth_required", "{account}");
     assert_eq!(account["threads"], kept_rows, "the last good inbox is kept");
     assert!(
@@ -174,7 +153,7 @@ fn check_background_sync(browser: Browser) {
     );
     for email in &emails[..2] {
         assert_eq!(
-            account_by_email(&local, email)["account"]["health"],
+            stored_account_by_email(&local, email)["account"]["health"],
             "ok",
             "{email}"
         );
@@ -182,7 +161,7 @@ fn check_background_sync(browser: Browser) {
     ok(instance.wait_for_badge("!"));
 
     // A refused action is rolled back and reported; the emulator's mailbox is as it was.
-    let first = account_by_email(&local, &emails[0]);
+    let first = stored_account_by_email(&local, &emails[0]);
     let unread_row = first["threads"]
         .as_array()
         .and_then(|rows| rows.iter().find(|t| t["unread"] == true).cloned())
@@ -208,7 +187,7 @@ fn check_background_sync(browser: Browser) {
     );
     assert_eq!(ok(emulator.total_threads_unread()), unread_before);
     let local = ok(instance.storage("local"));
-    let first_after = account_by_email(&local, &emails[0]);
+    let first_after = stored_account_by_email(&local, &emails[0]);
     assert_eq!(
         first_after["account"]["counts"], first["account"]["counts"],
         "the counts were rolled back"
@@ -289,7 +268,7 @@ fn check_background_sync(browser: Browser) {
         "/_emulator/deliver",
         json!({"account": emails[1], "from": "Zed Zimmer <zed@example.com>", "subject": fast, "text": "quick"}),
     ));
-    let slow_synced_before = account_by_email(&ok(instance.storage("local")), &emails[0])
+    let slow_synced_before = stored_account_by_email(&ok(instance.storage("local")), &emails[0])
         ["account"]["last_good_sync_ms"]
         .clone();
     ok(instance.post_intent(json!({"type": "sync_now"})));
@@ -299,7 +278,7 @@ fn check_background_sync(browser: Browser) {
         |local| thread_with_subject(local, fast).is_some(),
     ));
     assert_eq!(
-        account_by_email(&local, &emails[0])["account"]["last_good_sync_ms"],
+        stored_account_by_email(&local, &emails[0])["account"]["last_good_sync_ms"],
         slow_synced_before,
         "the fast account was saved only after the slow one finished"
     );
@@ -311,7 +290,7 @@ fn check_background_sync(browser: Browser) {
 
     let after = ok(instance.storage("local"));
     assert_ne!(
-        account_by_email(&after, &emails[0])["account"]["last_good_sync_ms"],
+        stored_account_by_email(&after, &emails[0])["account"]["last_good_sync_ms"],
         slow_synced_before,
         "the slow account synced in the end"
     );
@@ -326,7 +305,7 @@ fn check_background_sync(browser: Browser) {
     sync_now(&instance);
     let local = ok(instance.storage("local"));
     assert_eq!(
-        account_by_email(&local, &emails[1])["account"]["health"],
+        stored_account_by_email(&local, &emails[1])["account"]["health"],
         "ok"
     );
     let counters = ok(emulator.get("/_emulator/counters"));
@@ -397,8 +376,8 @@ fn check_background_sync(browser: Browser) {
     let local = ok(instance.storage("local"));
     for email in &emails[..2] {
         let (was, now) = (
-            account_by_email(&before, email),
-            account_by_email(&local, email),
+            stored_account_by_email(&before, email),
+            stored_account_by_email(&local, email),
         );
         assert_eq!(now["account"]["health"], "offline", "{email}: {now}");
         assert_eq!(
