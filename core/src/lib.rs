@@ -3,6 +3,7 @@
 //! This crate does no IO: no files, no network, no async runtime, no browser APIs. Everything here is
 //! plain data and pure functions, testable natively.
 
+pub mod calendar;
 pub mod ids;
 pub mod inbox;
 pub mod messages;

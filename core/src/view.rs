@@ -2,6 +2,7 @@
 //! relative dates, sender lines, account short names and colours, the badge's text and state, keyboard shortcuts
 //! and the notices the pages show.
 
+use crate::calendar::civil_from_days;
 use crate::inbox::{Account as InboxAccount, SyncHealth};
 use crate::messages::ThreadAction;
 use crate::protocol::Account as HostAccount;
@@ -130,20 +131,6 @@ const LAST_DATE_MS: u64 = 253_402_300_799_999;
 
 fn clamp_date_ms(ms: u64) -> i64 {
     ms.min(LAST_DATE_MS) as i64
-}
-
-/// Days since 1970-01-01 to (year, month 1-12, day 1-31), Howard Hinnant's algorithm.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// What the toolbar badge shows.
@@ -540,7 +527,8 @@ mod tests {
         );
         // The reason is added when it is not Gmail's own error and every failing account shares it.
         let mut locked = failing.clone();
-        locked.health_detail = Some("gmux-host gave no access token: the keyring is locked.".into());
+        locked.health_detail =
+            Some("gmux-host gave no access token: the keyring is locked.".into());
         assert_eq!(
             stale_notice(&[ok.clone(), locked.clone()], NOW, 0).as_deref(),
             Some("Gmail is not answering for c@x: showing mail as of yesterday. gmux-host gave no access token: the keyring is locked.")

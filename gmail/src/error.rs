@@ -152,18 +152,8 @@ pub fn parse_http_date_secs(value: &str) -> Option<u64> {
     {
         return None;
     }
-    // Days since the epoch of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let era = y / 400;
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * m + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = (era * 146_097 + day_of_era).checked_sub(719_468)?;
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+    let days = gmux_core::calendar::days_from_civil(year as i64, month, day as i64);
+    Some(u64::try_from(days).ok()? * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
 /// `Retry-After` as delay seconds, what Google sends. The HTTP-date form is [`retry_after_date_ms`].
