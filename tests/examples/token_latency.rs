@@ -16,8 +16,8 @@
 use std::time::Duration;
 
 use gmux_e2e::{
-    add_account_through_consent, configure_host_for_emulator, target_line, Browser,
-    EmulatorProcess, ExtensionBrowser, HarnessError, HostSetup,
+    configure_host_with_accounts, target_line, Browser, EmulatorProcess, ExtensionBrowser,
+    HarnessError, HostSetup,
 };
 
 /// Issue 8 sets none; proposed: the background asks for a token at most once per account per sync, beside Gmail
@@ -92,11 +92,7 @@ fn measure(browser: Browser, calls: usize) -> Result<(), HarnessError> {
     let host_env = [emulator.private_keyring("bench", browser.name())];
     let instance =
         ExtensionBrowser::launch_prepared(browser, HostSetup::Installed, &host_env, |wrapper| {
-            configure_host_for_emulator(wrapper, emulator.base_url())?;
-            for email in &emails {
-                add_account_through_consent(wrapper, email)?;
-            }
-            Ok(())
+            configure_host_with_accounts(wrapper, emulator.base_url(), &emails)
         })?;
     instance.open_extension_page("options.html")?;
     // Synced: the background is connected and holds every account's token.

@@ -151,7 +151,7 @@ impl ExtensionBrowser {
 
         let (driver, session) = match browser {
             Browser::Chromium => start_chromium(root, &extension)?,
-            Browser::Firefox => start_firefox(root, &extension)?,
+            Browser::Firefox => start_firefox(root, &extension, FirefoxProfile::Fresh)?,
         };
         Ok(ExtensionBrowser {
             browser,
@@ -434,7 +434,20 @@ fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessi
     Ok((driver, session))
 }
 
-fn start_firefox(root: &Path, extension: &Path) -> Result<(DriverProcess, Session)> {
+/// Where Firefox keeps its profile.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FirefoxProfile {
+    /// A fresh copy geckodriver makes under `<root>/firefox-profiles`, gone with the browser.
+    Fresh,
+    /// The folder `<root>/firefox-profile`, used in place, so a restart finds the extension's storage.
+    Kept,
+}
+
+fn start_firefox(
+    root: &Path,
+    extension: &Path,
+    profile: FirefoxProfile,
+) -> Result<(DriverProcess, Session)> {
     let geckodriver =
         paths::find_program("geckodriver", &[paths::cargo_bin_dir().join("geckodriver")]).ok_or(
             HarnessError::ToolMissing {
@@ -446,39 +459,54 @@ fn start_firefox(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessio
             what: "firefox-esr",
         });
     }
-    let profiles = root.join("firefox-profiles");
+    let profile_dir = root.join(match profile {
+        FirefoxProfile::Fresh => "firefox-profiles",
+        FirefoxProfile::Kept => "firefox-profile",
+    });
     let home = root.join("home");
-    for dir in [&profiles, &home] {
+    for dir in [&profile_dir, &home] {
         std::fs::create_dir_all(dir)
             .map_err(HarnessError::io(format!("creating {}", dir.display())))?;
     }
-    let profile_root = profiles.to_string_lossy().into_owned();
+    let profile_path = profile_dir.to_string_lossy().into_owned();
     let driver = DriverProcess::start(
         &geckodriver,
         // --allow-system-access: without it geckodriver refuses to navigate to moz-extension:// pages.
         |port| {
-            [
-                "--port",
-                &port.to_string(),
-                "--allow-system-access",
-                "--profile-root",
-                &profile_root,
-            ]
-            .map(str::to_string)
-            .to_vec()
+            let mut args = vec![
+                "--port".to_string(),
+                port.to_string(),
+                "--allow-system-access".to_string(),
+            ];
+            if profile == FirefoxProfile::Fresh {
+                args.extend(["--profile-root".to_string(), profile_path.clone()]);
+            }
+            args
         },
         // Firefox finds host manifests only under $HOME/.mozilla; it inherits HOME from geckodriver.
         &[("HOME", &home)],
         &root.join("geckodriver.log"),
     )?;
     let uuids = json!({ FIREFOX_EXTENSION_ID: FIREFOX_UUID }).to_string();
+    let mut args = if headed() {
+        vec![]
+    } else {
+        vec!["-headless".to_string()]
+    };
+    let mut prefs = json!({ "extensions.webextensions.uuids": uuids });
+    if profile == FirefoxProfile::Kept {
+        args.extend(["-profile".to_string(), profile_path]);
+        // A temporary add-on is removed when Firefox quits; these keep its storage.local for the next start.
+        prefs["extensions.webextensions.keepStorageOnUninstall"] = json!(true);
+        prefs["extensions.webextensions.keepUuidOnUninstall"] = json!(true);
+    }
     let session = driver.client.new_session(json!({
         "browserName": "firefox",
         "moz:firefoxOptions": {
             "binary": FIREFOX_BINARY,
-            "args": if headed() { json!([]) } else { json!(["-headless"]) },
+            "args": args,
             "env": if headed() { json!({}) } else { json!({ "MOZ_HEADLESS": "1" }) },
-            "prefs": { "extensions.webextensions.uuids": uuids },
+            "prefs": prefs,
         },
     }))?;
     // The same viewport as Chromium's, so screenshots of the two compare.
@@ -618,67 +646,6 @@ fn start_keeping_profile(
 ) -> Result<(DriverProcess, Session)> {
     match browser {
         Browser::Chromium => start_chromium(root, extension),
-        Browser::Firefox => start_firefox_in_profile(root, extension),
+        Browser::Firefox => start_firefox(root, extension, FirefoxProfile::Kept),
     }
-}
-
-/// Firefox on the profile folder `<root>/firefox-profile`, used in place (not copied), so a restart finds the
-/// extension's storage; otherwise as [`start_firefox`].
-fn start_firefox_in_profile(root: &Path, extension: &Path) -> Result<(DriverProcess, Session)> {
-    let geckodriver =
-        paths::find_program("geckodriver", &[paths::cargo_bin_dir().join("geckodriver")]).ok_or(
-            HarnessError::ToolMissing {
-                what: "geckodriver",
-            },
-        )?;
-    if !Path::new(FIREFOX_BINARY).exists() {
-        return Err(HarnessError::ToolMissing {
-            what: "firefox-esr",
-        });
-    }
-    let profile = root.join("firefox-profile");
-    let home = root.join("home");
-    for dir in [&profile, &home] {
-        std::fs::create_dir_all(dir)
-            .map_err(HarnessError::io(format!("creating {}", dir.display())))?;
-    }
-    let driver = DriverProcess::start(
-        &geckodriver,
-        |port| {
-            ["--port", &port.to_string(), "--allow-system-access"]
-                .map(str::to_string)
-                .to_vec()
-        },
-        &[("HOME", &home)],
-        &root.join("geckodriver.log"),
-    )?;
-    let uuids = json!({ FIREFOX_EXTENSION_ID: FIREFOX_UUID }).to_string();
-    let profile_arg = profile.to_string_lossy().into_owned();
-    let args = if headed() {
-        json!(["-profile", profile_arg])
-    } else {
-        json!(["-headless", "-profile", profile_arg])
-    };
-    let session = driver.client.new_session(json!({
-        "browserName": "firefox",
-        "moz:firefoxOptions": {
-            "binary": FIREFOX_BINARY,
-            "args": args,
-            "env": if headed() { json!({}) } else { json!({ "MOZ_HEADLESS": "1" }) },
-            "prefs": {
-                "extensions.webextensions.uuids": uuids,
-                // A temporary add-on is removed when Firefox quits; these keep its storage.local for the next start.
-                "extensions.webextensions.keepStorageOnUninstall": true,
-                "extensions.webextensions.keepUuidOnUninstall": true,
-            },
-        },
-    }))?;
-    session.set_window_size(800, 600)?;
-    let installed = session.install_firefox_addon(extension, true)?;
-    if installed != FIREFOX_EXTENSION_ID {
-        return Err(HarnessError::Unexpected(format!(
-            "Firefox installed {installed}, expected {FIREFOX_EXTENSION_ID}"
-        )));
-    }
-    Ok((driver, session))
 }

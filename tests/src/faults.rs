@@ -420,10 +420,9 @@ pub struct KeyringGrant {
     pub access_token: Option<String>,
 }
 
-/// Every gmux-host keyring entry of `service` in the session's Secret Service (the test's throwaway keyring),
-/// read over D-Bus the way libsecret does: a plain session, a search by attributes, each item's secret.
-pub fn keyring_grants(service: &str) -> Result<Vec<KeyringGrant>> {
-    use std::collections::HashMap;
+/// The session bus and a plain (unencrypted) Secret Service session on it, as libsecret opens one: secrets
+/// travel as bytes, which is fine on the test's own throwaway bus.
+fn plain_secret_session() -> Result<(zbus::blocking::Connection, zbus::zvariant::OwnedObjectPath)> {
     use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value as DbusValue};
     let bus = zbus::blocking::Connection::session().map_err(dbus_error("the session bus"))?;
     let opened = bus
@@ -434,11 +433,20 @@ pub fn keyring_grants(service: &str) -> Result<Vec<KeyringGrant>> {
             "OpenSession",
             &("plain", DbusValue::from("")),
         )
-        .map_err(dbus_error("reading the keyring"))?;
+        .map_err(dbus_error("opening a Secret Service session"))?;
     let (_, session): (OwnedValue, OwnedObjectPath) = opened
         .body()
         .deserialize()
         .map_err(dbus_error("reading the session"))?;
+    Ok((bus, session))
+}
+
+/// Every gmux-host keyring entry of `service` in the session's Secret Service (the test's throwaway keyring),
+/// read over D-Bus the way libsecret does: a plain session, a search by attributes, each item's secret.
+pub fn keyring_grants(service: &str) -> Result<Vec<KeyringGrant>> {
+    use std::collections::HashMap;
+    use zbus::zvariant::{OwnedObjectPath, OwnedValue};
+    let (bus, session) = plain_secret_session()?;
     let attributes: HashMap<&str, &str> = HashMap::from([("service", service)]);
     let found = bus
         .call_method(
@@ -1041,21 +1049,8 @@ pub fn keyring_locked() -> Result<bool> {
 /// password prompt, which has no display here; its own unlock-with-password call takes the password through a
 /// plain Secret Service session instead.
 pub fn unlock_keyring() -> Result<()> {
-    use zbus::zvariant::{ObjectPath, OwnedObjectPath, OwnedValue, Value as DbusValue};
-    let bus = zbus::blocking::Connection::session().map_err(dbus_error("the session bus"))?;
-    let opened = bus
-        .call_method(
-            Some(SECRETS),
-            SECRETS_PATH,
-            Some("org.freedesktop.Secret.Service"),
-            "OpenSession",
-            &("plain", DbusValue::from("")),
-        )
-        .map_err(dbus_error("opening a Secret Service session"))?;
-    let (_, session): (OwnedValue, OwnedObjectPath) = opened
-        .body()
-        .deserialize()
-        .map_err(dbus_error("reading the session"))?;
+    use zbus::zvariant::ObjectPath;
+    let (bus, session) = plain_secret_session()?;
     let collection = ObjectPath::try_from(LOGIN_COLLECTION)
         .map_err(|e| HarnessError::Unexpected(e.to_string()))?;
     let secret = (

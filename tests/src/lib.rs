@@ -26,8 +26,8 @@ pub use pages::{
     target_line, unix_now_ms, BadgeView, FirstRowTiming, InboxView, PageTimings, RowView,
 };
 pub use sync::{
-    add_account_through_consent, configure_host_for_emulator, configure_host_with_test_client,
-    emulator_binary, EmulatorProcess,
+    add_account_through_consent, configure_host_for_emulator, configure_host_with_accounts,
+    configure_host_with_test_client, emulator_binary, EmulatorProcess,
 };
 pub use webdriver::{Session, WebDriverClient};
 

@@ -223,6 +223,20 @@ impl Drop for EmulatorProcess {
     }
 }
 
+/// The usual preparation of a test's gmux-host: configured for the emulator at `base`, then each of `emails`
+/// added through the real consent flow.
+pub fn configure_host_with_accounts(
+    wrapper: &Path,
+    base: &str,
+    emails: &[impl AsRef<str>],
+) -> Result<()> {
+    configure_host_for_emulator(wrapper, base)?;
+    for email in emails {
+        add_account_through_consent(wrapper, email.as_ref())?;
+    }
+    Ok(())
+}
+
 /// Runs the test's gmux-host (`wrapper`) from the terminal: `configure --emulator BASE`.
 pub fn configure_host_for_emulator(wrapper: &Path, base: &str) -> Result<()> {
     let output = Command::new(wrapper)

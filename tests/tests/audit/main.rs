@@ -14,11 +14,10 @@ use gmux_e2e::faults::{
     capture_host_messages, close_browser, inject, issued_tokens, profile_dir, search_tree,
     TokenSearch,
 };
-use gmux_e2e::{
-    add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
-    ExtensionBrowser, HostSetup,
-};
 use gmux_e2e::{all_synced, ok, stored_accounts, sync_now};
+use gmux_e2e::{
+    configure_host_with_accounts, Browser, EmulatorProcess, ExtensionBrowser, HostSetup,
+};
 use serde_json::{json, Value};
 
 const SYNC_DEADLINE: Duration = Duration::from_secs(60);
@@ -69,10 +68,7 @@ fn audit(browser: Browser) {
         HostSetup::Installed,
         &host_env,
         |wrapper| {
-            configure_host_for_emulator(wrapper, emulator.base_url())?;
-            for email in &emails {
-                add_account_through_consent(wrapper, email)?;
-            }
+            configure_host_with_accounts(wrapper, emulator.base_url(), &emails)?;
             capture_host_messages(wrapper, capture.path())
         },
     ));

@@ -17,8 +17,7 @@ use gmux_e2e::hostile::{
 };
 use gmux_e2e::ok;
 use gmux_e2e::{
-    add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
-    ExtensionBrowser, HostSetup,
+    configure_host_with_accounts, Browser, EmulatorProcess, ExtensionBrowser, HostSetup,
 };
 use serde_json::{json, Value};
 
@@ -303,9 +302,11 @@ fn check_hostile(browser: Browser) {
         HostSetup::Installed,
         &host_env,
         |wrapper| {
-            configure_host_for_emulator(wrapper, emulator.base_url())?;
-            add_account_through_consent(wrapper, HOSTILE_ACCOUNT)?;
-            add_account_through_consent(wrapper, PLAIN_ACCOUNT)
+            configure_host_with_accounts(
+                wrapper,
+                emulator.base_url(),
+                &[HOSTILE_ACCOUNT, PLAIN_ACCOUNT],
+            )
         },
     ));
     ok(instance.open_extension_page("popup.html"));

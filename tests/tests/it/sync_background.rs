@@ -5,11 +5,10 @@
 
 use std::time::Duration;
 
-use gmux_e2e::{
-    add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
-    ExtensionBrowser, HostSetup,
-};
 use gmux_e2e::{all_synced, ok, stored_account_by_email, stored_accounts, sync_now};
+use gmux_e2e::{
+    configure_host_with_accounts, Browser, EmulatorProcess, ExtensionBrowser, HostSetup,
+};
 use serde_json::{json, Value};
 
 /// First syncs of three accounts, a host start and a wasm start, on a loaded machine.
@@ -43,13 +42,7 @@ fn check_background_sync(browser: Browser) {
         browser,
         HostSetup::Installed,
         &host_env,
-        |wrapper| {
-            configure_host_for_emulator(wrapper, emulator.base_url())?;
-            for email in &emails {
-                add_account_through_consent(wrapper, email)?;
-            }
-            Ok(())
-        },
+        |wrapper| configure_host_with_accounts(wrapper, emulator.base_url(), &emails),
     ));
     let started = std::time::Instant::now();
     ok(instance.open_extension_page("popup.html"));

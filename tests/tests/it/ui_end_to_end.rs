@@ -10,8 +10,7 @@ use gmux_core::inbox::InboxStore;
 use gmux_core::view;
 use gmux_e2e::ok;
 use gmux_e2e::{
-    add_account_through_consent, configure_host_for_emulator, Browser, EmulatorProcess,
-    ExtensionBrowser, HostSetup, InboxView,
+    configure_host_with_accounts, Browser, EmulatorProcess, ExtensionBrowser, HostSetup, InboxView,
 };
 use serde_json::json;
 
@@ -94,13 +93,7 @@ fn check_end_to_end(browser: Browser) {
         browser,
         HostSetup::Installed,
         &host_env,
-        |wrapper| {
-            configure_host_for_emulator(wrapper, emulator.base_url())?;
-            for email in &emails[1..] {
-                add_account_through_consent(wrapper, email)?;
-            }
-            Ok(())
-        },
+        |wrapper| configure_host_with_accounts(wrapper, emulator.base_url(), &emails[1..]),
     ));
     ok(instance.session.set_window_size(1000, 800));
 
