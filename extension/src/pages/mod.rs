@@ -91,7 +91,7 @@ pub fn start() {
             store,
             status: StatusAnswer::from_json(parse_json(field(STATUS_KEY))),
             status_settled: false,
-            settings: serde_json::from_value(parse_json(field(SETTINGS_KEY))).unwrap_or_default(),
+            settings: browser::from_js(field(SETTINGS_KEY)).unwrap_or_default(),
             filter: None,
             focused: None,
             message: None,
@@ -201,10 +201,7 @@ fn listen() -> Result<(), JsValue> {
                         page.status = StatusAnswer::from_json(parse_json(value));
                         page.status_settled |= page.status.is_settled();
                     }
-                    SETTINGS_KEY => {
-                        page.settings =
-                            serde_json::from_value(parse_json(value)).unwrap_or_default()
-                    }
+                    SETTINGS_KEY => page.settings = browser::from_js(value).unwrap_or_default(),
                     _ => {}
                 }
             }
