@@ -5,11 +5,11 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::model::NewMessage;
+use crate::model::{Mailbox, NewMessage};
 use crate::oauth::revoke_account;
 use crate::respond::ApiResponse;
 use crate::seed::SeedAttachment;
-use crate::state::{Fault, Settings, Shared, State};
+use crate::state::{Fault, Shared, State};
 
 fn bad(message: impl Into<String>) -> ApiResponse {
     ApiResponse::json(400, &json!({"error": message.into()}), true)
@@ -108,185 +108,207 @@ fn handle_inner(
     body: &[u8],
 ) -> Result<ApiResponse, ApiResponse> {
     let mut st = shared.lock();
-    let r = match (method, path) {
-        ("GET", "client_secret.json") => ok(client_secret_json(&st, base)),
-        ("POST", "deliver") => {
-            let d: Deliver = parse(body)?;
-            let now = st.now_ms();
-            let Some(mb) = st.mailbox_mut(&d.account) else {
-                return Err(bad(format!("unknown account {}", d.account)));
-            };
-            let built = !d.from.is_empty()
-                || d.to.is_some()
-                || d.cc.is_some()
-                || !d.subject.is_empty()
-                || d.text.is_some()
-                || d.html.is_some()
-                || !d.attachments.is_empty();
-            let raw = match &d.raw {
-                Some(_) if built => {
-                    return Err(bad("a raw message takes only raw, labels and thread_id"))
-                }
-                Some(raw) => Some(
-                    crate::rfc822::decode_raw_field(raw)
-                        .map_err(|e| bad(format!("raw is not base64url: {e}")))?,
-                ),
-                None if d.from.is_empty() => return Err(bad("give from (or raw)")),
-                None if d.text.is_none() && d.html.is_none() && d.attachments.is_empty() => {
-                    return Err(bad("give text, html or attachments"))
-                }
-                None => None,
-            };
-            let labels: Vec<String> = d
-                .labels
-                .unwrap_or_else(|| vec!["INBOX".into(), "UNREAD".into()])
-                .iter()
-                .map(|l| mb.resolve_label_name(l))
-                .collect();
-            if let Some(l) = labels.iter().find(|l| !mb.label_exists(l)) {
-                return Err(bad(format!("unknown label {l}")));
-            }
-            let message = match raw {
-                Some(bytes) => NewMessage::from_raw(&bytes, d.thread_id, now, labels),
-                None => NewMessage {
-                    thread_id: d.thread_id,
-                    date_ms: now,
-                    from: d.from,
-                    to: d.to.unwrap_or_else(|| mb.email.clone()),
-                    cc: d.cc,
-                    subject: d.subject,
-                    text: d.text,
-                    html: d.html,
-                    labels,
-                    attachments: d.attachments,
-                    source: None,
-                },
-            };
-            let id = mb.insert_message(message);
-            let m = mb
-                .messages
-                .get(&id)
-                .map(|m| (m.thread_id.clone(), m.history_id));
-            let (thread_id, hid) = m.unwrap_or_default();
-            ok(json!({"id": id, "threadId": thread_id, "historyId": hid.to_string()}))
-        }
-        ("POST", "delete") => {
-            let d: DeleteMessage = parse(body)?;
-            let now = st.now_ms();
-            let Some(mb) = st.mailbox_mut(&d.account) else {
-                return Err(bad(format!("unknown account {}", d.account)));
-            };
-            if !mb.delete_message(&d.id, now) {
-                return Err(bad(format!("unknown message {}", d.id)));
-            }
-            ok(json!({"deleted": d.id, "historyId": mb.history_id.to_string()}))
-        }
-        ("GET", "faults") => ok(json!({"faults": st.faults})),
-        ("POST", "faults") => {
-            let body_v: Value = parse(body)?;
-            let list: Vec<Fault> = if body_v.is_array() {
-                serde_json::from_value(body_v).map_err(|e| bad(format!("invalid fault: {e}")))?
-            } else {
-                vec![serde_json::from_value(body_v)
-                    .map_err(|e| bad(format!("invalid fault: {e}")))?]
-            };
-            for f in &list {
-                if f.status.is_none() && f.latency_ms.is_none() && !f.malformed {
-                    return Err(bad("a fault needs status, latency_ms or malformed"));
-                }
-                if f.status.is_some_and(|s| !(100..=599).contains(&s)) {
-                    return Err(bad("status must be an HTTP status code"));
-                }
-            }
-            st.faults.extend(list);
-            ok(json!({"faults": st.faults}))
-        }
+    let st = &mut *st;
+    let v = match (method, path) {
+        ("GET", "client_secret.json") => client_secret_json(st, base),
+        ("POST", "deliver") => deliver(st, parse(body)?)?,
+        ("POST", "delete") => delete_message(st, parse(body)?)?,
+        ("GET", "faults") => json!({"faults": st.faults}),
+        ("POST", "faults") => add_faults(st, parse(body)?)?,
         ("DELETE", "faults") => {
             st.faults.clear();
-            ok(json!({"faults": []}))
+            json!({"faults": []})
         }
-        ("GET", "counters") => ok(serde_json::to_value(&st.counters).unwrap_or_default()),
+        ("GET", "counters") => serde_json::to_value(&st.counters).unwrap_or_default(),
         ("POST", "counters/reset") => {
             st.counters = Default::default();
-            ok(serde_json::to_value(&st.counters).unwrap_or_default())
+            serde_json::to_value(&st.counters).unwrap_or_default()
         }
-        ("POST", "clock/advance") => {
-            let a: Advance = parse(body)?;
-            if !a.seconds.is_finite() || a.seconds.abs() > 1e12 {
-                return Err(bad("seconds must be a finite number"));
-            }
-            st.clock_offset_ms = st
-                .clock_offset_ms
-                .saturating_add((a.seconds * 1000.0) as i64);
-            ok(json!({"now_ms": st.now_ms(), "offset_secs": st.clock_offset_ms / 1000}))
-        }
-        ("GET", "clock") => {
-            ok(json!({"now_ms": st.now_ms(), "offset_secs": st.clock_offset_ms / 1000}))
-        }
-        ("POST", "revoke") => {
-            let a: AccountOnly = parse(body)?;
-            if st.mailbox(&a.account).is_none() {
-                return Err(bad(format!("unknown account {}", a.account)));
-            }
-            let n = revoke_account(&mut st, &a.account);
-            ok(json!({"revoked": n}))
-        }
-        ("POST", "reset") => {
-            let fresh = State::new(&shared.initial_seed, shared.initial_settings.clone());
-            let State {
-                mailboxes,
-                settings,
-                faults,
-                counters,
-                clock_offset_ms,
-                quota,
-                ..
-            } = fresh;
-            st.mailboxes = mailboxes;
-            st.settings = settings;
-            st.faults = faults;
-            st.counters = counters;
-            st.clock_offset_ms = clock_offset_ms;
-            st.quota = quota;
-            ok(json!({"reset": true}))
-        }
-        ("GET", "settings") => ok(serde_json::to_value(&st.settings).unwrap_or_default()),
-        ("POST", "settings") => {
-            let patch: Value = parse(body)?;
-            let Value::Object(patch) = patch else {
-                return Err(bad("settings must be a JSON object"));
-            };
-            let mut current = serde_json::to_value(&st.settings).unwrap_or_default();
-            if let Value::Object(cur) = &mut current {
-                for (k, v) in patch {
-                    cur.insert(k, v);
-                }
-            }
-            let new: Settings = serde_json::from_value(current)
-                .map_err(|e| bad(format!("invalid settings: {e}")))?;
-            st.settings = new;
-            ok(serde_json::to_value(&st.settings).unwrap_or_default())
-        }
+        ("POST", "clock/advance") => advance_clock(st, parse(body)?)?,
+        ("GET", "clock") => clock_json(st),
+        ("POST", "revoke") => revoke(st, parse(body)?)?,
+        ("POST", "reset") => reset(shared, st),
+        ("GET", "settings") => serde_json::to_value(&st.settings).unwrap_or_default(),
+        ("POST", "settings") => patch_settings(st, parse(body)?)?,
         ("GET", "issued_tokens") => {
-            ok(json!({"access_tokens": st.issued_access, "refresh_tokens": st.issued_refresh}))
+            json!({"access_tokens": st.issued_access, "refresh_tokens": st.issued_refresh})
         }
-        ("GET", "accounts") => {
-            let list: Vec<Value> = st
-                .mailboxes
-                .iter()
-                .map(|m| {
-                    let c = m.label_counts("INBOX");
-                    json!({"email": m.email, "name": m.name, "sub": m.sub, "threadsUnread": c.threads_unread,
-                           "threadsTotal": c.threads_total, "historyId": m.history_id.to_string()})
-                })
-                .collect();
-            ok(json!({"accounts": list}))
+        ("GET", "accounts") => accounts(st),
+        _ => {
+            return Ok(ApiResponse::json(
+                404,
+                &json!({"error": format!("no control endpoint {method} /_emulator/{path}")}),
+                true,
+            ))
         }
-        _ => ApiResponse::json(
-            404,
-            &json!({"error": format!("no control endpoint {method} /_emulator/{path}")}),
-            true,
-        ),
     };
-    Ok(r)
+    Ok(ok(v))
+}
+
+/// The mailbox of a control call's `account`, or 400.
+fn mailbox_of<'a>(st: &'a mut State, account: &str) -> Result<&'a mut Mailbox, ApiResponse> {
+    st.mailbox_mut(account)
+        .ok_or_else(|| bad(format!("unknown account {account}")))
+}
+
+/// `POST deliver`: mail arrives now, raw or built from fields.
+fn deliver(st: &mut State, d: Deliver) -> Result<Value, ApiResponse> {
+    let now = st.now_ms();
+    let mb = mailbox_of(st, &d.account)?;
+    let raw = delivered_raw(&d)?;
+    let labels: Vec<String> = d
+        .labels
+        .clone()
+        .unwrap_or_else(|| vec!["INBOX".into(), "UNREAD".into()])
+        .iter()
+        .map(|l| mb.resolve_label_name(l))
+        .collect();
+    if let Some(l) = labels.iter().find(|l| !mb.label_exists(l)) {
+        return Err(bad(format!("unknown label {l}")));
+    }
+    let message = match raw {
+        Some(bytes) => NewMessage::from_raw(&bytes, d.thread_id, now, labels),
+        None => NewMessage {
+            thread_id: d.thread_id,
+            date_ms: now,
+            from: d.from,
+            to: d.to.unwrap_or_else(|| mb.email.clone()),
+            cc: d.cc,
+            subject: d.subject,
+            text: d.text,
+            html: d.html,
+            labels,
+            attachments: d.attachments,
+            source: None,
+        },
+    };
+    let id = mb.insert_message(message);
+    let (thread_id, hid) = mb
+        .messages
+        .get(&id)
+        .map(|m| (m.thread_id.clone(), m.history_id))
+        .unwrap_or_default();
+    Ok(json!({"id": id, "threadId": thread_id, "historyId": hid.to_string()}))
+}
+
+/// The raw bytes of a delivery, when it is raw; refuses a delivery that is both raw and built, or neither.
+fn delivered_raw(d: &Deliver) -> Result<Option<Vec<u8>>, ApiResponse> {
+    let built = !d.from.is_empty()
+        || d.to.is_some()
+        || d.cc.is_some()
+        || !d.subject.is_empty()
+        || d.text.is_some()
+        || d.html.is_some()
+        || !d.attachments.is_empty();
+    match &d.raw {
+        Some(_) if built => Err(bad("a raw message takes only raw, labels and thread_id")),
+        Some(raw) => crate::rfc822::decode_raw_field(raw)
+            .map(Some)
+            .map_err(|e| bad(format!("raw is not base64url: {e}"))),
+        None if d.from.is_empty() => Err(bad("give from (or raw)")),
+        None if d.text.is_none() && d.html.is_none() && d.attachments.is_empty() => {
+            Err(bad("give text, html or attachments"))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `POST delete`: a message goes for good.
+fn delete_message(st: &mut State, d: DeleteMessage) -> Result<Value, ApiResponse> {
+    let now = st.now_ms();
+    let mb = mailbox_of(st, &d.account)?;
+    if !mb.delete_message(&d.id, now) {
+        return Err(bad(format!("unknown message {}", d.id)));
+    }
+    Ok(json!({"deleted": d.id, "historyId": mb.history_id.to_string()}))
+}
+
+/// `POST faults`: one fault or a list.
+fn add_faults(st: &mut State, body: Value) -> Result<Value, ApiResponse> {
+    let list: Vec<Fault> = if body.is_array() {
+        serde_json::from_value(body).map_err(|e| bad(format!("invalid fault: {e}")))?
+    } else {
+        vec![serde_json::from_value(body).map_err(|e| bad(format!("invalid fault: {e}")))?]
+    };
+    for f in &list {
+        if f.status.is_none() && f.latency_ms.is_none() && !f.malformed {
+            return Err(bad("a fault needs status, latency_ms or malformed"));
+        }
+        if f.status.is_some_and(|s| !(100..=599).contains(&s)) {
+            return Err(bad("status must be an HTTP status code"));
+        }
+    }
+    st.faults.extend(list);
+    Ok(json!({"faults": st.faults}))
+}
+
+fn clock_json(st: &State) -> Value {
+    json!({"now_ms": st.now_ms(), "offset_secs": st.clock_offset_ms / 1000})
+}
+
+fn advance_clock(st: &mut State, a: Advance) -> Result<Value, ApiResponse> {
+    if !a.seconds.is_finite() || a.seconds.abs() > 1e12 {
+        return Err(bad("seconds must be a finite number"));
+    }
+    st.clock_offset_ms = st
+        .clock_offset_ms
+        .saturating_add((a.seconds * 1000.0) as i64);
+    Ok(clock_json(st))
+}
+
+fn revoke(st: &mut State, a: AccountOnly) -> Result<Value, ApiResponse> {
+    if st.mailbox(&a.account).is_none() {
+        return Err(bad(format!("unknown account {}", a.account)));
+    }
+    Ok(json!({"revoked": revoke_account(st, &a.account)}))
+}
+
+/// `POST reset`: everything but OAuth grants back to the start.
+fn reset(shared: &Shared, st: &mut State) -> Value {
+    let fresh = State::new(&shared.initial_seed, shared.initial_settings.clone());
+    let State {
+        mailboxes,
+        settings,
+        faults,
+        counters,
+        clock_offset_ms,
+        quota,
+        ..
+    } = fresh;
+    st.mailboxes = mailboxes;
+    st.settings = settings;
+    st.faults = faults;
+    st.counters = counters;
+    st.clock_offset_ms = clock_offset_ms;
+    st.quota = quota;
+    json!({"reset": true})
+}
+
+/// `POST settings`: a partial object over the current settings; unknown keys are refused.
+fn patch_settings(st: &mut State, patch: Value) -> Result<Value, ApiResponse> {
+    let Value::Object(patch) = patch else {
+        return Err(bad("settings must be a JSON object"));
+    };
+    let mut current = serde_json::to_value(&st.settings).unwrap_or_default();
+    if let Value::Object(cur) = &mut current {
+        for (k, v) in patch {
+            cur.insert(k, v);
+        }
+    }
+    st.settings =
+        serde_json::from_value(current).map_err(|e| bad(format!("invalid settings: {e}")))?;
+    Ok(serde_json::to_value(&st.settings).unwrap_or_default())
+}
+
+fn accounts(st: &State) -> Value {
+    let list: Vec<Value> = st
+        .mailboxes
+        .iter()
+        .map(|m| {
+            let c = m.label_counts("INBOX");
+            json!({"email": m.email, "name": m.name, "sub": m.sub, "threadsUnread": c.threads_unread,
+                   "threadsTotal": c.threads_total, "historyId": m.history_id.to_string()})
+        })
+        .collect();
+    json!({"accounts": list})
 }

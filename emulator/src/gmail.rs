@@ -213,8 +213,42 @@ async fn handle_inner(
             "notFound",
         ));
     };
-    let token = req
-        .authorization
+    let token = bearer_token(req, params).ok_or_else(GoogleError::missing_credentials)?;
+    let (email, scopes) = authenticate(shared, &token, route)?;
+    check_user(&user_id, &email)?;
+    check_scopes(route, &scopes, params)?;
+    // The concurrency slot is held for the whole call, injected latency included, as a slow backend would.
+    let _slot = take_slot(shared, &email)?;
+    if let Some(r) = injected_fault(shared, route, &email, pretty).await {
+        return Ok(r);
+    }
+    let mut st = shared.lock();
+    charge_quota(&mut st, &email, route)?;
+    let fields = fields_param(params)?;
+    check_alt(params)?;
+    let result = execute(
+        &mut st,
+        &email,
+        route,
+        resource_id.as_deref(),
+        params,
+        req.body,
+    )?;
+    Ok(match result {
+        Some(v) => {
+            let v = match &fields {
+                Some(sel) => sel.apply(&v),
+                None => v,
+            };
+            ApiResponse::json(200, &v, pretty)
+        }
+        None => ApiResponse::empty(204),
+    })
+}
+
+/// The access token, from `Authorization: Bearer` or the `access_token`/`oauth_token` parameters.
+fn bearer_token(req: &ApiRequest<'_>, params: &Params) -> Option<String> {
+    req.authorization
         .and_then(|h| {
             let h = h.trim();
             h.get(..7)
@@ -222,34 +256,45 @@ async fn handle_inner(
                 .map(|_| h[7..].trim().to_string())
         })
         .or_else(|| params.get("access_token").map(String::from))
-        .or_else(|| params.get("oauth_token").map(String::from));
-    let Some(token) = token else {
-        return Err(GoogleError::missing_credentials());
-    };
+        .or_else(|| params.get("oauth_token").map(String::from))
+}
 
-    let (email, scopes) = {
-        let mut st = shared.lock();
-        let now = st.now_ms();
-        let Some(t) = st.access_tokens.get(&token).cloned() else {
-            return Err(GoogleError::invalid_credentials());
-        };
-        *st.counters
-            .account(&t.email)
-            .requests
-            .entry(route.method_id().into())
-            .or_default() += 1;
-        if t.revoked || t.expires_ms <= now {
-            return Err(GoogleError::invalid_credentials());
-        }
-        (t.email, t.scopes)
+/// The token's account and scopes; counts the call against the account even when the token is dead.
+fn authenticate(
+    shared: &Shared,
+    token: &str,
+    route: Route,
+) -> Result<(String, Vec<String>), GoogleError> {
+    let mut st = shared.lock();
+    let now = st.now_ms();
+    let Some(t) = st.access_tokens.get(token).cloned() else {
+        return Err(GoogleError::invalid_credentials());
     };
-    if user_id != "me" && !user_id.eq_ignore_ascii_case(&email) {
-        return Err(GoogleError::new(
+    *st.counters
+        .account(&t.email)
+        .requests
+        .entry(route.method_id().into())
+        .or_default() += 1;
+    if t.revoked || t.expires_ms <= now {
+        return Err(GoogleError::invalid_credentials());
+    }
+    Ok((t.email, t.scopes))
+}
+
+/// `me` or the token owner's own address; anyone else is another user's mailbox.
+fn check_user(user_id: &str, email: &str) -> Result<(), GoogleError> {
+    if user_id == "me" || user_id.eq_ignore_ascii_case(email) {
+        Ok(())
+    } else {
+        Err(GoogleError::new(
             403,
             format!("Delegation denied for {email}"),
             "forbidden",
-        ));
+        ))
     }
+}
+
+fn check_scopes(route: Route, scopes: &[String], params: &Params) -> Result<(), GoogleError> {
     let has = |s: &str| scopes.iter().any(|x| x == s);
     let can_read =
         has(SCOPE_MODIFY) || has(SCOPE_FULL) || has(SCOPE_READONLY) || has(SCOPE_METADATA);
@@ -277,47 +322,55 @@ async fn handle_inner(
             ));
         }
     }
+    Ok(())
+}
 
-    // The concurrency slot is held for the whole call, injected latency included, as a slow backend would.
-    let _slot = {
-        let mut st = shared.lock();
-        let cap = st.settings.concurrency_cap;
-        let n = st.inflight.entry(email.clone()).or_default();
-        if *n >= cap {
-            return Err(GoogleError::new(
-                429,
-                "Too many concurrent requests for user",
-                "rateLimitExceeded",
-            ));
-        }
-        *n += 1;
-        InflightGuard {
-            shared: shared.clone(),
-            email: email.clone(),
-        }
-    };
-    let fault = shared.lock().take_fault(route.method_id(), Some(&email));
-    if let Some(f) = fault {
-        if let Some(ms) = f.latency_ms {
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-        }
-        if let Some(status) = f.status {
-            let mut r = match f.body {
-                Some(b) => ApiResponse::json(status, &b, pretty),
-                None => fault_error(status).to_response(pretty),
-            };
-            if let Some(s) = f.retry_after {
-                r = r.header("Retry-After", s.to_string());
-            }
-            return Ok(r);
-        }
-    }
-
+/// One of the user's concurrent-request slots, or 429 when all are taken.
+fn take_slot(shared: &Arc<Shared>, email: &str) -> Result<InflightGuard, GoogleError> {
     let mut st = shared.lock();
-    let now = st.now_ms();
-    let minute = now.div_euclid(60_000);
+    let cap = st.settings.concurrency_cap;
+    let n = st.inflight.entry(email.to_string()).or_default();
+    if *n >= cap {
+        return Err(GoogleError::new(
+            429,
+            "Too many concurrent requests for user",
+            "rateLimitExceeded",
+        ));
+    }
+    *n += 1;
+    Ok(InflightGuard {
+        shared: shared.clone(),
+        email: email.to_string(),
+    })
+}
+
+/// An injected fault for this call: waits its latency, and answers its status when it has one.
+async fn injected_fault(
+    shared: &Shared,
+    route: Route,
+    email: &str,
+    pretty: bool,
+) -> Option<ApiResponse> {
+    let fault = shared.lock().take_fault(route.method_id(), Some(email))?;
+    if let Some(ms) = fault.latency_ms {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    let status = fault.status?;
+    let mut r = match fault.body {
+        Some(b) => ApiResponse::json(status, &b, pretty),
+        None => fault_error(status).to_response(pretty),
+    };
+    if let Some(s) = fault.retry_after {
+        r = r.header("Retry-After", s.to_string());
+    }
+    Some(r)
+}
+
+/// Spends the call's quota units in the user's current minute, or 403 `rateLimitExceeded` when they are gone.
+fn charge_quota(st: &mut State, email: &str, route: Route) -> Result<(), GoogleError> {
+    let minute = st.now_ms().div_euclid(60_000);
     let budget = st.settings.quota_units_per_minute;
-    let used = st.quota.entry(email.clone()).or_insert((minute, 0));
+    let used = st.quota.entry(email.to_string()).or_insert((minute, 0));
     if used.0 != minute {
         *used = (minute, 0);
     }
@@ -327,44 +380,25 @@ async fn handle_inner(
         return Err(e);
     }
     used.1 += route.units();
-    st.counters.account(&email).quota_units += route.units();
+    st.counters.account(email).quota_units += route.units();
+    Ok(())
+}
 
-    let fields = match params.get("fields") {
-        Some(f) => Some(Selection::parse(f).map_err(|m| GoogleError::invalid_param(m, "fields"))?),
-        None => None,
-    };
-    if let Some(alt) = params.get("alt") {
-        if alt != "json" {
-            return Err(GoogleError::invalid_param(
-                format!("Invalid value '{alt}' for alt: only json is served"),
-                "alt",
-            ));
-        }
+fn fields_param(params: &Params) -> Result<Option<Selection>, GoogleError> {
+    params
+        .get("fields")
+        .map(|f| Selection::parse(f).map_err(|m| GoogleError::invalid_param(m, "fields")))
+        .transpose()
+}
+
+fn check_alt(params: &Params) -> Result<(), GoogleError> {
+    match params.get("alt") {
+        Some(alt) if alt != "json" => Err(GoogleError::invalid_param(
+            format!("Invalid value '{alt}' for alt: only json is served"),
+            "alt",
+        )),
+        _ => Ok(()),
     }
-    let retention = st.settings.history_retention_secs;
-    let State { mailboxes, .. } = &mut *st;
-    let Some(mb) = mailboxes
-        .iter_mut()
-        .find(|m| m.email.eq_ignore_ascii_case(&email))
-    else {
-        return Err(GoogleError::new(
-            400,
-            "Mail service not enabled",
-            "failedPrecondition",
-        ));
-    };
-    mb.prune_history(now, retention);
-    let result = execute(mb, route, resource_id.as_deref(), params, req.body, now)?;
-    Ok(match result {
-        Some(v) => {
-            let v = match &fields {
-                Some(sel) => sel.apply(&v),
-                None => v,
-            };
-            ApiResponse::json(200, &v, pretty)
-        }
-        None => ApiResponse::empty(204),
-    })
 }
 
 fn check_id(id: Option<&str>) -> Result<&str, GoogleError> {
@@ -507,164 +541,198 @@ fn thread_json(mb: &Mailbox, thread_id: &str, format: &str, headers: &[String]) 
     })
 }
 
+/// Runs an admitted call against the user's mailbox: `Some(resource)`, or `None` for an empty 204.
 fn execute(
-    mb: &mut Mailbox,
+    st: &mut State,
+    email: &str,
     route: Route,
     id: Option<&str>,
     params: &Params,
     body: &[u8],
-    now: i64,
 ) -> Result<Option<Value>, GoogleError> {
+    let now = st.now_ms();
+    let retention = st.settings.history_retention_secs;
+    let Some(mb) = st.mailbox_mut(email) else {
+        return Err(GoogleError::new(
+            400,
+            "Mail service not enabled",
+            "failedPrecondition",
+        ));
+    };
+    mb.prune_history(now, retention);
     let v = match route {
-        Route::GetProfile => {
-            let threads: std::collections::BTreeSet<&str> =
-                mb.messages.values().map(|m| m.thread_id.as_str()).collect();
-            json!({
-                "emailAddress": mb.email,
-                "messagesTotal": mb.messages.len(),
-                "threadsTotal": threads.len(),
-                "historyId": mb.history_id.to_string(),
-            })
-        }
-        Route::LabelsList => {
-            let labels: Vec<Value> = mb
-                .all_label_ids()
-                .iter()
-                .filter_map(|l| mb.label_json(l, false))
-                .collect();
-            json!({"labels": labels})
-        }
-        Route::LabelsGet => {
-            let id = id.unwrap_or_default();
-            mb.label_json(id, true).ok_or_else(GoogleError::not_found)?
-        }
-        Route::MessagesList => {
-            let all = matching_messages(mb, params)?;
-            let offset = page_offset(params)?;
-            let max = max_results(params, 100)?;
-            let page: Vec<Value> = all
-                .iter()
-                .skip(offset)
-                .take(max)
-                .map(|m| m.minimal_ref())
-                .collect();
-            let mut v = json!({"resultSizeEstimate": all.len()});
-            if !page.is_empty() {
-                v["messages"] = Value::Array(page);
-            }
-            if offset + max < all.len() {
-                v["nextPageToken"] = json!(page_token(offset + max));
-            }
-            v
-        }
-        Route::ThreadsList => {
-            let all = matching_messages(mb, params)?;
-            let mut seen: BTreeMap<&str, ()> = BTreeMap::new();
-            let mut thread_ids: Vec<&str> = Vec::new();
-            // Threads sort by their newest message overall, as Gmail's conversation list does.
-            let mut latest: Vec<(i64, &str)> = Vec::new();
-            for m in &all {
-                if seen.insert(m.thread_id.as_str(), ()).is_none() {
-                    let newest = mb
-                        .thread_messages(&m.thread_id)
-                        .last()
-                        .map(|x| x.internal_date_ms)
-                        .unwrap_or(0);
-                    latest.push((newest, m.thread_id.as_str()));
-                }
-            }
-            latest.sort_by(|a, b| b.cmp(a));
-            thread_ids.extend(latest.iter().map(|(_, t)| *t));
-            let offset = page_offset(params)?;
-            let max = max_results(params, 100)?;
-            let page: Vec<Value> = thread_ids
-                .iter()
-                .skip(offset)
-                .take(max)
-                .map(|t| {
-                    let msgs = mb.thread_messages(t);
-                    let snippet = msgs.last().map(|m| m.snippet()).unwrap_or_default();
-                    json!({"id": t, "snippet": snippet, "historyId": mb.thread_history_id(t).to_string()})
-                })
-                .collect();
-            let mut v = json!({"resultSizeEstimate": thread_ids.len()});
-            if !page.is_empty() {
-                v["threads"] = Value::Array(page);
-            }
-            if offset + max < thread_ids.len() {
-                v["nextPageToken"] = json!(page_token(offset + max));
-            }
-            v
-        }
-        Route::MessagesGet => {
-            let id = check_id(id)?;
-            let format = format_param(params, &["minimal", "full", "raw", "metadata"])?;
-            let m = mb.messages.get(id).ok_or_else(GoogleError::not_found)?;
-            m.render(&format, &params.all("metadataHeaders"))
-        }
-        Route::ThreadsGet => {
-            let id = check_id(id)?;
-            let format = format_param(params, &["minimal", "full", "metadata"])?;
-            if mb.thread_messages(id).is_empty() {
-                return Err(GoogleError::not_found());
-            }
-            thread_json(mb, id, &format, &params.all("metadataHeaders"))
-        }
+        Route::GetProfile => profile(mb),
+        Route::LabelsList => labels_list(mb),
+        Route::LabelsGet => mb
+            .label_json(id.unwrap_or_default(), true)
+            .ok_or_else(GoogleError::not_found)?,
+        Route::MessagesList => messages_list(mb, params)?,
+        Route::ThreadsList => threads_list(mb, params)?,
+        Route::MessagesGet => messages_get(mb, check_id(id)?, params)?,
+        Route::ThreadsGet => threads_get(mb, check_id(id)?, params)?,
         Route::MessagesModify | Route::ThreadsModify => {
-            let id = check_id(id)?;
-            let req = parse_body(body)?;
-            let add = string_list(&req, "addLabelIds")?;
-            let remove = string_list(&req, "removeLabelIds")?;
-            let ids = target_ids(mb, route, id)?;
-            validate_labels(mb, &add, &remove)?;
-            for m in &ids {
-                mb.change_labels(m, &add, &remove, now);
-            }
-            modified_json(mb, route, id)
+            modify(mb, route, check_id(id)?, body, now)?
         }
         Route::MessagesTrash
         | Route::ThreadsTrash
         | Route::MessagesUntrash
-        | Route::ThreadsUntrash => {
-            let id = check_id(id)?;
-            let ids = target_ids(mb, route, id)?;
-            for m in &ids {
-                if matches!(route, Route::MessagesTrash | Route::ThreadsTrash) {
-                    mb.trash(m, now);
-                } else {
-                    mb.untrash(m, now);
-                }
-            }
-            modified_json(mb, route, id)
-        }
+        | Route::ThreadsUntrash => trash_or_untrash(mb, route, check_id(id)?, now)?,
         Route::MessagesBatchModify => {
-            let req = parse_body(body)?;
-            let ids = string_list(&req, "ids")?;
-            let add = string_list(&req, "addLabelIds")?;
-            let remove = string_list(&req, "removeLabelIds")?;
-            if ids.is_empty() {
-                return Err(GoogleError::bad_request("No ids specified"));
-            }
-            if ids.len() > 1000 {
-                return Err(GoogleError::bad_request(
-                    "Too many ids specified: at most 1000",
-                ));
-            }
-            if let Some(bad) = ids.iter().find(|i| !is_valid_id(i)) {
-                return Err(GoogleError::invalid_param(
-                    format!("Invalid id value: {bad}"),
-                    "ids",
-                ));
-            }
-            validate_labels(mb, &add, &remove)?;
-            for m in &ids {
-                mb.change_labels(m, &add, &remove, now);
-            }
+            batch_modify(mb, body, now)?;
             return Ok(None);
         }
         Route::HistoryList => history(mb, params)?,
     };
     Ok(Some(v))
+}
+
+fn profile(mb: &Mailbox) -> Value {
+    let threads: std::collections::BTreeSet<&str> =
+        mb.messages.values().map(|m| m.thread_id.as_str()).collect();
+    json!({
+        "emailAddress": mb.email,
+        "messagesTotal": mb.messages.len(),
+        "threadsTotal": threads.len(),
+        "historyId": mb.history_id.to_string(),
+    })
+}
+
+/// labels.list answers no counts, as Google's does.
+fn labels_list(mb: &Mailbox) -> Value {
+    let labels: Vec<Value> = mb
+        .all_label_ids()
+        .iter()
+        .filter_map(|l| mb.label_json(l, false))
+        .collect();
+    json!({"labels": labels})
+}
+
+/// One page of `items` as `{key: [...], resultSizeEstimate, nextPageToken?}`; the list is absent when empty.
+fn page_json(key: &str, items: Vec<Value>, params: &Params) -> Result<Value, GoogleError> {
+    let offset = page_offset(params)?;
+    let max = max_results(params, 100)?;
+    let total = items.len();
+    let page: Vec<Value> = items.into_iter().skip(offset).take(max).collect();
+    let mut v = json!({"resultSizeEstimate": total});
+    if !page.is_empty() {
+        v[key] = Value::Array(page);
+    }
+    if offset + max < total {
+        v["nextPageToken"] = json!(page_token(offset + max));
+    }
+    Ok(v)
+}
+
+fn messages_list(mb: &Mailbox, params: &Params) -> Result<Value, GoogleError> {
+    let all = matching_messages(mb, params)?;
+    page_json(
+        "messages",
+        all.iter().map(|m| m.minimal_ref()).collect(),
+        params,
+    )
+}
+
+/// Threads with a matching message, sorted by their newest message overall, as Gmail's conversation list is.
+fn threads_list(mb: &Mailbox, params: &Params) -> Result<Value, GoogleError> {
+    let all = matching_messages(mb, params)?;
+    let mut seen: BTreeMap<&str, ()> = BTreeMap::new();
+    let mut latest: Vec<(i64, &str)> = Vec::new();
+    for m in &all {
+        if seen.insert(m.thread_id.as_str(), ()).is_none() {
+            let newest = mb
+                .thread_messages(&m.thread_id)
+                .last()
+                .map(|x| x.internal_date_ms)
+                .unwrap_or(0);
+            latest.push((newest, m.thread_id.as_str()));
+        }
+    }
+    latest.sort_by(|a, b| b.cmp(a));
+    let items = latest
+        .iter()
+        .map(|(_, t)| {
+            let msgs = mb.thread_messages(t);
+            let snippet = msgs.last().map(|m| m.snippet()).unwrap_or_default();
+            json!({"id": t, "snippet": snippet, "historyId": mb.thread_history_id(t).to_string()})
+        })
+        .collect();
+    page_json("threads", items, params)
+}
+
+fn messages_get(mb: &Mailbox, id: &str, params: &Params) -> Result<Value, GoogleError> {
+    let format = format_param(params, &["minimal", "full", "raw", "metadata"])?;
+    let m = mb.messages.get(id).ok_or_else(GoogleError::not_found)?;
+    Ok(m.render(&format, &params.all("metadataHeaders")))
+}
+
+fn threads_get(mb: &Mailbox, id: &str, params: &Params) -> Result<Value, GoogleError> {
+    let format = format_param(params, &["minimal", "full", "metadata"])?;
+    if mb.thread_messages(id).is_empty() {
+        return Err(GoogleError::not_found());
+    }
+    Ok(thread_json(mb, id, &format, &params.all("metadataHeaders")))
+}
+
+/// messages.modify and threads.modify: the same label change on one message or every message of a thread.
+fn modify(
+    mb: &mut Mailbox,
+    route: Route,
+    id: &str,
+    body: &[u8],
+    now: i64,
+) -> Result<Value, GoogleError> {
+    let req = parse_body(body)?;
+    let add = string_list(&req, "addLabelIds")?;
+    let remove = string_list(&req, "removeLabelIds")?;
+    let ids = target_ids(mb, route, id)?;
+    validate_labels(mb, &add, &remove)?;
+    for m in &ids {
+        mb.change_labels(m, &add, &remove, now);
+    }
+    Ok(modified_json(mb, route, id))
+}
+
+fn trash_or_untrash(
+    mb: &mut Mailbox,
+    route: Route,
+    id: &str,
+    now: i64,
+) -> Result<Value, GoogleError> {
+    let ids = target_ids(mb, route, id)?;
+    for m in &ids {
+        if matches!(route, Route::MessagesTrash | Route::ThreadsTrash) {
+            mb.trash(m, now);
+        } else {
+            mb.untrash(m, now);
+        }
+    }
+    Ok(modified_json(mb, route, id))
+}
+
+fn batch_modify(mb: &mut Mailbox, body: &[u8], now: i64) -> Result<(), GoogleError> {
+    let req = parse_body(body)?;
+    let ids = string_list(&req, "ids")?;
+    let add = string_list(&req, "addLabelIds")?;
+    let remove = string_list(&req, "removeLabelIds")?;
+    if ids.is_empty() {
+        return Err(GoogleError::bad_request("No ids specified"));
+    }
+    if ids.len() > 1000 {
+        return Err(GoogleError::bad_request(
+            "Too many ids specified: at most 1000",
+        ));
+    }
+    if let Some(bad) = ids.iter().find(|i| !is_valid_id(i)) {
+        return Err(GoogleError::invalid_param(
+            format!("Invalid id value: {bad}"),
+            "ids",
+        ));
+    }
+    validate_labels(mb, &add, &remove)?;
+    for m in &ids {
+        mb.change_labels(m, &add, &remove, now);
+    }
+    Ok(())
 }
 
 fn target_ids(mb: &Mailbox, route: Route, id: &str) -> Result<Vec<String>, GoogleError> {

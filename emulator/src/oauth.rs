@@ -368,183 +368,255 @@ fn mint_access(
 
 /// `POST /token`.
 pub async fn token(shared: &Arc<Shared>, authorization: Option<&str>, body: &[u8]) -> ApiResponse {
+    let form = token_form(authorization, body);
+    let account = token_account(shared, &form);
+    if let Some(r) = token_fault(shared, account.as_deref()).await {
+        return r;
+    }
+    let mut st = shared.lock();
+    match answer_token_request(&mut st, &form) {
+        Ok(v) => ApiResponse::json(200, &v, true).header(
+            "Cache-Control",
+            "no-cache, no-store, max-age=0, must-revalidate",
+        ),
+        Err(r) => r,
+    }
+}
+
+/// The form fields, with client_secret_basic (RFC 6749 2.3.1) credentials merged in: Google accepts them beside
+/// the form fields, and requests-oauthlib uses them by default.
+fn token_form(authorization: Option<&str>, body: &[u8]) -> HashMap<String, String> {
     let mut form = parse_form(body);
-    // client_secret_basic (RFC 6749 2.3.1), which Google accepts beside the form fields and which
-    // requests-oauthlib uses by default.
     if let Some((id, secret)) = authorization.and_then(basic_credentials) {
         form.entry("client_id".into()).or_insert(id);
         form.entry("client_secret".into()).or_insert(secret);
     }
-    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
-    // Which account this call is about, for counters and account-scoped faults.
-    let account = {
-        let st = shared.lock();
-        match get("grant_type") {
-            "authorization_code" => st.codes.get(get("code")).map(|c| c.email.clone()),
-            "refresh_token" => st
-                .refresh_tokens
-                .get(get("refresh_token"))
-                .map(|r| r.email.clone()),
-            _ => None,
-        }
-    };
-    let fault = {
-        let mut st = shared.lock();
-        if let Some(a) = &account {
-            *st.counters
-                .account(a)
-                .requests
-                .entry("oauth2.token".into())
-                .or_default() += 1;
-        }
-        st.take_fault("oauth2.token", account.as_deref())
-    };
-    if let Some(f) = fault {
-        if let Some(ms) = f.latency_ms {
-            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-        }
-        if let Some(status) = f.status {
-            let body = f.body.unwrap_or_else(|| match status {
-                400 => json!({"error": "invalid_grant", "error_description": "Bad Request"}),
-                401 => json!({"error": "invalid_client", "error_description": "Unauthorized"}),
-                _ => json!({"error": "internal_failure", "error_description": fault_error(status).message}),
-            });
-            let mut r = ApiResponse::json(status, &body, true);
-            if let Some(s) = f.retry_after {
-                r = r.header("Retry-After", s.to_string());
-            }
-            return r;
-        }
-    }
+    form
+}
+
+fn field<'a>(form: &'a HashMap<String, String>, k: &str) -> &'a str {
+    form.get(k).map(String::as_str).unwrap_or("")
+}
+
+/// Which account a token call is about, for counters and account-scoped faults; counts the call.
+fn token_account(shared: &Arc<Shared>, form: &HashMap<String, String>) -> Option<String> {
     let mut st = shared.lock();
-    let grant_type = get("grant_type");
+    let account = match field(form, "grant_type") {
+        "authorization_code" => st.codes.get(field(form, "code")).map(|c| c.email.clone()),
+        "refresh_token" => st
+            .refresh_tokens
+            .get(field(form, "refresh_token"))
+            .map(|r| r.email.clone()),
+        _ => None,
+    };
+    if let Some(a) = &account {
+        *st.counters
+            .account(a)
+            .requests
+            .entry("oauth2.token".into())
+            .or_default() += 1;
+    }
+    account
+}
+
+/// An injected `oauth2.token` fault: waits its latency, and answers its status in the token endpoint's shape.
+async fn token_fault(shared: &Arc<Shared>, account: Option<&str>) -> Option<ApiResponse> {
+    let fault = shared.lock().take_fault("oauth2.token", account)?;
+    if let Some(ms) = fault.latency_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    let status = fault.status?;
+    let body = fault.body.unwrap_or_else(|| match status {
+        400 => json!({"error": "invalid_grant", "error_description": "Bad Request"}),
+        401 => json!({"error": "invalid_client", "error_description": "Unauthorized"}),
+        _ => {
+            json!({"error": "internal_failure", "error_description": fault_error(status).message})
+        }
+    });
+    let mut r = ApiResponse::json(status, &body, true);
+    if let Some(s) = fault.retry_after {
+        r = r.header("Retry-After", s.to_string());
+    }
+    Some(r)
+}
+
+/// Checks the grant type and the client, then runs the grant.
+fn answer_token_request(
+    st: &mut State,
+    form: &HashMap<String, String>,
+) -> Result<Value, ApiResponse> {
+    let grant_type = field(form, "grant_type");
     if grant_type.is_empty() {
-        return token_error(
+        return Err(token_error(
             400,
             "invalid_request",
             "Required parameter is missing: grant_type",
-        );
+        ));
     }
     if grant_type != "authorization_code" && grant_type != "refresh_token" {
-        return token_error(
+        return Err(token_error(
             400,
             "unsupported_grant_type",
             &format!("Invalid grant_type: {grant_type}"),
-        );
+        ));
     }
-    let client_id = get("client_id");
+    let client_id = authenticate_client(st, form)?;
+    if grant_type == "authorization_code" {
+        exchange_code(st, form, &client_id)
+    } else {
+        refresh_access(st, form, &client_id)
+    }
+}
+
+/// The client named by `client_id`, if `client_secret` is its secret; the client id on success.
+fn authenticate_client(st: &State, form: &HashMap<String, String>) -> Result<String, ApiResponse> {
+    let client_id = field(form, "client_id");
     if client_id.is_empty() {
-        return token_error(
+        return Err(token_error(
             400,
             "invalid_request",
             "Could not determine client ID from request.",
-        );
+        ));
     }
-    let Some(client) = st.client(client_id).cloned() else {
-        return token_error(401, "invalid_client", "The OAuth client was not found.");
+    let Some(client) = st.client(client_id) else {
+        return Err(token_error(
+            401,
+            "invalid_client",
+            "The OAuth client was not found.",
+        ));
     };
     if !form.contains_key("client_secret") {
-        return token_error(400, "invalid_request", "client_secret is missing.");
+        return Err(token_error(
+            400,
+            "invalid_request",
+            "client_secret is missing.",
+        ));
     }
-    if get("client_secret") != client.client_secret {
-        return token_error(401, "invalid_client", "Unauthorized");
+    if field(form, "client_secret") != client.client_secret {
+        return Err(token_error(401, "invalid_client", "Unauthorized"));
     }
+    Ok(client_id.to_string())
+}
+
+/// `grant_type=authorization_code`: checks the code, its redirect and its PKCE verifier, then mints tokens.
+fn exchange_code(
+    st: &mut State,
+    form: &HashMap<String, String>,
+    client_id: &str,
+) -> Result<Value, ApiResponse> {
+    let grant = redeem_code(st, form, client_id)?;
+    let refresh = if st.settings.omit_refresh_token {
+        None
+    } else {
+        Some(mint_refresh(st, client_id, &grant))
+    };
+    let mut v = mint_access(st, client_id, &grant.email, &grant.scopes, refresh.clone());
+    if let Some(rt) = refresh {
+        v["refresh_token"] = json!(rt);
+        // Google announces time-limited refresh tokens (the "Testing" 7-day rule) with this field.
+        if st.settings.testing_status {
+            v["refresh_token_expires_in"] = json!(7 * 24 * 3600 - 1);
+        }
+    }
+    st.counters.account(&grant.email).code_exchanges += 1;
+    Ok(v)
+}
+
+/// Takes the code out of circulation and checks it belongs to this exchange.
+fn redeem_code(
+    st: &mut State,
+    form: &HashMap<String, String>,
+    client_id: &str,
+) -> Result<AuthCode, ApiResponse> {
     let now = st.now_ms();
-    if grant_type == "authorization_code" {
-        let code = get("code");
-        if code.is_empty() {
-            return token_error(400, "invalid_request", "Missing required parameter: code");
-        }
-        // Codes are single use: any attempt that names a known code by its own client burns it.
-        let Some(grant) = st.codes.get(code).cloned() else {
-            return token_error(400, "invalid_grant", "Bad Request");
-        };
-        if grant.client_id != client_id {
-            return token_error(400, "invalid_grant", "Bad Request");
-        }
-        st.codes.remove(code);
-        if grant.expires_ms < now {
-            return token_error(400, "invalid_grant", "Bad Request");
-        }
-        if get("redirect_uri") != grant.redirect_uri {
-            return token_error(400, "redirect_uri_mismatch", "Bad Request");
-        }
-        let verifier = get("code_verifier");
-        if verifier.is_empty() {
-            return token_error(400, "invalid_grant", "Missing code verifier.");
-        }
-        if URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != grant.code_challenge {
-            return token_error(400, "invalid_grant", "Invalid code verifier.");
-        }
-        let refresh = if st.settings.omit_refresh_token {
-            None
-        } else {
-            let rt = random_token("1//0", 100);
-            st.refresh_tokens.insert(
-                rt.clone(),
-                RefreshToken {
-                    client_id: client_id.to_string(),
-                    email: grant.email.clone(),
-                    scopes: grant.scopes.clone(),
-                    issued_ms: now,
-                    revoked: false,
-                },
-            );
-            st.issued_refresh.push(rt.clone());
-            enforce_refresh_limit(&mut st, client_id, &grant.email);
-            Some(rt)
-        };
-        let mut v = mint_access(
-            &mut st,
-            client_id,
-            &grant.email,
-            &grant.scopes,
-            refresh.clone(),
-        );
-        if let Some(rt) = refresh {
-            v["refresh_token"] = json!(rt);
-            // Google announces time-limited refresh tokens (the "Testing" 7-day rule) with this field.
-            if st.settings.testing_status {
-                v["refresh_token_expires_in"] = json!(7 * 24 * 3600 - 1);
-            }
-        }
-        st.counters.account(&grant.email).code_exchanges += 1;
-        return ApiResponse::json(200, &v, true).header(
-            "Cache-Control",
-            "no-cache, no-store, max-age=0, must-revalidate",
-        );
+    let code = field(form, "code");
+    if code.is_empty() {
+        return Err(token_error(
+            400,
+            "invalid_request",
+            "Missing required parameter: code",
+        ));
     }
-    let rt = get("refresh_token");
+    // Codes are single use: any attempt that names a known code by its own client burns it.
+    let bad_request = || token_error(400, "invalid_grant", "Bad Request");
+    let Some(grant) = st.codes.get(code).cloned() else {
+        return Err(bad_request());
+    };
+    if grant.client_id != client_id {
+        return Err(bad_request());
+    }
+    st.codes.remove(code);
+    if grant.expires_ms < now {
+        return Err(bad_request());
+    }
+    if field(form, "redirect_uri") != grant.redirect_uri {
+        return Err(token_error(400, "redirect_uri_mismatch", "Bad Request"));
+    }
+    let verifier = field(form, "code_verifier");
+    if verifier.is_empty() {
+        return Err(token_error(400, "invalid_grant", "Missing code verifier."));
+    }
+    if URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != grant.code_challenge {
+        return Err(token_error(400, "invalid_grant", "Invalid code verifier."));
+    }
+    Ok(grant)
+}
+
+fn mint_refresh(st: &mut State, client_id: &str, grant: &AuthCode) -> String {
+    let rt = random_token("1//0", 100);
+    let now = st.now_ms();
+    st.refresh_tokens.insert(
+        rt.clone(),
+        RefreshToken {
+            client_id: client_id.to_string(),
+            email: grant.email.clone(),
+            scopes: grant.scopes.clone(),
+            issued_ms: now,
+            revoked: false,
+        },
+    );
+    st.issued_refresh.push(rt.clone());
+    enforce_refresh_limit(st, client_id, &grant.email);
+    rt
+}
+
+/// `grant_type=refresh_token`: a live refresh token of this client gets a new access token (and no new refresh
+/// token).
+fn refresh_access(
+    st: &mut State,
+    form: &HashMap<String, String>,
+    client_id: &str,
+) -> Result<Value, ApiResponse> {
+    let rt = field(form, "refresh_token");
     if rt.is_empty() {
-        return token_error(
+        return Err(token_error(
             400,
             "invalid_request",
             "Missing required parameter: refresh_token",
-        );
+        ));
     }
     let seven_days = 7 * 24 * 3600 * 1000;
+    let now = st.now_ms();
     let testing = st.settings.testing_status;
+    let dead = || token_error(400, "invalid_grant", "Token has been expired or revoked.");
     let Some(record) = st.refresh_tokens.get(rt).cloned() else {
-        return token_error(400, "invalid_grant", "Token has been expired or revoked.");
+        return Err(dead());
     };
     if record.revoked || (testing && now.saturating_sub(record.issued_ms) >= seven_days) {
-        return token_error(400, "invalid_grant", "Token has been expired or revoked.");
+        return Err(dead());
     }
     if record.client_id != client_id {
-        return token_error(401, "unauthorized_client", "Unauthorized");
+        return Err(token_error(401, "unauthorized_client", "Unauthorized"));
     }
     let v = mint_access(
-        &mut st,
+        st,
         client_id,
         &record.email,
         &record.scopes,
         Some(rt.to_string()),
     );
     st.counters.account(&record.email).token_refreshes += 1;
-    ApiResponse::json(200, &v, true).header(
-        "Cache-Control",
-        "no-cache, no-store, max-age=0, must-revalidate",
-    )
+    Ok(v)
 }
 
 fn basic_credentials(header: &str) -> Option<(String, String)> {
