@@ -107,6 +107,9 @@ fn handle_inner(
     base: &str,
     body: &[u8],
 ) -> Result<ApiResponse, ApiResponse> {
+    if let Some(name) = path.strip_prefix("assets/") {
+        return Ok(asset(method, name));
+    }
     let mut st = shared.lock();
     let st = &mut *st;
     let v = match (method, path) {
@@ -143,6 +146,25 @@ fn handle_inner(
         }
     };
     Ok(ok(v))
+}
+
+/// `GET assets/NAME`: the images the demo mail shows as remote content.
+fn asset(method: &str, name: &str) -> ApiResponse {
+    match crate::assets::asset(name) {
+        Some((content_type, bytes)) if method == "GET" => ApiResponse {
+            status: 200,
+            headers: vec![
+                ("Content-Type".into(), content_type.into()),
+                ("Cache-Control".into(), "public, max-age=86400".into()),
+            ],
+            body: bytes,
+        },
+        _ => ApiResponse::json(
+            404,
+            &json!({"error": format!("no asset {method} /_emulator/assets/{name}")}),
+            true,
+        ),
+    }
 }
 
 /// The mailbox of a control call's `account`, or 400.

@@ -139,7 +139,8 @@ fn html_of(text: &str, sender: &str) -> String {
 
 pub const THREADS_PER_ACCOUNT: usize = 45;
 
-pub fn demo_seed() -> Seed {
+/// The demo data; `base` is the emulator's own URL, where the demo mail's remote images point.
+pub fn demo_seed(base: &str) -> Seed {
     let now = real_now_ms();
     let mut accounts = Vec::new();
     for (pi, p) in PERSONAS.iter().enumerate() {
@@ -246,6 +247,7 @@ pub fn demo_seed() -> Seed {
             }
             threads.push(SeedThread { messages });
         }
+        threads.extend(crate::demo_mail::threads(&me, base, now));
         // One trashed and one spam thread, hidden from lists unless asked for.
         threads.push(SeedThread {
             messages: vec![SeedMessage {

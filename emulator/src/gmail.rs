@@ -34,6 +34,7 @@ enum Route {
     MessagesTrash,
     MessagesUntrash,
     MessagesBatchModify,
+    AttachmentsGet,
     ThreadsList,
     ThreadsGet,
     ThreadsModify,
@@ -55,6 +56,7 @@ impl Route {
             Route::MessagesTrash => "gmail.users.messages.trash",
             Route::MessagesUntrash => "gmail.users.messages.untrash",
             Route::MessagesBatchModify => "gmail.users.messages.batchModify",
+            Route::AttachmentsGet => "gmail.users.messages.attachments.get",
             Route::ThreadsList => "gmail.users.threads.list",
             Route::ThreadsGet => "gmail.users.threads.get",
             Route::ThreadsModify => "gmail.users.threads.modify",
@@ -73,7 +75,8 @@ impl Route {
             | Route::MessagesGet
             | Route::MessagesModify
             | Route::MessagesTrash
-            | Route::MessagesUntrash => 5,
+            | Route::MessagesUntrash
+            | Route::AttachmentsGet => 5,
             Route::ThreadsList
             | Route::ThreadsGet
             | Route::ThreadsModify
@@ -97,8 +100,16 @@ impl Route {
     }
 }
 
-/// Splits `/gmail/v1/users/{userId}/...` into (route, userId, resource id).
-fn route(method: &str, path: &str) -> Option<(Route, String, Option<String>)> {
+/// A call's route, its `userId`, and the ids in its path (a message's attachments have two).
+struct Target {
+    route: Route,
+    user: String,
+    id: Option<String>,
+    sub_id: Option<String>,
+}
+
+/// Splits `/gmail/v1/users/{userId}/...` into its route, userId and resource ids.
+fn route(method: &str, path: &str) -> Option<Target> {
     let rest = path.strip_prefix("/gmail/v1/users/")?;
     let segs: Vec<String> = rest
         .split('/')
@@ -122,6 +133,7 @@ fn route(method: &str, path: &str) -> Option<(Route, String, Option<String>)> {
         ("POST", ["messages", _, "modify"]) => (Route::MessagesModify, id(1)),
         ("POST", ["messages", _, "trash"]) => (Route::MessagesTrash, id(1)),
         ("POST", ["messages", _, "untrash"]) => (Route::MessagesUntrash, id(1)),
+        ("GET", ["messages", _, "attachments", _]) => (Route::AttachmentsGet, id(1)),
         ("GET", ["threads"]) => (Route::ThreadsList, None),
         ("GET", ["threads", _]) => (Route::ThreadsGet, id(1)),
         ("POST", ["threads", _, "modify"]) => (Route::ThreadsModify, id(1)),
@@ -130,7 +142,16 @@ fn route(method: &str, path: &str) -> Option<(Route, String, Option<String>)> {
         ("GET", ["history"]) => (Route::HistoryList, None),
         _ => return None,
     };
-    Some((r.0, user, r.1))
+    let sub_id = match r.0 {
+        Route::AttachmentsGet => id(3),
+        _ => None,
+    };
+    Some(Target {
+        route: r.0,
+        user,
+        id: r.1,
+        sub_id,
+    })
 }
 
 /// Query parameters in order, with repeated keys kept.
@@ -206,7 +227,13 @@ async fn handle_inner(
     params: &Params,
 ) -> Result<ApiResponse, GoogleError> {
     let pretty = pretty(params);
-    let Some((route, user_id, resource_id)) = route(req.method, req.path) else {
+    let Some(Target {
+        route,
+        user: user_id,
+        id: resource_id,
+        sub_id,
+    }) = route(req.method, req.path)
+    else {
         return Err(GoogleError::new(
             404,
             format!("Method not found: {} {}", req.method, req.path),
@@ -230,7 +257,7 @@ async fn handle_inner(
         &mut st,
         &email,
         route,
-        resource_id.as_deref(),
+        (resource_id.as_deref(), sub_id.as_deref()),
         params,
         req.body,
     )?;
@@ -546,7 +573,7 @@ fn execute(
     st: &mut State,
     email: &str,
     route: Route,
-    id: Option<&str>,
+    (id, sub_id): (Option<&str>, Option<&str>),
     params: &Params,
     body: &[u8],
 ) -> Result<Option<Value>, GoogleError> {
@@ -569,6 +596,7 @@ fn execute(
         Route::MessagesList => messages_list(mb, params)?,
         Route::ThreadsList => threads_list(mb, params)?,
         Route::MessagesGet => messages_get(mb, check_id(id)?, params)?,
+        Route::AttachmentsGet => attachment_get(mb, check_id(id)?, sub_id.unwrap_or_default())?,
         Route::ThreadsGet => threads_get(mb, check_id(id)?, params)?,
         Route::MessagesModify | Route::ThreadsModify => {
             modify(mb, route, check_id(id)?, body, now)?
@@ -663,6 +691,20 @@ fn messages_get(mb: &Mailbox, id: &str, params: &Params) -> Result<Value, Google
     let format = format_param(params, &["minimal", "full", "raw", "metadata"])?;
     let m = mb.messages.get(id).ok_or_else(GoogleError::not_found)?;
     Ok(m.render(&format, &params.all("metadataHeaders")))
+}
+
+/// `messages.attachments.get`: `{attachmentId, size, data}`, the content base64url-encoded.
+fn attachment_get(mb: &Mailbox, message_id: &str, id: &str) -> Result<Value, GoogleError> {
+    let m = mb
+        .messages
+        .get(message_id)
+        .ok_or_else(GoogleError::not_found)?;
+    let a = m
+        .attachments
+        .iter()
+        .find(|a| a.id == id)
+        .ok_or_else(GoogleError::not_found)?;
+    Ok(json!({"attachmentId": a.id, "size": a.data.len(), "data": crate::model::b64url(&a.data)}))
 }
 
 fn threads_get(mb: &Mailbox, id: &str, params: &Params) -> Result<Value, GoogleError> {
@@ -880,10 +922,10 @@ mod tests {
             ("GET", "/gmail/v1/users/me", None),
         ];
         for (m, p, want) in cases {
-            assert_eq!(route(m, p).map(|r| r.0), want, "{m} {p}");
+            assert_eq!(route(m, p).map(|r| r.route), want, "{m} {p}");
         }
         assert_eq!(
-            route("GET", "/gmail/v1/users/a%40b.c/profile").map(|r| r.1),
+            route("GET", "/gmail/v1/users/a%40b.c/profile").map(|r| r.user),
             Some("a@b.c".to_string())
         );
     }

@@ -8,11 +8,14 @@
 // so their size on the error path costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
 
+mod assets;
 mod batch;
 mod control;
 pub mod demo;
+mod demo_mail;
 mod fields;
 mod gmail;
+mod mime;
 mod model;
 mod oauth;
 mod query;
@@ -74,10 +77,10 @@ struct AppState {
     base_url: Arc<str>,
 }
 
-/// The seed an emulator with this config starts from.
-pub fn initial_seed(config: &EmulatorConfig) -> Seed {
+/// The seed an emulator with this config starts from, serving on `base_url`.
+pub fn initial_seed(config: &EmulatorConfig, base_url: &str) -> Seed {
     let mut seed = if config.demo {
-        demo::demo_seed()
+        demo::demo_seed(base_url)
     } else {
         Seed::default()
     };
@@ -104,7 +107,7 @@ impl Emulator {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         let base_url = format!("http://{local}");
-        let seed = initial_seed(&config);
+        let seed = initial_seed(&config, &base_url);
         seed.check()
             .map_err(|e| anyhow::anyhow!("invalid seed: {e}"))?;
         let mut settings = config.settings.clone();

@@ -7,6 +7,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::mime::Part;
 use crate::rfc822::{self, RawMail};
 use crate::seed::{SeedAccount, SeedAttachment};
 use crate::time;
@@ -301,8 +302,11 @@ impl Message {
         }
     }
 
-    /// The `payload` of format=full.
+    /// The `payload` of format=full: raw mail's true MIME tree, or the parts built mail is made of.
     pub fn full_payload(&self) -> Value {
+        if let Some(source) = &self.source {
+            return part_json(&source.root, &self.id);
+        }
         let mut payload = if self.attachments.is_empty() {
             self.body_part("")
         } else {
@@ -440,6 +444,39 @@ impl Message {
     pub fn with_labels_ref(&self) -> Value {
         json!({"id": self.id, "threadId": self.thread_id, "labelIds": self.label_ids()})
     }
+}
+
+/// The id under which `messages.attachments.get` answers a part of raw mail.
+pub fn attachment_id(message_id: &str, part_id: &str) -> String {
+    format!("ANGjdJ{message_id}p{}", part_id.replace('.', "_"))
+}
+
+/// One part of raw mail as a `MessagePart`: `body` is `{size}` for a multipart, `{size, attachmentId}` for a
+/// part with a filename, `{size, data}` for any other leaf (`data` absent when empty); a `message/rfc822` part's
+/// `body.size` is the enclosed message's length and its one child that message's root part.
+pub fn part_json(part: &Part, message_id: &str) -> Value {
+    let mut body = json!({"size": part.content.len()});
+    if part.is_attachment() {
+        body["attachmentId"] = json!(attachment_id(message_id, &part.part_id));
+    } else if part.children.is_empty() && !part.content.is_empty() {
+        body["data"] = json!(b64url(&part.content));
+    }
+    let mut v = json!({
+        "partId": part.part_id,
+        "mimeType": part.mime_type,
+        "filename": part.filename,
+        "headers": header_json(&part.headers),
+        "body": body,
+    });
+    if !part.children.is_empty() {
+        v["parts"] = Value::Array(
+            part.children
+                .iter()
+                .map(|c| part_json(c, message_id))
+                .collect(),
+        );
+    }
+    v
 }
 
 pub fn header_json(headers: &[(String, String)]) -> Value {
@@ -580,17 +617,20 @@ impl Mailbox {
             _ => id.clone(),
         };
         let hid = self.next_history_id();
-        let attachments = m
-            .attachments
-            .iter()
-            .enumerate()
-            .map(|(i, a)| Attachment {
-                id: format!("ANGjdJ{}{}", id, i),
-                filename: a.filename.clone(),
-                mime_type: a.mime_type.clone(),
-                data: a.content.as_bytes().to_vec(),
-            })
-            .collect();
+        let attachments = match &m.source {
+            Some(source) => raw_attachments(&source.root, &id),
+            None => m
+                .attachments
+                .iter()
+                .enumerate()
+                .map(|(i, a)| Attachment {
+                    id: format!("ANGjdJ{}{}", id, i),
+                    filename: a.filename.clone(),
+                    mime_type: a.mime_type.clone(),
+                    data: a.content.as_bytes().to_vec(),
+                })
+                .collect(),
+        };
         let mut labels: BTreeSet<String> = m.labels.into_iter().collect();
         labels.retain(|l| !l.is_empty());
         let msg = Message {
@@ -815,6 +855,20 @@ impl Mailbox {
             self.last_change_ms = now_ms;
         }
     }
+}
+
+/// The parts of raw mail with a filename, under the ids `format=full` names them by.
+fn raw_attachments(root: &Part, message_id: &str) -> Vec<Attachment> {
+    root.walk()
+        .into_iter()
+        .filter(|p| p.is_attachment())
+        .map(|p| Attachment {
+            id: attachment_id(message_id, &p.part_id),
+            filename: p.filename.clone(),
+            mime_type: p.mime_type.clone(),
+            data: p.content.clone(),
+        })
+        .collect()
 }
 
 /// What `insert_message` needs.

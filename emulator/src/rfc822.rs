@@ -19,6 +19,8 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 
+use crate::mime::{self, Part};
+
 /// Base64 as mail writes it: padding optional, whitespace removed before decoding.
 const MAIL_BASE64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
@@ -46,6 +48,8 @@ pub struct RawMail {
     pub content_type: String,
     pub text: Option<String>,
     pub html: Option<String>,
+    /// The MIME tree, as `format=full` answers it.
+    pub root: Part,
 }
 
 impl RawMail {
@@ -60,21 +64,36 @@ impl RawMail {
 
 /// Reads a message. Never fails: whatever is not mail-shaped is read as liberally as a mail reader would.
 pub fn parse(bytes: &[u8]) -> RawMail {
-    let (head, body) = split_head_body(bytes);
-    let headers = parse_headers(head);
+    let root = mime::parse_message(bytes);
+    let headers = root.headers.clone();
     let content_type = find(&headers, "content-type")
         .unwrap_or("text/plain")
         .to_string();
-    let mut text = None;
-    let mut html = None;
-    collect_bodies(&headers, body, 0, &mut text, &mut html);
     RawMail {
         bytes: bytes.to_vec(),
         headers,
         content_type,
-        text,
-        html,
+        text: first_body(&root, "text/plain"),
+        html: first_body(&root, "text/html"),
+        root,
     }
+}
+
+/// The first body of this type that is not an attachment, decoded by its charset (or as UTF-8).
+fn first_body(root: &Part, mime_type: &str) -> Option<String> {
+    let part = root.walk().into_iter().find(|p| {
+        p.children.is_empty()
+            && p.mime_type == mime_type
+            && !p.is_attachment()
+            && !p
+                .header("content-disposition")
+                .is_some_and(|d| d.trim().to_ascii_lowercase().starts_with("attachment"))
+    })?;
+    Some(
+        part.charset()
+            .and_then(|c| decode_charset(&part.content, &c))
+            .unwrap_or_else(|| String::from_utf8_lossy(&part.content).into_owned()),
+    )
 }
 
 fn find<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -85,7 +104,7 @@ fn find<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// Splits at the first empty line (CRLF or bare LF); no empty line means headers only.
-fn split_head_body(bytes: &[u8]) -> (&[u8], &[u8]) {
+pub(crate) fn split_head_body(bytes: &[u8]) -> (&[u8], &[u8]) {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'\n' {
@@ -102,7 +121,7 @@ fn split_head_body(bytes: &[u8]) -> (&[u8], &[u8]) {
     (bytes, &[])
 }
 
-fn parse_headers(head: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn parse_headers(head: &[u8]) -> Vec<(String, String)> {
     let mut logical: Vec<Vec<u8>> = Vec::new();
     for line in head.split(|b| *b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -245,7 +264,7 @@ fn windows_1252(bytes: &[u8]) -> String {
 }
 
 /// Bytes in a named charset as text; `None` for a charset the emulator does not know (left undecoded).
-fn decode_charset(bytes: &[u8], charset: &str) -> Option<String> {
+pub(crate) fn decode_charset(bytes: &[u8], charset: &str) -> Option<String> {
     // RFC 2231 lets a language follow the charset: `utf-8*en`.
     let name = charset
         .split('*')
@@ -261,118 +280,14 @@ fn decode_charset(bytes: &[u8], charset: &str) -> Option<String> {
             Some(bytes.iter().map(|b| char::from(*b)).collect())
         }
         "windows-1252" | "cp1252" => Some(windows_1252(bytes)),
-        _ => None,
+        // The rest as WHATWG names them (KOI8-R, ISO-2022-JP, Shift_JIS, GB18030, ...); unknown names stay
+        // undecoded.
+        other => encoding_rs::Encoding::for_label(other.as_bytes())
+            .map(|e| e.decode_without_bom_handling(bytes).0.into_owned()),
     }
 }
 
-/// A parameter of a structured header value (`charset`, `boundary`), unquoted.
-fn parameter(value: &str, name: &str) -> Option<String> {
-    value.split(';').skip(1).find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case(name)
-            .then(|| v.trim().trim_matches('"').to_string())
-    })
-}
-
-fn mime_type(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
-}
-
-/// Finds the first text/plain and text/html bodies, looking inside multiparts (a few levels deep).
-fn collect_bodies(
-    headers: &[(String, String)],
-    body: &[u8],
-    depth: usize,
-    text: &mut Option<String>,
-    html: &mut Option<String>,
-) {
-    let content_type = find(headers, "content-type").unwrap_or("text/plain");
-    let mime = mime_type(content_type);
-    if mime.starts_with("multipart/") {
-        let Some(boundary) = parameter(content_type, "boundary") else {
-            return;
-        };
-        if depth >= 4 {
-            return;
-        }
-        for part in split_multipart(body, &boundary) {
-            let (head, part_body) = split_head_body(part);
-            collect_bodies(&parse_headers(head), part_body, depth + 1, text, html);
-        }
-        return;
-    }
-    let slot = match mime.as_str() {
-        "text/plain" => text,
-        "text/html" => html,
-        _ => return,
-    };
-    if slot.is_some() {
-        return;
-    }
-    let transfer = find(headers, "content-transfer-encoding")
-        .unwrap_or("7bit")
-        .trim()
-        .to_ascii_lowercase();
-    let bytes = match transfer.as_str() {
-        "base64" => {
-            let compact: Vec<u8> = body
-                .iter()
-                .copied()
-                .filter(|b| !b.is_ascii_whitespace())
-                .collect();
-            MAIL_BASE64.decode(compact).unwrap_or_default()
-        }
-        "quoted-printable" => decode_quoted_printable(body),
-        _ => body.to_vec(),
-    };
-    let decoded = parameter(content_type, "charset")
-        .and_then(|c| decode_charset(&bytes, &c))
-        .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
-    *slot = Some(decoded);
-}
-
-/// The parts between `--boundary` lines, without the preamble and the epilogue.
-fn split_multipart<'a>(body: &'a [u8], boundary: &str) -> Vec<&'a [u8]> {
-    let delimiter = format!("--{boundary}");
-    let delimiter = delimiter.as_bytes();
-    let mut starts = Vec::new();
-    let mut i = 0;
-    while i + delimiter.len() <= body.len() {
-        let at_line_start = i == 0 || body[i - 1] == b'\n';
-        if at_line_start && body[i..].starts_with(delimiter) {
-            starts.push(i);
-            i += delimiter.len();
-        } else {
-            i += 1;
-        }
-    }
-    let mut parts = Vec::new();
-    for (n, start) in starts.iter().enumerate() {
-        let after = &body[start + delimiter.len()..];
-        if after.starts_with(b"--") {
-            break;
-        }
-        let Some(line_end) = after.iter().position(|b| *b == b'\n') else {
-            break;
-        };
-        let content_start = start + delimiter.len() + line_end + 1;
-        let content_end = starts.get(n + 1).copied().unwrap_or(body.len());
-        if content_start <= content_end {
-            let part = &body[content_start..content_end];
-            let part = part.strip_suffix(b"\n").unwrap_or(part);
-            parts.push(part.strip_suffix(b"\r").unwrap_or(part));
-        }
-    }
-    parts
-}
-
-fn decode_quoted_printable(body: &[u8]) -> Vec<u8> {
+pub(crate) fn decode_quoted_printable(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
     let mut i = 0;
     while i < body.len() {

@@ -91,6 +91,7 @@ fn calls(msg: &str, thread: &str) -> Vec<(&'static str, String, Option<Value>)> 
         ("gmail.users.messages.get", "format=minimal".into(), None),
         ("gmail.users.messages.modify", String::new(), Some(json!({"addLabelIds": ["STARRED"], "removeLabelIds": ["UNREAD"]}))),
         ("gmail.users.messages.batchModify", String::new(), Some(json!({"ids": [msg], "addLabelIds": ["IMPORTANT"], "removeLabelIds": []}))),
+        ("gmail.users.messages.attachments.get", String::new(), None),
         ("gmail.users.messages.trash", String::new(), None),
         ("gmail.users.messages.untrash", String::new(), None),
         ("gmail.users.threads.list", "includeSpamTrash=true&labelIds=INBOX&maxResults=5&q=-is:starred&pageToken=".into(), None),
@@ -149,6 +150,7 @@ async fn served_methods_match_the_discovery_document() {
         json!({"account": ADA, "from": "a@example.com", "subject": "s", "text": "t"}),
     )
     .await;
+    let (attachment_msg, attachment_id) = first_attachment(&env, &at).await;
 
     let globals: Vec<String> = doc["parameters"]
         .as_object()
@@ -183,7 +185,9 @@ async fn served_methods_match_the_discovery_document() {
         }
         let path = method["path"].as_str().unwrap();
         let label_id = "INBOX";
-        let resource = if id.contains(".threads.") {
+        let resource = if id.contains(".attachments.") {
+            &attachment_id
+        } else if id.contains(".threads.") {
             &thread
         } else if id.contains(".labels.") {
             label_id
@@ -192,7 +196,9 @@ async fn served_methods_match_the_discovery_document() {
         };
         let path = format!(
             "/{}",
-            path.replace("{userId}", "me").replace("{id}", resource)
+            path.replace("{userId}", "me")
+                .replace("{messageId}", &attachment_msg)
+                .replace("{id}", resource)
         );
         let url = env.url(&format!(
             "{path}?{query}&prettyPrint=false&alt=json&quotaUser=x"
@@ -224,13 +230,28 @@ async fn served_methods_match_the_discovery_document() {
         }
     }
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(served.len(), 15);
+    assert_eq!(served.len(), 16);
     for (id, name) in wanted {
         assert!(
             exercised[id].contains(&name),
             "{id}: no call exercises the parameter {name}"
         );
     }
+}
+
+/// A message with an attachment in the demo data, and that attachment's id.
+async fn first_attachment(env: &Env, at: &str) -> (String, String) {
+    let (_, list) = env
+        .gmail_get(at, "/gmail/v1/users/me/messages?q=has:attachment")
+        .await;
+    let id = list["messages"][0]["id"].as_str().unwrap().to_string();
+    let (_, m) = env
+        .gmail_get(at, &format!("/gmail/v1/users/me/messages/{id}"))
+        .await;
+    let text = m.to_string();
+    let start = text.find("\"attachmentId\":\"").unwrap() + "\"attachmentId\":\"".len();
+    let len = text[start..].find('"').unwrap();
+    (id, text[start..start + len].to_string())
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ mod conformance;
 mod control;
 mod gmail;
 mod malformed;
+mod mime;
 mod oauth;
 mod pyclient;
 mod raw_mail;
