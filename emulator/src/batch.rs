@@ -215,6 +215,7 @@ pub async fn handle(
                 path,
                 query,
                 authorization: part.authorization.as_deref().or(authorization),
+                content_type: None,
                 body: &part.body,
             },
         ));

@@ -92,10 +92,11 @@ pub fn handle(
     shared: &Arc<Shared>,
     method: &str,
     path: &str,
+    query: &str,
     base: &str,
     body: &[u8],
 ) -> ApiResponse {
-    match handle_inner(shared, method, path, base, body) {
+    match handle_inner(shared, method, path, query, base, body) {
         Ok(r) | Err(r) => r,
     }
 }
@@ -104,6 +105,7 @@ fn handle_inner(
     shared: &Arc<Shared>,
     method: &str,
     path: &str,
+    query: &str,
     base: &str,
     body: &[u8],
 ) -> Result<ApiResponse, ApiResponse> {
@@ -137,6 +139,7 @@ fn handle_inner(
             json!({"access_tokens": st.issued_access, "refresh_tokens": st.issued_refresh})
         }
         ("GET", "accounts") => accounts(st),
+        ("GET", "sent") => sent(st, query)?,
         _ => {
             return Ok(ApiResponse::json(
                 404,
@@ -303,6 +306,7 @@ fn reset(shared: &Shared, st: &mut State) -> Value {
     st.counters = counters;
     st.clock_offset_ms = clock_offset_ms;
     st.quota = quota;
+    st.sent.clear();
     json!({"reset": true})
 }
 
@@ -320,6 +324,29 @@ fn patch_settings(st: &mut State, patch: Value) -> Result<Value, ApiResponse> {
     st.settings =
         serde_json::from_value(current).map_err(|e| bad(format!("invalid settings: {e}")))?;
     Ok(serde_json::to_value(&st.settings).unwrap_or_default())
+}
+
+/// `GET sent?account=EMAIL`: what the account sent through the API, oldest first, raw as it was sent (Bcc
+/// included); without `account`, every account's.
+fn sent(st: &State, query: &str) -> Result<Value, ApiResponse> {
+    let account = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "account")
+        .map(|(_, v)| v.into_owned());
+    if let Some(a) = &account {
+        if st.mailbox(a).is_none() {
+            return Err(bad(format!("unknown account {a}")));
+        }
+    }
+    let list: Vec<Value> = st
+        .sent
+        .iter()
+        .filter(|r| account.as_ref().is_none_or(|a| r.account.eq_ignore_ascii_case(a)))
+        .map(|r| {
+            json!({"account": r.account, "id": r.id, "threadId": r.thread_id,
+                   "raw": crate::model::b64url(&r.raw), "recipients": r.recipients, "at_ms": r.at_ms})
+        })
+        .collect();
+    Ok(json!({"sent": list}))
 }
 
 fn accounts(st: &State) -> Value {

@@ -288,5 +288,6 @@ pub fn demo_seed(base: &str) -> Seed {
     Seed {
         clients: vec![demo_client()],
         accounts,
+        send_as: Default::default(),
     }
 }

@@ -9,9 +9,13 @@ use serde_json::{json, Value};
 
 use crate::fields::Selection;
 use crate::model::{is_valid_id, Mailbox, Message, IMMUTABLE_LABELS};
-use crate::oauth::{SCOPE_FULL, SCOPE_METADATA, SCOPE_MODIFY, SCOPE_READONLY};
+use crate::oauth::{
+    SCOPE_COMPOSE, SCOPE_FULL, SCOPE_LABELS, SCOPE_METADATA, SCOPE_MODIFY, SCOPE_READONLY,
+    SCOPE_SEND, SCOPE_SETTINGS_BASIC,
+};
 use crate::query::Query;
 use crate::respond::{fault_error, ApiResponse, GoogleError};
+use crate::send::{self, Upload};
 use crate::state::{Shared, State};
 
 /// One Gmail call, from the network or from inside a batch.
@@ -20,6 +24,8 @@ pub struct ApiRequest<'a> {
     pub path: &'a str,
     pub query: &'a str,
     pub authorization: Option<&'a str>,
+    /// The request's `Content-Type` (uploads need it).
+    pub content_type: Option<&'a str>,
     pub body: &'a [u8],
 }
 
@@ -41,6 +47,14 @@ enum Route {
     ThreadsTrash,
     ThreadsUntrash,
     HistoryList,
+    MessagesSend,
+    DraftsCreate,
+    DraftsUpdate,
+    DraftsGet,
+    DraftsList,
+    DraftsSend,
+    DraftsDelete,
+    SendAsList,
 }
 
 impl Route {
@@ -63,39 +77,96 @@ impl Route {
             Route::ThreadsTrash => "gmail.users.threads.trash",
             Route::ThreadsUntrash => "gmail.users.threads.untrash",
             Route::HistoryList => "gmail.users.history.list",
+            Route::MessagesSend => "gmail.users.messages.send",
+            Route::DraftsCreate => "gmail.users.drafts.create",
+            Route::DraftsUpdate => "gmail.users.drafts.update",
+            Route::DraftsGet => "gmail.users.drafts.get",
+            Route::DraftsList => "gmail.users.drafts.list",
+            Route::DraftsSend => "gmail.users.drafts.send",
+            Route::DraftsDelete => "gmail.users.drafts.delete",
+            Route::SendAsList => "gmail.users.settings.sendAs.list",
         }
     }
 
     /// Quota units per call, as Google publishes them.
     fn units(self) -> u64 {
         match self {
-            Route::GetProfile | Route::LabelsList | Route::LabelsGet => 1,
+            Route::GetProfile | Route::LabelsList | Route::LabelsGet | Route::SendAsList => 1,
             Route::HistoryList => 2,
             Route::MessagesList
             | Route::MessagesGet
             | Route::MessagesModify
             | Route::MessagesTrash
             | Route::MessagesUntrash
-            | Route::AttachmentsGet => 5,
+            | Route::AttachmentsGet
+            | Route::DraftsGet
+            | Route::DraftsList => 5,
             Route::ThreadsList
             | Route::ThreadsGet
             | Route::ThreadsModify
             | Route::ThreadsTrash
-            | Route::ThreadsUntrash => 10,
+            | Route::ThreadsUntrash
+            | Route::DraftsCreate
+            | Route::DraftsDelete => 10,
+            Route::DraftsUpdate => 15,
             Route::MessagesBatchModify => 50,
+            Route::MessagesSend | Route::DraftsSend => 100,
         }
     }
 
-    fn writes(self) -> bool {
+    /// The scopes (of those the emulator knows) the discovery document accepts for the method.
+    fn scopes(self) -> &'static [&'static str] {
+        const READ: &[&str] = &[SCOPE_METADATA, SCOPE_MODIFY, SCOPE_READONLY, SCOPE_FULL];
+        const WRITE: &[&str] = &[SCOPE_MODIFY, SCOPE_FULL];
+        match self {
+            Route::GetProfile => &[
+                SCOPE_COMPOSE,
+                SCOPE_METADATA,
+                SCOPE_MODIFY,
+                SCOPE_READONLY,
+                SCOPE_FULL,
+            ],
+            Route::LabelsList | Route::LabelsGet => &[
+                SCOPE_LABELS,
+                SCOPE_METADATA,
+                SCOPE_MODIFY,
+                SCOPE_READONLY,
+                SCOPE_FULL,
+            ],
+            Route::MessagesList
+            | Route::MessagesGet
+            | Route::ThreadsList
+            | Route::ThreadsGet
+            | Route::HistoryList => READ,
+            Route::AttachmentsGet => &[SCOPE_MODIFY, SCOPE_READONLY, SCOPE_FULL],
+            Route::MessagesModify
+            | Route::MessagesTrash
+            | Route::MessagesUntrash
+            | Route::MessagesBatchModify
+            | Route::ThreadsModify
+            | Route::ThreadsTrash
+            | Route::ThreadsUntrash => WRITE,
+            Route::MessagesSend => &[SCOPE_COMPOSE, SCOPE_MODIFY, SCOPE_SEND, SCOPE_FULL],
+            Route::DraftsCreate | Route::DraftsUpdate | Route::DraftsSend | Route::DraftsDelete => {
+                &[SCOPE_COMPOSE, SCOPE_MODIFY, SCOPE_FULL]
+            }
+            Route::DraftsGet | Route::DraftsList => {
+                &[SCOPE_COMPOSE, SCOPE_MODIFY, SCOPE_READONLY, SCOPE_FULL]
+            }
+            Route::SendAsList => &[
+                SCOPE_MODIFY,
+                SCOPE_READONLY,
+                SCOPE_SETTINGS_BASIC,
+                SCOPE_FULL,
+            ],
+        }
+    }
+
+    /// Methods the discovery document gives a media upload path (`/upload/gmail/v1/...`).
+    fn takes_upload(self) -> bool {
         matches!(
             self,
-            Route::MessagesModify
-                | Route::MessagesTrash
-                | Route::MessagesUntrash
-                | Route::MessagesBatchModify
-                | Route::ThreadsModify
-                | Route::ThreadsTrash
-                | Route::ThreadsUntrash
+            Route::MessagesSend | Route::DraftsCreate | Route::DraftsUpdate | Route::DraftsSend
         )
     }
 }
@@ -106,11 +177,16 @@ struct Target {
     user: String,
     id: Option<String>,
     sub_id: Option<String>,
+    /// Reached through `/upload/gmail/v1/...`.
+    upload: bool,
 }
 
 /// Splits `/gmail/v1/users/{userId}/...` into its route, userId and resource ids.
 fn route(method: &str, path: &str) -> Option<Target> {
-    let rest = path.strip_prefix("/gmail/v1/users/")?;
+    let (upload, rest) = match path.strip_prefix("/upload") {
+        Some(p) => (true, p.strip_prefix("/gmail/v1/users/")?),
+        None => (false, path.strip_prefix("/gmail/v1/users/")?),
+    };
     let segs: Vec<String> = rest
         .split('/')
         .map(|s| {
@@ -140,17 +216,29 @@ fn route(method: &str, path: &str) -> Option<Target> {
         ("POST", ["threads", _, "trash"]) => (Route::ThreadsTrash, id(1)),
         ("POST", ["threads", _, "untrash"]) => (Route::ThreadsUntrash, id(1)),
         ("GET", ["history"]) => (Route::HistoryList, None),
+        ("POST", ["messages", "send"]) => (Route::MessagesSend, None),
+        ("GET", ["drafts"]) => (Route::DraftsList, None),
+        ("POST", ["drafts"]) => (Route::DraftsCreate, None),
+        ("POST", ["drafts", "send"]) => (Route::DraftsSend, None),
+        ("GET", ["drafts", _]) => (Route::DraftsGet, id(1)),
+        ("PUT", ["drafts", _]) => (Route::DraftsUpdate, id(1)),
+        ("DELETE", ["drafts", _]) => (Route::DraftsDelete, id(1)),
+        ("GET", ["settings", "sendAs"]) => (Route::SendAsList, None),
         _ => return None,
     };
     let sub_id = match r.0 {
         Route::AttachmentsGet => id(3),
         _ => None,
     };
+    if upload && !r.0.takes_upload() {
+        return None;
+    }
     Some(Target {
         route: r.0,
         user,
         id: r.1,
         sub_id,
+        upload,
     })
 }
 
@@ -232,6 +320,7 @@ async fn handle_inner(
         user: user_id,
         id: resource_id,
         sub_id,
+        upload,
     }) = route(req.method, req.path)
     else {
         return Err(GoogleError::new(
@@ -253,14 +342,19 @@ async fn handle_inner(
     charge_quota(&mut st, &email, route)?;
     let fields = fields_param(params)?;
     check_alt(params)?;
-    let result = execute(
-        &mut st,
-        &email,
-        route,
-        (resource_id.as_deref(), sub_id.as_deref()),
+    let call = Call {
+        id: resource_id.as_deref(),
+        sub_id: sub_id.as_deref(),
         params,
-        req.body,
-    )?;
+        body: req.body,
+        content_type: req.content_type,
+        upload: if upload {
+            send::upload_kind(params.get("uploadType"))?
+        } else {
+            Upload::None
+        },
+    };
+    let result = execute(&mut st, &email, route, &call)?;
     Ok(match result {
         Some(v) => {
             let v = match &fields {
@@ -323,10 +417,7 @@ fn check_user(user_id: &str, email: &str) -> Result<(), GoogleError> {
 
 fn check_scopes(route: Route, scopes: &[String], params: &Params) -> Result<(), GoogleError> {
     let has = |s: &str| scopes.iter().any(|x| x == s);
-    let can_read =
-        has(SCOPE_MODIFY) || has(SCOPE_FULL) || has(SCOPE_READONLY) || has(SCOPE_METADATA);
-    let can_write = has(SCOPE_MODIFY) || has(SCOPE_FULL);
-    if (route.writes() && !can_write) || !can_read {
+    if !route.scopes().iter().any(|s| has(s)) {
         return Err(GoogleError::insufficient_scopes());
     }
     // With gmail.metadata granted, Google refuses `q` and bodies even when a wider scope is also granted.
@@ -568,25 +659,45 @@ fn thread_json(mb: &Mailbox, thread_id: &str, format: &str, headers: &[String]) 
     })
 }
 
+/// The parts of a request a method reads.
+struct Call<'a> {
+    id: Option<&'a str>,
+    /// The second id of a path that has two (an attachment's).
+    sub_id: Option<&'a str>,
+    params: &'a Params,
+    body: &'a [u8],
+    content_type: Option<&'a str>,
+    upload: Upload,
+}
+
+impl Call<'_> {
+    fn outgoing(&self, draft: bool) -> Result<send::Outgoing, GoogleError> {
+        send::outgoing(self.body, self.content_type, self.upload, draft)
+    }
+}
+
 /// Runs an admitted call against the user's mailbox: `Some(resource)`, or `None` for an empty 204.
 fn execute(
     st: &mut State,
     email: &str,
     route: Route,
-    (id, sub_id): (Option<&str>, Option<&str>),
-    params: &Params,
-    body: &[u8],
+    call: &Call<'_>,
 ) -> Result<Option<Value>, GoogleError> {
     let now = st.now_ms();
     let retention = st.settings.history_retention_secs;
+    let (id, sub_id, params, body) = (call.id, call.sub_id, call.params, call.body);
     let Some(mb) = st.mailbox_mut(email) else {
-        return Err(GoogleError::new(
-            400,
-            "Mail service not enabled",
-            "failedPrecondition",
-        ));
+        return Err(no_mail_service());
     };
     mb.prune_history(now, retention);
+    // Sending reaches other mailboxes: these two take the whole state.
+    match route {
+        Route::MessagesSend => {
+            return messages_send(st, email, call.outgoing(false)?, now).map(Some)
+        }
+        Route::DraftsSend => return drafts_send(st, email, call.outgoing(true)?, now).map(Some),
+        _ => {}
+    }
     let v = match route {
         Route::GetProfile => profile(mb),
         Route::LabelsList => labels_list(mb),
@@ -610,8 +721,195 @@ fn execute(
             return Ok(None);
         }
         Route::HistoryList => history(mb, params)?,
+        Route::DraftsCreate => drafts_create(mb, call.outgoing(true)?, now)?,
+        Route::DraftsUpdate => drafts_update(mb, draft_id(id)?, call.outgoing(true)?, now)?,
+        Route::DraftsGet => drafts_get(mb, draft_id(id)?, params)?,
+        Route::DraftsList => drafts_list(mb, params)?,
+        Route::DraftsDelete => {
+            drafts_delete(mb, draft_id(id)?, now)?;
+            return Ok(None);
+        }
+        Route::SendAsList => {
+            json!({"sendAs": mb.send_as.iter().map(|s| s.to_json()).collect::<Vec<_>>()})
+        }
+        Route::MessagesSend | Route::DraftsSend => return Ok(None),
     };
     Ok(Some(v))
+}
+
+fn no_mail_service() -> GoogleError {
+    GoogleError::new(400, "Mail service not enabled", "failedPrecondition")
+}
+
+fn recipient_required() -> GoogleError {
+    GoogleError::new(400, "Recipient address required", "invalidArgument")
+}
+
+/// A draft id from the path: Gmail's are `r` and digits (a minus sign allowed).
+fn draft_id(id: Option<&str>) -> Result<&str, GoogleError> {
+    match id {
+        Some(id)
+            if !id.is_empty()
+                && id.len() <= 64
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+        {
+            Ok(id)
+        }
+        _ => Err(GoogleError::invalid_param("Invalid draft id", "id")),
+    }
+}
+
+/// `{id, threadId, labelIds}` of a message, as send answers it.
+fn sent_json(st: &State, email: &str, id: &str) -> Value {
+    st.mailbox(email)
+        .and_then(|mb| mb.messages.get(id))
+        .map(|m| m.with_labels_ref())
+        .unwrap_or_default()
+}
+
+/// `messages.send`: checked, threaded, completed, stored with SENT and delivered to recipient accounts.
+fn messages_send(
+    st: &mut State,
+    email: &str,
+    out: send::Outgoing,
+    now: i64,
+) -> Result<Value, GoogleError> {
+    let raw = out.raw.ok_or_else(send::raw_required)?;
+    let mail = crate::rfc822::parse(&raw);
+    if send::recipients(&mail)?.is_empty() {
+        return Err(recipient_required());
+    }
+    let mb = st.mailbox(email).ok_or_else(no_mail_service)?;
+    let thread = send::sender_thread(mb, out.thread_id.as_deref(), &mail)?;
+    let seq = format!("{}.{}", now, mb.history_id);
+    let raw = send::complete_headers(mb, &raw, now, &seq);
+    let id = send::deliver_sent(st, email, raw, thread, now)?;
+    Ok(sent_json(st, email, &id))
+}
+
+fn draft_json(mb: &Mailbox, draft_id: &str) -> Value {
+    let message = mb
+        .drafts
+        .get(draft_id)
+        .and_then(|m| mb.messages.get(m))
+        .map(|m| m.with_labels_ref())
+        .unwrap_or_default();
+    json!({"id": draft_id, "message": message})
+}
+
+/// Stores a draft's message (DRAFT label, threaded like a sent message) and returns its id.
+fn store_draft_message(
+    mb: &mut Mailbox,
+    out: send::Outgoing,
+    now: i64,
+) -> Result<String, GoogleError> {
+    let raw = out.raw.ok_or_else(send::raw_required)?;
+    let mail = crate::rfc822::parse(&raw);
+    send::recipients(&mail)?;
+    let thread = send::sender_thread(mb, out.thread_id.as_deref(), &mail)?;
+    let seq = format!("{}.{}", now, mb.history_id);
+    let raw = send::complete_headers(mb, &raw, now, &seq);
+    Ok(mb.insert_message(crate::model::NewMessage::from_raw(
+        &raw,
+        thread,
+        now,
+        vec!["DRAFT".into()],
+    )))
+}
+
+fn drafts_create(mb: &mut Mailbox, out: send::Outgoing, now: i64) -> Result<Value, GoogleError> {
+    let message = store_draft_message(mb, out, now)?;
+    let id = mb.new_draft_id();
+    mb.drafts.insert(id.clone(), message);
+    Ok(draft_json(mb, &id))
+}
+
+/// `drafts.update`: the draft keeps its id; its message is replaced by a new one (a new message id, as Gmail's).
+fn drafts_update(
+    mb: &mut Mailbox,
+    id: &str,
+    out: send::Outgoing,
+    now: i64,
+) -> Result<Value, GoogleError> {
+    let old = mb
+        .drafts
+        .get(id)
+        .cloned()
+        .ok_or_else(GoogleError::not_found)?;
+    let message = store_draft_message(mb, out, now)?;
+    mb.delete_message(&old, now);
+    mb.drafts.insert(id.to_string(), message);
+    Ok(draft_json(mb, id))
+}
+
+fn drafts_get(mb: &Mailbox, id: &str, params: &Params) -> Result<Value, GoogleError> {
+    let format = format_param(params, &["minimal", "full", "raw", "metadata"])?;
+    let m = mb
+        .drafts
+        .get(id)
+        .and_then(|m| mb.messages.get(m))
+        .ok_or_else(GoogleError::not_found)?;
+    Ok(json!({"id": id, "message": m.render(&format, &[])}))
+}
+
+/// `drafts.list`: newest first, `q` and `includeSpamTrash` as for messages.
+fn drafts_list(mb: &Mailbox, params: &Params) -> Result<Value, GoogleError> {
+    let query = Query::parse(mb, params.get("q").unwrap_or(""));
+    let include_st = params.bool("includeSpamTrash")? || query.includes_spam_trash;
+    let mut drafts: Vec<(&String, &Message)> = mb
+        .drafts
+        .iter()
+        .filter_map(|(d, m)| mb.messages.get(m).map(|m| (d, m)))
+        .filter(|(_, m)| include_st || !(m.labels.contains("SPAM") || m.labels.contains("TRASH")))
+        .filter(|(_, m)| query.matches(m))
+        .collect();
+    drafts.sort_by(|a, b| (b.1.internal_date_ms, b.0).cmp(&(a.1.internal_date_ms, a.0)));
+    let items = drafts
+        .iter()
+        .map(|(d, m)| json!({"id": d, "message": m.minimal_ref()}))
+        .collect();
+    page_json("drafts", items, params)
+}
+
+fn drafts_delete(mb: &mut Mailbox, id: &str, now: i64) -> Result<(), GoogleError> {
+    let message = mb.drafts.remove(id).ok_or_else(GoogleError::not_found)?;
+    mb.delete_message(&message, now);
+    Ok(())
+}
+
+/// `drafts.send`: the draft (updated first when the call carries a message) is sent and stops being a draft.
+fn drafts_send(
+    st: &mut State,
+    email: &str,
+    out: send::Outgoing,
+    now: i64,
+) -> Result<Value, GoogleError> {
+    let id = out
+        .draft_id
+        .clone()
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| GoogleError::invalid_param("Missing draft id", "id"))?;
+    let mb = st.mailbox_mut(email).ok_or_else(no_mail_service)?;
+    if !mb.drafts.contains_key(&id) {
+        return Err(GoogleError::not_found());
+    }
+    if out.raw.is_some() {
+        drafts_update(mb, &id, out, now)?;
+    }
+    let message_id = mb.drafts.get(&id).cloned().unwrap_or_default();
+    let (raw, thread) = match mb.messages.get(&message_id) {
+        Some(m) => (m.raw_bytes(), m.thread_id.clone()),
+        None => return Err(GoogleError::not_found()),
+    };
+    // Recipients are checked before the draft goes: a draft that cannot be sent stays a draft.
+    if send::recipients(&crate::rfc822::parse(&raw))?.is_empty() {
+        return Err(recipient_required());
+    }
+    mb.drafts.remove(&id);
+    mb.delete_message(&message_id, now);
+    let thread = (!mb.thread_messages(&thread).is_empty()).then_some(thread);
+    let sent = send::deliver_sent(st, email, raw, thread, now)?;
+    Ok(sent_json(st, email, &sent))
 }
 
 fn profile(mb: &Mailbox) -> Value {

@@ -22,6 +22,7 @@ mod query;
 mod respond;
 pub mod rfc822;
 pub mod seed;
+mod send;
 mod state;
 mod time;
 
@@ -38,7 +39,9 @@ use tokio::sync::oneshot;
 
 pub use model::derive_sub;
 pub use oauth::ID_TOKEN_SIGNATURE;
-pub use seed::{Seed, SeedAccount, SeedAttachment, SeedClient, SeedMessage, SeedThread};
+pub use seed::{
+    Seed, SeedAccount, SeedAttachment, SeedClient, SeedMessage, SeedSendAs, SeedThread,
+};
 pub use state::Settings;
 
 use respond::{ApiResponse, GoogleError};
@@ -91,6 +94,8 @@ pub fn initial_seed(config: &EmulatorConfig, base_url: &str) -> Seed {
             }
         }
         seed.accounts.extend(extra.accounts.iter().cloned());
+        seed.send_as
+            .extend(extra.send_as.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     if seed.clients.is_empty() {
         seed.clients.push(demo::demo_client());
@@ -248,7 +253,8 @@ async fn dispatch(AxState(app): AxState<AppState>, req: Request) -> Response {
     let auth = header(&headers, "authorization");
     let shared = &app.shared;
     let resp = match (method.as_str(), path.as_str()) {
-        (_, p) if p.starts_with("/gmail/v1/") => {
+        (_, p) if p.starts_with("/gmail/v1/") || p.starts_with("/upload/gmail/v1/") => {
+            let content_type = header(&headers, "content-type");
             gmail::handle(
                 shared,
                 gmail::ApiRequest {
@@ -256,6 +262,7 @@ async fn dispatch(AxState(app): AxState<AppState>, req: Request) -> Response {
                     path: &path,
                     query: &query,
                     authorization: auth.as_deref(),
+                    content_type: content_type.as_deref(),
                     body: &body,
                 },
             )
@@ -272,9 +279,14 @@ async fn dispatch(AxState(app): AxState<AppState>, req: Request) -> Response {
         ("GET", "/v1/userinfo") | ("POST", "/v1/userinfo") => {
             oauth::userinfo(shared, auth.as_deref(), &query).await
         }
-        (m, p) if p.starts_with("/_emulator/") => {
-            control::handle(shared, m, &p["/_emulator/".len()..], &app.base_url, &body)
-        }
+        (m, p) if p.starts_with("/_emulator/") => control::handle(
+            shared,
+            m,
+            &p["/_emulator/".len()..],
+            &query,
+            &app.base_url,
+            &body,
+        ),
         _ => GoogleError::new(
             404,
             format!("The requested URL {path} was not found on this server."),

@@ -101,7 +101,45 @@ pub struct Mailbox {
     pub history_floor: u64,
     /// Emulator-clock time of the newest change, for the retention of ids when nothing happens.
     pub last_change_ms: i64,
+    /// Draft id to the id of the draft's message (a message with the DRAFT label).
+    pub drafts: BTreeMap<String, String>,
+    /// The addresses the account may send as; the first is the primary address.
+    pub send_as: Vec<SendAs>,
     next_seq: u64,
+}
+
+/// One `settings.sendAs` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendAs {
+    pub email: String,
+    pub display_name: String,
+    pub reply_to: String,
+    pub signature: String,
+    pub is_primary: bool,
+    pub is_default: bool,
+}
+
+impl SendAs {
+    /// The `SendAs` resource: the primary address has no verification status; an alias is `treatAsAlias` and
+    /// `accepted`. False booleans are left out, as Google leaves them out.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "sendAsEmail": self.email,
+            "displayName": self.display_name,
+            "replyToAddress": self.reply_to,
+            "signature": self.signature,
+        });
+        if self.is_primary {
+            v["isPrimary"] = json!(true);
+        } else {
+            v["treatAsAlias"] = json!(true);
+            v["verificationStatus"] = json!("accepted");
+        }
+        if self.is_default {
+            v["isDefault"] = json!(true);
+        }
+        v
+    }
 }
 
 /// A stable 21-digit account id derived from the email, like Google's `sub`.
@@ -203,6 +241,18 @@ impl Message {
             s.push_str(w);
         }
         html_escape(&s)
+    }
+
+    /// The RFC 5322 `Message-ID` (with its angle brackets), which replies name in `In-Reply-To`/`References`.
+    pub fn rfc_message_id(&self) -> String {
+        match &self.source {
+            Some(source) => source
+                .header("Message-ID")
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            None => self.message_id_header.clone(),
+        }
     }
 
     pub fn is_unread(&self) -> bool {
@@ -522,6 +572,15 @@ impl Mailbox {
             history_id: history_start,
             history_floor: history_start,
             last_change_ms: start_ms,
+            drafts: BTreeMap::new(),
+            send_as: vec![SendAs {
+                email: seed.email.clone(),
+                display_name: seed.name.clone().unwrap_or_default(),
+                reply_to: String::new(),
+                signature: String::new(),
+                is_primary: true,
+                is_default: true,
+            }],
             next_seq: 0,
         };
         let mut default_date = start_ms;
@@ -587,6 +646,31 @@ impl Mailbox {
 
     pub fn label_exists(&self, id: &str) -> bool {
         SYSTEM_LABELS.contains(&id) || self.user_labels.iter().any(|l| l.id == id)
+    }
+
+    /// Adds a seed's send-as aliases after the primary address; one marked default takes that from the primary.
+    pub fn add_send_as(&mut self, aliases: &[crate::seed::SeedSendAs]) {
+        for a in aliases {
+            if a.default {
+                for s in &mut self.send_as {
+                    s.is_default = false;
+                }
+            }
+            self.send_as.push(SendAs {
+                email: a.email.clone(),
+                display_name: a.name.clone().unwrap_or_default(),
+                reply_to: a.reply_to.clone().unwrap_or_default(),
+                signature: a.signature.clone().unwrap_or_default(),
+                is_primary: false,
+                is_default: a.default,
+            });
+        }
+    }
+
+    /// A new draft id, `r` and digits as Gmail's are.
+    pub fn new_draft_id(&mut self) -> String {
+        self.next_seq += 1;
+        format!("r{}", 5_000_000_000_000_000_000u64 + self.next_seq * 7_919)
     }
 
     /// Next history id: increasing, with gaps as Google's are.

@@ -18,6 +18,10 @@ pub const SCOPE_MODIFY: &str = "https://www.googleapis.com/auth/gmail.modify";
 pub const SCOPE_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly";
 pub const SCOPE_METADATA: &str = "https://www.googleapis.com/auth/gmail.metadata";
 pub const SCOPE_FULL: &str = "https://mail.google.com/";
+pub const SCOPE_COMPOSE: &str = "https://www.googleapis.com/auth/gmail.compose";
+pub const SCOPE_SEND: &str = "https://www.googleapis.com/auth/gmail.send";
+pub const SCOPE_LABELS: &str = "https://www.googleapis.com/auth/gmail.labels";
+pub const SCOPE_SETTINGS_BASIC: &str = "https://www.googleapis.com/auth/gmail.settings.basic";
 pub const SCOPE_EMAIL: &str = "https://www.googleapis.com/auth/userinfo.email";
 pub const SCOPE_PROFILE: &str = "https://www.googleapis.com/auth/userinfo.profile";
 
@@ -34,6 +38,10 @@ pub fn normalize_scope(s: &str) -> Option<&'static str> {
         SCOPE_READONLY => SCOPE_READONLY,
         SCOPE_METADATA => SCOPE_METADATA,
         SCOPE_FULL => SCOPE_FULL,
+        SCOPE_COMPOSE => SCOPE_COMPOSE,
+        SCOPE_SEND => SCOPE_SEND,
+        SCOPE_LABELS => SCOPE_LABELS,
+        SCOPE_SETTINGS_BASIC => SCOPE_SETTINGS_BASIC,
         _ => return None,
     })
 }

@@ -10,9 +10,38 @@ pub struct Seed {
     pub clients: Vec<SeedClient>,
     #[serde(default)]
     pub accounts: Vec<SeedAccount>,
+    /// Send-as aliases by account email, beside the account's own address (always the primary one).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub send_as: std::collections::BTreeMap<String, Vec<SeedSendAs>>,
+}
+
+/// A send-as alias of an account (`settings.sendAs`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedSendAs {
+    pub email: String,
+    /// The display name mail sent as this address carries.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// This alias, not the primary address, is the default `From`.
+    #[serde(default)]
+    pub default: bool,
 }
 
 impl Seed {
+    /// The aliases given for an account (matched case-insensitively).
+    pub fn send_as_of(&self, email: &str) -> &[SeedSendAs] {
+        self.send_as
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(email))
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or_default()
+    }
+
     /// Checks what serde cannot: each message is either raw or built from fields, and raw mail decodes.
     pub fn check(&self) -> Result<(), String> {
         for account in &self.accounts {
@@ -22,6 +51,15 @@ impl Seed {
                         .check()
                         .map_err(|e| format!("{}: thread {t}, message {m}: {e}", account.email))?;
                 }
+            }
+        }
+        for account in self.send_as.keys() {
+            if !self
+                .accounts
+                .iter()
+                .any(|a| a.email.eq_ignore_ascii_case(account))
+            {
+                return Err(format!("send_as names {account}, which is not an account"));
             }
         }
         Ok(())

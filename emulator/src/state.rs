@@ -146,8 +146,20 @@ impl Counters {
     }
 }
 
+/// A message an account sent through the API, as it was sent (Bcc included), for `GET /_emulator/sent`.
+#[derive(Debug, Clone)]
+pub struct SentRecord {
+    pub account: String,
+    pub id: String,
+    pub thread_id: String,
+    pub raw: Vec<u8>,
+    pub recipients: Vec<String>,
+    pub at_ms: i64,
+}
+
 pub struct State {
     pub settings: Settings,
+    pub sent: Vec<SentRecord>,
     pub clock_offset_ms: i64,
     pub clients: Vec<SeedClient>,
     pub mailboxes: Vec<Mailbox>,
@@ -178,10 +190,15 @@ impl State {
             .accounts
             .iter()
             .enumerate()
-            .map(|(i, a)| Mailbox::from_seed(a, now - 3_600_000, 100_000 + 7_000 * i as u64))
+            .map(|(i, a)| {
+                let mut mb = Mailbox::from_seed(a, now - 3_600_000, 100_000 + 7_000 * i as u64);
+                mb.add_send_as(seed.send_as_of(&a.email));
+                mb
+            })
             .collect();
         State {
             settings,
+            sent: Vec::new(),
             clock_offset_ms: 0,
             clients: seed.clients.clone(),
             mailboxes,

@@ -78,6 +78,14 @@ fn validate(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut V
     }
 }
 
+/// A small message to send or keep as a draft.
+fn outgoing_raw(subject: &str) -> String {
+    base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE,
+        format!("To: someone@example.org\r\nSubject: {subject}\r\n\r\nbody\r\n"),
+    )
+}
+
 /// Every method the emulator serves, with a call using every parameter the discovery document lists for it.
 fn calls(msg: &str, thread: &str) -> Vec<(&'static str, String, Option<Value>)> {
     vec![
@@ -102,6 +110,14 @@ fn calls(msg: &str, thread: &str) -> Vec<(&'static str, String, Option<Value>)> 
         ("gmail.users.threads.trash", String::new(), None),
         ("gmail.users.threads.untrash", String::new(), None),
         ("gmail.users.history.list", "historyTypes=labelAdded&historyTypes=messageAdded&labelId=INBOX&maxResults=50&pageToken=&startHistoryId=START".into(), None),
+        ("gmail.users.settings.sendAs.list", String::new(), None),
+        ("gmail.users.messages.send", String::new(), Some(json!({"raw": outgoing_raw("sent"), "threadId": thread}))),
+        ("gmail.users.drafts.create", String::new(), Some(json!({"message": {"raw": outgoing_raw("draft")}}))),
+        ("gmail.users.drafts.list", "includeSpamTrash=false&maxResults=5&q=draft&pageToken=".into(), None),
+        ("gmail.users.drafts.get", "format=full".into(), None),
+        ("gmail.users.drafts.update", String::new(), Some(json!({"id": "DRAFT", "message": {"raw": outgoing_raw("draft two")}}))),
+        ("gmail.users.drafts.send", String::new(), Some(json!({"id": "SENDABLE"}))),
+        ("gmail.users.drafts.delete", String::new(), None),
     ]
     .into_iter()
     .map(|(id, q, b)| (id, q.replace("MSG", msg).replace("THREAD", thread), b))
@@ -151,6 +167,19 @@ async fn served_methods_match_the_discovery_document() {
     )
     .await;
     let (attachment_msg, attachment_id) = first_attachment(&env, &at).await;
+    // Two drafts: one that get, update and delete use, one that drafts.send sends.
+    let mut drafts = Vec::new();
+    for subject in ["draft", "sendable"] {
+        let (s, d) = env
+            .gmail_post(
+                &at,
+                "/gmail/v1/users/me/drafts",
+                json!({"message": {"raw": outgoing_raw(subject)}}),
+            )
+            .await;
+        assert_eq!(s, 200, "{d}");
+        drafts.push(d["id"].as_str().unwrap().to_string());
+    }
 
     let globals: Vec<String> = doc["parameters"]
         .as_object()
@@ -163,6 +192,14 @@ async fn served_methods_match_the_discovery_document() {
     let mut exercised = std::collections::BTreeMap::new();
     let mut wanted = std::collections::BTreeSet::new();
     for (id, query, body) in calls(&msg, &thread) {
+        let body = body.map(|b| {
+            serde_json::from_str::<Value>(
+                &b.to_string()
+                    .replace("SENDABLE", &drafts[1])
+                    .replace("DRAFT", &drafts[0]),
+            )
+            .unwrap()
+        });
         let method = find_method(&doc, id)
             .unwrap_or_else(|| panic!("{id} is not in the discovery document"));
         served.insert(id);
@@ -185,7 +222,9 @@ async fn served_methods_match_the_discovery_document() {
         }
         let path = method["path"].as_str().unwrap();
         let label_id = "INBOX";
-        let resource = if id.contains(".attachments.") {
+        let resource = if id.contains(".drafts.") {
+            &drafts[0]
+        } else if id.contains(".attachments.") {
             &attachment_id
         } else if id.contains(".threads.") {
             &thread
@@ -206,6 +245,8 @@ async fn served_methods_match_the_discovery_document() {
         let req = match method["httpMethod"].as_str().unwrap() {
             "GET" => env.http.get(&url),
             "POST" => env.http.post(&url).json(&body.clone().unwrap_or(json!({}))),
+            "PUT" => env.http.put(&url).json(&body.clone().unwrap_or(json!({}))),
+            "DELETE" => env.http.delete(&url),
             other => panic!("{id}: {other} not expected"),
         };
         if let (Some(b), Some(r)) = (&body, method["request"]["$ref"].as_str()) {
@@ -230,7 +271,7 @@ async fn served_methods_match_the_discovery_document() {
         }
     }
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(served.len(), 16);
+    assert_eq!(served.len(), 24);
     for (id, name) in wanted {
         assert!(
             exercised[id].contains(&name),

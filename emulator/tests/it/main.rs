@@ -14,3 +14,4 @@ mod mime;
 mod oauth;
 mod pyclient;
 mod raw_mail;
+mod send;
