@@ -71,6 +71,19 @@ struct Advance {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct Generate {
+    account: String,
+    threads: usize,
+    #[serde(default = "default_generate_seed")]
+    seed: u64,
+}
+
+fn default_generate_seed() -> u64 {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct AccountOnly {
     account: String,
 }
@@ -140,6 +153,7 @@ fn handle_inner(
         }
         ("GET", "accounts") => accounts(st),
         ("GET", "sent") => sent(st, query)?,
+        ("POST", "generate") => generate(st, parse(body)?)?,
         _ => {
             return Ok(ApiResponse::json(
                 404,
@@ -324,6 +338,22 @@ fn patch_settings(st: &mut State, patch: Value) -> Result<Value, ApiResponse> {
     st.settings =
         serde_json::from_value(current).map_err(|e| bad(format!("invalid settings: {e}")))?;
     Ok(serde_json::to_value(&st.settings).unwrap_or_default())
+}
+
+/// `POST generate`: N deterministic threads for an account, dated before now, recorded in history.
+fn generate(st: &mut State, g: Generate) -> Result<Value, ApiResponse> {
+    if g.threads == 0 || g.threads > crate::generate::MAX_THREADS {
+        return Err(bad(format!(
+            "threads must be between 1 and {}",
+            crate::generate::MAX_THREADS
+        )));
+    }
+    let now = st.now_ms();
+    let mb = mailbox_of(st, &g.account)?;
+    let done = crate::generate::generate(mb, g.threads, g.seed, now);
+    Ok(
+        json!({"threads": done.threads, "messages": done.messages, "historyId": mb.history_id.to_string()}),
+    )
 }
 
 /// `GET sent?account=EMAIL`: what the account sent through the API, oldest first, raw as it was sent (Bcc

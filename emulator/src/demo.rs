@@ -1,7 +1,9 @@
 //! The built-in demo data: three accounts with realistic, varied inboxes (45 threads each).
 //! Deterministic apart from dates, which are relative to now so the inbox always looks current.
 
-use crate::seed::{Seed, SeedAccount, SeedAttachment, SeedClient, SeedMessage, SeedThread};
+use crate::seed::{
+    Seed, SeedAccount, SeedAttachment, SeedClient, SeedLabel, SeedMessage, SeedThread,
+};
 use crate::state::real_now_ms;
 use crate::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 
@@ -138,6 +140,26 @@ fn html_of(text: &str, sender: &str) -> String {
 }
 
 pub const THREADS_PER_ACCOUNT: usize = 45;
+
+/// The demo's user labels, colored from Gmail's palette; nested names (`Work/Projects`) stay plain.
+fn demo_label(name: &str) -> SeedLabel {
+    let colors = [
+        ("#ffffff", "#16a766"),
+        ("#ffffff", "#4a86e8"),
+        ("#000000", "#fad165"),
+        ("#ffffff", "#a479e2"),
+        ("#ffffff", "#fb4c2f"),
+    ];
+    if name.contains('/') {
+        return SeedLabel::Name(name.to_string());
+    }
+    let i = name.bytes().map(usize::from).sum::<usize>() % colors.len();
+    SeedLabel::Colored {
+        name: name.to_string(),
+        text_color: colors[i].0.to_string(),
+        background_color: colors[i].1.to_string(),
+    }
+}
 
 /// The demo data; `base` is the emulator's own URL, where the demo mail's remote images point.
 pub fn demo_seed(base: &str) -> Seed {
@@ -281,7 +303,7 @@ pub fn demo_seed(base: &str) -> Seed {
             email: p.email.into(),
             name: Some(p.name.into()),
             sub: None,
-            labels: p.labels.iter().map(|s| s.to_string()).collect(),
+            labels: p.labels.iter().map(|s| demo_label(s)).collect(),
             threads,
         });
     }
@@ -289,5 +311,6 @@ pub fn demo_seed(base: &str) -> Seed {
         clients: vec![demo_client()],
         accounts,
         send_as: Default::default(),
+        generate: Default::default(),
     }
 }

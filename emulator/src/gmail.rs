@@ -55,6 +55,10 @@ enum Route {
     DraftsSend,
     DraftsDelete,
     SendAsList,
+    LabelsCreate,
+    LabelsPatch,
+    LabelsUpdate,
+    LabelsDelete,
 }
 
 impl Route {
@@ -85,6 +89,10 @@ impl Route {
             Route::DraftsSend => "gmail.users.drafts.send",
             Route::DraftsDelete => "gmail.users.drafts.delete",
             Route::SendAsList => "gmail.users.settings.sendAs.list",
+            Route::LabelsCreate => "gmail.users.labels.create",
+            Route::LabelsPatch => "gmail.users.labels.patch",
+            Route::LabelsUpdate => "gmail.users.labels.update",
+            Route::LabelsDelete => "gmail.users.labels.delete",
         }
     }
 
@@ -100,7 +108,11 @@ impl Route {
             | Route::MessagesUntrash
             | Route::AttachmentsGet
             | Route::DraftsGet
-            | Route::DraftsList => 5,
+            | Route::DraftsList
+            | Route::LabelsCreate
+            | Route::LabelsPatch
+            | Route::LabelsUpdate
+            | Route::LabelsDelete => 5,
             Route::ThreadsList
             | Route::ThreadsGet
             | Route::ThreadsModify
@@ -153,6 +165,10 @@ impl Route {
             Route::DraftsGet | Route::DraftsList => {
                 &[SCOPE_COMPOSE, SCOPE_MODIFY, SCOPE_READONLY, SCOPE_FULL]
             }
+            Route::LabelsCreate
+            | Route::LabelsPatch
+            | Route::LabelsUpdate
+            | Route::LabelsDelete => &[SCOPE_LABELS, SCOPE_MODIFY, SCOPE_FULL],
             Route::SendAsList => &[
                 SCOPE_MODIFY,
                 SCOPE_READONLY,
@@ -203,6 +219,10 @@ fn route(method: &str, path: &str) -> Option<Target> {
         ("GET", ["profile"]) => (Route::GetProfile, None),
         ("GET", ["labels"]) => (Route::LabelsList, None),
         ("GET", ["labels", _]) => (Route::LabelsGet, id(1)),
+        ("POST", ["labels"]) => (Route::LabelsCreate, None),
+        ("PATCH", ["labels", _]) => (Route::LabelsPatch, id(1)),
+        ("PUT", ["labels", _]) => (Route::LabelsUpdate, id(1)),
+        ("DELETE", ["labels", _]) => (Route::LabelsDelete, id(1)),
         ("GET", ["messages"]) => (Route::MessagesList, None),
         ("POST", ["messages", "batchModify"]) => (Route::MessagesBatchModify, None),
         ("GET", ["messages", _]) => (Route::MessagesGet, id(1)),
@@ -729,6 +749,17 @@ fn execute(
             drafts_delete(mb, draft_id(id)?, now)?;
             return Ok(None);
         }
+        Route::LabelsCreate => crate::labels::create(mb, &parse_body(body)?)?,
+        Route::LabelsPatch | Route::LabelsUpdate => crate::labels::change(
+            mb,
+            id.unwrap_or_default(),
+            &parse_body(body)?,
+            route == Route::LabelsUpdate,
+        )?,
+        Route::LabelsDelete => {
+            crate::labels::delete(mb, id.unwrap_or_default(), now)?;
+            return Ok(None);
+        }
         Route::SendAsList => {
             json!({"sendAs": mb.send_as.iter().map(|s| s.to_json()).collect::<Vec<_>>()})
         }
@@ -863,10 +894,13 @@ fn drafts_list(mb: &Mailbox, params: &Params) -> Result<Value, GoogleError> {
         .filter(|(_, m)| include_st || !(m.labels.contains("SPAM") || m.labels.contains("TRASH")))
         .filter(|(_, m)| query.matches(m))
         .collect();
-    drafts.sort_by(|a, b| (b.1.internal_date_ms, b.0).cmp(&(a.1.internal_date_ms, a.0)));
+    drafts.sort_by(|a, b| (b.1.internal_date_ms, &b.1.id).cmp(&(a.1.internal_date_ms, &a.1.id)));
     let items = drafts
         .iter()
-        .map(|(d, m)| json!({"id": d, "message": m.minimal_ref()}))
+        .map(|(d, m)| {
+            let v = json!({"id": d, "message": m.minimal_ref()});
+            ((m.internal_date_ms, m.id.clone()), v)
+        })
         .collect();
     page_json("drafts", items, params)
 }
@@ -933,18 +967,63 @@ fn labels_list(mb: &Mailbox) -> Value {
     json!({"labels": labels})
 }
 
-/// One page of `items` as `{key: [...], resultSizeEstimate, nextPageToken?}`; the list is absent when empty.
-fn page_json(key: &str, items: Vec<Value>, params: &Params) -> Result<Value, GoogleError> {
-    let offset = page_offset(params)?;
+/// Where a list item sorts: its date and (hex) id; lists are in descending order of it.
+type SortKey = (i64, String);
+
+/// A page token names the last item of the page before (its sort key), not an offset, so that mail arriving or
+/// leaving between two pages neither repeats nor skips an item: new mail sorts before the token and is not on
+/// later pages, as a client paging through Gmail sees. The token is 40 digits, as opaque as Google's.
+fn key_token((date, id): &SortKey) -> String {
+    let id = u64::from_str_radix(id, 16).unwrap_or(0);
+    format!("{:020}{:020}", (*date as u64).wrapping_add(PAGE_OFFSET), id)
+}
+
+fn token_key(params: &Params) -> Result<Option<(i64, u64)>, GoogleError> {
+    let Some(tok) = params.get("pageToken").filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || GoogleError::invalid_param("Invalid pageToken", "pageToken");
+    if tok.len() != 40 || !tok.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let date: u64 = tok[..20].parse().map_err(|_| bad())?;
+    let id: u64 = tok[20..].parse().map_err(|_| bad())?;
+    Ok(Some((date.wrapping_sub(PAGE_OFFSET) as i64, id)))
+}
+
+/// One page of `items` (sorted by descending key) as `{key: [...], resultSizeEstimate, nextPageToken?}`; the
+/// list is absent when empty.
+fn page_json(
+    key: &str,
+    items: Vec<(SortKey, Value)>,
+    params: &Params,
+) -> Result<Value, GoogleError> {
+    let after = token_key(params)?;
     let max = max_results(params, 100)?;
     let total = items.len();
-    let page: Vec<Value> = items.into_iter().skip(offset).take(max).collect();
+    let start = match after {
+        Some(k) => items
+            .iter()
+            .position(|((d, id), _)| (*d, u64::from_str_radix(id, 16).unwrap_or(0)) < k)
+            .unwrap_or(total),
+        None => 0,
+    };
+    let next = items
+        .get(start + max - 1)
+        .filter(|_| start + max < total)
+        .map(|(k, _)| key_token(k));
+    let page: Vec<Value> = items
+        .into_iter()
+        .skip(start)
+        .take(max)
+        .map(|(_, v)| v)
+        .collect();
     let mut v = json!({"resultSizeEstimate": total});
     if !page.is_empty() {
         v[key] = Value::Array(page);
     }
-    if offset + max < total {
-        v["nextPageToken"] = json!(page_token(offset + max));
+    if let Some(t) = next {
+        v["nextPageToken"] = json!(t);
     }
     Ok(v)
 }
@@ -953,7 +1032,9 @@ fn messages_list(mb: &Mailbox, params: &Params) -> Result<Value, GoogleError> {
     let all = matching_messages(mb, params)?;
     page_json(
         "messages",
-        all.iter().map(|m| m.minimal_ref()).collect(),
+        all.iter()
+            .map(|m| ((m.internal_date_ms, m.id.clone()), m.minimal_ref()))
+            .collect(),
         params,
     )
 }
@@ -976,10 +1057,11 @@ fn threads_list(mb: &Mailbox, params: &Params) -> Result<Value, GoogleError> {
     latest.sort_by(|a, b| b.cmp(a));
     let items = latest
         .iter()
-        .map(|(_, t)| {
+        .map(|(newest, t)| {
             let msgs = mb.thread_messages(t);
             let snippet = msgs.last().map(|m| m.snippet()).unwrap_or_default();
-            json!({"id": t, "snippet": snippet, "historyId": mb.thread_history_id(t).to_string()})
+            let v = json!({"id": t, "snippet": snippet, "historyId": mb.thread_history_id(t).to_string()});
+            ((*newest, t.to_string()), v)
         })
         .collect();
     page_json("threads", items, params)
@@ -1232,6 +1314,18 @@ mod tests {
     fn page_tokens_round_trip_and_reject_garbage() {
         let p = Params::parse(&format!("pageToken={}", page_token(300)));
         assert_eq!(page_offset(&p).unwrap(), 300);
+        let key = (1_795_166_100_000, "19a3f0c2b4000001".to_string());
+        let p = Params::parse(&format!("pageToken={}", key_token(&key)));
+        assert_eq!(
+            token_key(&p).unwrap(),
+            Some((key.0, u64::from_str_radix(&key.1, 16).unwrap()))
+        );
+        for bad in ["abc", "1", "x".repeat(40).as_str(), "9".repeat(41).as_str()] {
+            assert!(
+                token_key(&Params::parse(&format!("pageToken={bad}"))).is_err(),
+                "{bad}"
+            );
+        }
         for bad in ["abc", "1", "-5", "99999999999999999999999"] {
             assert!(
                 page_offset(&Params::parse(&format!("pageToken={bad}"))).is_err(),

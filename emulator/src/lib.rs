@@ -14,7 +14,9 @@ mod control;
 pub mod demo;
 mod demo_mail;
 mod fields;
+mod generate;
 mod gmail;
+mod labels;
 mod mime;
 mod model;
 mod oauth;
@@ -40,7 +42,8 @@ use tokio::sync::oneshot;
 pub use model::derive_sub;
 pub use oauth::ID_TOKEN_SIGNATURE;
 pub use seed::{
-    Seed, SeedAccount, SeedAttachment, SeedClient, SeedMessage, SeedSendAs, SeedThread,
+    Seed, SeedAccount, SeedAttachment, SeedClient, SeedGenerate, SeedLabel, SeedMessage,
+    SeedSendAs, SeedThread,
 };
 pub use state::Settings;
 
@@ -96,6 +99,8 @@ pub fn initial_seed(config: &EmulatorConfig, base_url: &str) -> Seed {
         seed.accounts.extend(extra.accounts.iter().cloned());
         seed.send_as
             .extend(extra.send_as.iter().map(|(k, v)| (k.clone(), v.clone())));
+        seed.generate
+            .extend(extra.generate.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     if seed.clients.is_empty() {
         seed.clients.push(demo::demo_client());

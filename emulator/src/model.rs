@@ -86,6 +86,22 @@ pub struct HistoryRecord {
 pub struct UserLabel {
     pub id: String,
     pub name: String,
+    /// `(textColor, backgroundColor)`.
+    pub color: Option<(String, String)>,
+    pub message_list_visibility: String,
+    pub label_list_visibility: String,
+}
+
+impl UserLabel {
+    pub fn new(id: String, name: String, color: Option<(String, String)>) -> UserLabel {
+        UserLabel {
+            id,
+            name,
+            color,
+            message_list_visibility: "show".into(),
+            label_list_visibility: "labelShow".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -562,9 +578,8 @@ impl Mailbox {
                 .labels
                 .iter()
                 .enumerate()
-                .map(|(i, n)| UserLabel {
-                    id: format!("Label_{}", i + 1),
-                    name: n.clone(),
+                .map(|(i, l)| {
+                    UserLabel::new(format!("Label_{}", i + 1), l.name().to_string(), l.color())
                 })
                 .collect(),
             messages: BTreeMap::new(),
@@ -894,7 +909,12 @@ impl Mailbox {
             v
         } else {
             let l = self.user_labels.iter().find(|l| l.id == id)?;
-            json!({"id": l.id, "name": l.name, "messageListVisibility": "show", "labelListVisibility": "labelShow", "type": "user"})
+            let mut v = json!({"id": l.id, "name": l.name, "messageListVisibility": l.message_list_visibility,
+                               "labelListVisibility": l.label_list_visibility, "type": "user"});
+            if let Some((text, background)) = &l.color {
+                v["color"] = json!({"textColor": text, "backgroundColor": background});
+            }
+            v
         };
         if with_counts {
             let c = self.label_counts(id);

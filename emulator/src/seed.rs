@@ -13,6 +13,22 @@ pub struct Seed {
     /// Send-as aliases by account email, beside the account's own address (always the primary one).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub send_as: std::collections::BTreeMap<String, Vec<SeedSendAs>>,
+    /// Generated volume by account email, added after the account's own threads (see `POST /_emulator/generate`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub generate: std::collections::BTreeMap<String, SeedGenerate>,
+}
+
+/// N deterministic threads for an account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedGenerate {
+    pub threads: usize,
+    #[serde(default = "default_generate_seed")]
+    pub seed: u64,
+}
+
+fn default_generate_seed() -> u64 {
+    1
 }
 
 /// A send-as alias of an account (`settings.sendAs`).
@@ -53,13 +69,23 @@ impl Seed {
                 }
             }
         }
-        for account in self.send_as.keys() {
+        for account in self.send_as.keys().chain(self.generate.keys()) {
             if !self
                 .accounts
                 .iter()
                 .any(|a| a.email.eq_ignore_ascii_case(account))
             {
-                return Err(format!("send_as names {account}, which is not an account"));
+                return Err(format!(
+                    "send_as or generate names {account}, which is not an account"
+                ));
+            }
+        }
+        for (account, g) in &self.generate {
+            if g.threads > crate::generate::MAX_THREADS {
+                return Err(format!(
+                    "generate: {account}: at most {} threads",
+                    crate::generate::MAX_THREADS
+                ));
             }
         }
         Ok(())
@@ -115,11 +141,49 @@ pub struct SeedAccount {
     /// Google's stable account id (21 digits); derived from the email when absent.
     #[serde(default)]
     pub sub: Option<String>,
-    /// User labels by name (`Travel`, `Work/Clients`); they get ids `Label_1`, `Label_2`, ...
+    /// User labels by name (`Travel`, `Work/Clients`), or `{name, text_color, background_color}`; they get ids
+    /// `Label_1`, `Label_2`, ...
     #[serde(default)]
-    pub labels: Vec<String>,
+    pub labels: Vec<SeedLabel>,
     #[serde(default)]
     pub threads: Vec<SeedThread>,
+}
+
+/// A user label: its name alone, or with a color.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SeedLabel {
+    Name(String),
+    Colored {
+        name: String,
+        text_color: String,
+        background_color: String,
+    },
+}
+
+impl SeedLabel {
+    pub fn name(&self) -> &str {
+        match self {
+            SeedLabel::Name(n) | SeedLabel::Colored { name: n, .. } => n,
+        }
+    }
+    /// `(textColor, backgroundColor)`.
+    pub fn color(&self) -> Option<(String, String)> {
+        match self {
+            SeedLabel::Name(_) => None,
+            SeedLabel::Colored {
+                text_color,
+                background_color,
+                ..
+            } => Some((text_color.clone(), background_color.clone())),
+        }
+    }
+}
+
+impl From<&str> for SeedLabel {
+    fn from(name: &str) -> SeedLabel {
+        SeedLabel::Name(name.to_string())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -193,6 +193,17 @@ impl State {
             .map(|(i, a)| {
                 let mut mb = Mailbox::from_seed(a, now - 3_600_000, 100_000 + 7_000 * i as u64);
                 mb.add_send_as(seed.send_as_of(&a.email));
+                if let Some((_, g)) = seed
+                    .generate
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(&a.email))
+                {
+                    crate::generate::generate(&mut mb, g.threads, g.seed, now);
+                    // Like seeded mail, generated mail in a seed is the starting state, not news.
+                    mb.history.clear();
+                    mb.history_id += 1;
+                    mb.history_floor = mb.history_id;
+                }
                 mb
             })
             .collect();

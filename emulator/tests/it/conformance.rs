@@ -111,6 +111,10 @@ fn calls(msg: &str, thread: &str) -> Vec<(&'static str, String, Option<Value>)> 
         ("gmail.users.threads.untrash", String::new(), None),
         ("gmail.users.history.list", "historyTypes=labelAdded&historyTypes=messageAdded&labelId=INBOX&maxResults=50&pageToken=&startHistoryId=START".into(), None),
         ("gmail.users.settings.sendAs.list", String::new(), None),
+        ("gmail.users.labels.create", String::new(), Some(json!({"name": "Projects/Conformance", "messageListVisibility": "show", "labelListVisibility": "labelShow", "color": {"textColor": "#ffffff", "backgroundColor": "#16a766"}}))),
+        ("gmail.users.labels.patch", String::new(), Some(json!({"color": {"textColor": "#000000", "backgroundColor": "#fad165"}}))),
+        ("gmail.users.labels.update", String::new(), Some(json!({"id": "X", "name": "Renamed", "messageListVisibility": "hide", "labelListVisibility": "labelShowIfUnread"}))),
+        ("gmail.users.labels.delete", String::new(), None),
         ("gmail.users.messages.send", String::new(), Some(json!({"raw": outgoing_raw("sent"), "threadId": thread}))),
         ("gmail.users.drafts.create", String::new(), Some(json!({"message": {"raw": outgoing_raw("draft")}}))),
         ("gmail.users.drafts.list", "includeSpamTrash=false&maxResults=5&q=draft&pageToken=".into(), None),
@@ -167,6 +171,11 @@ async fn served_methods_match_the_discovery_document() {
     )
     .await;
     let (attachment_msg, attachment_id) = first_attachment(&env, &at).await;
+    let (s, label) = env
+        .gmail_post(&at, "/gmail/v1/users/me/labels", json!({"name": "Scratch"}))
+        .await;
+    assert_eq!(s, 200, "{label}");
+    let user_label = label["id"].as_str().unwrap().to_string();
     // Two drafts: one that get, update and delete use, one that drafts.send sends.
     let mut drafts = Vec::new();
     for subject in ["draft", "sendable"] {
@@ -222,7 +231,15 @@ async fn served_methods_match_the_discovery_document() {
         }
         let path = method["path"].as_str().unwrap();
         let label_id = "INBOX";
-        let resource = if id.contains(".drafts.") {
+        let resource = if [
+            "gmail.users.labels.patch",
+            "gmail.users.labels.update",
+            "gmail.users.labels.delete",
+        ]
+        .contains(&id)
+        {
+            &user_label
+        } else if id.contains(".drafts.") {
             &drafts[0]
         } else if id.contains(".attachments.") {
             &attachment_id
@@ -246,6 +263,10 @@ async fn served_methods_match_the_discovery_document() {
             "GET" => env.http.get(&url),
             "POST" => env.http.post(&url).json(&body.clone().unwrap_or(json!({}))),
             "PUT" => env.http.put(&url).json(&body.clone().unwrap_or(json!({}))),
+            "PATCH" => env
+                .http
+                .patch(&url)
+                .json(&body.clone().unwrap_or(json!({}))),
             "DELETE" => env.http.delete(&url),
             other => panic!("{id}: {other} not expected"),
         };
@@ -271,7 +292,7 @@ async fn served_methods_match_the_discovery_document() {
         }
     }
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(served.len(), 24);
+    assert_eq!(served.len(), 28);
     for (id, name) in wanted {
         assert!(
             exercised[id].contains(&name),

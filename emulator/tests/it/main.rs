@@ -9,6 +9,7 @@ mod common;
 mod conformance;
 mod control;
 mod gmail;
+mod labels;
 mod malformed;
 mod mime;
 mod oauth;
