@@ -450,23 +450,22 @@ fn max_results(params: &Params, default: usize) -> Result<usize, GoogleError> {
     }
 }
 
-/// Messages matching labelIds, q and the spam/trash rule, newest first.
+/// Messages matching labelIds, q and the spam/trash rule, newest first. `now` (the emulator clock) is what
+/// `older_than:`/`newer_than:` count back from.
 fn matching_messages<'a>(
     mb: &'a Mailbox,
     params: &Params,
+    now: i64,
 ) -> Result<Vec<&'a Message>, GoogleError> {
     let label_ids = params.all("labelIds");
-    let q = params.get("q").unwrap_or("");
-    let query = Query::parse(mb, q);
-    let include_st = params.bool("includeSpamTrash")?
-        || query.includes_spam_trash
-        || label_ids.iter().any(|l| l == "SPAM" || l == "TRASH");
+    let query = Query::parse(mb, params.get("q").unwrap_or(""), now);
+    let include_st =
+        params.bool("includeSpamTrash")? || label_ids.iter().any(|l| l == "SPAM" || l == "TRASH");
     let mut v: Vec<&Message> = mb
         .messages
         .values()
         .filter(|m| label_ids.iter().all(|l| m.labels.contains(l)))
-        .filter(|m| include_st || !(m.labels.contains("SPAM") || m.labels.contains("TRASH")))
-        .filter(|m| query.matches(m))
+        .filter(|m| query.matches(m, include_st))
         .collect();
     v.sort_by(|a, b| (b.internal_date_ms, &b.id).cmp(&(a.internal_date_ms, &a.id)));
     Ok(v)
@@ -539,7 +538,7 @@ fn execute(
             mb.label_json(id, true).ok_or_else(GoogleError::not_found)?
         }
         Route::MessagesList => {
-            let all = matching_messages(mb, params)?;
+            let all = matching_messages(mb, params, now)?;
             let offset = page_offset(params)?;
             let max = max_results(params, 100)?;
             let page: Vec<Value> = all
@@ -558,7 +557,7 @@ fn execute(
             v
         }
         Route::ThreadsList => {
-            let all = matching_messages(mb, params)?;
+            let all = matching_messages(mb, params, now)?;
             let mut seen: BTreeMap<&str, ()> = BTreeMap::new();
             let mut thread_ids: Vec<&str> = Vec::new();
             // Threads sort by their newest message overall, as Gmail's conversation list does.

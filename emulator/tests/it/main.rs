@@ -12,4 +12,5 @@ mod gmail;
 mod malformed;
 mod oauth;
 mod pyclient;
+mod query;
 mod raw_mail;
