@@ -622,23 +622,22 @@ fn max_results(params: &Params, default: usize) -> Result<usize, GoogleError> {
     }
 }
 
-/// Messages matching labelIds, q and the spam/trash rule, newest first.
+/// Messages matching labelIds, q and the spam/trash rule, newest first. `now` (the emulator clock) is what
+/// `older_than:`/`newer_than:` count back from.
 fn matching_messages<'a>(
     mb: &'a Mailbox,
     params: &Params,
+    now: i64,
 ) -> Result<Vec<&'a Message>, GoogleError> {
     let label_ids = params.all("labelIds");
-    let q = params.get("q").unwrap_or("");
-    let query = Query::parse(mb, q);
-    let include_st = params.bool("includeSpamTrash")?
-        || query.includes_spam_trash
-        || label_ids.iter().any(|l| l == "SPAM" || l == "TRASH");
+    let query = Query::parse(mb, params.get("q").unwrap_or(""), now);
+    let include_st =
+        params.bool("includeSpamTrash")? || label_ids.iter().any(|l| l == "SPAM" || l == "TRASH");
     let mut v: Vec<&Message> = mb
         .messages
         .values()
         .filter(|m| label_ids.iter().all(|l| m.labels.contains(l)))
-        .filter(|m| include_st || !(m.labels.contains("SPAM") || m.labels.contains("TRASH")))
-        .filter(|m| query.matches(m))
+        .filter(|m| query.matches(m, include_st))
         .collect();
     v.sort_by(|a, b| (b.internal_date_ms, &b.id).cmp(&(a.internal_date_ms, &a.id)));
     Ok(v)
@@ -724,8 +723,8 @@ fn execute(
         Route::LabelsGet => mb
             .label_json(id.unwrap_or_default(), true)
             .ok_or_else(GoogleError::not_found)?,
-        Route::MessagesList => messages_list(mb, params)?,
-        Route::ThreadsList => threads_list(mb, params)?,
+        Route::MessagesList => messages_list(mb, params, now)?,
+        Route::ThreadsList => threads_list(mb, params, now)?,
         Route::MessagesGet => messages_get(mb, check_id(id)?, params)?,
         Route::AttachmentsGet => attachment_get(mb, check_id(id)?, sub_id.unwrap_or_default())?,
         Route::ThreadsGet => threads_get(mb, check_id(id)?, params)?,
@@ -1028,8 +1027,8 @@ fn page_json(
     Ok(v)
 }
 
-fn messages_list(mb: &Mailbox, params: &Params) -> Result<Value, GoogleError> {
-    let all = matching_messages(mb, params)?;
+fn messages_list(mb: &Mailbox, params: &Params, now: i64) -> Result<Value, GoogleError> {
+    let all = matching_messages(mb, params, now)?;
     page_json(
         "messages",
         all.iter()
@@ -1040,8 +1039,8 @@ fn messages_list(mb: &Mailbox, params: &Params) -> Result<Value, GoogleError> {
 }
 
 /// Threads with a matching message, sorted by their newest message overall, as Gmail's conversation list is.
-fn threads_list(mb: &Mailbox, params: &Params) -> Result<Value, GoogleError> {
-    let all = matching_messages(mb, params)?;
+fn threads_list(mb: &Mailbox, params: &Params, now: i64) -> Result<Value, GoogleError> {
+    let all = matching_messages(mb, params, now)?;
     let mut seen: BTreeMap<&str, ()> = BTreeMap::new();
     let mut latest: Vec<(i64, &str)> = Vec::new();
     for m in &all {

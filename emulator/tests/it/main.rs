@@ -14,5 +14,6 @@ mod malformed;
 mod mime;
 mod oauth;
 mod pyclient;
+mod query;
 mod raw_mail;
 mod send;
