@@ -703,10 +703,15 @@ fn prepare(
     let mut reversed = random;
     reversed.reverse();
     let boundary = format!("=_gmux_{}", hex(&reversed));
-    head.push_str(&format!(
-        "Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n"
-    ));
-    let text = format!("--{boundary}\r\n{text_headers}{encoded}");
+    let mut ct = HeaderLine::new("Content-Type");
+    ct.token("multipart/mixed;");
+    ct.token(&format!("boundary=\"{boundary}\""));
+    head.push_str(&ct.finish());
+    head.push_str("\r\n");
+    // The CRLF before a delimiter belongs to the delimiter: 7bit and quoted-printable text, which end
+    // in the body's own final line break, get one more so that line break stays in the text.
+    let delimiter_crlf = if cte == "base64" { "" } else { "\r\n" };
+    let text = format!("--{boundary}\r\n{text_headers}{encoded}{delimiter_crlf}");
     let parts = draft.attachments.iter().map(attachment_headers).collect();
     Ok(Prepared {
         head,
