@@ -8,7 +8,7 @@
 //! their members; `undisclosed-recipients:;` is no one). Empty entries are skipped.
 //!
 //! What is accepted as an address: ASCII `local@domain` where the local part is a dot-atom or a quoted string
-//! (at most 64 characters) and the domain is at least two labels of letters, digits and hyphens (254
+//! of atom characters, dots and spaces (at most 64 characters) and the domain is at least two labels of letters, digits and hyphens (254
 //! characters in all). Addresses with non-ASCII characters (RFC 6531) and IP-literal domains are refused
 //! with a sentence that says so: the message gmux writes is 7-bit ASCII throughout.
 
@@ -169,7 +169,13 @@ impl Mailbox {
     pub fn write(&self, h: &mut HeaderLine, comma: bool) {
         let tail = if comma { "," } else { "" };
         let Some(name) = self.shown_name() else {
-            h.token(&format!("{}{tail}", self.address));
+            // A quoted local part is written in angle brackets: readers take a bare `"john doe"@x` for
+            // a name followed by an address.
+            if self.address.starts_with('"') {
+                h.token(&format!("<{}>{tail}", self.address));
+            } else {
+                h.token(&format!("{}{tail}", self.address));
+            }
             return;
         };
         if name.split(' ').all(atom_word) {
@@ -243,19 +249,13 @@ pub fn check_address(address: &str) -> Result<(), Problem> {
         return Err(Problem::LocalPartTooLong);
     }
     if let Some(inner) = local.strip_prefix('"') {
+        // A quoted local part may hold spaces and dots where a dot-atom cannot, and nothing else that
+        // a dot-atom could not: quotes, backslashes, angle brackets, commas or `@` inside it are read
+        // differently by every reader, and real addresses do not use them.
         let Some(inner) = inner.strip_suffix('"') else {
             return Err(Problem::BadLocalPart);
         };
-        let mut escaped = false;
-        for b in inner.bytes() {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => return Err(Problem::BadLocalPart),
-                _ => {}
-            }
-        }
-        if escaped {
+        if inner.is_empty() || !inner.bytes().all(|b| atext(b) || b == b' ' || b == b'.') {
             return Err(Problem::BadLocalPart);
         }
     } else {

@@ -542,18 +542,17 @@ pub fn message_ids(value: &str) -> Vec<String> {
     ids
 }
 
-/// The References of a reply: the original's references and its own id, each once, trimmed to the first
-/// and the most recent ones.
+/// The References of a reply: the original's references and then its own id, each once, trimmed to the
+/// first and the most recent ones.
 fn reply_references(ctx: &ReplyContext, parent: &str) -> Vec<String> {
+    // The parent comes last even when a hostile original also lists it among its references.
     let mut ids: Vec<String> = Vec::new();
-    for id in message_ids(&ctx.references)
-        .into_iter()
-        .chain(std::iter::once(parent.to_string()))
-    {
-        if !ids.contains(&id) {
+    for id in message_ids(&ctx.references) {
+        if id != parent && !ids.contains(&id) {
             ids.push(id);
         }
     }
+    ids.push(parent.to_string());
     if ids.len() > MAX_REFERENCES {
         let tail = ids.split_off(ids.len() - (MAX_REFERENCES - 1));
         ids.truncate(1);
@@ -612,7 +611,7 @@ fn prepare(
     utc_offset_minutes: i32,
     random: [u8; 16],
 ) -> Result<Prepared, ComposeError> {
-    if utc_offset_minutes.abs() > MAX_OFFSET_MINUTES {
+    if utc_offset_minutes.unsigned_abs() > MAX_OFFSET_MINUTES.unsigned_abs() {
         return Err(ComposeError::OffsetOutOfRange(utc_offset_minutes));
     }
     let date = rfc5322(now_ms, utc_offset_minutes)
@@ -734,10 +733,15 @@ fn attachment_headers(a: &Attachment) -> String {
     } else {
         let words = crate::encode::encoded_words(name, 48);
         let last = words.len() - 1;
+        // One word a line: inside quotes a reader may keep a space between words on one line as text
+        // (mail-parser does), while every reader drops a folding line break.
         for (i, w) in words.iter().enumerate() {
-            let open = if i == 0 { "name=\"" } else { "" };
             let close = if i == last { "\"" } else { "" };
-            ct.token(&format!("{open}{w}{close}"));
+            if i == 0 {
+                ct.token(&format!("name=\"{w}{close}"));
+            } else {
+                ct.token_on_new_line(&format!("{w}{close}"));
+            }
         }
     }
     let mut cd = HeaderLine::new("Content-Disposition");
@@ -784,13 +788,13 @@ mod tests {
         assert_eq!(out[0], "<0@x>");
         assert_eq!(out[1], "<12@x>");
         assert_eq!(out[19], "<30@x>");
-        // A parent already among the references is not repeated.
+        // A parent already among the references is not repeated, and still comes last.
         let ctx = ReplyContext {
             message_id: "<b@x>".into(),
-            references: "<a@x> <b@x>".into(),
+            references: "<b@x> <a@x> <a@x> <b@x> <c@x>".into(),
             thread_id: None,
         };
-        assert_eq!(reply_references(&ctx, "<b@x>"), ["<a@x>", "<b@x>"]);
+        assert_eq!(reply_references(&ctx, "<b@x>"), ["<a@x>", "<c@x>", "<b@x>"]);
     }
 
     #[test]

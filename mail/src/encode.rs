@@ -81,6 +81,16 @@ impl HeaderLine {
         self.col += 1 + token.len();
     }
 
+    /// Writes a token at the start of a continuation line, whatever room is left on this one: between
+    /// encoded-words inside a quoted parameter, where readers drop a folding line break but keep a plain
+    /// space.
+    pub fn token_on_new_line(&mut self, token: &str) {
+        if !self.first {
+            self.fold();
+        }
+        self.token(token);
+    }
+
     /// Writes `text` as encoded-words (UTF-8, `Q` or `B`), split between characters into as many words as
     /// the lines need. `Q` leaves only the characters RFC 2047 allows in a display name unencoded, a set
     /// that is safe in unstructured text too, so one encoder serves subjects and names.

@@ -494,6 +494,13 @@ fn other_refusals_say_what_is_wrong() {
         15 * 60,
         "the UTC offset of 900 minutes is not between -14:00 and +14:00",
     );
+    // i32::MIN has no absolute value in i32: found by the fuzzer.
+    check(
+        &base(),
+        NOW,
+        i32::MIN,
+        "the UTC offset of -2147483648 minutes is not between -14:00 and +14:00",
+    );
     assert_eq!(
         check_sendable(&Draft::new(ada())).unwrap_err().to_string(),
         "the message has no recipient"

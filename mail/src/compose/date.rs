@@ -51,7 +51,9 @@ pub struct Civil {
 /// The local time `offset_minutes` east of UTC at `ms`; `None` outside the years 1 to 9999 or for an
 /// offset beyond +-14:00.
 pub fn civil(ms: i64, offset_minutes: i32) -> Option<Civil> {
-    if !(MIN_MS..=MAX_MS).contains(&ms) || offset_minutes.abs() > MAX_OFFSET_MINUTES {
+    if !(MIN_MS..=MAX_MS).contains(&ms)
+        || offset_minutes.unsigned_abs() > MAX_OFFSET_MINUTES.unsigned_abs()
+    {
         return None;
     }
     let secs = ms.div_euclid(1000) + i64::from(offset_minutes) * 60;
@@ -147,6 +149,8 @@ mod tests {
         check(MAX_MS + 1, 0, None);
         check(i64::MIN, 0, None);
         check(T, 14 * 60 + 1, None);
+        check(T, i32::MIN, None);
+        check(T, i32::MAX, None);
     }
 
     #[test]
