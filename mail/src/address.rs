@@ -14,6 +14,7 @@
 
 use crate::encode::{plain_quotable, HeaderLine};
 use serde::{Deserialize, Serialize};
+use std::collections::hash_map::{Entry, HashMap};
 use std::fmt;
 use thiserror::Error;
 
@@ -262,6 +263,11 @@ pub fn check_address(address: &str) -> Result<(), Problem> {
         if local.contains(' ') {
             return Err(Problem::Space);
         }
+        // `=?` starts an encoded-word: readers decode it even inside an address, so the address would
+        // show (and parse) as something else. Real addresses do not have it.
+        if local.contains("=?") {
+            return Err(Problem::BadLocalPart);
+        }
         if !local
             .split('.')
             .all(|p| !p.is_empty() && p.bytes().all(atext))
@@ -301,10 +307,14 @@ pub fn parse_list(input: &str) -> Result<Vec<Mailbox>, AddressError> {
     Ok(out)
 }
 
-/// Reads an address header of a message gmux received (hostile input): entries that are not addresses
-/// are left out, and the rest are kept.
+/// Reads an address header of a message gmux received (hostile input): control characters (line breaks
+/// included) count as spaces, entries that are not addresses are left out, and the rest are kept.
 pub fn parse_list_lenient(input: &str) -> Vec<Mailbox> {
-    split_entries(input)
+    let input: String = input
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    split_entries(&input)
         .into_iter()
         .filter_map(Result::ok)
         .filter_map(|e| parse_entry(&e).ok().flatten())
@@ -609,16 +619,22 @@ pub fn reply_recipients(
         (primary.clone(), Vec::new())
     };
     // Each address once, where it first appears; a later mention lends its name to a bare first one.
+    // Indexed by lower-cased address: a hostile original may list thousands.
     let mut merged: Vec<(Mailbox, bool)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     let tagged = new_to.drain(..).map(|m| (m, false));
     for (m, in_cc) in tagged.chain(new_cc.drain(..).map(|m| (m, true))) {
-        match merged.iter_mut().find(|(e, _)| e.is(&m.address)) {
-            Some((earlier, _)) => {
+        match index.entry(m.address.to_ascii_lowercase()) {
+            Entry::Occupied(at) => {
+                let earlier = &mut merged[*at.get()].0;
                 if earlier.shown_name().is_none() && m.shown_name().is_some() {
                     earlier.name = m.name;
                 }
             }
-            None => merged.push((m, in_cc)),
+            Entry::Vacant(slot) => {
+                slot.insert(merged.len());
+                merged.push((m, in_cc));
+            }
         }
     }
     let (merged_cc, merged_to): (Vec<_>, Vec<_>) = merged.into_iter().partition(|(_, cc)| *cc);
@@ -733,6 +749,10 @@ mod tests {
         check(
             "josé@example.com",
             Err(("josé@example.com", Problem::NonAscii)),
+        );
+        check(
+            "=?utf-8?q?x?=eve@example.com",
+            Err(("=?utf-8?q?x?=eve@example.com", Problem::BadLocalPart)),
         );
         check(
             "Ada <ada@example.com",
@@ -915,6 +935,11 @@ mod tests {
                 true
             ),
             (s(&["Ada <ada@example.com>", "<bob@example.com>"]), s(&[]))
+        );
+        // Control characters in its names are spaces, not a reason to lose the sender.
+        assert_eq!(
+            recipients("\"Ada\r\n\x1b[31m\" <ada@example.com>", "", "", "", false),
+            (s(&["Ada   [31m <ada@example.com>"]), s(&[]))
         );
     }
 }

@@ -198,10 +198,12 @@ impl Draft {
             cc: original.cc.clone(),
         };
         let recipients = reply_recipients(&addresses, own, all);
-        let references = if original.references.trim().is_empty() {
-            original.in_reply_to.clone()
+        // Only well-formed ids are carried over: a hostile original's header text cannot make the
+        // user's reply fail (or reach the reply).
+        let references = if message_ids(&original.references).is_empty() {
+            message_ids(&original.in_reply_to)
         } else {
-            original.references.clone()
+            message_ids(&original.references)
         };
         Draft {
             from,
@@ -209,8 +211,11 @@ impl Draft {
             cc: recipients.cc,
             subject: reply_subject(&original.subject),
             reply: Some(ReplyContext {
-                message_id: original.message_id.clone(),
-                references,
+                message_id: message_ids(&original.message_id)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default(),
+                references: references.join(" "),
                 thread_id: original.thread_id.clone(),
             }),
             quote: Some(Quote {

@@ -357,6 +357,15 @@ fn gmail_reply_headers_and_recipients() {
         text.starts_with("On Sun, Dec 6, 2026 at 10:30\u{202f}PM Babbage, Charles <charles@example.net> wrote:\n> Dear Ada,\n>\n"),
         "{text}"
     );
+    // A hostile original's header text never reaches the reply, nor makes it fail: only its ids do.
+    let mut hostile = original();
+    hostile.message_id = "junk <p@example.net>\r\nBcc: eve@evil.example".into();
+    hostile.references = "<a@example.net>\r\nX-Evil: 1 <b@example.net>".into();
+    let r = Draft::reply(ada(), &hostile, &own(), false, DateStyle::EnUs);
+    let ctx = r.reply.as_ref().unwrap();
+    assert_eq!(ctx.message_id, "<p@example.net>");
+    assert_eq!(ctx.references, "<a@example.net> <b@example.net>");
+    assert!(build(&r, NOW, OFFSET, RANDOM).is_ok());
     let bytes = build(&all, NOW, OFFSET, RANDOM).unwrap();
     let text = String::from_utf8(bytes).unwrap();
     assert!(text.contains(

@@ -343,7 +343,7 @@ fn read_back(d: &Draft, bytes: &[u8], now: i64) -> Result<(u8, usize, bool, bool
         if line.len() > 998 {
             return Err(format!("a line of {} characters", line.len()));
         }
-        if line.len() > 78 && line.trim_start().matches(' ').count() > 1 {
+        if line.len() > 78 && spaces_outside_quotes(line.trim_start()) > 1 {
             return Err(format!("a long line that could have been folded: {line:?}"));
         }
     }
@@ -535,6 +535,21 @@ fn read_back(d: &Draft, bytes: &[u8], now: i64) -> Result<(u8, usize, bool, bool
         text.contains("=?utf-8?"),
         threaded,
     ))
+}
+
+/// Spaces a line could be folded at: those outside quoted strings (a quoted local part such as
+/// `"john doe"@example.com` is one unbreakable token).
+fn spaces_outside_quotes(line: &str) -> usize {
+    let mut quoted = false;
+    let mut count = 0;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => count += 1,
+            _ => {}
+        }
+    }
+    count
 }
 
 /// The type an attachment is sent with, read from the documentation: a `type/subtype` of RFC 2045 token
