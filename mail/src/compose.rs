@@ -6,7 +6,7 @@
 //!
 //! The message is 7-bit ASCII with CRLF line ends and lines of at most 76 characters where gmux can choose
 //! (never more than 998): headers are folded, non-ASCII header text is RFC 2047 encoded, attachment names
-//! are RFC 2231 encoded (with a `name=` fallback in RFC 2047 form, which Gmail, Outlook and Apple Mail read),
+//! are RFC 2231 encoded (with a `name=` fallback in the RFC 2047 form Gmail and Outlook write themselves),
 //! and bodies are quoted-printable or base64. The body is `text/plain; charset="UTF-8"` without
 //! `format=flowed`: the user's lines are sent exactly as typed (quoted-printable soft breaks keep long
 //! lines whole), which is what Gmail's own plain-text mode shows; flowed text would need space-stuffing

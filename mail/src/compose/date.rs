@@ -8,11 +8,13 @@ use serde::{Deserialize, Serialize};
 /// user's display language, and these are its two English forms.
 ///
 /// - `EnUs` (Gmail's default, English (US)): `On Mon, Dec 7, 2026 at 9:14 AM Ada Lovelace
-///   <ada@example.com> wrote:`, with U+202F (narrow no-break space) before AM/PM, as Gmail has written it
-///   since its date formatting moved to CLDR 42 (mail sent by Gmail in 2024 shows `9:14=E2=80=AFAM` in its
-///   quoted-printable text). No comma before the name (Gmail dropped it in 2018).
+///   <ada@example.com> wrote:`, with U+202F (narrow no-break space) before AM/PM: English time formats
+///   have had it since CLDR 42 (2022), and mail Gmail sent in 2024 and 2025 shows `5:19=E2=80=AFPM` in its
+///   quoted-printable text. No comma before the name: Gmail wrote one until about 2018 (`On Fri, May 14,
+///   2010 at 9:14 AM, Name`), not since (`On Wed, Sep 25, 2019 at 9:14 AM Name <addr> wrote:`).
 /// - `EnGb` (English (UK)): `On Mon, 7 Dec 2026 at 09:14, Ada Lovelace <ada@example.com> wrote:`,
-///   24-hour time, a comma before the name.
+///   24-hour time, a comma before the name. This form is the one gmux's design names; no recorded en-GB
+///   Gmail message was at hand to check it against.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DateStyle {
     #[default]
