@@ -2,6 +2,7 @@
 //! then mutates it for `GMUX_FUZZ_SECS` (default 60) seconds. See `fuzz/README.md`.
 
 mod batch;
+mod compose;
 mod gmail_json;
 mod host_frames;
 mod snippet;
