@@ -4,6 +4,8 @@
 mod batch;
 mod gmail_json;
 mod host_frames;
+mod mail_mime;
+mod mail_sanitize;
 mod snippet;
 mod sync_engine;
 

@@ -450,7 +450,12 @@ pub fn parse_date(value: &str) -> Option<i64> {
     let hour: i64 = time.next()?.parse().ok()?;
     let minute: i64 = time.next()?.parse().ok()?;
     let second: i64 = time.next().map(|s| s.parse().ok()).unwrap_or(Some(0))?;
-    if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    // Negative fields too: `09:-9223372036854775808` must not reach the arithmetic below.
+    if !(1..=31).contains(&day)
+        || !(0..=23).contains(&hour)
+        || !(0..=59).contains(&minute)
+        || !(0..=60).contains(&second)
+    {
         return None;
     }
     let offset_minutes = match words.next() {
@@ -596,5 +601,8 @@ mod tests {
         check("not a date", None);
         check("32 Jan 2025 00:00:00 +0000", None);
         check("1 Jan 99999999999 00:00:00 +0000", None);
+        // Found by the fuzzer: a minute of i64::MIN overflowed.
+        check("Wed, 2 Jul 2025 09:-9223372036854775808:00 +0000", None);
+        check("2 Jul 2025 -1:00:00 +0000", None);
     }
 }
