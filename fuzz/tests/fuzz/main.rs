@@ -5,6 +5,8 @@ mod batch;
 mod compose;
 mod gmail_json;
 mod host_frames;
+mod mail_mime;
+mod mail_sanitize;
 mod snippet;
 mod sync_engine;
 
