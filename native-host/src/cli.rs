@@ -308,12 +308,12 @@ fn accounts(command: AccountsCommand, paths: &Paths) -> anyhow::Result<ExitCode>
         AccountsCommand::Remove { account } => runtime()?.block_on(async {
             let app = terminal_app(paths);
             let result = remove_account(&app, &account).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code.as_str(), e.message))?;
-            if result["revoked"] == true {
+            if result.revoked {
                 println!("removed {account}; access revoked at Google");
             } else {
                 println!(
                     "removed {account} locally; revoking at Google failed ({}): remove gmux at https://myaccount.google.com/permissions",
-                    result["revoke_error"].as_str().unwrap_or("unknown error")
+                    result.revoke_error.as_deref().unwrap_or("unknown error")
                 );
             }
             Ok(ExitCode::SUCCESS)
