@@ -1,12 +1,13 @@
 //! Request dispatch: one method per protocol call, each returning a result value or a stable error.
 
 use crate::config;
+use crate::errors::{account_unknown, internal, keyring_error, malformed};
 use crate::flow::{self, FlowDeps};
 use crate::oauth;
+use crate::outbox::Outbox;
 use crate::paths::Paths;
 use crate::secrets::{self, Secrets};
-use crate::serve::Outbox;
-use crate::tokens::{account_unknown, keyring_error, load_config, Tokens};
+use crate::tokens::Tokens;
 use gmux_core::protocol::{
     method, Account, AccountsAddFailed, AccountsAddParams, AccountsAddResult, AccountsAdded,
     AccountsListParams, AccountsListResult, AccountsRemoveParams, AccountsRemoveResult,
@@ -26,14 +27,6 @@ pub struct App {
 }
 
 pub type MethodResult = Result<Value, ErrorBody>;
-
-pub fn malformed(message: impl Into<String>) -> ErrorBody {
-    ErrorBody::new(ErrorCode::RequestMalformed, message)
-}
-
-pub fn internal(message: impl std::fmt::Display) -> ErrorBody {
-    ErrorBody::new(ErrorCode::Internal, message.to_string())
-}
 
 /// Runs one method: its params parsed into `M::Params` (a bad shape is `request_malformed`), its result
 /// written from `M::Result`.
@@ -140,7 +133,7 @@ impl App {
     }
 
     async fn accounts_add(&self, p: AccountsAddParams) -> Result<AccountsAddResult, ErrorBody> {
-        let config = load_config(&self.paths)?;
+        let config = config::configured(&self.paths)?;
         let started = flow::start(self.flow_deps(), config, p.login_hint).await?;
         let outbox = self.outbox.clone();
         let flow_id = started.flow_id.clone();
@@ -239,7 +232,7 @@ pub async fn remove_account(app: &App, account: &str) -> Result<AccountsRemoveRe
     let stored = secrets::run(app.secrets.clone(), move |s| s.get_blocking(&sub_for_get))
         .await
         .map_err(keyring_error)?;
-    let (revoked, revoke_error) = match (&stored, load_config(&app.paths)) {
+    let (revoked, revoke_error) = match (&stored, config::configured(&app.paths)) {
         (Some(grant), Ok(config)) => {
             match oauth::revoke(&app.http, &config.endpoints.revoke, &grant.refresh_token).await {
                 Ok(()) => (true, None),

@@ -10,10 +10,9 @@ use gmux_host::app::{remove_account, App};
 use gmux_host::config::{self, Config};
 use gmux_host::flow;
 use gmux_host::install::{self, Browser, Os, ALL_BROWSERS};
+use gmux_host::outbox::Outbox;
 use gmux_host::paths::Paths;
 use gmux_host::secrets::Secrets;
-use gmux_host::serve::Outbox;
-use gmux_host::tokens::load_config;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -294,7 +293,7 @@ fn accounts(command: AccountsCommand, paths: &Paths) -> anyhow::Result<ExitCode>
         }
         AccountsCommand::Add { login_hint } => runtime()?.block_on(async {
             let app = terminal_app(paths);
-            let config = load_config(paths).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let config = config::configured(paths).map_err(|e| anyhow::anyhow!("{}", e.message))?;
             let started = flow::start(app.flow_deps(), config, login_hint).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
             println!("Open this address in a browser and allow gmux to read your mail:\n\n{}\n", started.consent_url);
             match started.finish.await {

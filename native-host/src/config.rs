@@ -3,7 +3,7 @@
 //! tokens live only in the OS keyring.
 
 use crate::paths::Paths;
-use gmux_core::protocol::{Account, AccountStatus, Endpoints};
+use gmux_core::protocol::{Account, AccountStatus, Endpoints, ErrorBody, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::path::Path;
@@ -63,6 +63,18 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ConfigError> {
 
 pub fn load_config(paths: &Paths) -> Result<Option<Config>, ConfigError> {
     read_json(&paths.config_file())
+}
+
+/// The configuration a method needs, or the error that tells the user to run `configure`.
+pub fn configured(paths: &Paths) -> Result<Config, ErrorBody> {
+    match load_config(paths) {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(crate::errors::not_configured()),
+        Err(e) => Err(ErrorBody::new(
+            ErrorCode::OauthClientNotConfigured,
+            format!("{e}; run gmux-host configure again"),
+        )),
+    }
 }
 
 pub fn save_config(paths: &Paths, config: &Config) -> Result<(), ConfigError> {

@@ -2,10 +2,11 @@
 //! The host listens on 127.0.0.1:<ephemeral>, the browser tab comes back there, and the host answers it.
 
 use crate::config::{self, Config};
+use crate::errors::keyring_error;
 use crate::oauth::{self, TokenError, REQUIRED_SCOPES, SCOPES};
 use crate::paths::Paths;
 use crate::secrets::{self, Secrets, StoredGrant};
-use crate::tokens::{keyring_error, now_ms, Tokens};
+use crate::tokens::{now_ms, Tokens};
 use gmux_core::protocol::{Account, ErrorBody, ErrorCode};
 use std::collections::HashMap;
 use std::sync::Arc;

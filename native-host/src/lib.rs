@@ -6,11 +6,13 @@
 
 pub mod app;
 pub mod config;
+pub mod errors;
 pub mod flow;
 pub mod framing;
 pub mod install;
 pub mod logging;
 pub mod oauth;
+pub mod outbox;
 pub mod paths;
 pub mod secrets;
 pub mod serve;

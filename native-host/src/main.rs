@@ -3,8 +3,9 @@
 mod cli;
 
 use gmux_host::app::App;
+use gmux_host::outbox::Outbox;
 use gmux_host::paths::Paths;
-use gmux_host::serve::{serve, Outbox};
+use gmux_host::serve::serve;
 use std::sync::Arc;
 
 /// Browsers start the host with the caller's identity: Chrome passes `chrome-extension://<id>/`, Firefox the

@@ -2,59 +2,14 @@
 //! one writer task. On end of input every in-flight request finishes and its reply is flushed before exit.
 
 use crate::app::App;
-use crate::framing::{encode_frame, parse_request, read_frame, FrameError};
+use crate::framing::{parse_request, read_frame, FrameError};
+use crate::outbox::Out;
 use gmux_core::protocol::{ErrorBody, ErrorCode, Reply, MAX_BROWSER_TO_HOST};
 use serde_json::Value;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-
-/// Everything the writer task sends, in order.
-pub enum Out {
-    Frame(Vec<u8>),
-    /// Flush and stop: sent after the last reply.
-    Close,
-}
-
-/// A handle for sending replies and events to the browser. Sending after the port closed is a no-op.
-#[derive(Clone)]
-pub struct Outbox(mpsc::UnboundedSender<Out>);
-
-impl Outbox {
-    pub fn channel() -> (Outbox, mpsc::UnboundedReceiver<Out>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        (Outbox(tx), rx)
-    }
-
-    /// Sends a reply or event. One that would be too large for the browser becomes an error reply (for a
-    /// reply) or is dropped with a log line (for an event), so the port never dies of it.
-    pub fn send(&self, message: &impl serde::Serialize, id: Option<&Value>) {
-        let frame = match encode_frame(message) {
-            Ok(f) => f,
-            Err(e) => {
-                tracing::error!("outgoing message dropped: {e}");
-                let Some(id) = id else { return };
-                let reply = Reply::err(
-                    id.clone(),
-                    ErrorBody::new(
-                        ErrorCode::Internal,
-                        format!("the reply could not be sent: {e}"),
-                    ),
-                );
-                match encode_frame(&reply) {
-                    Ok(f) => f,
-                    Err(_) => return,
-                }
-            }
-        };
-        let _ = self.0.send(Out::Frame(frame));
-    }
-
-    fn close(&self) {
-        let _ = self.0.send(Out::Close);
-    }
-}
 
 async fn write_all<W: AsyncWrite + Unpin>(mut output: W, mut rx: mpsc::UnboundedReceiver<Out>) {
     while let Some(out) = rx.recv().await {

@@ -3,11 +3,11 @@
 //! re-read the keyring entry (another process may just have refreshed) and refresh only if still needed.
 
 use crate::config::{self, Config};
+use crate::errors::{account_unknown, keyring_error, reauth_error};
 use crate::oauth::{self, TokenError};
 use crate::paths::Paths;
-use crate::secrets::{self, SecretError, Secrets, StoredGrant};
-use gmux_core::protocol::{AccessToken, AccountStatus, ErrorBody, ErrorCode};
-use serde_json::json;
+use crate::secrets::{self, Secrets, StoredGrant};
+use gmux_core::protocol::{AccessToken, AccountStatus, ErrorBody, ErrorCode, ReauthData};
 use std::collections::HashMap;
 use std::fs::File;
 use std::sync::{Arc, Mutex};
@@ -26,47 +26,6 @@ pub fn now_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
-}
-
-pub fn keyring_error(e: SecretError) -> ErrorBody {
-    match e {
-        SecretError::Unavailable(m) => ErrorBody::new(ErrorCode::KeyringUnavailable, m),
-        SecretError::Damaged(m) => ErrorBody::new(
-            ErrorCode::Internal,
-            format!("{m}; remove the account and add it again"),
-        ),
-    }
-}
-
-pub fn not_configured() -> ErrorBody {
-    ErrorBody::new(
-        ErrorCode::OauthClientNotConfigured,
-        "no OAuth client is configured; create a \"Desktop app\" OAuth client in the Google Cloud console, download \
-         its JSON and run: gmux-host configure --client-secrets FILE",
-    )
-}
-
-pub fn load_config(paths: &Paths) -> Result<Config, ErrorBody> {
-    match config::load_config(paths) {
-        Ok(Some(c)) => Ok(c),
-        Ok(None) => Err(not_configured()),
-        Err(e) => Err(ErrorBody::new(
-            ErrorCode::OauthClientNotConfigured,
-            format!("{e}; run gmux-host configure again"),
-        )),
-    }
-}
-
-pub fn reauth_error(email: &str, detail: Option<&str>) -> ErrorBody {
-    let mut body = ErrorBody::new(
-        ErrorCode::ReauthRequired,
-        format!(
-            "Google no longer accepts gmux's access to {email}{}; add the account again to re-authorise it",
-            detail.map(|d| format!(" ({d})")).unwrap_or_default()
-        ),
-    );
-    body.data = Some(json!({ "description": detail }));
-    body
 }
 
 #[derive(Clone)]
@@ -151,7 +110,7 @@ impl Tokens {
             }
         }
         *cached = None;
-        let config = load_config(&self.paths)?;
+        let config = config::configured(&self.paths)?;
         let accounts = config::load_accounts(&self.paths)
             .map_err(|e| ErrorBody::new(ErrorCode::Internal, e.to_string()))?;
         let Some(account) = accounts.into_iter().find(|a| a.id == sub) else {
@@ -231,7 +190,11 @@ impl Tokens {
                          status: in the Google Cloud console set the OAuth consent screen's publishing status to \
                          \"In production\", then add the account again",
                     );
-                    error.data = Some(json!({ "description": description, "testing_status_suspected": true }));
+                    error.data = serde_json::to_value(ReauthData {
+                        description: Some(description),
+                        testing_status_suspected: true,
+                    })
+                    .ok();
                 }
                 Err(error)
             }
@@ -328,13 +291,6 @@ pub fn looks_like_testing_expiry(issued_at_ms: u64, now_ms: u64) -> bool {
     const HOUR_MS: u64 = 3600 * 1000;
     let age = now_ms.saturating_sub(issued_at_ms);
     (7 * 24 * HOUR_MS - HOUR_MS..8 * 24 * HOUR_MS).contains(&age)
-}
-
-pub fn account_unknown(sub: &str) -> ErrorBody {
-    ErrorBody::new(
-        ErrorCode::AccountUnknown,
-        format!("gmux-host knows no account {sub:?}; reload the account list or add the account"),
-    )
 }
 
 #[cfg(test)]
