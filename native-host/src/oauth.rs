@@ -1,5 +1,5 @@
 //! Google's OAuth endpoints for installed apps, as plain form posts: code exchange with PKCE, refresh,
-//! revoke, userinfo. (The `oauth2` crate refuses a plain-http revoke URL, which the emulator needs.)
+//! revoke, userinfo. ARCHITECTURE.md says why these are not the `oauth2` crate.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
