@@ -199,7 +199,11 @@ fn run_command(command: Command, paths: &Paths) -> anyhow::Result<ExitCode> {
             userinfo_url,
             gmail_url,
         } => {
-            let previous = config::load_config(paths)?;
+            if let Some(base) = &emulator {
+                config::check_endpoint("emulator", base).map_err(anyhow::Error::msg)?;
+            }
+            // Read without the endpoint check: configure is how a refused endpoint gets fixed.
+            let previous = config::read_config_unchecked(paths)?;
             let (client_id, client_secret) = match (&client_secrets, &emulator, &previous) {
                 (Some(file), _, _) => {
                     let bytes = std::fs::read(file)
@@ -234,6 +238,7 @@ fn run_command(command: Command, paths: &Paths) -> anyhow::Result<ExitCode> {
                 client_secret,
                 endpoints,
             };
+            config.check().map_err(anyhow::Error::msg)?;
             config::save_config(paths, &config)?;
             println!(
                 "configured OAuth client {} in {}",
