@@ -115,11 +115,13 @@ pub enum ErrorCode {
     StateMismatch,
     /// Google rejected the OAuth client itself (`invalid_client`).
     OauthClientRejected,
+    /// As many consent flows as the host allows ([`MAX_CONSENT_FLOWS`]) are already waiting for a browser tab.
+    TooManyConsentFlows,
 }
 
 impl ErrorCode {
     /// Every code, in the order they were added (new ones go at the end).
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::RequestMalformed,
         ErrorCode::MessageTooLarge,
         ErrorCode::MethodUnknown,
@@ -136,6 +138,7 @@ impl ErrorCode {
         ErrorCode::NoRefreshToken,
         ErrorCode::StateMismatch,
         ErrorCode::OauthClientRejected,
+        ErrorCode::TooManyConsentFlows,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -156,6 +159,7 @@ impl ErrorCode {
             ErrorCode::NoRefreshToken => "no_refresh_token",
             ErrorCode::StateMismatch => "state_mismatch",
             ErrorCode::OauthClientRejected => "oauth_client_rejected",
+            ErrorCode::TooManyConsentFlows => "too_many_consent_flows",
         }
     }
 }

@@ -24,6 +24,7 @@ pub struct App {
     pub secrets: Arc<Secrets>,
     pub http: reqwest::Client,
     pub tokens: Arc<Tokens>,
+    consent_slots: Arc<tokio::sync::Semaphore>,
 }
 
 pub type MethodResult = Result<Value, ErrorBody>;
@@ -56,6 +57,7 @@ impl App {
             secrets,
             http,
             tokens,
+            consent_slots: flow::consent_slots(),
         }
     }
 
@@ -65,6 +67,7 @@ impl App {
             secrets: self.secrets.clone(),
             http: self.http.clone(),
             tokens: self.tokens.clone(),
+            consent_slots: self.consent_slots.clone(),
         }
     }
 
