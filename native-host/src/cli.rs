@@ -103,6 +103,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let paths = Paths::from_env();
     gmux_host::logging::init(&paths.log_file());
+    gmux_host::private::secure(&paths);
     match run_command(cli.command, &paths) {
         Ok(code) => code,
         Err(e) => {

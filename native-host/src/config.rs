@@ -94,14 +94,16 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, Con
 /// Writes through a temporary file and a rename, so a reader never sees half a file.
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ConfigError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io_err(path))?;
+        crate::private::create_dir(dir).map_err(io_err(path))?;
     }
     let json = serde_json::to_vec_pretty(value).map_err(|e| ConfigError::Invalid {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, json).map_err(io_err(path))?;
+    crate::private::create_file(&tmp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &json))
+        .map_err(io_err(path))?;
     std::fs::rename(&tmp, path).map_err(io_err(path))
 }
 
@@ -196,13 +198,8 @@ pub fn load_accounts(paths: &Paths) -> Result<Vec<Account>, ConfigError> {
 /// Locks the index (blocking): call from a blocking context.
 pub fn lock_accounts(paths: &Paths) -> Result<IndexLock, ConfigError> {
     let lock_path = paths.locks_dir().join("accounts.lock");
-    std::fs::create_dir_all(paths.locks_dir()).map_err(io_err(&lock_path))?;
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(io_err(&lock_path))?;
+    crate::private::create_dir(&paths.locks_dir()).map_err(io_err(&lock_path))?;
+    let lock = crate::private::open_lock(&lock_path).map_err(io_err(&lock_path))?;
     lock.lock().map_err(io_err(&lock_path))?;
     let accounts = load_accounts(paths)?;
     Ok(IndexLock {

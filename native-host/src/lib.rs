@@ -14,6 +14,7 @@ pub mod logging;
 pub mod oauth;
 pub mod outbox;
 pub mod paths;
+pub mod private;
 pub mod secrets;
 pub mod serve;
 pub mod tokens;

@@ -1,6 +1,6 @@
 //! Tracing to a size-capped file in the state directory. Never stdout: stdout carries only frames.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,9 +21,12 @@ pub struct RotatingFile(Arc<Mutex<RotatingInner>>);
 impl RotatingFile {
     pub fn open(path: &Path) -> std::io::Result<Self> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::private::create_dir(dir)?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let file = crate::private::options()
+            .create(true)
+            .append(true)
+            .open(path)?;
         let written = file.metadata().map(|m| m.len()).unwrap_or(0);
         Ok(RotatingFile(Arc::new(Mutex::new(RotatingInner {
             path: path.to_path_buf(),
@@ -40,7 +43,7 @@ impl RotatingInner {
         old.push(".1");
         std::fs::rename(&self.path, &old)?;
         self.file = Some(
-            OpenOptions::new()
+            crate::private::options()
                 .create(true)
                 .append(true)
                 .open(&self.path)?,

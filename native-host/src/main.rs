@@ -29,6 +29,7 @@ fn main() -> std::process::ExitCode {
 fn run_native_messaging(args: &[String]) {
     let paths = Paths::from_env();
     gmux_host::logging::init(&paths.log_file());
+    gmux_host::private::secure(&paths);
     tracing::info!(
         caller = args.get(1).map(String::as_str).unwrap_or(""),
         pid = std::process::id(),

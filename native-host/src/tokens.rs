@@ -246,12 +246,8 @@ impl Tokens {
         let dir = self.paths.locks_dir();
         let path = dir.join(format!("token-{name}.lock"));
         let task = tokio::task::spawn_blocking(move || -> std::io::Result<File> {
-            std::fs::create_dir_all(&dir)?;
-            let file = File::options()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)?;
+            crate::private::create_dir(&dir)?;
+            let file = crate::private::open_lock(&path)?;
             file.lock()?;
             Ok(file)
         });

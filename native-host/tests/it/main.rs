@@ -6,6 +6,7 @@ mod accounts;
 mod cli;
 #[allow(dead_code)] // Helpers shared by the test modules; not every module uses each one.
 mod emu;
+mod files;
 #[allow(dead_code)]
 mod harness;
 mod install;
