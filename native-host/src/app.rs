@@ -158,7 +158,7 @@ impl App {
                     })
                 }
             };
-            outbox.send(&event, None);
+            outbox.send(&event, None).await;
         });
         Ok(AccountsAddResult {
             consent_url: started.consent_url,
