@@ -68,13 +68,30 @@ impl Tokens {
         slots.entry(sub.to_string()).or_default().clone()
     }
 
+    fn existing_slot(&self, sub: &str) -> Option<Arc<tokio::sync::Mutex<Option<Cached>>>> {
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots.get(sub).cloned()
+    }
+
+    /// How many accounts this process keeps a slot for (tests: unknown ids must leave none).
+    pub fn slot_count(&self) -> usize {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     fn fresh(&self, expires_at_ms: u64) -> bool {
         expires_at_ms > now_ms() + self.margin_ms
     }
 
     /// Forgets the in-memory token (account removed or re-added).
     pub async fn forget(&self, sub: &str) {
-        *self.slot(sub).lock().await = None;
+        let slot = self
+            .slots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(sub);
+        if let Some(slot) = slot {
+            *slot.lock().await = None;
+        }
     }
 
     /// Puts a just-minted token in memory (after a consent).
@@ -95,7 +112,20 @@ impl Tokens {
     /// waited behind it takes the token it produced, and another process's newer token is taken from the keyring.
     pub async fn get_with(&self, sub: &str, force_refresh: bool) -> Result<AccessToken, ErrorBody> {
         let asked_at_ms = now_ms();
-        let slot = self.slot(sub);
+        // Only an account in the index gets a slot: ids a caller makes up must leave nothing behind, or a
+        // loop of them would grow this map without end.
+        let slot = match self.existing_slot(sub) {
+            Some(slot) => slot,
+            None => {
+                config::configured(&self.paths)?;
+                let accounts = config::load_accounts(&self.paths)
+                    .map_err(|e| ErrorBody::new(ErrorCode::Internal, e.to_string()))?;
+                if !accounts.iter().any(|a| a.id == sub) {
+                    return Err(account_unknown(sub));
+                }
+                self.slot(sub)
+            }
+        };
         let mut cached = slot.lock().await;
         let mut rejected: Option<String> = None;
         if let Some(c) = cached.as_ref() {
@@ -407,6 +437,35 @@ mod tests {
         assert!(
             matches!(tokens.get("nobody").await, Err(e) if e.code == ErrorCode::AccountUnknown)
         );
+    }
+
+    #[tokio::test]
+    async fn token_get_for_unknown_accounts_leaves_nothing_behind() {
+        let (token_url, calls) =
+            fake_token_endpoint(r#"{"access_token":"ya29.new","expires_in":3599}"#).await;
+        let (_dir, paths, secrets) = one_stale_account(token_url, None);
+        let tokens = Tokens::new(paths.clone(), secrets, oauth::http_client());
+        for n in 0..1000 {
+            let err = tokens
+                .get_with(&format!("made-up-{n}"), n % 2 == 0)
+                .await
+                .unwrap_err();
+            assert_eq!(err.code, ErrorCode::AccountUnknown);
+        }
+        assert_eq!(tokens.slot_count(), 0);
+        let locks: Vec<_> = std::fs::read_dir(paths.locks_dir())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .filter(|n| n.to_string_lossy().starts_with("token-"))
+            .collect();
+        assert!(locks.is_empty(), "{locks:?}");
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0);
+        // A known account gets its slot, and removing it drops the slot again.
+        tokens.get("sub1").await.unwrap();
+        assert_eq!(tokens.slot_count(), 1);
+        tokens.forget("sub1").await;
+        assert_eq!(tokens.slot_count(), 0);
     }
 
     #[tokio::test]
