@@ -3,6 +3,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use gmux_core::protocol::MAX_GOOGLE_RESPONSE;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 use serde::Deserialize;
@@ -108,6 +109,44 @@ pub fn describe(e: &reqwest::Error) -> String {
     text
 }
 
+/// Why a body was not read whole.
+enum BodyError {
+    /// Larger than [`MAX_GOOGLE_RESPONSE`].
+    TooLarge,
+    Transport(String),
+}
+
+/// Reads a body of at most [`MAX_GOOGLE_RESPONSE`] bytes. A real answer from Google is a few KiB; anything
+/// bigger (a misconfigured endpoint, a hostile one) is refused before it is buffered.
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_GOOGLE_RESPONSE as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| BodyError::Transport(describe(&e)))?
+    {
+        if body.len() + chunk.len() > MAX_GOOGLE_RESPONSE {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn too_large(endpoint: &str) -> String {
+    format!(
+        "the {endpoint} endpoint sent an answer over {} KiB, far more than Google ever sends; check the endpoint \
+         gmux-host is configured with",
+        MAX_GOOGLE_RESPONSE / 1024
+    )
+}
+
 async fn token_call(
     http: &reqwest::Client,
     url: &str,
@@ -120,10 +159,11 @@ async fn token_call(
         .await
         .map_err(|e| TokenError::Transient(describe(&e)))?;
     let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| TokenError::Transient(describe(&e)))?;
+    let body = match read_capped(response).await {
+        Ok(body) => body,
+        Err(BodyError::Transport(e)) => return Err(TokenError::Transient(e)),
+        Err(BodyError::TooLarge) => return Err(TokenError::Other(too_large("token"))),
+    };
     if status.is_success() {
         return serde_json::from_slice(&body).map_err(|e| {
             TokenError::Other(format!("the token endpoint sent an unreadable answer: {e}"))
@@ -208,10 +248,17 @@ pub async fn revoke(http: &reqwest::Client, url: &str, token: &str) -> Result<()
     if status.is_success() {
         return Ok(());
     }
-    let body = response.text().await.unwrap_or_default();
+    let body = match read_capped(response).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return Err(too_large("revoke")),
+        Err(BodyError::Transport(e)) => e.into_bytes(),
+    };
     Err(format!(
         "the revoke endpoint answered {status}: {}",
-        body.chars().take(200).collect::<String>()
+        String::from_utf8_lossy(&body)
+            .chars()
+            .take(200)
+            .collect::<String>()
     ))
 }
 
@@ -245,12 +292,13 @@ pub async fn userinfo(
     if !status.is_success() {
         return Err(format!("the userinfo endpoint answered {status}"));
     }
-    response.json().await.map_err(|e| {
-        format!(
-            "the userinfo endpoint sent an unreadable answer: {}",
-            describe(&e)
-        )
-    })
+    let body = match read_capped(response).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return Err(too_large("userinfo")),
+        Err(BodyError::Transport(e)) => return Err(e),
+    };
+    serde_json::from_slice(&body)
+        .map_err(|e| format!("the userinfo endpoint sent an unreadable answer: {e}"))
 }
 
 #[cfg(test)]
@@ -271,6 +319,122 @@ mod tests {
         let id = identity_from_id_token(&format!("e30.{claims}.sig")).unwrap();
         assert_eq!((id.sub.as_str(), id.email.as_str()), ("123", "a@b.c"));
         assert!(identity_from_id_token("garbage").is_none());
+    }
+
+    /// Serves `response` (raw HTTP) to every connection, after reading the request's head and body.
+    pub(crate) async fn raw_server(response: Vec<u8>) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let response = std::sync::Arc::new(response);
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let response = response.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        let n = stream.read(&mut chunk).await.unwrap_or(0);
+                        if n == 0 {
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        let text = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+                        if let Some(end) = text.find("\r\n\r\n") {
+                            let len = text
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length:"))
+                                .and_then(|v| v.trim().parse::<usize>().ok())
+                                .unwrap_or(0);
+                            if buf.len() >= end + 4 + len {
+                                break;
+                            }
+                        }
+                    }
+                    // The client may hang up once it has read enough: that is the point of some tests.
+                    let _ = stream.write_all(&response).await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        url
+    }
+
+    /// A valid JSON answer padded with whitespace to `size` bytes, with or without a Content-Length.
+    fn padded(status: &str, json: &str, size: usize, content_length: bool) -> Vec<u8> {
+        let body = format!("{json}{}", " ".repeat(size.saturating_sub(json.len())));
+        let length = if content_length {
+            format!("Content-Length: {}\r\n", body.len())
+        } else {
+            String::new()
+        };
+        format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{length}Connection: close\r\n\r\n{body}")
+            .into_bytes()
+    }
+
+    fn config(base: &str) -> crate::config::Config {
+        crate::config::Config {
+            client_id: "id".into(),
+            client_secret: "secret".into(),
+            endpoints: gmux_core::protocol::Endpoints::emulator(base),
+        }
+    }
+
+    #[tokio::test]
+    async fn answers_from_google_are_read_up_to_the_cap_and_refused_past_it() {
+        let http = http_client();
+        let token = r#"{"access_token":"ya29.x","expires_in":3599}"#;
+        let who = r#"{"sub":"1","email":"a@example.com"}"#;
+        for content_length in [true, false] {
+            // Within the cap: read as before.
+            let url =
+                raw_server(padded("200 OK", token, MAX_GOOGLE_RESPONSE, content_length)).await;
+            assert_eq!(
+                refresh(&http, &config(&url), "1//r")
+                    .await
+                    .unwrap()
+                    .access_token,
+                "ya29.x"
+            );
+            let url = raw_server(padded("200 OK", who, MAX_GOOGLE_RESPONSE, content_length)).await;
+            assert_eq!(
+                userinfo(&http, &format!("{url}/v1/userinfo"), "ya29.x")
+                    .await
+                    .unwrap()
+                    .sub,
+                "1"
+            );
+            // Past it: a clear error, whatever the body would have said.
+            let huge = 8 * 1024 * 1024;
+            let url = raw_server(padded("200 OK", token, huge, content_length)).await;
+            let err = refresh(&http, &config(&url), "1//r").await.unwrap_err();
+            assert!(
+                matches!(&err, TokenError::Other(m) if m.contains("over 64 KiB")),
+                "{err:?}"
+            );
+            let url = raw_server(padded("200 OK", who, huge, content_length)).await;
+            let err = userinfo(&http, &format!("{url}/v1/userinfo"), "ya29.x")
+                .await
+                .unwrap_err();
+            assert!(
+                err.contains("userinfo endpoint sent an answer over 64 KiB"),
+                "{err}"
+            );
+            let url = raw_server(padded(
+                "400 Bad Request",
+                r#"{"error":"invalid_token"}"#,
+                huge,
+                content_length,
+            ))
+            .await;
+            let err = revoke(&http, &format!("{url}/revoke"), "1//r")
+                .await
+                .unwrap_err();
+            assert!(
+                err.contains("revoke endpoint sent an answer over 64 KiB"),
+                "{err}"
+            );
+        }
     }
 
     #[test]
