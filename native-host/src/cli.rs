@@ -76,6 +76,9 @@ enum Command {
         userinfo_url: Option<String>,
         #[arg(long)]
         gmail_url: Option<String>,
+        /// The `iss` id_tokens must carry (default Google's, which gmux-emulator uses too).
+        #[arg(long)]
+        issuer: Option<String>,
     },
     /// List, add or remove accounts.
     Accounts {
@@ -199,6 +202,7 @@ fn run_command(command: Command, paths: &Paths) -> anyhow::Result<ExitCode> {
             revoke_url,
             userinfo_url,
             gmail_url,
+            issuer,
         } => {
             if let Some(base) = &emulator {
                 config::check_endpoint("emulator", base).map_err(anyhow::Error::msg)?;
@@ -234,10 +238,14 @@ fn run_command(command: Command, paths: &Paths) -> anyhow::Result<ExitCode> {
                     *slot = v.trim_end_matches('/').to_string();
                 }
             }
+            let issuer = issuer
+                .or_else(|| previous.as_ref().map(|p| p.issuer.clone()))
+                .unwrap_or_else(|| config::GOOGLE_ISSUER.to_string());
             let config = Config {
                 client_id,
                 client_secret,
                 endpoints,
+                issuer,
             };
             config.check().map_err(anyhow::Error::msg)?;
             config::save_config(paths, &config)?;

@@ -13,6 +13,16 @@ pub struct Config {
     pub client_id: String,
     pub client_secret: String,
     pub endpoints: Endpoints,
+    /// The `iss` an id_token must carry. Files written before it existed mean Google.
+    #[serde(default = "google_issuer")]
+    pub issuer: String,
+}
+
+/// Google's issuer. Its id_tokens carry this or the same without `https://` (Google documents both).
+pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+
+fn google_issuer() -> String {
+    GOOGLE_ISSUER.to_string()
 }
 
 impl Config {
@@ -315,6 +325,7 @@ mod tests {
             client_id: "id".into(),
             client_secret: "s".into(),
             endpoints: Endpoints::google(),
+            issuer: GOOGLE_ISSUER.into(),
         };
         save_config(&p, &config).unwrap();
         assert_eq!(load_config(&p).unwrap(), Some(config.clone()));

@@ -340,10 +340,11 @@ impl Flow {
         )
         .await
         .map_err(exchange_error)?;
+        // What the token endpoint says was granted, nothing else: the redirect's `scope` is only what the
+        // browser tab carried back, and an answer without `scope` grants nothing gmux can count on.
         let granted: Vec<String> = tokens
             .scope
             .as_deref()
-            .or(query.get("scope").map(String::as_str))
             .unwrap_or("")
             .split_whitespace()
             .map(String::from)
@@ -375,11 +376,17 @@ impl Flow {
                  account again",
             ));
         };
-        let identity = match tokens
-            .id_token
-            .as_deref()
-            .and_then(oauth::identity_from_id_token)
-        {
+        let from_id_token = match tokens.id_token.as_deref() {
+            Some(t) => {
+                oauth::identity_from_id_token(t, &self.config.client_id, &self.config.issuer)
+                    .map_err(|e| {
+                        tracing::warn!("id_token refused: {e}");
+                        ErrorBody::new(ErrorCode::Internal, e)
+                    })?
+            }
+            None => None,
+        };
+        let identity = match from_id_token {
             Some(id) => id,
             None => oauth::userinfo(
                 &self.deps.http,

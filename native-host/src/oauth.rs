@@ -268,13 +268,65 @@ pub struct Identity {
     pub email: String,
 }
 
-/// Reads `sub` and `email` from the id_token's claims. The token came straight from the token endpoint over
-/// the connection we opened, so its signature adds nothing (OpenID Connect Core 3.1.3.7).
-pub fn identity_from_id_token(id_token: &str) -> Option<Identity> {
-    let claims = id_token.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(claims.trim_end_matches('=')).ok()?;
-    let identity: Identity = serde_json::from_slice(&bytes).ok()?;
-    (!identity.sub.is_empty() && !identity.email.is_empty()).then_some(identity)
+/// Reads `sub` and `email` from the id_token's claims, after checking that it was issued to this client
+/// (`aud`, and `azp` when there are several audiences) by the configured issuer (`iss`), as OpenID Connect Core
+/// 3.1.3.7 asks. The token came straight from the token endpoint over the TLS connection gmux opened, so its
+/// signature adds nothing (the same section says so). `Ok(None)`: the token names no email, ask userinfo.
+pub fn identity_from_id_token(
+    id_token: &str,
+    client_id: &str,
+    issuer: &str,
+) -> Result<Option<Identity>, String> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Audience {
+        One(String),
+        Many(Vec<String>),
+    }
+    #[derive(Deserialize)]
+    struct Claims {
+        iss: Option<String>,
+        aud: Option<Audience>,
+        azp: Option<String>,
+        #[serde(default)]
+        sub: String,
+        #[serde(default)]
+        email: String,
+    }
+    let unreadable = || "the id_token Google sent cannot be read".to_string();
+    let claims = id_token.split('.').nth(1).ok_or_else(unreadable)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(claims.trim_end_matches('='))
+        .map_err(|_| unreadable())?;
+    let claims: Claims = serde_json::from_slice(&bytes).map_err(|_| unreadable())?;
+    let audiences = match claims.aud {
+        Some(Audience::One(a)) => vec![a],
+        Some(Audience::Many(list)) => list,
+        None => Vec::new(),
+    };
+    let for_us = audiences.iter().any(|a| a == client_id)
+        && (audiences.len() == 1 || claims.azp.as_deref() == Some(client_id));
+    if !for_us {
+        return Err(format!(
+            "the id_token was issued to another OAuth client ({audiences:?}, not {client_id}); check the token \
+             endpoint and the client gmux-host is configured with"
+        ));
+    }
+    let iss = claims.iss.unwrap_or_default();
+    let google_short = issuer == crate::config::GOOGLE_ISSUER && iss == "accounts.google.com";
+    if iss != issuer && !google_short {
+        return Err(format!(
+            "the id_token was issued by {iss:?}, not by {issuer}; check the token endpoint gmux-host is configured \
+             with"
+        ));
+    }
+    if claims.sub.is_empty() || claims.email.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Identity {
+        sub: claims.sub,
+        email: claims.email,
+    }))
 }
 
 pub async fn userinfo(
@@ -314,11 +366,79 @@ mod tests {
     }
 
     #[test]
-    fn id_token_claims_give_the_identity() {
-        let claims = URL_SAFE_NO_PAD.encode(br#"{"sub":"123","email":"a@b.c","aud":"x"}"#);
-        let id = identity_from_id_token(&format!("e30.{claims}.sig")).unwrap();
-        assert_eq!((id.sub.as_str(), id.email.as_str()), ("123", "a@b.c"));
-        assert!(identity_from_id_token("garbage").is_none());
+    fn the_id_token_must_be_for_this_client_from_the_configured_issuer() {
+        fn check(claims: &str, expected: Result<Option<(&str, &str)>, &str>) {
+            let token = format!("e30.{}.sig", URL_SAFE_NO_PAD.encode(claims));
+            let got = identity_from_id_token(&token, "me.apps", "https://accounts.google.com");
+            match (got, expected) {
+                (Ok(Some(id)), Ok(Some((sub, email)))) => {
+                    assert_eq!(
+                        (id.sub.as_str(), id.email.as_str()),
+                        (sub, email),
+                        "{claims}"
+                    )
+                }
+                (Ok(None), Ok(None)) => {}
+                (Err(got), Err(want)) => assert!(got.contains(want), "{claims}: {got}"),
+                (got, want) => panic!("{claims}: got {got:?}, want {want:?}"),
+            }
+        }
+        let google = r#""iss":"https://accounts.google.com""#;
+        check(
+            &format!(r#"{{{google},"aud":"me.apps","sub":"1","email":"a@b.c"}}"#),
+            Ok(Some(("1", "a@b.c"))),
+        );
+        check(
+            r#"{"iss":"accounts.google.com","aud":"me.apps","sub":"1","email":"a@b.c"}"#,
+            Ok(Some(("1", "a@b.c"))),
+        );
+        check(
+            &format!(r#"{{{google},"aud":["me.apps"],"sub":"1","email":"a@b.c"}}"#),
+            Ok(Some(("1", "a@b.c"))),
+        );
+        check(
+            &format!(
+                r#"{{{google},"aud":["me.apps","other"],"azp":"me.apps","sub":"1","email":"a@b.c"}}"#
+            ),
+            Ok(Some(("1", "a@b.c"))),
+        );
+        check(
+            &format!(r#"{{{google},"aud":"me.apps","sub":"1"}}"#),
+            Ok(None),
+        );
+        check(
+            &format!(r#"{{{google},"aud":"other.apps","sub":"1","email":"a@b.c"}}"#),
+            Err("another OAuth client"),
+        );
+        check(
+            &format!(r#"{{{google},"sub":"1","email":"a@b.c"}}"#),
+            Err("another OAuth client"),
+        );
+        check(
+            &format!(
+                r#"{{{google},"aud":["me.apps","other"],"azp":"other","sub":"1","email":"a@b.c"}}"#
+            ),
+            Err("another OAuth client"),
+        );
+        check(
+            r#"{"iss":"https://evil.example","aud":"me.apps","sub":"1","email":"a@b.c"}"#,
+            Err("issued by"),
+        );
+        check(
+            r#"{"aud":"me.apps","sub":"1","email":"a@b.c"}"#,
+            Err("issued by"),
+        );
+        check("not json", Err("cannot be read"));
+        assert!(
+            identity_from_id_token("garbage", "me.apps", "https://accounts.google.com").is_err()
+        );
+        // Another configured issuer is matched exactly.
+        let token = format!(
+            "e30.{}.sig",
+            URL_SAFE_NO_PAD
+                .encode(r#"{"iss":"accounts.google.com","aud":"me.apps","sub":"1","email":"a"}"#)
+        );
+        assert!(identity_from_id_token(&token, "me.apps", "https://idp.example").is_err());
     }
 
     /// Serves `response` (raw HTTP) to every connection, after reading the request's head and body.
@@ -377,6 +497,7 @@ mod tests {
             client_id: "id".into(),
             client_secret: "secret".into(),
             endpoints: gmux_core::protocol::Endpoints::emulator(base),
+            issuer: crate::config::GOOGLE_ISSUER.into(),
         }
     }
 

@@ -397,6 +397,7 @@ mod tests {
                 client_id: "id".into(),
                 client_secret: "s".into(),
                 endpoints,
+                issuer: config::GOOGLE_ISSUER.into(),
             },
         )
         .unwrap();

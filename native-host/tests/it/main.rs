@@ -6,9 +6,12 @@ mod accounts;
 mod cli;
 #[allow(dead_code)] // Helpers shared by the test modules; not every module uses each one.
 mod emu;
+#[allow(dead_code)]
+mod fake;
 mod files;
 #[allow(dead_code)]
 mod harness;
+mod identity;
 mod install;
 mod keyring;
 mod protocol;
