@@ -322,7 +322,10 @@ impl Flow {
             }
             return Err(ErrorBody::new(
                 ErrorCode::Internal,
-                format!("Google answered the consent with an error: {error}"),
+                format!(
+                    "Google answered the consent with an error: {}",
+                    crate::logging::redact(error)
+                ),
             ));
         }
         let Some(code) = query.get("code") else {

@@ -1,6 +1,7 @@
 //! Google's OAuth endpoints for installed apps, as plain form posts: code exchange with PKCE, refresh,
 //! revoke, userinfo. ARCHITECTURE.md says why these are not the `oauth2` crate.
 
+use crate::logging::redact;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use gmux_core::protocol::MAX_GOOGLE_RESPONSE;
@@ -180,10 +181,11 @@ async fn token_call(
         error_description: Option<String>,
     }
     let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
+    // Google's words reach the extension and the account index: nothing token-shaped may ride along.
     let (error, description) = match parsed {
         Some(b) => (
-            b.error.unwrap_or_default(),
-            b.error_description.unwrap_or_default(),
+            redact(&b.error.unwrap_or_default()).into_owned(),
+            redact(&b.error_description.unwrap_or_default()).into_owned(),
         ),
         None => (String::new(), String::new()),
     };
@@ -255,10 +257,12 @@ pub async fn revoke(http: &reqwest::Client, url: &str, token: &str) -> Result<()
     };
     Err(format!(
         "the revoke endpoint answered {status}: {}",
-        String::from_utf8_lossy(&body)
-            .chars()
-            .take(200)
-            .collect::<String>()
+        redact(
+            &String::from_utf8_lossy(&body)
+                .chars()
+                .take(200)
+                .collect::<String>()
+        )
     ))
 }
 
@@ -307,12 +311,13 @@ pub fn identity_from_id_token(
     let for_us = audiences.iter().any(|a| a == client_id)
         && (audiences.len() == 1 || claims.azp.as_deref() == Some(client_id));
     if !for_us {
+        let audiences: Vec<String> = audiences.iter().map(|a| redact(a).into_owned()).collect();
         return Err(format!(
             "the id_token was issued to another OAuth client ({audiences:?}, not {client_id}); check the token \
              endpoint and the client gmux-host is configured with"
         ));
     }
-    let iss = claims.iss.unwrap_or_default();
+    let iss = redact(&claims.iss.unwrap_or_default()).into_owned();
     let google_short = issuer == crate::config::GOOGLE_ISSUER && iss == "accounts.google.com";
     if iss != issuer && !google_short {
         return Err(format!(

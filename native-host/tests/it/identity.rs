@@ -7,14 +7,21 @@ use crate::harness::{Host, HostEnv, DEADLINE};
 use serde_json::{json, Value};
 
 pub const CLIENT_ID: &str = "gmux-test.apps.googleusercontent.com";
-const MODIFY: &str = "https://www.googleapis.com/auth/gmail.modify";
+pub const MODIFY: &str = "https://www.googleapis.com/auth/gmail.modify";
 
 /// A host configured with a Desktop client and every OAuth endpoint on `server`.
 pub fn configured_env(server: &FakeServer) -> HostEnv {
     let mut env = HostEnv::new();
     env.extra_env.push((
         "GMUX_KEYRING_SERVICE".into(),
-        format!("gmux-test-identity-{}", std::process::id()),
+        format!(
+            "gmux-test-identity-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ),
     ));
     let file = env.dir.path().join("client_secret.json");
     std::fs::write(
@@ -67,7 +74,7 @@ pub fn consent(host: &mut Host, redirect_scope: &str) -> (u16, Value) {
     (status, event)
 }
 
-fn token_answer(scope: Option<&str>, id_token: Option<String>) -> String {
+pub fn token_answer(scope: Option<&str>, id_token: Option<String>) -> String {
     let mut answer = json!({
         "access_token": "ya29.a0fake-access",
         "expires_in": 3599,

@@ -11,7 +11,9 @@ mod fake;
 mod files;
 #[allow(dead_code)]
 mod harness;
+#[allow(dead_code)]
 mod identity;
 mod install;
 mod keyring;
+mod leaks;
 mod protocol;
