@@ -237,7 +237,14 @@ pub async fn remove_account(app: &App, account: &str) -> Result<AccountsRemoveRe
         .map_err(keyring_error)?;
     let (revoked, revoke_error) = match (&stored, config::configured(&app.paths)) {
         (Some(grant), Ok(config)) => {
-            match oauth::revoke(&app.http, &config.endpoints.revoke, &grant.refresh_token).await {
+            match oauth::revoke(
+                &app.http,
+                &config,
+                &grant.refresh_token,
+                oauth::TokenKind::Refresh,
+            )
+            .await
+            {
                 Ok(()) => (true, None),
                 Err(e) => (false, Some(e)),
             }

@@ -359,11 +359,11 @@ impl Flow {
             .collect();
         if !missing.is_empty() {
             // Do not keep a grant gmux cannot use.
-            let token = tokens
-                .refresh_token
-                .as_deref()
-                .unwrap_or(&tokens.access_token);
-            let _ = oauth::revoke(&self.deps.http, &self.config.endpoints.revoke, token).await;
+            let (token, kind) = match tokens.refresh_token.as_deref() {
+                Some(t) => (t, oauth::TokenKind::Refresh),
+                None => (tokens.access_token.as_str(), oauth::TokenKind::Access),
+            };
+            let _ = oauth::revoke(&self.deps.http, &self.config, token, kind).await;
             return Err(ErrorBody::new(
                 ErrorCode::ScopesNotGranted,
                 format!(

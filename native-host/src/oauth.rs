@@ -238,14 +238,74 @@ pub async fn refresh(
     .await
 }
 
-/// Revokes a token at Google; revoking the refresh token ends the whole grant.
-pub async fn revoke(http: &reqwest::Client, url: &str, token: &str) -> Result<(), String> {
-    let response = http
-        .post(url)
-        .form(&[("token", token)])
-        .send()
-        .await
-        .map_err(|e| describe(&e))?;
+/// Which kind of token is revoked (RFC 7009's `token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Refresh,
+    Access,
+}
+
+/// Google's own revocation endpoints. Google documents them as a form post of `token` alone, no client
+/// authentication (developers.google.com/identity/protocols/oauth2/native-app, "Revoking a token").
+fn is_google_revoke(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        u.scheme() == "https"
+            && matches!(
+                u.host_str(),
+                Some("oauth2.googleapis.com") | Some("accounts.google.com")
+            )
+    })
+}
+
+/// What a revocation request carries.
+pub struct RevokeRequest {
+    pub form: Vec<(&'static str, String)>,
+    /// The client credentials for HTTP Basic authentication (id, secret), each form-urlencoded first as
+    /// RFC 6749 2.3.1 says.
+    pub basic: Option<(String, String)>,
+}
+
+pub fn revoke_request(
+    config: &crate::config::Config,
+    token: &str,
+    kind: TokenKind,
+) -> RevokeRequest {
+    if is_google_revoke(&config.endpoints.revoke) {
+        return RevokeRequest {
+            form: vec![("token", token.to_string())],
+            basic: None,
+        };
+    }
+    // Any other server follows RFC 7009, which requires the client to authenticate: a request with the
+    // token alone is refused there and the grant stays alive. HTTP Basic is the method every RFC 6749
+    // server must support.
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let hint = match kind {
+        TokenKind::Refresh => "refresh_token",
+        TokenKind::Access => "access_token",
+    };
+    RevokeRequest {
+        form: vec![
+            ("token", token.to_string()),
+            ("token_type_hint", hint.to_string()),
+        ],
+        basic: Some((encode(&config.client_id), encode(&config.client_secret))),
+    }
+}
+
+/// Revokes a token; revoking the refresh token ends the whole grant.
+pub async fn revoke(
+    http: &reqwest::Client,
+    config: &crate::config::Config,
+    token: &str,
+    kind: TokenKind,
+) -> Result<(), String> {
+    let RevokeRequest { form, basic } = revoke_request(config, token, kind);
+    let mut request = http.post(&config.endpoints.revoke).form(&form);
+    if let Some((id, secret)) = basic {
+        request = request.basic_auth(id, Some(secret));
+    }
+    let response = request.send().await.map_err(|e| describe(&e))?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
@@ -553,7 +613,7 @@ mod tests {
                 content_length,
             ))
             .await;
-            let err = revoke(&http, &format!("{url}/revoke"), "1//r")
+            let err = revoke(&http, &config(&url), "1//r", TokenKind::Refresh)
                 .await
                 .unwrap_err();
             assert!(
@@ -561,6 +621,54 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn google_gets_its_documented_revoke_form_and_any_other_server_client_authentication() {
+        fn check(url: &str, kind: TokenKind, form: &[(&str, &str)], basic: Option<(&str, &str)>) {
+            let mut c = config("http://127.0.0.1:9");
+            c.client_id = "id.apps".into();
+            c.client_secret = "s:e&c/ret".into();
+            c.endpoints.revoke = url.into();
+            let got = revoke_request(&c, "1//r", kind);
+            let got_form: Vec<(&str, &str)> =
+                got.form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            assert_eq!(got_form, form, "{url}");
+            let got_basic = got.basic.as_ref().map(|(i, s)| (i.as_str(), s.as_str()));
+            assert_eq!(got_basic, basic, "{url}");
+        }
+        check(
+            "https://oauth2.googleapis.com/revoke",
+            TokenKind::Refresh,
+            &[("token", "1//r")],
+            None,
+        );
+        check(
+            "https://accounts.google.com/o/oauth2/revoke",
+            TokenKind::Access,
+            &[("token", "1//r")],
+            None,
+        );
+        let other = Some(("id.apps", "s%3Ae%26c%2Fret"));
+        check(
+            "https://idp.example/oauth/revoke",
+            TokenKind::Refresh,
+            &[("token", "1//r"), ("token_type_hint", "refresh_token")],
+            other,
+        );
+        check(
+            "http://127.0.0.1:9/revoke",
+            TokenKind::Access,
+            &[("token", "1//r"), ("token_type_hint", "access_token")],
+            other,
+        );
+        // A look-alike host is another server.
+        check(
+            "https://oauth2.googleapis.com.evil.example/revoke",
+            TokenKind::Refresh,
+            &[("token", "1//r"), ("token_type_hint", "refresh_token")],
+            other,
+        );
     }
 
     #[test]

@@ -17,3 +17,4 @@ mod install;
 mod keyring;
 mod leaks;
 mod protocol;
+mod rfc7009;
