@@ -9,7 +9,8 @@ use gmux_host::serve::serve;
 use std::sync::Arc;
 
 /// Browsers start the host with the caller's identity: Chrome passes `chrome-extension://<id>/`, Firefox the
-/// manifest path and the add-on id. `serve` is for tests and manual runs.
+/// manifest path and the add-on id. `serve` is for tests and manual runs. The argument chooses the mode and is
+/// logged; it authenticates nothing, and neither would the parent process (PROTOCOL.md, "Who may call").
 fn is_native_messaging(args: &[String]) -> bool {
     match args.get(1) {
         Some(a) => a.starts_with("chrome-extension://") || a.ends_with(".json") || a == "serve",
