@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
+use crate::protocol::{Account as HostAccount, AccountStatus};
+
 /// How many threads of one account the store keeps: the inbox's first page is all the pages show,
 /// and `storage.local` is small (Chrome: 10 MB without `unlimitedStorage`).
 pub const MAX_THREADS_PER_ACCOUNT: usize = 100;
@@ -277,6 +279,37 @@ impl InboxStore {
             .iter()
             .any(|a| a.account.health == SyncHealth::ReauthRequired)
     }
+
+    /// Puts gmux-host's account list into the store: new accounts get an empty inbox, removed ones are dropped,
+    /// emails follow the host, the order is the host's, and an account the host marks `reauth_required` shows so
+    /// at once (keeping its last good inbox); one added again is `Ok` until its next sync says otherwise.
+    pub fn reconcile(&mut self, accounts: &[HostAccount]) {
+        let mut ordered: Vec<&HostAccount> = accounts.iter().collect();
+        ordered.sort_by_key(|a| a.order);
+        let mut next = Vec::with_capacity(ordered.len());
+        for account in ordered {
+            let mut inbox = self
+                .account(&account.id)
+                .cloned()
+                .unwrap_or_else(|| AccountInbox::new(&account.id, &account.email));
+            inbox.account.email = account.email.clone();
+            if account.status == AccountStatus::ReauthRequired {
+                inbox.account.health = SyncHealth::ReauthRequired;
+                inbox.account.health_detail = Some(
+                    "Google no longer accepts this account's sign-in: add the account again."
+                        .into(),
+                );
+            } else if inbox.account.health == SyncHealth::ReauthRequired {
+                inbox.account.health = SyncHealth::Ok;
+                inbox.account.health_detail = None;
+            }
+            next.push(inbox);
+        }
+        self.accounts = Vec::new();
+        for inbox in next {
+            self.put_account(inbox);
+        }
+    }
 }
 
 /// Sorts newest first and keeps at most [`MAX_THREADS_PER_ACCOUNT`] rows.
@@ -317,7 +350,7 @@ pub fn sender_display_name(header: &str) -> String {
             .unwrap_or(name)
             .trim();
         // A name of only zero-width or formatting characters would show as nothing: the address says more.
-        if !crate::view::is_blank_text(name) {
+        if !crate::text::is_blank_text(name) {
             return unquote(name);
         }
         let addr = header[open + 1..].trim_end_matches('>');
@@ -600,5 +633,88 @@ mod tests {
     fn counters_saturate() {
         assert_eq!(shift(u64::MAX, false, true), u64::MAX);
         assert_eq!(shift(0, true, false), 0);
+    }
+
+    fn host_account(id: &str, email: &str, order: u32, status: AccountStatus) -> HostAccount {
+        HostAccount {
+            id: id.into(),
+            email: email.into(),
+            color: "#1a73e8".into(),
+            order,
+            status,
+            scopes: vec![],
+            status_detail: None,
+        }
+    }
+
+    fn inbox_with(id: &str, unread: u64, threads: usize) -> AccountInbox {
+        let mut inbox = AccountInbox::new(id, &format!("{id}@old.example"));
+        inbox.account.counts.threads_unread = unread;
+        inbox.threads = (0..threads)
+            .map(|n| ThreadRow {
+                account_id: id.into(),
+                thread_id: format!("{n:016x}"),
+                label_ids: vec!["INBOX".into()],
+                ..Default::default()
+            })
+            .collect();
+        inbox.history_id = Some("42".into());
+        inbox
+    }
+
+    #[test]
+    fn reconcile_follows_the_hosts_accounts_and_keeps_known_inboxes() {
+        let mut store = InboxStore::default();
+        store.put_account(inbox_with("a", 3, 2));
+        store.put_account(inbox_with("gone", 7, 1));
+        store.reconcile(&[
+            host_account("new", "new@x.org", 1, AccountStatus::Ok),
+            host_account("a", "a@x.org", 0, AccountStatus::Ok),
+        ]);
+        let ids: Vec<&str> = store
+            .accounts
+            .iter()
+            .map(|a| a.account.id.as_str())
+            .collect();
+        assert_eq!(ids, ["a", "new"]);
+        let a = store.account("a").unwrap();
+        assert_eq!((a.account.email.as_str(), a.threads.len()), ("a@x.org", 2));
+        assert_eq!(a.history_id.as_deref(), Some("42"));
+        let new = store.account("new").unwrap();
+        assert!(new.threads.is_empty() && new.history_id.is_none());
+        assert_eq!(store.total_unread(), 3);
+    }
+
+    #[test]
+    fn reconcile_marks_and_clears_reauth_from_the_host() {
+        // (host status, health before, health after)
+        let cases = [
+            (
+                AccountStatus::ReauthRequired,
+                SyncHealth::Ok,
+                SyncHealth::ReauthRequired,
+            ),
+            (
+                AccountStatus::ReauthRequired,
+                SyncHealth::Offline,
+                SyncHealth::ReauthRequired,
+            ),
+            (
+                AccountStatus::Ok,
+                SyncHealth::ReauthRequired,
+                SyncHealth::Ok,
+            ),
+            (AccountStatus::Ok, SyncHealth::Offline, SyncHealth::Offline),
+        ];
+        for (status, before, after) in cases {
+            let mut store = InboxStore::default();
+            let mut inbox = inbox_with("a", 3, 2);
+            inbox.account.health = before;
+            store.put_account(inbox);
+            store.reconcile(&[host_account("a", "a@x.org", 0, status)]);
+            let a = store.account("a").unwrap();
+            assert_eq!(a.account.health, after, "{status:?} {before:?}");
+            assert_eq!(a.threads.len(), 2, "the last good inbox stays");
+        }
     }
 }

@@ -8,4 +8,6 @@ pub mod ids;
 pub mod inbox;
 pub mod messages;
 pub mod protocol;
+pub mod status;
+pub mod text;
 pub mod view;

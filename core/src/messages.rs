@@ -1,11 +1,12 @@
 //! What the pages and the background say to each other. Pages read the inbox from `storage.local`
 //! ([`STORE_KEY`], an [`crate::inbox::InboxStore`]) and the background's view of the world from
-//! [`STATUS_KEY`] (a [`BackgroundStatus`]); they never talk to the host or to Gmail. They send
-//! [`Intent`]s with `runtime.sendMessage` and get an [`IntentReply`] back.
+//! [`STATUS_KEY`] (a [`crate::status::Status`]); they never talk to the host or to Gmail. They send
+//! [`Intent`]s with `runtime.sendMessage` and get an [`IntentReply`] back (the `Status` for
+//! [`Intent::Status`]).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::protocol::Account as HostAccount;
+use crate::protocol::ErrorCode;
 
 /// `storage.local` key of the inbox store.
 pub const STORE_KEY: &str = "inbox";
@@ -62,7 +63,7 @@ impl ThreadAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Intent {
-    /// The host's state (answered with a [`BackgroundStatus`]).
+    /// The background's status (answered with a [`crate::status::Status`], not an [`IntentReply`]).
     Status,
     /// Sync every account now.
     SyncNow,
@@ -91,9 +92,9 @@ pub struct IntentReply {
     /// A sentence for the user when `ok` is false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// A stable code when `ok` is false (a host error code, or `gmail_refused`, `offline`).
+    /// Why, when `ok` is false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<IntentError>,
 }
 
 impl IntentReply {
@@ -105,54 +106,135 @@ impl IntentReply {
         }
     }
 
-    pub fn failed(code: impl Into<String>, error: impl Into<String>) -> Self {
+    pub fn failed(code: IntentError, error: impl Into<String>) -> Self {
         IntentReply {
             ok: false,
             error: Some(error.into()),
-            code: Some(code.into()),
+            code: Some(code),
+        }
+    }
+
+    /// gmux-host refused: its own code (as the intent's, where one means the same) and its own words.
+    pub fn host_refused(code: ErrorCode, message: impl Into<String>) -> Self {
+        IntentReply::failed(IntentError::from(code), message)
+    }
+
+    /// gmux-host is not connected (with the browser's reason when there is one).
+    pub fn host_unavailable(reason: Option<&str>) -> Self {
+        let sentence = match reason {
+            Some(reason) => format!(
+                "gmux-host is not connected ({reason}): open the gmux popup to see what to do"
+            ),
+            None => "gmux-host is not connected: open the gmux popup to see what to do".to_string(),
+        };
+        IntentReply::failed(IntentError::HostUnavailable, sentence)
+    }
+}
+
+/// Why an intent failed: a stable code pages and tests can key on, written as a snake_case string. gmux-host's
+/// own codes pass through as they are ([`IntentError::Host`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntentError {
+    /// gmux-host is not connected.
+    HostUnavailable,
+    /// No such account (removed meanwhile).
+    AccountUnknown,
+    /// `storage.local` refused a write.
+    StorageFailed,
+    /// The browser could not open a tab.
+    TabFailed,
+    /// The background failed in a way it did not foresee (the sentence says how).
+    Internal,
+    /// Gmail could not be reached.
+    Offline,
+    /// Google no longer accepts the account's sign-in: it must be added again.
+    ReauthRequired,
+    /// gmux-host gave no access token (a locked keyring, Google's token endpoint unreachable).
+    TokenUnavailable,
+    /// gmux's grant lacks a permission Gmail asks for.
+    ScopeMissing,
+    /// Gmail has no such thread or message (any more).
+    NotFound,
+    /// Gmail is busy or limiting the rate; later will work.
+    GmailBusy,
+    /// Gmail answered an error or something gmux cannot read.
+    GmailError,
+    /// gmux-host refused with a code of its own.
+    Host(ErrorCode),
+}
+
+impl IntentError {
+    const OWN: [IntentError; 12] = [
+        IntentError::HostUnavailable,
+        IntentError::AccountUnknown,
+        IntentError::StorageFailed,
+        IntentError::TabFailed,
+        IntentError::Internal,
+        IntentError::Offline,
+        IntentError::ReauthRequired,
+        IntentError::TokenUnavailable,
+        IntentError::ScopeMissing,
+        IntentError::NotFound,
+        IntentError::GmailBusy,
+        IntentError::GmailError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntentError::HostUnavailable => "host_unavailable",
+            IntentError::AccountUnknown => "account_unknown",
+            IntentError::StorageFailed => "storage_failed",
+            IntentError::TabFailed => "tab_failed",
+            IntentError::Internal => "internal",
+            IntentError::Offline => "offline",
+            IntentError::ReauthRequired => "reauth_required",
+            IntentError::TokenUnavailable => "token_unavailable",
+            IntentError::ScopeMissing => "scope_missing",
+            IntentError::NotFound => "not_found",
+            IntentError::GmailBusy => "gmail_busy",
+            IntentError::GmailError => "gmail_error",
+            IntentError::Host(code) => code.as_str(),
+        }
+    }
+
+    /// The code for `text`: one of the intent's own, else one of gmux-host's.
+    pub fn parse(text: &str) -> Option<IntentError> {
+        IntentError::OWN
+            .into_iter()
+            .find(|e| e.as_str() == text)
+            .or_else(|| {
+                ErrorCode::ALL
+                    .iter()
+                    .find(|c| c.as_str() == text)
+                    .map(|c| IntentError::from(*c))
+            })
+    }
+}
+
+impl From<ErrorCode> for IntentError {
+    /// A host code that means what an intent code means becomes that one, so a page sees one name per reason.
+    fn from(code: ErrorCode) -> Self {
+        match code {
+            ErrorCode::AccountUnknown => IntentError::AccountUnknown,
+            ErrorCode::ReauthRequired => IntentError::ReauthRequired,
+            ErrorCode::Internal => IntentError::Internal,
+            other => IntentError::Host(other),
         }
     }
 }
 
-/// The host as the background sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HostState {
-    /// The port is open and the handshake is under way.
-    #[default]
-    Connecting,
-    /// The handshake succeeded.
-    Connected,
-    /// The browser could not start gmux-host (no host manifest).
-    Missing,
-    /// gmux-host runs but has no OAuth client: `gmux-host configure --client-secrets FILE`.
-    NotConfigured,
-    /// gmux-host stopped or failed after the handshake; the background reconnects.
-    Failed,
+impl Serialize for IntentError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
-/// What the background writes under [`STATUS_KEY`] for the pages.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct BackgroundStatus {
-    pub host: HostState,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host_version: Option<String>,
-    /// The browser's or the host's words when `host` is not `Connected`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host_error: Option<String>,
-    /// The accounts the host knows, in the user's order, with colours and health.
-    #[serde(default)]
-    pub accounts: Vec<HostAccount>,
-    /// Unix ms when a sync last finished (any outcome).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_sync_ms: Option<u64>,
-    /// True while a sync runs, so pages can show quiet progress.
-    #[serde(default)]
-    pub syncing: bool,
-    /// Why the last "Add account" or "Reconnect" did not finish (the host's sentence), until the next attempt
-    /// starts or one succeeds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub add_error: Option<String>,
+impl<'de> Deserialize<'de> for IntentError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        // An unknown code (a newer background) still reads as a failure, with its sentence.
+        Ok(IntentError::parse(&text).unwrap_or(IntentError::Internal))
+    }
 }
 
 /// The user's settings, under [`SETTINGS_KEY`].
@@ -211,14 +293,57 @@ mod tests {
             (Some(7), Some(8), true),
         ];
         for (applied, incoming, newer) in cases {
-            assert_eq!(is_newer(applied, incoming), newer, "{applied:?} {incoming:?}");
+            assert_eq!(
+                is_newer(applied, incoming),
+                newer,
+                "{applied:?} {incoming:?}"
+            );
         }
     }
 
     #[test]
-    fn status_reads_with_missing_fields() {
-        let s: BackgroundStatus = serde_json::from_value(json!({"host": "missing"})).unwrap();
-        assert_eq!(s.host, HostState::Missing);
-        assert!(s.accounts.is_empty());
+    fn intent_errors_are_one_snake_case_name_each_and_host_codes_pass_through() {
+        for own in IntentError::OWN {
+            let wire = serde_json::to_value(own).unwrap();
+            assert_eq!(wire, json!(own.as_str()));
+            assert_eq!(serde_json::from_value::<IntentError>(wire).unwrap(), own);
+        }
+        let cases = [
+            (ErrorCode::KeyringUnavailable, "keyring_unavailable"),
+            (ErrorCode::ReauthRequired, "reauth_required"),
+            (ErrorCode::AccountUnknown, "account_unknown"),
+            (ErrorCode::ConsentDenied, "consent_denied"),
+        ];
+        for (code, wire) in cases {
+            let error = IntentError::from(code);
+            assert_eq!(error.as_str(), wire);
+            assert_eq!(IntentError::parse(wire), Some(error));
+        }
+        assert_eq!(
+            serde_json::from_value::<IntentError>(json!("from_the_future")).unwrap(),
+            IntentError::Internal
+        );
+    }
+
+    #[test]
+    fn replies_say_why_in_a_code_and_a_sentence() {
+        let reply = IntentReply::host_refused(
+            ErrorCode::OauthClientNotConfigured,
+            "run gmux-host configure",
+        );
+        assert_eq!(
+            serde_json::to_value(&reply).unwrap(),
+            json!({"ok": false, "error": "run gmux-host configure", "code": "oauth_client_not_configured"})
+        );
+        let reply = IntentReply::host_unavailable(Some("Native host has exited."));
+        assert_eq!(reply.code, Some(IntentError::HostUnavailable));
+        assert!(reply
+            .error
+            .unwrap_or_default()
+            .contains("open the gmux popup"));
+        assert_eq!(
+            serde_json::to_value(IntentReply::ok()).unwrap(),
+            json!({"ok": true})
+        );
     }
 }

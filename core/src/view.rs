@@ -3,9 +3,11 @@
 //! and the notices the pages show.
 
 use crate::calendar::civil_from_days;
-use crate::inbox::{Account as InboxAccount, SyncHealth};
+use crate::inbox::{Account as InboxAccount, InboxStore, SyncHealth};
 use crate::messages::ThreadAction;
 use crate::protocol::Account as HostAccount;
+use crate::status::HostState;
+use crate::text::{percent_encode, truncate_chars};
 
 /// Distinct account colours that read on both a light and a dark background, in the order accounts get them.
 pub const ACCOUNT_PALETTE: [&str; 8] = [
@@ -24,45 +26,7 @@ pub fn account_short_name(email: &str) -> String {
     truncate_chars(local, 14)
 }
 
-/// Cuts a string to at most `max` characters, ending it with an ellipsis when it was cut.
-pub fn truncate_chars(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 /// The sender column: up to three names, oldest first, then how many more.
-/// Text from mail as a row shows it. Bidirectional embeddings, overrides and isolates (U+202A..U+202E,
-/// U+2066..U+2069) are dropped, so `Invoice <RLO>fdp.exe` cannot pose as `Invoice exe.pdf`; real right-to-left
-/// script needs none of them. Control characters are dropped too, except that tabs and line breaks become
-/// spaces: a bell or an escape sequence is not something to read.
-pub fn display_text(s: &str) -> String {
-    s.chars()
-        .filter_map(|c| match c {
-            '\t' | '\n' | '\r' | '\u{b}' | '\u{c}' => Some(' '),
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => None,
-            c if c.is_control() => None,
-            c => Some(c),
-        })
-        .collect()
-}
-
-/// Whether text shows nothing: empty, white space, or only zero-width and invisible formatting characters
-/// (zero-width space and joiners, word joiner, byte-order mark, bidi marks), which `str::trim` keeps.
-pub fn is_blank_text(s: &str) -> bool {
-    s.chars().all(|c| {
-        c.is_whitespace()
-            || c.is_control()
-            || matches!(
-                c,
-                '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}'
-            )
-    })
-}
-
 /// A row's accessible name: screen readers get the subject cut to a sentence's length, not a 20,000-character
 /// subject in full.
 pub fn row_label(unread: bool, senders: &str, subject: &str, email: &str) -> String {
@@ -198,6 +162,21 @@ pub fn badge(
     }
 }
 
+/// The badge for the whole store and gmux-host's state.
+pub fn store_badge(store: &InboxStore, host: HostState) -> Badge {
+    let reauth = store
+        .accounts
+        .iter()
+        .filter(|a| a.account.health == SyncHealth::ReauthRequired)
+        .count();
+    badge(
+        store.total_unread(),
+        store.accounts.len(),
+        reauth,
+        matches!(host, HostState::Missing | HostState::Failed),
+    )
+}
+
 /// The Gmail web address that opens one thread in the right account.
 pub fn gmail_thread_url(email: &str, thread_id: &str) -> String {
     format!(
@@ -205,20 +184,6 @@ pub fn gmail_thread_url(email: &str, thread_id: &str) -> String {
         percent_encode(email, b"@.-_"),
         percent_encode(thread_id, b"@.-_")
     )
-}
-
-/// Percent-encodes `s` for a URL: ASCII letters and digits and the bytes in `safe` pass, everything else is
-/// `%XX`. The Gmail client passes RFC 3986's unreserved punctuation; links for people also keep `@` readable.
-pub fn percent_encode(s: &str, safe: &[u8]) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || safe.contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// What a key pressed in the inbox list asks for, like Gmail's shortcuts.
@@ -564,32 +529,6 @@ mod tests {
     }
 
     #[test]
-    fn display_text_drops_bidi_controls_and_control_characters() {
-        assert_eq!(display_text("Invoice \u{202E}fdp.exe"), "Invoice fdp.exe");
-        assert_eq!(display_text("a\u{2067}b\u{2069}c"), "abc");
-        assert_eq!(display_text("bell\u{7} esc\u{1b}[31m"), "bell esc[31m");
-        assert_eq!(display_text("tab\there\r\nnext"), "tab here  next");
-        assert_eq!(display_text("علي الحسن 漢字 😃"), "علي الحسن 漢字 😃");
-        assert_eq!(display_text("\u{85}c1"), "c1");
-    }
-
-    #[test]
-    fn blank_text_includes_zero_width_only() {
-        for blank in [
-            "",
-            "  ",
-            "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}",
-            "\u{202E}",
-            "\t\u{200E}",
-        ] {
-            assert!(is_blank_text(blank), "{blank:?}");
-        }
-        for shown in ["a", "\u{200B}x", "漢", "😃"] {
-            assert!(!is_blank_text(shown), "{shown:?}");
-        }
-    }
-
-    #[test]
     fn row_label_cuts_long_subjects() {
         assert_eq!(
             row_label(true, "Ann", "Hi", "a@x.org"),
@@ -620,5 +559,38 @@ mod tests {
             assert!(!relative_date(date, 1_700_000_000_000, 60).is_empty());
             assert!(!relative_date(1_700_000_000_000, date, -60).is_empty());
         }
+    }
+
+    #[test]
+    fn the_store_badge_sums_unread_and_flags_reauth_and_a_missing_host() {
+        let account = |id: &str, unread: u64, health: SyncHealth| {
+            let mut inbox = crate::inbox::AccountInbox::new(id, &format!("{id}@x.org"));
+            inbox.account.counts.threads_unread = unread;
+            inbox.account.health = health;
+            inbox
+        };
+        let mut store = InboxStore::default();
+        store.put_account(account("a", 3, SyncHealth::Ok));
+        store.put_account(account("b", 4, SyncHealth::Offline));
+        let mut reauth = store.clone();
+        reauth.put_account(account("b", 4, SyncHealth::ReauthRequired));
+        // (store, host, text, words in the title)
+        let cases = [
+            (&store, HostState::Connected, "7", "7 unread"),
+            (&store, HostState::Connecting, "7", "7 unread"),
+            (&store, HostState::NotConfigured, "7", "7 unread"),
+            (&store, HostState::Missing, "!", "not installed"),
+            (&store, HostState::Failed, "!", "not installed"),
+            (&reauth, HostState::Connected, "!", "reconnected"),
+        ];
+        for (store, host, text, words) in cases {
+            let b = store_badge(store, host);
+            assert_eq!(b.text, text, "{host:?}");
+            assert!(b.title.contains(words), "{host:?}: {}", b.title);
+        }
+        assert_eq!(
+            store_badge(&InboxStore::default(), HostState::Connected).text,
+            ""
+        );
     }
 }

@@ -439,7 +439,11 @@ impl StorageFeed {
                 let deliver = Closure::<dyn FnMut(JsValue)>::new(move |change: JsValue| {
                     on_change(change_entries(&change))
                 });
-                let _ = Reflect::set(&changes, &JsValue::from_str("pending"), &js_sys::Array::new());
+                let _ = Reflect::set(
+                    &changes,
+                    &JsValue::from_str("pending"),
+                    &js_sys::Array::new(),
+                );
                 let _ = Reflect::set(&changes, &JsValue::from_str("deliver"), deliver.as_ref());
                 (pending, FeedGuard::Early(changes, deliver))
             }

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use futures::channel::oneshot;
-use gmux_core::protocol::{ErrorBody, Event, Reply};
-use serde_json::{json, Value};
+use gmux_core::protocol::{ErrorBody, Event, Method, Reply};
+use serde_json::Value;
 
 /// Why a request got no result.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -16,6 +16,9 @@ pub enum RequestError {
     /// The port closed before the reply came; the browser's reason is kept.
     #[error("the port to gmux-host closed: {0}")]
     Disconnected(String),
+    /// The host answered with a result this extension cannot read (a host of another version).
+    #[error("gmux-host answered `{method}` unreadably: {error}")]
+    Unreadable { method: String, error: String },
 }
 
 pub type ReplyReceiver = oneshot::Receiver<Result<Value, RequestError>>;
@@ -50,21 +53,19 @@ impl HostClient {
     }
 
     /// Registers a request and returns the frame to post on the port and where its reply will arrive.
-    pub fn request(&mut self, method: &str, params: Value) -> (Value, ReplyReceiver) {
+    pub fn request<M: Method>(&mut self, params: &M::Params) -> (Value, ReplyReceiver) {
         self.next_id += 1;
         let id = self.next_id;
         let (reply, receiver) = oneshot::channel();
         self.pending.insert(
             id,
             Pending {
-                method: method.to_string(),
+                method: M::NAME.to_string(),
                 reply,
             },
         );
-        (
-            json!({"id": id, "method": method, "params": params}),
-            receiver,
-        )
+        let frame = serde_json::to_value(M::request(Value::from(id), params)).unwrap_or_default();
+        (frame, receiver)
     }
 
     /// Takes back a request whose frame could not be posted, failing it with `reason`.
@@ -124,7 +125,16 @@ impl HostClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gmux_core::protocol::ErrorCode;
+    use gmux_core::protocol::{method, AccountsListParams, ErrorCode, HelloParams};
+    use serde_json::json;
+
+    fn hello(client: &mut HostClient) -> (Value, ReplyReceiver) {
+        client.request::<method::Hello>(&HelloParams { protocol: Some(1) })
+    }
+
+    fn list(client: &mut HostClient) -> (Value, ReplyReceiver) {
+        client.request::<method::AccountsList>(&AccountsListParams {})
+    }
 
     fn outcome(mut receiver: ReplyReceiver) -> Option<Result<Value, RequestError>> {
         receiver
@@ -135,21 +145,24 @@ mod tests {
     #[test]
     fn requests_get_increasing_ids_and_the_documented_shape() {
         let mut client = HostClient::new();
-        let (first, _r1) = client.request("hello", json!({"protocol": 1}));
-        let (second, _r2) = client.request("accounts.list", Value::Null);
+        let (first, _r1) = hello(&mut client);
+        let (second, _r2) = list(&mut client);
         assert_eq!(
             first,
             json!({"id": 1, "method": "hello", "params": {"protocol": 1}})
         );
-        assert_eq!(second["id"], json!(2));
+        assert_eq!(
+            second,
+            json!({"id": 2, "method": "accounts.list", "params": {}})
+        );
         assert_eq!(client.pending_count(), 2);
     }
 
     #[test]
     fn replies_complete_the_request_with_the_same_id_in_any_order() {
         let mut client = HostClient::new();
-        let (_, first) = client.request("a", Value::Null);
-        let (_, second) = client.request("b", Value::Null);
+        let (_, first) = hello(&mut client);
+        let (_, second) = list(&mut client);
         assert_eq!(
             client.handle(json!({"id": 2, "result": "two"})),
             Incoming::Reply
@@ -166,7 +179,7 @@ mod tests {
     #[test]
     fn error_replies_carry_the_host_code_and_message() {
         let mut client = HostClient::new();
-        let (_, receiver) = client.request("hello", Value::Null);
+        let (_, receiver) = hello(&mut client);
         client.handle(json!({"id": 1, "error": {"code": "unsupported_protocol_version", "message": "update gmux"}}));
         let Some(Err(RequestError::Host { method, body })) = outcome(receiver) else {
             panic!("expected a host error")
@@ -179,7 +192,7 @@ mod tests {
     #[test]
     fn a_disconnect_rejects_every_pending_request() {
         let mut client = HostClient::new();
-        let receivers: Vec<_> = (0..3).map(|_| client.request("x", Value::Null).1).collect();
+        let receivers: Vec<_> = (0..3).map(|_| list(&mut client).1).collect();
         client.disconnected("Native host has exited.");
         for receiver in receivers {
             assert_eq!(
@@ -195,7 +208,7 @@ mod tests {
     #[test]
     fn a_request_that_could_not_be_posted_is_failed_at_once() {
         let mut client = HostClient::new();
-        let (frame, receiver) = client.request("hello", Value::Null);
+        let (frame, receiver) = hello(&mut client);
         client.abandon(&frame, "port closed");
         assert_eq!(
             outcome(receiver),

@@ -1,11 +1,10 @@
 //! The gmux WebExtension, compiled to wasm. The JS loaders in `static/` call one `start_*` function per context.
 //!
-//! `browser` is the only module that names the WebExtension APIs; `status` and `host_client` are plain Rust and
-//! are tested natively; `background` and `pages` wire them to the browser and the DOM.
+//! `browser` is the only module that names the WebExtension APIs; `host_client` is plain Rust and is tested
+//! natively; `background` and `pages` wire gmux-core's and gmux-gmail's decisions to the browser and the DOM.
 
 pub mod browser;
 pub mod host_client;
-pub mod status;
 
 #[cfg(feature = "background")]
 mod background;

@@ -13,7 +13,8 @@ api.runtime.onMessage.addListener((message, _sender, sendResponse) => {
   ready
     .then(() => background_message(message))
     // A failure reads as a failed intent to the pages and as a failed host to a page asking for the status.
-    .then(sendResponse, (error) => sendResponse({ ok: false, code: 'internal', host: 'failed', error: String(error) }));
+    .then(sendResponse, (error) =>
+      sendResponse({ ok: false, code: 'internal', error: String(error), host: 'failed', host_error: String(error) }));
   return true; // the answer is sent asynchronously
 });
 api.runtime.onInstalled.addListener(() => ready.then(() => background_event('installed')));

@@ -431,7 +431,7 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, GmailError> {
 
 /// Percent-encodes a URL query or path component (RFC 3986 unreserved characters pass).
 pub fn encode_component(s: &str) -> String {
-    gmux_core::view::percent_encode(s, b"-_.~")
+    gmux_core::text::percent_encode(s, b"-_.~")
 }
 
 #[cfg(test)]

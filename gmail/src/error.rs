@@ -1,6 +1,7 @@
 //! Gmail's error bodies, parsed into a typed error, and the client's own error type.
 
 use crate::env::{HttpResponse, TokenError, TransportError};
+use gmux_core::messages::IntentError;
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -198,17 +199,16 @@ impl From<TokenError> for GmailError {
 }
 
 impl GmailError {
-    /// The stable code the pages show beside the sentence.
-    pub fn code(&self) -> &'static str {
+    /// The stable code a page gets beside the sentence when an action fails this way.
+    pub fn intent_error(&self) -> IntentError {
         match self {
-            GmailError::Offline(_) => "offline",
-            GmailError::ReauthRequired(_) => "reauth_required",
-            GmailError::TokenUnavailable(_) => "token_unavailable",
-            GmailError::Api(e) if e.is_missing_scope() => "scope_missing",
-            GmailError::Api(e) if e.status == 404 => "not_found",
-            GmailError::Api(e) if e.is_retryable() => "gmail_busy",
-            GmailError::Api(_) => "gmail_error",
-            GmailError::Decode(_) => "gmail_error",
+            GmailError::Offline(_) => IntentError::Offline,
+            GmailError::ReauthRequired(_) => IntentError::ReauthRequired,
+            GmailError::TokenUnavailable(_) => IntentError::TokenUnavailable,
+            GmailError::Api(e) if e.is_missing_scope() => IntentError::ScopeMissing,
+            GmailError::Api(e) if e.status == 404 => IntentError::NotFound,
+            GmailError::Api(e) if e.is_retryable() => IntentError::GmailBusy,
+            GmailError::Api(_) | GmailError::Decode(_) => IntentError::GmailError,
         }
     }
 

@@ -28,6 +28,7 @@
 //! 2 quota units (history.list), a new message 3 requests (history.list, batch, labels.get), history 404 one
 //! full sync. The feature `bench` adds [`bench`] (figures against the naive sync) and [`testkit`].
 
+pub mod actions;
 pub mod api;
 pub mod batch;
 pub mod client;

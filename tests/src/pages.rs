@@ -69,7 +69,7 @@ pub fn demo_store(accounts: usize, threads: usize, now_ms: u64) -> InboxStore {
     store
 }
 
-/// A connected `BackgroundStatus` listing the store's accounts with the palette's colours.
+/// A connected `gmux_core::status::Status` listing the store's accounts with the palette's colours.
 pub fn connected_status(store: &InboxStore, now_ms: u64) -> Value {
     let accounts: Vec<Value> = store
         .accounts

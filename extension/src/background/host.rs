@@ -1,302 +1,316 @@
-//! The native port to gmux-host: connecting, the `hello` handshake, reconnecting with backoff, requests and the
-//! host's events.
+//! The native port to gmux-host, and nothing above it: connecting, the `hello` handshake, reconnecting with
+//! backoff, requests and their replies. What happens on the port (the state changed, a handshake succeeded, the
+//! host sent an event) is handed as a [`PortEvent`] to the function its builder gave [`HostPort::new`]; this
+//! module calls nothing of the background's.
 
-use std::rc::Rc;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
 
 use futures::channel::oneshot;
 use gmux_core::ids::HOST_NAME;
-use gmux_core::messages::HostState;
-use gmux_core::protocol::{Hello, PROTOCOL_VERSION};
-use gmux_gmail::SyncEngine;
-use serde_json::{json, Value};
+use gmux_core::protocol::{method, Event, Hello, HelloParams, Method, PROTOCOL_VERSION};
+use gmux_core::status::{self, HostState, Settled};
+use serde_json::Value;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
-use super::{log, store, tokens::HostTokens, with};
 use crate::browser::NativePort;
-use crate::fetch_env::FetchEnv;
-use crate::host_client::{Incoming, RequestError};
+use crate::host_client::{HostClient, Incoming, RequestError};
 use crate::timers::sleep;
 
 /// How long gmux-host may take to answer `hello` before the pages are told it is not answering. Process start
 /// is 30-50 ms; the margin is for a loaded machine.
-const HELLO_TIMEOUT_MS: i32 = 10_000;
+const HELLO_TIMEOUT_SECS: u32 = 10;
 
-/// The first reconnect waits this long, doubling per failure up to [`RECONNECT_MAX_MS`].
-const RECONNECT_FIRST_MS: u32 = 1_000;
-const RECONNECT_MAX_MS: u32 = 60_000;
-
-/// The wait before reconnect attempt `failed + 1`.
-pub(super) fn reconnect_delay_ms(failed: u32) -> u32 {
-    RECONNECT_FIRST_MS
-        .saturating_mul(1 << failed.min(16))
-        .min(RECONNECT_MAX_MS)
+/// What happened on the port, for whoever built it.
+#[derive(Debug)]
+pub enum PortEvent {
+    /// The host's state changed: read it with [`HostPort::state`].
+    Changed,
+    /// A handshake succeeded with this `hello` (after the `Changed` that says so).
+    Ready(Hello),
+    /// The host sent an event of its own.
+    Host(Event),
 }
 
-/// What a settled `hello` (or its failure) means for the host state: `(state, version, error)`.
-pub(super) fn state_from_hello(result: Value) -> (HostState, Option<String>, Option<String>) {
-    match serde_json::from_value::<Hello>(result) {
-        Ok(hello) if hello.protocol == PROTOCOL_VERSION && hello.configured => {
-            (HostState::Connected, Some(hello.host_version), None)
+/// The host's state with its version and the sentence for the user.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortState {
+    pub host: HostState,
+    pub version: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Default)]
+struct Inner {
+    client: HostClient,
+    port: Option<NativePort>,
+    /// `None` until the first connection attempt.
+    state: Option<HostState>,
+    version: Option<String>,
+    error: Option<String>,
+    /// Counts connection attempts, so late callbacks from an old port cannot touch the state of a new one.
+    generation: u64,
+    /// Failed connection attempts in a row, for the reconnect backoff.
+    failed_attempts: u32,
+    /// Requests waiting for the handshake to settle.
+    settle_waiters: Vec<oneshot::Sender<()>>,
+}
+
+pub struct HostPort {
+    inner: RefCell<Inner>,
+    on_event: Box<dyn Fn(PortEvent)>,
+    this: Weak<HostPort>,
+}
+
+impl HostPort {
+    /// A port, not yet connected, that hands what happens on it to `on_event` (never while it holds its own
+    /// state, so `on_event` may call back into the port).
+    pub fn new(on_event: impl Fn(PortEvent) + 'static) -> Rc<HostPort> {
+        Rc::new_cyclic(|this| HostPort {
+            inner: RefCell::new(Inner::default()),
+            on_event: Box::new(on_event),
+            this: this.clone(),
+        })
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+        f(&mut self.inner.borrow_mut())
+    }
+
+    fn emit(&self, event: PortEvent) {
+        (self.on_event)(event);
+    }
+
+    pub fn state(&self) -> PortState {
+        self.with(|inner| PortState {
+            host: inner.state.unwrap_or_default(),
+            version: inner.version.clone(),
+            error: inner.error.clone(),
+        })
+    }
+
+    /// Connects unless a port is open or opening. A missing or failed host is tried again, so installing gmux-host
+    /// and reopening the popup is all a user has to do.
+    pub fn ensure_connected(&self) {
+        let needed = self.with(|inner| {
+            !matches!(
+                inner.state,
+                Some(HostState::Connecting | HostState::Connected | HostState::NotConfigured)
+            )
+        });
+        if needed {
+            self.connect();
         }
-        Ok(hello) if hello.protocol == PROTOCOL_VERSION => (
-            HostState::NotConfigured,
-            Some(hello.host_version),
-            Some("gmux-host has no OAuth client yet: run gmux-host configure --client-secrets FILE".into()),
-        ),
-        Ok(hello) => (
-            HostState::Failed,
-            Some(hello.host_version.clone()),
-            Some(format!(
-                "gmux-host {} speaks protocol {}, this extension speaks {PROTOCOL_VERSION}: update both",
-                hello.host_version, hello.protocol
-            )),
-        ),
-        Err(e) => (
-            HostState::Failed,
-            None,
-            Some(format!("gmux-host answered hello with something unreadable: {e}")),
-        ),
     }
-}
 
-/// Whether the host answered `hello` (configured or not): requests can be sent.
-pub(super) fn is_up(state: &Option<HostState>) -> bool {
-    matches!(state, Some(HostState::Connected | HostState::NotConfigured))
-}
-
-/// Connects unless a port is open or opening. A missing or failed host is tried again, so installing gmux-host
-/// and reopening the popup is all a user has to do.
-pub fn ensure_connected() {
-    let needed = with(|bg| {
-        !matches!(
-            bg.host,
-            Some(HostState::Connecting | HostState::Connected | HostState::NotConfigured)
-        )
-    });
-    if needed {
-        connect();
+    fn connect(&self) {
+        let (generation, old_port) = self.with(|inner| {
+            inner.generation += 1;
+            inner.state = Some(HostState::Connecting);
+            inner.client.disconnected("reconnecting to gmux-host");
+            (inner.generation, inner.port.take())
+        });
+        drop(old_port);
+        self.emit(PortEvent::Changed);
+        let on_message = self.this.clone();
+        let on_disconnect = self.this.clone();
+        let port = NativePort::connect(
+            HOST_NAME,
+            move |message| {
+                if let Some(port) = on_message.upgrade() {
+                    port.on_message(generation, message);
+                }
+            },
+            move |reason| {
+                if let Some(port) = on_disconnect.upgrade() {
+                    port.on_disconnect(generation, reason);
+                }
+            },
+        );
+        let port = match port {
+            Ok(port) => port,
+            // Firefox throws here when the manifest is unreadable; Chrome reports everything through onDisconnect.
+            Err(e) => {
+                self.settle(
+                    generation,
+                    Settled {
+                        state: HostState::Missing,
+                        version: None,
+                        error: Some(e.to_string()),
+                    },
+                );
+                self.schedule_reconnect(generation);
+                return;
+            }
+        };
+        self.with(|inner| inner.port = Some(port));
+        let this = self.this.clone();
+        spawn_local(async move {
+            let Some(port) = this.upgrade() else { return };
+            port.handshake(generation).await;
+        });
+        let this = self.this.clone();
+        spawn_local(async move {
+            sleep(HELLO_TIMEOUT_SECS as i32 * 1000).await;
+            let Some(port) = this.upgrade() else { return };
+            if port.with(|i| i.generation == generation && i.state == Some(HostState::Connecting)) {
+                port.settle(generation, status::hello_timed_out(HELLO_TIMEOUT_SECS));
+            }
+        });
     }
-}
 
-fn connect() {
-    let (generation, old_port) = with(|bg| {
-        bg.generation += 1;
-        bg.host = Some(HostState::Connecting);
-        bg.accounts_known = false;
-        bg.client.disconnected("reconnecting to gmux-host");
-        (bg.generation, bg.port.take())
-    });
-    drop(old_port);
-    let port = NativePort::connect(
-        HOST_NAME,
-        move |message| on_host_message(generation, message),
-        move |reason| on_host_disconnect(generation, reason),
-    );
-    let port = match port {
-        Ok(port) => port,
-        // Firefox throws here when the manifest is unreadable; Chrome reports everything through onDisconnect.
-        Err(e) => {
-            set_state(generation, HostState::Missing, None, Some(e.to_string()));
-            schedule_reconnect(generation);
+    async fn handshake(&self, generation: u64) {
+        let params = HelloParams {
+            protocol: Some(PROTOCOL_VERSION),
+        };
+        let outcome = self.call::<method::Hello>(&params).await;
+        let hello = outcome.as_ref().ok().cloned();
+        let settled = match outcome {
+            Ok(hello) => status::after_hello(Ok(hello)),
+            Err(RequestError::Unreadable { error, .. }) => status::after_hello(Err(error)),
+            Err(RequestError::Disconnected(reason)) => Settled {
+                state: HostState::Missing,
+                version: None,
+                error: Some(reason),
+            },
+            Err(e) => Settled {
+                state: HostState::Failed,
+                version: None,
+                error: Some(e.to_string()),
+            },
+        };
+        let current =
+            self.with(|i| i.generation == generation && i.state == Some(HostState::Connecting));
+        if !current {
             return;
         }
-    };
-    with(|bg| bg.port = Some(port));
-    spawn_local(async move {
-        let outcome = request("hello", json!({"protocol": PROTOCOL_VERSION})).await;
-        let (state, version, error) = match outcome {
-            Ok(result) => {
-                make_engine(&result);
-                state_from_hello(result)
-            }
-            Err(RequestError::Disconnected(reason)) => (HostState::Missing, None, Some(reason)),
-            Err(e) => (HostState::Failed, None, Some(e.to_string())),
-        };
-        if with(|bg| bg.generation == generation && bg.host == Some(HostState::Connecting)) {
-            let up = matches!(state, HostState::Connected | HostState::NotConfigured);
-            let configured = state == HostState::Connected;
-            set_state(generation, state, version, error);
-            if up {
-                with(|bg| bg.failed_attempts = 0);
-            }
-            // Without an OAuth client no account can get a token: the stored inbox is left as it was until
-            // gmux-host is configured (the pages show what to do from the status).
-            if configured {
-                store::after_connect().await;
+        let up = settled.state.is_up();
+        self.settle(generation, settled);
+        if up {
+            self.with(|i| i.failed_attempts = 0);
+            if let Some(hello) = hello {
+                self.emit(PortEvent::Ready(hello));
             }
         }
-    });
-    spawn_local(async move {
-        sleep(HELLO_TIMEOUT_MS).await;
-        if with(|bg| bg.generation == generation && bg.host == Some(HostState::Connecting)) {
-            let error = format!(
-                "gmux-host did not answer within {} seconds",
-                HELLO_TIMEOUT_MS / 1000
-            );
-            set_state(generation, HostState::Failed, None, Some(error));
+    }
+
+    /// Calls one method of gmux-host and waits for its result. Fails at once when no port is open, and when the
+    /// port drops before the reply came.
+    pub async fn call<M: Method>(&self, params: &M::Params) -> Result<M::Result, RequestError> {
+        let (frame, reply) = self.with(|inner| inner.client.request::<M>(params));
+        let posted = self.with(|inner| match &inner.port {
+            Some(port) => port.post(&frame).map_err(|e| e.to_string()),
+            None => Err("gmux-host is not connected".to_string()),
+        });
+        if let Err(reason) = posted {
+            self.with(|inner| inner.client.abandon(&frame, &reason));
         }
-    });
-}
-
-/// Makes the sync engine on the `hello` reply's Gmail base URL (Google's, or the emulator's in tests).
-fn make_engine(hello: &Value) {
-    if let Some(base) = hello["endpoints"]["gmail"].as_str() {
-        let engine = SyncEngine::new(Rc::new(FetchEnv), Rc::new(HostTokens::default()), base);
-        with(|bg| bg.engine = Some(Rc::new(engine)));
+        let result = reply.await.unwrap_or_else(|_| {
+            Err(RequestError::Disconnected("the request was dropped".into()))
+        })?;
+        M::result(result).map_err(|e| RequestError::Unreadable {
+            method: M::NAME.to_string(),
+            error: e.to_string(),
+        })
     }
-}
 
-/// Sends one request to gmux-host and waits for its reply. Fails at once when no port is open, and when the
-/// port drops before the reply came.
-pub async fn request(method: &str, params: Value) -> Result<Value, RequestError> {
-    let (frame, reply) = with(|bg| bg.client.request(method, params));
-    let posted = with(|bg| match &bg.port {
-        Some(port) => port.post(&frame).map_err(|e| e.to_string()),
-        None => Err("gmux-host is not connected".to_string()),
-    });
-    if let Err(reason) = posted {
-        with(|bg| bg.client.abandon(&frame, &reason));
-    }
-    reply
-        .await
-        .unwrap_or_else(|_| Err(RequestError::Disconnected("the request was dropped".into())))
-}
-
-fn on_host_message(generation: u64, message: Value) {
-    if with(|bg| bg.generation) != generation {
-        return;
-    }
-    match with(|bg| bg.client.handle(message)) {
-        Incoming::Reply => {}
-        Incoming::Event(event) => store::on_host_event(event),
-        Incoming::Unexpected(message) => log(&format!(
-            "gmux: unexpected message from gmux-host: {message}"
-        )),
-    }
-}
-
-fn on_host_disconnect(generation: u64, reason: String) {
-    // Firefox gives no reason when the host process dies; the pending calls still deserve a sentence.
-    let reason = if reason.is_empty() {
-        "the port to gmux-host closed".to_string()
-    } else {
-        reason
-    };
-    let closed = with(|bg| {
-        if bg.generation != generation {
-            return None;
+    fn on_message(&self, generation: u64, message: Value) {
+        if self.with(|inner| inner.generation) != generation {
+            return;
         }
-        bg.client.disconnected(&reason);
-        Some((bg.port.take(), bg.host.clone()))
-    });
-    let Some((port, before)) = closed else { return };
-    // The port is dropped after this callback returns, not while the browser is still inside it.
-    spawn_local(async move { drop(port) });
-    log(&format!("gmux: gmux-host disconnected: {reason}"));
-    // A port that closes before the handshake finished means the browser could not start the host: browsers do
-    // not say "not installed" consistently, and to the user the remedy is the same.
-    let (state, error) = match before {
-        Some(HostState::Connecting | HostState::Missing) | None => (HostState::Missing, reason),
-        _ => (HostState::Failed, format!("gmux-host stopped: {reason}")),
-    };
-    set_state(generation, state, None, Some(error));
-    schedule_reconnect(generation);
-}
-
-/// Tries again after a growing pause, unless something else (a page asking) reconnected first.
-fn schedule_reconnect(generation: u64) {
-    let delay = with(|bg| {
-        bg.failed_attempts += 1;
-        reconnect_delay_ms(bg.failed_attempts - 1)
-    });
-    spawn_local(async move {
-        sleep(i32::try_from(delay).unwrap_or(i32::MAX)).await;
-        if with(|bg| bg.generation == generation) {
-            ensure_connected();
+        match self.with(|inner| inner.client.handle(message)) {
+            Incoming::Reply => {}
+            Incoming::Event(event) => self.emit(PortEvent::Host(event)),
+            // Only its shape is logged: a message the background did not expect may still carry a token.
+            Incoming::Unexpected(message) => log(&format!(
+                "gmux: unexpected message from gmux-host (id {}, method {}, {} bytes)",
+                message
+                    .get("id")
+                    .map(Value::to_string)
+                    .unwrap_or_else(|| "none".into()),
+                message
+                    .get("method")
+                    .and_then(Value::as_str)
+                    .unwrap_or("none"),
+                message.to_string().len()
+            )),
         }
-    });
-}
-
-fn set_state(generation: u64, state: HostState, version: Option<String>, error: Option<String>) {
-    let waiters = with(|bg| {
-        if bg.generation != generation {
-            return Vec::new();
-        }
-        bg.host = Some(state.clone());
-        if version.is_some() {
-            bg.host_version = version;
-        }
-        bg.host_error = error;
-        if state != HostState::Connecting {
-            std::mem::take(&mut bg.settle_waiters)
-        } else {
-            Vec::new()
-        }
-    });
-    for waiter in waiters {
-        let _ = waiter.send(());
-    }
-    spawn_local(store::persist_status());
-}
-
-/// Waits until any handshake under way has settled; returns whether requests can be sent.
-pub async fn settled() -> bool {
-    ensure_connected();
-    let waiter = with(|bg| match &bg.host {
-        Some(state) if *state != HostState::Connecting => None,
-        _ => {
-            let (sender, receiver) = oneshot::channel();
-            bg.settle_waiters.push(sender);
-            Some(receiver)
-        }
-    });
-    if let Some(waiter) = waiter {
-        let _ = waiter.await;
-    }
-    with(|bg| is_up(&bg.host))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use gmux_core::protocol::Endpoints;
-
-    #[test]
-    fn reconnects_back_off_from_one_second_to_a_minute() {
-        let delays: Vec<u32> = (0..9).map(reconnect_delay_ms).collect();
-        assert_eq!(
-            delays,
-            [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]
-        );
-        assert_eq!(reconnect_delay_ms(u32::MAX), 60_000);
     }
 
-    #[test]
-    fn hello_decides_the_host_state() {
-        let hello = |protocol: u32, configured: bool| {
-            serde_json::to_value(Hello {
-                protocol,
-                host_version: "0.1.0".into(),
-                capabilities: vec![],
-                configured,
-                endpoints: Endpoints::google(),
-            })
-            .unwrap()
-        };
-        let (state, version, error) = state_from_hello(hello(PROTOCOL_VERSION, true));
-        assert_eq!(
-            (state, version.as_deref(), error),
-            (HostState::Connected, Some("0.1.0"), None)
-        );
-        let (state, _, error) = state_from_hello(hello(PROTOCOL_VERSION, false));
-        assert_eq!(state, HostState::NotConfigured);
-        assert!(error.unwrap().contains("gmux-host configure"));
-        let (state, _, error) = state_from_hello(hello(PROTOCOL_VERSION + 1, true));
-        assert_eq!(state, HostState::Failed);
-        assert!(error.unwrap().contains("update both"));
-        let (state, _, error) = state_from_hello(json!({"version": 1}));
-        assert_eq!(state, HostState::Failed);
-        assert!(error.unwrap().contains("unreadable"));
-        assert!(is_up(&Some(HostState::NotConfigured)) && !is_up(&Some(HostState::Missing)));
+    fn on_disconnect(&self, generation: u64, reason: String) {
+        let closed = self.with(|inner| {
+            if inner.generation != generation {
+                return None;
+            }
+            inner.client.disconnected(if reason.is_empty() {
+                "the port to gmux-host closed"
+            } else {
+                &reason
+            });
+            Some((inner.port.take(), inner.state.unwrap_or_default()))
+        });
+        let Some((port, before)) = closed else { return };
+        // The port is dropped after this callback returns, not while the browser is still inside it.
+        spawn_local(async move { drop(port) });
+        log(&format!("gmux: gmux-host disconnected: {reason}"));
+        self.settle(generation, status::after_disconnect(before, &reason));
+        self.schedule_reconnect(generation);
     }
+
+    /// Tries again after a growing pause, unless something else (a page asking) reconnected first.
+    fn schedule_reconnect(&self, generation: u64) {
+        let delay = self.with(|inner| {
+            inner.failed_attempts += 1;
+            status::reconnect_delay_ms(inner.failed_attempts - 1)
+        });
+        let this = self.this.clone();
+        spawn_local(async move {
+            sleep(i32::try_from(delay).unwrap_or(i32::MAX)).await;
+            let Some(port) = this.upgrade() else { return };
+            if port.with(|inner| inner.generation == generation) {
+                port.ensure_connected();
+            }
+        });
+    }
+
+    fn settle(&self, generation: u64, settled: Settled) {
+        let waiters = self.with(|inner| {
+            if inner.generation != generation {
+                return None;
+            }
+            inner.state = Some(settled.state);
+            if settled.version.is_some() {
+                inner.version = settled.version;
+            }
+            inner.error = settled.error;
+            Some(std::mem::take(&mut inner.settle_waiters))
+        });
+        let Some(waiters) = waiters else { return };
+        for waiter in waiters {
+            let _ = waiter.send(());
+        }
+        self.emit(PortEvent::Changed);
+    }
+
+    /// Waits until any handshake under way has settled; returns whether requests can be sent.
+    pub async fn settled(&self) -> bool {
+        self.ensure_connected();
+        let waiter = self.with(|inner| match inner.state {
+            Some(state) if state.is_settled() => None,
+            _ => {
+                let (sender, receiver) = oneshot::channel();
+                inner.settle_waiters.push(sender);
+                Some(receiver)
+            }
+        });
+        if let Some(waiter) = waiter {
+            let _ = waiter.await;
+        }
+        self.with(|inner| inner.state.is_some_and(HostState::is_up))
+    }
+}
+
+fn log(text: &str) {
+    web_sys::console::log_1(&JsValue::from_str(text));
 }

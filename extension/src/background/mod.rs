@@ -2,136 +2,185 @@
 //! answers the pages.
 //!
 //! background.js registers the event listeners synchronously and forwards each event here once the wasm is
-//! initialised; this module keeps the state (the port, pending requests, the store, the sync engine) for as long
-//! as the Chrome service worker or the Firefox event page lives. An open native port keeps either alive, and the
-//! store in `storage.local` survives a restart, so a fresh background starts from the last good inbox.
+//! initialised; the pieces below live as long as the Chrome service worker or the Firefox event page does. An
+//! open native port keeps either alive, and the store in `storage.local` survives a restart, so a fresh
+//! background starts from the last good inbox.
 //!
-//! - [`host`]: the port, the handshake, reconnecting with backoff, requests and events.
-//! - [`tokens`]: access tokens from gmux-host, cached in memory only.
-//! - [`store`]: the inbox store and the status in `storage.local`, the badge, syncing.
+//! The pieces, each calling only those listed after it:
 //! - [`intents`]: what the pages ask.
+//! - [`sync`]: the Gmail engine, per-account locks, the host's account list reconciled into the store.
+//! - [`tokens`]: access tokens from gmux-host, cached in memory only.
+//! - [`host`]: the native port, the handshake, reconnecting; what happens on it comes out as a
+//!   [`host::PortEvent`].
+//! - [`store`]: the inbox, status and settings, their copy in `storage.local`, the badge.
+//! - [`alarms`]: the poll alarm.
+//!
+//! This file builds them and routes the port's events and the browser's to them, from top to bottom. The
+//! decisions (the host's state after a hello or a closed port, reconciling accounts, the badge, an action shown
+//! at once and rolled back, what a failure tells the user) live in gmux-core and gmux-gmail, tested natively.
 
+mod alarms;
 mod host;
 mod intents;
 mod store;
+mod sync;
 mod tokens;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
-use futures::channel::oneshot;
-use gmux_core::inbox::InboxStore;
-use gmux_core::messages::{HostState, Settings};
-use gmux_core::protocol::Account as HostAccount;
-use gmux_gmail::SyncEngine;
+use gmux_core::messages::Intent;
+use gmux_core::protocol::{AccountsAddFailed, AccountsAdded, Event};
+use gmux_core::status::HostState;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
-use crate::browser::BrowserError;
-use crate::host_client::HostClient;
+use crate::browser::{self, BrowserError};
+use host::{HostPort, PortEvent};
+use intents::{Answer, Intents};
+use store::Store;
+use sync::Syncer;
 
-pub use intents::answer;
-
-/// Opens once and lets everyone waiting through; later waits pass at once.
-#[derive(Default)]
-struct Gate {
-    open: bool,
-    waiters: Vec<oneshot::Sender<()>>,
-}
-
-impl Gate {
-    fn waiter(&mut self) -> Option<oneshot::Receiver<()>> {
-        if self.open {
-            return None;
-        }
-        let (sender, receiver) = oneshot::channel();
-        self.waiters.push(sender);
-        Some(receiver)
-    }
-
-    fn open(&mut self) -> Vec<oneshot::Sender<()>> {
-        self.open = true;
-        std::mem::take(&mut self.waiters)
-    }
-}
-
-#[derive(Default)]
 struct Background {
-    client: HostClient,
-    port: Option<crate::browser::NativePort>,
-    /// `None` until the first connection attempt.
-    host: Option<HostState>,
-    host_version: Option<String>,
-    host_error: Option<String>,
-    /// Counts connection attempts, so late callbacks from an old port cannot touch the state of a new one.
-    generation: u64,
-    /// Failed connection attempts in a row, for the reconnect backoff.
-    failed_attempts: u32,
-    /// Requests waiting for the handshake to settle.
-    settle_waiters: Vec<oneshot::Sender<()>>,
-    /// The host's accounts, in the user's order.
-    accounts: Vec<HostAccount>,
-    /// Whether `accounts` came from the host since the last connection.
-    accounts_known: bool,
-    store: InboxStore,
-    /// Opens once the store and settings were read from `storage.local`.
-    loaded: Gate,
-    settings: Settings,
-    /// Made from the `hello` reply's Gmail base URL.
-    engine: Option<Rc<SyncEngine>>,
-    /// One lock per account: a sync and an action on the same account never interleave, other accounts never wait.
-    account_locks: HashMap<String, Rc<futures::lock::Mutex<()>>>,
-    last_sync_ms: Option<u64>,
-    /// Syncs under way.
-    syncing: u32,
-    /// The host's sentence for the last consent that did not finish.
-    add_error: Option<String>,
-    /// The revision of the last write to `storage.local` (see `gmux_core::messages::REVISION_KEY`).
-    revision: u64,
+    port: Rc<HostPort>,
+    store: Rc<Store>,
+    syncer: Rc<Syncer>,
+    intents: Intents,
 }
 
 thread_local! {
-    static STATE: RefCell<Background> = RefCell::new(Background::default());
+    static BACKGROUND: RefCell<Option<Rc<Background>>> = const { RefCell::new(None) };
 }
 
-fn with<R>(f: impl FnOnce(&mut Background) -> R) -> R {
-    STATE.with(|state| f(&mut state.borrow_mut()))
+fn background() -> Option<Rc<Background>> {
+    BACKGROUND.with(|b| b.borrow().clone())
 }
 
 pub fn start() {
-    spawn_local(async {
-        store::load().await;
-        store::ensure_poll_alarm().await;
+    let store = Rc::new(Store::default());
+    let port = HostPort::new(on_port_event);
+    let syncer = Rc::new(Syncer::new(port.clone(), store.clone()));
+    let intents = Intents {
+        port: port.clone(),
+        store: store.clone(),
+        syncer: syncer.clone(),
+    };
+    let bg = Rc::new(Background {
+        port,
+        store,
+        syncer,
+        intents,
     });
-    host::ensure_connected();
+    BACKGROUND.with(|b| *b.borrow_mut() = Some(bg.clone()));
+
+    let loading = bg.clone();
+    spawn_local(async move {
+        loading.store.load().await;
+        alarms::ensure_poll_alarm(loading.store.settings().poll_minutes).await;
+    });
+    bg.port.ensure_connected();
+}
+
+/// What happens on the port: the state goes into the status (and storage) at once, so a page asking next reads
+/// it; a handshake makes the Gmail engine and syncs every account; the host's events add accounts.
+fn on_port_event(event: PortEvent) {
+    let Some(bg) = background() else { return };
+    match event {
+        PortEvent::Changed => {
+            let state = bg.port.state();
+            if state.host == HostState::Connecting {
+                bg.syncer.forget_accounts();
+            }
+            bg.store.status(|s| {
+                s.host = state.host;
+                if state.version.is_some() {
+                    s.host_version = state.version;
+                }
+                s.host_error = state.error;
+            });
+            let store = bg.store.clone();
+            spawn_local(async move { store.persist_status().await });
+        }
+        PortEvent::Ready(hello) => {
+            bg.syncer.use_gmail(&hello.endpoints.gmail);
+            // Without an OAuth client no account can get a token: the stored inbox is left as it was until
+            // gmux-host is configured (the pages show what to do from the status).
+            if hello.configured {
+                let syncer = bg.syncer.clone();
+                spawn_local(async move { syncer.after_connect().await });
+            }
+        }
+        PortEvent::Host(event) => on_host_event(&bg, event),
+    }
+}
+
+/// The host's events: a finished consent adds (or re-adds) an account, which is synced at once; a consent that
+/// did not finish is shown to the person waiting for it.
+fn on_host_event(bg: &Rc<Background>, event: Event) {
+    if let Some(added) = event.data::<AccountsAdded>() {
+        let Ok(added) = added else {
+            return log("gmux: gmux-host sent an unreadable accounts.added event");
+        };
+        bg.store.status(|s| s.add_error = None);
+        let syncer = bg.syncer.clone();
+        spawn_local(async move {
+            if let Err(e) = syncer.refresh_accounts().await {
+                log(&format!("gmux: the account list could not be read: {e}"));
+                return;
+            }
+            syncer.sync_account(&added.account.id).await;
+        });
+    } else if let Some(failed) = event.data::<AccountsAddFailed>() {
+        // The pages show it: the person who clicked Add account is waiting for an answer.
+        let shown = match failed {
+            Ok(failed) if !failed.message.is_empty() => {
+                log(&format!(
+                    "gmux: adding an account failed: {} ({})",
+                    failed.message,
+                    failed.code.as_str()
+                ));
+                failed.message
+            }
+            _ => "Google sign-in did not finish; try again".to_string(),
+        };
+        bg.store.status(|s| s.add_error = Some(shown));
+        let store = bg.store.clone();
+        spawn_local(async move { store.persist_status().await });
+    } else {
+        log(&format!("gmux: event from gmux-host: {}", event.event));
+    }
+}
+
+/// A page's message: an [`Intent`], answered with its reply (or the status).
+pub async fn answer(message: JsValue) -> Result<JsValue, BrowserError> {
+    let intent = browser::from_js::<Intent>(message)?;
+    let Some(bg) = background() else {
+        return Err(BrowserError::Api(
+            "the gmux background has not started".into(),
+        ));
+    };
+    match bg.intents.answer(intent).await {
+        Answer::Status(status) => browser::to_js(&status),
+        Answer::Reply(reply) => browser::to_js(&reply),
+    }
 }
 
 /// Events other than messages: `installed` and `startup` (re)connect; the poll alarm syncs every account.
 pub fn event(kind: &str) {
+    let Some(bg) = background() else { return };
     match kind {
-        "installed" | "startup" => host::ensure_connected(),
+        "installed" | "startup" => bg.port.ensure_connected(),
         // A poll that finds a sync under way (a slow account, a sync_now) skips: the next alarm comes soon.
-        "alarm:poll" => spawn_local(async {
-            if with(|bg| bg.syncing == 0) {
-                store::sync_all().await;
+        "alarm:poll" => {
+            if !bg.syncer.is_syncing() {
+                let syncer = bg.syncer.clone();
+                spawn_local(async move { syncer.sync_all().await });
             }
-        }),
+        }
         _ => log(&format!("gmux: background event {kind}")),
-    }
-}
-
-/// Resolves once the store and settings were read from `storage.local`.
-async fn loaded() {
-    if let Some(waiter) = with(|bg| bg.loaded.waiter()) {
-        let _ = waiter.await;
     }
 }
 
 fn log(text: &str) {
     web_sys::console::log_1(&JsValue::from_str(text));
-}
-
-fn log_error(what: &str, e: &BrowserError) {
-    web_sys::console::warn_1(&JsValue::from_str(&format!("gmux: {what}: {e}")));
 }

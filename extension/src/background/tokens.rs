@@ -3,13 +3,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use futures::future::LocalBoxFuture;
-use gmux_core::protocol::{AccessToken, ErrorCode};
+use gmux_core::protocol::{method, AccessToken, ErrorCode, TokenGetParams};
 use gmux_gmail::env::{TokenError, TokenSource};
-use serde_json::json;
 
-use super::host;
+use super::host::HostPort;
 use crate::host_client::RequestError;
 
 /// A cached token is used while it has more than this left; the host itself refreshes 5 minutes before expiry,
@@ -50,9 +50,19 @@ pub fn token_error(e: RequestError) -> TokenError {
     }
 }
 
-#[derive(Default)]
+/// The sync engine's [`TokenSource`]: gmux-host's `token.get` over the port, with a memory cache.
 pub struct HostTokens {
+    port: Rc<HostPort>,
     cache: RefCell<TokenCache>,
+}
+
+impl HostTokens {
+    pub fn new(port: Rc<HostPort>) -> HostTokens {
+        HostTokens {
+            port,
+            cache: RefCell::new(TokenCache::default()),
+        }
+    }
 }
 
 impl TokenSource for HostTokens {
@@ -70,17 +80,15 @@ impl TokenSource for HostTokens {
             }
             // force_refresh: Gmail refused the token the host handed out, so the host must mint a new one even
             // though its copy has not expired yet.
-            let params = if force_fresh {
-                json!({"account": account, "force_refresh": true})
-            } else {
-                json!({"account": account})
+            let params = TokenGetParams {
+                account: account.to_string(),
+                force_refresh: force_fresh,
             };
-            let result = host::request("token.get", params)
+            let token = self
+                .port
+                .call::<method::TokenGet>(&params)
                 .await
                 .map_err(token_error)?;
-            let token: AccessToken = serde_json::from_value(result).map_err(|e| {
-                TokenError::Unavailable(format!("gmux-host answered token.get unreadably: {e}"))
-            })?;
             let access = token.access_token.clone();
             self.cache.borrow_mut().put(account, token);
             Ok(access)

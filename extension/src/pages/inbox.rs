@@ -2,7 +2,7 @@
 //! pages share this DOM; the stylesheet lays it out as a compact list or as full-width columns.
 
 use gmux_core::inbox::{SyncHealth, ThreadRow};
-use gmux_core::view;
+use gmux_core::{text, view};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement};
 
@@ -367,11 +367,11 @@ fn draw_row(
     item.set_attribute("style", &format!("--acct: {color}"))?;
     // One row is in the tab order at a time (a roving tabindex); arrows and j/k move between rows.
     item.set_attribute("tabindex", if focus_target { "0" } else { "-1" })?;
-    let senders = view::display_text(&view::senders_line(&row.senders));
-    let subject = if view::is_blank_text(&row.subject) {
+    let senders = text::display_text(&view::senders_line(&row.senders));
+    let subject = if text::is_blank_text(&row.subject) {
         "(no subject)".to_string()
     } else {
-        view::display_text(&row.subject)
+        text::display_text(&row.subject)
     };
     item.set_attribute(
         "aria-label",
@@ -410,10 +410,10 @@ fn draw_row(
             "span",
             "snippet",
             // A snippet that shows nothing leaves the column empty, without the new tab's dash before it.
-            Some(&if view::is_blank_text(&row.snippet) {
+            Some(&if text::is_blank_text(&row.snippet) {
                 String::new()
             } else {
-                view::display_text(&row.snippet)
+                text::display_text(&row.snippet)
             }),
         )?,
     )?;
@@ -493,7 +493,7 @@ pub(super) fn draw_status(document: &Document, page: &Page) -> Result<(), JsValu
     let view = if page.status_settled {
         page.status.view()
     } else {
-        crate::status::StatusAnswer::default().view()
+        gmux_core::status::Status::default().view()
     };
     card.set_attribute("data-state", view.state)?;
     let line = el(document, "div", "status-line", None)?;

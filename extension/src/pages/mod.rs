@@ -13,6 +13,7 @@ use gmux_core::inbox::{InboxStore, ThreadRow};
 use gmux_core::messages::{
     is_newer, Intent, IntentReply, Settings, REVISION_KEY, SETTINGS_KEY, STATUS_KEY, STORE_KEY,
 };
+use gmux_core::status::{self, HostState, Status};
 use gmux_core::view::{self, InboxKey};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -20,7 +21,6 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlElement, KeyboardEvent};
 
 use crate::browser::{self, BrowserError};
-use crate::status::StatusAnswer;
 use crate::timers::{now_ms, sleep};
 
 /// The background may still be starting when a page opens (a Chrome worker being restarted, a Firefox event
@@ -38,7 +38,7 @@ enum PageKind {
 struct Page {
     kind: PageKind,
     store: InboxStore,
-    status: StatusAnswer,
+    status: Status,
     /// Whether the background has answered (or written) a settled status since the page opened: until then the
     /// status line says "connecting" rather than repeat what an older page saw.
     status_settled: bool,
@@ -96,7 +96,7 @@ pub fn start() {
         let page = Page {
             kind,
             store,
-            status: StatusAnswer::from_json(parse_json(field(STATUS_KEY))),
+            status: parse_status(field(STATUS_KEY)),
             status_settled: false,
             settings: browser::from_js(field(SETTINGS_KEY)).unwrap_or_default(),
             revision: revision_of(&field(REVISION_KEY)),
@@ -118,24 +118,18 @@ pub fn start() {
         catch_up().await;
         let answer = match query_status().await {
             Ok(answer) => answer,
-            Err(e) => StatusAnswer {
-                host: "error".into(),
-                error: Some(format!("the gmux background did not answer: {e}")),
-                ..Default::default()
+            Err(e) => Status {
+                host: HostState::Failed,
+                host_error: Some(format!("the gmux background did not answer: {e}")),
+                ..Status::default()
             },
         };
         update(|page| {
-            // An answer older than a status the page already drew from storage is not news.
-            if answer.revision.is_some_and(|r| page.revision.is_some_and(|applied| r < applied)) {
-                return;
+            if status::takes_answer(page.revision, &page.status, &answer) {
+                page.status = answer;
             }
-            let accounts = std::mem::take(&mut page.status.accounts);
-            page.status = answer;
-            // The current background answers without accounts; the stored list is still the best there is.
-            if page.status.accounts.is_empty() {
-                page.status.accounts = accounts;
-            }
-            page.status_settled = page.status.is_settled();
+            // The background has answered: from now on the status shown is its own, not an older page's.
+            page.status_settled = page.status.host.is_settled();
         });
     });
 }
@@ -176,8 +170,8 @@ fn apply_change(page: &mut Page, change: browser::StorageChange) {
         match key.as_str() {
             STORE_KEY => page.store = parse_store(value),
             STATUS_KEY => {
-                page.status = StatusAnswer::from_json(parse_json(value));
-                page.status_settled |= page.status.is_settled();
+                page.status = parse_status(value);
+                page.status_settled |= page.status.host.is_settled();
             }
             SETTINGS_KEY => page.settings = browser::from_js(value).unwrap_or_default(),
             _ => {}
@@ -255,7 +249,8 @@ fn parse_store(value: JsValue) -> InboxStore {
         .unwrap_or_default()
 }
 
-fn parse_json(value: JsValue) -> serde_json::Value {
+/// The stored or answered status; anything unreadable counts as "still connecting".
+fn parse_status(value: JsValue) -> Status {
     browser::from_js(value).unwrap_or_default()
 }
 
@@ -271,16 +266,14 @@ async fn read_cached_storage() -> Result<JsValue, BrowserError> {
     }
 }
 
-async fn query_status() -> Result<StatusAnswer, BrowserError> {
+async fn query_status() -> Result<Status, BrowserError> {
     let mut attempt = 1;
     loop {
-        match browser::send_message::<_, serde_json::Value>(&Intent::Status).await {
-            Ok(value) => {
-                let answer = StatusAnswer::from_json(value);
-                if answer.is_settled() || attempt >= STATUS_ATTEMPTS {
-                    return Ok(answer);
-                }
+        match browser::send_message::<_, Status>(&Intent::Status).await {
+            Ok(answer) if answer.host.is_settled() || attempt >= STATUS_ATTEMPTS => {
+                return Ok(answer)
             }
+            Ok(_) => {}
             Err(e) if attempt >= STATUS_ATTEMPTS => return Err(e),
             Err(e) => web_sys::console::warn_1(&JsValue::from_str(&format!(
                 "gmux: asking the background again: {e}"
@@ -576,20 +569,17 @@ fn act_on_row(command: InboxKey, account: &str, thread: &str) {
 fn send(intent: Intent) {
     update(|page| page.message = None);
     spawn_local(async move {
-        let reply = browser::send_message::<_, serde_json::Value>(&intent).await;
-        let failure = match reply {
-            Ok(value) => match serde_json::from_value::<IntentReply>(value) {
-                Ok(reply) if reply.ok => None,
-                Ok(reply) => Some(
-                    reply
-                        .error
-                        .unwrap_or_else(|| "That did not work.".to_string()),
-                ),
-                Err(_) => Some(
-                    "The gmux background did not understand the request: reload the extension."
-                        .to_string(),
-                ),
-            },
+        let failure = match browser::send_message::<_, IntentReply>(&intent).await {
+            Ok(reply) if reply.ok => None,
+            Ok(reply) => Some(
+                reply
+                    .error
+                    .unwrap_or_else(|| "That did not work.".to_string()),
+            ),
+            Err(BrowserError::Conversion(_)) => Some(
+                "The gmux background did not understand the request: reload the extension."
+                    .to_string(),
+            ),
             Err(e) => Some(format!("The gmux background did not answer: {e}.")),
         };
         if let Some(message) = failure {

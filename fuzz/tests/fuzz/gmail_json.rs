@@ -391,15 +391,15 @@ fn row_invariants(thread: &Thread, input_len: usize) -> Result<ThreadRow, String
 /// panic for any row, text without control or bidi-override characters, the subject cut for the
 /// accessible name, and the thread's Gmail link percent-encoded.
 fn renders(row: &ThreadRow) -> Result<(), String> {
-    use gmux_core::view;
+    use gmux_core::{text, view};
     let email = "ada@example.com";
-    let senders = view::display_text(&view::senders_line(&row.senders));
-    let subject = if view::is_blank_text(&row.subject) {
+    let senders = text::display_text(&view::senders_line(&row.senders));
+    let subject = if text::is_blank_text(&row.subject) {
         "(no subject)".to_string()
     } else {
-        view::display_text(&row.subject)
+        text::display_text(&row.subject)
     };
-    let snippet = view::display_text(&row.snippet);
+    let snippet = text::display_text(&row.snippet);
     for text in [&senders, &subject, &snippet] {
         if let Some(c) = text.chars().find(|c| {
             c.is_control()

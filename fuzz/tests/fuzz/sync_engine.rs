@@ -12,17 +12,17 @@
 //! - on success: the history id is a u64, the rows are at most `MAX_THREADS_PER_ACCOUNT`, all in the inbox,
 //!   newest first, each the account's, and each a thread the sync asked Gmail for; health is `Ok`;
 //! - on failure: the rows and history id are the last good ones, and health says what failed;
-//! - then an action on the newest row, as the background does it (`optimistic_row` shown through
-//!   `replace_thread`, `SyncEngine::apply`, `restore_thread` when Gmail refuses), answered by `modify`:
+//! - then an action on the newest row, as the background does it (`actions::begin` shows it,
+//!   `SyncEngine::apply` sends it, `actions::settle` keeps the answer or undoes it), answered by `modify`:
 //!   it never panics (the counters move by one and must not overflow), a success returns the row acted on
 //!   and keeps the rows' invariants, and a refusal puts the rows back as they were.
 
 use futures::future::LocalBoxFuture;
-use gmux_core::inbox::{AccountInbox, SyncHealth, ThreadRow, MAX_THREADS_PER_ACCOUNT};
+use gmux_core::inbox::{AccountInbox, InboxStore, SyncHealth, ThreadRow, MAX_THREADS_PER_ACCOUNT};
 use gmux_fuzz::{signature, Target, Verdict};
 use gmux_gmail::client::encode_component;
 use gmux_gmail::env::{HttpRequest, HttpResponse, TokenError, TokenSource, TransportError};
-use gmux_gmail::{optimistic_row, Env, GmailError, SyncEngine, SyncOutcome, ThreadAction};
+use gmux_gmail::{actions, Env, GmailError, SyncEngine, SyncOutcome, ThreadAction};
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -296,7 +296,7 @@ fn check(input: &[u8]) -> Verdict {
         inbox_invariants(&before, &inbox, &result, &script.asked.borrow())?;
         outcomes.push(match &result {
             Ok(o) => format!("{:?}", o.kind),
-            Err(e) => e.code().to_string(),
+            Err(e) => e.intent_error().as_str().to_string(),
         });
         outcomes.push(format!(
             "rows {} sent {} history pages {} asked {}",
@@ -332,7 +332,8 @@ fn action_of(doc: &Value, input: &[u8]) -> ThreadAction {
         .unwrap_or(ACTIONS[(signature(input) % ACTIONS.len() as u64) as usize])
 }
 
-/// What the background does for a user's action: show it at once, send it, undo it if Gmail refuses.
+/// What the background does for a user's action (`gmux_gmail::actions`): show it at once, send it, keep Gmail's
+/// answer or undo the change if Gmail refuses.
 fn apply_like_the_background(
     engine: &SyncEngine,
     inbox: &mut AccountInbox,
@@ -340,35 +341,48 @@ fn apply_like_the_background(
     action: ThreadAction,
 ) -> Result<String, String> {
     let before = inbox.clone();
-    let shown = optimistic_row(row, action);
-    let previous = inbox
-        .replace_thread(shown.clone())
-        .ok_or("the row to act on was not in the inbox")?;
-    if previous != *row {
-        return Err("replace_thread returned another row".into());
+    let account = inbox.account.id.clone();
+    let mut store = InboxStore::default();
+    store.put_account(inbox.clone());
+    let pending = actions::begin(&mut store, &account, &row.thread_id, action);
+    if !pending.changed_store() {
+        return Err("the row to act on was not in the inbox".into());
     }
-    let result = futures::executor::block_on(engine.apply(inbox, &row.thread_id, action));
-    match result {
-        Ok(fresh) => {
-            if fresh.thread_id != row.thread_id {
-                return Err(format!(
-                    "acting on {:?} returned the row of {:?}",
-                    row.thread_id, fresh.thread_id
-                ));
-            }
-            rows_invariants(inbox)?;
-            Ok("applied".into())
+    let mut answered = store
+        .account(&account)
+        .cloned()
+        .ok_or("the account left the store")?;
+    let result = futures::executor::block_on(engine.apply(&mut answered, &row.thread_id, action));
+    let verdict = match &result {
+        Ok(fresh) if fresh.thread_id != row.thread_id => {
+            return Err(format!(
+                "acting on {:?} returned the row of {:?}",
+                row.thread_id, fresh.thread_id
+            ))
+        }
+        Ok(_) => {
+            actions::settle(&mut store, pending, Ok(answered));
+            "applied".to_string()
         }
         Err(e) => {
-            inbox.restore_thread(&shown, previous);
-            if inbox.threads != before.threads {
-                return Err(format!(
-                    "undoing a refused action ({e}) did not restore the rows"
-                ));
-            }
-            Ok(e.code().to_string())
+            actions::settle(&mut store, pending, Err(e));
+            e.intent_error().as_str().to_string()
         }
+    };
+    *inbox = store
+        .account(&account)
+        .cloned()
+        .ok_or("the account left the store")?;
+    match &result {
+        Ok(_) => rows_invariants(inbox)?,
+        Err(e) if inbox.threads != before.threads => {
+            return Err(format!(
+                "undoing a refused action ({e}) did not restore the rows"
+            ))
+        }
+        Err(_) => {}
     }
+    Ok(verdict)
 }
 
 fn has_duplicate_rows(inbox: &AccountInbox) -> bool {

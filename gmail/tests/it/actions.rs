@@ -1,6 +1,7 @@
 //! Actions on threads: one Gmail call each, the row and the counts updated, the emulator agreeing.
 
 use crate::support::{engine, kit};
+use gmux_core::messages::IntentError;
 use gmux_gmail::{optimistic_row, GmailError, SyncKind, ThreadAction};
 
 #[tokio::test]
@@ -118,7 +119,7 @@ async fn an_action_on_an_unknown_thread_is_a_typed_not_found() {
         matches!(&error, GmailError::Api(e) if e.status == 404),
         "{error:?}"
     );
-    assert_eq!(error.code(), "not_found");
+    assert_eq!(error.intent_error(), IntentError::NotFound);
     assert_eq!(inbox, before);
 }
 
@@ -148,7 +149,7 @@ async fn an_optimistic_change_is_rolled_back_when_gmail_refuses() {
         .apply(&mut inbox, &thread.thread_id, ThreadAction::MarkRead)
         .await;
     let error = result.unwrap_err();
-    assert_eq!(error.code(), "scope_missing");
+    assert_eq!(error.intent_error(), IntentError::ScopeMissing);
     inbox.restore_thread(&shown, previous);
 
     assert_eq!(inbox, original);

@@ -2,6 +2,7 @@
 
 use crate::support::{engine, kit, QUICK};
 use gmux_core::inbox::SyncHealth;
+use gmux_core::messages::IntentError;
 use gmux_gmail::{naive_first_sync, GmailError, SyncKind};
 use serde_json::json;
 use std::time::Instant;
@@ -256,7 +257,7 @@ async fn offline_keeps_the_last_good_inbox_and_says_since_when() {
     assert_eq!(inbox.account.health, SyncHealth::Offline);
     assert_eq!(inbox.account.last_good_sync_ms, last_good);
     assert_eq!(inbox.threads.len(), 5);
-    assert_eq!(outcome.unwrap_err().code(), "offline");
+    assert_eq!(outcome.unwrap_err().intent_error(), IntentError::Offline);
 }
 
 #[tokio::test]

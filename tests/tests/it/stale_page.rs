@@ -6,9 +6,7 @@
 
 use gmux_core::inbox::InboxStore;
 use gmux_e2e::ok;
-use gmux_e2e::{
-    connected_status, demo_store, unix_now_ms, Browser, ExtensionBrowser, HostSetup,
-};
+use gmux_e2e::{connected_status, demo_store, unix_now_ms, Browser, ExtensionBrowser, HostSetup};
 use serde_json::{json, Value};
 
 /// Long enough for a WebDriver round trip and a storage write on a loaded machine, many times over.
@@ -99,9 +97,10 @@ fn check_no_write_is_missed(browser: Browser) {
     let mut items = store_value(&after, now);
     items["settings"] = json!({"poll_minutes": 15});
     write_while_held(&mut instance, "options.html", &items);
-    wait_until("the options page to list three accounts and poll every 15 minutes", || {
-        email_count(&instance) == 3 && poll_choice(&instance) == "15"
-    });
+    wait_until(
+        "the options page to list three accounts and poll every 15 minutes",
+        || email_count(&instance) == 3 && poll_choice(&instance) == "15",
+    );
 }
 
 #[test]

@@ -1,0 +1,161 @@
+//! Syncing: the Gmail engine made from `hello`'s Gmail base, one lock per account (a sync and an action on the
+//! same account never interleave; other accounts never wait), and the host's account list reconciled into the
+//! store.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use futures::lock::Mutex as AsyncMutex;
+use gmux_core::protocol::{method, AccountsListParams};
+use gmux_core::status::HostState;
+use gmux_gmail::SyncEngine;
+use wasm_bindgen::JsValue;
+
+use super::host::HostPort;
+use super::store::Store;
+use super::tokens::HostTokens;
+use crate::fetch_env::FetchEnv;
+use crate::host_client::RequestError;
+
+pub struct Syncer {
+    port: Rc<HostPort>,
+    store: Rc<Store>,
+    /// Made from the `hello` reply's Gmail base URL.
+    engine: RefCell<Option<Rc<SyncEngine>>>,
+    locks: RefCell<HashMap<String, Rc<AsyncMutex<()>>>>,
+    /// Whether the store's accounts came from the host since the last connection.
+    accounts_known: Cell<bool>,
+    /// Syncs under way.
+    syncing: Cell<u32>,
+}
+
+impl Syncer {
+    pub fn new(port: Rc<HostPort>, store: Rc<Store>) -> Syncer {
+        Syncer {
+            port,
+            store,
+            engine: RefCell::new(None),
+            locks: RefCell::new(HashMap::new()),
+            accounts_known: Cell::new(false),
+            syncing: Cell::new(0),
+        }
+    }
+
+    /// Talks to Gmail at `base` (Google's, or the emulator's in tests) with tokens from the host.
+    pub fn use_gmail(&self, base: &str) {
+        let tokens = Rc::new(HostTokens::new(self.port.clone()));
+        let engine = SyncEngine::new(Rc::new(FetchEnv), tokens, base);
+        *self.engine.borrow_mut() = Some(Rc::new(engine));
+    }
+
+    pub fn engine(&self) -> Option<Rc<SyncEngine>> {
+        self.engine.borrow().clone()
+    }
+
+    /// A new connection: the host's account list must be read again before the next sync.
+    pub fn forget_accounts(&self) {
+        self.accounts_known.set(false);
+    }
+
+    pub fn is_syncing(&self) -> bool {
+        self.syncing.get() > 0
+    }
+
+    pub fn account_lock(&self, account: &str) -> Rc<AsyncMutex<()>> {
+        self.locks
+            .borrow_mut()
+            .entry(account.to_string())
+            .or_insert_with(|| Rc::new(AsyncMutex::new(())))
+            .clone()
+    }
+
+    /// Reads the host's account list into the status and the store.
+    pub async fn refresh_accounts(&self) -> Result<(), RequestError> {
+        let accounts = self
+            .port
+            .call::<method::AccountsList>(&AccountsListParams {})
+            .await?
+            .accounts;
+        self.store.loaded().await;
+        self.store.inbox(|inbox| inbox.reconcile(&accounts));
+        self.store.status(|status| status.accounts = accounts);
+        self.accounts_known.set(true);
+        self.store.persist().await;
+        Ok(())
+    }
+
+    /// After every successful handshake: the account list, then a sync of every account.
+    pub async fn after_connect(&self) {
+        match self.refresh_accounts().await {
+            Ok(()) => self.sync_all().await,
+            Err(e) => log(&format!("gmux: the account list could not be read: {e}")),
+        }
+    }
+
+    /// Syncs every account at once; one failing or slow account never holds up the others, and each one's
+    /// result is saved as soon as it is in.
+    pub async fn sync_all(&self) {
+        let up = self.port.settled().await;
+        // The status was saved when the host's state last changed; there is nothing new to write.
+        if !up || self.port.state().host != HostState::Connected {
+            return;
+        }
+        if !self.accounts_known.get() {
+            if let Err(e) = self.refresh_accounts().await {
+                log(&format!("gmux: the account list could not be read: {e}"));
+                return;
+            }
+        }
+        let ids: Vec<String> = self.store.inbox(|inbox| {
+            inbox
+                .accounts
+                .iter()
+                .map(|a| a.account.id.clone())
+                .collect()
+        });
+        self.syncing.set(self.syncing.get() + 1);
+        self.store.status(|s| s.syncing = true);
+        self.store.persist_status().await;
+        futures::future::join_all(ids.iter().map(|id| self.sync_account(id))).await;
+        self.syncing.set(self.syncing.get().saturating_sub(1));
+        let syncing = self.is_syncing();
+        self.store.status(|s| {
+            s.syncing = syncing;
+            s.last_sync_ms = Some(js_sys::Date::now() as u64);
+        });
+        self.store.persist_status().await;
+    }
+
+    /// Syncs one account under its lock and saves the result. A failed sync keeps the last good rows; the
+    /// engine records the account's health (reauth_required, offline with the last good time, failing).
+    pub async fn sync_account(&self, id: &str) {
+        let lock = self.account_lock(id);
+        let _held = lock.lock().await;
+        let Some(engine) = self.engine() else { return };
+        let Some(mut inbox) = self.store.inbox(|store| store.account(id).cloned()) else {
+            return;
+        };
+        if let Err(e) = engine.sync_account(&mut inbox).await {
+            log(&format!(
+                "gmux: syncing {} failed: {e}",
+                inbox.account.email
+            ));
+        }
+        // The account may have been removed while it synced.
+        let kept = self.store.inbox(|store| {
+            let present = store.account(id).is_some();
+            if present {
+                store.put_account(inbox);
+            }
+            present
+        });
+        if kept {
+            self.store.persist().await;
+        }
+    }
+}
+
+fn log(text: &str) {
+    web_sys::console::log_1(&JsValue::from_str(text));
+}
