@@ -7,5 +7,6 @@ pub mod calendar;
 pub mod ids;
 pub mod inbox;
 pub mod messages;
+pub mod notify;
 pub mod protocol;
 pub mod view;
