@@ -28,6 +28,7 @@
 //! 2 quota units (history.list), a new message 3 requests (history.list, batch, labels.get), history 404 one
 //! full sync. The feature `bench` adds [`bench`] (figures against the naive sync) and [`testkit`].
 
+pub mod added;
 pub mod api;
 pub mod batch;
 pub mod client;
@@ -46,4 +47,6 @@ pub mod testkit;
 pub use client::{GmailClient, RetryPolicy};
 pub use env::{Env, HttpRequest, HttpResponse, TokenError, TokenSource, TransportError};
 pub use error::{ApiError, GmailError};
-pub use sync::{naive_first_sync, optimistic_row, SyncEngine, SyncKind, SyncOutcome, ThreadAction};
+pub use sync::{
+    naive_first_sync, optimistic_row, SyncEngine, SyncKind, SyncOutcome, SyncReport, ThreadAction,
+};
