@@ -8,5 +8,6 @@ pub mod ids;
 pub mod inbox;
 pub mod messages;
 pub mod notify;
+pub mod offline;
 pub mod protocol;
 pub mod view;
