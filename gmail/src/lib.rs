@@ -34,6 +34,7 @@ pub mod batch;
 pub mod client;
 pub mod env;
 pub mod error;
+pub mod replay;
 pub mod sync;
 
 #[cfg(feature = "native")]

@@ -4,5 +4,6 @@ mod actions;
 mod bench;
 mod errors;
 mod notify;
+mod replay;
 mod support;
 mod sync;
