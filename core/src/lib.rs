@@ -4,9 +4,12 @@
 //! plain data and pure functions, testable natively.
 
 pub mod calendar;
+pub mod icon;
 pub mod ids;
 pub mod inbox;
 pub mod messages;
+pub mod notify;
+pub mod offline;
 pub mod protocol;
 pub mod status;
 pub mod text;

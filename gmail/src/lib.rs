@@ -29,11 +29,13 @@
 //! full sync. The feature `bench` adds [`bench`] (figures against the naive sync) and [`testkit`].
 
 pub mod actions;
+pub mod added;
 pub mod api;
 pub mod batch;
 pub mod client;
 pub mod env;
 pub mod error;
+pub mod replay;
 pub mod sync;
 
 #[cfg(feature = "native")]
@@ -47,4 +49,6 @@ pub mod testkit;
 pub use client::{GmailClient, RetryPolicy};
 pub use env::{Env, HttpRequest, HttpResponse, TokenError, TokenSource, TransportError};
 pub use error::{ApiError, GmailError};
-pub use sync::{naive_first_sync, optimistic_row, SyncEngine, SyncKind, SyncOutcome, ThreadAction};
+pub use sync::{
+    naive_first_sync, optimistic_row, SyncEngine, SyncKind, SyncOutcome, SyncReport, ThreadAction,
+};

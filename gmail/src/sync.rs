@@ -6,13 +6,18 @@
 //! - Poll: history.list from the stored id. No change: done (one request, two quota units). Changes: one
 //!   batch of the changed threads, then labels.get INBOX. A 404 (history id too old): one full sync.
 //! - Accounts sync concurrently and independently: each has its own client, token and in-flight cap.
+//! - [`SyncEngine::sync_account_report`] also says which messages the poll found added to INBOX, for
+//!   notifications, from the answers above (history's `messagesAdded` and the batch of threads): no extra
+//!   request.
 
-use crate::api::{Label, ModifyRequest, Profile};
+use crate::added::AddedRefs;
+use crate::api::{Label, ModifyRequest, Profile, Thread};
 use crate::batch::BatchCall;
 use crate::client::{GmailClient, RetryPolicy, DEFAULT_MAX_IN_FLIGHT};
 use crate::env::{Env, TokenSource};
 use crate::error::{ApiError, GmailError};
 use gmux_core::inbox::{bound_threads, AccountInbox, SyncHealth, ThreadRow};
+use gmux_core::notify::{NewMessage, PollKind};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
@@ -38,6 +43,23 @@ pub enum SyncKind {
     /// History reported changes: the threads whose change can matter to the inbox were fetched (one batch),
     /// then the counts; `changed_threads` may be 0 when every change was outside the inbox.
     Incremental,
+    /// History reported more changes than an incremental fetch is worth ([`MAX_INCREMENTAL_THREADS`] threads
+    /// or [`MAX_HISTORY_PAGES`] pages), so the inbox was read afresh. History was continuous: what it says was
+    /// added is new mail.
+    FullAfterBurst,
+}
+
+impl SyncKind {
+    /// What this sync means for notifications: only a sync that continued the history finds new mail.
+    pub fn poll_kind(self) -> PollKind {
+        match self {
+            SyncKind::Full => PollKind::FirstSync,
+            SyncKind::FullAfterHistoryExpired => PollKind::FullResync,
+            SyncKind::NoChange | SyncKind::Incremental | SyncKind::FullAfterBurst => {
+                PollKind::Incremental
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +69,24 @@ pub struct SyncOutcome {
     pub changed_threads: usize,
     /// HTTP requests this sync sent, retries included.
     pub requests: u64,
+}
+
+/// What one sync did, and the messages it found added to INBOX.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub outcome: SyncOutcome,
+    /// Messages history reported as added since the last sync that are in INBOX now, oldest reported first,
+    /// each once, with their current labels, sender, subject and snippet (from the batch of threads the sync
+    /// fetched anyway). Empty for full syncs: what they find is not new. After a burst
+    /// ([`SyncKind::FullAfterBurst`]) messages of threads the full sync did not fetch carry ids and labels only,
+    /// and when history had more than [`MAX_HISTORY_PAGES`] pages only the first pages' messages are here.
+    pub added: Vec<NewMessage>,
+}
+
+impl SyncReport {
+    pub fn poll_kind(&self) -> PollKind {
+        self.outcome.kind.poll_kind()
+    }
 }
 
 /// A user action on one thread (the pages' intents use the same type), applied with one threads.modify or
@@ -144,8 +184,30 @@ impl SyncEngine {
         futures::future::join_all(inboxes.iter_mut().map(|inbox| self.sync_account(inbox))).await
     }
 
+    /// Like [`SyncEngine::sync_all`], with the messages each account's sync found added.
+    pub async fn sync_all_reports(
+        &self,
+        inboxes: &mut [AccountInbox],
+    ) -> Vec<Result<SyncReport, GmailError>> {
+        futures::future::join_all(
+            inboxes
+                .iter_mut()
+                .map(|inbox| self.sync_account_report(inbox)),
+        )
+        .await
+    }
+
     /// Brings one account up to date and records its health. On failure the last good rows are kept.
     pub async fn sync_account(&self, inbox: &mut AccountInbox) -> Result<SyncOutcome, GmailError> {
+        self.sync_account_report(inbox).await.map(|r| r.outcome)
+    }
+
+    /// [`SyncEngine::sync_account`], also saying which messages were added to INBOX since the last sync: what
+    /// the background decides notifications from (`gmux_core::notify::decide`).
+    pub async fn sync_account_report(
+        &self,
+        inbox: &mut AccountInbox,
+    ) -> Result<SyncReport, GmailError> {
         let client = self.client(&inbox.account.id);
         let before = client.requests_sent();
         let stored = inbox
@@ -153,21 +215,34 @@ impl SyncEngine {
             .as_deref()
             .and_then(|h| h.parse::<u64>().ok());
         let result = match stored {
-            Some(start) => match self.incremental_sync(&client, inbox, start).await {
+            Some(start) => match self.incremental_report(&client, inbox, start).await {
                 Err(e) if e.is_not_found() => {
-                    self.full_sync(&client, inbox).await.map(|o| SyncOutcome {
-                        kind: SyncKind::FullAfterHistoryExpired,
-                        ..o
+                    self.full_sync(&client, inbox).await.map(|o| SyncReport {
+                        outcome: SyncOutcome {
+                            kind: SyncKind::FullAfterHistoryExpired,
+                            ..o
+                        },
+                        added: Vec::new(),
                     })
                 }
                 other => other,
             },
-            None => self.full_sync(&client, inbox).await,
+            None => self
+                .full_sync(&client, inbox)
+                .await
+                .map(|outcome| SyncReport {
+                    outcome,
+                    added: Vec::new(),
+                }),
         };
-        record_health(inbox, &result, self.env.now_ms());
-        result.map(|o| SyncOutcome {
-            requests: client.requests_sent() - before,
-            ..o
+        let outcome = result.as_ref().map(|r| r.outcome).map_err(Clone::clone);
+        record_health(inbox, &outcome, self.env.now_ms());
+        result.map(|r| SyncReport {
+            outcome: SyncOutcome {
+                requests: client.requests_sent() - before,
+                ..r.outcome
+            },
+            ..r
         })
     }
 
@@ -177,6 +252,15 @@ impl SyncEngine {
         client: &GmailClient,
         inbox: &mut AccountInbox,
     ) -> Result<SyncOutcome, GmailError> {
+        self.full_sync_threads(client, inbox).await.map(|(o, _)| o)
+    }
+
+    /// [`SyncEngine::full_sync`], also returning the threads it fetched.
+    async fn full_sync_threads(
+        &self,
+        client: &GmailClient,
+        inbox: &mut AccountInbox,
+    ) -> Result<(SyncOutcome, Vec<Thread>), GmailError> {
         // The mailbox's history id is read first, so that any change made while the inbox is being read
         // is after it and comes back in the next history.list. getProfile is the only call that gives the
         // current id: messages' own ids can be older than Gmail still keeps history for. It rides in one
@@ -208,20 +292,25 @@ impl SyncEngine {
             .into_iter()
             .filter(|id| seen.insert(id.clone()))
             .collect();
-        let rows = if ids.is_empty() {
-            Vec::new()
+        let fetched = if ids.is_empty() {
+            Fetched::default()
         } else {
-            fetch_threads(client, &ids).await?.rows
+            fetch_threads(client, &ids).await?
         };
-        inbox.threads = rows.into_iter().filter(ThreadRow::in_inbox).collect();
+        inbox.threads = fetched
+            .rows
+            .into_iter()
+            .filter(ThreadRow::in_inbox)
+            .collect();
         bound_threads(&mut inbox.threads);
         inbox.account.counts = label.counts();
         inbox.history_id = Some(history_id.to_string());
-        Ok(SyncOutcome {
+        let outcome = SyncOutcome {
             kind: SyncKind::Full,
             changed_threads: 0,
             requests: 0,
-        })
+        };
+        Ok((outcome, fetched.threads))
     }
 
     /// Applies the changes since `start`: history, then one batch of the changed threads and the counts.
@@ -231,6 +320,19 @@ impl SyncEngine {
         inbox: &mut AccountInbox,
         start: u64,
     ) -> Result<SyncOutcome, GmailError> {
+        self.incremental_report(client, inbox, start)
+            .await
+            .map(|r| r.outcome)
+    }
+
+    /// [`SyncEngine::incremental_sync`], also saying which messages were added to INBOX.
+    async fn incremental_report(
+        &self,
+        client: &GmailClient,
+        inbox: &mut AccountInbox,
+        start: u64,
+    ) -> Result<SyncReport, GmailError> {
+        let mut added = AddedRefs::default();
         let mut touched = BTreeSet::new();
         let mut relevant = BTreeSet::new();
         let mut newest = start;
@@ -238,6 +340,7 @@ impl SyncEngine {
         for _ in 0..MAX_HISTORY_PAGES {
             let history = client.list_history(start, page.as_deref()).await?;
             for record in &history.history {
+                added.read(record);
                 for (thread_id, may_matter) in record.inbox_changes() {
                     touched.insert(thread_id.to_string());
                     if may_matter || inbox.threads.iter().any(|r| r.thread_id == thread_id) {
@@ -253,8 +356,16 @@ impl SyncEngine {
             }
         }
         if page.is_some() || relevant.len() > MAX_INCREMENTAL_THREADS {
-            // So much changed that reading the inbox afresh is cheaper.
-            return self.full_sync(client, inbox).await;
+            // So much changed that reading the inbox afresh is cheaper. History was continuous, so what it
+            // reported as added is still new mail, described where the full sync fetched its thread.
+            let (outcome, threads) = self.full_sync_threads(client, inbox).await?;
+            return Ok(SyncReport {
+                outcome: SyncOutcome {
+                    kind: SyncKind::FullAfterBurst,
+                    ..outcome
+                },
+                added: added.resolve(&threads),
+            });
         }
         if relevant.is_empty() {
             // Nothing changed, or only mail outside the inbox (sent mail, archived threads): the inbox and
@@ -265,10 +376,14 @@ impl SyncEngine {
             } else {
                 SyncKind::Incremental
             };
-            return Ok(SyncOutcome {
-                kind,
-                changed_threads: 0,
-                requests: 0,
+            return Ok(SyncReport {
+                outcome: SyncOutcome {
+                    kind,
+                    changed_threads: 0,
+                    requests: 0,
+                },
+                // Nothing in INBOX changed, so nothing was added to it.
+                added: Vec::new(),
             });
         }
         let ids: Vec<String> = relevant.into_iter().collect();
@@ -283,10 +398,13 @@ impl SyncEngine {
         // Only history.list's id: a thread's own id may be newer than changes to other threads that
         // history has not reported yet.
         inbox.history_id = Some(newest.to_string());
-        Ok(SyncOutcome {
-            kind: SyncKind::Incremental,
-            changed_threads: ids.len(),
-            requests: 0,
+        Ok(SyncReport {
+            outcome: SyncOutcome {
+                kind: SyncKind::Incremental,
+                changed_threads: ids.len(),
+                requests: 0,
+            },
+            added: added.resolve(&fetched.threads),
         })
     }
 
@@ -389,8 +507,11 @@ pub fn health_sentence(e: &GmailError) -> String {
     }
 }
 
+#[derive(Default)]
 struct Fetched {
     rows: Vec<ThreadRow>,
+    /// The threads the rows were made from, for the added messages' headers.
+    threads: Vec<Thread>,
 }
 
 /// Reads one batch answer that must have succeeded.
@@ -416,6 +537,7 @@ async fn fetch_threads(client: &GmailClient, ids: &[String]) -> Result<Fetched, 
         .collect();
     let parts = client.batch(&calls).await?;
     let mut rows = Vec::with_capacity(parts.len());
+    let mut threads = Vec::with_capacity(parts.len());
     // Answers come back in the order asked; an answer about another thread than the one asked for is not
     // trusted (it would add a row nobody asked for, or a duplicate).
     for (id, part) in ids.iter().zip(parts) {
@@ -424,6 +546,7 @@ async fn fetch_threads(client: &GmailClient, ids: &[String]) -> Result<Fetched, 
                 let thread: crate::api::Thread = crate::client::decode_json(&part.body)?;
                 if thread.id == *id {
                     rows.push(thread.to_row(client.account()));
+                    threads.push(thread);
                 }
             }
             404 => {}
@@ -436,7 +559,7 @@ async fn fetch_threads(client: &GmailClient, ids: &[String]) -> Result<Fetched, 
             }
         }
     }
-    Ok(Fetched { rows })
+    Ok(Fetched { rows, threads })
 }
 
 /// The approach gmux avoids, for comparison in benches: one threads.list, then one threads.get per thread

@@ -3,5 +3,7 @@
 mod actions;
 mod bench;
 mod errors;
+mod notify;
+mod replay;
 mod support;
 mod sync;

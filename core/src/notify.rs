@@ -1,0 +1,1318 @@
+//! Which new messages deserve a desktop notification, and what it says; how often to poll and what that costs.
+//!
+//! The background calls [`decide`] after every poll with what each account's sync found added to INBOX, and
+//! shows the [`Notification`]s it returns. Everything here is pure: times come in as unix ms plus the local UTC
+//! offset in minutes (east positive), which the background reads from the browser.
+//!
+//! # The rules
+//!
+//! A message added to INBOX by a poll is notified when all of these hold:
+//!
+//! 1. **The poll continued the account's history** ([`PollKind::Incremental`]). A first sync, a full resync after
+//!    Gmail forgot the history id (404), and the first poll after the account was (re)connected notify nothing:
+//!    what they find is the inbox as it already was, not mail that just arrived.
+//! 2. **It is unread mail in INBOX that the account did not send**: it carries `INBOX` and `UNREAD`, not `SENT`,
+//!    and its sender's address is none of the account's own (its address and send-as aliases, compared without
+//!    regard to ASCII case).
+//! 3. **The account's notifications are on**, and with "Primary only" the message is in Primary: it carries
+//!    `CATEGORY_PERSONAL`, or no `CATEGORY_*` label at all (Gmail shows such mail in Primary too, and an inbox
+//!    without tabs has no categories to go by).
+//! 4. **The user has not seen it yet**: its id is not among the messages an open gmux page showed.
+//! 5. **It was never notified before** ([`NotifiedLog`], which the background persists, so a restarted service
+//!    worker or event page that replays a poll notifies nothing twice).
+//! 6. **Notifications are not paused and it is not quiet hours** at the time of the poll.
+//!
+//! Mail that arrives during quiet hours or a pause is **not** notified afterwards. Quiet hours mean silence; a
+//! burst of notifications at 07:00 for mail that came at 03:00 is exactly what they are set to avoid, and the badge
+//! and the toolbar icon still show the unread mail. Such mail is recorded in the log like notified mail, so a
+//! replayed poll after the quiet hours end stays quiet as well.
+//!
+//! More than [`SUMMARY_THRESHOLD`] notifiable messages of one account in one poll give one summary for that
+//! account ("5 new messages", "Ada, Deutsche Bahn, …") instead of one each. The work is linear in the number of
+//! messages (sets, not nested scans), so a burst of 500 costs one pass and one notification per account.
+//!
+//! Text follows the inbox rows' display rules ([`crate::text::display_text`]: bidi overrides and control
+//! characters dropped; [`crate::text::is_blank_text`]: an empty or invisible subject reads "(no subject)", an
+//! empty sender name shows the address), and every part is cut to a length a notification can show.
+//!
+//! # The poll interval and its cost
+//!
+//! Chrome's `alarms` fire at most every 30 s for a packed MV3 extension (shorter periods are raised to 30 s).
+//! Firefox enforces no minimum: its `alarms.create` arms a timer of `periodInMinutes × 60,000` ms as given
+//! (toolkit/components/extensions/parent/ext-alarms.js). gmux polls every 30 s by default in both, so both cost
+//! the same, and every 10 s while a gmux page is open (by a timer in the background, since a Chrome alarm cannot
+//! be that short; the open page keeps the worker alive). See [`poll_plan`] and [`quota_units_per_day`].
+
+use crate::calendar::{civil_from_days, days_from_civil};
+use crate::inbox::sender_display_name;
+use crate::text::{display_text, is_blank_text, percent_encode, truncate_chars};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+/// More notifiable messages than this in one poll of one account give one summary notification.
+pub const SUMMARY_THRESHOLD: usize = 3;
+/// The most message ids the [`NotifiedLog`] keeps, oldest dropped first. One poll of one account reports at
+/// most a few hundred added messages, so this holds several full polls; at some 40 bytes an id it is about 40 KB
+/// of `storage.local`.
+pub const MAX_NOTIFIED: usize = 1_000;
+/// How many sender names a summary lists before "…".
+pub const SUMMARY_NAMES: usize = 3;
+/// The longest title, in characters (notification centres cut at about one line).
+pub const MAX_TITLE_CHARS: usize = 80;
+/// The longest subject line in a body.
+pub const MAX_SUBJECT_CHARS: usize = 120;
+/// The longest snippet in a body.
+pub const MAX_SNIPPET_CHARS: usize = 200;
+/// The longest single sender name in a summary.
+pub const MAX_SUMMARY_NAME_CHARS: usize = 40;
+
+/// What kind of sync produced the poll's added messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PollKind {
+    /// The account's first sync: no history id yet.
+    FirstSync,
+    /// history.list continued from the stored id: what it reports as added really is new.
+    Incremental,
+    /// Gmail no longer knew the stored history id (404), so the inbox was read afresh.
+    FullResync,
+    /// The first poll after the account was added again or reconnected.
+    Reconnected,
+}
+
+impl PollKind {
+    /// Whether a poll of this kind may notify at all.
+    pub fn may_notify(self) -> bool {
+        self == PollKind::Incremental
+    }
+}
+
+/// A message a poll found added to INBOX, with what its notification needs. Text is as Gmail has it (the
+/// snippet already unescaped to text); [`decide`] applies the display rules.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NewMessage {
+    pub id: String,
+    pub thread_id: String,
+    /// The message's own label ids now.
+    pub label_ids: Vec<String>,
+    /// The `From` header's display name; empty when it has none.
+    pub sender_name: String,
+    /// The `From` header's address; empty when it has none.
+    pub sender_address: String,
+    pub subject: String,
+    pub snippet: String,
+    /// `internalDate`, unix ms.
+    pub internal_date_ms: u64,
+}
+
+/// The display name and address of a `From` header value: `"Ann Lee" <ann@x.org>` → (`Ann Lee`, `ann@x.org`),
+/// `ann@x.org` → (``, `ann@x.org`), `Team` → (`Team`, ``). The name is read by
+/// [`crate::inbox::sender_display_name`], the inbox rows' reader.
+pub fn parse_from(header: &str) -> (String, String) {
+    let header = header.trim();
+    if let Some(open) = header.rfind('<') {
+        let address = header[open + 1..]
+            .split('>')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let name_part = header[..open].trim().trim_matches('"');
+        let name = if is_blank_text(name_part) {
+            String::new()
+        } else {
+            sender_display_name(header)
+        };
+        return (name, address);
+    }
+    if header.contains('@') {
+        return (String::new(), header.to_string());
+    }
+    (sender_display_name(header), String::new())
+}
+
+/// One account's poll, as the background hands it to [`decide`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AccountPoll {
+    pub account_id: String,
+    /// The account's address: the notification's context line, and one of its own addresses.
+    pub email: String,
+    /// Its send-as aliases (settings.sendAs), also its own.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub kind: Option<PollKind>,
+    /// Messages the poll found added to INBOX, in any order.
+    #[serde(default)]
+    pub added: Vec<NewMessage>,
+}
+
+/// One account's notification settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccountNotifySettings {
+    pub enabled: bool,
+    /// Only mail in Primary (`CATEGORY_PERSONAL`, or no category).
+    pub primary_only: bool,
+}
+
+impl Default for AccountNotifySettings {
+    fn default() -> Self {
+        AccountNotifySettings {
+            enabled: true,
+            primary_only: false,
+        }
+    }
+}
+
+/// A daily range of local time without notifications, in minutes after midnight: from `start_minute`
+/// (included) to `end_minute` (excluded). A start after the end crosses midnight (22:00 to 07:00); equal start
+/// and end is an empty range, no quiet hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuietHours {
+    pub start_minute: u16,
+    pub end_minute: u16,
+}
+
+impl QuietHours {
+    /// Whether the local minute of the day (0..1440) falls inside the range.
+    pub fn contains_minute(self, minute: u16) -> bool {
+        let (start, end) = (self.start_minute % 1440, self.end_minute % 1440);
+        match start.cmp(&end) {
+            std::cmp::Ordering::Less => start <= minute && minute < end,
+            std::cmp::Ordering::Greater => minute >= start || minute < end,
+            std::cmp::Ordering::Equal => false,
+        }
+    }
+
+    /// Whether `now_ms` is inside the range in local time.
+    pub fn contains(self, now_ms: u64, utc_offset_minutes: i32) -> bool {
+        self.contains_minute(local_minute_of_day(now_ms, utc_offset_minutes))
+    }
+}
+
+/// The notification settings, serde-ready for `storage.local` (absent fields take their defaults).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifySettings {
+    /// Per account id; an account not listed has the defaults (on, all categories).
+    pub accounts: BTreeMap<String, AccountNotifySettings>,
+    pub quiet_hours: Option<QuietHours>,
+    /// Notifications are paused until this unix ms.
+    pub paused_until_ms: Option<u64>,
+    /// Play the system's notification sound.
+    pub sound: bool,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            accounts: BTreeMap::new(),
+            quiet_hours: None,
+            paused_until_ms: None,
+            sound: true,
+        }
+    }
+}
+
+impl NotifySettings {
+    pub fn account(&self, account_id: &str) -> AccountNotifySettings {
+        self.accounts.get(account_id).copied().unwrap_or_default()
+    }
+
+    /// Why nothing may be notified at `now_ms`, if anything: paused, or quiet hours.
+    pub fn silenced(&self, now_ms: u64, utc_offset_minutes: i32) -> Option<Silence> {
+        if self.paused_until_ms.is_some_and(|until| now_ms < until) {
+            return Some(Silence::Paused);
+        }
+        if self
+            .quiet_hours
+            .is_some_and(|q| q.contains(now_ms, utc_offset_minutes))
+        {
+            return Some(Silence::QuietHours);
+        }
+        None
+    }
+}
+
+/// Why notifications are held back right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Silence {
+    Paused,
+    QuietHours,
+}
+
+/// The message ids already notified (or deliberately not notified), newest last, at most [`MAX_NOTIFIED`].
+/// The background persists it in `storage.local` (ids only, nothing from the mail itself) and passes it to every
+/// [`decide`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NotifiedLog {
+    keys: VecDeque<String>,
+}
+
+impl NotifiedLog {
+    /// Reads a stored log; anything unreadable is an empty log (the worst case is one repeated notification),
+    /// and a log longer than the bound keeps its newest ids.
+    pub fn from_json(value: serde_json::Value) -> Self {
+        let mut log: NotifiedLog = serde_json::from_value(value).unwrap_or_default();
+        log.trim();
+        log
+    }
+
+    fn key(account_id: &str, message_id: &str) -> String {
+        format!("{account_id}/{message_id}")
+    }
+
+    /// Whether the message was recorded. Linear in the log: [`decide`] builds a set once instead.
+    pub fn contains(&self, account_id: &str, message_id: &str) -> bool {
+        let key = Self::key(account_id, message_id);
+        self.keys.iter().any(|k| *k == key)
+    }
+
+    /// Records a message, dropping the oldest past the bound.
+    pub fn record(&mut self, account_id: &str, message_id: &str) {
+        self.keys.push_back(Self::key(account_id, message_id));
+        self.trim();
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn trim(&mut self) {
+        while self.keys.len() > MAX_NOTIFIED {
+            self.keys.pop_front();
+        }
+    }
+}
+
+/// A desktop notification to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Stable and parseable ([`NotificationTarget::parse`]): the same message always gets the same id, so
+    /// clicks and buttons route to it even after the background restarted.
+    pub id: String,
+    pub account_id: String,
+    pub title: String,
+    /// The subject and the snippet on two lines, or a summary's sender names.
+    pub body: String,
+    /// The account's address (Chrome's `contextMessage`).
+    pub context: String,
+    /// The conversation a click opens; `None` for a summary, whose click opens the account's inbox.
+    pub thread_id: Option<String>,
+    /// The messages it stands for (one, or every message of a summary).
+    pub message_ids: Vec<String>,
+    /// Shown without sound.
+    pub silent: bool,
+}
+
+/// What a notification id points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotificationTarget {
+    /// One message: the click opens its thread; Mark as read and Archive act on the thread.
+    Message {
+        account_id: String,
+        thread_id: String,
+        message_id: String,
+    },
+    /// A summary: the click opens the account's inbox.
+    Summary { account_id: String },
+}
+
+const ID_PREFIX: &str = "gmux";
+
+impl NotificationTarget {
+    /// The notification id: `gmux/m/<account>/<thread>/<message>` or `gmux/s/<account>/<newest message>`, each
+    /// part percent-encoded so a `/` in an id cannot shift the others.
+    pub fn id(&self, summary_key: &str) -> String {
+        let enc = |s: &str| percent_encode(s, b"@.-_");
+        match self {
+            NotificationTarget::Message {
+                account_id,
+                thread_id,
+                message_id,
+            } => format!(
+                "{ID_PREFIX}/m/{}/{}/{}",
+                enc(account_id),
+                enc(thread_id),
+                enc(message_id)
+            ),
+            NotificationTarget::Summary { account_id } => {
+                format!("{ID_PREFIX}/s/{}/{}", enc(account_id), enc(summary_key))
+            }
+        }
+    }
+
+    /// Reads a notification id made by [`NotificationTarget::id`]; `None` for anything else (another
+    /// extension's id never reaches gmux, but a stale or malformed one must not act on the wrong thread).
+    pub fn parse(id: &str) -> Option<NotificationTarget> {
+        let mut parts = id.split('/');
+        if parts.next()? != ID_PREFIX {
+            return None;
+        }
+        let kind = parts.next()?;
+        let fields: Vec<String> = parts.map(percent_decode).collect::<Option<_>>()?;
+        if fields.iter().any(|f| f.is_empty()) {
+            return None;
+        }
+        match (kind, fields.as_slice()) {
+            ("m", [account, thread, message]) => Some(NotificationTarget::Message {
+                account_id: account.clone(),
+                thread_id: thread.clone(),
+                message_id: message.clone(),
+            }),
+            ("s", [account, _]) => Some(NotificationTarget::Summary {
+                account_id: account.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The notifications for one round of polls, and the log updated with every message they considered.
+///
+/// `seen` holds the ids of messages an open gmux page already showed. `now_ms` and `utc_offset_minutes` are the
+/// time of the poll. Per-message notifications of an account come oldest first (so the newest ends on top of
+/// the notification centre); accounts in the order given.
+pub fn decide(
+    polls: &[AccountPoll],
+    settings: &NotifySettings,
+    seen: &[String],
+    log: &mut NotifiedLog,
+    now_ms: u64,
+    utc_offset_minutes: i32,
+) -> Vec<Notification> {
+    let silenced = settings.silenced(now_ms, utc_offset_minutes).is_some();
+    let seen: HashSet<&str> = seen.iter().map(String::as_str).collect();
+    let mut logged: HashSet<String> = log.keys.iter().cloned().collect();
+    let mut out = Vec::new();
+    for poll in polls {
+        if !poll.kind.is_some_and(PollKind::may_notify) {
+            continue;
+        }
+        let account = settings.account(&poll.account_id);
+        let own: HashSet<String> = std::iter::once(&poll.email)
+            .chain(&poll.aliases)
+            .map(|a| a.trim().to_ascii_lowercase())
+            .filter(|a| !a.is_empty())
+            .collect();
+        let mut chosen: Vec<&NewMessage> = Vec::new();
+        for message in &poll.added {
+            // Each message once, also when a poll lists it twice.
+            if !logged.insert(NotifiedLog::key(&poll.account_id, &message.id)) {
+                continue;
+            }
+            if !deserves_notification(message, &own, account) || seen.contains(message.id.as_str())
+            {
+                continue;
+            }
+            // Recorded whether shown or silenced: a replayed poll must stay as quiet as the first.
+            log.record(&poll.account_id, &message.id);
+            if !silenced {
+                chosen.push(message);
+            }
+        }
+        if chosen.is_empty() {
+            continue;
+        }
+        chosen.sort_by(|a, b| (a.internal_date_ms, &a.id).cmp(&(b.internal_date_ms, &b.id)));
+        if chosen.len() > SUMMARY_THRESHOLD {
+            out.push(summary(poll, &chosen, settings.sound));
+        } else {
+            out.extend(chosen.iter().map(|m| single(poll, m, settings.sound)));
+        }
+    }
+    out
+}
+
+/// Rules 2 and 3: unread INBOX mail the account did not send, in Primary when the account wants only that.
+fn deserves_notification(
+    message: &NewMessage,
+    own: &HashSet<String>,
+    account: AccountNotifySettings,
+) -> bool {
+    let has = |label: &str| message.label_ids.iter().any(|l| l == label);
+    if !account.enabled || !has("INBOX") || !has("UNREAD") || has("SENT") {
+        return false;
+    }
+    if own.contains(&message.sender_address.trim().to_ascii_lowercase()) {
+        return false;
+    }
+    if account.primary_only {
+        let has_category = message.label_ids.iter().any(|l| l.starts_with("CATEGORY_"));
+        return has("CATEGORY_PERSONAL") || !has_category;
+    }
+    true
+}
+
+/// The sender as a notification names it: the display name, else the address, else a placeholder.
+pub fn sender_text(message: &NewMessage) -> String {
+    let text = if !is_blank_text(&message.sender_name) {
+        display_text(&message.sender_name)
+    } else if !is_blank_text(&message.sender_address) {
+        display_text(&message.sender_address)
+    } else {
+        "(unknown sender)".to_string()
+    };
+    text.trim().to_string()
+}
+
+/// The subject as the inbox row shows it, "(no subject)" when it shows nothing.
+pub fn subject_text(subject: &str) -> String {
+    if is_blank_text(subject) {
+        "(no subject)".to_string()
+    } else {
+        display_text(subject).trim().to_string()
+    }
+}
+
+fn single(poll: &AccountPoll, message: &NewMessage, sound: bool) -> Notification {
+    let target = NotificationTarget::Message {
+        account_id: poll.account_id.clone(),
+        thread_id: message.thread_id.clone(),
+        message_id: message.id.clone(),
+    };
+    let subject = truncate_chars(&subject_text(&message.subject), MAX_SUBJECT_CHARS);
+    let body = if is_blank_text(&message.snippet) {
+        subject
+    } else {
+        let snippet = truncate_chars(display_text(&message.snippet).trim(), MAX_SNIPPET_CHARS);
+        format!("{subject}\n{snippet}")
+    };
+    Notification {
+        id: target.id(""),
+        account_id: poll.account_id.clone(),
+        title: truncate_chars(&sender_text(message), MAX_TITLE_CHARS),
+        body,
+        context: context_line(poll),
+        thread_id: Some(message.thread_id.clone()),
+        message_ids: vec![message.id.clone()],
+        silent: !sound,
+    }
+}
+
+/// `chosen` is oldest first; the summary names the newest senders first, each once.
+fn summary(poll: &AccountPoll, chosen: &[&NewMessage], sound: bool) -> Notification {
+    let mut names: Vec<String> = Vec::with_capacity(SUMMARY_NAMES);
+    let mut more = false;
+    let mut named = HashSet::new();
+    for message in chosen.iter().rev() {
+        let name = truncate_chars(&sender_text(message), MAX_SUMMARY_NAME_CHARS);
+        if !named.insert(name.clone()) {
+            continue;
+        }
+        if names.len() == SUMMARY_NAMES {
+            more = true;
+            break;
+        }
+        names.push(name);
+    }
+    let mut body = names.join(", ");
+    if more {
+        body.push_str(", …");
+    }
+    let newest = chosen.last().map(|m| m.id.as_str()).unwrap_or_default();
+    let target = NotificationTarget::Summary {
+        account_id: poll.account_id.clone(),
+    };
+    Notification {
+        id: target.id(newest),
+        account_id: poll.account_id.clone(),
+        title: format!("{} new messages", chosen.len()),
+        body,
+        context: context_line(poll),
+        thread_id: None,
+        message_ids: chosen.iter().map(|m| m.id.clone()).collect(),
+        silent: !sound,
+    }
+}
+
+fn context_line(poll: &AccountPoll) -> String {
+    truncate_chars(display_text(&poll.email).trim(), MAX_TITLE_CHARS)
+}
+
+const MS_PER_MINUTE: i64 = 60_000;
+const MS_PER_HOUR: u64 = 3_600_000;
+const MINUTES_PER_DAY: i64 = 1_440;
+
+/// The end of year 9999 in unix ms: a clock past it is read as this, so no arithmetic overflows.
+const LAST_MS: u64 = 253_402_300_799_999;
+
+fn local_ms(now_ms: u64, utc_offset_minutes: i32) -> i64 {
+    now_ms.min(LAST_MS) as i64 + i64::from(utc_offset_minutes) * MS_PER_MINUTE
+}
+
+/// The local minute of the day, 0..1440.
+pub fn local_minute_of_day(now_ms: u64, utc_offset_minutes: i32) -> u16 {
+    let minutes = local_ms(now_ms, utc_offset_minutes).div_euclid(MS_PER_MINUTE);
+    minutes.rem_euclid(MINUTES_PER_DAY) as u16
+}
+
+/// What the popup offers to pause notifications for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseChoice {
+    OneHour,
+    /// Until 08:00 local time tomorrow. Before 04:00 "tomorrow" is the coming morning (08:00 today): at 01:30
+    /// a person saying "until tomorrow" means when they get up, not in 30 hours.
+    UntilTomorrow,
+}
+
+/// The hour "until tomorrow" ends at, local time.
+pub const MORNING_HOUR: i64 = 8;
+/// Before this local hour, "tomorrow" still means the coming morning.
+pub const NIGHT_ENDS_HOUR: i64 = 4;
+
+/// The unix ms a pause chosen at `now_ms` ends. The offset is today's: across a change of daylight saving
+/// time in the night, "08:00" is an hour off, which a pause can afford.
+pub fn pause_until_ms(choice: PauseChoice, now_ms: u64, utc_offset_minutes: i32) -> u64 {
+    match choice {
+        PauseChoice::OneHour => now_ms.saturating_add(MS_PER_HOUR),
+        PauseChoice::UntilTomorrow => {
+            let local = local_ms(now_ms, utc_offset_minutes);
+            let day = local.div_euclid(86_400_000);
+            let hour = local.rem_euclid(86_400_000) / 3_600_000;
+            let (y, m, d) = civil_from_days(day);
+            let target_day = if hour < NIGHT_ENDS_HOUR {
+                days_from_civil(y, m, d)
+            } else {
+                days_from_civil(y, m, d) + 1
+            };
+            let local_target = target_day * 86_400_000 + MORNING_HOUR * 3_600_000;
+            let utc = local_target - i64::from(utc_offset_minutes) * MS_PER_MINUTE;
+            u64::try_from(utc).unwrap_or(0).max(now_ms)
+        }
+    }
+}
+
+/// The browser the background runs in, as far as polling cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Browser {
+    Chromium,
+    Firefox,
+}
+
+/// Chrome's shortest alarm period for a packed MV3 extension (alarms_api_constants.h:
+/// `kMV3ReleaseDelayMinimum = 30 s`; shorter periods are raised to it).
+pub const CHROMIUM_MIN_ALARM_MS: u64 = 30_000;
+/// Firefox enforces no minimum alarm period. gmux still polls no faster than [`PAGE_OPEN_POLL_MS`].
+pub const FIREFOX_MIN_ALARM_MS: u64 = 0;
+/// The default poll, in both browsers.
+pub const DEFAULT_POLL_MS: u64 = 30_000;
+/// The poll while a gmux page is open.
+pub const PAGE_OPEN_POLL_MS: u64 = 10_000;
+/// The slowest poll a user may choose.
+pub const MAX_POLL_MS: u64 = 60 * 60_000;
+
+/// How the background schedules polls.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollPlan {
+    /// `periodInMinutes` of the `poll` alarm.
+    pub alarm_period_minutes: f64,
+    /// The alarm's period in ms.
+    pub alarm_period_ms: u64,
+    /// While a gmux page is open: poll with a timer this often as well (an alarm cannot go below 30 s in
+    /// Chrome). `None` when no page is open.
+    pub page_timer_ms: Option<u64>,
+}
+
+/// The poll schedule: the user's period (or [`DEFAULT_POLL_MS`]), no shorter than the browser's alarm allows
+/// nor than [`PAGE_OPEN_POLL_MS`], no longer than [`MAX_POLL_MS`]; and the faster page timer while a page is
+/// open, unless the alarm is already that fast.
+pub fn poll_plan(browser: Browser, user_period_ms: Option<u64>, page_open: bool) -> PollPlan {
+    let floor = match browser {
+        Browser::Chromium => CHROMIUM_MIN_ALARM_MS,
+        Browser::Firefox => FIREFOX_MIN_ALARM_MS,
+    }
+    .max(PAGE_OPEN_POLL_MS);
+    let period = user_period_ms
+        .unwrap_or(DEFAULT_POLL_MS)
+        .clamp(floor, MAX_POLL_MS);
+    PollPlan {
+        alarm_period_minutes: period as f64 / 60_000.0,
+        alarm_period_ms: period,
+        page_timer_ms: (page_open && period > PAGE_OPEN_POLL_MS).then_some(PAGE_OPEN_POLL_MS),
+    }
+}
+
+/// Gmail quota units one idle account costs per day at a poll every `period_ms`.
+///
+/// An idle poll is one `history.list`, which costs 2 units. A day has 86,400 s, so:
+/// - every 30 s (the default): 86,400 / 30 = 2,880 polls × 2 = **5,760 units a day**;
+/// - every 10 s (a gmux page open all day): 8,640 polls × 2 = 17,280 units;
+/// - every 60 s: 1,440 polls × 2 = 2,880 units.
+///
+/// Gmail's per-user limit is 15,000 units per minute (once 250 per second); a 30 s poll uses 4 units a minute,
+/// under 0.03 % of it. New mail adds one batch of `threads.get` (10 units a thread) and one `labels.get` (1 unit)
+/// to the poll that finds it. A period of 0 is read as 1 ms.
+pub fn quota_units_per_day(period_ms: u64) -> u64 {
+    const HISTORY_LIST_UNITS: u64 = 2;
+    const MS_PER_DAY: u64 = 86_400_000;
+    MS_PER_DAY.div_ceil(period_ms.max(1)) * HISTORY_LIST_UNITS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // 2026-11-23 14:05:00 UTC, a Monday.
+    const NOW: u64 = 1_795_442_700_000;
+
+    fn msg(id: &str, labels: &[&str], name: &str, address: &str, subject: &str) -> NewMessage {
+        NewMessage {
+            id: id.into(),
+            thread_id: format!("t{id}"),
+            label_ids: labels.iter().map(|s| s.to_string()).collect(),
+            sender_name: name.into(),
+            sender_address: address.into(),
+            subject: subject.into(),
+            snippet: format!("snippet of {id}"),
+            internal_date_ms: NOW - 60_000 + id.len() as u64,
+        }
+    }
+
+    fn unread(id: &str, name: &str) -> NewMessage {
+        msg(
+            id,
+            &["INBOX", "UNREAD", "CATEGORY_PERSONAL"],
+            name,
+            &format!("{}@example.org", name.to_lowercase().replace(' ', ".")),
+            &format!("about {id}"),
+        )
+    }
+
+    fn poll(kind: PollKind, added: Vec<NewMessage>) -> AccountPoll {
+        AccountPoll {
+            account_id: "acct1".into(),
+            email: "me@gmail.com".into(),
+            aliases: vec!["Me@Work.example".into()],
+            kind: Some(kind),
+            added,
+        }
+    }
+
+    /// What one notification says, for comparing: (title, body, thread to open, message count).
+    type Shown = (String, String, Option<String>, usize);
+
+    fn shown(n: &Notification) -> Shown {
+        (
+            n.title.clone(),
+            n.body.clone(),
+            n.thread_id.clone(),
+            n.message_ids.len(),
+        )
+    }
+
+    fn check(
+        polls: &[AccountPoll],
+        settings: &NotifySettings,
+        seen: &[&str],
+        log: &mut NotifiedLog,
+        now_ms: u64,
+        expected: &[(&str, &str, Option<&str>, usize)],
+    ) -> Vec<Notification> {
+        let seen: Vec<String> = seen.iter().map(|s| s.to_string()).collect();
+        let got = decide(polls, settings, &seen, log, now_ms, 60);
+        let got_shown: Vec<Shown> = got.iter().map(shown).collect();
+        let want: Vec<Shown> = expected
+            .iter()
+            .map(|(t, b, th, n)| (t.to_string(), b.to_string(), th.map(str::to_string), *n))
+            .collect();
+        assert_eq!(got_shown, want);
+        got
+    }
+
+    #[test]
+    fn what_deserves_a_notification() {
+        let own = msg(
+            "own",
+            &["INBOX", "UNREAD"],
+            "Me",
+            "ME@gmail.com",
+            "to myself",
+        );
+        let alias = msg(
+            "alias",
+            &["INBOX", "UNREAD"],
+            "",
+            "me@work.example",
+            "from work",
+        );
+        let sent = msg("sent", &["INBOX", "UNREAD", "SENT"], "X", "x@y", "sent");
+        let read = msg(
+            "read",
+            &["INBOX", "CATEGORY_PERSONAL"],
+            "Ann",
+            "ann@x",
+            "read",
+        );
+        let archived = msg("arch", &["UNREAD"], "Ann", "ann@x", "archived");
+        let promo = msg(
+            "promo",
+            &["INBOX", "UNREAD", "CATEGORY_PROMOTIONS"],
+            "Shop",
+            "s@x",
+            "Sale",
+        );
+        let plain = msg("plain", &["INBOX", "UNREAD"], "Bo", "bo@x", "no tabs");
+        let good = unread("good", "Ada");
+        let all = vec![
+            own,
+            alias,
+            sent,
+            read,
+            archived,
+            promo.clone(),
+            plain.clone(),
+            good,
+        ];
+        let settings = NotifySettings::default();
+        let line = |id: &str| format!("about {id}\nsnippet of {id}");
+        // Only these three: the rest are own, sent, read or archived.
+        let n = check(
+            &[poll(PollKind::Incremental, all.clone())],
+            &settings,
+            &[],
+            &mut NotifiedLog::default(),
+            NOW,
+            // Oldest first: "good" is a millisecond older than the other two.
+            &[
+                ("Ada", &line("good"), Some("tgood"), 1),
+                ("Bo", "no tabs\nsnippet of plain", Some("tplain"), 1),
+                ("Shop", "Sale\nsnippet of promo", Some("tpromo"), 1),
+            ],
+        );
+        assert_eq!(n[0].context, "me@gmail.com");
+        assert!(!n[0].silent);
+        assert_eq!(
+            NotificationTarget::parse(&n[0].id),
+            Some(NotificationTarget::Message {
+                account_id: "acct1".into(),
+                thread_id: "tgood".into(),
+                message_id: "good".into()
+            })
+        );
+
+        // Primary only: the promotion goes, mail without any category stays.
+        let mut primary = NotifySettings::default();
+        primary.accounts.insert(
+            "acct1".into(),
+            AccountNotifySettings {
+                enabled: true,
+                primary_only: true,
+            },
+        );
+        check(
+            &[poll(PollKind::Incremental, all.clone())],
+            &primary,
+            &[],
+            &mut NotifiedLog::default(),
+            NOW,
+            &[
+                ("Ada", &line("good"), Some("tgood"), 1),
+                ("Bo", "no tabs\nsnippet of plain", Some("tplain"), 1),
+            ],
+        );
+
+        // Seen in an open page: not notified.
+        check(
+            &[poll(PollKind::Incremental, all.clone())],
+            &settings,
+            &["promo", "plain"],
+            &mut NotifiedLog::default(),
+            NOW,
+            &[("Ada", &line("good"), Some("tgood"), 1)],
+        );
+
+        // The account turned off.
+        let mut off = NotifySettings::default();
+        off.accounts.insert(
+            "acct1".into(),
+            AccountNotifySettings {
+                enabled: false,
+                primary_only: false,
+            },
+        );
+        check(
+            &[poll(PollKind::Incremental, all.clone())],
+            &off,
+            &[],
+            &mut NotifiedLog::default(),
+            NOW,
+            &[],
+        );
+
+        // Sound off: silent.
+        let quiet_sound = NotifySettings {
+            sound: false,
+            ..Default::default()
+        };
+        let n = decide(
+            &[poll(PollKind::Incremental, vec![unread("x", "Ann")])],
+            &quiet_sound,
+            &[],
+            &mut NotifiedLog::default(),
+            NOW,
+            0,
+        );
+        assert!(n[0].silent);
+    }
+
+    #[test]
+    fn only_a_continued_history_notifies() {
+        for (kind, notifies) in [
+            (PollKind::FirstSync, false),
+            (PollKind::FullResync, false),
+            (PollKind::Reconnected, false),
+            (PollKind::Incremental, true),
+        ] {
+            let mut log = NotifiedLog::default();
+            let n = decide(
+                &[poll(kind, vec![unread("a", "Ada")])],
+                &NotifySettings::default(),
+                &[],
+                &mut log,
+                NOW,
+                0,
+            );
+            assert_eq!(n.len(), usize::from(notifies), "{kind:?}");
+        }
+        let mut no_kind = poll(PollKind::Incremental, vec![unread("a", "Ada")]);
+        no_kind.kind = None;
+        assert!(decide(
+            &[no_kind],
+            &NotifySettings::default(),
+            &[],
+            &mut NotifiedLog::default(),
+            NOW,
+            0
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn never_twice_also_across_a_restart() {
+        let mut log = NotifiedLog::default();
+        let first = vec![unread("a", "Ada"), unread("a", "Ada")];
+        let settings = NotifySettings::default();
+        // A message listed twice in one poll notifies once.
+        check(
+            &[poll(PollKind::Incremental, first)],
+            &settings,
+            &[],
+            &mut log,
+            NOW,
+            &[("Ada", "about a\nsnippet of a", Some("ta"), 1)],
+        );
+        // The background restarts: the log comes back from storage and the same poll is replayed.
+        let mut log = NotifiedLog::from_json(serde_json::to_value(&log).unwrap());
+        check(
+            &[poll(
+                PollKind::Incremental,
+                vec![unread("a", "Ada"), unread("b", "Bo")],
+            )],
+            &settings,
+            &[],
+            &mut log,
+            NOW,
+            &[("Bo", "about b\nsnippet of b", Some("tb"), 1)],
+        );
+        // The same message id in another account is another message.
+        let mut other = poll(PollKind::Incremental, vec![unread("a", "Ada")]);
+        other.account_id = "acct2".into();
+        assert_eq!(decide(&[other], &settings, &[], &mut log, NOW, 0).len(), 1);
+    }
+
+    #[test]
+    fn the_log_is_bounded_oldest_out() {
+        let mut log = NotifiedLog::default();
+        for i in 0..MAX_NOTIFIED + 10 {
+            log.record("a", &format!("m{i}"));
+        }
+        assert_eq!(log.len(), MAX_NOTIFIED);
+        assert!(!log.contains("a", "m9"));
+        assert!(log.contains("a", "m10"));
+        assert!(log.contains("a", &format!("m{}", MAX_NOTIFIED + 9)));
+        // A longer stored list keeps its newest; garbage is an empty log.
+        let long: Vec<String> = (0..MAX_NOTIFIED + 5).map(|i| format!("a/m{i}")).collect();
+        let log = NotifiedLog::from_json(serde_json::json!(long));
+        assert_eq!(log.len(), MAX_NOTIFIED);
+        assert!(log.contains("a", "m5") && !log.contains("a", "m4"));
+        assert!(NotifiedLog::from_json(serde_json::json!({"x": 1})).is_empty());
+    }
+
+    #[test]
+    fn quiet_hours_and_pauses_silence_and_are_not_made_up_later() {
+        // 14:05 UTC is 15:05 at +01:00, the offset `check` uses.
+        let quiet = |start: u16, end: u16| NotifySettings {
+            quiet_hours: Some(QuietHours {
+                start_minute: start,
+                end_minute: end,
+            }),
+            ..Default::default()
+        };
+        let cases = [
+            (quiet(15 * 60, 16 * 60), true),
+            (quiet(15 * 60 + 6, 16 * 60), false),
+            (quiet(14 * 60, 15 * 60 + 5), false),
+            // Across midnight: 22:00 to 07:00 is not 15:05; 15:00 to 03:00 is.
+            (quiet(22 * 60, 7 * 60), false),
+            (quiet(15 * 60, 3 * 60), true),
+            (quiet(600, 600), false),
+            (
+                NotifySettings {
+                    paused_until_ms: Some(NOW + 1),
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                NotifySettings {
+                    paused_until_ms: Some(NOW),
+                    ..Default::default()
+                },
+                false,
+            ),
+        ];
+        for (settings, silenced) in cases {
+            let mut log = NotifiedLog::default();
+            let n = decide(
+                &[poll(PollKind::Incremental, vec![unread("a", "Ada")])],
+                &settings,
+                &[],
+                &mut log,
+                NOW,
+                60,
+            );
+            assert_eq!(n.is_empty(), silenced, "{settings:?}");
+            // Silenced mail is recorded too: the poll replayed after the quiet hours stays quiet.
+            assert!(log.contains("acct1", "a"), "{settings:?}");
+            let later = decide(
+                &[poll(PollKind::Incremental, vec![unread("a", "Ada")])],
+                &NotifySettings::default(),
+                &[],
+                &mut log,
+                NOW,
+                60,
+            );
+            assert!(later.is_empty());
+        }
+    }
+
+    #[test]
+    fn quiet_hours_minutes() {
+        let q = QuietHours {
+            start_minute: 22 * 60,
+            end_minute: 7 * 60,
+        };
+        for (minute, inside) in [
+            (0, true),
+            (22 * 60, true),
+            (419, true),
+            (420, false),
+            (1319, false),
+            (1439, true),
+        ] {
+            assert_eq!(q.contains_minute(minute), inside, "{minute}");
+        }
+        // Local time moves with the offset: 14:05 UTC is 23:05 at +09:00, 06:05 at -08:00.
+        assert!(q.contains(NOW, 9 * 60));
+        assert!(q.contains(NOW, -8 * 60));
+        assert!(!q.contains(NOW, 0));
+        assert_eq!(local_minute_of_day(NOW, 0), 14 * 60 + 5);
+        assert_eq!(local_minute_of_day(NOW, -14 * 60 - 10), 23 * 60 + 55);
+        assert_eq!(
+            local_minute_of_day(u64::MAX, 14 * 60),
+            local_minute_of_day(LAST_MS, 14 * 60)
+        );
+    }
+
+    #[test]
+    fn more_than_three_become_one_summary_per_account() {
+        let names = ["Ada", "Deutsche Bahn", "Ada", "Cy", "Di"];
+        let added: Vec<NewMessage> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let mut m = unread(&format!("m{i}"), name);
+                m.internal_date_ms = NOW - 10_000 + i as u64;
+                m
+            })
+            .collect();
+        let mut second = poll(PollKind::Incremental, added[..3].to_vec());
+        second.account_id = "acct2".into();
+        second.email = "two@x".into();
+        let n = check(
+            &[poll(PollKind::Incremental, added.clone()), second],
+            &NotifySettings::default(),
+            &[],
+            &mut NotifiedLog::default(),
+            NOW,
+            &[
+                // Newest sender first, each once, at most three, then "…".
+                ("5 new messages", "Di, Cy, Ada, …", None, 5),
+                ("Ada", "about m0\nsnippet of m0", Some("tm0"), 1),
+                ("Deutsche Bahn", "about m1\nsnippet of m1", Some("tm1"), 1),
+                ("Ada", "about m2\nsnippet of m2", Some("tm2"), 1),
+            ],
+        );
+        assert_eq!(
+            NotificationTarget::parse(&n[0].id),
+            Some(NotificationTarget::Summary {
+                account_id: "acct1".into()
+            })
+        );
+        assert_eq!(n[1].context, "two@x");
+        // Four with three names: no "…".
+        check(
+            &[poll(PollKind::Incremental, added[..4].to_vec())],
+            &NotifySettings::default(),
+            &[],
+            &mut NotifiedLog::default(),
+            NOW,
+            &[("4 new messages", "Cy, Ada, Deutsche Bahn", None, 4)],
+        );
+    }
+
+    #[test]
+    fn a_burst_of_500_is_one_summary_and_linear() {
+        let added: Vec<NewMessage> = (0..500)
+            .map(|i| unread(&format!("{i:05}"), &format!("Sender {}", i % 7)))
+            .collect();
+        let mut log = NotifiedLog::default();
+        let n = decide(
+            &[poll(PollKind::Incremental, added)],
+            &NotifySettings::default(),
+            &[],
+            &mut log,
+            NOW,
+            0,
+        );
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].title, "500 new messages");
+        assert_eq!(n[0].message_ids.len(), 500);
+        assert_eq!(log.len(), 500);
+    }
+
+    #[test]
+    fn hostile_text_reads_like_an_inbox_row() {
+        let long = "x".repeat(10_000);
+        let cases = [
+            // (name, address, subject, snippet) → (title, body)
+            (("", "ann@x.org", "", ""), ("ann@x.org", "(no subject)")),
+            (
+                ("\u{200B}\u{FEFF}", "", " \u{202E} ", "  "),
+                ("(unknown sender)", "(no subject)"),
+            ),
+            (
+                (
+                    "Invoice \u{202E}fdp.exe",
+                    "a@b",
+                    "Pay\u{7} now\r\nplease",
+                    "line\tone",
+                ),
+                ("Invoice fdp.exe", "Pay now  please\nline one"),
+            ),
+            (("\u{1b}[31mred", "a@b", "ok", "\u{0}"), ("[31mred", "ok")),
+        ];
+        for ((name, address, subject, snippet), (title, body)) in cases {
+            let mut m = msg("m", &["INBOX", "UNREAD"], name, address, subject);
+            m.snippet = snippet.into();
+            let n = decide(
+                &[poll(PollKind::Incremental, vec![m])],
+                &NotifySettings::default(),
+                &[],
+                &mut NotifiedLog::default(),
+                NOW,
+                0,
+            );
+            assert_eq!(
+                (n[0].title.as_str(), n[0].body.as_str()),
+                (title, body),
+                "{name:?}"
+            );
+        }
+        let mut m = msg("m", &["INBOX", "UNREAD"], &long, "a@b", &long);
+        m.snippet = long.clone();
+        let n = decide(
+            &[poll(PollKind::Incremental, vec![m])],
+            &NotifySettings::default(),
+            &[],
+            &mut NotifiedLog::default(),
+            NOW,
+            0,
+        );
+        assert_eq!(n[0].title.chars().count(), MAX_TITLE_CHARS);
+        assert_eq!(
+            n[0].body.chars().count(),
+            MAX_SUBJECT_CHARS + 1 + MAX_SNIPPET_CHARS
+        );
+        assert!(n[0].title.ends_with('…'));
+    }
+
+    #[test]
+    fn from_headers_split_into_name_and_address() {
+        let cases = [
+            ("\"Ann Lee\" <ann@x.org>", ("Ann Lee", "ann@x.org")),
+            ("Ann Lee <ann@x.org>", ("Ann Lee", "ann@x.org")),
+            ("<ann@x.org>", ("", "ann@x.org")),
+            ("\"\" <ann@x.org>", ("", "ann@x.org")),
+            ("\u{200B} <ann@x.org>", ("", "ann@x.org")),
+            ("ann@x.org", ("", "ann@x.org")),
+            ("Team", ("Team", "")),
+            ("", ("", "")),
+            ("Bad <unclosed@x", ("Bad", "unclosed@x")),
+        ];
+        for (header, (name, address)) in cases {
+            assert_eq!(
+                parse_from(header),
+                (name.to_string(), address.to_string()),
+                "{header:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn notification_ids_round_trip_and_refuse_garbage() {
+        let target = NotificationTarget::Message {
+            account_id: "a/b c".into(),
+            thread_id: "t%1".into(),
+            message_id: "m".into(),
+        };
+        let id = target.id("");
+        assert_eq!(id, "gmux/m/a%2Fb%20c/t%251/m");
+        assert_eq!(NotificationTarget::parse(&id), Some(target));
+        for bad in [
+            "",
+            "gmux",
+            "gmux/m/a/b",
+            "gmux/x/a/b",
+            "other/m/a/b/c",
+            "gmux/m/a//c",
+            "gmux/m/a/%zz/c",
+            "gmux/m/a/b/c/d",
+            "gmux/s/%ff/x",
+        ] {
+            assert_eq!(NotificationTarget::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn pauses_end_an_hour_later_or_tomorrow_morning() {
+        let hour = 3_600_000;
+        // 14:05 UTC → one hour.
+        assert_eq!(pause_until_ms(PauseChoice::OneHour, NOW, 0), NOW + hour);
+        let day_start = NOW - (14 * 60 + 5) * 60_000;
+        let cases = [
+            // (offset, expected) at 14:05 UTC: tomorrow 08:00 local.
+            (0, day_start + 86_400_000 + 8 * hour),
+            // +01:00: 15:05 local → tomorrow 08:00 local = 07:00 UTC.
+            (60, day_start + 86_400_000 + 7 * hour),
+            // +12:00: 02:05 local on the 24th → 08:00 local on the 24th = 20:00 UTC on the 23rd.
+            (12 * 60, day_start + 20 * hour),
+            // -10:00: 04:05 local → 08:00 local on the 24th = 18:00 UTC on the 24th.
+            (-10 * 60, day_start + 86_400_000 + 18 * hour),
+        ];
+        for (offset, want) in cases {
+            assert_eq!(
+                pause_until_ms(PauseChoice::UntilTomorrow, NOW, offset),
+                want,
+                "{offset}"
+            );
+        }
+        assert_eq!(pause_until_ms(PauseChoice::OneHour, u64::MAX, 0), u64::MAX);
+        assert_eq!(
+            pause_until_ms(PauseChoice::UntilTomorrow, u64::MAX, 600),
+            u64::MAX
+        );
+        // 2026-03-31 23:30 local → 2026-04-01 08:00 (a month's end).
+        let march_31 =
+            (days_from_civil(2026, 3, 31) * 86_400_000 + 23 * 3_600_000 + 30 * 60_000) as u64;
+        assert_eq!(
+            pause_until_ms(PauseChoice::UntilTomorrow, march_31, 0),
+            (days_from_civil(2026, 4, 1) * 86_400_000) as u64 + 8 * hour
+        );
+    }
+
+    #[test]
+    fn poll_plans_follow_each_browsers_alarm_floor() {
+        let cases = [
+            ((Browser::Chromium, None, false), (30_000, None)),
+            ((Browser::Chromium, None, true), (30_000, Some(10_000))),
+            ((Browser::Chromium, Some(5_000), false), (30_000, None)),
+            (
+                (Browser::Chromium, Some(120_000), true),
+                (120_000, Some(10_000)),
+            ),
+            ((Browser::Firefox, None, false), (30_000, None)),
+            ((Browser::Firefox, Some(1_000), false), (10_000, None)),
+            ((Browser::Firefox, Some(10_000), true), (10_000, None)),
+            (
+                (Browser::Firefox, Some(u64::MAX), false),
+                (MAX_POLL_MS, None),
+            ),
+        ];
+        for ((browser, user, open), (period, timer)) in cases {
+            let plan = poll_plan(browser, user, open);
+            assert_eq!(
+                (plan.alarm_period_ms, plan.page_timer_ms),
+                (period, timer),
+                "{browser:?} {user:?} {open}"
+            );
+            assert!((plan.alarm_period_minutes * 60_000.0 - period as f64).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn quota_per_day() {
+        assert_eq!(quota_units_per_day(30_000), 5_760);
+        assert_eq!(quota_units_per_day(10_000), 17_280);
+        assert_eq!(quota_units_per_day(60_000), 2_880);
+        assert_eq!(quota_units_per_day(7_000), 12_343 * 2);
+        assert_eq!(quota_units_per_day(0), 86_400_000 * 2);
+    }
+
+    #[test]
+    fn settings_read_with_defaults() {
+        let s: NotifySettings = serde_json::from_value(serde_json::json!({
+            "accounts": {"a": {"primary_only": true}},
+            "quiet_hours": {"start_minute": 1320, "end_minute": 420}
+        }))
+        .unwrap();
+        assert!(s.sound);
+        assert_eq!(
+            s.account("a"),
+            AccountNotifySettings {
+                enabled: true,
+                primary_only: true
+            }
+        );
+        assert_eq!(s.account("zz"), AccountNotifySettings::default());
+        assert_eq!(s.silenced(NOW, 9 * 60), Some(Silence::QuietHours));
+        let back: NotifySettings =
+            serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
+    }
+}
