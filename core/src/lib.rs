@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod ids;
 pub mod inbox;
+pub mod listing;
 pub mod messages;
 pub mod protocol;
 pub mod view;
