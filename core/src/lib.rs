@@ -9,4 +9,5 @@ pub mod inbox;
 pub mod listing;
 pub mod messages;
 pub mod protocol;
+pub mod triage;
 pub mod view;
