@@ -13,6 +13,24 @@ pub const STORE_KEY: &str = "inbox";
 pub const STATUS_KEY: &str = "status";
 /// `storage.local` key of the user's settings.
 pub const SETTINGS_KEY: &str = "settings";
+/// `storage.local` key of the store's revision: every write of the background carries a new, larger one, so a
+/// page can tell a change it has not seen from one it has (see [`is_newer`]).
+pub const REVISION_KEY: &str = "revision";
+
+/// The revision for the next write after `last`: larger than every earlier one, and (taken from the clock when
+/// that is larger) larger than any a page may hold from before `storage.local` was cleared.
+pub fn next_revision(last: u64, now_ms: u64) -> u64 {
+    last.saturating_add(1).max(now_ms)
+}
+
+/// Whether a change with revision `incoming` is one a page that has applied `applied` has not seen yet. A change
+/// without a revision did not come from the background (a test seeding storage, an older version): it applies.
+pub fn is_newer(applied: Option<u64>, incoming: Option<u64>) -> bool {
+    match (applied, incoming) {
+        (Some(applied), Some(incoming)) => incoming > applied,
+        _ => true,
+    }
+}
 
 /// A change to one thread that the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +194,25 @@ mod tests {
             (&[][..], &["UNREAD"][..])
         );
         assert_eq!(ThreadAction::Archive.label_change().1, &["INBOX"]);
+    }
+
+    #[test]
+    fn revisions_only_grow_and_pages_skip_what_they_have_seen() {
+        assert_eq!(next_revision(0, 1_000), 1_000);
+        assert_eq!(next_revision(1_000, 1_000), 1_001);
+        assert_eq!(next_revision(5_000, 1_000), 5_001, "a clock that went back");
+        assert_eq!(next_revision(u64::MAX, 0), u64::MAX);
+        let cases = [
+            (None, None, true),
+            (None, Some(7), true),
+            (Some(7), None, true),
+            (Some(7), Some(7), false),
+            (Some(7), Some(6), false),
+            (Some(7), Some(8), true),
+        ];
+        for (applied, incoming, newer) in cases {
+            assert_eq!(is_newer(applied, incoming), newer, "{applied:?} {incoming:?}");
+        }
     }
 
     #[test]

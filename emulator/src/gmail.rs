@@ -743,7 +743,7 @@ fn execute(
         Route::DraftsCreate => drafts_create(mb, call.outgoing(true)?, now)?,
         Route::DraftsUpdate => drafts_update(mb, draft_id(id)?, call.outgoing(true)?, now)?,
         Route::DraftsGet => drafts_get(mb, draft_id(id)?, params)?,
-        Route::DraftsList => drafts_list(mb, params)?,
+        Route::DraftsList => drafts_list(mb, params, now)?,
         Route::DraftsDelete => {
             drafts_delete(mb, draft_id(id)?, now)?;
             return Ok(None);
@@ -883,15 +883,14 @@ fn drafts_get(mb: &Mailbox, id: &str, params: &Params) -> Result<Value, GoogleEr
 }
 
 /// `drafts.list`: newest first, `q` and `includeSpamTrash` as for messages.
-fn drafts_list(mb: &Mailbox, params: &Params) -> Result<Value, GoogleError> {
-    let query = Query::parse(mb, params.get("q").unwrap_or(""));
-    let include_st = params.bool("includeSpamTrash")? || query.includes_spam_trash;
+fn drafts_list(mb: &Mailbox, params: &Params, now: i64) -> Result<Value, GoogleError> {
+    let query = Query::parse(mb, params.get("q").unwrap_or(""), now);
+    let include_st = params.bool("includeSpamTrash")?;
     let mut drafts: Vec<(&String, &Message)> = mb
         .drafts
         .iter()
         .filter_map(|(d, m)| mb.messages.get(m).map(|m| (d, m)))
-        .filter(|(_, m)| include_st || !(m.labels.contains("SPAM") || m.labels.contains("TRASH")))
-        .filter(|(_, m)| query.matches(m))
+        .filter(|(_, m)| query.matches(m, include_st))
         .collect();
     drafts.sort_by(|a, b| (b.1.internal_date_ms, &b.1.id).cmp(&(a.1.internal_date_ms, &a.1.id)));
     let items = drafts

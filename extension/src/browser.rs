@@ -5,6 +5,7 @@
 //! Firefox puts it in `port.error`).
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use serde::{de::DeserializeOwned, Serialize};
@@ -54,6 +55,8 @@ extern "C" {
     fn send_message(this: &Runtime, message: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, js_name = getURL)]
     fn get_url(this: &Runtime, path: &str) -> String;
+    #[wasm_bindgen(method, js_name = getManifest)]
+    fn get_manifest(this: &Runtime) -> JsValue;
 
     type RawPort;
     #[wasm_bindgen(method, catch, js_name = postMessage)]
@@ -338,31 +341,130 @@ impl Drop for StorageListener {
     }
 }
 
-/// Calls `on_change` with the keys of `storage.local` that changed and their new values (a JSON object of
-/// `key -> new value`; a removed key maps to `null`).
-/// Calls `on_change` with each changed key of `storage.local` and its new value (undefined when removed), left
-/// as a JS value for the caller to parse into its own type.
+/// One `storage.onChanged` event of the `local` area: each changed key with its new value (undefined when
+/// removed), left as a JS value for the caller to parse into its own type.
+pub type StorageChange = Vec<(String, JsValue)>;
+
+fn change_entries(changes: &JsValue) -> StorageChange {
+    js_sys::Object::entries(changes.unchecked_ref())
+        .iter()
+        .filter_map(|entry| {
+            let entry: js_sys::Array = entry.dyn_into().ok()?;
+            let key = entry.get(0).as_string()?;
+            let value = Reflect::get(&entry.get(1), &JsValue::from_str("newValue"))
+                .unwrap_or(JsValue::UNDEFINED);
+            Some((key, value))
+        })
+        .collect()
+}
+
+/// Calls `on_change` with every change to `storage.local`.
 pub fn on_local_storage_changed(
-    mut on_change: impl FnMut(Vec<(String, JsValue)>) + 'static,
+    mut on_change: impl FnMut(StorageChange) + 'static,
 ) -> Result<StorageListener, BrowserError> {
     let event = api()?.storage().on_changed();
     let callback =
         Closure::<dyn FnMut(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
-            if area.as_string().as_deref() != Some("local") {
-                return;
+            if area.as_string().as_deref() == Some("local") {
+                on_change(change_entries(&changes));
             }
-            let values = js_sys::Object::entries(changes.unchecked_ref())
-                .iter()
-                .filter_map(|entry| {
-                    let entry: js_sys::Array = entry.dyn_into().ok()?;
-                    let key = entry.get(0).as_string()?;
-                    let value = js_sys::Reflect::get(&entry.get(1), &JsValue::from_str("newValue"))
-                        .unwrap_or(JsValue::UNDEFINED);
-                    Some((key, value))
-                })
-                .collect();
-            on_change(values);
         });
     event.add_listener(callback.as_ref().unchecked_ref());
     Ok(StorageListener { event, callback })
+}
+
+/// The changes to `storage.local` since a page started, kept until the page can take them: early.js registers
+/// the listener before the page's first read (`globalThis.gmuxStorageChanges`, `{pending, deliver}`); without
+/// early.js one is registered here, which must then happen before the page reads.
+pub enum StorageFeed {
+    Early(JsValue),
+    Own(Rc<RefCell<OwnFeed>>, StorageListener),
+}
+
+#[derive(Default)]
+pub struct OwnFeed {
+    pending: Vec<StorageChange>,
+    deliver: Option<Box<dyn FnMut(StorageChange)>>,
+}
+
+/// Keeps a followed [`StorageFeed`] delivering; dropping it stops delivery.
+pub enum FeedGuard {
+    Early(JsValue, Closure<dyn FnMut(JsValue)>),
+    Own(Rc<RefCell<OwnFeed>>, StorageListener),
+}
+
+impl Drop for FeedGuard {
+    fn drop(&mut self) {
+        if let FeedGuard::Early(changes, _) = self {
+            let _ = Reflect::set(changes, &JsValue::from_str("deliver"), &JsValue::NULL);
+        }
+    }
+}
+
+/// Starts keeping every change to `storage.local` from now on (or from early.js's start).
+pub fn storage_feed() -> Result<StorageFeed, BrowserError> {
+    let early = Reflect::get(&js_sys::global(), &JsValue::from_str("gmuxStorageChanges"))
+        .ok()
+        .filter(|c| Reflect::get(c, &JsValue::from_str("pending")).is_ok_and(|p| p.is_array()));
+    if let Some(changes) = early {
+        return Ok(StorageFeed::Early(changes));
+    }
+    let feed = Rc::new(RefCell::new(OwnFeed::default()));
+    let kept = feed.clone();
+    let listener = on_local_storage_changed(move |change| {
+        let mut feed = kept.borrow_mut();
+        match feed.deliver.as_mut() {
+            Some(deliver) => deliver(change),
+            None => feed.pending.push(change),
+        }
+    })?;
+    Ok(StorageFeed::Own(feed, listener))
+}
+
+impl StorageFeed {
+    /// Hands every change from now on to `on_change` and returns those that arrived before, oldest first. Both
+    /// happen in one turn of the event loop, so no change falls between them.
+    pub fn follow(
+        self,
+        on_change: impl FnMut(StorageChange) + 'static,
+    ) -> (Vec<StorageChange>, FeedGuard) {
+        match self {
+            StorageFeed::Early(changes) => {
+                let pending = Reflect::get(&changes, &JsValue::from_str("pending"))
+                    .ok()
+                    .and_then(|p| p.dyn_into::<js_sys::Array>().ok())
+                    .map(|p| p.iter().map(|c| change_entries(&c)).collect())
+                    .unwrap_or_default();
+                let mut on_change = on_change;
+                let deliver = Closure::<dyn FnMut(JsValue)>::new(move |change: JsValue| {
+                    on_change(change_entries(&change))
+                });
+                let _ = Reflect::set(&changes, &JsValue::from_str("pending"), &js_sys::Array::new());
+                let _ = Reflect::set(&changes, &JsValue::from_str("deliver"), deliver.as_ref());
+                (pending, FeedGuard::Early(changes, deliver))
+            }
+            StorageFeed::Own(feed, listener) => {
+                let pending = {
+                    let mut state = feed.borrow_mut();
+                    state.deliver = Some(Box::new(on_change));
+                    std::mem::take(&mut state.pending)
+                };
+                (pending, FeedGuard::Own(feed, listener))
+            }
+        }
+    }
+}
+
+/// Whether this is a test or demo build, which may also talk to the emulator on loopback (`xtask dist` adds the
+/// loopback origin to `host_permissions` only there). Test-only behaviour keys on it, so a release build has none.
+pub fn is_test_build() -> bool {
+    let Ok(api) = api() else { return false };
+    let manifest = api.runtime().get_manifest();
+    Reflect::get(&manifest, &JsValue::from_str("host_permissions"))
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Array>().ok())
+        .is_some_and(|p| {
+            p.iter()
+                .any(|origin| origin.as_string().as_deref() == Some("http://127.0.0.1/*"))
+        })
 }

@@ -147,6 +147,9 @@ pub struct StatusAnswer {
     pub syncing: bool,
     #[serde(default)]
     pub add_error: Option<String>,
+    /// The background's storage revision when it answered (absent in what storage holds).
+    #[serde(default)]
+    pub revision: Option<u64>,
 }
 
 impl StatusAnswer {

@@ -1,9 +1,11 @@
 //! Gmail's batch endpoint: many calls in one `multipart/mixed` HTTP request (`POST {base}/batch/gmail/v1`).
 //!
 //! Each part is `application/http` with `Content-ID: <item-N>`; the response's parts carry
-//! `Content-ID: <response-item-N>` and a whole inner HTTP response. The parser is liberal: LF or CRLF,
-//! `response-item-N` with or without angle brackets, and `response-<item-N>`; parts without a usable
-//! Content-ID are matched by position.
+//! `Content-ID: <response-item-N>` and a whole inner HTTP response. The parser is liberal in spelling (LF or
+//! CRLF, `response-item-N` with or without angle brackets, `response-<item-N>`) and strict in structure: a
+//! delimiter counts only at the start of a line (RFC 2046), so `--boundary` inside a body is text, and a part
+//! is placed only by a Content-ID naming one of the calls. A part without one, or naming no call, or naming a
+//! call already answered, is dropped: placing it by position could hand one call another call's answer.
 
 use crate::env::header;
 
@@ -96,20 +98,14 @@ pub fn decode(
 ) -> Result<Vec<Option<BatchPart>>, BatchDecodeError> {
     let boundary = boundary_of(content_type).ok_or(BatchDecodeError::NoBoundary)?;
     let text = String::from_utf8_lossy(body);
-    let delimiter = format!("--{boundary}");
+    let (chunks, closed) = split_parts(&text, &format!("--{boundary}"));
+    // Without the closing delimiter the answer was cut off, and its last part may be too.
+    if !closed {
+        return Err(BatchDecodeError::Truncated);
+    }
     let mut answers: Vec<Option<BatchPart>> = vec![None; calls];
-    let mut unplaced = Vec::new();
-    let mut closed = false;
-    // The text before the first delimiter is the preamble; after `--boundary--` the epilogue.
-    for (n, chunk) in text.split(delimiter.as_str()).enumerate().skip(1) {
-        if chunk.starts_with("--") {
-            closed = true;
-            break;
-        }
-        let chunk = chunk
-            .strip_prefix("\r\n")
-            .or_else(|| chunk.strip_prefix('\n'))
-            .unwrap_or(chunk);
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let n = i + 1;
         let (part_headers, inner) = split_head(chunk).ok_or(BatchDecodeError::BadPart(n))?;
         let part_headers = parse_headers(part_headers);
         let part = parse_http_response(inner).ok_or(BatchDecodeError::BadPart(n))?;
@@ -117,22 +113,50 @@ pub fn decode(
             Some(i) if i >= 1 && i <= calls && answers[i - 1].is_none() => {
                 answers[i - 1] = Some(part)
             }
-            _ => unplaced.push(part),
-        }
-    }
-    // Without the closing delimiter the answer was cut off, and its last part may be too.
-    if !closed {
-        return Err(BatchDecodeError::Truncated);
-    }
-    // Parts are in request order, so unlabelled ones fill the gaps in order.
-    let mut unplaced = unplaced.into_iter();
-    for slot in answers.iter_mut().filter(|a| a.is_none()) {
-        match unplaced.next() {
-            Some(part) => *slot = Some(part),
-            None => break,
+            _ => {}
         }
     }
     Ok(answers)
+}
+
+/// Whether `line` (without its line break) is a delimiter line: the delimiter, then only transport padding
+/// (spaces and tabs); `Some(true)` for the closing one, which is followed by `--`.
+fn delimiter_line(line: &str, delimiter: &str) -> Option<bool> {
+    let rest = line.strip_prefix(delimiter)?;
+    if rest.starts_with("--") {
+        return Some(true);
+    }
+    rest.trim_matches([' ', '\t', '\r'])
+        .is_empty()
+        .then_some(false)
+}
+
+/// The text of each part between delimiter lines (the preamble and epilogue dropped, the line break before a
+/// delimiter given to the delimiter), and whether the closing delimiter came.
+fn split_parts<'a>(text: &'a str, delimiter: &str) -> (Vec<&'a str>, bool) {
+    let mut parts = Vec::new();
+    let mut part_start: Option<usize> = None;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let line_start = pos;
+        pos += line.len();
+        let Some(closing) = delimiter_line(line.trim_end_matches(['\r', '\n']), delimiter) else {
+            continue;
+        };
+        if let Some(start) = part_start {
+            let chunk = &text[start..line_start];
+            let chunk = chunk
+                .strip_suffix("\r\n")
+                .or_else(|| chunk.strip_suffix('\n'))
+                .unwrap_or(chunk);
+            parts.push(chunk);
+        }
+        if closing {
+            return (parts, true);
+        }
+        part_start = Some(pos);
+    }
+    (parts, false)
 }
 
 /// `N` from `<response-item-N>`, `response-item-N`, `response-<item-N>` or `<item-N>`.
@@ -239,9 +263,84 @@ mod tests {
         let parts = decode("multipart/mixed; boundary=\"b\"", raw.as_bytes(), 4).unwrap();
         assert_eq!(parts[0].as_ref().unwrap().body, b"{\"n\":1}");
         assert_eq!(parts[1].as_ref().unwrap().body, b"{\"n\":2}");
-        // The unlabelled part fills the first gap.
-        assert_eq!(parts[2].as_ref().unwrap().status, 204);
+        // The unlabelled part is dropped, never given to a call by its position.
+        assert!(parts[2].is_none());
         assert!(parts[3].is_none());
+    }
+
+    /// One part per call, each labelled `ids[k]`, with `body` as the first one's body.
+    fn response(ids: &[&str], first_body: &str) -> String {
+        let mut out = String::new();
+        for (k, id) in ids.iter().enumerate() {
+            let body = if k == 0 {
+                first_body.to_string()
+            } else {
+                format!("{{\"k\":{k}}}")
+            };
+            out.push_str(&format!(
+                "--b\r\nContent-Type: application/http\r\nContent-ID: {id}\r\n\r\nHTTP/1.1 200 OK\r\n\r\n{body}\r\n"
+            ));
+        }
+        out.push_str("--b--\r\n");
+        out
+    }
+
+    #[test]
+    fn a_delimiter_counts_only_at_the_start_of_a_line() {
+        let body = "{\"snippet\":\"see --b and --b-- here\"}\r\n--bb not ours\r\n  --b indented";
+        let raw = response(&["<response-item-1>", "<response-item-2>"], body);
+        let parts = decode("multipart/mixed; boundary=b", raw.as_bytes(), 2).unwrap();
+        assert_eq!(parts[0].as_ref().unwrap().body, body.as_bytes());
+        assert_eq!(parts[1].as_ref().unwrap().body, b"{\"k\":1}");
+        // Transport padding after a delimiter is allowed.
+        let padded = raw.replace("--b\r\n", "--b \t\r\n");
+        assert_eq!(
+            decode("multipart/mixed; boundary=b", padded.as_bytes(), 2).unwrap(),
+            parts
+        );
+        // A closing delimiter only mid-line is no closing delimiter.
+        let cut = "--b\r\nContent-ID: <response-item-1>\r\n\r\nHTTP/1.1 200 OK\r\n\r\nx --b--\r\n";
+        assert_eq!(
+            decode("multipart/mixed; boundary=b", cut.as_bytes(), 1),
+            Err(BatchDecodeError::Truncated)
+        );
+    }
+
+    #[test]
+    fn a_part_whose_content_id_names_no_call_is_dropped() {
+        fn check(ids: &[&str], calls: usize, placed: &[Option<usize>]) {
+            let raw = response(ids, "{\"k\":0}");
+            let parts = decode("multipart/mixed; boundary=b", raw.as_bytes(), calls).unwrap();
+            let got: Vec<Option<usize>> = parts
+                .iter()
+                .map(|p| {
+                    p.as_ref().map(|p| {
+                        let v: serde_json::Value = serde_json::from_slice(&p.body).unwrap();
+                        v["k"].as_u64().unwrap() as usize
+                    })
+                })
+                .collect();
+            assert_eq!(got, placed, "{ids:?}");
+        }
+        // Out of range, zero, unknown spelling, missing: never placed by position.
+        check(
+            &["<response-item-3>", "<response-item-1>"],
+            2,
+            &[Some(1), None],
+        );
+        check(
+            &["<response-item-0>", "<response-item-2>"],
+            2,
+            &[None, Some(1)],
+        );
+        check(&["<response-foo>", "whatever"], 2, &[None, None]);
+        check(&["", "<response-item-2>"], 2, &[None, Some(1)]);
+        // A second answer for the same call does not displace the first or land elsewhere.
+        check(
+            &["<response-item-1>", "<response-item-1>"],
+            2,
+            &[Some(0), None],
+        );
     }
 
     #[test]

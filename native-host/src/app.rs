@@ -1,25 +1,22 @@
 //! Request dispatch: one method per protocol call, each returning a result value or a stable error.
 
 use crate::config;
+use crate::errors::{account_unknown, internal, keyring_error, malformed};
 use crate::flow::{self, FlowDeps};
 use crate::oauth;
+use crate::outbox::Outbox;
 use crate::paths::Paths;
 use crate::secrets::{self, Secrets};
-use crate::serve::Outbox;
-use crate::tokens::{account_unknown, keyring_error, load_config, Tokens};
-use gmux_core::protocol::{Endpoints, ErrorBody, ErrorCode, Event, Hello, PROTOCOL_VERSION};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::tokens::Tokens;
+use gmux_core::protocol::{
+    method, Account, AccountsAddFailed, AccountsAddParams, AccountsAddResult, AccountsAdded,
+    AccountsListParams, AccountsListResult, AccountsRemoveParams, AccountsRemoveResult,
+    AccountsUpdateParams, AccountsUpdateResult, Endpoints, ErrorBody, ErrorCode, Event, Hello,
+    HelloParams, Method, TokenGetParams, CAPABILITIES, PROTOCOL_VERSION,
+};
+use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
-
-/// What the host can do, reported by `hello` so the extension can adapt without a protocol bump.
-pub const CAPABILITIES: &[&str] = &[
-    "accounts.list",
-    "accounts.add",
-    "accounts.remove",
-    "accounts.update",
-    "token.get",
-];
 
 pub struct App {
     pub paths: Paths,
@@ -27,22 +24,23 @@ pub struct App {
     pub secrets: Arc<Secrets>,
     pub http: reqwest::Client,
     pub tokens: Arc<Tokens>,
+    consent_slots: Arc<tokio::sync::Semaphore>,
 }
 
 pub type MethodResult = Result<Value, ErrorBody>;
 
-pub fn malformed(message: impl Into<String>) -> ErrorBody {
-    ErrorBody::new(ErrorCode::RequestMalformed, message)
-}
-
-pub fn internal(message: impl std::fmt::Display) -> ErrorBody {
-    ErrorBody::new(ErrorCode::Internal, message.to_string())
-}
-
-/// Parses `params` into a method's parameter type; a missing `params` counts as `{}`.
-pub fn params<T: for<'de> Deserialize<'de>>(params: Value) -> Result<T, ErrorBody> {
-    let params = if params.is_null() { json!({}) } else { params };
-    serde_json::from_value(params).map_err(|e| malformed(format!("invalid params: {e}")))
+/// Runs one method: its params parsed into `M::Params` (a bad shape is `request_malformed`), its result
+/// written from `M::Result`.
+async fn call<M, F, Fut>(params: Value, handler: F) -> MethodResult
+where
+    M: Method,
+    F: FnOnce(M::Params) -> Fut,
+    Fut: Future<Output = Result<M::Result, ErrorBody>>,
+{
+    let params =
+        M::params(params).map_err(|e| malformed(format!("invalid params for {}: {e}", M::NAME)))?;
+    let result = handler(params).await?;
+    serde_json::to_value(result).map_err(internal)
 }
 
 impl App {
@@ -59,6 +57,7 @@ impl App {
             secrets,
             http,
             tokens,
+            consent_slots: flow::consent_slots(),
         }
     }
 
@@ -68,6 +67,7 @@ impl App {
             secrets: self.secrets.clone(),
             http: self.http.clone(),
             tokens: self.tokens.clone(),
+            consent_slots: self.consent_slots.clone(),
         }
     }
 
@@ -75,15 +75,25 @@ impl App {
         &self.outbox
     }
 
-    pub async fn handle(&self, method: &str, params: Value) -> MethodResult {
-        tracing::debug!(method, "request");
-        match method {
-            "hello" => self.hello(params),
-            "accounts.list" => self.accounts_list().await,
-            "accounts.add" => self.accounts_add(params).await,
-            "accounts.remove" => self.accounts_remove(params).await,
-            "accounts.update" => self.accounts_update(params).await,
-            "token.get" => self.token_get(params).await,
+    pub async fn handle(&self, name: &str, params: Value) -> MethodResult {
+        tracing::debug!(method = name, "request");
+        match name {
+            method::Hello::NAME => call::<method::Hello, _, _>(params, |p| self.hello(p)).await,
+            method::AccountsList::NAME => {
+                call::<method::AccountsList, _, _>(params, |p| self.accounts_list(p)).await
+            }
+            method::AccountsAdd::NAME => {
+                call::<method::AccountsAdd, _, _>(params, |p| self.accounts_add(p)).await
+            }
+            method::AccountsRemove::NAME => {
+                call::<method::AccountsRemove, _, _>(params, |p| self.accounts_remove(p)).await
+            }
+            method::AccountsUpdate::NAME => {
+                call::<method::AccountsUpdate, _, _>(params, |p| self.accounts_update(p)).await
+            }
+            method::TokenGet::NAME => {
+                call::<method::TokenGet, _, _>(params, |p| self.token_get(p)).await
+            }
             other => Err(ErrorBody::new(
                 ErrorCode::MethodUnknown,
                 format!(
@@ -94,12 +104,7 @@ impl App {
         }
     }
 
-    fn hello(&self, params: Value) -> MethodResult {
-        #[derive(Deserialize)]
-        struct P {
-            protocol: Option<u32>,
-        }
-        let p: P = self::params(params)?;
+    async fn hello(&self, p: HelloParams) -> Result<Hello, ErrorBody> {
         if let Some(theirs) = p.protocol {
             if theirs > PROTOCOL_VERSION {
                 return Err(ErrorBody::new(
@@ -114,7 +119,7 @@ impl App {
         }
         // A broken config file must not break the handshake: the extension still learns the host is there.
         let config = config::load_config(&self.paths).ok().flatten();
-        let hello = Hello {
+        Ok(Hello {
             protocol: PROTOCOL_VERSION,
             host_version: env!("CARGO_PKG_VERSION").to_string(),
             capabilities: CAPABILITIES.iter().map(|c| c.to_string()).collect(),
@@ -122,32 +127,23 @@ impl App {
             endpoints: config
                 .map(|c| c.endpoints)
                 .unwrap_or_else(Endpoints::google),
-        };
-        serde_json::to_value(hello).map_err(internal)
+        })
     }
 
-    async fn accounts_list(&self) -> MethodResult {
+    async fn accounts_list(&self, _: AccountsListParams) -> Result<AccountsListResult, ErrorBody> {
         let accounts = config::load_accounts(&self.paths).map_err(internal)?;
-        Ok(json!({ "accounts": accounts }))
+        Ok(AccountsListResult { accounts })
     }
 
-    async fn accounts_add(&self, params: Value) -> MethodResult {
-        #[derive(Deserialize)]
-        struct P {
-            login_hint: Option<String>,
-        }
-        let p: P = self::params(params)?;
-        let config = load_config(&self.paths)?;
+    async fn accounts_add(&self, p: AccountsAddParams) -> Result<AccountsAddResult, ErrorBody> {
+        let config = config::configured(&self.paths)?;
         let started = flow::start(self.flow_deps(), config, p.login_hint).await?;
         let outbox = self.outbox.clone();
         let flow_id = started.flow_id.clone();
         // The reply goes out now; the event follows when the browser tab comes back (or the flow fails).
         tokio::spawn(async move {
             let event = match started.finish.await {
-                Ok(account) => Event {
-                    event: gmux_core::protocol::events::ACCOUNTS_ADDED.into(),
-                    data: json!({ "flow_id": flow_id, "account": account }),
-                },
+                Ok(account) => Event::new(&AccountsAdded { flow_id, account }),
                 Err(e) => {
                     tracing::warn!(
                         flow_id,
@@ -155,34 +151,32 @@ impl App {
                         "consent flow failed: {}",
                         e.message
                     );
-                    Event {
-                        event: gmux_core::protocol::events::ACCOUNTS_ADD_FAILED.into(),
-                        data: json!({ "flow_id": flow_id, "code": e.code, "message": e.message }),
-                    }
+                    Event::new(&AccountsAddFailed {
+                        flow_id,
+                        code: e.code,
+                        message: e.message,
+                    })
                 }
             };
-            outbox.send(&event, None);
+            outbox.send(&event, None).await;
         });
-        Ok(json!({ "consent_url": started.consent_url, "flow_id": started.flow_id }))
+        Ok(AccountsAddResult {
+            consent_url: started.consent_url,
+            flow_id: started.flow_id,
+        })
     }
 
-    async fn accounts_remove(&self, params: Value) -> MethodResult {
-        #[derive(Deserialize)]
-        struct P {
-            account: String,
-        }
-        let p: P = self::params(params)?;
+    async fn accounts_remove(
+        &self,
+        p: AccountsRemoveParams,
+    ) -> Result<AccountsRemoveResult, ErrorBody> {
         remove_account(self, &p.account).await
     }
 
-    async fn accounts_update(&self, params: Value) -> MethodResult {
-        #[derive(Deserialize)]
-        struct P {
-            account: String,
-            color: Option<String>,
-            order: Option<u32>,
-        }
-        let p: P = self::params(params)?;
+    async fn accounts_update(
+        &self,
+        p: AccountsUpdateParams,
+    ) -> Result<AccountsUpdateResult, ErrorBody> {
         if let Some(c) = &p.color {
             let valid = c.len() == 7
                 && c.starts_with('#')
@@ -193,8 +187,8 @@ impl App {
         }
         let paths = self.paths.clone();
         let requested = p.account.clone();
-        let updated = tokio::task::spawn_blocking(
-            move || -> Result<Option<gmux_core::protocol::Account>, config::ConfigError> {
+        let updated =
+            tokio::task::spawn_blocking(move || -> Result<Option<Account>, config::ConfigError> {
                 let mut index = config::lock_accounts(&paths)?;
                 let Some(account) = index.get_mut(&p.account) else {
                     return Ok(None);
@@ -208,33 +202,27 @@ impl App {
                 let account = account.clone();
                 index.save()?;
                 Ok(Some(account))
-            },
-        )
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
+            })
+            .await
+            .map_err(internal)?
+            .map_err(internal)?;
         match updated {
-            Some(account) => Ok(json!({ "account": account })),
+            Some(account) => Ok(AccountsUpdateResult { account }),
             None => Err(account_unknown(&requested)),
         }
     }
 
-    async fn token_get(&self, params: Value) -> MethodResult {
-        #[derive(Deserialize)]
-        struct P {
-            account: String,
-            #[serde(default)]
-            force_refresh: bool,
-        }
-        let p: P = self::params(params)?;
-        let token = self.tokens.get_with(&p.account, p.force_refresh).await?;
-        serde_json::to_value(token).map_err(internal)
+    async fn token_get(
+        &self,
+        p: TokenGetParams,
+    ) -> Result<gmux_core::protocol::AccessToken, ErrorBody> {
+        self.tokens.get_with(&p.account, p.force_refresh).await
     }
 }
 
 /// Revokes at Google, deletes the keyring entry and drops the account from the index. A failed revoke is
 /// reported but does not stop the local removal: the user asked for gmux to forget the account.
-pub async fn remove_account(app: &App, account: &str) -> MethodResult {
+pub async fn remove_account(app: &App, account: &str) -> Result<AccountsRemoveResult, ErrorBody> {
     let accounts = config::load_accounts(&app.paths).map_err(internal)?;
     let Some(found) = accounts
         .iter()
@@ -247,9 +235,16 @@ pub async fn remove_account(app: &App, account: &str) -> MethodResult {
     let stored = secrets::run(app.secrets.clone(), move |s| s.get_blocking(&sub_for_get))
         .await
         .map_err(keyring_error)?;
-    let (revoked, revoke_error) = match (&stored, load_config(&app.paths)) {
+    let (revoked, revoke_error) = match (&stored, config::configured(&app.paths)) {
         (Some(grant), Ok(config)) => {
-            match oauth::revoke(&app.http, &config.endpoints.revoke, &grant.refresh_token).await {
+            match oauth::revoke(
+                &app.http,
+                &config,
+                &grant.refresh_token,
+                oauth::TokenKind::Refresh,
+            )
+            .await
+            {
                 Ok(()) => (true, None),
                 Err(e) => (false, Some(e)),
             }
@@ -281,9 +276,9 @@ pub async fn remove_account(app: &App, account: &str) -> MethodResult {
     .map_err(internal)?;
     app.tokens.forget(&sub).await;
     tracing::info!(sub, revoked, "account removed");
-    let mut result = json!({ "removed": true, "revoked": revoked });
-    if let Some(e) = revoke_error {
-        result["revoke_error"] = json!(e);
-    }
-    Ok(result)
+    Ok(AccountsRemoveResult {
+        removed: true,
+        revoked,
+        revoke_error,
+    })
 }

@@ -10,10 +10,9 @@ use gmux_host::app::{remove_account, App};
 use gmux_host::config::{self, Config};
 use gmux_host::flow;
 use gmux_host::install::{self, Browser, Os, ALL_BROWSERS};
+use gmux_host::outbox::Outbox;
 use gmux_host::paths::Paths;
 use gmux_host::secrets::Secrets;
-use gmux_host::serve::Outbox;
-use gmux_host::tokens::load_config;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -77,6 +76,9 @@ enum Command {
         userinfo_url: Option<String>,
         #[arg(long)]
         gmail_url: Option<String>,
+        /// The `iss` id_tokens must carry (default Google's, which gmux-emulator uses too).
+        #[arg(long)]
+        issuer: Option<String>,
     },
     /// List, add or remove accounts.
     Accounts {
@@ -104,6 +106,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let paths = Paths::from_env();
     gmux_host::logging::init(&paths.log_file());
+    gmux_host::private::secure(&paths);
     match run_command(cli.command, &paths) {
         Ok(code) => code,
         Err(e) => {
@@ -199,8 +202,13 @@ fn run_command(command: Command, paths: &Paths) -> anyhow::Result<ExitCode> {
             revoke_url,
             userinfo_url,
             gmail_url,
+            issuer,
         } => {
-            let previous = config::load_config(paths)?;
+            if let Some(base) = &emulator {
+                config::check_endpoint("emulator", base).map_err(anyhow::Error::msg)?;
+            }
+            // Read without the endpoint check: configure is how a refused endpoint gets fixed.
+            let previous = config::read_config_unchecked(paths)?;
             let (client_id, client_secret) = match (&client_secrets, &emulator, &previous) {
                 (Some(file), _, _) => {
                     let bytes = std::fs::read(file)
@@ -230,11 +238,16 @@ fn run_command(command: Command, paths: &Paths) -> anyhow::Result<ExitCode> {
                     *slot = v.trim_end_matches('/').to_string();
                 }
             }
+            let issuer = issuer
+                .or_else(|| previous.as_ref().map(|p| p.issuer.clone()))
+                .unwrap_or_else(|| config::GOOGLE_ISSUER.to_string());
             let config = Config {
                 client_id,
                 client_secret,
                 endpoints,
+                issuer,
             };
+            config.check().map_err(anyhow::Error::msg)?;
             config::save_config(paths, &config)?;
             println!(
                 "configured OAuth client {} in {}",
@@ -294,7 +307,7 @@ fn accounts(command: AccountsCommand, paths: &Paths) -> anyhow::Result<ExitCode>
         }
         AccountsCommand::Add { login_hint } => runtime()?.block_on(async {
             let app = terminal_app(paths);
-            let config = load_config(paths).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let config = config::configured(paths).map_err(|e| anyhow::anyhow!("{}", e.message))?;
             let started = flow::start(app.flow_deps(), config, login_hint).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
             println!("Open this address in a browser and allow gmux to read your mail:\n\n{}\n", started.consent_url);
             match started.finish.await {
@@ -308,12 +321,12 @@ fn accounts(command: AccountsCommand, paths: &Paths) -> anyhow::Result<ExitCode>
         AccountsCommand::Remove { account } => runtime()?.block_on(async {
             let app = terminal_app(paths);
             let result = remove_account(&app, &account).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code.as_str(), e.message))?;
-            if result["revoked"] == true {
+            if result.revoked {
                 println!("removed {account}; access revoked at Google");
             } else {
                 println!(
                     "removed {account} locally; revoking at Google failed ({}): remove gmux at https://myaccount.google.com/permissions",
-                    result["revoke_error"].as_str().unwrap_or("unknown error")
+                    result.revoke_error.as_deref().unwrap_or("unknown error")
                 );
             }
             Ok(ExitCode::SUCCESS)

@@ -3,7 +3,7 @@
 //! tokens live only in the OS keyring.
 
 use crate::paths::Paths;
-use gmux_core::protocol::{Account, AccountStatus, Endpoints};
+use gmux_core::protocol::{Account, AccountStatus, Endpoints, ErrorBody, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::path::Path;
@@ -13,6 +13,60 @@ pub struct Config {
     pub client_id: String,
     pub client_secret: String,
     pub endpoints: Endpoints,
+    /// The `iss` an id_token must carry. Files written before it existed mean Google.
+    #[serde(default = "google_issuer")]
+    pub issuer: String,
+}
+
+/// Google's issuer. Its id_tokens carry this or the same without `https://` (Google documents both).
+pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+
+fn google_issuer() -> String {
+    GOOGLE_ISSUER.to_string()
+}
+
+impl Config {
+    /// Refuses endpoints gmux must not talk to (see [`check_endpoint`]).
+    pub fn check(&self) -> Result<(), String> {
+        let e = &self.endpoints;
+        for (name, url) in [
+            ("authorize", &e.authorize),
+            ("token", &e.token),
+            ("revoke", &e.revoke),
+            ("userinfo", &e.userinfo),
+            ("gmail", &e.gmail),
+        ] {
+            check_endpoint(name, url)?;
+        }
+        Ok(())
+    }
+}
+
+/// An endpoint must be `https://`; plain `http://` is accepted only on a loopback address (gmux-emulator on
+/// 127.0.0.1), because the client secret, codes, tokens and mail go there and nowhere else may see them.
+pub fn check_endpoint(name: &str, url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url)
+        .map_err(|e| format!("the {name} endpoint {url:?} is not a URL ({e})"))?;
+    let host = parsed.host();
+    let loopback = match &host {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        _ => false,
+    };
+    match parsed.scheme() {
+        "https" if host.is_some() => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" if matches!(&host, Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost")) => {
+            Err(format!(
+                "the {name} endpoint {url} uses the name localhost, which may resolve to another machine; use \
+                 127.0.0.1 instead"
+            ))
+        }
+        _ => Err(format!(
+            "the {name} endpoint {url} must start with https:// (plain http:// is allowed only on a loopback \
+             address such as http://127.0.0.1:PORT, for gmux-emulator): gmux sends secrets and mail there"
+        )),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,22 +104,54 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, Con
 /// Writes through a temporary file and a rename, so a reader never sees half a file.
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ConfigError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io_err(path))?;
+        crate::private::create_dir(dir).map_err(io_err(path))?;
     }
     let json = serde_json::to_vec_pretty(value).map_err(|e| ConfigError::Invalid {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, json).map_err(io_err(path))?;
+    crate::private::create_file(&tmp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &json))
+        .map_err(io_err(path))?;
     std::fs::rename(&tmp, path).map_err(io_err(path))
 }
 
-pub fn load_config(paths: &Paths) -> Result<Option<Config>, ConfigError> {
+/// The file as it is, endpoints unchecked: only `configure` reads it so, to change what is in it.
+pub fn read_config_unchecked(paths: &Paths) -> Result<Option<Config>, ConfigError> {
     read_json(&paths.config_file())
 }
 
+/// The configuration, or `None` before `configure`. A file naming an endpoint gmux must not use is invalid.
+pub fn load_config(paths: &Paths) -> Result<Option<Config>, ConfigError> {
+    let path = paths.config_file();
+    let config: Option<Config> = read_json(&path)?;
+    if let Some(c) = &config {
+        c.check().map_err(|message| ConfigError::Invalid {
+            path: path.display().to_string(),
+            message,
+        })?;
+    }
+    Ok(config)
+}
+
+/// The configuration a method needs, or the error that tells the user to run `configure`.
+pub fn configured(paths: &Paths) -> Result<Config, ErrorBody> {
+    match load_config(paths) {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(crate::errors::not_configured()),
+        Err(e) => Err(ErrorBody::new(
+            ErrorCode::OauthClientNotConfigured,
+            format!("{e}; run gmux-host configure again"),
+        )),
+    }
+}
+
 pub fn save_config(paths: &Paths, config: &Config) -> Result<(), ConfigError> {
+    config.check().map_err(|message| ConfigError::Invalid {
+        path: paths.config_file().display().to_string(),
+        message,
+    })?;
     write_json(&paths.config_file(), config)
 }
 
@@ -122,13 +208,8 @@ pub fn load_accounts(paths: &Paths) -> Result<Vec<Account>, ConfigError> {
 /// Locks the index (blocking): call from a blocking context.
 pub fn lock_accounts(paths: &Paths) -> Result<IndexLock, ConfigError> {
     let lock_path = paths.locks_dir().join("accounts.lock");
-    std::fs::create_dir_all(paths.locks_dir()).map_err(io_err(&lock_path))?;
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(io_err(&lock_path))?;
+    crate::private::create_dir(&paths.locks_dir()).map_err(io_err(&lock_path))?;
+    let lock = crate::private::open_lock(&lock_path).map_err(io_err(&lock_path))?;
     lock.lock().map_err(io_err(&lock_path))?;
     let accounts = load_accounts(paths)?;
     Ok(IndexLock {
@@ -205,6 +286,58 @@ mod tests {
         idx.save().unwrap();
         drop(idx);
         assert_eq!(load_accounts(&p).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn endpoints_must_be_https_or_loopback_http() {
+        fn check(url: &str, expected: Result<(), &str>) {
+            match (check_endpoint("token", url), expected) {
+                (Ok(()), Ok(())) => {}
+                (Err(got), Err(want)) => assert!(got.contains(want), "{url}: {got}"),
+                (got, want) => panic!("{url}: got {got:?}, want {want:?}"),
+            }
+        }
+        check("https://oauth2.googleapis.com/token", Ok(()));
+        check("https://10.0.0.1:8443/token", Ok(()));
+        check("http://127.0.0.1:4321/token", Ok(()));
+        check("http://127.8.9.10/token", Ok(()));
+        check("http://[::1]:4321/token", Ok(()));
+        check(
+            "http://oauth2.googleapis.com/token",
+            Err("must start with https://"),
+        );
+        check("http://192.168.1.5/token", Err("must start with https://"));
+        check(
+            "http://[::ffff:10.0.0.1]/token",
+            Err("must start with https://"),
+        );
+        check("http://localhost:4321/token", Err("use 127.0.0.1 instead"));
+        check("ftp://127.0.0.1/token", Err("must start with https://"));
+        check("file:///etc/passwd", Err("must start with https://"));
+        check("127.0.0.1:4321", Err("is not a URL"));
+        check("not a url", Err("is not a URL"));
+    }
+
+    #[test]
+    fn a_config_file_with_a_plain_http_endpoint_is_refused_on_load_and_save() {
+        let (_d, p) = paths();
+        let mut config = Config {
+            client_id: "id".into(),
+            client_secret: "s".into(),
+            endpoints: Endpoints::google(),
+            issuer: GOOGLE_ISSUER.into(),
+        };
+        save_config(&p, &config).unwrap();
+        assert_eq!(load_config(&p).unwrap(), Some(config.clone()));
+        config.endpoints.gmail = "http://gmail.example.com".into();
+        let err = save_config(&p, &config).unwrap_err().to_string();
+        assert!(
+            err.contains("gmail endpoint http://gmail.example.com must start with https://"),
+            "{err}"
+        );
+        std::fs::write(p.config_file(), serde_json::to_vec(&config).unwrap()).unwrap();
+        let err = load_config(&p).unwrap_err().to_string();
+        assert!(err.contains("must start with https://"), "{err}");
     }
 
     #[test]

@@ -2,16 +2,19 @@
 //! The host listens on 127.0.0.1:<ephemeral>, the browser tab comes back there, and the host answers it.
 
 use crate::config::{self, Config};
+use crate::errors::keyring_error;
 use crate::oauth::{self, TokenError, REQUIRED_SCOPES, SCOPES};
 use crate::paths::Paths;
 use crate::secrets::{self, Secrets, StoredGrant};
-use crate::tokens::{keyring_error, now_ms, Tokens};
-use gmux_core::protocol::{Account, ErrorBody, ErrorCode};
+use crate::tokens::{now_ms, Tokens};
+use gmux_core::protocol::{Account, ErrorBody, ErrorCode, MAX_CONSENT_FLOWS};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 
 pub const DEFAULT_CONSENT_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -30,6 +33,13 @@ pub struct FlowDeps {
     pub secrets: Arc<Secrets>,
     pub http: reqwest::Client,
     pub tokens: Arc<Tokens>,
+    /// One permit per consent flow that may wait at once ([`MAX_CONSENT_FLOWS`]), shared by the process.
+    pub consent_slots: Arc<Semaphore>,
+}
+
+/// The permits for [`FlowDeps::consent_slots`]: a new set per host process.
+pub fn consent_slots() -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(MAX_CONSENT_FLOWS))
 }
 
 /// A started flow: the URL to open, and the work that finishes it.
@@ -45,6 +55,18 @@ pub async fn start(
     config: Config,
     login_hint: Option<String>,
 ) -> Result<Started, ErrorBody> {
+    // Each waiting flow holds a listening port and a task for up to the timeout: a caller starting flows in a
+    // loop must not pile them up. The permit lives as long as the flow.
+    let permit = deps.consent_slots.clone().try_acquire_owned().map_err(|_| {
+        ErrorBody::new(
+            ErrorCode::TooManyConsentFlows,
+            format!(
+                "{MAX_CONSENT_FLOWS} accounts are already waiting for consent in the browser; finish or close \
+                 one of those tabs (they give up after {} seconds), then add this account",
+                consent_timeout().as_secs()
+            ),
+        )
+    })?;
     let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| {
         ErrorBody::new(
             ErrorCode::Internal,
@@ -82,17 +104,29 @@ pub async fn start(
     }
     let flow_id = oauth::random_string(16);
     tracing::info!(flow_id, port, "consent flow started");
+    let wrong_state = Arc::new(AtomicUsize::new(0));
     let flow = Flow {
         deps,
         config,
         redirect_uri,
         state,
         verifier,
+        wrong_state: wrong_state.clone(),
     };
     let timeout = consent_timeout();
     let finish = Box::pin(async move {
+        let _permit = permit;
         match tokio::time::timeout(timeout, flow.run(listener)).await {
             Ok(result) => result,
+            Err(_) if wrong_state.load(Ordering::Relaxed) > 0 => Err(ErrorBody::new(
+                ErrorCode::StateMismatch,
+                format!(
+                    "the consent was not finished within {} seconds, and an answer from another consent came \
+                     meanwhile (an old tab, or a request that did not come from Google); add the account again and \
+                     finish it in the newest tab",
+                    timeout.as_secs()
+                ),
+            )),
             Err(_) => Err(ErrorBody::new(
                 ErrorCode::ConsentTimedOut,
                 format!("the consent was not finished within {} seconds; start adding the account again", timeout.as_secs()),
@@ -112,6 +146,8 @@ struct Flow {
     redirect_uri: String,
     state: String,
     verifier: String,
+    /// Requests that came without this flow's `state`: refused, counted for the timeout's message.
+    wrong_state: Arc<AtomicUsize>,
 }
 
 /// The parts of a loopback request the flow reads.
@@ -231,6 +267,23 @@ impl Flow {
                 .await;
                 continue;
             }
+            // Only the redirect carrying this flow's state may end it: anything else (an old tab, another
+            // program guessing the port) is refused and the flow keeps waiting for the real one.
+            if request.query.get("state") != Some(&self.state) {
+                self.wrong_state.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    "a request to the consent listener without this flow's state; still waiting"
+                );
+                respond(
+                    &mut stream,
+                    "400 Bad Request",
+                    "Not this consent",
+                    "This answer does not belong to the account gmux is adding now (perhaps it comes from an \
+                     older tab). Finish the consent in the newest tab gmux opened.",
+                )
+                .await;
+                continue;
+            }
             let result = self.finish(&request.query).await;
             match &result {
                 Ok(account) => {
@@ -260,13 +313,6 @@ impl Flow {
     }
 
     async fn finish(&self, query: &HashMap<String, String>) -> Result<Account, ErrorBody> {
-        if query.get("state").map(String::as_str) != Some(self.state.as_str()) {
-            tracing::warn!("consent redirect with a wrong state");
-            return Err(ErrorBody::new(
-                ErrorCode::StateMismatch,
-                "the consent answer did not belong to this request (state mismatch); start adding the account again",
-            ));
-        }
         if let Some(error) = query.get("error") {
             if error == "access_denied" {
                 return Err(ErrorBody::new(
@@ -276,7 +322,10 @@ impl Flow {
             }
             return Err(ErrorBody::new(
                 ErrorCode::Internal,
-                format!("Google answered the consent with an error: {error}"),
+                format!(
+                    "Google answered the consent with an error: {}",
+                    crate::logging::redact(error)
+                ),
             ));
         }
         let Some(code) = query.get("code") else {
@@ -294,10 +343,11 @@ impl Flow {
         )
         .await
         .map_err(exchange_error)?;
+        // What the token endpoint says was granted, nothing else: the redirect's `scope` is only what the
+        // browser tab carried back, and an answer without `scope` grants nothing gmux can count on.
         let granted: Vec<String> = tokens
             .scope
             .as_deref()
-            .or(query.get("scope").map(String::as_str))
             .unwrap_or("")
             .split_whitespace()
             .map(String::from)
@@ -309,11 +359,11 @@ impl Flow {
             .collect();
         if !missing.is_empty() {
             // Do not keep a grant gmux cannot use.
-            let token = tokens
-                .refresh_token
-                .as_deref()
-                .unwrap_or(&tokens.access_token);
-            let _ = oauth::revoke(&self.deps.http, &self.config.endpoints.revoke, token).await;
+            let (token, kind) = match tokens.refresh_token.as_deref() {
+                Some(t) => (t, oauth::TokenKind::Refresh),
+                None => (tokens.access_token.as_str(), oauth::TokenKind::Access),
+            };
+            let _ = oauth::revoke(&self.deps.http, &self.config, token, kind).await;
             return Err(ErrorBody::new(
                 ErrorCode::ScopesNotGranted,
                 format!(
@@ -329,11 +379,17 @@ impl Flow {
                  account again",
             ));
         };
-        let identity = match tokens
-            .id_token
-            .as_deref()
-            .and_then(oauth::identity_from_id_token)
-        {
+        let from_id_token = match tokens.id_token.as_deref() {
+            Some(t) => {
+                oauth::identity_from_id_token(t, &self.config.client_id, &self.config.issuer)
+                    .map_err(|e| {
+                        tracing::warn!("id_token refused: {e}");
+                        ErrorBody::new(ErrorCode::Internal, e)
+                    })?
+            }
+            None => None,
+        };
+        let identity = match from_id_token {
             Some(id) => id,
             None => oauth::userinfo(
                 &self.deps.http,

@@ -6,12 +6,15 @@
 
 pub mod app;
 pub mod config;
+pub mod errors;
 pub mod flow;
 pub mod framing;
 pub mod install;
 pub mod logging;
 pub mod oauth;
+pub mod outbox;
 pub mod paths;
+pub mod private;
 pub mod secrets;
 pub mod serve;
 pub mod tokens;

@@ -1,6 +1,6 @@
 //! Tracing to a size-capped file in the state directory. Never stdout: stdout carries only frames.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,9 +21,12 @@ pub struct RotatingFile(Arc<Mutex<RotatingInner>>);
 impl RotatingFile {
     pub fn open(path: &Path) -> std::io::Result<Self> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::private::create_dir(dir)?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let file = crate::private::options()
+            .create(true)
+            .append(true)
+            .open(path)?;
         let written = file.metadata().map(|m| m.len()).unwrap_or(0);
         Ok(RotatingFile(Arc::new(Mutex::new(RotatingInner {
             path: path.to_path_buf(),
@@ -40,7 +43,7 @@ impl RotatingInner {
         old.push(".1");
         std::fs::rename(&self.path, &old)?;
         self.file = Some(
-            OpenOptions::new()
+            crate::private::options()
                 .create(true)
                 .append(true)
                 .open(&self.path)?,
@@ -51,7 +54,13 @@ impl RotatingInner {
 }
 
 impl Write for RotatingFile {
+    /// Writes one formatted event, token-shaped text replaced by its fingerprint (see [`redact`]). The whole
+    /// buffer is taken in one call, so a token is never split between two scrubs.
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let taken = buf.len();
+        let text = String::from_utf8_lossy(buf);
+        let scrubbed = redact(&text);
+        let buf = scrubbed.as_bytes();
         let mut inner = self
             .0
             .lock()
@@ -60,12 +69,11 @@ impl Write for RotatingFile {
             // Another process may have rotated already; losing a rotation is harmless.
             let _ = inner.rotate();
         }
-        let n = match inner.file.as_mut() {
-            Some(f) => f.write(buf)?,
-            None => buf.len(),
-        };
-        inner.written += n as u64;
-        Ok(n)
+        if let Some(f) = inner.file.as_mut() {
+            f.write_all(buf)?;
+        }
+        inner.written += buf.len() as u64;
+        Ok(taken)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -109,6 +117,50 @@ pub fn init(path: &Path) {
         .try_init();
 }
 
+/// The beginnings of Google's secrets: access tokens, refresh tokens, authorization codes, client secrets,
+/// and JWTs (id_tokens: base64 of `{"`).
+const SECRET_PREFIXES: &[&str] = &["ya29.", "1//", "4/0", "GOCSPX-", "eyJ"];
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-_.~+/=".contains(&b)
+}
+
+/// Replaces every token-shaped run in `text` (one of [`SECRET_PREFIXES`] followed by token characters) with
+/// `[redacted <fingerprint>]`. The log writer passes everything through it, so a token that reaches a log
+/// line by accident (an error text quoting what it could not read, a caller's junk, Google's own words)
+/// never reaches the file; text Google sends that the extension sees or the index keeps goes through it too.
+pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let found = SECRET_PREFIXES
+            .iter()
+            .find(|p| bytes[i..].starts_with(p.as_bytes()));
+        if let Some(prefix) = found {
+            let mut end = i + prefix.len();
+            while end < bytes.len() && is_token_byte(bytes[end]) {
+                end += 1;
+            }
+            // A prefix alone ("1//" in a path, a bare "eyJ") is not a secret; a few characters more are.
+            if end - i >= prefix.len() + 4 {
+                out.push_str(&text[copied..i]);
+                out.push_str(&format!("[redacted {}]", fingerprint(&text[i..end])));
+                copied = end;
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// What may be logged about a secret: its length and a short hash, enough to tell two apart.
 pub fn fingerprint(secret: &str) -> String {
     use sha2::Digest;
@@ -138,6 +190,53 @@ mod tests {
         let size = std::fs::metadata(&path).unwrap().len();
         assert!(size <= MAX_LOG_BYTES);
         assert!(dir.path().join("x.log.1").exists());
+    }
+
+    #[test]
+    fn token_shaped_text_is_redacted_and_the_rest_kept() {
+        fn check(input: &str, expected: &str) {
+            let got = redact(input);
+            // Fingerprints differ per secret: compare with them replaced by a marker.
+            let mut shown = String::new();
+            let mut rest = got.as_ref();
+            while let Some(start) = rest.find("[redacted ") {
+                shown.push_str(&rest[..start]);
+                let end = start + rest[start..].find(']').unwrap() + 1;
+                shown.push_str("[R]");
+                rest = &rest[end..];
+            }
+            shown.push_str(rest);
+            assert_eq!(shown, expected, "{input}");
+        }
+        check("nothing secret here", "nothing secret here");
+        check("token ya29.a0AfB_byC-xyz.1 expired", "token [R] expired");
+        check("refresh=1//0gLd9-abc_DEF/xyz&x=1", "refresh=[R]&x=1");
+        check("code=4/0AQSTgQabc", "code=[R]");
+        check("secret GOCSPX-abcdEFGH", "secret [R]");
+        check("id eyJhbGciOi.eyJzdWIiOiIx.c2ln end", "id [R] end");
+        check(
+            "\"1//0secret\", expected struct",
+            "\"[R]\", expected struct",
+        );
+        check("two: ya29.aaaa ya29.bbbb", "two: [R] [R]");
+        // Prefixes without a secret after them are left.
+        check(
+            "http://x:1//a and ya29. and eyJ",
+            "http://x:1//a and ya29. and eyJ",
+        );
+        check("é ya29.abcd é", "é [R] é");
+    }
+
+    #[test]
+    fn the_log_file_never_gets_a_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        let mut w = RotatingFile::open(&path).unwrap();
+        let line = b"refresh refused: invalid_grant: ya29.a0leakleak 1//0leakleak\n";
+        assert_eq!(w.write(line).unwrap(), line.len());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("leakleak"), "{text}");
+        assert!(text.contains("[redacted len="), "{text}");
     }
 
     #[test]

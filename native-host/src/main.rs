@@ -3,12 +3,14 @@
 mod cli;
 
 use gmux_host::app::App;
+use gmux_host::outbox::Outbox;
 use gmux_host::paths::Paths;
-use gmux_host::serve::{serve, Outbox};
+use gmux_host::serve::serve;
 use std::sync::Arc;
 
 /// Browsers start the host with the caller's identity: Chrome passes `chrome-extension://<id>/`, Firefox the
-/// manifest path and the add-on id. `serve` is for tests and manual runs.
+/// manifest path and the add-on id. `serve` is for tests and manual runs. The argument chooses the mode and is
+/// logged; it authenticates nothing, and neither would the parent process (PROTOCOL.md, "Who may call").
 fn is_native_messaging(args: &[String]) -> bool {
     match args.get(1) {
         Some(a) => a.starts_with("chrome-extension://") || a.ends_with(".json") || a == "serve",
@@ -28,6 +30,7 @@ fn main() -> std::process::ExitCode {
 fn run_native_messaging(args: &[String]) {
     let paths = Paths::from_env();
     gmux_host::logging::init(&paths.log_file());
+    gmux_host::private::secure(&paths);
     tracing::info!(
         caller = args.get(1).map(String::as_str).unwrap_or(""),
         pid = std::process::id(),

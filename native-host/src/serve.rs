@@ -2,61 +2,18 @@
 //! one writer task. On end of input every in-flight request finishes and its reply is flushed before exit.
 
 use crate::app::App;
-use crate::framing::{encode_frame, parse_request, read_frame, FrameError};
-use gmux_core::protocol::{ErrorBody, ErrorCode, Reply, MAX_BROWSER_TO_HOST};
+use crate::framing::{parse_request, read_frame, FrameError};
+use crate::outbox::Out;
+use gmux_core::protocol::{
+    ErrorBody, ErrorCode, Reply, MAX_BROWSER_TO_HOST, MAX_REQUESTS_IN_FLIGHT,
+};
 use serde_json::Value;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
-/// Everything the writer task sends, in order.
-pub enum Out {
-    Frame(Vec<u8>),
-    /// Flush and stop: sent after the last reply.
-    Close,
-}
-
-/// A handle for sending replies and events to the browser. Sending after the port closed is a no-op.
-#[derive(Clone)]
-pub struct Outbox(mpsc::UnboundedSender<Out>);
-
-impl Outbox {
-    pub fn channel() -> (Outbox, mpsc::UnboundedReceiver<Out>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        (Outbox(tx), rx)
-    }
-
-    /// Sends a reply or event. One that would be too large for the browser becomes an error reply (for a
-    /// reply) or is dropped with a log line (for an event), so the port never dies of it.
-    pub fn send(&self, message: &impl serde::Serialize, id: Option<&Value>) {
-        let frame = match encode_frame(message) {
-            Ok(f) => f,
-            Err(e) => {
-                tracing::error!("outgoing message dropped: {e}");
-                let Some(id) = id else { return };
-                let reply = Reply::err(
-                    id.clone(),
-                    ErrorBody::new(
-                        ErrorCode::Internal,
-                        format!("the reply could not be sent: {e}"),
-                    ),
-                );
-                match encode_frame(&reply) {
-                    Ok(f) => f,
-                    Err(_) => return,
-                }
-            }
-        };
-        let _ = self.0.send(Out::Frame(frame));
-    }
-
-    fn close(&self) {
-        let _ = self.0.send(Out::Close);
-    }
-}
-
-async fn write_all<W: AsyncWrite + Unpin>(mut output: W, mut rx: mpsc::UnboundedReceiver<Out>) {
+async fn write_all<W: AsyncWrite + Unpin>(mut output: W, mut rx: mpsc::Receiver<Out>) {
     while let Some(out) = rx.recv().await {
         match out {
             Out::Frame(frame) => {
@@ -75,7 +32,7 @@ async fn write_all<W: AsyncWrite + Unpin>(mut output: W, mut rx: mpsc::Unbounded
 }
 
 /// Serves one port until its input ends. `app` is built around `outbox`, whose receiver is `rx`.
-pub async fn serve<R, W>(mut input: R, output: W, app: Arc<App>, rx: mpsc::UnboundedReceiver<Out>)
+pub async fn serve<R, W>(mut input: R, output: W, app: Arc<App>, rx: mpsc::Receiver<Out>)
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -83,7 +40,12 @@ where
     let writer = tokio::spawn(write_all(output, rx));
     let outbox = app.outbox().clone();
     let mut in_flight = JoinSet::new();
+    // A request is read only when one of these is free: a caller flooding the host waits for its own replies.
+    let slots = Arc::new(Semaphore::new(MAX_REQUESTS_IN_FLIGHT));
     loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            break;
+        };
         let payload = match read_frame(&mut input, MAX_BROWSER_TO_HOST).await {
             Ok(p) => p,
             Err(FrameError::Eof) => {
@@ -92,12 +54,12 @@ where
             }
             Err(FrameError::TooLargeSkipped(len)) => {
                 tracing::warn!("refused a frame of {len} bytes");
-                outbox.send(&too_large(len), Some(&Value::Null));
+                outbox.send(&too_large(len), Some(&Value::Null)).await;
                 continue;
             }
             Err(FrameError::TooLargeFatal(len)) => {
                 tracing::warn!("frame length {len} cannot come from a browser; closing");
-                outbox.send(&too_large(len), Some(&Value::Null));
+                outbox.send(&too_large(len), Some(&Value::Null)).await;
                 break;
             }
             Err(e @ (FrameError::Truncated | FrameError::Io(_))) => {
@@ -111,6 +73,7 @@ where
             Ok(request) => {
                 let app = app.clone();
                 in_flight.spawn(async move {
+                    let _slot = slot;
                     let id = request.id.clone();
                     let handled = std::panic::AssertUnwindSafe(app.handle(&request.method, request.params));
                     let reply = match futures::FutureExt::catch_unwind(handled).await {
@@ -128,12 +91,12 @@ where
                             )
                         }
                     };
-                    app.outbox().send(&reply, Some(&id));
+                    app.outbox().send(&reply, Some(&id)).await;
                 });
             }
             Err(reply) => {
                 tracing::warn!("malformed request of {} bytes", payload.len());
-                outbox.send(&reply, Some(&reply.id));
+                outbox.send(&reply, Some(&reply.id)).await;
             }
         }
     }
@@ -143,7 +106,7 @@ where
             tracing::error!("a request handler failed: {e}");
         }
     }
-    outbox.close();
+    outbox.close().await;
     let _ = writer.await;
 }
 
@@ -155,4 +118,80 @@ fn too_large(len: usize) -> Reply {
             format!("a request of {len} bytes is larger than the {MAX_BROWSER_TO_HOST} bytes gmux-host accepts"),
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::Outbox;
+    use crate::paths::Paths;
+    use gmux_core::protocol::MAX_QUEUED_REPLIES;
+    use std::time::Duration;
+    use tokio::io::AsyncReadExt;
+
+    fn hello_frame(id: usize) -> Vec<u8> {
+        let json = format!(r#"{{"id":{id},"method":"hello"}}"#);
+        let mut frame = (json.len() as u32).to_ne_bytes().to_vec();
+        frame.extend_from_slice(json.as_bytes());
+        frame
+    }
+
+    /// A caller that writes requests as fast as it can and reads no reply: the host must stop reading its
+    /// requests after a bounded number (in flight, queued, and what the pipes hold), not buffer them all.
+    /// Once the caller reads again, every request it wrote whole gets its reply.
+    #[tokio::test]
+    async fn a_caller_that_floods_requests_without_reading_replies_is_made_to_wait() {
+        const PIPE: usize = 4096;
+        const FLOOD: usize = 5000;
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            config_dir: dir.path().join("c"),
+            state_dir: dir.path().join("s"),
+        };
+        let (outbox, rx) = Outbox::channel();
+        let app = Arc::new(App::new(paths, outbox));
+        let (mut to_host, host_in) = tokio::io::duplex(PIPE);
+        let (host_out, mut from_host) = tokio::io::duplex(PIPE);
+        let server = tokio::spawn(serve(host_in, host_out, app, rx));
+        let mut written = 0;
+        while written < FLOOD {
+            let frame = hello_frame(written);
+            match tokio::time::timeout(Duration::from_secs(2), to_host.write_all(&frame)).await {
+                Ok(done) => {
+                    done.unwrap();
+                    written += 1;
+                }
+                // The host stopped reading: what this write got through is a cut-off frame.
+                Err(_) => break,
+            }
+        }
+        // Bounded by the limits, not by the caller: the pipes hold at most PIPE bytes each, so at most
+        // PIPE / (smallest request) frames wait unread and PIPE / (smallest reply) replies wait in the pipe.
+        let bound = MAX_REQUESTS_IN_FLIGHT
+            + MAX_QUEUED_REPLIES
+            + PIPE / hello_frame(0).len()
+            + PIPE / 100
+            + 2;
+        assert!(
+            written <= bound,
+            "the host read {written} requests while nobody read a reply (bound {bound})"
+        );
+        drop(to_host);
+        let mut out = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), from_host.read_to_end(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        server.await.unwrap();
+        let mut replies = 0;
+        let mut rest = &out[..];
+        while rest.len() >= 4 {
+            let len = u32::from_ne_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+            let reply: Reply = serde_json::from_slice(&rest[4..4 + len]).unwrap();
+            assert!(reply.result.is_some(), "{reply:?}");
+            replies += 1;
+            rest = &rest[4 + len..];
+        }
+        assert_eq!(replies, written, "every whole request is answered");
+    }
 }

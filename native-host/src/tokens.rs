@@ -3,11 +3,11 @@
 //! re-read the keyring entry (another process may just have refreshed) and refresh only if still needed.
 
 use crate::config::{self, Config};
+use crate::errors::{account_unknown, keyring_error, reauth_error};
 use crate::oauth::{self, TokenError};
 use crate::paths::Paths;
-use crate::secrets::{self, SecretError, Secrets, StoredGrant};
-use gmux_core::protocol::{AccessToken, AccountStatus, ErrorBody, ErrorCode};
-use serde_json::json;
+use crate::secrets::{self, Secrets, StoredGrant};
+use gmux_core::protocol::{AccessToken, AccountStatus, ErrorBody, ErrorCode, ReauthData};
 use std::collections::HashMap;
 use std::fs::File;
 use std::sync::{Arc, Mutex};
@@ -26,47 +26,6 @@ pub fn now_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
-}
-
-pub fn keyring_error(e: SecretError) -> ErrorBody {
-    match e {
-        SecretError::Unavailable(m) => ErrorBody::new(ErrorCode::KeyringUnavailable, m),
-        SecretError::Damaged(m) => ErrorBody::new(
-            ErrorCode::Internal,
-            format!("{m}; remove the account and add it again"),
-        ),
-    }
-}
-
-pub fn not_configured() -> ErrorBody {
-    ErrorBody::new(
-        ErrorCode::OauthClientNotConfigured,
-        "no OAuth client is configured; create a \"Desktop app\" OAuth client in the Google Cloud console, download \
-         its JSON and run: gmux-host configure --client-secrets FILE",
-    )
-}
-
-pub fn load_config(paths: &Paths) -> Result<Config, ErrorBody> {
-    match config::load_config(paths) {
-        Ok(Some(c)) => Ok(c),
-        Ok(None) => Err(not_configured()),
-        Err(e) => Err(ErrorBody::new(
-            ErrorCode::OauthClientNotConfigured,
-            format!("{e}; run gmux-host configure again"),
-        )),
-    }
-}
-
-pub fn reauth_error(email: &str, detail: Option<&str>) -> ErrorBody {
-    let mut body = ErrorBody::new(
-        ErrorCode::ReauthRequired,
-        format!(
-            "Google no longer accepts gmux's access to {email}{}; add the account again to re-authorise it",
-            detail.map(|d| format!(" ({d})")).unwrap_or_default()
-        ),
-    );
-    body.data = Some(json!({ "description": detail }));
-    body
 }
 
 #[derive(Clone)]
@@ -109,13 +68,30 @@ impl Tokens {
         slots.entry(sub.to_string()).or_default().clone()
     }
 
+    fn existing_slot(&self, sub: &str) -> Option<Arc<tokio::sync::Mutex<Option<Cached>>>> {
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots.get(sub).cloned()
+    }
+
+    /// How many accounts this process keeps a slot for (tests: unknown ids must leave none).
+    pub fn slot_count(&self) -> usize {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     fn fresh(&self, expires_at_ms: u64) -> bool {
         expires_at_ms > now_ms() + self.margin_ms
     }
 
     /// Forgets the in-memory token (account removed or re-added).
     pub async fn forget(&self, sub: &str) {
-        *self.slot(sub).lock().await = None;
+        let slot = self
+            .slots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(sub);
+        if let Some(slot) = slot {
+            *slot.lock().await = None;
+        }
     }
 
     /// Puts a just-minted token in memory (after a consent).
@@ -136,7 +112,20 @@ impl Tokens {
     /// waited behind it takes the token it produced, and another process's newer token is taken from the keyring.
     pub async fn get_with(&self, sub: &str, force_refresh: bool) -> Result<AccessToken, ErrorBody> {
         let asked_at_ms = now_ms();
-        let slot = self.slot(sub);
+        // Only an account in the index gets a slot: ids a caller makes up must leave nothing behind, or a
+        // loop of them would grow this map without end.
+        let slot = match self.existing_slot(sub) {
+            Some(slot) => slot,
+            None => {
+                config::configured(&self.paths)?;
+                let accounts = config::load_accounts(&self.paths)
+                    .map_err(|e| ErrorBody::new(ErrorCode::Internal, e.to_string()))?;
+                if !accounts.iter().any(|a| a.id == sub) {
+                    return Err(account_unknown(sub));
+                }
+                self.slot(sub)
+            }
+        };
         let mut cached = slot.lock().await;
         let mut rejected: Option<String> = None;
         if let Some(c) = cached.as_ref() {
@@ -151,7 +140,7 @@ impl Tokens {
             }
         }
         *cached = None;
-        let config = load_config(&self.paths)?;
+        let config = config::configured(&self.paths)?;
         let accounts = config::load_accounts(&self.paths)
             .map_err(|e| ErrorBody::new(ErrorCode::Internal, e.to_string()))?;
         let Some(account) = accounts.into_iter().find(|a| a.id == sub) else {
@@ -231,7 +220,11 @@ impl Tokens {
                          status: in the Google Cloud console set the OAuth consent screen's publishing status to \
                          \"In production\", then add the account again",
                     );
-                    error.data = Some(json!({ "description": description, "testing_status_suspected": true }));
+                    error.data = serde_json::to_value(ReauthData {
+                        description: Some(description),
+                        testing_status_suspected: true,
+                    })
+                    .ok();
                 }
                 Err(error)
             }
@@ -283,12 +276,8 @@ impl Tokens {
         let dir = self.paths.locks_dir();
         let path = dir.join(format!("token-{name}.lock"));
         let task = tokio::task::spawn_blocking(move || -> std::io::Result<File> {
-            std::fs::create_dir_all(&dir)?;
-            let file = File::options()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)?;
+            crate::private::create_dir(&dir)?;
+            let file = crate::private::open_lock(&path)?;
             file.lock()?;
             Ok(file)
         });
@@ -328,13 +317,6 @@ pub fn looks_like_testing_expiry(issued_at_ms: u64, now_ms: u64) -> bool {
     const HOUR_MS: u64 = 3600 * 1000;
     let age = now_ms.saturating_sub(issued_at_ms);
     (7 * 24 * HOUR_MS - HOUR_MS..8 * 24 * HOUR_MS).contains(&age)
-}
-
-pub fn account_unknown(sub: &str) -> ErrorBody {
-    ErrorBody::new(
-        ErrorCode::AccountUnknown,
-        format!("gmux-host knows no account {sub:?}; reload the account list or add the account"),
-    )
 }
 
 #[cfg(test)]
@@ -415,6 +397,7 @@ mod tests {
                 client_id: "id".into(),
                 client_secret: "s".into(),
                 endpoints,
+                issuer: config::GOOGLE_ISSUER.into(),
             },
         )
         .unwrap();
@@ -455,6 +438,35 @@ mod tests {
         assert!(
             matches!(tokens.get("nobody").await, Err(e) if e.code == ErrorCode::AccountUnknown)
         );
+    }
+
+    #[tokio::test]
+    async fn token_get_for_unknown_accounts_leaves_nothing_behind() {
+        let (token_url, calls) =
+            fake_token_endpoint(r#"{"access_token":"ya29.new","expires_in":3599}"#).await;
+        let (_dir, paths, secrets) = one_stale_account(token_url, None);
+        let tokens = Tokens::new(paths.clone(), secrets, oauth::http_client());
+        for n in 0..1000 {
+            let err = tokens
+                .get_with(&format!("made-up-{n}"), n % 2 == 0)
+                .await
+                .unwrap_err();
+            assert_eq!(err.code, ErrorCode::AccountUnknown);
+        }
+        assert_eq!(tokens.slot_count(), 0);
+        let locks: Vec<_> = std::fs::read_dir(paths.locks_dir())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .filter(|n| n.to_string_lossy().starts_with("token-"))
+            .collect();
+        assert!(locks.is_empty(), "{locks:?}");
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0);
+        // A known account gets its slot, and removing it drops the slot again.
+        tokens.get("sub1").await.unwrap();
+        assert_eq!(tokens.slot_count(), 1);
+        tokens.forget("sub1").await;
+        assert_eq!(tokens.slot_count(), 0);
     }
 
     #[tokio::test]

@@ -87,6 +87,8 @@ struct Background {
     syncing: u32,
     /// The host's sentence for the last consent that did not finish.
     add_error: Option<String>,
+    /// The revision of the last write to `storage.local` (see `gmux_core::messages::REVISION_KEY`).
+    revision: u64,
 }
 
 thread_local! {

@@ -8,7 +8,8 @@ use std::rc::Rc;
 use futures::lock::Mutex as AsyncMutex;
 use gmux_core::inbox::{AccountInbox, InboxStore, SyncHealth};
 use gmux_core::messages::{
-    BackgroundStatus, HostState, Settings, SETTINGS_KEY, STATUS_KEY, STORE_KEY,
+    next_revision, BackgroundStatus, HostState, Settings, REVISION_KEY, SETTINGS_KEY, STATUS_KEY,
+    STORE_KEY,
 };
 use gmux_core::protocol::{events, Account as HostAccount, AccountStatus, Event};
 use gmux_core::view::{badge, Badge};
@@ -23,10 +24,11 @@ pub const POLL_ALARM: &str = "poll";
 
 /// Reads the store and settings once per background start; a fresh background shows the last good inbox.
 pub async fn load() {
-    let stored = browser::storage_get(&[STORE_KEY, SETTINGS_KEY]).await;
+    let stored = browser::storage_get(&[STORE_KEY, SETTINGS_KEY, REVISION_KEY]).await;
     let waiters = with(|bg| {
         match &stored {
             Ok(items) => {
+                bg.revision = items[REVISION_KEY].as_u64().unwrap_or(0);
                 bg.store = InboxStore::from_json(items[STORE_KEY].clone());
                 bg.settings =
                     serde_json::from_value(items[SETTINGS_KEY].clone()).unwrap_or_default();
@@ -66,7 +68,7 @@ pub async fn set_poll_minutes(minutes: u32) -> Result<(), browser::BrowserError>
         poll_minutes: minutes.max(1),
     };
     with(|bg| bg.settings = settings);
-    browser::storage_set(&json!({ SETTINGS_KEY: settings })).await?;
+    write(json!({ SETTINGS_KEY: settings })).await?;
     set_poll_alarm(f64::from(settings.poll_minutes)).await;
     Ok(())
 }
@@ -135,15 +137,29 @@ fn status_snapshot() -> BackgroundStatus {
 pub fn status_reply() -> Value {
     let status = status_snapshot();
     let mut value = serde_json::to_value(&status).unwrap_or_else(|_| json!({}));
+    // The page applies the answer only when it is no older than what it already drew from storage.
+    value[REVISION_KEY] = json!(with(|bg| bg.revision));
     value["version"] = json!(status.host_version);
     value["error"] = json!(status.host_error);
     value
 }
 
+/// Writes `items` into `storage.local` with the next revision. Every write of the background goes through here,
+/// after the stored revision was read, so revisions only grow and a page can skip what it has already applied.
+async fn write(mut items: Value) -> Result<(), browser::BrowserError> {
+    loaded().await;
+    let revision = with(|bg| {
+        bg.revision = next_revision(bg.revision, js_sys::Date::now() as u64);
+        bg.revision
+    });
+    items[REVISION_KEY] = json!(revision);
+    browser::storage_set(&items).await
+}
+
 /// Writes the status and sets the badge.
 pub async fn persist_status() {
     let status = status_snapshot();
-    if let Err(e) = browser::storage_set(&json!({ STATUS_KEY: status })).await {
+    if let Err(e) = write(json!({ STATUS_KEY: status })).await {
         log_error("the status could not be saved", &e);
     }
     update_badge().await;
@@ -152,7 +168,7 @@ pub async fn persist_status() {
 /// Writes the store and the status, and sets the badge.
 pub async fn persist() {
     let store = with(|bg| bg.store.clone());
-    if let Err(e) = browser::storage_set(&json!({ STORE_KEY: store })).await {
+    if let Err(e) = write(json!({ STORE_KEY: store })).await {
         log_error("the inbox could not be saved", &e);
     }
     persist_status().await;

@@ -10,14 +10,16 @@ mod options;
 use std::cell::RefCell;
 
 use gmux_core::inbox::{InboxStore, ThreadRow};
-use gmux_core::messages::{Intent, IntentReply, Settings, SETTINGS_KEY, STATUS_KEY, STORE_KEY};
+use gmux_core::messages::{
+    is_newer, Intent, IntentReply, Settings, REVISION_KEY, SETTINGS_KEY, STATUS_KEY, STORE_KEY,
+};
 use gmux_core::view::{self, InboxKey};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlElement, KeyboardEvent};
 
-use crate::browser::{self, BrowserError, StorageListener};
+use crate::browser::{self, BrowserError};
 use crate::status::StatusAnswer;
 use crate::timers::{now_ms, sleep};
 
@@ -41,6 +43,8 @@ struct Page {
     /// status line says "connecting" rather than repeat what an older page saw.
     status_settled: bool,
     settings: Settings,
+    /// The revision of the newest storage write the page has applied (see `gmux_core::messages::is_newer`).
+    revision: Option<u64>,
     /// The account the list is filtered to.
     filter: Option<String>,
     /// `(account, thread)` of the focused row, kept across redraws.
@@ -75,7 +79,10 @@ fn page_kind() -> PageKind {
 pub fn start() {
     // Where the time to the first row goes, for the bench: the wasm running, the store read.
     stamp_root("data-wasm-ready-ms");
-    spawn_local(async {
+    // Every change to storage from here on (from early.js's start, where it ran) is kept until the page takes it
+    // over below, so a write between the first read and the page's listening is never lost.
+    let feed = browser::storage_feed();
+    spawn_local(async move {
         let kind = page_kind();
         let stored = read_cached_storage().await.unwrap_or_else(|e| {
             log_error("reading the cached inbox", e);
@@ -92,6 +99,7 @@ pub fn start() {
             status: StatusAnswer::from_json(parse_json(field(STATUS_KEY))),
             status_settled: false,
             settings: browser::from_js(field(SETTINGS_KEY)).unwrap_or_default(),
+            revision: revision_of(&field(REVISION_KEY)),
             filter: None,
             focused: None,
             message: None,
@@ -99,9 +107,15 @@ pub fn start() {
         };
         PAGE.with(|p| *p.borrow_mut() = Some(page));
         redraw();
+        hold_for_tests().await;
+        match feed {
+            Ok(feed) => follow(feed),
+            Err(e) => log_error("listening to storage", e),
+        }
         if let Err(e) = listen() {
             log_error("listening", e);
         }
+        catch_up().await;
         let answer = match query_status().await {
             Ok(answer) => answer,
             Err(e) => StatusAnswer {
@@ -111,6 +125,10 @@ pub fn start() {
             },
         };
         update(|page| {
+            // An answer older than a status the page already drew from storage is not news.
+            if answer.revision.is_some_and(|r| page.revision.is_some_and(|applied| r < applied)) {
+                return;
+            }
             let accounts = std::mem::take(&mut page.status.accounts);
             page.status = answer;
             // The current background answers without accounts; the stored list is still the best there is.
@@ -120,6 +138,112 @@ pub fn start() {
             page.status_settled = page.status.is_settled();
         });
     });
+}
+
+/// A revision from storage (a number), if there is one.
+fn revision_of(value: &JsValue) -> Option<u64> {
+    value.as_f64().filter(|r| *r >= 0.0).map(|r| r as u64)
+}
+
+/// Takes over the storage changes: those that came while the page loaded are applied at once (the latest of
+/// them wins), and every later one as it comes.
+fn follow(feed: browser::StorageFeed) {
+    let (missed, guard) = feed.follow(|change| update(|page| apply_change(page, change)));
+    if !missed.is_empty() {
+        update(|page| {
+            for change in missed {
+                apply_change(page, change);
+            }
+        });
+    }
+    LISTENERS.with(|l| l.borrow_mut().push(Box::new(guard)));
+}
+
+/// One `storage.onChanged` event into the page's state, unless the page has already drawn that revision or a
+/// newer one.
+fn apply_change(page: &mut Page, change: browser::StorageChange) {
+    let revision = change
+        .iter()
+        .find(|(key, _)| key == REVISION_KEY)
+        .and_then(|(_, value)| revision_of(value));
+    if !is_newer(page.revision, revision) {
+        return;
+    }
+    if revision.is_some() {
+        page.revision = revision;
+    }
+    for (key, value) in change {
+        match key.as_str() {
+            STORE_KEY => page.store = parse_store(value),
+            STATUS_KEY => {
+                page.status = StatusAnswer::from_json(parse_json(value));
+                page.status_settled |= page.status.is_settled();
+            }
+            SETTINGS_KEY => page.settings = browser::from_js(value).unwrap_or_default(),
+            _ => {}
+        }
+    }
+}
+
+/// The second wall against a missed write: once the page listens, it asks storage for its revision, and reads
+/// everything again if storage holds one the page has not applied. A browser that registered the early listener
+/// only after a write it raced with is caught here; otherwise this costs one small read off the first row's path.
+async fn catch_up() {
+    let stored = match browser::storage_get_js(&[REVISION_KEY]).await {
+        Ok(stored) => stored,
+        Err(e) => return log_error("reading the store's revision", e),
+    };
+    let revision = js_sys::Reflect::get(&stored, &JsValue::from_str(REVISION_KEY))
+        .ok()
+        .and_then(|r| revision_of(&r));
+    let applied = PAGE.with(|p| p.borrow().as_ref().and_then(|p| p.revision));
+    if revision.is_none() || !is_newer(applied, revision) {
+        return;
+    }
+    let keys = [STORE_KEY, STATUS_KEY, SETTINGS_KEY, REVISION_KEY];
+    match browser::storage_get_js(&keys).await {
+        Ok(all) => {
+            let change = keys
+                .iter()
+                .map(|key| {
+                    let value = js_sys::Reflect::get(&all, &JsValue::from_str(key))
+                        .unwrap_or(JsValue::UNDEFINED);
+                    (key.to_string(), value)
+                })
+                .collect();
+            update(|page| apply_change(page, change));
+        }
+        Err(e) => log_error("reading the store again", e),
+    }
+}
+
+/// Test and demo builds only: `?gmux-test-hold-ms=N` holds the page for up to 10 s between its first draw and
+/// taking over the storage changes, so a browser test can write the store exactly in that window (the race of a
+/// page opened during a sync) rather than hope to hit it. A release build ignores the parameter.
+async fn hold_for_tests() {
+    const PARAMETER: &str = "gmux-test-hold-ms=";
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let Some(ms) = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|p| p.strip_prefix(PARAMETER))
+        .and_then(|v| v.parse::<i32>().ok())
+    else {
+        return;
+    };
+    if !browser::is_test_build() {
+        return;
+    }
+    let root = dom::document().ok().and_then(|d| d.document_element());
+    if let Some(root) = &root {
+        let _ = root.set_attribute("data-test-held", "");
+    }
+    sleep(ms.clamp(0, 10_000)).await;
+    if let Some(root) = &root {
+        let _ = root.remove_attribute("data-test-held");
+    }
 }
 
 /// The stored inbox, or an empty one when it is missing or from another version. It is most of the bytes a page
@@ -143,7 +267,7 @@ async fn read_cached_storage() -> Result<JsValue, BrowserError> {
         .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
     match started {
         Some(promise) => Ok(wasm_bindgen_futures::JsFuture::from(promise).await?),
-        None => browser::storage_get_js(&[STORE_KEY, STATUS_KEY, SETTINGS_KEY]).await,
+        None => browser::storage_get_js(&[STORE_KEY, STATUS_KEY, SETTINGS_KEY, REVISION_KEY]).await,
     }
 }
 
@@ -192,23 +316,6 @@ pub(super) fn redraw() {
 }
 
 fn listen() -> Result<(), JsValue> {
-    let storage: StorageListener = browser::on_local_storage_changed(|changes| {
-        update(|page| {
-            for (key, value) in changes {
-                match key.as_str() {
-                    STORE_KEY => page.store = parse_store(value),
-                    STATUS_KEY => {
-                        page.status = StatusAnswer::from_json(parse_json(value));
-                        page.status_settled |= page.status.is_settled();
-                    }
-                    SETTINGS_KEY => page.settings = browser::from_js(value).unwrap_or_default(),
-                    _ => {}
-                }
-            }
-        })
-    })
-    .map_err(|e| JsValue::from_str(&e.to_string()))?;
-
     let document = dom::document()?;
     let click = Closure::<dyn FnMut(web_sys::Event)>::new(on_click);
     document.add_event_listener_with_callback("click", click.as_ref().unchecked_ref())?;
@@ -232,7 +339,6 @@ fn listen() -> Result<(), JsValue> {
     document.add_event_listener_with_callback("keydown", key.as_ref().unchecked_ref())?;
     LISTENERS.with(|l| {
         let mut l = l.borrow_mut();
-        l.push(Box::new(storage));
         l.push(Box::new(click));
         l.push(Box::new(change));
         l.push(Box::new(key));

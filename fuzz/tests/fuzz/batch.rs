@@ -4,14 +4,15 @@
 //! second the number of calls the batch carried, the rest the body. Properties:
 //! - it returns answers or a typed error, never panics or hangs;
 //! - `NoBoundary` exactly when the Content-Type has no boundary; `BadPart(n)` names a part that exists;
-//! - an answer list has one slot per call and no more parts than the body has delimiters, and only comes
-//!   from a body with its closing delimiter;
-//! - no part's body contains the delimiter or ends in a line break (the break belongs to the delimiter);
+//! - an answer list has one slot per call and no more parts than the body has delimiter lines, and only
+//!   comes from a body with its closing delimiter line (a delimiter counts only at the start of a line);
+//! - no part's body holds a delimiter line or ends in a line break (the break belongs to the delimiter);
 //! - re-encoding the answers the way Google does and parsing again gives the same answers;
 //! - the encoder's requests read back, byte for byte, as the calls they carry (ids with markup, unicode,
 //!   bodies with line breaks and boundary-like text), and `Content-Length` is the body's length;
 //! - a response generated from known parts (any Content-ID spelling, LF or CRLF, preamble, epilogue,
-//!   quoted boundary, parts out of order) parses back to exactly those parts.
+//!   quoted boundary, parts out of order, the delimiter inside a body's line) parses back to exactly those
+//!   parts, and parts without a Content-ID naming a call are dropped, never placed by position.
 
 use gmux_fuzz::{signature, Settings, Target, Verdict};
 use gmux_gmail::batch::{
@@ -98,7 +99,7 @@ fn check(input: &[u8]) -> Verdict {
     };
     let text = String::from_utf8_lossy(body);
     let delimiter = format!("--{boundary}");
-    let delimiters = text.matches(delimiter.as_str()).count();
+    let (delimiters, closing) = delimiter_lines(&text, &delimiter);
     match result {
         Err(BatchDecodeError::NoBoundary) => Err(format!(
             "decode says no boundary but the Content-Type has {boundary:?}"
@@ -112,8 +113,8 @@ fn check(input: &[u8]) -> Verdict {
             if answers.len() != calls {
                 return Err(format!("{} answers for {calls} calls", answers.len()));
             }
-            if !text.contains(&format!("{delimiter}--")) {
-                return Err("answers from a body without its closing delimiter".into());
+            if !closing {
+                return Err("answers from a body without its closing delimiter line".into());
             }
             let placed = answers.iter().flatten().count();
             if placed + 1 > delimiters {
@@ -123,8 +124,8 @@ fn check(input: &[u8]) -> Verdict {
             }
             for part in answers.iter().flatten() {
                 let body = String::from_utf8_lossy(&part.body);
-                if body.contains(delimiter.as_str()) {
-                    return Err(format!("a part's body holds the delimiter: {body:?}"));
+                if delimiter_lines(&body, &delimiter).0 > 0 {
+                    return Err(format!("a part's body holds a delimiter line: {body:?}"));
                 }
                 if body.ends_with(['\r', '\n']) {
                     return Err(format!("a part's body ends in a line break: {body:?}"));
@@ -143,6 +144,27 @@ fn check(input: &[u8]) -> Verdict {
             )))
         }
     }
+}
+
+/// How many lines of `text` are delimiter lines (RFC 2046: the delimiter at the start of a line, then only
+/// spaces and tabs, or `--` for the closing one), and whether a closing one is among them. Read here on its
+/// own, not with the decoder's code.
+fn delimiter_lines(text: &str, delimiter: &str) -> (usize, bool) {
+    let mut count = 0;
+    let mut closing = false;
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let Some(rest) = line.strip_prefix(delimiter) else {
+            continue;
+        };
+        if rest.starts_with("--") {
+            count += 1;
+            closing = true;
+        } else if rest.chars().all(|c| c == ' ' || c == '\t' || c == '\r') {
+            count += 1;
+        }
+    }
+    (count, closing)
 }
 
 /// Writes the answers as Google would (CRLF, `<response-item-N>`), parses that, and says how the two
@@ -170,7 +192,7 @@ fn reencoded_differs(boundary: &str, answers: &[Option<BatchPart>]) -> Option<St
     // A boundary that also occurs inside a header or a status line makes this writing ambiguous; that is
     // this encoder's limit, not the decoder's.
     let delimiter = format!("--{boundary}");
-    if out.matches(delimiter.as_str()).count() != answers.iter().flatten().count() + 1 {
+    if delimiter_lines(&out, &delimiter).0 != answers.iter().flatten().count() + 1 {
         return None;
     }
     let again = decode(
@@ -196,8 +218,8 @@ pub struct Generated {
 const BOUNDARY_CHARS: &[u8] = b"abcXYZ0189_-.+=/:' ";
 
 /// Builds a response the decoder must read exactly: parts answer a random subset of the calls, in a
-/// shuffled order, labelled with any Content-ID spelling Google or a proxy uses, or unlabelled (then they
-/// fill the first free slots in order, so unlabelled parts come only after every labelled one here).
+/// shuffled order, labelled with any Content-ID spelling Google or a proxy uses; among them parts the
+/// decoder must drop (no Content-ID, one naming no call, a second answer to a call already answered).
 pub fn generate(rng: &mut StdRng) -> Generated {
     let boundary: String = {
         let len = rng.gen_range(1..40);
@@ -217,42 +239,53 @@ pub fn generate(rng: &mut StdRng) -> Generated {
     for i in (1..slots.len()).rev() {
         slots.swap(i, rng.gen_range(0..=i));
     }
-    let unlabelled = rng.gen_range(0..=slots.len());
-    let labelled = slots.len() - unlabelled;
     let mut expected: Vec<Option<BatchPart>> = vec![None; calls];
     let mut out = String::new();
     if rng.gen_bool(0.3) {
         out.push_str(&format!("This is a preamble.{nl}"));
     }
-    let mut parts = Vec::new();
-    for (k, &slot) in slots.iter().enumerate() {
-        let part = random_part(rng, &boundary);
-        let id = if k < labelled {
-            Some(
-                [
-                    format!("<response-item-{}>", slot + 1),
-                    format!("response-item-{}", slot + 1),
-                    format!("response-<item-{}>", slot + 1),
-                    format!("<response-item{}>", slot + 1),
-                    format!("<item-{}>", slot + 1),
-                ][rng.gen_range(0..5)]
-                .clone(),
-            )
-        } else {
-            None
-        };
-        parts.push((slot, id, part));
+    let spell = |rng: &mut StdRng, n: usize| {
+        [
+            format!("<response-item-{n}>"),
+            format!("response-item-{n}"),
+            format!("response-<item-{n}>"),
+            format!("<response-item{n}>"),
+            format!("<item-{n}>"),
+        ][rng.gen_range(0..5)]
+        .clone()
+    };
+    // (slot it answers, Content-ID, part); a slot of None is a part the decoder must drop.
+    let mut parts: Vec<(Option<usize>, Option<String>, BatchPart)> = Vec::new();
+    for &slot in &slots {
+        let id = spell(rng, slot + 1);
+        parts.push((Some(slot), Some(id), random_part(rng, &boundary)));
     }
-    // Unlabelled parts fill the free slots in order; compute where each lands.
-    let mut free = (0..calls).filter(|i| !slots[..labelled].contains(i));
-    for (slot, id, part) in &parts {
-        let at = if id.is_some() {
-            Some(*slot)
-        } else {
-            free.next()
+    for _ in 0..rng.gen_range(0..=3usize) {
+        let id = match rng.gen_range(0..4) {
+            0 => None,
+            1 => {
+                let beyond = calls + 1 + rng.gen_range(0..5);
+                Some(spell(rng, beyond))
+            }
+            2 => Some(spell(rng, 0)),
+            _ => Some("<unrelated@example.com>".to_string()),
         };
-        if let Some(at) = at {
-            expected[at] = Some(part.clone());
+        let at = rng.gen_range(0..=parts.len());
+        parts.insert(at, (None, id, random_part(rng, &boundary)));
+    }
+    // A second answer to a call already answered comes after the first and is dropped.
+    if let Some(&slot) = slots.first() {
+        if rng.gen_bool(0.2) {
+            parts.push((
+                None,
+                Some(spell(rng, slot + 1)),
+                random_part(rng, &boundary),
+            ));
+        }
+    }
+    for (slot, id, part) in &parts {
+        if let Some(at) = slot {
+            expected[*at] = Some(part.clone());
         }
         out.push_str(&format!(
             "--{boundary}{nl}Content-Type: application/http{nl}"
@@ -315,10 +348,16 @@ fn random_part(rng: &mut StdRng, boundary: &str) -> BatchPart {
         body.push_str(PIECES[rng.gen_range(0..PIECES.len())]);
     }
     // The decoder gives a part's body without the line break before the next delimiter, and a body never
-    // holds its own boundary (the sender picks one that does not occur).
+    // holds its own boundary at a line start (the sender picks one that does not occur); inside a line it is
+    // plain text.
     let delimiter = format!("--{boundary}");
     while body.contains(&delimiter) {
         body = body.replace(&delimiter, "");
+    }
+    if rng.gen_bool(0.2) {
+        body.push_str(&format!(
+            "{{\"snippet\":\"mid-line {delimiter} and {delimiter}-- are text\"}}"
+        ));
     }
     let body = body.trim_end_matches(['\r', '\n']).to_string();
     BatchPart {

@@ -272,7 +272,7 @@ async fn serve_stream(input: &[u8]) -> Result<Vec<Reply>, String> {
         config_dir: home.path().join("config"),
         state_dir: home.path().join("state"),
     });
-    let (outbox, rx) = gmux_host::serve::Outbox::channel();
+    let (outbox, rx) = gmux_host::outbox::Outbox::channel();
     let app = Arc::new(gmux_host::app::App::new(paths, outbox));
     let (writer, mut reader) = tokio::io::duplex(64 * 1024);
     let collect = tokio::spawn(async move {

@@ -379,6 +379,26 @@ fn start_flow(host: &mut Host, hint: &str) -> (String, Value) {
     )
 }
 
+/// The loopback address a consent URL sends the browser back to.
+fn redirect_of(consent_url: &str) -> String {
+    url::Url::parse(consent_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+/// The loopback listener's status for a GET of `path_and_query`.
+fn loopback_status(redirect: &str, path_and_query: &str) -> u16 {
+    match ureq::get(&format!("{redirect}{path_and_query}")).call() {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(status, _)) => status,
+        Err(e) => panic!("the consent listener did not answer {path_and_query}: {e}"),
+    }
+}
+
 fn add_failed(host: &mut Host, flow_id: &Value) -> Value {
     let event = host.event("accounts.add_failed", DEADLINE);
     assert_eq!(&event["data"]["flow_id"], flow_id);
@@ -396,18 +416,6 @@ fn consent_failures_become_add_failed_events_with_stable_codes() {
     assert!(page.contains("denied"), "{page}");
     assert_eq!(add_failed(&mut host, &flow)["code"], "consent_denied");
 
-    // A redirect with someone else's state.
-    let (url, flow) = start_flow(&mut host, ADA);
-    let redirect = url::Url::parse(&url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "redirect_uri")
-        .unwrap()
-        .1
-        .into_owned();
-    let r = ureq::get(&format!("{redirect}/?state=forged&code=4/0abc")).call();
-    assert!(matches!(r, Err(ureq::Error::Status(400, _))));
-    assert_eq!(add_failed(&mut host, &flow)["code"], "state_mismatch");
     assert!(list(&mut host).is_empty());
     host.finish();
 
@@ -527,4 +535,78 @@ fn force_refresh_after_gmail_refused_a_token_refreshes_once_for_everyone() {
     host.finish();
     other.finish();
     assert_no_leak(&s, &[&host, &other]);
+}
+
+#[test]
+fn a_redirect_without_the_flows_state_is_refused_and_the_flow_keeps_waiting() {
+    let s = setup(true);
+    let mut host = s.env.start();
+    let (url, flow) = start_flow(&mut host, ADA);
+    let redirect = redirect_of(&url);
+    let scope = "scope=https://www.googleapis.com/auth/gmail.modify";
+    for forged in [
+        format!("/?state=forged&code=4/0abc&{scope}"),
+        format!("/?code=4/0abc&{scope}"),
+        "/?error=access_denied".to_string(),
+        "/".to_string(),
+    ] {
+        assert_eq!(loopback_status(&redirect, &forged), 400, "{forged}");
+    }
+    // None of them ended the flow: the real redirect still adds the account.
+    let (status, page) = follow_consent(&url);
+    assert_eq!(status, 200, "{page}");
+    let event = host.event("accounts.added", DEADLINE);
+    assert_eq!(event["data"]["flow_id"], flow);
+    assert!(
+        !host
+            .received
+            .iter()
+            .any(|f| f["event"] == "accounts.add_failed"),
+        "{:?}",
+        host.received
+    );
+    host.finish();
+    assert_no_leak(&s, &[&host]);
+}
+
+#[test]
+fn a_flow_that_only_saw_a_wrong_state_times_out_as_state_mismatch() {
+    let s = setup_with(false, &[("GMUX_CONSENT_TIMEOUT_SECS", "3")]);
+    let mut host = s.env.start();
+    let (url, flow) = start_flow(&mut host, ADA);
+    assert_eq!(
+        loopback_status(&redirect_of(&url), "/?state=stale&code=4/0abc"),
+        400
+    );
+    let failed = add_failed(&mut host, &flow);
+    assert_eq!(failed["code"], "state_mismatch", "{failed}");
+    assert!(
+        failed["message"].as_str().unwrap().contains("newest tab"),
+        "{failed}"
+    );
+}
+
+#[test]
+fn at_most_two_consent_flows_wait_at_once() {
+    let s = setup(true);
+    let mut host = s.env.start();
+    let (first, first_flow) = start_flow(&mut host, ADA);
+    let (_second, _) = start_flow(&mut host, &user(0));
+    let err = host.call_err("accounts.add", json!({"login_hint": user(1)}));
+    assert_eq!(err["code"], "too_many_consent_flows", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("tab"), "{err}");
+    // A finished flow frees its place.
+    let (status, page) = follow_consent(&first);
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        host.event("accounts.added", DEADLINE)["data"]["flow_id"],
+        first_flow
+    );
+    let (third, third_flow) = start_flow(&mut host, &user(1));
+    let (status, page) = follow_consent(&third);
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        host.event("accounts.added", DEADLINE)["data"]["flow_id"],
+        third_flow
+    );
 }

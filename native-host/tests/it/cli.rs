@@ -104,3 +104,94 @@ fn configure_reads_a_desktop_client_json_and_explains_a_web_one() {
     assert!(!ok);
     assert!(err.contains("Desktop app"), "{err}");
 }
+
+#[test]
+fn configure_refuses_plain_http_endpoints_except_on_loopback() {
+    let env = crate::harness::HostEnv::new();
+    let file = env.dir.path().join("client_secret.json");
+    std::fs::write(
+        &file,
+        r#"{"installed":{"client_id":"abc.apps.googleusercontent.com","client_secret":"s"}}"#,
+    )
+    .unwrap();
+    let secrets = file.to_str().unwrap();
+    for (flag, url) in [
+        ("--token-url", "http://oauth2.example.com/token"),
+        ("--authorize-url", "http://accounts.example.com/auth"),
+        ("--revoke-url", "http://10.1.2.3/revoke"),
+        ("--userinfo-url", "http://localhost:8080/userinfo"),
+        ("--gmail-url", "http://gmail.example.com"),
+    ] {
+        let (ok, _, err) = env.cli(&["configure", "--client-secrets", secrets, flag, url]);
+        assert!(!ok, "{flag} {url} was accepted");
+        assert!(
+            err.contains("https://") || err.contains("127.0.0.1 instead"),
+            "{err}"
+        );
+        assert!(!env.config_dir().join("config.json").exists(), "{flag}");
+    }
+    // An emulator anywhere but on loopback is refused before anything is fetched from it.
+    let (ok, _, err) = env.cli(&[
+        "configure",
+        "--emulator",
+        "http://emulator.example.com:4000",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("emulator endpoint"), "{err}");
+    // https anywhere, and plain http on a loopback address, are fine.
+    let (ok, _, err) = env.cli(&[
+        "configure",
+        "--client-secrets",
+        secrets,
+        "--token-url",
+        "http://127.0.0.1:9/token",
+        "--gmail-url",
+        "http://[::1]:9",
+        "--userinfo-url",
+        "https://id.example.com/userinfo",
+    ]);
+    assert!(ok, "{err}");
+    let mut host = env.start();
+    assert_eq!(
+        host.call_ok("hello", serde_json::json!({}))["endpoints"]["gmail"],
+        "http://[::1]:9"
+    );
+}
+
+#[test]
+fn a_config_file_naming_a_plain_http_endpoint_is_refused_with_a_clear_message() {
+    let env = crate::harness::HostEnv::new();
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    let mut endpoints = gmux_core::protocol::Endpoints::google();
+    endpoints.gmail = "http://gmail.example.com".into();
+    let config =
+        serde_json::json!({"client_id": "id", "client_secret": "s", "endpoints": endpoints});
+    std::fs::write(env.config_dir().join("config.json"), config.to_string()).unwrap();
+    let mut host = env.start();
+    // The handshake still works, and reports Google's Gmail, never the plain-http one.
+    let hello = host.call_ok("hello", serde_json::json!({}));
+    assert_eq!(hello["configured"], false);
+    assert_eq!(hello["endpoints"]["gmail"], "https://gmail.googleapis.com");
+    for (method, params) in [
+        ("accounts.add", serde_json::json!({})),
+        ("token.get", serde_json::json!({"account": "1"})),
+    ] {
+        let err = host.call_err(method, params);
+        assert_eq!(err["code"], "oauth_client_not_configured", "{method}");
+        let message = err["message"].as_str().unwrap();
+        assert!(
+            message.contains("gmail endpoint http://gmail.example.com must start with https://")
+                && message.contains("gmux-host configure"),
+            "{message}"
+        );
+    }
+    // configure fixes it in place, keeping the client.
+    host.finish();
+    let (ok, _, err) = env.cli(&["configure", "--gmail-url", "https://gmail.googleapis.com"]);
+    assert!(ok, "{err}");
+    let mut host = env.start();
+    assert_eq!(
+        host.call_ok("hello", serde_json::json!({}))["configured"],
+        true
+    );
+}

@@ -7,7 +7,14 @@ mod cli;
 #[allow(dead_code)] // Helpers shared by the test modules; not every module uses each one.
 mod emu;
 #[allow(dead_code)]
+mod fake;
+mod files;
+#[allow(dead_code)]
 mod harness;
+#[allow(dead_code)]
+mod identity;
 mod install;
 mod keyring;
+mod leaks;
 mod protocol;
+mod rfc7009;

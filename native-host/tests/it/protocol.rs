@@ -244,3 +244,173 @@ fn protocol_md_documents_every_error_code_and_no_other() {
         "PROTOCOL.md's table must list every code, in order"
     );
 }
+
+mod doc_examples {
+    //! Every JSON example in PROTOCOL.md is labelled with what it is; each must read into its type in
+    //! `gmux_core::protocol`, name only fields the type has, keep its values through a round trip, and the
+    //! examples of a type together must name every field it has.
+
+    use gmux_core::protocol::{
+        method, Account, AccountsAddFailed, AccountsAdded, Endpoints, ErrorBody, Method,
+        ReauthData, Reply, Request,
+    };
+    use serde::de::{DeserializeOwned, Visitor};
+    use serde::Serialize;
+    use serde_json::Value;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// The field names of a struct, as serde's derive declares them.
+    fn fields<T: DeserializeOwned>() -> &'static [&'static str] {
+        struct Capture<'a>(&'a mut Option<&'static [&'static str]>);
+        impl<'de> serde::Deserializer<'de> for Capture<'_> {
+            type Error = serde::de::value::Error;
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _name: &'static str,
+                fields: &'static [&'static str],
+                _visitor: V,
+            ) -> Result<V::Value, Self::Error> {
+                *self.0 = Some(fields);
+                Err(serde::de::Error::custom("captured"))
+            }
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+                Err(serde::de::Error::custom("not a struct"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+                option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+            }
+        }
+        let mut captured = None;
+        let _ = T::deserialize(Capture(&mut captured));
+        captured.expect("a struct")
+    }
+
+    /// The labelled ```json blocks of PROTOCOL.md, by label. An unlabelled block is an error: it would go
+    /// unchecked.
+    fn examples() -> BTreeMap<String, Vec<Value>> {
+        let doc = include_str!("../../PROTOCOL.md");
+        let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut lines = doc.lines();
+        while let Some(line) = lines.next() {
+            let Some(label) = line.strip_prefix("```json") else {
+                continue;
+            };
+            let label = label.trim();
+            let body: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("```"))
+                .collect();
+            assert!(!label.is_empty(), "an unlabelled JSON example: {body:?}");
+            let body = body.join("\n");
+            let value: Value = serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("example {label:?} is not JSON ({e}): {body}"));
+            out.entry(label.to_string()).or_default().push(value);
+        }
+        out
+    }
+
+    /// Checks the examples of one type; returns the type's name for the report.
+    fn check<T: Serialize + DeserializeOwned>(what: &str, examples: &[Value]) {
+        assert!(!examples.is_empty(), "PROTOCOL.md has no example of {what}");
+        let fields: BTreeSet<&str> = fields::<T>().iter().copied().collect();
+        let mut named = BTreeSet::new();
+        for example in examples {
+            let object = example
+                .as_object()
+                .unwrap_or_else(|| panic!("{what}: not an object: {example}"));
+            let typed: T = serde_json::from_value(example.clone())
+                .unwrap_or_else(|e| panic!("{what}: {example} does not read ({e})"));
+            let again = serde_json::to_value(&typed).unwrap();
+            for (key, value) in object {
+                assert!(
+                    fields.contains(key.as_str()),
+                    "{what}: {key:?} is no field of the type (it has {fields:?})"
+                );
+                assert_eq!(
+                    &again[key], value,
+                    "{what}: {key:?} does not survive a round trip"
+                );
+                named.insert(key.clone());
+            }
+        }
+        let missing: Vec<&&str> = fields.iter().filter(|f| !named.contains(**f)).collect();
+        assert!(
+            missing.is_empty(),
+            "{what}: no example in PROTOCOL.md shows {missing:?}"
+        );
+    }
+
+    fn take(all: &mut BTreeMap<String, Vec<Value>>, label: &str) -> Vec<Value> {
+        all.remove(label).unwrap_or_default()
+    }
+
+    fn method<M: Method>(all: &mut BTreeMap<String, Vec<Value>>) -> (Vec<Value>, Vec<Value>) {
+        let params = take(all, &format!("{} params", M::NAME));
+        let results = take(all, &format!("{} result", M::NAME));
+        check::<M::Params>(&format!("{} params", M::NAME), &params);
+        check::<M::Result>(&format!("{} result", M::NAME), &results);
+        (params, results)
+    }
+
+    #[test]
+    fn every_example_reads_into_its_type_and_the_examples_name_every_field() {
+        let mut all = examples();
+        let (_, hello) = method::<method::Hello>(&mut all);
+        let (_, listed) = method::<method::AccountsList>(&mut all);
+        method::<method::AccountsAdd>(&mut all);
+        method::<method::AccountsRemove>(&mut all);
+        let (_, updated) = method::<method::AccountsUpdate>(&mut all);
+        method::<method::TokenGet>(&mut all);
+        let added = take(&mut all, "event accounts.added");
+        check::<AccountsAdded>("event accounts.added", &added);
+        check::<AccountsAddFailed>(
+            "event accounts.add_failed",
+            &take(&mut all, "event accounts.add_failed"),
+        );
+        check::<Request>("request", &take(&mut all, "request"));
+        let replies = take(&mut all, "reply");
+        check::<Reply>("reply", &replies);
+
+        // The nested types: every account shown, the endpoints, the error bodies and their data.
+        let accounts: Vec<Value> = listed
+            .iter()
+            .flat_map(|r| r["accounts"].as_array().cloned().unwrap_or_default())
+            .chain(updated.iter().map(|r| r["account"].clone()))
+            .chain(added.iter().map(|e| e["account"].clone()))
+            .collect();
+        check::<Account>("Account", &accounts);
+        let endpoints: Vec<Value> = hello.iter().map(|h| h["endpoints"].clone()).collect();
+        check::<Endpoints>("Endpoints", &endpoints);
+        let errors: Vec<Value> = replies
+            .iter()
+            .filter_map(|r| r.get("error").cloned())
+            .collect();
+        check::<ErrorBody>("ErrorBody", &errors);
+        let reauth: Vec<Value> = errors
+            .iter()
+            .filter(|e| e["code"] == "reauth_required")
+            .filter_map(|e| e.get("data").cloned())
+            .collect();
+        check::<ReauthData>("ReauthData", &reauth);
+
+        assert!(
+            all.is_empty(),
+            "examples with a label no test reads: {:?}",
+            all.keys().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn every_capability_hello_lists_is_a_method_the_host_has() {
+        let env = crate::harness::HostEnv::new();
+        let mut host = env.start();
+        let hello = host.call_ok("hello", serde_json::json!({}));
+        let listed = hello["capabilities"].as_array().unwrap().clone();
+        assert_eq!(listed.len(), gmux_core::protocol::CAPABILITIES.len());
+        for name in listed {
+            let reply = host.call(name.as_str().unwrap(), serde_json::json!({}));
+            assert_ne!(reply["error"]["code"], "method_unknown", "{name}: {reply}");
+        }
+    }
+}
