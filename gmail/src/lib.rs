@@ -33,7 +33,9 @@ pub mod batch;
 pub mod client;
 pub mod env;
 pub mod error;
+pub mod listing;
 pub mod sync;
+pub mod triage;
 
 #[cfg(feature = "native")]
 pub mod native;

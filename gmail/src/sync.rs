@@ -389,8 +389,8 @@ pub fn health_sentence(e: &GmailError) -> String {
     }
 }
 
-struct Fetched {
-    rows: Vec<ThreadRow>,
+pub(crate) struct Fetched {
+    pub(crate) rows: Vec<ThreadRow>,
 }
 
 /// Reads one batch answer that must have succeeded.
@@ -409,7 +409,10 @@ fn part_json<T: serde::de::DeserializeOwned>(
 }
 
 /// threads.get metadata for each id, in batches. A thread Gmail no longer has (404) is simply absent.
-async fn fetch_threads(client: &GmailClient, ids: &[String]) -> Result<Fetched, GmailError> {
+pub(crate) async fn fetch_threads(
+    client: &GmailClient,
+    ids: &[String],
+) -> Result<Fetched, GmailError> {
     let calls: Vec<BatchCall> = ids
         .iter()
         .map(|id| BatchCall::get(GmailClient::thread_metadata_path(id)))

@@ -3,5 +3,6 @@
 mod actions;
 mod bench;
 mod errors;
+mod listing;
 mod support;
 mod sync;
