@@ -6,3 +6,4 @@ mod errors;
 mod listing;
 mod support;
 mod sync;
+mod triage;
