@@ -179,7 +179,8 @@ impl View {
     }
 
     /// Whether a row with these labels still belongs in the view after an action, so an optimistic change can
-    /// take it out at once. A search cannot be judged locally: its rows stay until the search runs again.
+    /// take it out at once (judged on the thread's labels, the union of its messages'; what a page lists is
+    /// Gmail's answer, not this). A search cannot be judged locally: its rows stay until the search runs again.
     pub fn keeps(&self, row: &ThreadRow) -> bool {
         let has = |l: &str| row.label_ids.iter().any(|x| x == l);
         let out_of_the_bin = !has("SPAM") && !has("TRASH");
