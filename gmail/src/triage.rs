@@ -390,7 +390,8 @@ pub struct Woken {
 
 /// Brings back every snooze of the account due at `now_ms` (those whose time passed while the browser was
 /// closed too) in one batch: into the inbox, unread, out of the snooze label. Woken and deleted threads leave
-/// the list; failed ones stay for the next alarm.
+/// the list; failed ones stay for the next alarm. Nothing is sent while the list has no `label_id` (set it from
+/// [`ensure_snooze_label`] when the first snooze is made).
 pub async fn wake_due(client: &GmailClient, list: &mut SnoozeList, now_ms: u64) -> Woken {
     let Some(label_id) = list.label_id.clone() else {
         return Woken::default();
