@@ -5,6 +5,8 @@ use gmux_core::inbox::{
     clip_chars, sender_display_name, unescape_snippet, ThreadRow, MAX_SENDER_CHARS,
     MAX_SNIPPET_CHARS, MAX_SUBJECT_CHARS,
 };
+use gmux_core::listing::{LabelColor, LabelInfo, LabelKind};
+use gmux_core::triage::MessageLabels;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The headers threads.get asks for with `format=metadata`.
@@ -127,6 +129,105 @@ impl Label {
             messages_unread: self.messages_unread,
         }
     }
+}
+
+/// labels.list: every label, system and user, without counters.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+pub struct LabelList {
+    #[serde(default)]
+    pub labels: Vec<LabelEntry>,
+}
+
+/// A label as labels.list, labels.create and labels.get answer it: the counters only where given (labels.get).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelEntry {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, rename = "type")]
+    pub label_type: Option<String>,
+    #[serde(default)]
+    pub color: Option<ApiLabelColor>,
+    #[serde(default)]
+    pub message_list_visibility: Option<String>,
+    #[serde(default)]
+    pub label_list_visibility: Option<String>,
+    #[serde(default)]
+    pub threads_total: Option<u64>,
+    #[serde(default)]
+    pub threads_unread: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiLabelColor {
+    #[serde(default)]
+    pub text_color: String,
+    #[serde(default)]
+    pub background_color: String,
+}
+
+impl LabelEntry {
+    /// The label as the picker takes it: a colour only when both halves are `#rrggbb`; a label without a type
+    /// is a user label unless its id is one of Gmail's own (user label ids are `Label_N`).
+    pub fn info(&self) -> LabelInfo {
+        let system = match self.label_type.as_deref() {
+            Some(t) => t.eq_ignore_ascii_case("system"),
+            None => !self.id.starts_with("Label_"),
+        };
+        LabelInfo {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            kind: if system {
+                LabelKind::System
+            } else {
+                LabelKind::User
+            },
+            color: self
+                .color
+                .as_ref()
+                .and_then(|c| LabelColor::checked(&c.text_color, &c.background_color)),
+            threads_total: self.threads_total,
+            threads_unread: self.threads_unread,
+        }
+    }
+}
+
+/// The body of labels.create.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewLabel {
+    pub name: String,
+    /// `labelShow`, `labelShowIfUnread` or `labelHide`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_list_visibility: Option<String>,
+    /// `show` or `hide`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_list_visibility: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color: Option<ApiLabelColor>,
+}
+
+/// messages.list: message ids and their thread ids, one page.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageList {
+    #[serde(default)]
+    pub messages: Vec<MessageRef>,
+    pub next_page_token: Option<String>,
+    pub result_size_estimate: Option<u64>,
+}
+
+/// The body of messages.batchModify (at most 1,000 ids; Gmail answers 204 with no body).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchModifyRequest {
+    pub ids: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub add_label_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remove_label_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
@@ -290,6 +391,29 @@ impl Thread {
         }
     }
 
+    /// The union of its messages' labels, sorted: what a row's `label_ids` holds.
+    pub fn label_ids(&self) -> Vec<String> {
+        let mut labels: Vec<String> = self
+            .messages
+            .iter()
+            .flat_map(|m| m.label_ids.iter().cloned())
+            .collect();
+        labels.sort();
+        labels.dedup();
+        labels
+    }
+
+    /// Each message's labels, for an undo that restores every message exactly.
+    pub fn message_labels(&self) -> Vec<MessageLabels> {
+        self.messages
+            .iter()
+            .map(|m| MessageLabels {
+                id: m.id.clone(),
+                label_ids: m.label_ids.clone(),
+            })
+            .collect()
+    }
+
     /// The newest history id of the thread or its messages.
     pub fn newest_history_id(&self) -> Option<u64> {
         self.messages
@@ -366,6 +490,44 @@ mod tests {
                 ("bare000000000006", true),
             ]
         );
+    }
+
+    #[test]
+    fn labels_list_reads_types_colours_and_counts_only_where_given() {
+        let list: LabelList =
+            serde_json::from_str(include_str!("../tests/fixtures/labels-list.json")).unwrap();
+        let infos: Vec<LabelInfo> = list.labels.iter().map(LabelEntry::info).collect();
+        let find = |id: &str| infos.iter().find(|l| l.id == id).unwrap();
+        assert_eq!(find("INBOX").kind, LabelKind::System);
+        assert_eq!(find("INBOX").threads_unread, None);
+        assert_eq!(find("UNREAD").threads_unread, Some(2));
+        assert_eq!(find("UNREAD").threads_total, Some(3));
+        let clients = find("Label_1");
+        assert_eq!(clients.kind, LabelKind::User);
+        assert_eq!(clients.name, "Work/Clients");
+        assert_eq!(
+            clients.color,
+            LabelColor::checked("#ffffff", "#fb4c2f"),
+            "colours are kept lower-case"
+        );
+        // A colour that is not #rrggbb is dropped (it would go into a style attribute); a label without a type
+        // is a user label when its id says so.
+        assert_eq!(find("Label_2").color, None);
+        assert_eq!(find("Label_3").kind, LabelKind::User);
+        assert_eq!(
+            list.labels[0].label_list_visibility.as_deref(),
+            Some("labelHide")
+        );
+    }
+
+    #[test]
+    fn thread_answers_give_each_messages_labels() {
+        let thread: Thread =
+            serde_json::from_str(include_str!("../tests/fixtures/thread-metadata.json")).unwrap();
+        let per_message = thread.message_labels();
+        assert_eq!(per_message.len(), 2);
+        assert_eq!(thread.label_ids(), thread.to_row("a").label_ids);
+        assert!(per_message.iter().all(|m| !m.id.is_empty()));
     }
 
     #[test]

@@ -2,12 +2,15 @@
 //! requests in flight.
 
 use crate::api::{
-    HistoryList, Label, ModifyRequest, Profile, Thread, ThreadList, METADATA_HEADERS,
+    BatchModifyRequest, HistoryList, Label, LabelEntry, LabelList, MessageList, ModifyRequest,
+    NewLabel, Profile, Thread, ThreadList, METADATA_HEADERS,
 };
 use crate::batch::{self, BatchCall, BatchPart};
 use crate::env::{Env, HttpRequest, HttpResponse, TokenSource};
 use crate::error::{ApiError, GmailError};
 use async_lock::Semaphore;
+use gmux_core::listing::ListQuery;
+use gmux_core::triage::MAX_BATCH_MODIFY_IDS;
 use serde::de::DeserializeOwned;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -207,6 +210,104 @@ impl GmailClient {
             q.push_str(&format!("&pageToken={}", encode_component(t)));
         }
         self.get_json(&q).await
+    }
+
+    /// The relative path of a `threads.list` or `messages.list` call (`kind` is `threads` or `messages`):
+    /// `labelIds` repeated, `q`, `includeSpamTrash`, `pageToken`, `maxResults` (1..=500). For a batch part, wrap
+    /// it in [`GmailClient::user_path`].
+    pub fn list_path(
+        kind: &str,
+        query: &ListQuery,
+        page_token: Option<&str>,
+        max_results: u32,
+    ) -> String {
+        let mut path = format!("{kind}?maxResults={}", max_results.clamp(1, 500));
+        for label in &query.label_ids {
+            path.push_str(&format!("&labelIds={}", encode_component(label)));
+        }
+        if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+            path.push_str(&format!("&q={}", encode_component(q)));
+        }
+        if query.include_spam_trash {
+            path.push_str("&includeSpamTrash=true");
+        }
+        if let Some(t) = page_token.filter(|t| !t.is_empty()) {
+            path.push_str(&format!("&pageToken={}", encode_component(t)));
+        }
+        path
+    }
+
+    /// threads.list (10 units) of any query: labels, a search, spam and trash, one page.
+    pub async fn list_threads_matching(
+        &self,
+        query: &ListQuery,
+        page_token: Option<&str>,
+        max_results: u32,
+    ) -> Result<ThreadList, GmailError> {
+        self.get_json(&Self::list_path("threads", query, page_token, max_results))
+            .await
+    }
+
+    /// messages.list (5 units) of any query, one page: message ids with their thread ids.
+    pub async fn list_messages_matching(
+        &self,
+        query: &ListQuery,
+        page_token: Option<&str>,
+        max_results: u32,
+    ) -> Result<MessageList, GmailError> {
+        self.get_json(&Self::list_path("messages", query, page_token, max_results))
+            .await
+    }
+
+    /// labels.list (1 unit): every system and user label, with colours, without counters.
+    pub async fn list_labels(&self) -> Result<Vec<LabelEntry>, GmailError> {
+        let list: LabelList = self.get_json("labels").await?;
+        Ok(list.labels)
+    }
+
+    /// labels.get (1 unit) as a [`LabelEntry`], counters included.
+    pub async fn get_label_entry(&self, label_id: &str) -> Result<LabelEntry, GmailError> {
+        self.get_json(&format!("labels/{}", encode_component(label_id)))
+            .await
+    }
+
+    /// labels.create (5 units). A name taken already (any case) is 409 `duplicate`.
+    pub async fn create_label(&self, label: &NewLabel) -> Result<LabelEntry, GmailError> {
+        let body = serde_json::to_vec(label).map_err(|e| GmailError::Decode(e.to_string()))?;
+        self.post_json("labels", Some(body)).await
+    }
+
+    /// messages.batchModify (50 units a call): the ids in calls of at most 1,000, one request each. Gmail answers
+    /// 204 without a body, and applies a call wholly or not at all; an error stops at the first refused call, so
+    /// the ids of earlier calls are changed and the rest are not (the error says how many were).
+    pub async fn batch_modify_messages(
+        &self,
+        ids: &[String],
+        change: &ModifyRequest,
+    ) -> Result<(), BatchModifyError> {
+        for (n, chunk) in ids.chunks(MAX_BATCH_MODIFY_IDS).enumerate() {
+            let body = BatchModifyRequest {
+                ids: chunk.to_vec(),
+                add_label_ids: change.add_label_ids.clone(),
+                remove_label_ids: change.remove_label_ids.clone(),
+            };
+            let body = serde_json::to_vec(&body).map_err(|e| BatchModifyError {
+                changed: n * MAX_BATCH_MODIFY_IDS,
+                error: GmailError::Decode(e.to_string()),
+            })?;
+            self.send(
+                "POST",
+                &Self::user_path("messages/batchModify"),
+                Some("application/json"),
+                body,
+            )
+            .await
+            .map_err(|error| BatchModifyError {
+                changed: n * MAX_BATCH_MODIFY_IDS,
+                error,
+            })?;
+        }
+        Ok(())
     }
 
     /// The threads.get path (10 units) with `format=metadata` and the From/To/Subject/Date headers.
@@ -424,6 +525,15 @@ impl GmailClient {
     }
 }
 
+/// A `messages.batchModify` that stopped at a refused call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{error} (after {changed} messages were changed)")]
+pub struct BatchModifyError {
+    /// Ids changed by the calls before the refused one, in the order given.
+    pub changed: usize,
+    pub error: GmailError,
+}
+
 /// Reads a JSON body.
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, GmailError> {
     serde_json::from_slice(body).map_err(|e| GmailError::Decode(e.to_string()))
@@ -616,6 +726,27 @@ mod tests {
     fn components_are_percent_encoded() {
         assert_eq!(encode_component("Label_12"), "Label_12");
         assert_eq!(encode_component("a b/c+d=="), "a%20b%2Fc%2Bd%3D%3D");
+    }
+
+    #[test]
+    fn list_paths_carry_every_parameter_encoded() {
+        let q = ListQuery {
+            label_ids: vec!["INBOX".into(), "Label_3".into()],
+            q: Some("from:ann \"a&b\" -in:spam".into()),
+            include_spam_trash: true,
+        };
+        assert_eq!(
+            GmailClient::list_path("threads", &q, Some("0000+1"), 50),
+            "threads?maxResults=50&labelIds=INBOX&labelIds=Label_3&q=from%3Aann%20%22a%26b%22%20-in%3Aspam&includeSpamTrash=true&pageToken=0000%2B1"
+        );
+        let bare = ListQuery {
+            q: Some("  ".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            GmailClient::list_path("messages", &bare, Some(""), 9_999),
+            "messages?maxResults=500"
+        );
     }
 
     #[test]

@@ -23,6 +23,11 @@
 //! }
 //! ```
 //!
+//! Beyond the cached inbox, [`listing`] loads one page of any view (a category, a label, all mail, a search) and
+//! counts exactly (Primary-only unread); [`triage`] sends a `gmux_core::triage` plan over a selection across
+//! accounts, its undo, mark all read, and snoozes. Both take the account's client from the same engine
+//! (`engine.client(account)`), so one account never has more than its cap of requests in flight.
+//!
 //! Costs per account (judged by gmux-emulator's counters in `tests/it`): first sync 3 requests
 //! (batch getProfile + labels.get INBOX, threads.list, batch of up to 50 threads.get), idle poll 1 request and
 //! 2 quota units (history.list), a new message 3 requests (history.list, batch, labels.get), history 404 one
@@ -36,7 +41,9 @@ pub mod client;
 pub mod env;
 pub mod error;
 pub mod replay;
+pub mod listing;
 pub mod sync;
+pub mod triage;
 
 #[cfg(feature = "native")]
 pub mod native;

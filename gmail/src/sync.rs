@@ -508,10 +508,10 @@ pub fn health_sentence(e: &GmailError) -> String {
 }
 
 #[derive(Default)]
-struct Fetched {
-    rows: Vec<ThreadRow>,
+pub(crate) struct Fetched {
+    pub(crate) rows: Vec<ThreadRow>,
     /// The threads the rows were made from, for the added messages' headers.
-    threads: Vec<Thread>,
+    pub(crate) threads: Vec<Thread>,
 }
 
 /// Reads one batch answer that must have succeeded.
@@ -530,7 +530,10 @@ fn part_json<T: serde::de::DeserializeOwned>(
 }
 
 /// threads.get metadata for each id, in batches. A thread Gmail no longer has (404) is simply absent.
-async fn fetch_threads(client: &GmailClient, ids: &[String]) -> Result<Fetched, GmailError> {
+pub(crate) async fn fetch_threads(
+    client: &GmailClient,
+    ids: &[String],
+) -> Result<Fetched, GmailError> {
     let calls: Vec<BatchCall> = ids
         .iter()
         .map(|id| BatchCall::get(GmailClient::thread_metadata_path(id)))

@@ -5,5 +5,7 @@ mod bench;
 mod errors;
 mod notify;
 mod replay;
+mod listing;
 mod support;
 mod sync;
+mod triage;

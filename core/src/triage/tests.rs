@@ -1,0 +1,802 @@
+use super::*;
+
+fn v(labels: &[&str]) -> Vec<String> {
+    labels.iter().map(|s| s.to_string()).collect()
+}
+
+fn ids(pairs: &[(&str, &str)]) -> AccountLabelIds {
+    pairs
+        .iter()
+        .map(|(a, i)| (a.to_string(), i.to_string()))
+        .collect()
+}
+
+fn thread(account: &str, id: &str, labels: &[&str]) -> ThreadState {
+    ThreadState {
+        account_id: account.into(),
+        thread_id: id.into(),
+        label_ids: v(labels),
+        messages: Vec::new(),
+    }
+}
+
+fn with_messages(mut t: ThreadState, messages: &[(&str, &[&str])]) -> ThreadState {
+    t.messages = messages
+        .iter()
+        .map(|(id, l)| MessageLabels {
+            id: id.to_string(),
+            label_ids: v(l),
+        })
+        .collect();
+    t
+}
+
+fn modify(thread_id: &str, add: &[&str], remove: &[&str]) -> GmailCall {
+    GmailCall::ModifyThread {
+        thread_id: thread_id.into(),
+        change: LabelChange::new(add, remove),
+    }
+}
+
+fn messages(ids: &[&str], add: &[&str], remove: &[&str]) -> GmailCall {
+    GmailCall::ModifyMessages {
+        ids: v(ids),
+        change: LabelChange::new(add, remove),
+    }
+}
+
+fn move_to_work() -> TriageAction {
+    TriageAction::Move {
+        to: ids(&[("a", "Label_1"), ("b", "Label_9")]),
+        from: None,
+    }
+}
+
+#[test]
+fn each_action_changes_the_labels_as_gmail_will_and_its_undo_restores_them() {
+    let snooze = TriageAction::Snooze {
+        label: ids(&[("a", "Label_7")]),
+    };
+    let from_work = TriageAction::Move {
+        to: ids(&[("a", "Label_2")]),
+        from: Some(ids(&[("a", "Label_1")])),
+    };
+    // (action, labels before, labels after, the undo's calls)
+    type Case = (
+        TriageAction,
+        &'static [&'static str],
+        &'static [&'static str],
+        Vec<GmailCall>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            TriageAction::Archive,
+            &["INBOX", "UNREAD"],
+            &["UNREAD"],
+            vec![modify("t", &["INBOX"], &[])],
+        ),
+        (
+            TriageAction::MarkRead,
+            &["INBOX", "UNREAD"],
+            &["INBOX"],
+            vec![modify("t", &["UNREAD"], &[])],
+        ),
+        (
+            TriageAction::MarkUnread,
+            &["INBOX"],
+            &["INBOX", "UNREAD"],
+            vec![modify("t", &[], &["UNREAD"])],
+        ),
+        (
+            TriageAction::Star,
+            &["INBOX"],
+            &["INBOX", "STARRED"],
+            vec![modify("t", &[], &["STARRED"])],
+        ),
+        (
+            TriageAction::Unstar,
+            &["STARRED"],
+            &[],
+            vec![modify("t", &["STARRED"], &[])],
+        ),
+        (
+            TriageAction::Spam,
+            &["CATEGORY_SOCIAL", "INBOX"],
+            &["CATEGORY_SOCIAL", "SPAM"],
+            vec![modify("t", &["INBOX"], &["SPAM"])],
+        ),
+        (
+            TriageAction::NotSpam,
+            &["SPAM"],
+            &["INBOX"],
+            vec![modify("t", &["SPAM"], &["INBOX"])],
+        ),
+        (
+            TriageAction::Trash,
+            &["INBOX", "UNREAD"],
+            &["TRASH", "UNREAD"],
+            vec![GmailCall::UntrashThread {
+                thread_id: "t".into(),
+            }],
+        ),
+        (
+            move_to_work(),
+            &["INBOX"],
+            &["Label_1"],
+            vec![modify("t", &["INBOX"], &["Label_1"])],
+        ),
+        (
+            from_work,
+            &["Label_1"],
+            &["Label_2"],
+            vec![modify("t", &["Label_1"], &["Label_2"])],
+        ),
+        (
+            snooze,
+            &["INBOX", "UNREAD"],
+            &["Label_7", "UNREAD"],
+            vec![modify("t", &["INBOX"], &["Label_7"])],
+        ),
+    ];
+    for (action, before, after, undo) in cases {
+        let p = plan(&action, &[thread("a", "t", before)]);
+        assert_eq!(p.predicted.len(), 1, "{action:?}");
+        assert_eq!(p.predicted[0].label_ids, v(after), "{action:?}");
+        assert_eq!(p.accounts.len(), 1);
+        assert_eq!(
+            p.undo.restore_plan(),
+            vec![AccountCalls {
+                account_id: "a".into(),
+                calls: undo
+            }],
+            "{action:?}"
+        );
+        assert_eq!(p.undo.sentence, action.done_sentence(1));
+    }
+}
+
+#[test]
+fn a_bulk_plan_groups_per_account_skips_what_needs_nothing_and_refuses_what_cannot_apply() {
+    let selection = [
+        thread("a", "a1", &["INBOX", "UNREAD"]),
+        thread("b", "b1", &["INBOX"]),
+        thread("a", "a2", &["INBOX"]),
+        thread("a", "a1", &["INBOX", "UNREAD"]),
+        thread("c", "c1", &["INBOX"]),
+        // Already in Work: nothing to move.
+        thread("b", "b2", &["Label_9"]),
+    ];
+    let p = plan(&move_to_work(), &selection);
+    assert_eq!(
+        p.accounts,
+        vec![
+            AccountCalls {
+                account_id: "a".into(),
+                calls: vec![
+                    modify("a1", &["Label_1"], &["INBOX"]),
+                    modify("a2", &["Label_1"], &["INBOX"])
+                ]
+            },
+            AccountCalls {
+                account_id: "b".into(),
+                calls: vec![modify("b1", &["Label_9"], &["INBOX"])]
+            },
+        ]
+    );
+    assert_eq!(
+        p.refused,
+        [Refusal {
+            account_id: "c".into(),
+            thread_id: "c1".into(),
+            sentence: "This account has no such label.".into()
+        }]
+    );
+    assert_eq!(p.undo.threads.len(), 3);
+    assert_eq!(p.undo.sentence, "Moved 3 conversations.");
+
+    let same = TriageAction::Move {
+        to: ids(&[("a", "Label_1")]),
+        from: Some(ids(&[("a", "Label_1")])),
+    };
+    assert_eq!(same.step("a"), Err(TriageError::AlreadyThere));
+    assert_eq!(
+        TriageAction::from(ThreadAction::Archive),
+        TriageAction::Archive
+    );
+    assert_eq!(
+        TriageAction::MarkRead.done_sentence(2),
+        "Marked as read: 2 conversations."
+    );
+}
+
+#[test]
+fn with_each_messages_labels_known_an_undo_restores_every_message_exactly_in_one_call_per_account()
+{
+    // Thread x has one's own reply (SENT only); archiving takes INBOX off every message, undo puts it back only
+    // where it was. Thread y's first message was read, its second unread.
+    let selection = [
+        with_messages(
+            thread("a", "x", &["INBOX", "SENT", "UNREAD"]),
+            &[("x1", &["INBOX", "UNREAD"]), ("x2", &["SENT"])],
+        ),
+        with_messages(
+            thread("a", "y", &["INBOX", "UNREAD"]),
+            &[("y1", &["INBOX"]), ("y2", &["INBOX", "UNREAD"])],
+        ),
+        thread("b", "z", &["INBOX"]),
+    ];
+    let p = plan(&TriageAction::Archive, &selection);
+    assert_eq!(
+        p.undo.restore_plan(),
+        vec![
+            AccountCalls {
+                account_id: "a".into(),
+                calls: vec![messages(&["x1", "y1", "y2"], &["INBOX"], &[])]
+            },
+            AccountCalls {
+                account_id: "b".into(),
+                calls: vec![modify("z", &["INBOX"], &[])]
+            },
+        ]
+    );
+    let p = plan(&TriageAction::MarkRead, &selection[1..2]);
+    assert_eq!(
+        p.undo.restore_plan(),
+        vec![AccountCalls {
+            account_id: "a".into(),
+            calls: vec![messages(&["y2"], &["UNREAD"], &[])]
+        }]
+    );
+    // Starring a thread one message of which is starred still stars the others (Gmail's button does).
+    let half = with_messages(
+        thread("a", "h", &["STARRED"]),
+        &[("h1", &["STARRED"]), ("h2", &[])],
+    );
+    let p = plan(&TriageAction::Star, &[half]);
+    assert_eq!(p.accounts[0].calls, [modify("h", &["STARRED"], &[])]);
+    assert_eq!(
+        p.undo.restore_plan()[0].calls,
+        [messages(&["h2"], &[], &["STARRED"])]
+    );
+    // Without message labels the same thread needs nothing: its row already shows a star.
+    assert!(plan(&TriageAction::Star, &[thread("a", "h", &["STARRED"])])
+        .accounts
+        .is_empty());
+}
+
+#[test]
+fn an_undo_touches_only_the_labels_the_action_changed() {
+    let p = plan(
+        &TriageAction::Archive,
+        &[thread("a", "t", &["INBOX", "STARRED", "UNREAD"])],
+    );
+    // Meanwhile someone read it and unstarred it elsewhere: Gmail's answer says so.
+    let outcomes = BTreeMap::from([(
+        ("a".to_string(), "t".to_string()),
+        CallOutcome::Done {
+            labels: Some(v(&["CATEGORY_UPDATES"])),
+        },
+    )]);
+    let settled = settle(&p, &outcomes);
+    assert_eq!(settled.changed[0].label_ids, v(&["CATEGORY_UPDATES"]));
+    assert_eq!(
+        settled.undo.restore_plan()[0].calls,
+        [modify("t", &["INBOX"], &[])]
+    );
+    // SENT and DRAFT are never put back or taken off (Gmail refuses both).
+    assert_eq!(
+        LabelChange::restoring(
+            &v(&["SENT", "INBOX"]),
+            &v(&["DRAFT"]),
+            &["SENT", "DRAFT", "INBOX"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        ),
+        LabelChange::new(&["INBOX"], &[])
+    );
+}
+
+#[test]
+fn undoing_a_trash_untrashes_then_puts_back_only_what_untrash_did_not() {
+    let selection = [
+        thread("a", "t1", &["INBOX", "UNREAD"]),
+        with_messages(
+            thread("a", "t2", &["INBOX", "SENT"]),
+            &[("m1", &["INBOX"]), ("m2", &["SENT"])],
+        ),
+        thread("a", "t3", &["Label_1"]),
+    ];
+    let p = plan(&TriageAction::Trash, &selection);
+    assert_eq!(
+        p.accounts[0].calls,
+        [
+            GmailCall::TrashThread {
+                thread_id: "t1".into()
+            },
+            GmailCall::TrashThread {
+                thread_id: "t2".into()
+            },
+            GmailCall::TrashThread {
+                thread_id: "t3".into()
+            },
+        ]
+    );
+    assert_eq!(p.undo.restore_plan()[0].calls.len(), 3);
+    let answer = |labels: &[&str], msgs: &[(&str, &[&str])]| UntrashAnswer {
+        labels: v(labels),
+        messages: msgs
+            .iter()
+            .map(|(id, l)| MessageLabels {
+                id: id.to_string(),
+                label_ids: v(l),
+            })
+            .collect(),
+    };
+    let k = |t: &str| ("a".to_string(), t.to_string());
+    // Untrash that restores the inbox (the emulator's, and Gmail's web app's): nothing more to send.
+    let restored = BTreeMap::from([
+        (k("t1"), answer(&["INBOX", "UNREAD"], &[])),
+        (
+            k("t2"),
+            answer(&["INBOX", "SENT"], &[("m1", &["INBOX"]), ("m2", &["SENT"])]),
+        ),
+        (k("t3"), answer(&["Label_1"], &[])),
+    ]);
+    assert!(p.undo.after_untrash(&restored).is_empty());
+    // Untrash that only takes TRASH off: INBOX goes back where it was.
+    let bare = BTreeMap::from([
+        (k("t1"), answer(&["UNREAD"], &[])),
+        (
+            k("t2"),
+            answer(&["SENT"], &[("m1", &[]), ("m2", &["SENT"])]),
+        ),
+        (k("t3"), answer(&["Label_1"], &[])),
+    ]);
+    assert_eq!(
+        p.undo.after_untrash(&bare),
+        vec![AccountCalls {
+            account_id: "a".into(),
+            calls: vec![
+                modify("t1", &["INBOX"], &[]),
+                messages(&["m1"], &["INBOX"], &[])
+            ]
+        }]
+    );
+}
+
+#[test]
+fn settling_restores_only_the_failed_rows_and_names_each_failing_account() {
+    let selection: Vec<ThreadState> = ["a", "b", "c"]
+        .iter()
+        .flat_map(|acct| (0..40).map(move |i| thread(acct, &format!("{acct}{i}"), &["INBOX"])))
+        .collect();
+    let p = plan(&TriageAction::Archive, &selection);
+    assert_eq!(p.accounts.len(), 3);
+    assert!(p.accounts.iter().all(|a| a.calls.len() == 40));
+    let mut outcomes = BTreeMap::new();
+    for t in &selection {
+        let outcome = match (t.account_id.as_str(), t.thread_id.as_str()) {
+            // b's batch failed as a whole (a 500 that outlasted the retries).
+            ("b", _) => CallOutcome::Failed {
+                code: "gmail_busy".into(),
+                sentence: "Gmail is busy: try again in a minute.".into(),
+            },
+            // One thread of c was deleted meanwhile; another got no answer at all.
+            ("c", "c7") => CallOutcome::Failed {
+                code: "not_found".into(),
+                sentence: "The conversation no longer exists.".into(),
+            },
+            ("c", "c8") => continue,
+            _ => CallOutcome::Done { labels: None },
+        };
+        outcomes.insert((t.account_id.clone(), t.thread_id.clone()), outcome);
+    }
+    let s = settle(&p, &outcomes);
+    assert_eq!(s.restore.len(), 42);
+    assert!(s.restore.iter().filter(|k| k.0 == "b").count() == 40);
+    assert!(
+        s.restore.contains(&("c".into(), "c7".into()))
+            && s.restore.contains(&("c".into(), "c8".into()))
+    );
+    assert_eq!(s.changed.len(), 78);
+    assert_eq!(s.undo.threads.len(), 78);
+    assert_eq!(s.undo.sentence, "Archived 78 conversations.");
+    assert_eq!(
+        s.failures
+            .iter()
+            .map(|f| (f.account_id.as_str(), f.failed, f.code.as_str()))
+            .collect::<Vec<_>>(),
+        [("b", 40, "gmail_busy"), ("c", 2, "not_found")]
+    );
+    assert_eq!(
+        failure_sentence("b@example.com", &s.failures[0]),
+        "b@example.com: 40 conversations not changed. Gmail is busy: try again in a minute."
+    );
+    // The undo of what did change: one batch of 40 for a, 38 for c, nothing for b.
+    let undo = s.undo.restore_plan();
+    assert_eq!(
+        undo.iter()
+            .map(|a| (a.account_id.as_str(), a.calls.len()))
+            .collect::<Vec<_>>(),
+        [("a", 40), ("c", 38)]
+    );
+}
+
+#[test]
+fn mark_all_read_asks_above_fifty_and_its_undo_marks_exactly_those_messages_unread() {
+    for (n, ask) in [(0, false), (50, false), (51, true), (300, true)] {
+        assert_eq!(mark_all_read_needs_confirmation(n), ask, "{n}");
+    }
+    assert_eq!(
+        mark_all_read_question(312, "Work"),
+        "Mark 312 conversations in Work as read?"
+    );
+    assert_eq!(
+        mark_all_read_question(1, "Inbox"),
+        "Mark 1 conversation in Inbox as read?"
+    );
+    let ids: Vec<String> = (0..1500).map(|i| format!("m{i:04}")).collect();
+    let (sentence, undo) =
+        mark_all_read_done(&[("a".into(), ids.clone()), ("b".into(), vec![])], 300);
+    assert_eq!(sentence, "Marked 300 conversations as read.");
+    let plan = undo.restore_plan();
+    assert_eq!(plan.len(), 1);
+    assert_eq!(
+        plan[0].calls,
+        [
+            GmailCall::ModifyMessages {
+                ids: ids[..1000].to_vec(),
+                change: LabelChange::new(&["UNREAD"], &[])
+            },
+            GmailCall::ModifyMessages {
+                ids: ids[1000..].to_vec(),
+                change: LabelChange::new(&["UNREAD"], &[])
+            },
+        ]
+    );
+    assert_eq!(mark_all_read_done(&[], 0).0, "Nothing was unread.");
+}
+
+/// Unix ms of a UTC wall-clock time.
+fn utc(y: i64, m: i64, d: i64, h: i64, mi: i64) -> u64 {
+    from_local_time(y, m, d, h, mi, 0).unwrap()
+}
+
+#[test]
+fn snooze_times_follow_the_stated_rules_in_the_users_time_zone() {
+    use SnoozeChoice::*;
+    // 2026-11-18 is a Wednesday.
+    let cases: Vec<(SnoozeChoice, u64, i32, Result<u64, SnoozeError>)> = vec![
+        // Later today: three hours on, rounded up to the hour.
+        (
+            LaterToday,
+            utc(2026, 11, 18, 9, 0),
+            0,
+            Ok(utc(2026, 11, 18, 12, 0)),
+        ),
+        (
+            LaterToday,
+            utc(2026, 11, 18, 9, 1),
+            0,
+            Ok(utc(2026, 11, 18, 13, 0)),
+        ),
+        (
+            LaterToday,
+            utc(2026, 11, 18, 18, 0),
+            0,
+            Ok(utc(2026, 11, 18, 21, 0)),
+        ),
+        (
+            LaterToday,
+            utc(2026, 11, 18, 18, 30),
+            0,
+            Err(SnoozeError::TooLateToday),
+        ),
+        // 17:30 UTC is 18:30 in UTC+1: too late there.
+        (
+            LaterToday,
+            utc(2026, 11, 18, 17, 30),
+            60,
+            Err(SnoozeError::TooLateToday),
+        ),
+        // 09:15 in New York (UTC-5) is 14:15 UTC; 12:15 + rounding = 13:00 local = 18:00 UTC.
+        (
+            LaterToday,
+            utc(2026, 11, 18, 14, 15),
+            -300,
+            Ok(utc(2026, 11, 18, 18, 0)),
+        ),
+        // Tomorrow morning: 08:00 local the next day; after midnight but before 05:00, this morning.
+        (
+            TomorrowMorning,
+            utc(2026, 11, 18, 22, 0),
+            0,
+            Ok(utc(2026, 11, 19, 8, 0)),
+        ),
+        (
+            TomorrowMorning,
+            utc(2026, 11, 19, 1, 0),
+            0,
+            Ok(utc(2026, 11, 19, 8, 0)),
+        ),
+        (
+            TomorrowMorning,
+            utc(2026, 11, 19, 5, 0),
+            0,
+            Ok(utc(2026, 11, 20, 8, 0)),
+        ),
+        // 23:00 UTC on the 18th is 01:00 on the 19th in UTC+2: 08:00 there is 06:00 UTC on the 19th.
+        (
+            TomorrowMorning,
+            utc(2026, 11, 18, 23, 0),
+            120,
+            Ok(utc(2026, 11, 19, 6, 0)),
+        ),
+        // 20:00 on the 18th in UTC-8 is 04:00 UTC on the 19th: tomorrow (the 19th) 08:00 local is 16:00 UTC.
+        (
+            TomorrowMorning,
+            utc(2026, 11, 19, 4, 0),
+            -480,
+            Ok(utc(2026, 11, 19, 16, 0)),
+        ),
+        // Next week: the coming Monday, 08:00; on a Monday, the Monday after.
+        (
+            NextWeek,
+            utc(2026, 11, 18, 10, 0),
+            0,
+            Ok(utc(2026, 11, 23, 8, 0)),
+        ),
+        (
+            NextWeek,
+            utc(2026, 11, 22, 23, 0),
+            0,
+            Ok(utc(2026, 11, 23, 8, 0)),
+        ),
+        (
+            NextWeek,
+            utc(2026, 11, 23, 7, 0),
+            0,
+            Ok(utc(2026, 11, 30, 8, 0)),
+        ),
+        // Sunday 23:30 UTC is Monday 01:30 in UTC+2: a week on.
+        (
+            NextWeek,
+            utc(2026, 11, 22, 23, 30),
+            120,
+            Ok(utc(2026, 11, 30, 6, 0)),
+        ),
+        (
+            NextWeek,
+            utc(2026, 12, 31, 12, 0),
+            0,
+            Ok(utc(2027, 1, 4, 8, 0)),
+        ),
+        // A chosen time: a minute ahead at least, a year at most.
+        (
+            At {
+                ms: utc(2026, 11, 18, 10, 1),
+            },
+            utc(2026, 11, 18, 10, 0),
+            0,
+            Ok(utc(2026, 11, 18, 10, 1)),
+        ),
+        (
+            At {
+                ms: utc(2026, 11, 18, 10, 0) + 30_000,
+            },
+            utc(2026, 11, 18, 10, 0),
+            0,
+            Err(SnoozeError::InThePast),
+        ),
+        (
+            At {
+                ms: utc(2026, 11, 18, 9, 0),
+            },
+            utc(2026, 11, 18, 10, 0),
+            0,
+            Err(SnoozeError::InThePast),
+        ),
+        (
+            At {
+                ms: utc(2027, 12, 1, 0, 0),
+            },
+            utc(2026, 11, 18, 10, 0),
+            0,
+            Err(SnoozeError::TooFar),
+        ),
+    ];
+    for (choice, now, offset, want) in cases {
+        assert_eq!(
+            snooze_time(choice, now, offset),
+            want,
+            "{choice:?} at {:?} offset {offset}",
+            local_time(now, 0)
+        );
+    }
+    let menu = snooze_menu(utc(2026, 11, 18, 20, 0), 0);
+    assert_eq!(
+        menu.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        [TomorrowMorning, NextWeek]
+    );
+    assert_eq!(snooze_menu(utc(2026, 11, 18, 9, 0), 0).len(), 3);
+    assert_eq!(
+        local_time(utc(2026, 11, 18, 23, 30), 90),
+        (2026, 11, 19, 1, 0)
+    );
+    assert_eq!(from_local_time(2026, 13, 1, 0, 0, 0), None);
+}
+
+#[test]
+fn the_snooze_list_survives_restarts_is_bounded_and_says_what_is_due() {
+    let mut list = SnoozeList::new("a");
+    list.add(&thread("a", "t1", &["INBOX", "UNREAD"]), 3_000)
+        .unwrap();
+    list.add(&thread("a", "t2", &["Label_1"]), 1_000).unwrap();
+    list.add(&thread("a", "t3", &["INBOX"]), 2_000).unwrap();
+    // Snoozing again moves the time, keeps what to restore.
+    list.add(&thread("a", "t1", &["Label_7"]), 5_000).unwrap();
+    assert_eq!(list.next_due(), Some(1_000));
+    assert_eq!(
+        list.entries
+            .iter()
+            .find(|e| e.thread_id == "t1")
+            .map(|e| e.restore_label_ids.clone()),
+        Some(v(&["INBOX"]))
+    );
+    // The browser was closed from 0 until 2,500: both passed snoozes are due at once.
+    let due: Vec<&str> = list
+        .due(2_500)
+        .iter()
+        .map(|e| e.thread_id.as_str())
+        .collect();
+    assert_eq!(due, ["t2", "t3"]);
+    assert!(list.due(999).is_empty());
+
+    let json = serde_json::to_value(&list).unwrap();
+    let back: SnoozeList = serde_json::from_value(json).unwrap();
+    assert_eq!(back, list);
+
+    let woken = list.remove("t3").unwrap();
+    assert_eq!(
+        wake_change(&woken, "Label_7"),
+        LabelChange::new(&["INBOX", "UNREAD"], &["Label_7"])
+    );
+    assert_eq!(
+        unsnooze_change(&woken, "Label_7"),
+        LabelChange::new(&["INBOX"], &["Label_7"])
+    );
+    let t2 = list.entries.iter().find(|e| e.thread_id == "t2").unwrap();
+    assert_eq!(
+        unsnooze_change(t2, "Label_7"),
+        LabelChange::new(&[], &["Label_7"])
+    );
+    assert_eq!(list.remove("nope"), None);
+
+    let mut other = SnoozeList::new("b");
+    assert_eq!(
+        next_snooze_alarm(&[list.clone(), other.clone()]),
+        Some(1_000)
+    );
+    for i in 0..MAX_SNOOZES_PER_ACCOUNT {
+        other
+            .add(
+                &thread("b", &format!("t{i}"), &["INBOX"]),
+                10_000 + i as u64,
+            )
+            .unwrap();
+    }
+    assert_eq!(
+        other.add(&thread("b", "one-more", &["INBOX"]), 1),
+        Err(SnoozeError::Full)
+    );
+    assert_eq!(other.add(&thread("b", "t5", &["INBOX"]), 1), Ok(()));
+    assert_eq!(next_snooze_alarm(&[list, other]), Some(1));
+    assert_eq!(next_snooze_alarm(&[]), None);
+}
+
+fn tab(id: i64, url: &str, title: &str) -> BrowserTab {
+    BrowserTab {
+        id,
+        window_id: 1,
+        url: url.into(),
+        title: title.into(),
+    }
+}
+
+#[test]
+fn the_open_gmail_tab_of_the_account_is_found_by_its_url_or_its_title() {
+    let tabs = [
+        tab(
+            1,
+            "https://example.com/ada@example.com",
+            "ada@example.com - example",
+        ),
+        tab(
+            2,
+            "https://mail.google.com/mail/u/0/#inbox",
+            "Inbox (3) - bob@example.com - Gmail",
+        ),
+        tab(
+            3,
+            "https://mail.google.com/mail/u/1/#inbox",
+            "Inbox (12) - ada@example.com - Gmail",
+        ),
+        tab(
+            4,
+            "https://mail.google.com/mail/u/?authuser=cy%40example.com#inbox",
+            "Gmail",
+        ),
+        tab(
+            5,
+            "https://mail.google.com/mail/u/dee@example.com/#starred",
+            "",
+        ),
+        tab(
+            6,
+            "https://mail.google.com/chat/u/0/",
+            "Chat - eve@example.com",
+        ),
+        tab(
+            7,
+            "https://MAIL.google.com/mail/u/2/",
+            "Inbox - xfi@example.com - Gmail",
+        ),
+    ];
+    let cases = [
+        ("ada@example.com", Some(3)),
+        ("ADA@example.com", Some(3)),
+        ("bob@example.com", Some(2)),
+        ("cy@example.com", Some(4)),
+        ("dee@example.com", Some(5)),
+        // Gmail Chat is not the mail view; a longer address is not this one.
+        ("eve@example.com", None),
+        ("fi@example.com", None),
+        ("xfi@example.com", Some(7)),
+        ("", None),
+    ];
+    for (email, want) in cases {
+        assert_eq!(gmail_tab_for(&tabs, email).map(|t| t.id), want, "{email}");
+    }
+}
+
+#[test]
+fn an_open_gmail_tab_is_sent_to_the_thread_by_its_fragment_only() {
+    let cases: [(&str, &[&str], Option<&str>); 6] = [
+        (
+            "https://mail.google.com/mail/u/1/#inbox",
+            &["INBOX"],
+            Some("https://mail.google.com/mail/u/1/#inbox/18c2f0a1b2c3d4e5"),
+        ),
+        (
+            "https://mail.google.com/mail/u/1/?ogbl#label/Work/FMfcgz",
+            &["Label_1"],
+            Some("https://mail.google.com/mail/u/1/?ogbl#all/18c2f0a1b2c3d4e5"),
+        ),
+        (
+            "https://mail.google.com/mail/u/0/",
+            &["SPAM"],
+            Some("https://mail.google.com/mail/u/0/#spam/18c2f0a1b2c3d4e5"),
+        ),
+        (
+            "https://mail.google.com/mail/u/?authuser=a@x.com",
+            &["TRASH", "INBOX"],
+            Some("https://mail.google.com/mail/u/?authuser=a@x.com#trash/18c2f0a1b2c3d4e5"),
+        ),
+        ("https://evil.example/mail/u/0/", &["INBOX"], None),
+        ("http://mail.google.com/mail/u/0/", &["INBOX"], None),
+    ];
+    for (url, labels, want) in cases {
+        assert_eq!(
+            thread_url_in_tab(url, "18c2f0a1b2c3d4e5", &v(labels)).as_deref(),
+            want,
+            "{url}"
+        );
+    }
+    assert_eq!(
+        thread_url_in_tab("https://mail.google.com/mail/u/0/", "a/../b", &[]),
+        None
+    );
+    assert_eq!(percent_decode("a%40b%2x%4"), "a@b%2x%4");
+    assert_eq!(percent_decode("%E2%9C%93é"), "✓é");
+}

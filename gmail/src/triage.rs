@@ -1,0 +1,431 @@
+//! Triage calls: a `gmux_core::triage` plan sent to Gmail (thread calls in one HTTP batch per account, accounts
+//! at once), its undo, mark all read over a whole label, the `gmux/Snoozed` label, and waking snoozed threads.
+//!
+//! ```text
+//! let plan = triage::plan(&action, &selected);          // gmux-core: calls, predicted rows, undo
+//! // show plan.predicted at once, then
+//! let settled = apply_plan(&engine, &plan).await;       // settled.restore: roll back only these rows
+//! // "z" / Undo:
+//! let undone = undo(&engine, &settled.undo).await;      // undone.restored: put these labels back on the rows
+//! ```
+//!
+//! Costs: a selection of up to 50 threads per account is one request per account (10 units a thread); its undo
+//! is one request per account (one more after a trash when Gmail's untrash left something to put back); mark
+//! all read is one `messages.list` per 500 unread messages (5 units) and one `messages.batchModify` per 1,000
+//! (50 units); the snooze label costs one `labels.list` (1 unit) per account, plus one `labels.create` (5 units)
+//! the first time.
+
+use crate::api::{ModifyRequest, NewLabel, Thread};
+use crate::batch::BatchCall;
+use crate::client::{decode_json, encode_component, GmailClient};
+use crate::error::{ApiError, GmailError};
+use crate::listing::{list_message_ids, MAX_ID_PAGES};
+use crate::sync::SyncEngine;
+use gmux_core::listing::{distinct_threads, ListQuery};
+use gmux_core::triage::{
+    settle, wake_change, AccountCalls, AccountFailure, CallOutcome, GmailCall, LabelChange, Plan,
+    Settled, SnoozeList, ThreadState, UndoRecord, UntrashAnswer, SNOOZED_LABEL_NAME,
+};
+use std::collections::BTreeMap;
+
+/// What one call came to: for a thread call, Gmail's answer (the thread's labels after it).
+pub type CallResult = Result<Option<Thread>, GmailError>;
+
+fn modify_request(change: &LabelChange) -> ModifyRequest {
+    ModifyRequest {
+        add_label_ids: change.add.clone(),
+        remove_label_ids: change.remove.clone(),
+    }
+}
+
+fn thread_batch_call(call: &GmailCall) -> Option<BatchCall> {
+    let post = |path: String, body: Option<Vec<u8>>| BatchCall {
+        method: "POST".into(),
+        path: GmailClient::user_path(&path),
+        body,
+    };
+    match call {
+        GmailCall::ModifyThread { thread_id, change } => Some(post(
+            format!("threads/{}/modify", encode_component(thread_id)),
+            serde_json::to_vec(&modify_request(change)).ok(),
+        )),
+        GmailCall::TrashThread { thread_id } => Some(post(
+            format!("threads/{}/trash", encode_component(thread_id)),
+            None,
+        )),
+        GmailCall::UntrashThread { thread_id } => Some(post(
+            format!("threads/{}/untrash", encode_component(thread_id)),
+            None,
+        )),
+        GmailCall::ModifyMessages { .. } => None,
+    }
+}
+
+/// Sends one account's calls: the thread calls in HTTP batches of at most 50 (the client retries parts that
+/// met a 429 or 5xx), each `messages.batchModify` as its own request. Results come back in call order; when the
+/// account cannot be reached at all (offline, signed out) every call carries that error.
+pub async fn run_calls(client: &GmailClient, calls: &[GmailCall]) -> Vec<CallResult> {
+    let mut results: Vec<Option<CallResult>> = vec![None; calls.len()];
+    let thread_calls: Vec<(usize, BatchCall)> = calls
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((i, thread_batch_call(c)?)))
+        .collect();
+    if !thread_calls.is_empty() {
+        let batch: Vec<BatchCall> = thread_calls.iter().map(|(_, c)| c.clone()).collect();
+        match client.batch(&batch).await {
+            Ok(parts) => {
+                for ((i, _), part) in thread_calls.iter().zip(parts) {
+                    results[*i] = Some(read_thread_part(&calls[*i], part));
+                }
+            }
+            Err(e) => {
+                for (i, _) in &thread_calls {
+                    results[*i] = Some(Err(e.clone()));
+                }
+            }
+        }
+    }
+    for (i, call) in calls.iter().enumerate() {
+        if let GmailCall::ModifyMessages { ids, change } = call {
+            results[i] = Some(
+                client
+                    .batch_modify_messages(ids, &modify_request(change))
+                    .await
+                    .map(|()| None)
+                    .map_err(|e| e.error),
+            );
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(GmailError::Decode("no answer for a call".into()))))
+        .collect()
+}
+
+fn read_thread_part(call: &GmailCall, part: crate::batch::BatchPart) -> CallResult {
+    if !(200..300).contains(&part.status) {
+        return Err(GmailError::Api(ApiError::from_parts(
+            part.status,
+            &part.headers,
+            &part.body,
+        )));
+    }
+    let thread: Thread = decode_json(&part.body)?;
+    // An answer about another thread says nothing about this one.
+    if Some(thread.id.as_str()) != call.thread_id() {
+        return Err(GmailError::Decode(format!(
+            "gmail answered a change to thread {} with thread {}",
+            call.thread_id().unwrap_or_default(),
+            thread.id
+        )));
+    }
+    Ok(Some(thread))
+}
+
+/// The code and sentence of a failed triage call, for the page to show beside the account.
+pub fn failure(e: &GmailError) -> (String, String) {
+    let sentence = match e {
+        GmailError::Api(a) if a.status == 404 => "The conversation no longer exists in Gmail.".to_string(),
+        GmailError::Api(a) if a.is_missing_scope() => {
+            "gmux lacks permission to change this mailbox: add the account again and grant every permission."
+                .to_string()
+        }
+        GmailError::Api(a) if a.is_retryable() => "Gmail is busy: try again in a minute.".to_string(),
+        GmailError::Api(a) if a.status == 400 => format!("Gmail refused the change: {}", a.message.trim_end_matches('.')) + ".",
+        GmailError::Api(a) => format!("Gmail answered an error ({} {}).", a.status, a.reason),
+        GmailError::ReauthRequired(_) => {
+            "Google no longer accepts this account's sign-in: add the account again.".to_string()
+        }
+        GmailError::Offline(_) => "Gmail cannot be reached: nothing was changed.".to_string(),
+        GmailError::TokenUnavailable(m) => format!("gmux-host gave no access token: {}.", m.trim_end_matches('.')),
+        GmailError::Decode(_) => "Gmail answered something gmux cannot read.".to_string(),
+    };
+    (e.intent_error().as_str().to_string(), sentence)
+}
+
+fn outcome(result: &CallResult) -> CallOutcome {
+    match result {
+        Ok(thread) => CallOutcome::Done {
+            labels: thread
+                .as_ref()
+                .filter(|t| !t.messages.is_empty())
+                .map(Thread::label_ids),
+        },
+        Err(e) => {
+            let (code, sentence) = failure(e);
+            CallOutcome::Failed { code, sentence }
+        }
+    }
+}
+
+/// Runs every account's calls at once and collects each thread's outcome.
+async fn run_accounts(
+    engine: &SyncEngine,
+    accounts: &[AccountCalls],
+) -> Vec<(String, Vec<GmailCall>, Vec<CallResult>)> {
+    futures::future::join_all(accounts.iter().map(|a| async move {
+        let client = engine.client(&a.account_id);
+        let results = run_calls(&client, &a.calls).await;
+        (a.account_id.clone(), a.calls.clone(), results)
+    }))
+    .await
+}
+
+/// Sends a plan and settles it: the rows to roll back (only those whose call failed), the failures per
+/// account, and the undo of what Gmail did (with Gmail's own answer of each thread's labels).
+pub async fn apply_plan(engine: &SyncEngine, plan: &Plan) -> Settled {
+    let mut outcomes = BTreeMap::new();
+    for (account, calls, results) in run_accounts(engine, &plan.accounts).await {
+        for (call, result) in calls.iter().zip(&results) {
+            if let Some(thread_id) = call.thread_id() {
+                outcomes.insert((account.clone(), thread_id.to_string()), outcome(result));
+            }
+        }
+    }
+    settle(plan, &outcomes)
+}
+
+/// What an undo came to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Undone {
+    /// Each restored thread with its labels (Gmail's answer, else the labels before the action): put the rows
+    /// back with `gmux_core::triage::relabel_row`.
+    pub restored: Vec<ThreadState>,
+    /// Accounts where some of the undo failed (their rows stay as the action left them).
+    pub failures: Vec<AccountFailure>,
+    /// HTTP requests sent.
+    pub requests: u64,
+}
+
+/// Undoes a settled action at Gmail: untrash and restoring modifies in one batch per account, then, for
+/// trashed threads, whatever untrash left different (usually nothing).
+pub async fn undo(engine: &SyncEngine, record: &UndoRecord) -> Undone {
+    let accounts = record.restore_plan();
+    let before: u64 = account_requests(engine, &accounts);
+    let mut failed: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    let mut failed_messages: BTreeMap<String, (usize, String, String)> = BTreeMap::new();
+    let mut answers: BTreeMap<(String, String), UntrashAnswer> = BTreeMap::new();
+    let mut latest: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut record_results =
+        |account: &str,
+         calls: &[GmailCall],
+         results: &[CallResult],
+         answers: &mut BTreeMap<(String, String), UntrashAnswer>| {
+            for (call, result) in calls.iter().zip(results) {
+                match (call, result) {
+                    (GmailCall::ModifyMessages { ids, .. }, Err(e)) => {
+                        let (code, sentence) = failure(e);
+                        let entry = failed_messages
+                            .entry(account.to_string())
+                            .or_insert((0, code, sentence));
+                        entry.0 += ids.len();
+                    }
+                    (GmailCall::ModifyMessages { .. }, Ok(_)) => {}
+                    (c, Ok(thread)) => {
+                        let k = (
+                            account.to_string(),
+                            c.thread_id().unwrap_or_default().to_string(),
+                        );
+                        if let Some(t) = thread.as_ref().filter(|t| !t.messages.is_empty()) {
+                            latest.insert(k.clone(), t.label_ids());
+                            if matches!(c, GmailCall::UntrashThread { .. }) {
+                                answers.insert(
+                                    k,
+                                    UntrashAnswer {
+                                        labels: t.label_ids(),
+                                        messages: t.message_labels(),
+                                    },
+                                );
+                            }
+                        }
+                    }
+                    (c, Err(e)) => {
+                        let k = (
+                            account.to_string(),
+                            c.thread_id().unwrap_or_default().to_string(),
+                        );
+                        failed.insert(k, failure(e));
+                    }
+                }
+            }
+        };
+    for (account, calls, results) in run_accounts(engine, &accounts).await {
+        record_results(&account, &calls, &results, &mut answers);
+    }
+    let second = record.after_untrash(&answers);
+    for (account, calls, results) in run_accounts(engine, &second).await {
+        let mut ignored = BTreeMap::new();
+        record_results(&account, &calls, &results, &mut ignored);
+    }
+    let mut out = Undone::default();
+    let mut failures: BTreeMap<String, AccountFailure> = BTreeMap::new();
+    for t in &record.threads {
+        let k = (t.account_id.clone(), t.thread_id.clone());
+        if let Some((code, sentence)) = failed.get(&k) {
+            let f = failures
+                .entry(t.account_id.clone())
+                .or_insert_with(|| AccountFailure {
+                    account_id: t.account_id.clone(),
+                    failed: 0,
+                    code: code.clone(),
+                    sentence: sentence.clone(),
+                });
+            f.failed += 1;
+            continue;
+        }
+        if failed_messages.contains_key(&t.account_id) && !t.messages.is_empty() {
+            continue;
+        }
+        out.restored.push(ThreadState {
+            account_id: t.account_id.clone(),
+            thread_id: t.thread_id.clone(),
+            label_ids: latest.get(&k).cloned().unwrap_or_else(|| t.before.clone()),
+            messages: Vec::new(),
+        });
+    }
+    for (account, (n, code, sentence)) in failed_messages {
+        let f = failures
+            .entry(account.clone())
+            .or_insert_with(|| AccountFailure {
+                account_id: account.clone(),
+                failed: 0,
+                code,
+                sentence,
+            });
+        f.failed += n;
+    }
+    out.failures = failures.into_values().collect();
+    out.requests = account_requests(engine, &accounts).saturating_sub(before);
+    out
+}
+
+fn account_requests(engine: &SyncEngine, accounts: &[AccountCalls]) -> u64 {
+    accounts
+        .iter()
+        .map(|a| engine.client(&a.account_id).requests_sent())
+        .sum()
+}
+
+/// What "mark all as read" changed in one account.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MarkedRead {
+    /// The messages marked read, for the undo (`gmux_core::triage::mark_all_read_done`).
+    pub message_ids: Vec<String>,
+    /// Distinct conversations among them: what the page reports.
+    pub threads: u64,
+    /// False when more than 10,000 unread messages matched: run it again for the rest.
+    pub complete: bool,
+}
+
+/// Marks every unread message matching `query` read, at Gmail, not only the loaded rows: `messages.list` of the
+/// unread ones (5 units per 500), then `messages.batchModify` removing UNREAD (50 units per 1,000). On a refused
+/// call, the error comes with what was already changed, so the page can say so and the undo covers it.
+pub async fn mark_all_read(
+    client: &GmailClient,
+    query: &ListQuery,
+) -> Result<MarkedRead, (MarkedRead, GmailError)> {
+    let (messages, complete) = list_message_ids(client, &query.unread(), MAX_ID_PAGES)
+        .await
+        .map_err(|e| (MarkedRead::default(), e))?;
+    let ids: Vec<String> = messages.iter().map(|m| m.id.clone()).collect();
+    let change = ModifyRequest {
+        add_label_ids: Vec::new(),
+        remove_label_ids: vec!["UNREAD".into()],
+    };
+    let marked = |n: usize| MarkedRead {
+        message_ids: ids[..n.min(ids.len())].to_vec(),
+        threads: distinct_threads(
+            messages[..n.min(ids.len())]
+                .iter()
+                .map(|m| m.thread_id.as_str()),
+        ),
+        complete,
+    };
+    match client.batch_modify_messages(&ids, &change).await {
+        Ok(()) => Ok(marked(ids.len())),
+        Err(e) => Err((marked(e.changed), e.error)),
+    }
+}
+
+/// The account's `gmux/Snoozed` label id, created (hidden from no list, shown in the label list) if missing:
+/// `labels.list` (1 unit), plus `labels.create` (5 units) the first time. Another gmux creating it at the same
+/// moment (409) is fine: the list is read again.
+pub async fn ensure_snooze_label(client: &GmailClient) -> Result<String, GmailError> {
+    let find = |labels: &[crate::api::LabelEntry]| {
+        labels
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(SNOOZED_LABEL_NAME))
+            .map(|l| l.id.clone())
+    };
+    if let Some(id) = find(&client.list_labels().await?) {
+        return Ok(id);
+    }
+    let new = NewLabel {
+        name: SNOOZED_LABEL_NAME.into(),
+        label_list_visibility: Some("labelShow".into()),
+        message_list_visibility: Some("show".into()),
+        color: None,
+    };
+    match client.create_label(&new).await {
+        Ok(label) => Ok(label.id),
+        Err(GmailError::Api(e)) if e.status == 409 => find(&client.list_labels().await?)
+            .ok_or_else(|| {
+                GmailError::Decode("gmail says the snooze label exists but does not list it".into())
+            }),
+        Err(e) => Err(e),
+    }
+}
+
+/// What waking the due snoozes of one account did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Woken {
+    /// Back in the inbox, unread, with these labels.
+    pub woken: Vec<ThreadState>,
+    /// Deleted in Gmail meanwhile: dropped from the list.
+    pub gone: Vec<String>,
+    /// Still snoozed: the call failed; tried again at the next alarm.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Brings back every snooze of the account due at `now_ms` (those whose time passed while the browser was
+/// closed too) in one batch: into the inbox, unread, out of the snooze label. Woken and deleted threads leave
+/// the list; failed ones stay for the next alarm. Nothing is sent while the list has no `label_id` (set it from
+/// [`ensure_snooze_label`] when the first snooze is made).
+pub async fn wake_due(client: &GmailClient, list: &mut SnoozeList, now_ms: u64) -> Woken {
+    let Some(label_id) = list.label_id.clone() else {
+        return Woken::default();
+    };
+    let due: Vec<_> = list.due(now_ms).into_iter().cloned().collect();
+    let calls: Vec<GmailCall> = due
+        .iter()
+        .map(|s| GmailCall::ModifyThread {
+            thread_id: s.thread_id.clone(),
+            change: wake_change(s, &label_id),
+        })
+        .collect();
+    let mut out = Woken::default();
+    if calls.is_empty() {
+        return out;
+    }
+    let results = run_calls(client, &calls).await;
+    for (s, result) in due.iter().zip(results) {
+        match result {
+            Ok(thread) => {
+                list.remove(&s.thread_id);
+                out.woken.push(ThreadState {
+                    account_id: list.account_id.clone(),
+                    thread_id: s.thread_id.clone(),
+                    label_ids: thread.map(|t| t.label_ids()).unwrap_or_default(),
+                    messages: Vec::new(),
+                });
+            }
+            Err(GmailError::Api(e)) if e.status == 404 => {
+                list.remove(&s.thread_id);
+                out.gone.push(s.thread_id.clone());
+            }
+            Err(e) => out.failed.push((s.thread_id.clone(), failure(&e).1)),
+        }
+    }
+    out
+}
