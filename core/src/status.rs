@@ -453,13 +453,48 @@ mod tests {
         let connecting = HostState::Connecting;
         // (revision the page drew, what it shows, the answer, taken)
         let cases = [
-            (Some(5), status(connected, None), status(connected, Some(6)), true),
-            (Some(5), status(connected, None), status(connected, Some(5)), false),
-            (Some(5), status(connected, None), status(HostState::Missing, Some(4)), false),
-            (Some(5), status(connecting, None), status(connected, Some(5)), true),
-            (Some(5), status(connecting, None), status(connecting, Some(5)), false),
-            (None, status(connected, None), status(connected, Some(1)), true),
-            (Some(5), status(connected, None), status(HostState::Failed, None), true),
+            (
+                Some(5),
+                status(connected, None),
+                status(connected, Some(6)),
+                true,
+            ),
+            (
+                Some(5),
+                status(connected, None),
+                status(connected, Some(5)),
+                false,
+            ),
+            (
+                Some(5),
+                status(connected, None),
+                status(HostState::Missing, Some(4)),
+                false,
+            ),
+            (
+                Some(5),
+                status(connecting, None),
+                status(connected, Some(5)),
+                true,
+            ),
+            (
+                Some(5),
+                status(connecting, None),
+                status(connecting, Some(5)),
+                false,
+            ),
+            (
+                None,
+                status(connected, None),
+                status(connected, Some(1)),
+                true,
+            ),
+            (
+                Some(5),
+                status(connected, None),
+                status(HostState::Failed, None),
+                true,
+            ),
         ];
         for (applied, shown, answer, taken) in cases {
             assert_eq!(

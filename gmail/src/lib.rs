@@ -40,8 +40,8 @@ pub mod batch;
 pub mod client;
 pub mod env;
 pub mod error;
-pub mod replay;
 pub mod listing;
+pub mod replay;
 pub mod sync;
 pub mod triage;
 

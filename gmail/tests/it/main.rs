@@ -3,9 +3,9 @@
 mod actions;
 mod bench;
 mod errors;
+mod listing;
 mod notify;
 mod replay;
-mod listing;
 mod support;
 mod sync;
 mod triage;
