@@ -237,17 +237,7 @@ impl<'de> Deserialize<'de> for IntentError {
     }
 }
 
-/// The user's settings, under [`SETTINGS_KEY`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Settings {
-    pub poll_minutes: u32,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings { poll_minutes: 1 }
-    }
-}
+pub use crate::settings::Settings;
 
 #[cfg(test)]
 mod tests {

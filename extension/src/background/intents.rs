@@ -88,10 +88,12 @@ impl Intents {
             Intent::SetPollMinutes { minutes } => {
                 let settings = Settings {
                     poll_minutes: minutes.max(1),
+                    ..self.store.settings()
                 };
+                let poll_minutes = settings.poll_minutes;
                 match self.store.set_settings(settings).await {
                     Ok(()) => {
-                        alarms::set_poll_alarm(settings.poll_minutes).await;
+                        alarms::set_poll_alarm(poll_minutes).await;
                         IntentReply::ok()
                     }
                     Err(e) => IntentReply::failed(

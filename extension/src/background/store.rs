@@ -100,7 +100,7 @@ impl Store {
     }
 
     pub fn settings(&self) -> Settings {
-        self.with(|inner| inner.settings)
+        self.with(|inner| inner.settings.clone())
     }
 
     /// The status as a page asking for it gets it: with the revision of the last write, so a page that already
@@ -147,7 +147,7 @@ impl Store {
 
     /// Saves new settings.
     pub async fn set_settings(&self, settings: Settings) -> Result<(), BrowserError> {
-        self.with(|inner| inner.settings = settings);
+        self.with(|inner| inner.settings = settings.clone());
         self.write(json!({ SETTINGS_KEY: settings })).await
     }
 
