@@ -12,6 +12,9 @@ use crate::{cargo, cargo_path, run, setup, workspace_root};
 pub fn test(extra: &[String]) -> Result<()> {
     let root = workspace_root();
     setup::ensure_all()?;
+    // Formatting first: the cheapest check, and one a contributor fixes with one command.
+    run(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))
+        .context("cargo fmt --check found code that is not formatted: run cargo fmt")?;
     // The store packages first (zipped, and the Firefox one linted as addons.mozilla.org would), then the
     // test build the browser tests load, which may also talk to the emulator on loopback.
     dist::dist(&DistOptions { release: true })?;
