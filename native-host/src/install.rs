@@ -426,9 +426,9 @@ pub fn sandbox_advice(s: &SandboxedBrowser) -> String {
     let name = s.browser.name();
     match (s.sandbox, s.browser.is_firefox_family(), s.browser) {
         (Sandbox::Snap, true, _) => format!(
-            "{name} is a Snap: it starts gmux-host through the desktop's WebExtensions portal, so keep the per-user \
-             manifest (gmux-host install --browser {name}) and allow gmux when Firefox asks; if it never asks, \
-             install Firefox from Mozilla's .deb repository instead"
+            "{name} is a Snap: it starts gmux-host through the desktop's WebExtensions portal, so keep a manifest \
+             installed (the package's, or gmux-host install --browser {name}) and allow gmux when Firefox asks; \
+             if it never asks, install Firefox from Mozilla's .deb repository instead"
         ),
         (Sandbox::Flatpak, true, Browser::Firefox) => format!(
             "{name} is a Flatpak: Firefox 157 or newer starts gmux-host through xdg-native-messaging-proxy; install \
