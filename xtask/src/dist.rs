@@ -18,6 +18,8 @@ pub const WASM_MODULES: [&str; 2] = ["pages", "background"];
 
 /// The origin the emulator serves on in tests and the demo; only test/demo builds may call it.
 const LOOPBACK_PERMISSION: &str = "http://127.0.0.1/*";
+/// What a test or demo build adds to the pages' and background's `connect-src`: the emulator on any loopback port.
+const LOOPBACK_CONNECT: &str = "http://127.0.0.1:*";
 
 pub struct DistOptions {
     /// A store build: no loopback host permission, and zipped store packages (the Chrome one without `key`:
@@ -338,6 +340,25 @@ pub fn manifest_for(shared: &Value, browser: &str, release: bool) -> Result<Valu
         if let Some(list) = perms.as_array_mut() {
             list.push(json!(LOOPBACK_PERMISSION));
         }
+        let csp = obj
+            .get_mut("content_security_policy")
+            .and_then(|c| c.get_mut("extension_pages"))
+            .context("manifest.json has no content_security_policy.extension_pages")?;
+        let with_loopback = csp
+            .as_str()
+            .context("the extension pages' CSP must be a string")?
+            .split(';')
+            .map(|directive| {
+                let directive = directive.trim();
+                if directive.starts_with("connect-src ") {
+                    format!("{directive} {LOOPBACK_CONNECT}")
+                } else {
+                    directive.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        *csp = json!(with_loopback);
     }
     Ok(m)
 }
@@ -484,6 +505,42 @@ mod tests {
         assert_eq!(node_major("v18.19.0"), Some(18));
         assert_eq!(node_major(""), None);
         assert_eq!(node_major("20.1.0"), None);
+    }
+
+    #[test]
+    fn a_release_build_connects_only_to_itself_and_gmail_a_test_build_also_to_loopback() {
+        for b in BROWSERS {
+            let csp = |release| {
+                manifest_for(&shared(), b, release).unwrap()["content_security_policy"]
+                    ["extension_pages"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            };
+            assert!(
+                csp(true).contains("connect-src 'self' https://gmail.googleapis.com;")
+                    || csp(true).ends_with("connect-src 'self' https://gmail.googleapis.com"),
+                "{}",
+                csp(true)
+            );
+            assert!(!csp(true).contains("127.0.0.1"));
+            assert!(
+                csp(false)
+                    .contains("connect-src 'self' https://gmail.googleapis.com http://127.0.0.1:*"),
+                "{}",
+                csp(false)
+            );
+        }
+    }
+
+    #[test]
+    fn the_manifest_asks_only_for_permissions_gmux_uses() {
+        // `tabs` is not among them: opening a tab needs no permission, and `tabs` shows people "Read your
+        // browsing history".
+        assert_eq!(
+            shared()["permissions"],
+            json!(["nativeMessaging", "storage", "alarms"])
+        );
     }
 
     #[test]
