@@ -88,10 +88,7 @@ fn check_host_restart(browser: Browser) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let badge = ok(instance.badge_text());
-        let replaced = instance
-            .host_processes()
-            .iter()
-            .any(|pid| *pid != first[0]);
+        let replaced = instance.host_processes().iter().any(|pid| *pid != first[0]);
         if badge == "!" || replaced {
             break;
         }
