@@ -71,11 +71,8 @@ impl Packages {
 }
 
 pub fn package(args: &[String]) -> Result<()> {
-    match args {
-        [] => {}
-        // The package checks of `cargo xtask test` alone, for working on the packages.
-        [flag] if flag == "--check" => return check_only(),
-        [other, ..] => bail!("cargo xtask package takes no arguments but --check (got {other:?})"),
+    if let [other, ..] = args {
+        bail!("cargo xtask package takes no arguments but --check (got {other:?})");
     }
     let built = build_all(true)?;
     for line in size_report(&built)? {
@@ -93,27 +90,6 @@ pub fn package(args: &[String]) -> Result<()> {
         }
     }
     eprintln!("xtask: packages in {}", packages_dir().display());
-    Ok(())
-}
-
-fn check_only() -> Result<()> {
-    dist::dist(&DistOptions { release: true })?;
-    let mut failed = 0;
-    for (name, result) in crate::package_checks::run_all() {
-        match result {
-            Ok(crate::package_checks::Outcome::Passed) => println!("test {name} ... ok"),
-            Ok(crate::package_checks::Outcome::Skipped(why)) => {
-                println!("test {name} ... skipped: {why}")
-            }
-            Err(e) => {
-                failed += 1;
-                println!("test {name} ... FAILED: {e:#}");
-            }
-        }
-    }
-    if failed > 0 {
-        bail!("{failed} package checks failed");
-    }
     Ok(())
 }
 

@@ -601,6 +601,28 @@ pub fn macos_check(target: &str) -> Result<Outcome> {
     Ok(Outcome::Passed)
 }
 
+/// `cargo xtask package --check`: the package checks of `cargo xtask test` alone, for working on the packages.
+pub fn check_only() -> Result<()> {
+    crate::dist::dist(&crate::dist::DistOptions { release: true })?;
+    let mut failed = 0;
+    for (name, result) in run_all() {
+        match result {
+            Ok(Outcome::Passed) => println!("test {name} ... ok"),
+            Ok(Outcome::Skipped(why)) => {
+                println!("test {name} ... skipped: {why}")
+            }
+            Err(e) => {
+                failed += 1;
+                println!("test {name} ... FAILED: {e:#}");
+            }
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} package checks failed");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
