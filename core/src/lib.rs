@@ -17,3 +17,4 @@ pub mod status;
 pub mod text;
 pub mod triage;
 pub mod view;
+pub mod views;

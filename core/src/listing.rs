@@ -25,7 +25,8 @@
 //! - **One page of a view**: `threads.list` (10 units) then one HTTP batch of `threads.get` metadata (10 units a
 //!   thread): 2 requests and 510 units for a page of 50.
 
-use crate::inbox::{sort_newest_first, ThreadRow};
+use crate::inbox::{sort_newest_first, AccountInbox, InboxStore, ThreadRow};
+use crate::messages::ThreadAction;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -205,7 +206,9 @@ impl View {
 pub enum PageState {
     /// Its first page has not come yet.
     FirstPage,
-    /// Gmail has more: `token` fetches the next page.
+    /// Gmail has more: `token` fetches the next page. An empty token means "from the first page": rows come
+    /// from elsewhere (the stored inbox) without a token to go on from, so the next fetch starts at the top and
+    /// what it already has is merged away (see [`page_token`]).
     More { token: String },
     /// The next page is on its way.
     LoadingMore { token: String },
@@ -220,6 +223,11 @@ impl PageState {
     fn has_more(&self) -> bool {
         matches!(self, PageState::More { .. } | PageState::LoadingMore { .. })
     }
+}
+
+/// The `pageToken` to send for a token from [`MergedList::begin_next_page`]: none for the empty token.
+pub fn page_token(token: &str) -> Option<&str> {
+    Some(token).filter(|t| !t.is_empty())
 }
 
 /// How the first pages are shown.
@@ -334,6 +342,30 @@ impl MergedList {
             None => PageState::Done,
         };
         true
+    }
+
+    /// Puts rows and a state in place for an account, as they were known elsewhere (the stored inbox and the
+    /// older pages loaded after it). Rows of another account are left out, each thread is kept once.
+    pub fn seed(&mut self, account_id: &str, rows: Vec<ThreadRow>, state: PageState) -> bool {
+        let Some(account) = self.account_mut(account_id) else {
+            return false;
+        };
+        let mut seen = BTreeSet::new();
+        account.rows = rows
+            .into_iter()
+            .filter(|r| r.account_id == account_id && seen.insert(r.thread_id.clone()))
+            .collect();
+        sort_newest_first(&mut account.rows);
+        account.state = state;
+        true
+    }
+
+    /// An account's loaded rows, newest first.
+    pub fn rows_of(&self, account_id: &str) -> &[ThreadRow] {
+        self.accounts
+            .iter()
+            .find(|a| a.account_id == account_id)
+            .map_or(&[], |a| a.rows.as_slice())
     }
 
     /// Marks the account's next page as on its way and returns its token, or `None` when it has none to fetch
@@ -730,6 +762,19 @@ pub fn categories_in_use<'a>(rows: impl IntoIterator<Item = &'a ThreadRow>) -> B
     used
 }
 
+/// The categories any account's inbox uses: what each account's last sync found (exact, over its whole inbox:
+/// see the module docs), or, for an account not counted yet, what its stored rows carry.
+pub fn store_categories(store: &InboxStore) -> BTreeSet<Category> {
+    let mut used = BTreeSet::new();
+    for inbox in &store.accounts {
+        match &inbox.account.categories {
+            Some(categories) => used.extend(categories.iter().copied()),
+            None => used.extend(categories_in_use(&inbox.threads)),
+        }
+    }
+    used
+}
+
 /// The tabs above the combined list: none when no account has mail outside Primary (one tab is no choice),
 /// else Primary and each category in use, in Gmail's order.
 pub fn category_tabs(in_use: &BTreeSet<Category>) -> Vec<Category> {
@@ -983,6 +1028,160 @@ fn walk<'a>(nodes: &'a [LabelNode], depth: usize, f: &mut impl FnMut(usize, &'a 
     }
 }
 
+/// The row as it will be once Gmail has applied `action`: what a list shows at once.
+pub fn action_row(row: &ThreadRow, action: ThreadAction) -> ThreadRow {
+    let (add, remove) = action.label_change();
+    let labels = crate::triage::LabelChange::new(add, remove).apply(&row.label_ids);
+    crate::triage::relabel_row(row, &labels)
+}
+
+/// The combined inbox with its older mail: each account's stored rows (the newest ones, which the sync keeps in
+/// `storage.local`), then the older pages "load more" fetched (kept in the page's memory), merged in true date
+/// order by [`MergedList`]'s rule.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OlderInbox {
+    /// Per account that loaded anything older: the rows fetched beyond the stored ones and where its pages stand.
+    accounts: BTreeMap<String, (Vec<ThreadRow>, PageState)>,
+}
+
+impl OlderInbox {
+    /// Where an account's pages stand before it loaded anything older: at the stored token, at the first page
+    /// when the inbox has more than is stored and no token is known, else done.
+    fn initial_state(inbox: &AccountInbox) -> PageState {
+        match &inbox.next_page_token {
+            Some(token) => PageState::More {
+                token: token.clone(),
+            },
+            None if inbox.has_older() => PageState::More {
+                token: String::new(),
+            },
+            None => PageState::Done,
+        }
+    }
+
+    /// The list to show: every account of the store (or only `only`), each with its stored rows and then its
+    /// older ones (a stored row wins over an older copy of the same thread: it is the newer answer).
+    pub fn merged(&self, store: &InboxStore, only: Option<&str>) -> MergedList {
+        let inboxes: Vec<&AccountInbox> = store
+            .accounts
+            .iter()
+            .filter(|a| only.is_none_or(|o| o == a.account.id))
+            .collect();
+        let ids: Vec<&str> = inboxes.iter().map(|a| a.account.id.as_str()).collect();
+        let mut list = MergedList::new(&ids, FirstPages::Wait);
+        for inbox in inboxes {
+            let stored = &inbox.threads;
+            let (older, state) = match self.accounts.get(&inbox.account.id) {
+                Some((rows, state)) => (rows.as_slice(), state.clone()),
+                None => (&[][..], Self::initial_state(inbox)),
+            };
+            let mut rows = stored.clone();
+            rows.extend(
+                older
+                    .iter()
+                    .filter(|r| !stored.iter().any(|s| s.thread_id == r.thread_id))
+                    .cloned(),
+            );
+            list.seed(&inbox.account.id, rows, state);
+        }
+        list
+    }
+
+    /// Marks the account's next older page as on its way and returns its token (empty: from the first page), or
+    /// `None` when it has nothing more to fetch or a page is already on its way.
+    pub fn begin(&mut self, store: &InboxStore, account_id: &str) -> Option<String> {
+        let inbox = store.account(account_id)?;
+        let (_, state) = self
+            .accounts
+            .entry(account_id.to_string())
+            .or_insert_with(|| (Vec::new(), Self::initial_state(inbox)));
+        match state {
+            PageState::More { token } => {
+                let token = token.clone();
+                *state = PageState::LoadingMore {
+                    token: token.clone(),
+                };
+                Some(token)
+            }
+            _ => None,
+        }
+    }
+
+    /// Adds a page of older rows; a thread already loaded is replaced by the newer answer.
+    pub fn add_page(&mut self, account_id: &str, rows: Vec<ThreadRow>, next: Option<String>) {
+        let Some((loaded, state)) = self.accounts.get_mut(account_id) else {
+            return;
+        };
+        for row in rows.into_iter().filter(|r| r.account_id == account_id) {
+            match loaded.iter_mut().find(|r| r.thread_id == row.thread_id) {
+                Some(existing) => *existing = row,
+                None => loaded.push(row),
+            }
+        }
+        sort_newest_first(loaded);
+        *state = match next.filter(|t| !t.is_empty()) {
+            Some(token) => PageState::More { token },
+            None => PageState::Done,
+        };
+    }
+
+    /// The account's last page failed: its rows stay, and it no longer holds the others back.
+    pub fn fail(&mut self, account_id: &str, code: &str, sentence: &str) {
+        if let Some((_, state)) = self.accounts.get_mut(account_id) {
+            *state = PageState::Failed {
+                code: code.to_string(),
+                sentence: sentence.to_string(),
+            };
+        }
+    }
+
+    /// Gmail refused the page token: the older rows go and the account's first page is on its way again (its
+    /// rows that are stored merge away).
+    pub fn restart(&mut self, account_id: &str) {
+        if let Some((rows, state)) = self.accounts.get_mut(account_id) {
+            rows.clear();
+            *state = PageState::LoadingMore {
+                token: String::new(),
+            };
+        }
+    }
+
+    /// Forgets what was loaded for accounts no longer in the store.
+    pub fn retain_accounts(&mut self, store: &InboxStore) {
+        self.accounts.retain(|id, _| store.account(id).is_some());
+    }
+
+    /// An action's row in place among the older rows, or out of them when it left the inbox; returns the row
+    /// it replaced.
+    pub fn replace_row(&mut self, row: ThreadRow) -> Option<ThreadRow> {
+        let (rows, _) = self.accounts.get_mut(&row.account_id)?;
+        let pos = rows.iter().position(|r| r.thread_id == row.thread_id)?;
+        let previous = rows.remove(pos);
+        if View::Inbox.keeps(&row) {
+            rows.push(row);
+            sort_newest_first(rows);
+        }
+        Some(previous)
+    }
+
+    /// Puts a row back among the older rows (Gmail refused the action).
+    pub fn restore_row(&mut self, previous: ThreadRow) {
+        let Some((rows, _)) = self.accounts.get_mut(&previous.account_id) else {
+            return;
+        };
+        rows.retain(|r| r.thread_id != previous.thread_id);
+        rows.push(previous);
+        sort_newest_first(rows);
+    }
+
+    /// Whether any account is loading an older page.
+    pub fn is_loading(&self) -> bool {
+        self.accounts
+            .values()
+            .any(|(_, s)| matches!(s, PageState::LoadingMore { .. }))
+    }
+}
+
 /// Counts distinct threads in a list of `(message id, thread id)` answers, as the Primary-only count needs
 /// (several unread messages of one thread are one unread conversation).
 pub fn distinct_threads<'a>(thread_ids: impl IntoIterator<Item = &'a str>) -> u64 {
@@ -1000,6 +1199,18 @@ pub struct PrimaryOnly {
 }
 
 impl PrimaryOnly {
+    /// The accounts the user set to Primary only (`Settings.accounts[id].primary_only`, the one setting).
+    pub fn of(settings: &crate::settings::Settings) -> Self {
+        PrimaryOnly {
+            accounts: settings
+                .accounts
+                .iter()
+                .filter(|(_, a)| a.primary_only)
+                .map(|(id, _)| id.clone())
+                .collect(),
+        }
+    }
+
     pub fn is_on(&self, account_id: &str) -> bool {
         self.accounts.contains(account_id)
     }
