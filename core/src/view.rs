@@ -162,15 +162,19 @@ pub fn badge(
     }
 }
 
-/// The badge for the whole store and gmux-host's state.
-pub fn store_badge(store: &InboxStore, host: HostState) -> Badge {
+/// The badge for the whole store and gmux-host's state; an account set to Primary only counts its Primary tab.
+pub fn store_badge(
+    store: &InboxStore,
+    host: HostState,
+    settings: &crate::settings::Settings,
+) -> Badge {
     let reauth = store
         .accounts
         .iter()
         .filter(|a| a.account.health == SyncHealth::ReauthRequired)
         .count();
     badge(
-        store.total_unread(),
+        store.shown_unread(settings),
         store.accounts.len(),
         reauth,
         matches!(host, HostState::Missing | HostState::Failed),
@@ -583,14 +587,31 @@ mod tests {
             (&store, HostState::Failed, "!", "not installed"),
             (&reauth, HostState::Connected, "!", "reconnected"),
         ];
+        let settings = crate::settings::Settings::default();
         for (store, host, text, words) in cases {
-            let b = store_badge(store, host);
+            let b = store_badge(store, host, &settings);
             assert_eq!(b.text, text, "{host:?}");
             assert!(b.title.contains(words), "{host:?}: {}", b.title);
         }
         assert_eq!(
-            store_badge(&InboxStore::default(), HostState::Connected).text,
+            store_badge(&InboxStore::default(), HostState::Connected, &settings).text,
             ""
         );
+        // Primary only on b: its Primary count (once a sync has read it) in place of its inbox's.
+        let mut settings = settings;
+        settings.accounts.insert(
+            "b".into(),
+            crate::settings::AccountSettings {
+                primary_only: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            store_badge(&store, HostState::Connected, &settings).text,
+            "7"
+        );
+        store.account_mut("b").unwrap().account.primary_unread = Some(1);
+        let b = store_badge(&store, HostState::Connected, &settings);
+        assert_eq!((b.text.as_str(), b.title.contains("4 unread")), ("4", true));
     }
 }
