@@ -433,7 +433,9 @@ impl MergedList {
             .flat_map(|a| a.rows.iter())
             .filter(|r| cutoff.is_none_or(|c| r.date_ms > c))
             .collect();
-        rows.sort_by(|a, b| {
+        // Keys are unique (an account's thread once), so an unstable sort is as deterministic as a stable one,
+        // and smaller in the pages' wasm.
+        rows.sort_unstable_by(|a, b| {
             (std::cmp::Reverse(a.date_ms), &a.account_id, &a.thread_id).cmp(&(
                 std::cmp::Reverse(b.date_ms),
                 &b.account_id,
@@ -1005,6 +1007,67 @@ fn sort_nodes(nodes: &mut [LabelNode]) {
     for n in nodes {
         sort_nodes(&mut n.children);
     }
+}
+
+/// One line of the label picker, flat, as a page draws it: the background builds them from every account's
+/// labels ([`label_tree`], [`picker_entries`]) so the page only draws and filters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickerEntry {
+    /// How deep in the tree (0 for the top), for indentation.
+    pub depth: u32,
+    /// What the line shows: the last segment of a user label's path, a system label's name.
+    pub name: String,
+    /// The whole name (`Work/Clients`), or the system label's id (`ALL_MAIL` for All Mail).
+    pub path: String,
+    pub kind: NodeKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<LabelColor>,
+    /// The label's id in each account that has it.
+    #[serde(default)]
+    pub ids: AccountLabelIds,
+}
+
+impl PickerEntry {
+    /// The view choosing the line opens; `None` for a heading.
+    pub fn view(&self) -> Option<View> {
+        match self.kind {
+            NodeKind::Heading => None,
+            NodeKind::AllMail => Some(View::AllMail),
+            NodeKind::System => Some(View::Label {
+                name: self.name.clone(),
+                ids: self.ids.clone(),
+            }),
+            NodeKind::User => Some(View::Label {
+                name: self.path.clone(),
+                ids: self.ids.clone(),
+            }),
+        }
+    }
+
+    /// The type-ahead: whether every typed word is in the line's whole name, without case (headings never).
+    pub fn matches(&self, typed: &str) -> bool {
+        let hay = format!("{} {}", self.path, self.name).to_lowercase();
+        self.kind != NodeKind::Heading
+            && typed
+                .split_whitespace()
+                .all(|w| hay.contains(w.to_lowercase().as_str()))
+    }
+}
+
+/// The tree as the picker's lines, in tree order.
+pub fn picker_entries(tree: &[LabelNode]) -> Vec<PickerEntry> {
+    let mut out = Vec::new();
+    walk(tree, 0, &mut |depth, node| {
+        out.push(PickerEntry {
+            depth: depth as u32,
+            name: node.name.clone(),
+            path: node.path.clone(),
+            kind: node.kind,
+            color: node.color.clone(),
+            ids: node.ids.clone(),
+        })
+    });
+    out
 }
 
 /// The picker's type-ahead: entries (headings left out) whose whole name contains every typed word, without

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::inbox::{InboxStore, ThreadRow};
 use crate::listing::{
-    action_row, page_token, AccountSearch, Category, FirstPages, LabelInfo, MergedList, OlderInbox,
-    PageState, PrimaryOnly, Search, View,
+    action_row, label_tree, page_token, picker_entries, AccountSearch, Category, FirstPages,
+    LabelInfo, MergedList, OlderInbox, PageState, PickerEntry, PrimaryOnly, Search, View,
 };
 use crate::messages::{Intent, IntentError, ThreadAction};
 use crate::settings::Settings;
@@ -60,24 +60,36 @@ impl PageReply {
     }
 }
 
-/// One account's labels, or why they could not be read.
+/// An account whose labels could not be read, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountLabels {
-    pub account: String,
+pub struct LabelsFailure {
+    pub email: String,
+    pub sentence: String,
+}
+
+/// The answer to [`Intent::Labels`]: the label picker's lines for every account (or the one asked for), built
+/// by the background so a page only draws them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LabelsReply {
     #[serde(default)]
-    pub labels: Vec<LabelInfo>,
+    pub entries: Vec<PickerEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<LabelsFailure>,
+    /// Set when the background could not ask at all (gmux-host not connected).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
-/// The answer to [`Intent::Labels`]: every account's labels, in the store's order.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct LabelsReply {
-    #[serde(default)]
-    pub accounts: Vec<AccountLabels>,
-    /// Set when the background could not ask at all (gmux-host not connected).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+/// The picker's lines for the labels read from each account (`(account, labels)` in the store's order).
+pub fn labels_reply(
+    accounts: &[(&str, &[LabelInfo])],
+    failures: Vec<LabelsFailure>,
+) -> LabelsReply {
+    LabelsReply {
+        entries: picker_entries(&label_tree(accounts)),
+        failures,
+        error: None,
+    }
 }
 
 /// One page the page must ask the background for.

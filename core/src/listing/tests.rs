@@ -674,3 +674,60 @@ Work User [a=Label_3] #000000/#16a765
     assert_eq!(names("SPA"), [(0, "SPAM".into())]);
     assert_eq!(filter_labels(&tree, "").len(), 13);
 }
+
+#[test]
+fn the_pickers_lines_are_the_tree_flat_and_filter_like_the_tree() {
+    let a = [
+        label("STARRED", "STARRED", None, None),
+        label("Label_1", "Work", Some(("#ffffff", "#4a86e8")), None),
+        label("Label_2", "Work/Clients", None, None),
+        label("Label_3", "Ärzte/Termine", None, None),
+    ];
+    let tree = label_tree(&[("a", &a[..])]);
+    let lines = picker_entries(&tree);
+    let shown: Vec<(u32, &str, NodeKind)> = lines
+        .iter()
+        .map(|l| (l.depth, l.path.as_str(), l.kind))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (0, "STARRED", NodeKind::System),
+            (0, "ALL_MAIL", NodeKind::AllMail),
+            (0, "Work", NodeKind::User),
+            (1, "Work/Clients", NodeKind::User),
+            (0, "Ärzte", NodeKind::Heading),
+            (1, "Ärzte/Termine", NodeKind::User),
+        ]
+    );
+    assert_eq!(lines[1].view(), Some(View::AllMail), "All Mail is no label");
+    assert_eq!(
+        lines[3].view(),
+        Some(View::Label {
+            name: "Work/Clients".into(),
+            ids: ids(&[("a", "Label_2")])
+        })
+    );
+    assert_eq!(
+        lines[0].view(),
+        Some(View::Label {
+            name: "Starred".into(),
+            ids: ids(&[("a", "STARRED")])
+        })
+    );
+    assert_eq!(lines[4].view(), None);
+    assert!(lines[2].color.is_some());
+    // The type-ahead finds what filter_labels finds, non-ASCII case included.
+    for typed in ["work cli", "ÄRZTE", "star", "", "zz"] {
+        let from_lines: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.matches(typed))
+            .map(|l| l.path.as_str())
+            .collect();
+        let from_tree: Vec<&str> = filter_labels(&tree, typed)
+            .into_iter()
+            .map(|(_, n)| n.path.as_str())
+            .collect();
+        assert_eq!(from_lines, from_tree, "{typed:?}");
+    }
+}

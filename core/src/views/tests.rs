@@ -529,12 +529,22 @@ fn replies_read_the_wire_shapes() {
     let ok = PageReply::page(vec![row("a", "t", 1, &[])], Some("n".into()));
     let back: PageReply = serde_json::from_value(serde_json::to_value(&ok).unwrap()).unwrap();
     assert_eq!(back, ok);
-    let labels: LabelsReply = serde_json::from_value(serde_json::json!({
-        "accounts": [{"account": "a", "labels": []}, {"account": "b", "error": "Gmail cannot be reached."}]
-    }))
-    .unwrap();
-    assert_eq!(
-        labels.accounts[1].error.as_deref(),
-        Some("Gmail cannot be reached.")
-    );
+    let work = LabelInfo {
+        id: "Label_1".into(),
+        name: "Work".into(),
+        kind: crate::listing::LabelKind::User,
+        color: None,
+        threads_total: None,
+        threads_unread: None,
+    };
+    let failed = LabelsFailure {
+        email: "b@x.org".into(),
+        sentence: "Gmail cannot be reached.".into(),
+    };
+    let reply = labels_reply(&[("a", &[work][..])], vec![failed.clone()]);
+    let paths: Vec<&str> = reply.entries.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["ALL_MAIL", "Work"]);
+    let back: LabelsReply = serde_json::from_value(serde_json::to_value(&reply).unwrap()).unwrap();
+    assert_eq!(back, reply);
+    assert_eq!(back.failures, [failed]);
 }

@@ -49,7 +49,9 @@ impl Intents {
                     .page(&account, &view, page_token.as_deref(), fresh)
                     .await,
             ),
-            Intent::Labels { fresh } => Answer::Labels(self.views.labels(fresh).await),
+            Intent::Labels { fresh, account } => {
+                Answer::Labels(self.views.labels(fresh, account.as_deref()).await)
+            }
             intent => Answer::Reply(self.handle(intent).await),
         }
     }
@@ -120,10 +122,9 @@ impl Intents {
                 }
             }
             // Answered with their own reply types in `answer`.
-            Intent::ListPage { .. } | Intent::Labels { .. } => IntentReply::failed(
-                IntentError::Internal,
-                "this request has its own answer",
-            ),
+            Intent::ListPage { .. } | Intent::Labels { .. } => {
+                IntentReply::failed(IntentError::Internal, "this request has its own answer")
+            }
             Intent::RememberSearch { query } => self.views.remember_search(&query).await,
             Intent::ClearRecentSearches => self.views.clear_searches().await,
             Intent::SetPrimaryOnly { account, on } => {

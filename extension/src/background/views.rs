@@ -20,7 +20,7 @@ use std::rc::Rc;
 
 use gmux_core::listing::{LabelInfo, RecentSearches, View};
 use gmux_core::messages::{IntentError, IntentReply};
-use gmux_core::views::{AccountLabels, LabelsReply, PageReply};
+use gmux_core::views::{labels_reply, LabelsFailure, LabelsReply, PageReply};
 use gmux_gmail::listing::{list_labels, load_view_page, LIST_PAGE_SIZE};
 
 use super::host::HostPort;
@@ -149,27 +149,31 @@ impl Views {
         self.pages.borrow_mut().retain(|(a, _, _), _| a != account);
     }
 
-    /// Every account's labels with their colours (`labels.list`, 1 request and 1 unit per account, all at once),
-    /// in the store's order; an account that failed says why.
-    pub async fn labels(&self, fresh: bool) -> LabelsReply {
+    /// The label picker's lines for every account (or `only`): each account's labels with their colours
+    /// (`labels.list`, 1 request and 1 unit per account, all at once), merged into one tree; an account that
+    /// failed is named with why.
+    pub async fn labels(&self, fresh: bool, only: Option<&str>) -> LabelsReply {
         self.store.loaded().await;
         if !self.port.settled().await {
             return LabelsReply {
-                accounts: Vec::new(),
-                error: Some("gmux-host is not connected: open the gmux popup to see what to do.".into()),
+                error: Some(
+                    "gmux-host is not connected: open the gmux popup to see what to do.".into(),
+                ),
+                ..Default::default()
             };
         }
         let Some(engine) = self.syncer.engine() else {
             return LabelsReply {
-                accounts: Vec::new(),
                 error: Some("gmux-host has not connected yet: try again in a moment.".into()),
+                ..Default::default()
             };
         };
-        let accounts: Vec<String> = self.store.inbox(|inbox| {
+        let accounts: Vec<(String, String)> = self.store.inbox(|inbox| {
             inbox
                 .accounts
                 .iter()
-                .map(|a| a.account.id.clone())
+                .filter(|a| only.is_none_or(|o| o == a.account.id))
+                .map(|a| (a.account.id.clone(), a.account.email.clone()))
                 .collect()
         });
         let now = now_ms();
@@ -184,36 +188,31 @@ impl Views {
                     })
                     .flatten();
                 if let Some(labels) = kept {
-                    return AccountLabels {
-                        account,
-                        labels,
-                        error: None,
-                    };
+                    return Ok(labels);
                 }
-                match list_labels(&engine.client(&account)).await {
-                    Ok(labels) => {
-                        self.labels
-                            .borrow_mut()
-                            .insert(account.clone(), (now, labels.clone()));
-                        AccountLabels {
-                            account,
-                            labels,
-                            error: None,
-                        }
-                    }
-                    Err(e) => AccountLabels {
-                        account,
-                        labels: Vec::new(),
-                        error: Some(gmux_gmail::sync::health_sentence(&e)),
-                    },
-                }
+                let labels = list_labels(&engine.client(&account)).await?;
+                self.labels
+                    .borrow_mut()
+                    .insert(account, (now, labels.clone()));
+                Ok::<_, gmux_gmail::GmailError>(labels)
             }
         };
-        let accounts = futures::future::join_all(accounts.into_iter().map(one)).await;
-        LabelsReply {
-            accounts,
-            error: None,
+        let answers =
+            futures::future::join_all(accounts.iter().map(|(id, _)| one(id.clone()))).await;
+        let mut read: Vec<(&str, Vec<LabelInfo>)> = Vec::new();
+        let mut failures = Vec::new();
+        for ((id, email), answer) in accounts.iter().zip(answers) {
+            match answer {
+                Ok(labels) => read.push((id.as_str(), labels)),
+                Err(e) => failures.push(LabelsFailure {
+                    email: email.clone(),
+                    sentence: gmux_gmail::sync::health_sentence(&e),
+                }),
+            }
         }
+        let borrowed: Vec<(&str, &[LabelInfo])> =
+            read.iter().map(|(a, l)| (*a, l.as_slice())).collect();
+        labels_reply(&borrowed, failures)
     }
 
     /// Keeps a search among the recent ones (in `storage.local`, where the page's search box reads them).
