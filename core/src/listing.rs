@@ -279,18 +279,19 @@ fn key(row: &ThreadRow) -> RowKey {
 
 impl MergedList {
     pub fn new(account_ids: &[&str], first_pages: FirstPages) -> Self {
-        let mut seen = BTreeSet::new();
-        MergedList {
-            first_pages,
-            accounts: account_ids
-                .iter()
-                .filter(|a| seen.insert(a.to_string()))
-                .map(|a| AccountPages {
+        let mut accounts: Vec<AccountPages> = Vec::with_capacity(account_ids.len());
+        for a in account_ids {
+            if !accounts.iter().any(|known| known.account_id == *a) {
+                accounts.push(AccountPages {
                     account_id: a.to_string(),
                     state: PageState::FirstPage,
                     rows: Vec::new(),
-                })
-                .collect(),
+                });
+            }
+        }
+        MergedList {
+            first_pages,
+            accounts,
         }
     }
 
@@ -345,17 +346,14 @@ impl MergedList {
     }
 
     /// Puts rows and a state in place for an account, as they were known elsewhere (the stored inbox and the
-    /// older pages loaded after it). Rows of another account are left out, each thread is kept once.
-    pub fn seed(&mut self, account_id: &str, rows: Vec<ThreadRow>, state: PageState) -> bool {
+    /// older pages loaded after it), which hold each thread once. Rows of another account are left out.
+    pub fn seed(&mut self, account_id: &str, mut rows: Vec<ThreadRow>, state: PageState) -> bool {
         let Some(account) = self.account_mut(account_id) else {
             return false;
         };
-        let mut seen = BTreeSet::new();
-        account.rows = rows
-            .into_iter()
-            .filter(|r| r.account_id == account_id && seen.insert(r.thread_id.clone()))
-            .collect();
-        sort_newest_first(&mut account.rows);
+        rows.retain(|r| r.account_id == account_id);
+        sort_newest_first(&mut rows);
+        account.rows = rows;
         account.state = state;
         true
     }
@@ -745,8 +743,8 @@ impl RecentSearches {
 /// The categories of the inbox rows at hand (each account's cached first page): Gmail's API does not say
 /// whether an account shows category tabs, and Gmail files mail into categories either way, so a category is
 /// "in use" when inbox mail carries it. Mail in no category counts as Primary.
-pub fn categories_in_use<'a>(rows: impl IntoIterator<Item = &'a ThreadRow>) -> BTreeSet<Category> {
-    let mut used = BTreeSet::new();
+pub fn categories_in_use<'a>(rows: impl IntoIterator<Item = &'a ThreadRow>) -> Vec<Category> {
+    let mut used = [false; 5];
     for row in rows.into_iter().filter(|r| r.in_inbox()) {
         let mut any = false;
         for c in row
@@ -754,32 +752,43 @@ pub fn categories_in_use<'a>(rows: impl IntoIterator<Item = &'a ThreadRow>) -> B
             .iter()
             .filter_map(|l| Category::from_label_id(l))
         {
-            used.insert(c);
+            used[c as usize] = true;
             any = true;
         }
         if !any {
-            used.insert(Category::Primary);
+            used[Category::Primary as usize] = true;
         }
     }
-    used
+    in_gmails_order(used)
 }
 
-/// The categories any account's inbox uses: what each account's last sync found (exact, over its whole inbox:
-/// see the module docs), or, for an account not counted yet, what its stored rows carry.
-pub fn store_categories(store: &InboxStore) -> BTreeSet<Category> {
-    let mut used = BTreeSet::new();
+/// The categories marked, in Gmail's order. (A fixed array rather than a set: the pages' wasm stays smaller.)
+fn in_gmails_order(used: [bool; 5]) -> Vec<Category> {
+    Category::ALL
+        .into_iter()
+        .filter(|c| used[*c as usize])
+        .collect()
+}
+
+/// The categories any account's inbox uses, in Gmail's order: what each account's last sync found (exact,
+/// over its whole inbox: see the module docs), or, for an account not counted yet, what its stored rows carry.
+pub fn store_categories(store: &InboxStore) -> Vec<Category> {
+    let mut used = [false; 5];
     for inbox in &store.accounts {
-        match &inbox.account.categories {
-            Some(categories) => used.extend(categories.iter().copied()),
-            None => used.extend(categories_in_use(&inbox.threads)),
+        let categories = match &inbox.account.categories {
+            Some(categories) => categories.clone(),
+            None => categories_in_use(&inbox.threads),
+        };
+        for c in categories {
+            used[c as usize] = true;
         }
     }
-    used
+    in_gmails_order(used)
 }
 
 /// The tabs above the combined list: none when no account has mail outside Primary (one tab is no choice),
 /// else Primary and each category in use, in Gmail's order.
-pub fn category_tabs(in_use: &BTreeSet<Category>) -> Vec<Category> {
+pub fn category_tabs(in_use: &[Category]) -> Vec<Category> {
     if !in_use.iter().any(|c| *c != Category::Primary) {
         return Vec::new();
     }
@@ -1104,7 +1113,14 @@ pub fn action_row(row: &ThreadRow, action: ThreadAction) -> ThreadRow {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OlderInbox {
     /// Per account that loaded anything older: the rows fetched beyond the stored ones and where its pages stand.
-    accounts: BTreeMap<String, (Vec<ThreadRow>, PageState)>,
+    accounts: Vec<OlderPages>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OlderPages {
+    account_id: String,
+    rows: Vec<ThreadRow>,
+    state: PageState,
 }
 
 impl OlderInbox {
@@ -1122,6 +1138,16 @@ impl OlderInbox {
         }
     }
 
+    fn pages(&self, account_id: &str) -> Option<&OlderPages> {
+        self.accounts.iter().find(|a| a.account_id == account_id)
+    }
+
+    fn pages_mut(&mut self, account_id: &str) -> Option<&mut OlderPages> {
+        self.accounts
+            .iter_mut()
+            .find(|a| a.account_id == account_id)
+    }
+
     /// The list to show: every account of the store (or only `only`), each with its stored rows and then its
     /// older ones (a stored row wins over an older copy of the same thread: it is the newer answer).
     pub fn merged(&self, store: &InboxStore, only: Option<&str>) -> MergedList {
@@ -1134,8 +1160,8 @@ impl OlderInbox {
         let mut list = MergedList::new(&ids, FirstPages::Wait);
         for inbox in inboxes {
             let stored = &inbox.threads;
-            let (older, state) = match self.accounts.get(&inbox.account.id) {
-                Some((rows, state)) => (rows.as_slice(), state.clone()),
+            let (older, state) = match self.pages(&inbox.account.id) {
+                Some(pages) => (pages.rows.as_slice(), pages.state.clone()),
                 None => (&[][..], Self::initial_state(inbox)),
             };
             let mut rows = stored.clone();
@@ -1154,14 +1180,18 @@ impl OlderInbox {
     /// `None` when it has nothing more to fetch or a page is already on its way.
     pub fn begin(&mut self, store: &InboxStore, account_id: &str) -> Option<String> {
         let inbox = store.account(account_id)?;
-        let (_, state) = self
-            .accounts
-            .entry(account_id.to_string())
-            .or_insert_with(|| (Vec::new(), Self::initial_state(inbox)));
-        match state {
+        if self.pages(account_id).is_none() {
+            self.accounts.push(OlderPages {
+                account_id: account_id.to_string(),
+                rows: Vec::new(),
+                state: Self::initial_state(inbox),
+            });
+        }
+        let pages = self.pages_mut(account_id)?;
+        match &pages.state {
             PageState::More { token } => {
                 let token = token.clone();
-                *state = PageState::LoadingMore {
+                pages.state = PageState::LoadingMore {
                     token: token.clone(),
                 };
                 Some(token)
@@ -1172,17 +1202,17 @@ impl OlderInbox {
 
     /// Adds a page of older rows; a thread already loaded is replaced by the newer answer.
     pub fn add_page(&mut self, account_id: &str, rows: Vec<ThreadRow>, next: Option<String>) {
-        let Some((loaded, state)) = self.accounts.get_mut(account_id) else {
+        let Some(pages) = self.pages_mut(account_id) else {
             return;
         };
         for row in rows.into_iter().filter(|r| r.account_id == account_id) {
-            match loaded.iter_mut().find(|r| r.thread_id == row.thread_id) {
+            match pages.rows.iter_mut().find(|r| r.thread_id == row.thread_id) {
                 Some(existing) => *existing = row,
-                None => loaded.push(row),
+                None => pages.rows.push(row),
             }
         }
-        sort_newest_first(loaded);
-        *state = match next.filter(|t| !t.is_empty()) {
+        sort_newest_first(&mut pages.rows);
+        pages.state = match next.filter(|t| !t.is_empty()) {
             Some(token) => PageState::More { token },
             None => PageState::Done,
         };
@@ -1190,8 +1220,8 @@ impl OlderInbox {
 
     /// The account's last page failed: its rows stay, and it no longer holds the others back.
     pub fn fail(&mut self, account_id: &str, code: &str, sentence: &str) {
-        if let Some((_, state)) = self.accounts.get_mut(account_id) {
-            *state = PageState::Failed {
+        if let Some(pages) = self.pages_mut(account_id) {
+            pages.state = PageState::Failed {
                 code: code.to_string(),
                 sentence: sentence.to_string(),
             };
@@ -1201,9 +1231,9 @@ impl OlderInbox {
     /// Gmail refused the page token: the older rows go and the account's first page is on its way again (its
     /// rows that are stored merge away).
     pub fn restart(&mut self, account_id: &str) {
-        if let Some((rows, state)) = self.accounts.get_mut(account_id) {
-            rows.clear();
-            *state = PageState::LoadingMore {
+        if let Some(pages) = self.pages_mut(account_id) {
+            pages.rows.clear();
+            pages.state = PageState::LoadingMore {
                 token: String::new(),
             };
         }
@@ -1211,37 +1241,41 @@ impl OlderInbox {
 
     /// Forgets what was loaded for accounts no longer in the store.
     pub fn retain_accounts(&mut self, store: &InboxStore) {
-        self.accounts.retain(|id, _| store.account(id).is_some());
+        self.accounts
+            .retain(|a| store.account(&a.account_id).is_some());
     }
 
     /// An action's row in place among the older rows, or out of them when it left the inbox; returns the row
     /// it replaced.
     pub fn replace_row(&mut self, row: ThreadRow) -> Option<ThreadRow> {
-        let (rows, _) = self.accounts.get_mut(&row.account_id)?;
-        let pos = rows.iter().position(|r| r.thread_id == row.thread_id)?;
-        let previous = rows.remove(pos);
+        let pages = self.pages_mut(&row.account_id)?;
+        let pos = pages
+            .rows
+            .iter()
+            .position(|r| r.thread_id == row.thread_id)?;
+        let previous = pages.rows.remove(pos);
         if View::Inbox.keeps(&row) {
-            rows.push(row);
-            sort_newest_first(rows);
+            pages.rows.push(row);
+            sort_newest_first(&mut pages.rows);
         }
         Some(previous)
     }
 
     /// Puts a row back among the older rows (Gmail refused the action).
     pub fn restore_row(&mut self, previous: ThreadRow) {
-        let Some((rows, _)) = self.accounts.get_mut(&previous.account_id) else {
+        let Some(pages) = self.pages_mut(&previous.account_id) else {
             return;
         };
-        rows.retain(|r| r.thread_id != previous.thread_id);
-        rows.push(previous);
-        sort_newest_first(rows);
+        pages.rows.retain(|r| r.thread_id != previous.thread_id);
+        pages.rows.push(previous);
+        sort_newest_first(&mut pages.rows);
     }
 
     /// Whether any account is loading an older page.
     pub fn is_loading(&self) -> bool {
         self.accounts
-            .values()
-            .any(|(_, s)| matches!(s, PageState::LoadingMore { .. }))
+            .iter()
+            .any(|a| matches!(a.state, PageState::LoadingMore { .. }))
     }
 }
 

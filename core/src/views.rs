@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::inbox::{InboxStore, ThreadRow};
 use crate::listing::{
     action_row, label_tree, page_token, picker_entries, AccountSearch, Category, FirstPages,
-    LabelInfo, MergedList, OlderInbox, PageState, PickerEntry, PrimaryOnly, Search, View,
+    LabelInfo, MergedList, OlderInbox, PageState, PickerEntry, Search, View,
 };
 use crate::messages::{Intent, IntentError, ThreadAction};
 use crate::settings::Settings;
@@ -464,12 +464,14 @@ impl ViewSession {
         match self.list() {
             Some(list) => list.visible_rows().into_iter().cloned().collect(),
             None => {
-                let primary = PrimaryOnly::of(settings);
+                let primary = View::Category {
+                    category: Category::Primary,
+                };
                 self.older
                     .merged(store, self.only.as_deref())
                     .visible_rows()
                     .into_iter()
-                    .filter(|r| primary.shows(r))
+                    .filter(|r| !settings.account(&r.account_id).primary_only || primary.keeps(r))
                     .cloned()
                     .collect()
             }

@@ -310,6 +310,30 @@ fn update(change: impl FnOnce(&mut Page)) {
     redraw();
 }
 
+/// Runs `f` on the page's state, if the page has started and nothing else holds it. One function for every
+/// caller (not one per closure), which keeps the pages' wasm small.
+fn with_page(f: &mut dyn FnMut(&mut Page)) {
+    PAGE.with(|p| {
+        if let Ok(mut page) = p.try_borrow_mut() {
+            if let Some(page) = page.as_mut() {
+                f(page);
+            }
+        }
+    });
+}
+
+/// Reads something off the page's state (`None` before it started).
+fn read_page<R>(f: impl FnOnce(&Page) -> R) -> Option<R> {
+    let mut f = Some(f);
+    let mut out = None;
+    with_page(&mut |page| {
+        if let Some(f) = f.take() {
+            out = Some(f(page));
+        }
+    });
+    out
+}
+
 pub(super) fn redraw() {
     PAGE.with(|p| {
         let mut borrow = p.borrow_mut();
@@ -452,11 +476,7 @@ fn on_click(event: web_sys::Event) {
     }
     match (action.as_deref(), row) {
         (Some("filter"), _) => {
-            let current = PAGE.with(|p| {
-                p.borrow()
-                    .as_ref()
-                    .and_then(|p| p.views.session.only().map(str::to_string))
-            });
+            let current = read_page(|p| p.views.session.only().map(str::to_string)).flatten();
             let only = match (current, account_of_button) {
                 (Some(current), Some(clicked)) if current == clicked => None,
                 (_, clicked) => clicked,

@@ -8,10 +8,13 @@
 
 use gmux_core::inbox::InboxStore;
 use gmux_core::listing::{
-    category_tabs, store_categories, Category, Debounce, NodeKind, RecentSearches, View,
+    category_tabs, store_categories, Category, Debounce, LabelColor, NodeKind, PickerEntry,
+    RecentSearches, View,
 };
 use gmux_core::messages::{Intent, IntentError, IntentReply, RECENT_SEARCHES_KEY};
-use gmux_core::views::{self as core_views, Fetch, LabelsReply, PageReply, Progress, ViewSession};
+use gmux_core::views::{
+    self as core_views, Fetch, LabelsFailure, LabelsReply, PageReply, Progress, ViewSession,
+};
 use gmux_core::{text, view};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
@@ -48,12 +51,70 @@ fn now() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// A [`PageReply`] read field by field (see `browser::send_message_js`); its rows through serde, as the
+/// stored inbox's are.
+fn read_page_reply(value: &JsValue) -> PageReply {
+    let ok = browser::field(value, "ok").as_bool().unwrap_or(false);
+    if !ok {
+        let code = browser::string_field(value, "code").and_then(|c| IntentError::parse(&c));
+        return PageReply::failed(
+            code.unwrap_or(IntentError::Internal),
+            browser::string_field(value, "error").unwrap_or_else(|| "That did not work.".into()),
+        );
+    }
+    PageReply::page(
+        browser::from_js(browser::field(value, "rows")).unwrap_or_default(),
+        browser::string_field(value, "next_page_token"),
+    )
+}
+
+/// A [`LabelsReply`] read field by field.
+fn read_labels_reply(value: &JsValue) -> LabelsReply {
+    let kind = |k: Option<String>| match k.as_deref() {
+        Some("system") => NodeKind::System,
+        Some("all_mail") => NodeKind::AllMail,
+        Some("user") => NodeKind::User,
+        _ => NodeKind::Heading,
+    };
+    let entries = browser::array_field(value, "entries")
+        .iter()
+        .map(|e| {
+            let color = browser::field(e, "color");
+            PickerEntry {
+                depth: browser::field(e, "depth").as_f64().unwrap_or(0.0) as u32,
+                name: browser::string_field(e, "name").unwrap_or_default(),
+                path: browser::string_field(e, "path").unwrap_or_default(),
+                kind: kind(browser::string_field(e, "kind")),
+                color: LabelColor::checked(
+                    &browser::string_field(&color, "text").unwrap_or_default(),
+                    &browser::string_field(&color, "background").unwrap_or_default(),
+                ),
+                ids: browser::string_entries(&browser::field(e, "ids"))
+                    .into_iter()
+                    .collect(),
+            }
+        })
+        .collect();
+    let failures = browser::array_field(value, "failures")
+        .iter()
+        .map(|f| LabelsFailure {
+            email: browser::string_field(f, "email").unwrap_or_default(),
+            sentence: browser::string_field(f, "sentence").unwrap_or_default(),
+        })
+        .collect();
+    LabelsReply {
+        entries,
+        failures,
+        error: browser::string_field(value, "error"),
+    }
+}
+
 /// Asks the background for each page, and takes each answer as it comes.
 pub(super) fn run(fetches: Vec<Fetch>) {
     for fetch in fetches {
         spawn_local(async move {
-            let reply = match browser::send_message::<_, PageReply>(&fetch.intent()).await {
-                Ok(reply) => reply,
+            let reply = match browser::send_message_js(&fetch.intent()).await {
+                Ok(reply) => read_page_reply(&reply),
                 Err(e) => PageReply::failed(
                     IntentError::Internal,
                     format!("The gmux background did not answer: {e}."),
@@ -113,7 +174,7 @@ pub(super) fn refresh() {
         }
     });
     run(fetches);
-    if super::PAGE.with(|p| p.borrow().as_ref().is_some_and(|p| p.views.picker_open)) {
+    if picker_is_open() {
         load_labels(true);
     }
     super::send(Intent::SyncNow);
@@ -138,13 +199,7 @@ pub(super) fn load_more_if_near_end() {
         return;
     }
     let mut fetches = Vec::new();
-    super::PAGE.with(|p| {
-        if let Ok(mut page) = p.try_borrow_mut() {
-            if let Some(page) = page.as_mut() {
-                fetches = page.views.session.more(&page.store);
-            }
-        }
-    });
+    super::with_page(&mut |page| fetches = page.views.session.more(&page.store));
     if !fetches.is_empty() {
         super::redraw();
         run(fetches);
@@ -182,11 +237,7 @@ pub(super) fn on_search_input(text: String) {
     spawn_local(async move {
         sleep(gmux_core::listing::SEARCH_DEBOUNCE_MS as i32 + 10).await;
         let mut due = None;
-        super::PAGE.with(|p| {
-            if let Some(page) = p.borrow_mut().as_mut() {
-                due = page.views.debounce.poll(now());
-            }
-        });
+        super::with_page(&mut |page| due = page.views.debounce.poll(now()));
         if let Some(query) = due {
             open(View::Search { query }, false);
         }
@@ -250,14 +301,11 @@ fn remember(query: &str) {
 
 /// A row of a search was opened or acted on: the search was worth keeping.
 pub(super) fn remember_current_search() {
-    let query = super::PAGE.with(|p| {
-        p.borrow()
-            .as_ref()
-            .and_then(|p| match p.views.session.view() {
-                View::Search { query } => Some(query),
-                _ => None,
-            })
-    });
+    let query = super::read_page(|p| match p.views.session.view() {
+        View::Search { query } => Some(query),
+        _ => None,
+    })
+    .flatten();
     if let Some(query) = query {
         remember(&query);
     }
@@ -295,10 +343,12 @@ pub(super) fn on_search_focus() {
     update(|page| page.views.suggestions_open = true);
     spawn_local(async {
         if let Ok(stored) = browser::storage_get_js(&[RECENT_SEARCHES_KEY]).await {
-            let recent = js_sys::Reflect::get(&stored, &JsValue::from_str(RECENT_SEARCHES_KEY))
-                .ok()
-                .and_then(|v| browser::from_js::<RecentSearches>(v).ok())
-                .unwrap_or_default();
+            let recent = RecentSearches {
+                items: browser::array_field(&browser::field(&stored, RECENT_SEARCHES_KEY), "items")
+                    .iter()
+                    .filter_map(JsValue::as_string)
+                    .collect(),
+            };
             update(|page| page.views.recent = recent);
         }
     });
@@ -327,7 +377,7 @@ pub(super) fn close_picker() {
 }
 
 pub(super) fn picker_is_open() -> bool {
-    super::PAGE.with(|p| p.borrow().as_ref().is_some_and(|p| p.views.picker_open))
+    super::read_page(|p| p.views.picker_open).unwrap_or(false)
 }
 
 fn focus_picker_filter() {
@@ -354,12 +404,13 @@ fn load_labels(fresh: bool) {
     let fresh = fresh || stale;
     spawn_local(async move {
         let asked = account.clone();
-        let reply = browser::send_message::<_, LabelsReply>(&Intent::Labels { fresh, account })
-            .await
-            .unwrap_or_else(|e| LabelsReply {
+        let reply = match browser::send_message_js(&Intent::Labels { fresh, account }).await {
+            Ok(reply) => read_labels_reply(&reply),
+            Err(e) => LabelsReply {
                 error: Some(format!("The gmux background did not answer: {e}.")),
                 ..Default::default()
-            });
+            },
+        };
         update(|page| {
             // Asked for another account than the one shown alone now: ask again when the picker opens.
             if page.views.session.only().map(str::to_string) == asked {
@@ -377,11 +428,7 @@ pub(super) fn on_picker_filter(text: String) {
 
 /// A picker entry, by its index as drawn.
 pub(super) fn choose_label(index: usize) {
-    let view = super::PAGE.with(|p| {
-        p.borrow()
-            .as_ref()
-            .and_then(|p| p.views.picker_views.get(index).cloned())
-    });
+    let view = super::read_page(|p| p.views.picker_views.get(index).cloned()).flatten();
     if let Some(view) = view {
         open(view, false);
     }
