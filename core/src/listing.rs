@@ -729,12 +729,14 @@ impl RecentSearches {
         self.items.clear();
     }
 
-    /// Those that start with what is typed (all when nothing is), for the search box's suggestions.
+    /// Those that start with what is typed (all when nothing is), for the search box's suggestions. ASCII
+    /// letters compare without case, others as typed: a page folds no further without Unicode's case tables
+    /// (some 20 KB of wasm), and Gmail's operators are ASCII.
     pub fn matching(&self, typed: &str) -> Vec<&str> {
-        let typed = typed.trim().to_lowercase();
+        let typed = typed.trim().to_ascii_lowercase();
         self.items
             .iter()
-            .filter(|q| q.to_lowercase().starts_with(&typed))
+            .filter(|q| q.to_ascii_lowercase().starts_with(&typed))
             .map(String::as_str)
             .collect()
     }
@@ -1034,6 +1036,10 @@ pub struct PickerEntry {
     /// The label's id in each account that has it.
     #[serde(default)]
     pub ids: AccountLabelIds,
+    /// The whole name and the shown one, in lower case (Unicode's rules, applied where the lines are built, so
+    /// a page needs no case tables of its own: see [`PickerEntry::matches`]) and as written.
+    #[serde(default)]
+    pub key: String,
 }
 
 impl PickerEntry {
@@ -1054,12 +1060,14 @@ impl PickerEntry {
     }
 
     /// The type-ahead: whether every typed word is in the line's whole name, without case (headings never).
+    /// The name's case is folded where the line was built; the typed words' ASCII letters here, which is all a
+    /// page can fold without Unicode's case tables (some 20 KB of wasm): a capital `Ä` typed finds the names
+    /// written with one.
     pub fn matches(&self, typed: &str) -> bool {
-        let hay = format!("{} {}", self.path, self.name).to_lowercase();
         self.kind != NodeKind::Heading
             && typed
                 .split_whitespace()
-                .all(|w| hay.contains(w.to_lowercase().as_str()))
+                .all(|w| self.key.contains(w.to_ascii_lowercase().as_str()))
     }
 }
 
@@ -1074,6 +1082,10 @@ pub fn picker_entries(tree: &[LabelNode]) -> Vec<PickerEntry> {
             kind: node.kind,
             color: node.color.clone(),
             ids: node.ids.clone(),
+            key: {
+                let name = format!("{} {}", node.path, node.name);
+                format!("{} {name}", name.to_lowercase())
+            },
         })
     });
     out

@@ -92,6 +92,7 @@ fn read_labels_reply(value: &JsValue) -> LabelsReply {
                 ids: browser::string_entries(&browser::field(e, "ids"))
                     .into_iter()
                     .collect(),
+                key: browser::string_field(e, "key").unwrap_or_default(),
             }
         })
         .collect();
@@ -290,8 +291,8 @@ pub(super) fn run_recent(query: String) {
     open(View::Search { query }, false);
 }
 
+/// Keeps a search among the recent ones (the background writes them; the box reads them again when focused).
 fn remember(query: &str) {
-    update(|page| page.views.recent.add(query));
     let query = query.to_string();
     spawn_local(async move {
         // Keeping a search is a nicety: a refusal is not worth a message.
