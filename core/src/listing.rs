@@ -1071,6 +1071,27 @@ impl PickerEntry {
     }
 }
 
+/// The lines to show when one account is shown alone (`only`), by index: those it has, and the headings above
+/// them. The lines keep every account's ids, so the view chosen can show all accounts again.
+pub fn lines_of_account(lines: &[PickerEntry], only: Option<&str>) -> Vec<usize> {
+    let Some(only) = only else {
+        return (0..lines.len()).collect();
+    };
+    let has = |l: &PickerEntry| l.kind != NodeKind::Heading && l.ids.contains_key(only);
+    (0..lines.len())
+        .filter(|&i| {
+            let line = &lines[i];
+            if line.kind != NodeKind::Heading {
+                return has(line);
+            }
+            lines[i + 1..]
+                .iter()
+                .take_while(|l| l.depth > line.depth)
+                .any(has)
+        })
+        .collect()
+}
+
 /// The tree as the picker's lines, in tree order.
 pub fn picker_entries(tree: &[LabelNode]) -> Vec<PickerEntry> {
     let mut out = Vec::new();

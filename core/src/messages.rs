@@ -96,13 +96,10 @@ pub enum Intent {
         #[serde(default)]
         fresh: bool,
     },
-    /// The label picker's lines, for every account or `account` alone (answered with a
-    /// [`crate::views::LabelsReply`]).
+    /// The label picker's lines for every account (answered with a [`crate::views::LabelsReply`]).
     Labels {
         #[serde(default)]
         fresh: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        account: Option<String>,
     },
     /// Keep a search among the recent ones.
     RememberSearch { query: String },

@@ -740,3 +740,60 @@ fn the_pickers_lines_are_the_tree_flat_and_filter_like_the_tree() {
         assert_eq!(from_lines, from_tree, "{typed:?}");
     }
 }
+
+#[test]
+fn one_account_alone_sees_its_own_lines_and_the_headings_above_them() {
+    let a = [
+        label("INBOX", "INBOX", None, None),
+        label("Label_1", "Work/Clients", None, None),
+        label("Label_2", "Home", None, None),
+    ];
+    let b = [
+        label("INBOX", "INBOX", None, None),
+        label("Label_7", "Work/Clients", None, None),
+        label("Label_8", "Trips/2024", None, None),
+    ];
+    let lines = picker_entries(&label_tree(&[("a", &a[..]), ("b", &b[..])]));
+    let paths = |only: Option<&str>| -> Vec<&str> {
+        lines_of_account(&lines, only)
+            .into_iter()
+            .map(|i| lines[i].path.as_str())
+            .collect()
+    };
+    assert_eq!(
+        paths(None),
+        [
+            "INBOX",
+            "ALL_MAIL",
+            "Home",
+            "Trips",
+            "Trips/2024",
+            "Work",
+            "Work/Clients"
+        ]
+    );
+    assert_eq!(
+        paths(Some("a")),
+        ["INBOX", "ALL_MAIL", "Home", "Work", "Work/Clients"]
+    );
+    assert_eq!(
+        paths(Some("b")),
+        [
+            "INBOX",
+            "ALL_MAIL",
+            "Trips",
+            "Trips/2024",
+            "Work",
+            "Work/Clients"
+        ]
+    );
+    // Chosen with one account alone, a line still names every account's label: all accounts can come back.
+    let clients = &lines[lines.len() - 1];
+    assert_eq!(
+        clients.view(),
+        Some(View::Label {
+            name: "Work/Clients".into(),
+            ids: ids(&[("a", "Label_1"), ("b", "Label_7")])
+        })
+    );
+}

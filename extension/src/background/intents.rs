@@ -49,9 +49,7 @@ impl Intents {
                     .page(&account, &view, page_token.as_deref(), fresh)
                     .await,
             ),
-            Intent::Labels { fresh, account } => {
-                Answer::Labels(self.views.labels(fresh, account.as_deref()).await)
-            }
+            Intent::Labels { fresh } => Answer::Labels(self.views.labels(fresh).await),
             intent => Answer::Reply(self.handle(intent).await),
         }
     }

@@ -149,10 +149,10 @@ impl Views {
         self.pages.borrow_mut().retain(|(a, _, _), _| a != account);
     }
 
-    /// The label picker's lines for every account (or `only`): each account's labels with their colours
-    /// (`labels.list`, 1 request and 1 unit per account, all at once), merged into one tree; an account that
-    /// failed is named with why.
-    pub async fn labels(&self, fresh: bool, only: Option<&str>) -> LabelsReply {
+    /// The label picker's lines for every account: each account's labels with their colours (`labels.list`, 1
+    /// request and 1 unit per account, all at once), merged into one tree; an account that failed is named with
+    /// why.
+    pub async fn labels(&self, fresh: bool) -> LabelsReply {
         self.store.loaded().await;
         if !self.port.settled().await {
             return LabelsReply {
@@ -172,7 +172,6 @@ impl Views {
             inbox
                 .accounts
                 .iter()
-                .filter(|a| only.is_none_or(|o| o == a.account.id))
                 .map(|a| (a.account.id.clone(), a.account.email.clone()))
                 .collect()
         });

@@ -8,8 +8,8 @@
 
 use gmux_core::inbox::InboxStore;
 use gmux_core::listing::{
-    category_tabs, store_categories, Category, Debounce, LabelColor, NodeKind, PickerEntry,
-    RecentSearches, View,
+    category_tabs, lines_of_account, store_categories, Category, Debounce, LabelColor, NodeKind,
+    PickerEntry, RecentSearches, View,
 };
 use gmux_core::messages::{Intent, IntentError, IntentReply, RECENT_SEARCHES_KEY};
 use gmux_core::views::{
@@ -155,8 +155,6 @@ pub(super) fn set_only(account: Option<String>) {
     let mut fetches = Vec::new();
     update(|page| {
         fetches = page.views.session.set_only(account, &page.store);
-        // The picker lists the labels of the account shown alone.
-        page.views.labels = None;
         page.views.picker_open = false;
     });
     run(fetches);
@@ -395,17 +393,14 @@ fn focus_picker_filter() {
 }
 
 fn load_labels(fresh: bool) {
-    let mut account = None;
     let mut stale = false;
     update(|page| {
         page.views.labels_loading = true;
-        account = page.views.session.only().map(str::to_string);
         stale = page.views.labels_stale;
     });
     let fresh = fresh || stale;
     spawn_local(async move {
-        let asked = account.clone();
-        let reply = match browser::send_message_js(&Intent::Labels { fresh, account }).await {
+        let reply = match browser::send_message_js(&Intent::Labels { fresh }).await {
             Ok(reply) => read_labels_reply(&reply),
             Err(e) => LabelsReply {
                 error: Some(format!("The gmux background did not answer: {e}.")),
@@ -413,11 +408,8 @@ fn load_labels(fresh: bool) {
             },
         };
         update(|page| {
-            // Asked for another account than the one shown alone now: ask again when the picker opens.
-            if page.views.session.only().map(str::to_string) == asked {
-                page.views.labels = Some(reply);
-                page.views.labels_stale = false;
-            }
+            page.views.labels = Some(reply);
+            page.views.labels_stale = false;
             page.views.labels_loading = false;
         });
     });
@@ -625,7 +617,10 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     let alone = page.views.session.only().is_some();
     let mut drawn = 0;
     let mut user_heading = false;
-    for entry in &labels.entries {
+    // With one account shown alone, its own labels (each still naming every account's, so the view chosen can
+    // show all accounts again).
+    let lines = lines_of_account(&labels.entries, page.views.session.only());
+    for entry in lines.into_iter().map(|i| &labels.entries[i]) {
         // Without a filter the tree is drawn whole (headings included); with one, the matches flat.
         if filtering && !entry.matches(&typed) {
             continue;

@@ -644,7 +644,7 @@ fn check_views(browser: Browser) {
     ok(
         instance.wait_for_views("cy still searching", DEADLINE, |v, _| {
             v.progress.get(&ids[2]).map(String::as_str) == Some("loading")
-                && v.progress.get(&ids[0]).is_none()
+                && !v.progress.contains_key(&ids[0])
         }),
     );
     instance
