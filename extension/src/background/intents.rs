@@ -61,6 +61,7 @@ impl Intents {
         match intent {
             Intent::Status => IntentReply::ok(),
             Intent::SyncNow => {
+                self.views.forget_all();
                 self.syncer.sync_all().await;
                 IntentReply::ok()
             }

@@ -149,6 +149,13 @@ impl Views {
         self.pages.borrow_mut().retain(|(a, _, _), _| a != account);
     }
 
+    /// Forgets every page and label list kept: the user asked for a refresh, so nothing shown next may be older
+    /// than the request.
+    pub fn forget_all(&self) {
+        self.pages.borrow_mut().clear();
+        self.labels.borrow_mut().clear();
+    }
+
     /// The label picker's lines for every account: each account's labels with their colours (`labels.list`, 1
     /// request and 1 unit per account, all at once), merged into one tree; an account that failed is named with
     /// why.
