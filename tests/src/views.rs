@@ -456,6 +456,17 @@ impl ExtensionBrowser {
     }
 }
 
+impl ExtensionBrowser {
+    /// Saves a PNG of what the window shows (not the whole page, which Firefox scrolls to capture, and a
+    /// scroll loads more) to `target/screenshots/<browser>-<name>.png`.
+    pub fn viewport_screenshot(&self, name: &str) -> Result<std::path::PathBuf> {
+        let path =
+            crate::paths::screenshot_dir()?.join(format!("{}-{name}.png", self.browser.name()));
+        self.session.screenshot(&path)?;
+        Ok(path)
+    }
+}
+
 /// The label picker's entries as drawn: `(data-path, data-kind, depth, has a colour)`.
 pub fn picker_entries(instance: &ExtensionBrowser) -> Result<Vec<(String, String, u32, bool)>> {
     let v = instance.session.execute(

@@ -45,6 +45,13 @@ pub(super) struct ViewsUi {
     suggestions_open: bool,
     /// Set once the controls have been drawn (after the first rows).
     drawn: bool,
+    /// What the view bar and the picker show, as drawn last: each is drawn again only when it changes, so a
+    /// click is never lost to a redraw that replaced its button between press and release.
+    viewbar_drawn: String,
+    picker_drawn: String,
+    suggestions_drawn: String,
+    /// Counts the label lists received, for the picker's signature.
+    labels_version: u32,
 }
 
 fn now() -> u64 {
@@ -409,6 +416,7 @@ fn load_labels(fresh: bool) {
         };
         update(|page| {
             page.views.labels = Some(reply);
+            page.views.labels_version += 1;
             page.views.labels_stale = false;
             page.views.labels_loading = false;
         });
@@ -479,21 +487,53 @@ fn tab(document: &Document, name: &str, label: &str, selected: bool) -> Result<E
     Ok(button)
 }
 
-fn draw_viewbar(document: &Document, page: &Page) -> Result<(), JsValue> {
+fn draw_viewbar(document: &Document, page: &mut Page) -> Result<(), JsValue> {
+    if let Some(button) = document.get_element_by_id("labels-button") {
+        button.set_attribute(
+            "aria-expanded",
+            if page.views.picker_open {
+                "true"
+            } else {
+                "false"
+            },
+        )?;
+    }
+    let shown = page.views.session.view();
+    let tabs = category_tabs(&store_categories(&page.store));
+    let accounts = &page.store.accounts;
+    let primary_known =
+        !accounts.is_empty() && accounts.iter().all(|a| a.account.primary_unread.is_some());
+    let primary_unread: u64 = accounts
+        .iter()
+        .filter_map(|a| a.account.primary_unread)
+        .sum();
+    let color = match &shown {
+        View::Label { ids, .. } => label_color(page, ids),
+        _ => None,
+    };
+    // Drawn again only when it changes, so a click is never lost to a redraw between press and release.
+    let words: Vec<&str> = tabs.iter().map(|c| c.search_word()).collect();
+    let signature = format!(
+        "{}|{}|{}|{}|{}",
+        core_views::view_title(&shown),
+        words.join(","),
+        primary_known,
+        primary_unread,
+        color.as_deref().unwrap_or_default()
+    );
+    if page.views.viewbar_drawn == signature {
+        return Ok(());
+    }
+    page.views.viewbar_drawn = signature;
     let Some(bar) = dom::clear(document, "tabs")? else {
         return Ok(());
     };
-    let shown = page.views.session.view();
-    let tabs = category_tabs(&store_categories(&page.store));
     match core_views::tab_of(&shown) {
         Some(selected) => {
             bar.set_attribute("role", "tablist")?;
             bar.set_attribute("data-mode", "tabs")?;
             let inbox = tab(document, "inbox", "Inbox", selected.is_none())?;
             bar.append_child(&inbox)?;
-            let accounts = &page.store.accounts;
-            let primary_known =
-                !accounts.is_empty() && accounts.iter().all(|a| a.account.primary_unread.is_some());
             for category in tabs {
                 let button = tab(
                     document,
@@ -532,24 +572,12 @@ fn draw_viewbar(document: &Document, page: &Page) -> Result<(), JsValue> {
                 Some(&core_views::view_title(&shown)),
             )?;
             title.set_attribute("title", &core_views::view_title(&shown))?;
-            if let View::Label { ids, .. } = &shown {
-                if let Some(color) = label_color(page, ids) {
-                    title.set_attribute("style", &format!("--label: {color}"))?;
-                    title.set_attribute("data-colour", "")?;
-                }
+            if let Some(color) = &color {
+                title.set_attribute("style", &format!("--label: {color}"))?;
+                title.set_attribute("data-colour", "")?;
             }
             bar.append_child(&title)?;
         }
-    }
-    if let Some(button) = document.get_element_by_id("labels-button") {
-        button.set_attribute(
-            "aria-expanded",
-            if page.views.picker_open {
-                "true"
-            } else {
-                "false"
-            },
-        )?;
     }
     Ok(())
 }
@@ -572,9 +600,22 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     if !page.views.picker_open {
         panel.set_attribute("hidden", "")?;
         page.views.picker_views.clear();
+        page.views.picker_drawn.clear();
         return Ok(());
     }
     panel.remove_attribute("hidden")?;
+    let signature = format!(
+        "{}|{}|{}|{}|{}",
+        page.views.labels.is_some(),
+        page.views.labels_version,
+        page.views.picker_filter,
+        page.views.session.only().unwrap_or_default(),
+        core_views::view_title(&page.views.session.view())
+    );
+    if page.views.picker_drawn == signature {
+        return Ok(());
+    }
+    page.views.picker_drawn = signature;
     // The filter box is kept across redraws so typing in it is not interrupted.
     if document.get_element_by_id("picker-filter").is_none() {
         let filter = el(document, "input", "picker-filter", None)?;
@@ -711,10 +752,7 @@ fn kind_name(kind: NodeKind) -> &'static str {
     }
 }
 
-fn draw_suggestions(document: &Document, page: &Page) -> Result<(), JsValue> {
-    let Some(list) = dom::clear(document, "search-suggestions")? else {
-        return Ok(());
-    };
+fn draw_suggestions(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     let typed = search_input()
         .and_then(|i| js_sys::Reflect::get(&i, &JsValue::from_str("value")).ok())
         .and_then(|v| v.as_string())
@@ -727,7 +765,20 @@ fn draw_suggestions(document: &Document, page: &Page) -> Result<(), JsValue> {
         .filter(|q| q.trim() != typed.trim())
         .take(6)
         .collect();
-    if !page.views.suggestions_open || matching.is_empty() {
+    let open = page.views.suggestions_open && !matching.is_empty();
+    let signature = if open {
+        matching.join("\n")
+    } else {
+        String::new()
+    };
+    if page.views.suggestions_drawn == signature {
+        return Ok(());
+    }
+    page.views.suggestions_drawn = signature;
+    let Some(list) = dom::clear(document, "search-suggestions")? else {
+        return Ok(());
+    };
+    if !open {
         list.set_attribute("hidden", "")?;
         return Ok(());
     }
