@@ -1209,6 +1209,14 @@ impl OlderInbox {
         list
     }
 
+    /// Where an account's older pages stand.
+    pub fn state_of(&self, inbox: &AccountInbox) -> PageState {
+        match self.pages(&inbox.account.id) {
+            Some(pages) => pages.state.clone(),
+            None => Self::initial_state(inbox),
+        }
+    }
+
     /// Marks the account's next older page as on its way and returns its token (empty: from the first page), or
     /// `None` when it has nothing more to fetch or a page is already on its way.
     pub fn begin(&mut self, store: &InboxStore, account_id: &str) -> Option<String> {

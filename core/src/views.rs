@@ -494,30 +494,28 @@ impl ViewSession {
                 })
                 .collect();
         }
-        let merged;
-        let list = match self.list() {
-            Some(list) => list,
-            None => {
-                merged = self.older.merged(store, self.only.as_deref());
-                &merged
-            }
+        let of = |state: &PageState| match state {
+            PageState::FirstPage | PageState::LoadingMore { .. } => Progress::Loading,
+            PageState::More { .. } => Progress::Done { more: true },
+            PageState::Done => Progress::Done { more: false },
+            PageState::Failed { sentence, .. } => Progress::Failed {
+                sentence: sentence.clone(),
+            },
         };
-        list.account_ids()
-            .into_iter()
-            .map(|a| {
-                let p = match list.state(a) {
-                    Some(PageState::FirstPage | PageState::LoadingMore { .. }) | None => {
-                        Progress::Loading
-                    }
-                    Some(PageState::More { .. }) => Progress::Done { more: true },
-                    Some(PageState::Done) => Progress::Done { more: false },
-                    Some(PageState::Failed { sentence, .. }) => Progress::Failed {
-                        sentence: sentence.clone(),
-                    },
-                };
-                (a.to_string(), p)
-            })
-            .collect()
+        match self.list() {
+            Some(list) => list
+                .account_ids()
+                .into_iter()
+                .map(|a| (a.to_string(), list.state(a).map_or(Progress::Loading, of)))
+                .collect(),
+            // The inbox: each account's older pages, without merging its rows (this runs at every draw).
+            None => store
+                .accounts
+                .iter()
+                .filter(|a| self.only.as_deref().is_none_or(|o| o == a.account.id))
+                .map(|a| (a.account.id.clone(), of(&self.older.state_of(a))))
+                .collect(),
+        }
     }
 
     /// Whether a row the list holds is the focus of `(account, thread)`: the row shown, wherever it lives.

@@ -34,12 +34,16 @@ fn first_draw_rows(kind: PageKind) -> usize {
 
 pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     let document = dom::document()?;
+    // The first draw puts in only what the first paint needs: the controls beyond the inbox come with the next.
+    let painted_before = page.first_row_painted;
     let restore_focus = focus_is_in_list(&document);
     draw_badges(&document, page)?;
     draw_notices(&document, page)?;
     draw_list(&document, page)?;
     draw_status(&document, page)?;
-    super::views::draw(&document, page)?;
+    if painted_before {
+        super::views::draw(&document, page)?;
+    }
     if restore_focus {
         if let Some((account, thread)) = &page.focused {
             let selector = format!(
@@ -135,8 +139,13 @@ fn draw_badges(document: &Document, page: &Page) -> Result<(), JsValue> {
             count.set_attribute("data-zero", "")?;
         }
         filter.append_child(&count)?;
-        // Its progress in what the list shows: a spinner while it syncs or loads, a mark when it failed.
-        match super::views::account_progress(page, &account.id) {
+        // Its progress in what the list shows: a spinner while it syncs or loads, a mark when it failed (from the
+        // second draw on: the first one is the first paint's).
+        let progress = page
+            .first_row_painted
+            .then(|| super::views::account_progress(page, &account.id))
+            .flatten();
+        match progress {
             Some(gmux_core::views::Progress::Loading) => {
                 badge.set_attribute("data-progress", "loading")?;
                 let spinner = el(document, "span", "spinner", None)?;
@@ -395,6 +404,8 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         wasm_bindgen_futures::spawn_local(async {
             crate::timers::sleep(0).await;
             super::redraw();
+            // A list too short to fill the screen asks for more at once.
+            super::views::load_more_if_near_end();
         });
     }
     Ok(())

@@ -43,8 +43,6 @@ pub(super) struct ViewsUi {
     picker_views: Vec<View>,
     recent: RecentSearches,
     suggestions_open: bool,
-    /// Set once the controls have been drawn (after the first rows).
-    drawn: bool,
     /// What the view bar and the picker show, as drawn last: each is drawn again only when it changes, so a
     /// click is never lost to a redraw that replaced its button between press and release.
     viewbar_drawn: String,
@@ -190,9 +188,12 @@ pub(super) fn refresh() {
 /// Asks for the next pages when the list's end is within [`LOAD_AHEAD_PX`] of the screen (scrolled there, or a
 /// list too short to fill it).
 pub(super) fn load_more_if_near_end() {
+    // The foot says whether there is more to load (drawn from the list's progress); scrolling alone costs
+    // nothing then.
     let near = dom::document()
         .ok()
         .and_then(|d| d.get_element_by_id("list-foot"))
+        .filter(|foot| foot.get_attribute("data-state").as_deref() == Some("more"))
         .is_some_and(|foot| {
             let top = foot.get_bounding_client_rect().top();
             let height = web_sys::window()
@@ -459,10 +460,6 @@ pub(super) fn account_progress(page: &Page, account: &str) -> Option<Progress> {
 
 /// The controls, drawn once the first rows are painted.
 pub(super) fn draw(document: &Document, page: &mut Page) -> Result<(), JsValue> {
-    if !page.first_row_painted {
-        return Ok(());
-    }
-    page.views.drawn = true;
     draw_refresh(document, page)?;
     draw_viewbar(document, page)?;
     draw_picker(document, page)?;
