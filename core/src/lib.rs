@@ -16,5 +16,6 @@ pub mod settings;
 pub mod status;
 pub mod text;
 pub mod triage;
+pub mod trust;
 pub mod view;
 pub mod views;

@@ -473,6 +473,42 @@ pub fn is_test_build() -> bool {
         })
 }
 
+// Who is asking: the background checks that a message comes from one of gmux's own pages.
+
+/// The parts of a `runtime.MessageSender` the background checks.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct MessageSender {
+    pub id: Option<String>,
+    pub url: Option<String>,
+}
+
+impl MessageSender {
+    pub fn of(sender: &JsValue) -> MessageSender {
+        let field = |name: &str| {
+            Reflect::get(sender, &JsValue::from_str(name))
+                .ok()
+                .and_then(|v| v.as_string())
+        };
+        MessageSender {
+            id: field("id"),
+            url: field("url"),
+        }
+    }
+}
+
+/// This extension's id (`runtime.id`).
+pub fn extension_id() -> Result<String, BrowserError> {
+    let runtime = api()?.runtime();
+    Reflect::get(&runtime, &JsValue::from_str("id"))?
+        .as_string()
+        .ok_or_else(|| BrowserError::Api("runtime.id is missing".into()))
+}
+
+/// The base URL of this extension's own pages (`runtime.getURL("")`).
+pub fn extension_base_url() -> Result<String, BrowserError> {
+    Ok(api()?.runtime().get_url(""))
+}
+
 // Views beyond the stored inbox: replies a page reads field by field (each reply type deserialized through serde
 // would add its own code to the pages' wasm, which is held to a size budget).
 
