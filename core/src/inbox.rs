@@ -56,11 +56,29 @@ pub struct Account {
     /// A sentence saying what is wrong when `health` is not `Ok`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_detail: Option<String>,
+    /// Unread conversations in the Primary tab, exact (`gmux_core::listing::primary_unread_query`, read in the
+    /// same batch as the INBOX counters); `None` until a sync has read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_unread: Option<u64>,
+    /// The inbox categories the account's inbox mail is in (Primary for mail in no other category), read at each
+    /// sync that reads the counters; `None` until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categories: Option<Vec<crate::listing::Category>>,
 }
 
 impl Account {
+    /// Unread inbox conversations, what Gmail's own inbox shows.
     pub fn unread(&self) -> u64 {
         self.counts.threads_unread
+    }
+
+    /// The unread count gmux shows for the account: its Primary tab's when the user chose Primary only for it
+    /// (and a sync has counted it), else the inbox's.
+    pub fn shown_unread(&self, primary_only: bool) -> u64 {
+        match (primary_only, self.primary_unread) {
+            (true, Some(n)) => n,
+            _ => self.unread(),
+        }
     }
 }
 
@@ -114,7 +132,7 @@ pub fn merge_newest_first<'a>(
     rows
 }
 
-/// The sum of the accounts' unread conversation counts: what the toolbar badge shows.
+/// The sum of the accounts' unread conversation counts.
 pub fn total_unread<'a>(accounts: impl IntoIterator<Item = &'a Account>) -> u64 {
     accounts.into_iter().map(Account::unread).sum()
 }
@@ -129,6 +147,10 @@ pub struct AccountInbox {
     /// string because it is a 64-bit number and JavaScript's numbers are not.
     #[serde(default)]
     pub history_id: Option<String>,
+    /// The page token of the inbox page after the stored rows, from the last full sync: where "load more"
+    /// continues. `None` when unknown (load more then starts from the first page and skips what it has).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
 }
 
 impl AccountInbox {
@@ -142,7 +164,26 @@ impl AccountInbox {
             },
             threads: Vec::new(),
             history_id: None,
+            next_page_token: None,
         }
+    }
+
+    /// Whether Gmail's inbox holds threads older than the stored rows (which are always the newest ones).
+    pub fn has_older(&self) -> bool {
+        self.next_page_token.is_some()
+            || self.account.counts.threads_total > self.threads.len() as u64
+    }
+
+    /// The date of the oldest stored row: every inbox thread newer than it is stored.
+    pub fn floor_ms(&self) -> Option<u64> {
+        self.threads.iter().map(|t| t.date_ms).min()
+    }
+
+    /// Whether a thread that is not stored may be added without leaving a hole: the stored rows are all the
+    /// inbox threads newer than the oldest of them, so an older thread (unarchived, or starred from a label
+    /// view) may join only when nothing older is missing.
+    pub fn window_admits(&self, row: &ThreadRow) -> bool {
+        !self.has_older() || self.floor_ms().is_none_or(|floor| row.date_ms >= floor)
     }
 
     /// Puts a listed thread's new state in place (or drops it when it left the inbox) and moves the INBOX
@@ -271,6 +312,17 @@ impl InboxStore {
 
     pub fn total_unread(&self) -> u64 {
         total_unread(self.accounts.iter().map(|a| &a.account))
+    }
+
+    /// The toolbar's total: each account's [`Account::shown_unread`] under the user's settings.
+    pub fn shown_unread(&self, settings: &crate::settings::Settings) -> u64 {
+        self.accounts
+            .iter()
+            .map(|a| {
+                a.account
+                    .shown_unread(settings.account(&a.account.id).primary_only)
+            })
+            .sum()
     }
 
     /// Whether any account needs the user to add it again (the badge shows a distinct state).
@@ -521,11 +573,13 @@ mod tests {
             account: account("a", 1),
             threads,
             history_id: None,
+            next_page_token: None,
         });
         store.put_account(AccountInbox {
             account: account("b", 2),
             threads: vec![row("b", "x", 1_000, true)],
             history_id: Some("42".into()),
+            next_page_token: Some("p2".into()),
         });
         let a = store.account("a").unwrap();
         assert_eq!(a.threads.len(), MAX_THREADS_PER_ACCOUNT);
@@ -560,6 +614,7 @@ mod tests {
             account: account("a", 1),
             threads: vec![row("a", "1", 10, true), row("a", "2", 20, false)],
             history_id: None,
+            next_page_token: None,
         });
         let mut read = row("a", "1", 10, false);
         read.starred = true;
@@ -716,5 +771,70 @@ mod tests {
             assert_eq!(a.account.health, after, "{status:?} {before:?}");
             assert_eq!(a.threads.len(), 2, "the last good inbox stays");
         }
+    }
+
+    #[test]
+    fn the_shown_unread_count_follows_primary_only_once_it_is_known() {
+        let mut a = account("a", 7);
+        // (primary only, primary count known, shown)
+        let cases = [
+            (false, None, 7),
+            (true, None, 7),
+            (false, Some(2), 7),
+            (true, Some(2), 2),
+        ];
+        for (primary_only, primary, shown) in cases {
+            a.primary_unread = primary;
+            assert_eq!(
+                a.shown_unread(primary_only),
+                shown,
+                "{primary_only} {primary:?}"
+            );
+        }
+        let mut store = InboxStore::default();
+        let mut inbox = inbox_with("a", 7, 1);
+        inbox.account.primary_unread = Some(2);
+        store.put_account(inbox);
+        store.put_account(inbox_with("b", 5, 1));
+        let mut settings = crate::settings::Settings::default();
+        assert_eq!(store.shown_unread(&settings), 12);
+        settings.accounts.insert(
+            "a".into(),
+            crate::settings::AccountSettings {
+                primary_only: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(store.shown_unread(&settings), 7);
+        // Primary only on an account whose Primary count is unknown yet counts its inbox.
+        settings.accounts.insert("b".into(), settings.account("a"));
+        assert_eq!(store.shown_unread(&settings), 7);
+    }
+
+    #[test]
+    fn the_stored_rows_stay_the_newest_ones_without_holes() {
+        let mut inbox = AccountInbox::new("a", "a@x.org");
+        inbox.threads = vec![row("a", "3", 30, false), row("a", "2", 20, false)];
+        inbox.account.counts.threads_total = 2;
+        // (token, inbox total, the new row's date, admitted)
+        let cases = [
+            (None, 2, 5, true),
+            (None, 3, 5, false),
+            (None, 3, 20, true),
+            (None, 3, 25, true),
+            (Some("t"), 2, 5, false),
+            (Some("t"), 2, 40, true),
+        ];
+        for (token, total, date, admitted) in cases {
+            inbox.next_page_token = token.map(str::to_string);
+            inbox.account.counts.threads_total = total;
+            assert_eq!(
+                inbox.window_admits(&row("a", "x", date, false)),
+                admitted,
+                "{token:?} {total} {date}"
+            );
+        }
+        assert_eq!(inbox.floor_ms(), Some(20));
+        assert!(AccountInbox::new("b", "b@x.org").window_admits(&row("b", "x", 1, false)));
     }
 }

@@ -18,3 +18,4 @@ pub mod text;
 pub mod triage;
 pub mod trust;
 pub mod view;
+pub mod views;

@@ -25,7 +25,8 @@
 //! - **One page of a view**: `threads.list` (10 units) then one HTTP batch of `threads.get` metadata (10 units a
 //!   thread): 2 requests and 510 units for a page of 50.
 
-use crate::inbox::{sort_newest_first, ThreadRow};
+use crate::inbox::{sort_newest_first, AccountInbox, InboxStore, ThreadRow};
+use crate::messages::ThreadAction;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -205,7 +206,9 @@ impl View {
 pub enum PageState {
     /// Its first page has not come yet.
     FirstPage,
-    /// Gmail has more: `token` fetches the next page.
+    /// Gmail has more: `token` fetches the next page. An empty token means "from the first page": rows come
+    /// from elsewhere (the stored inbox) without a token to go on from, so the next fetch starts at the top and
+    /// what it already has is merged away (see [`page_token`]).
     More { token: String },
     /// The next page is on its way.
     LoadingMore { token: String },
@@ -220,6 +223,11 @@ impl PageState {
     fn has_more(&self) -> bool {
         matches!(self, PageState::More { .. } | PageState::LoadingMore { .. })
     }
+}
+
+/// The `pageToken` to send for a token from [`MergedList::begin_next_page`]: none for the empty token.
+pub fn page_token(token: &str) -> Option<&str> {
+    Some(token).filter(|t| !t.is_empty())
 }
 
 /// How the first pages are shown.
@@ -271,18 +279,19 @@ fn key(row: &ThreadRow) -> RowKey {
 
 impl MergedList {
     pub fn new(account_ids: &[&str], first_pages: FirstPages) -> Self {
-        let mut seen = BTreeSet::new();
-        MergedList {
-            first_pages,
-            accounts: account_ids
-                .iter()
-                .filter(|a| seen.insert(a.to_string()))
-                .map(|a| AccountPages {
+        let mut accounts: Vec<AccountPages> = Vec::with_capacity(account_ids.len());
+        for a in account_ids {
+            if !accounts.iter().any(|known| known.account_id == *a) {
+                accounts.push(AccountPages {
                     account_id: a.to_string(),
                     state: PageState::FirstPage,
                     rows: Vec::new(),
-                })
-                .collect(),
+                });
+            }
+        }
+        MergedList {
+            first_pages,
+            accounts,
         }
     }
 
@@ -334,6 +343,27 @@ impl MergedList {
             None => PageState::Done,
         };
         true
+    }
+
+    /// Puts rows and a state in place for an account, as they were known elsewhere (the stored inbox and the
+    /// older pages loaded after it), which hold each thread once. Rows of another account are left out.
+    pub fn seed(&mut self, account_id: &str, mut rows: Vec<ThreadRow>, state: PageState) -> bool {
+        let Some(account) = self.account_mut(account_id) else {
+            return false;
+        };
+        rows.retain(|r| r.account_id == account_id);
+        sort_newest_first(&mut rows);
+        account.rows = rows;
+        account.state = state;
+        true
+    }
+
+    /// An account's loaded rows, newest first.
+    pub fn rows_of(&self, account_id: &str) -> &[ThreadRow] {
+        self.accounts
+            .iter()
+            .find(|a| a.account_id == account_id)
+            .map_or(&[], |a| a.rows.as_slice())
     }
 
     /// Marks the account's next page as on its way and returns its token, or `None` when it has none to fetch
@@ -401,7 +431,9 @@ impl MergedList {
             .flat_map(|a| a.rows.iter())
             .filter(|r| cutoff.is_none_or(|c| r.date_ms > c))
             .collect();
-        rows.sort_by(|a, b| {
+        // Keys are unique (an account's thread once), so an unstable sort is as deterministic as a stable one,
+        // and smaller in the pages' wasm.
+        rows.sort_unstable_by(|a, b| {
             (std::cmp::Reverse(a.date_ms), &a.account_id, &a.thread_id).cmp(&(
                 std::cmp::Reverse(b.date_ms),
                 &b.account_id,
@@ -697,12 +729,14 @@ impl RecentSearches {
         self.items.clear();
     }
 
-    /// Those that start with what is typed (all when nothing is), for the search box's suggestions.
+    /// Those that start with what is typed (all when nothing is), for the search box's suggestions. ASCII
+    /// letters compare without case, others as typed: a page folds no further without Unicode's case tables
+    /// (some 20 KB of wasm), and Gmail's operators are ASCII.
     pub fn matching(&self, typed: &str) -> Vec<&str> {
-        let typed = typed.trim().to_lowercase();
+        let typed = typed.trim().to_ascii_lowercase();
         self.items
             .iter()
-            .filter(|q| q.to_lowercase().starts_with(&typed))
+            .filter(|q| q.to_ascii_lowercase().starts_with(&typed))
             .map(String::as_str)
             .collect()
     }
@@ -711,8 +745,8 @@ impl RecentSearches {
 /// The categories of the inbox rows at hand (each account's cached first page): Gmail's API does not say
 /// whether an account shows category tabs, and Gmail files mail into categories either way, so a category is
 /// "in use" when inbox mail carries it. Mail in no category counts as Primary.
-pub fn categories_in_use<'a>(rows: impl IntoIterator<Item = &'a ThreadRow>) -> BTreeSet<Category> {
-    let mut used = BTreeSet::new();
+pub fn categories_in_use<'a>(rows: impl IntoIterator<Item = &'a ThreadRow>) -> Vec<Category> {
+    let mut used = [false; 5];
     for row in rows.into_iter().filter(|r| r.in_inbox()) {
         let mut any = false;
         for c in row
@@ -720,19 +754,43 @@ pub fn categories_in_use<'a>(rows: impl IntoIterator<Item = &'a ThreadRow>) -> B
             .iter()
             .filter_map(|l| Category::from_label_id(l))
         {
-            used.insert(c);
+            used[c as usize] = true;
             any = true;
         }
         if !any {
-            used.insert(Category::Primary);
+            used[Category::Primary as usize] = true;
         }
     }
-    used
+    in_gmails_order(used)
+}
+
+/// The categories marked, in Gmail's order. (A fixed array rather than a set: the pages' wasm stays smaller.)
+fn in_gmails_order(used: [bool; 5]) -> Vec<Category> {
+    Category::ALL
+        .into_iter()
+        .filter(|c| used[*c as usize])
+        .collect()
+}
+
+/// The categories any account's inbox uses, in Gmail's order: what each account's last sync found (exact,
+/// over its whole inbox: see the module docs), or, for an account not counted yet, what its stored rows carry.
+pub fn store_categories(store: &InboxStore) -> Vec<Category> {
+    let mut used = [false; 5];
+    for inbox in &store.accounts {
+        let categories = match &inbox.account.categories {
+            Some(categories) => categories.clone(),
+            None => categories_in_use(&inbox.threads),
+        };
+        for c in categories {
+            used[c as usize] = true;
+        }
+    }
+    in_gmails_order(used)
 }
 
 /// The tabs above the combined list: none when no account has mail outside Primary (one tab is no choice),
 /// else Primary and each category in use, in Gmail's order.
-pub fn category_tabs(in_use: &BTreeSet<Category>) -> Vec<Category> {
+pub fn category_tabs(in_use: &[Category]) -> Vec<Category> {
     if !in_use.iter().any(|c| *c != Category::Primary) {
         return Vec::new();
     }
@@ -962,6 +1020,98 @@ fn sort_nodes(nodes: &mut [LabelNode]) {
     }
 }
 
+/// One line of the label picker, flat, as a page draws it: the background builds them from every account's
+/// labels ([`label_tree`], [`picker_entries`]) so the page only draws and filters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickerEntry {
+    /// How deep in the tree (0 for the top), for indentation.
+    pub depth: u32,
+    /// What the line shows: the last segment of a user label's path, a system label's name.
+    pub name: String,
+    /// The whole name (`Work/Clients`), or the system label's id (`ALL_MAIL` for All Mail).
+    pub path: String,
+    pub kind: NodeKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<LabelColor>,
+    /// The label's id in each account that has it.
+    #[serde(default)]
+    pub ids: AccountLabelIds,
+    /// The whole name and the shown one, in lower case (Unicode's rules, applied where the lines are built, so
+    /// a page needs no case tables of its own: see [`PickerEntry::matches`]) and as written.
+    #[serde(default)]
+    pub key: String,
+}
+
+impl PickerEntry {
+    /// The view choosing the line opens; `None` for a heading.
+    pub fn view(&self) -> Option<View> {
+        match self.kind {
+            NodeKind::Heading => None,
+            NodeKind::AllMail => Some(View::AllMail),
+            NodeKind::System => Some(View::Label {
+                name: self.name.clone(),
+                ids: self.ids.clone(),
+            }),
+            NodeKind::User => Some(View::Label {
+                name: self.path.clone(),
+                ids: self.ids.clone(),
+            }),
+        }
+    }
+
+    /// The type-ahead: whether every typed word is in the line's whole name, without case (headings never).
+    /// The name's case is folded where the line was built; the typed words' ASCII letters here, which is all a
+    /// page can fold without Unicode's case tables (some 20 KB of wasm): a capital `Ä` typed finds the names
+    /// written with one.
+    pub fn matches(&self, typed: &str) -> bool {
+        self.kind != NodeKind::Heading
+            && typed
+                .split_whitespace()
+                .all(|w| self.key.contains(w.to_ascii_lowercase().as_str()))
+    }
+}
+
+/// The lines to show when one account is shown alone (`only`), by index: those it has, and the headings above
+/// them. The lines keep every account's ids, so the view chosen can show all accounts again.
+pub fn lines_of_account(lines: &[PickerEntry], only: Option<&str>) -> Vec<usize> {
+    let Some(only) = only else {
+        return (0..lines.len()).collect();
+    };
+    let has = |l: &PickerEntry| l.kind != NodeKind::Heading && l.ids.contains_key(only);
+    (0..lines.len())
+        .filter(|&i| {
+            let line = &lines[i];
+            if line.kind != NodeKind::Heading {
+                return has(line);
+            }
+            lines[i + 1..]
+                .iter()
+                .take_while(|l| l.depth > line.depth)
+                .any(has)
+        })
+        .collect()
+}
+
+/// The tree as the picker's lines, in tree order.
+pub fn picker_entries(tree: &[LabelNode]) -> Vec<PickerEntry> {
+    let mut out = Vec::new();
+    walk(tree, 0, &mut |depth, node| {
+        out.push(PickerEntry {
+            depth: depth as u32,
+            name: node.name.clone(),
+            path: node.path.clone(),
+            kind: node.kind,
+            color: node.color.clone(),
+            ids: node.ids.clone(),
+            key: {
+                let name = format!("{} {}", node.path, node.name);
+                format!("{} {name}", name.to_lowercase())
+            },
+        })
+    });
+    out
+}
+
 /// The picker's type-ahead: entries (headings left out) whose whole name contains every typed word, without
 /// case, in tree order, each with its depth for indentation.
 pub fn filter_labels<'a>(tree: &'a [LabelNode], typed: &str) -> Vec<(usize, &'a LabelNode)> {
@@ -983,6 +1133,193 @@ fn walk<'a>(nodes: &'a [LabelNode], depth: usize, f: &mut impl FnMut(usize, &'a 
     }
 }
 
+/// The row as it will be once Gmail has applied `action`: what a list shows at once.
+pub fn action_row(row: &ThreadRow, action: ThreadAction) -> ThreadRow {
+    let (add, remove) = action.label_change();
+    let labels = crate::triage::LabelChange::new(add, remove).apply(&row.label_ids);
+    crate::triage::relabel_row(row, &labels)
+}
+
+/// The combined inbox with its older mail: each account's stored rows (the newest ones, which the sync keeps in
+/// `storage.local`), then the older pages "load more" fetched (kept in the page's memory), merged in true date
+/// order by [`MergedList`]'s rule.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OlderInbox {
+    /// Per account that loaded anything older: the rows fetched beyond the stored ones and where its pages stand.
+    accounts: Vec<OlderPages>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OlderPages {
+    account_id: String,
+    rows: Vec<ThreadRow>,
+    state: PageState,
+}
+
+impl OlderInbox {
+    /// Where an account's pages stand before it loaded anything older: at the stored token, at the first page
+    /// when the inbox has more than is stored and no token is known, else done.
+    fn initial_state(inbox: &AccountInbox) -> PageState {
+        match &inbox.next_page_token {
+            Some(token) => PageState::More {
+                token: token.clone(),
+            },
+            None if inbox.has_older() => PageState::More {
+                token: String::new(),
+            },
+            None => PageState::Done,
+        }
+    }
+
+    fn pages(&self, account_id: &str) -> Option<&OlderPages> {
+        self.accounts.iter().find(|a| a.account_id == account_id)
+    }
+
+    fn pages_mut(&mut self, account_id: &str) -> Option<&mut OlderPages> {
+        self.accounts
+            .iter_mut()
+            .find(|a| a.account_id == account_id)
+    }
+
+    /// The list to show: every account of the store (or only `only`), each with its stored rows and then its
+    /// older ones (a stored row wins over an older copy of the same thread: it is the newer answer).
+    pub fn merged(&self, store: &InboxStore, only: Option<&str>) -> MergedList {
+        let inboxes: Vec<&AccountInbox> = store
+            .accounts
+            .iter()
+            .filter(|a| only.is_none_or(|o| o == a.account.id))
+            .collect();
+        let ids: Vec<&str> = inboxes.iter().map(|a| a.account.id.as_str()).collect();
+        let mut list = MergedList::new(&ids, FirstPages::Wait);
+        for inbox in inboxes {
+            let stored = &inbox.threads;
+            let (older, state) = match self.pages(&inbox.account.id) {
+                Some(pages) => (pages.rows.as_slice(), pages.state.clone()),
+                None => (&[][..], Self::initial_state(inbox)),
+            };
+            let mut rows = stored.clone();
+            rows.extend(
+                older
+                    .iter()
+                    .filter(|r| !stored.iter().any(|s| s.thread_id == r.thread_id))
+                    .cloned(),
+            );
+            list.seed(&inbox.account.id, rows, state);
+        }
+        list
+    }
+
+    /// Where an account's older pages stand.
+    pub fn state_of(&self, inbox: &AccountInbox) -> PageState {
+        match self.pages(&inbox.account.id) {
+            Some(pages) => pages.state.clone(),
+            None => Self::initial_state(inbox),
+        }
+    }
+
+    /// Marks the account's next older page as on its way and returns its token (empty: from the first page), or
+    /// `None` when it has nothing more to fetch or a page is already on its way.
+    pub fn begin(&mut self, store: &InboxStore, account_id: &str) -> Option<String> {
+        let inbox = store.account(account_id)?;
+        if self.pages(account_id).is_none() {
+            self.accounts.push(OlderPages {
+                account_id: account_id.to_string(),
+                rows: Vec::new(),
+                state: Self::initial_state(inbox),
+            });
+        }
+        let pages = self.pages_mut(account_id)?;
+        match &pages.state {
+            PageState::More { token } => {
+                let token = token.clone();
+                pages.state = PageState::LoadingMore {
+                    token: token.clone(),
+                };
+                Some(token)
+            }
+            _ => None,
+        }
+    }
+
+    /// Adds a page of older rows; a thread already loaded is replaced by the newer answer.
+    pub fn add_page(&mut self, account_id: &str, rows: Vec<ThreadRow>, next: Option<String>) {
+        let Some(pages) = self.pages_mut(account_id) else {
+            return;
+        };
+        for row in rows.into_iter().filter(|r| r.account_id == account_id) {
+            match pages.rows.iter_mut().find(|r| r.thread_id == row.thread_id) {
+                Some(existing) => *existing = row,
+                None => pages.rows.push(row),
+            }
+        }
+        sort_newest_first(&mut pages.rows);
+        pages.state = match next.filter(|t| !t.is_empty()) {
+            Some(token) => PageState::More { token },
+            None => PageState::Done,
+        };
+    }
+
+    /// The account's last page failed: its rows stay, and it no longer holds the others back.
+    pub fn fail(&mut self, account_id: &str, code: &str, sentence: &str) {
+        if let Some(pages) = self.pages_mut(account_id) {
+            pages.state = PageState::Failed {
+                code: code.to_string(),
+                sentence: sentence.to_string(),
+            };
+        }
+    }
+
+    /// Gmail refused the page token: the older rows go and the account's first page is on its way again (its
+    /// rows that are stored merge away).
+    pub fn restart(&mut self, account_id: &str) {
+        if let Some(pages) = self.pages_mut(account_id) {
+            pages.rows.clear();
+            pages.state = PageState::LoadingMore {
+                token: String::new(),
+            };
+        }
+    }
+
+    /// Forgets what was loaded for accounts no longer in the store.
+    pub fn retain_accounts(&mut self, store: &InboxStore) {
+        self.accounts
+            .retain(|a| store.account(&a.account_id).is_some());
+    }
+
+    /// An action's row in place among the older rows, or out of them when it left the inbox; returns the row
+    /// it replaced.
+    pub fn replace_row(&mut self, row: ThreadRow) -> Option<ThreadRow> {
+        let pages = self.pages_mut(&row.account_id)?;
+        let pos = pages
+            .rows
+            .iter()
+            .position(|r| r.thread_id == row.thread_id)?;
+        let previous = pages.rows.remove(pos);
+        if View::Inbox.keeps(&row) {
+            pages.rows.push(row);
+            sort_newest_first(&mut pages.rows);
+        }
+        Some(previous)
+    }
+
+    /// Puts a row back among the older rows (Gmail refused the action).
+    pub fn restore_row(&mut self, previous: ThreadRow) {
+        let Some(pages) = self.pages_mut(&previous.account_id) else {
+            return;
+        };
+        pages.rows.retain(|r| r.thread_id != previous.thread_id);
+        pages.rows.push(previous);
+        sort_newest_first(&mut pages.rows);
+    }
+
+    /// Whether any account is loading an older page.
+    pub fn is_loading(&self) -> bool {
+        self.accounts
+            .iter()
+            .any(|a| matches!(a.state, PageState::LoadingMore { .. }))
+    }
+}
+
 /// Counts distinct threads in a list of `(message id, thread id)` answers, as the Primary-only count needs
 /// (several unread messages of one thread are one unread conversation).
 pub fn distinct_threads<'a>(thread_ids: impl IntoIterator<Item = &'a str>) -> u64 {
@@ -1000,6 +1337,18 @@ pub struct PrimaryOnly {
 }
 
 impl PrimaryOnly {
+    /// The accounts the user set to Primary only (`Settings.accounts[id].primary_only`, the one setting).
+    pub fn of(settings: &crate::settings::Settings) -> Self {
+        PrimaryOnly {
+            accounts: settings
+                .accounts
+                .iter()
+                .filter(|(_, a)| a.primary_only)
+                .map(|(id, _)| id.clone())
+                .collect(),
+        }
+    }
+
     pub fn is_on(&self, account_id: &str) -> bool {
         self.accounts.contains(account_id)
     }

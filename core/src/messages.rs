@@ -14,6 +14,9 @@ pub const STORE_KEY: &str = "inbox";
 pub const STATUS_KEY: &str = "status";
 /// `storage.local` key of the user's settings.
 pub const SETTINGS_KEY: &str = "settings";
+/// `storage.local` key of the recent searches (a [`crate::listing::RecentSearches`]); written by the background,
+/// read by a page when its search box is focused (never on the first draw's path).
+pub const RECENT_SEARCHES_KEY: &str = "recent_searches";
 /// `storage.local` key of the store's revision: every write of the background carries a new, larger one, so a
 /// page can tell a change it has not seen from one it has (see [`is_newer`]).
 pub const REVISION_KEY: &str = "revision";
@@ -83,6 +86,27 @@ pub enum Intent {
     SetColor { account: String, color: String },
     /// Change how often the background polls Gmail.
     SetPollMinutes { minutes: u32 },
+    /// One page of a view of one account (answered with a [`crate::views::PageReply`], not an
+    /// [`IntentReply`]): `page_token` for the pages after the first, `fresh` past the background's memory.
+    ListPage {
+        account: String,
+        view: crate::listing::View,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page_token: Option<String>,
+        #[serde(default)]
+        fresh: bool,
+    },
+    /// The label picker's lines for every account (answered with a [`crate::views::LabelsReply`]).
+    Labels {
+        #[serde(default)]
+        fresh: bool,
+    },
+    /// Keep a search among the recent ones.
+    RememberSearch { query: String },
+    /// Forget every recent search.
+    ClearRecentSearches,
+    /// Only the Primary category of an account counts: its list, its badge, the toolbar total, notifications.
+    SetPrimaryOnly { account: String, on: bool },
 }
 
 /// The background's answer to an [`Intent`].
@@ -159,12 +183,18 @@ pub enum IntentError {
     GmailBusy,
     /// Gmail answered an error or something gmux cannot read.
     GmailError,
+    /// Gmail refused a search (its reason is the sentence).
+    BadQuery,
+    /// Gmail no longer accepts a page token: the list starts again from its first page.
+    PageTokenExpired,
+    /// The label shown no longer exists.
+    LabelGone,
     /// gmux-host refused with a code of its own.
     Host(ErrorCode),
 }
 
 impl IntentError {
-    const OWN: [IntentError; 12] = [
+    const OWN: [IntentError; 15] = [
         IntentError::HostUnavailable,
         IntentError::AccountUnknown,
         IntentError::StorageFailed,
@@ -177,6 +207,9 @@ impl IntentError {
         IntentError::NotFound,
         IntentError::GmailBusy,
         IntentError::GmailError,
+        IntentError::BadQuery,
+        IntentError::PageTokenExpired,
+        IntentError::LabelGone,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -193,6 +226,9 @@ impl IntentError {
             IntentError::NotFound => "not_found",
             IntentError::GmailBusy => "gmail_busy",
             IntentError::GmailError => "gmail_error",
+            IntentError::BadQuery => "bad_query",
+            IntentError::PageTokenExpired => "page_token_expired",
+            IntentError::LabelGone => "label_gone",
             IntentError::Host(code) => code.as_str(),
         }
     }

@@ -72,6 +72,10 @@ pub struct Status {
     /// True while a sync runs, so pages can show quiet progress.
     #[serde(default)]
     pub syncing: bool,
+    /// The accounts a sync of every account has not finished yet (each leaves as its result is saved), for a
+    /// spinner on its badge.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub syncing_accounts: Vec<String>,
     /// Why the last "Add account" or "Reconnect" did not finish (the host's sentence), until the next attempt
     /// starts or one succeeds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -543,6 +547,7 @@ mod tests {
             host_version: Some("0.1.0".into()),
             last_sync_ms: Some(5),
             syncing: true,
+            syncing_accounts: vec!["a".into()],
             revision: Some(9),
             ..Status::default()
         };

@@ -162,8 +162,12 @@ pub fn badge(
     }
 }
 
-/// The badge for the whole store and gmux-host's state.
-pub fn store_badge(store: &InboxStore, host: HostState) -> Badge {
+/// The badge for the whole store and gmux-host's state; an account set to Primary only counts its Primary tab.
+pub fn store_badge(
+    store: &InboxStore,
+    host: HostState,
+    settings: &crate::settings::Settings,
+) -> Badge {
     let reauth = store
         .accounts
         .iter()
@@ -176,7 +180,7 @@ pub fn store_badge(store: &InboxStore, host: HostState) -> Badge {
         HostState::Connecting | HostState::Connected | HostState::NotConfigured => None,
     };
     badge(
-        store.total_unread(),
+        store.shown_unread(settings),
         store.accounts.len(),
         reauth,
         host_problem,
@@ -595,14 +599,31 @@ mod tests {
             ),
             (&reauth, HostState::Connected, "!", "reconnected"),
         ];
+        let settings = crate::settings::Settings::default();
         for (store, host, text, words) in cases {
-            let b = store_badge(store, host);
+            let b = store_badge(store, host, &settings);
             assert_eq!(b.text, text, "{host:?}");
             assert!(b.title.contains(words), "{host:?}: {}", b.title);
         }
         assert_eq!(
-            store_badge(&InboxStore::default(), HostState::Connected).text,
+            store_badge(&InboxStore::default(), HostState::Connected, &settings).text,
             ""
         );
+        // Primary only on b: its Primary count (once a sync has read it) in place of its inbox's.
+        let mut settings = settings;
+        settings.accounts.insert(
+            "b".into(),
+            crate::settings::AccountSettings {
+                primary_only: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            store_badge(&store, HostState::Connected, &settings).text,
+            "7"
+        );
+        store.account_mut("b").unwrap().account.primary_unread = Some(1);
+        let b = store_badge(&store, HostState::Connected, &settings);
+        assert_eq!((b.text.as_str(), b.title.contains("4 unread")), ("4", true));
     }
 }

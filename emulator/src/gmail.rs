@@ -630,6 +630,12 @@ fn matching_messages<'a>(
     now: i64,
 ) -> Result<Vec<&'a Message>, GoogleError> {
     let label_ids = params.all("labelIds");
+    // Gmail refuses a label id the mailbox does not have (a deleted label, a name given for an id).
+    if let Some(unknown) = label_ids.iter().find(|l| !mb.label_exists(l)) {
+        return Err(GoogleError::bad_request(format!(
+            "Invalid label: {unknown}"
+        )));
+    }
     let query = Query::parse(mb, params.get("q").unwrap_or(""), now);
     let include_st =
         params.bool("includeSpamTrash")? || label_ids.iter().any(|l| l == "SPAM" || l == "TRASH");

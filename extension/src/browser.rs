@@ -508,3 +508,44 @@ pub fn extension_id() -> Result<String, BrowserError> {
 pub fn extension_base_url() -> Result<String, BrowserError> {
     Ok(api()?.runtime().get_url(""))
 }
+
+// Views beyond the stored inbox: replies a page reads field by field (each reply type deserialized through serde
+// would add its own code to the pages' wasm, which is held to a size budget).
+
+/// Sends a runtime message and returns the answer as it came, for the caller to read.
+pub async fn send_message_js<T: Serialize>(message: &T) -> Result<JsValue, BrowserError> {
+    let returned = api()?.runtime().send_message(&to_js(message)?)?;
+    settle(returned).await
+}
+
+/// `value[key]`, `undefined` when absent.
+pub fn field(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `value[key]` as a string, if it is one.
+pub fn string_field(value: &JsValue, key: &str) -> Option<String> {
+    field(value, key).as_string()
+}
+
+/// `value[key]` as an array's items (none when it is not an array).
+pub fn array_field(value: &JsValue, key: &str) -> Vec<JsValue> {
+    field(value, key)
+        .dyn_into::<js_sys::Array>()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
+}
+
+/// An object's string-valued entries, in the order the object holds them.
+pub fn string_entries(value: &JsValue) -> Vec<(String, String)> {
+    if !value.is_object() {
+        return Vec::new();
+    }
+    Object::entries(value.unchecked_ref())
+        .iter()
+        .filter_map(|entry| {
+            let entry: js_sys::Array = entry.dyn_into().ok()?;
+            Some((entry.get(0).as_string()?, entry.get(1).as_string()?))
+        })
+        .collect()
+}

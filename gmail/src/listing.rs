@@ -20,7 +20,9 @@ use crate::batch::{BatchCall, BatchPart};
 use crate::client::GmailClient;
 use crate::error::{ApiError, GmailError};
 use gmux_core::inbox::ThreadRow;
-use gmux_core::listing::{distinct_threads, primary_unread_query, LabelInfo, ListQuery, View};
+use gmux_core::listing::{
+    distinct_threads, primary_unread_query, Category, LabelInfo, ListQuery, View,
+};
 use std::collections::HashSet;
 use thiserror::Error;
 
@@ -67,6 +69,17 @@ impl ListError {
             ListError::PageTokenExpired(_) => "page_token_expired",
             ListError::LabelGone(_) => "label_gone",
             ListError::Gmail(e) => e.intent_error().as_str(),
+        }
+    }
+
+    /// The code a page keys on.
+    pub fn intent_error(&self) -> gmux_core::messages::IntentError {
+        use gmux_core::messages::IntentError;
+        match self {
+            ListError::BadQuery(_) => IntentError::BadQuery,
+            ListError::PageTokenExpired(_) => IntentError::PageTokenExpired,
+            ListError::LabelGone(_) => IntentError::LabelGone,
+            ListError::Gmail(e) => e.intent_error(),
         }
     }
 
@@ -281,6 +294,108 @@ pub fn primary_unread_from_part(part: &BatchPart) -> Result<ThreadCount, GmailEr
     })
 }
 
+/// One probe per category but Primary: `messages.list` of the inbox mail in it, one id at most (5 units). An
+/// answer with any message means the category is in use; Primary's tab comes with any other.
+fn category_probe(category: Category) -> BatchCall {
+    BatchCall::get(GmailClient::user_path(&GmailClient::list_path(
+        "messages",
+        &ListQuery::labels(&["INBOX", category.label_id()]),
+        None,
+        1,
+    )))
+}
+
+/// The calls that read an account's counts in one HTTP batch: `labels.get INBOX` (1 unit), the Primary-only
+/// unread count (5 units) and, with `categories`, which categories its inbox uses (4 x 5 units): 26 units and
+/// one request, in place of the single `labels.get INBOX` request the sync sent before.
+pub fn count_calls(categories: bool) -> Vec<BatchCall> {
+    let mut calls = vec![
+        BatchCall::get(GmailClient::user_path("labels/INBOX")),
+        primary_unread_call(),
+    ];
+    if categories {
+        calls.extend(Category::ALL[1..].iter().map(|c| category_probe(*c)));
+    }
+    calls
+}
+
+/// What [`count_calls`] read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counts {
+    pub inbox: crate::api::Label,
+    /// `None` when Gmail refused the count (a grant without search, a busy moment): the last one stands.
+    pub primary: Option<ThreadCount>,
+    /// `None` when not asked or not answered.
+    pub categories: Option<Vec<Category>>,
+}
+
+/// Reads the answers to [`count_calls`] (in their order). The INBOX counters must have come; the others are
+/// extras a refusal of which leaves the last known value.
+pub fn read_counts(parts: Vec<BatchPart>) -> Result<Counts, GmailError> {
+    let mut parts = parts.into_iter();
+    let inbox_part = parts
+        .next()
+        .ok_or_else(|| GmailError::Decode("batch answer missing a part".into()))?;
+    if !(200..300).contains(&inbox_part.status) {
+        return Err(GmailError::Api(ApiError::from_parts(
+            inbox_part.status,
+            &inbox_part.headers,
+            &inbox_part.body,
+        )));
+    }
+    let inbox: crate::api::Label = crate::client::decode_json(&inbox_part.body)?;
+    let primary = parts.next().and_then(|p| primary_unread_from_part(&p).ok());
+    let probes: Vec<BatchPart> = parts.collect();
+    let categories = (probes.len() == Category::ALL.len() - 1)
+        .then(|| {
+            let mut used = Vec::new();
+            for (category, part) in Category::ALL[1..].iter().zip(&probes) {
+                if !(200..300).contains(&part.status) {
+                    return None;
+                }
+                let page: crate::api::MessageList = crate::client::decode_json(&part.body).ok()?;
+                if !page.messages.is_empty() {
+                    used.push(*category);
+                }
+            }
+            // Primary's tab shows beside any other; alone it is no choice (see `category_tabs`).
+            if !used.is_empty() {
+                used.insert(0, Category::Primary);
+            }
+            Some(used)
+        })
+        .flatten();
+    Ok(Counts {
+        inbox,
+        primary,
+        categories,
+    })
+}
+
+/// Reads an account's counts in one request ([`count_calls`]); a Primary count of more than one page (500
+/// unread messages) is completed with [`primary_unread`].
+pub async fn read_account_counts(
+    client: &GmailClient,
+    categories: bool,
+) -> Result<Counts, GmailError> {
+    let mut counts = read_counts(client.batch(&count_calls(categories)).await?)?;
+    if counts.primary.is_some_and(|p| !p.complete) {
+        counts.primary = primary_unread(client).await.ok();
+    }
+    Ok(counts)
+}
+
+/// Puts counts into the account's summary.
+pub fn apply_counts(account: &mut gmux_core::inbox::Account, counts: &Counts) {
+    account.counts = counts.inbox.counts();
+    if let Some(primary) = counts.primary {
+        account.primary_unread = Some(primary.threads);
+    }
+    if let Some(categories) = &counts.categories {
+        account.categories = Some(categories.clone());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,6 +476,7 @@ mod tests {
         for (error, query, token, code) in cases {
             let e = ListError::classify(error.clone(), query, token);
             assert_eq!(e.code(), code, "{error:?}");
+            assert_eq!(e.intent_error().as_str(), code, "{error:?}");
             assert!(e.sentence().ends_with('.'), "{}", e.sentence());
         }
         assert_eq!(

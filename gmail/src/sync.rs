@@ -11,11 +11,12 @@
 //!   request.
 
 use crate::added::AddedRefs;
-use crate::api::{Label, ModifyRequest, Profile, Thread};
+use crate::api::{ModifyRequest, Profile, Thread};
 use crate::batch::BatchCall;
 use crate::client::{GmailClient, RetryPolicy, DEFAULT_MAX_IN_FLIGHT};
 use crate::env::{Env, TokenSource};
 use crate::error::{ApiError, GmailError};
+use crate::listing::{apply_counts, count_calls, primary_unread, read_account_counts, read_counts};
 use gmux_core::inbox::{bound_threads, AccountInbox, SyncHealth, ThreadRow};
 use gmux_core::notify::{NewMessage, PollKind};
 use std::cell::RefCell;
@@ -265,15 +266,16 @@ impl SyncEngine {
         // is after it and comes back in the next history.list. getProfile is the only call that gives the
         // current id: messages' own ids can be older than Gmail still keeps history for. It rides in one
         // batch with the INBOX counters.
-        let head = client
-            .batch(&[
-                BatchCall::get(GmailClient::user_path("profile")),
-                BatchCall::get(GmailClient::user_path("labels/INBOX")),
-            ])
-            .await?;
+        // The Primary-only count and the categories in use ride along (`listing::count_calls`): no extra request.
+        let mut calls = vec![BatchCall::get(GmailClient::user_path("profile"))];
+        calls.extend(count_calls(true));
+        let head = client.batch(&calls).await?;
         let mut head = head.into_iter();
         let profile: Profile = part_json(head.next())?;
-        let label: Label = part_json(head.next())?;
+        let mut counts = read_counts(head.collect())?;
+        if counts.primary.is_some_and(|p| !p.complete) {
+            counts.primary = primary_unread(client).await.ok();
+        }
         let history_id = profile
             .history_id
             .ok_or_else(|| GmailError::Decode("profile without historyId".into()))?;
@@ -303,8 +305,10 @@ impl SyncEngine {
             .filter(ThreadRow::in_inbox)
             .collect();
         bound_threads(&mut inbox.threads);
-        inbox.account.counts = label.counts();
+        apply_counts(&mut inbox.account, &counts);
         inbox.history_id = Some(history_id.to_string());
+        // Where "load more" goes on from: the page after the rows just stored.
+        inbox.next_page_token = list.next_page_token.filter(|t| !t.is_empty());
         let outcome = SyncOutcome {
             kind: SyncKind::Full,
             changed_threads: 0,
@@ -388,13 +392,23 @@ impl SyncEngine {
         }
         let ids: Vec<String> = relevant.into_iter().collect();
         let fetched = fetch_threads(client, &ids).await?;
-        let label = client.get_label("INBOX").await?;
+        let counts = read_account_counts(client, true).await?;
+        let before = inbox.clone();
         inbox.threads.retain(|row| !ids.contains(&row.thread_id));
-        inbox
-            .threads
-            .extend(fetched.rows.into_iter().filter(ThreadRow::in_inbox));
-        bound_threads(&mut inbox.threads);
-        inbox.account.counts = label.counts();
+        // The stored rows stay the newest ones without a hole: a thread older than them all that came back to
+        // the inbox (unarchived) waits for "load more", which finds it where it belongs.
+        inbox.threads.extend(
+            fetched
+                .rows
+                .into_iter()
+                .filter(ThreadRow::in_inbox)
+                .filter(|row| {
+                    before.threads.iter().any(|r| r.thread_id == row.thread_id)
+                        || before.window_admits(row)
+                }),
+        );
+        keep_bound(inbox);
+        apply_counts(&mut inbox.account, &counts);
         // Only history.list's id: a thread's own id may be newer than changes to other threads that
         // history has not reported yet.
         inbox.history_id = Some(newest.to_string());
@@ -452,17 +466,31 @@ impl SyncEngine {
             None => fresh,
         };
         // Moves the counters by the row's change at once (no-op when the caller already showed it
-        // optimistically with the same function).
-        if inbox.replace_thread(row.clone()).is_none() && row.in_inbox() {
+        // optimistically with the same function). A thread that was not stored joins the stored rows only where
+        // it leaves no hole in them (an old thread starred from a label view stays out).
+        if inbox.replace_thread(row.clone()).is_none()
+            && row.in_inbox()
+            && inbox.window_admits(&row)
+        {
             inbox.threads.push(row.clone());
-            bound_threads(&mut inbox.threads);
+            keep_bound(inbox);
         }
-        // Then the exact counters. If only this read fails, the action still succeeded and the local
-        // counters stand until the next sync.
-        if let Ok(label) = client.get_label("INBOX").await {
-            inbox.account.counts = label.counts();
+        // Then the exact counters, the Primary count with them in the same request. If only this read fails,
+        // the action still succeeded and the local counters stand until the next sync.
+        if let Ok(counts) = read_account_counts(&client, false).await {
+            apply_counts(&mut inbox.account, &counts);
         }
         Ok(row)
+    }
+}
+
+/// Keeps the stored rows within their bound; rows cut off the end leave a gap before the page the stored token
+/// names, so the token is dropped and "load more" starts from the first page.
+fn keep_bound(inbox: &mut AccountInbox) {
+    let before = inbox.threads.len();
+    bound_threads(&mut inbox.threads);
+    if inbox.threads.len() < before {
+        inbox.next_page_token = None;
     }
 }
 

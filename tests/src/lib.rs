@@ -17,6 +17,7 @@ pub mod hostile;
 mod pages;
 pub mod paths;
 mod sync;
+pub mod views;
 mod webdriver;
 
 pub use browser::{popup_load_times, Browser, ExtensionBrowser, HostSetup, PopupStatus};

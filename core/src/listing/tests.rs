@@ -476,6 +476,7 @@ fn recent_searches_are_bounded_deduped_newest_first_and_clearable() {
     }
     assert_eq!(r.items, ["x", "FROM:ANN", "is:unread"]);
     assert_eq!(r.matching("f"), ["FROM:ANN"]);
+    assert_eq!(r.matching("From"), ["FROM:ANN"]);
     assert_eq!(r.matching(""), ["x", "FROM:ANN", "is:unread"]);
     r.add(&"y".repeat(MAX_RECENT_SEARCH_CHARS + 1));
     assert_eq!(r.items.len(), 3);
@@ -673,4 +674,126 @@ Work User [a=Label_3] #000000/#16a765
     assert_eq!(names("archive"), [(1, "Archive/2024".into())]);
     assert_eq!(names("SPA"), [(0, "SPAM".into())]);
     assert_eq!(filter_labels(&tree, "").len(), 13);
+}
+
+#[test]
+fn the_pickers_lines_are_the_tree_flat_and_filter_like_the_tree() {
+    let a = [
+        label("STARRED", "STARRED", None, None),
+        label("Label_1", "Work", Some(("#ffffff", "#4a86e8")), None),
+        label("Label_2", "Work/Clients", None, None),
+        label("Label_3", "Ärzte/Termine", None, None),
+    ];
+    let tree = label_tree(&[("a", &a[..])]);
+    let lines = picker_entries(&tree);
+    let shown: Vec<(u32, &str, NodeKind)> = lines
+        .iter()
+        .map(|l| (l.depth, l.path.as_str(), l.kind))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (0, "STARRED", NodeKind::System),
+            (0, "ALL_MAIL", NodeKind::AllMail),
+            (0, "Work", NodeKind::User),
+            (1, "Work/Clients", NodeKind::User),
+            (0, "Ärzte", NodeKind::Heading),
+            (1, "Ärzte/Termine", NodeKind::User),
+        ]
+    );
+    assert_eq!(lines[1].view(), Some(View::AllMail), "All Mail is no label");
+    assert_eq!(
+        lines[3].view(),
+        Some(View::Label {
+            name: "Work/Clients".into(),
+            ids: ids(&[("a", "Label_2")])
+        })
+    );
+    assert_eq!(
+        lines[0].view(),
+        Some(View::Label {
+            name: "Starred".into(),
+            ids: ids(&[("a", "STARRED")])
+        })
+    );
+    assert_eq!(lines[4].view(), None);
+    assert!(lines[2].color.is_some());
+    // The type-ahead finds what filter_labels finds (a capital non-ASCII letter typed finds it as written).
+    for typed in [
+        "work cli",
+        "WORK",
+        "ärzte",
+        "Ärzte termine",
+        "star",
+        "",
+        "zz",
+    ] {
+        let from_lines: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.matches(typed))
+            .map(|l| l.path.as_str())
+            .collect();
+        let from_tree: Vec<&str> = filter_labels(&tree, typed)
+            .into_iter()
+            .map(|(_, n)| n.path.as_str())
+            .collect();
+        assert_eq!(from_lines, from_tree, "{typed:?}");
+    }
+}
+
+#[test]
+fn one_account_alone_sees_its_own_lines_and_the_headings_above_them() {
+    let a = [
+        label("INBOX", "INBOX", None, None),
+        label("Label_1", "Work/Clients", None, None),
+        label("Label_2", "Home", None, None),
+    ];
+    let b = [
+        label("INBOX", "INBOX", None, None),
+        label("Label_7", "Work/Clients", None, None),
+        label("Label_8", "Trips/2024", None, None),
+    ];
+    let lines = picker_entries(&label_tree(&[("a", &a[..]), ("b", &b[..])]));
+    let paths = |only: Option<&str>| -> Vec<&str> {
+        lines_of_account(&lines, only)
+            .into_iter()
+            .map(|i| lines[i].path.as_str())
+            .collect()
+    };
+    assert_eq!(
+        paths(None),
+        [
+            "INBOX",
+            "ALL_MAIL",
+            "Home",
+            "Trips",
+            "Trips/2024",
+            "Work",
+            "Work/Clients"
+        ]
+    );
+    assert_eq!(
+        paths(Some("a")),
+        ["INBOX", "ALL_MAIL", "Home", "Work", "Work/Clients"]
+    );
+    assert_eq!(
+        paths(Some("b")),
+        [
+            "INBOX",
+            "ALL_MAIL",
+            "Trips",
+            "Trips/2024",
+            "Work",
+            "Work/Clients"
+        ]
+    );
+    // Chosen with one account alone, a line still names every account's label: all accounts can come back.
+    let clients = &lines[lines.len() - 1];
+    assert_eq!(
+        clients.view(),
+        Some(View::Label {
+            name: "Work/Clients".into(),
+            ids: ids(&[("a", "Label_1"), ("b", "Label_7")])
+        })
+    );
 }

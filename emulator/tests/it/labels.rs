@@ -121,6 +121,14 @@ async fn user_labels_are_created_changed_and_deleted_as_google_does() {
     assert_eq!((s, body), (204, Value::Null));
     let (s, _) = env.gmail_get(&at, &path).await;
     assert_eq!(s, 404);
+    // Listing by the deleted label is refused, as Gmail refuses any label id the mailbox lacks.
+    for kind in ["threads", "messages"] {
+        let (s, body) = env
+            .gmail_get(&at, &format!("/gmail/v1/users/me/{kind}?labelIds={id}"))
+            .await;
+        assert_eq!(s, 400, "{kind}: {body}");
+        assert_eq!(body["error"]["message"], format!("Invalid label: {id}"));
+    }
     let (_, h) = env
         .gmail_get(
             &at,

@@ -12,6 +12,7 @@ use super::alarms;
 use super::host::HostPort;
 use super::store::Store;
 use super::sync::Syncer;
+use super::views::Views;
 use crate::browser;
 use crate::host_client::RequestError;
 
@@ -20,21 +21,37 @@ pub struct Intents {
     pub port: Rc<HostPort>,
     pub store: Rc<Store>,
     pub syncer: Rc<Syncer>,
+    pub views: Rc<Views>,
 }
 
 /// The answer to one message from a page.
 pub enum Answer {
     Status(Status),
     Reply(IntentReply),
+    Page(gmux_core::views::PageReply),
+    Labels(gmux_core::views::LabelsReply),
 }
 
 impl Intents {
     pub async fn answer(&self, intent: Intent) -> Answer {
-        if intent == Intent::Status {
-            self.port.settled().await;
-            return Answer::Status(self.store.status_reply());
+        match intent {
+            Intent::Status => {
+                self.port.settled().await;
+                Answer::Status(self.store.status_reply())
+            }
+            Intent::ListPage {
+                account,
+                view,
+                page_token,
+                fresh,
+            } => Answer::Page(
+                self.views
+                    .page(&account, &view, page_token.as_deref(), fresh)
+                    .await,
+            ),
+            Intent::Labels { fresh } => Answer::Labels(self.views.labels(fresh).await),
+            intent => Answer::Reply(self.handle(intent).await),
         }
-        Answer::Reply(self.handle(intent).await)
     }
 
     async fn handle(&self, intent: Intent) -> IntentReply {
@@ -44,6 +61,7 @@ impl Intents {
         match intent {
             Intent::Status => IntentReply::ok(),
             Intent::SyncNow => {
+                self.views.forget_all();
                 self.syncer.sync_all().await;
                 IntentReply::ok()
             }
@@ -102,6 +120,15 @@ impl Intents {
                     ),
                 }
             }
+            // Answered with their own reply types in `answer`.
+            Intent::ListPage { .. } | Intent::Labels { .. } => {
+                IntentReply::failed(IntentError::Internal, "this request has its own answer")
+            }
+            Intent::RememberSearch { query } => self.views.remember_search(&query).await,
+            Intent::ClearRecentSearches => self.views.clear_searches().await,
+            Intent::SetPrimaryOnly { account, on } => {
+                self.views.set_primary_only(&account, on).await
+            }
         }
     }
 
@@ -137,6 +164,8 @@ impl Intents {
     /// rolls the change back.
     async fn act(&self, account: &str, thread: &str, action: ThreadAction) -> IntentReply {
         self.store.loaded().await;
+        // Views fetched before the change would show the thread as it was.
+        self.views.forget_account(account);
         let lock = self.syncer.account_lock(account);
         let _held = lock.lock().await;
         let known = self.store.inbox(|inbox| inbox.account(account).is_some());

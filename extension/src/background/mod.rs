@@ -8,6 +8,8 @@
 //!
 //! The pieces, each calling only those listed after it:
 //! - [`intents`]: what the pages ask.
+//! - [`views`]: lists beyond the stored inbox, fetched on demand for the pages and kept in memory; labels;
+//!   recent searches; Primary only.
 //! - [`sync`]: the Gmail engine, per-account locks, the host's account list reconciled into the store.
 //! - [`tokens`]: access tokens from gmux-host, cached in memory only.
 //! - [`host`]: the native port, the handshake, reconnecting; what happens on it comes out as a
@@ -25,6 +27,7 @@ mod intents;
 mod store;
 mod sync;
 mod tokens;
+mod views;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -61,10 +64,16 @@ pub fn start() {
     let store = Rc::new(Store::default());
     let port = HostPort::new(on_port_event);
     let syncer = Rc::new(Syncer::new(port.clone(), store.clone()));
+    let views = Rc::new(views::Views::new(
+        port.clone(),
+        store.clone(),
+        syncer.clone(),
+    ));
     let intents = Intents {
         port: port.clone(),
         store: store.clone(),
         syncer: syncer.clone(),
+        views,
     };
     let bg = Rc::new(Background {
         port,
@@ -188,6 +197,8 @@ pub async fn answer(message: JsValue, sender: JsValue) -> Result<JsValue, Browse
     match bg.intents.answer(intent).await {
         Answer::Status(status) => browser::to_js(&status),
         Answer::Reply(reply) => browser::to_js(&reply),
+        Answer::Page(reply) => browser::to_js(&reply),
+        Answer::Labels(reply) => browser::to_js(&reply),
     }
 }
 

@@ -6,8 +6,9 @@ use std::cell::RefCell;
 
 use futures::channel::oneshot;
 use gmux_core::inbox::InboxStore;
+use gmux_core::listing::RecentSearches;
 use gmux_core::messages::{
-    next_revision, Settings, REVISION_KEY, SETTINGS_KEY, STATUS_KEY, STORE_KEY,
+    next_revision, Settings, RECENT_SEARCHES_KEY, REVISION_KEY, SETTINGS_KEY, STATUS_KEY, STORE_KEY,
 };
 use gmux_core::status::Status;
 use gmux_core::view;
@@ -44,6 +45,7 @@ struct Inner {
     inbox: InboxStore,
     status: Status,
     settings: Settings,
+    recent_searches: RecentSearches,
     /// The revision of the last write to `storage.local`.
     revision: u64,
     /// Opens once the stored inbox, settings and revision were read.
@@ -63,13 +65,17 @@ impl Store {
     /// Reads the stored inbox, settings and revision once per background start, so a fresh background shows the
     /// last good inbox and its writes carry revisions larger than any before.
     pub async fn load(&self) {
-        let stored = browser::storage_get(&[STORE_KEY, SETTINGS_KEY, REVISION_KEY]).await;
+        let stored =
+            browser::storage_get(&[STORE_KEY, SETTINGS_KEY, REVISION_KEY, RECENT_SEARCHES_KEY])
+                .await;
         let waiters = self.with(|inner| {
             if let Ok(items) = &stored {
                 inner.revision = items[REVISION_KEY].as_u64().unwrap_or(0);
                 inner.inbox = InboxStore::from_json(items[STORE_KEY].clone());
                 inner.settings =
                     serde_json::from_value(items[SETTINGS_KEY].clone()).unwrap_or_default();
+                inner.recent_searches =
+                    serde_json::from_value(items[RECENT_SEARCHES_KEY].clone()).unwrap_or_default();
             }
             inner.loaded.open()
         });
@@ -145,10 +151,24 @@ impl Store {
         self.update_badge().await;
     }
 
-    /// Saves new settings.
+    /// Saves new settings, and sets the badge (Primary only changes what it counts).
     pub async fn set_settings(&self, settings: Settings) -> Result<(), BrowserError> {
         self.with(|inner| inner.settings = settings.clone());
-        self.write(json!({ SETTINGS_KEY: settings })).await
+        let written = self.write(json!({ SETTINGS_KEY: settings })).await;
+        self.update_badge().await;
+        written
+    }
+
+    /// The recent searches, once storage was read.
+    pub async fn recent_searches(&self) -> RecentSearches {
+        self.loaded().await;
+        self.with(|inner| inner.recent_searches.clone())
+    }
+
+    /// Saves the recent searches.
+    pub async fn set_recent_searches(&self, recent: RecentSearches) -> Result<(), BrowserError> {
+        self.with(|inner| inner.recent_searches = recent.clone());
+        self.write(json!({ RECENT_SEARCHES_KEY: recent })).await
     }
 
     async fn update_badge(&self) {
@@ -157,7 +177,7 @@ impl Store {
             inner
                 .loaded
                 .open
-                .then(|| view::store_badge(&inner.inbox, inner.status.host))
+                .then(|| view::store_badge(&inner.inbox, inner.status.host, &inner.settings))
         }) else {
             return;
         };

@@ -115,13 +115,23 @@ impl Syncer {
                 .collect()
         });
         self.syncing.set(self.syncing.get() + 1);
-        self.store.status(|s| s.syncing = true);
+        self.store.status(|s| {
+            s.syncing = true;
+            for id in &ids {
+                if !s.syncing_accounts.contains(id) {
+                    s.syncing_accounts.push(id.clone());
+                }
+            }
+        });
         self.store.persist_status().await;
         futures::future::join_all(ids.iter().map(|id| self.sync_account(id))).await;
         self.syncing.set(self.syncing.get().saturating_sub(1));
         let syncing = self.is_syncing();
         self.store.status(|s| {
             s.syncing = syncing;
+            if !syncing {
+                s.syncing_accounts.clear();
+            }
             s.last_sync_ms = Some(js_sys::Date::now() as u64);
         });
         self.store.persist_status().await;
@@ -150,6 +160,9 @@ impl Syncer {
             }
             present
         });
+        // Its spinner stops with the write that shows its result.
+        self.store
+            .status(|s| s.syncing_accounts.retain(|a| a != id));
         if kept {
             self.store.persist().await;
         }

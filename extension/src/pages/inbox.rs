@@ -34,11 +34,16 @@ fn first_draw_rows(kind: PageKind) -> usize {
 
 pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     let document = dom::document()?;
+    // The first draw puts in only what the first paint needs: the controls beyond the inbox come with the next.
+    let painted_before = page.first_row_painted;
     let restore_focus = focus_is_in_list(&document);
     draw_badges(&document, page)?;
     draw_notices(&document, page)?;
     draw_list(&document, page)?;
     draw_status(&document, page)?;
+    if painted_before {
+        super::views::draw(&document, page)?;
+    }
     if restore_focus {
         if let Some((account, thread)) = &page.focused {
             let selector = format!(
@@ -93,13 +98,19 @@ fn draw_badges(document: &Document, page: &Page) -> Result<(), JsValue> {
         filter.set_attribute("type", "button")?;
         filter.set_attribute("data-action", "filter")?;
         filter.set_attribute("data-account", &account.id)?;
-        let pressed = page.filter.as_deref() == Some(account.id.as_str());
+        let pressed = page.views.session.only() == Some(account.id.as_str());
         filter.set_attribute("aria-pressed", if pressed { "true" } else { "false" })?;
-        let unread = account.unread();
+        let primary_only = page.settings.account(&account.id).primary_only;
+        let unread = account.shown_unread(primary_only);
         let label = format!(
-            "{}: {} unread{}",
+            "{}: {} unread{}{}",
             account.email,
             unread,
+            if primary_only && account.primary_unread.is_some() {
+                " in Primary"
+            } else {
+                ""
+            },
             if pressed {
                 " (showing only this account)"
             } else {
@@ -128,6 +139,28 @@ fn draw_badges(document: &Document, page: &Page) -> Result<(), JsValue> {
             count.set_attribute("data-zero", "")?;
         }
         filter.append_child(&count)?;
+        // Its progress in what the list shows: a spinner while it syncs or loads, a mark when it failed (from the
+        // second draw on: the first one is the first paint's).
+        let progress = page
+            .first_row_painted
+            .then(|| super::views::account_progress(page, &account.id))
+            .flatten();
+        match progress {
+            Some(gmux_core::views::Progress::Loading) => {
+                badge.set_attribute("data-progress", "loading")?;
+                let spinner = el(document, "span", "spinner", None)?;
+                spinner.set_attribute("aria-hidden", "true")?;
+                filter.append_child(&spinner)?;
+            }
+            Some(gmux_core::views::Progress::Failed { sentence }) => {
+                badge.set_attribute("data-progress", "failed")?;
+                filter.set_attribute("title", &format!("{}: {sentence}", account.email))?;
+                let mark = el(document, "span", "acct-failed", Some("!"))?;
+                mark.set_attribute("aria-hidden", "true")?;
+                filter.append_child(&mark)?;
+            }
+            _ => {}
+        }
         badge.append_child(&filter)?;
         if account.health == SyncHealth::ReauthRequired {
             let reconnect = text_button(document, "reconnect", "Reconnect", "reconnect")?;
@@ -182,6 +215,13 @@ fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
     if let Some(failed) = add_failed_notice(document, page)? {
         area.append_child(&failed)?;
     }
+    for (kind, text) in super::views::notices(page) {
+        let box_ = notice(document, kind, &text)?;
+        if kind != "view_changed" {
+            box_.set_attribute("role", "alert")?;
+        }
+        area.append_child(&box_)?;
+    }
     if let Some(message) = &page.message {
         let failed = notice(document, "failed", message)?;
         failed.set_attribute("role", "alert")?;
@@ -229,7 +269,7 @@ fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
 }
 
 fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
-    let Some(list) = dom::clear(document, "inbox")? else {
+    let Some(list) = document.get_element_by_id("inbox") else {
         return Ok(());
     };
     let Some(empty) = dom::clear(document, "empty")? else {
@@ -237,8 +277,14 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     };
     empty.set_attribute("hidden", "")?;
     empty.remove_attribute("data-state")?;
+    let clear = |page: &mut Page| {
+        list.set_text_content(None);
+        page.drawn.clear();
+        page.drawn_rows = 0;
+    };
 
     if page.store.accounts.is_empty() {
+        clear(page);
         // Until the host has answered, the cached (empty) store says nothing for sure: keep the space quiet.
         if page.status.is_connected() && page.status.accounts.is_empty() {
             empty.remove_attribute("hidden")?;
@@ -272,43 +318,45 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         return Ok(());
     }
 
-    let rows: Vec<ThreadRow> = page
-        .store
-        .merged()
-        .into_iter()
-        .filter(|r| page.filter.as_ref().is_none_or(|f| *f == r.account_id))
-        .collect();
+    let rows: Vec<ThreadRow> = page.views.session.rows(&page.store, &page.settings);
     if rows.is_empty() {
-        let filtered_to = page
-            .filter
-            .as_deref()
-            .and_then(|id| account_email(page, id));
-        empty.remove_attribute("hidden")?;
-        empty.set_attribute("data-state", "empty")?;
-        dom::append(
-            &empty,
-            el(
-                document,
-                "p",
-                "empty-title",
-                Some(&view::empty_inbox_text(filtered_to)),
-            )?,
-        )?;
+        clear(page);
+        let text = match super::views::empty_text(page) {
+            Some(text) => text,
+            None => {
+                let filtered_to = page
+                    .views
+                    .session
+                    .only()
+                    .and_then(|id| account_email(page, id));
+                view::empty_inbox_text(filtered_to)
+            }
+        };
+        // A view still loading keeps the space quiet (its spinner is under the list).
+        if !text.is_empty() {
+            empty.remove_attribute("hidden")?;
+            empty.set_attribute("data-state", "empty")?;
+            dom::append(&empty, el(document, "p", "empty-title", Some(&text))?)?;
+        }
         return Ok(());
     }
 
     let now = js_sys::Date::now() as u64;
     let tz = tz_offset_minutes();
-    let order: Vec<&str> = page
+    let order: Vec<String> = page
         .store
         .accounts
         .iter()
-        .map(|a| a.account.id.as_str())
+        .map(|a| a.account.id.clone())
         .collect();
     let focused_present = page
         .focused
         .as_ref()
         .is_some_and(|(a, t)| rows.iter().any(|r| &r.account_id == a && &r.thread_id == t));
+    let focus_target = match &page.focused {
+        Some(key) if focused_present => key.clone(),
+        _ => (rows[0].account_id.clone(), rows[0].thread_id.clone()),
+    };
     // The first draw puts only what fits on screen in the DOM so the browser paints it sooner; the rest follows
     // once the page has had a frame.
     let limit = if page.first_row_painted {
@@ -316,31 +364,49 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     } else {
         first_draw_rows(page.kind)
     };
-    for (index, row) in rows.iter().enumerate().take(limit) {
+    let target = &rows[..rows.len().min(limit)];
+    // What the list already shows stays when the new rows only add to its end (the next page came): the rows,
+    // the row in the tab order and the accounts' colours unchanged.
+    let colors: Vec<String> = order
+        .iter()
+        .enumerate()
+        .map(|(position, id)| view::account_color(&page.status.accounts, id, position))
+        .collect();
+    let signature = format!("{}|{}|{}", focus_target.0, focus_target.1, colors.join(","));
+    let keep = page.first_row_painted
+        && page.drawn_signature == signature
+        && page.drawn.len() <= target.len()
+        && target.starts_with(&page.drawn)
+        && list.child_element_count() as usize == page.drawn.len();
+    if !keep {
+        clear(page);
+    }
+    for row in &target[page.drawn.len()..] {
         let position = order
             .iter()
             .position(|id| *id == row.account_id)
             .unwrap_or(0);
-        let color = view::account_color(&page.status.accounts, &row.account_id, position);
+        let color = &colors[position.min(colors.len().saturating_sub(1))];
         let email = account_email(page, &row.account_id).unwrap_or_default();
-        let is_focus_target = match &page.focused {
-            Some((a, t)) if focused_present => *a == row.account_id && *t == row.thread_id,
-            _ => index == 0,
-        };
+        let is_focus_target = focus_target.0 == row.account_id && focus_target.1 == row.thread_id;
         dom::append(
             &list,
-            draw_row(document, row, email, &color, now, tz, is_focus_target)?,
+            draw_row(document, row, email, color, now, tz, is_focus_target)?,
         )?;
     }
+    page.drawn = target.to_vec();
+    page.drawn_rows = target.len();
+    page.drawn_signature = signature;
     if !page.first_row_painted {
         page.first_row_painted = true;
         list.set_attribute("data-first-row-ms", &stamp_now())?;
-        if rows.len() > limit {
-            wasm_bindgen_futures::spawn_local(async {
-                crate::timers::sleep(0).await;
-                super::redraw();
-            });
-        }
+        // The rest of the rows, and the controls beyond the inbox, come once the first rows are painted.
+        wasm_bindgen_futures::spawn_local(async {
+            crate::timers::sleep(0).await;
+            super::redraw();
+            // A list too short to fill the screen asks for more at once.
+            super::views::load_more_if_near_end();
+        });
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 mod dom;
 mod inbox;
 mod options;
+mod views;
 
 use std::cell::RefCell;
 
@@ -45,12 +46,20 @@ struct Page {
     settings: Settings,
     /// The revision of the newest storage write the page has applied (see `gmux_core::messages::is_newer`).
     revision: Option<u64>,
-    /// The account the list is filtered to.
-    filter: Option<String>,
+    /// The list shown (the inbox, a tab, a label, a search), the search box, the label picker.
+    views: views::ViewsUi,
+    /// The rows in the list's DOM, in order, so a redraw that only adds rows at the end only appends them.
+    drawn: Vec<ThreadRow>,
+    /// How many rows the list shows.
+    drawn_rows: usize,
+    /// The row in the tab order and the accounts' colours when the list was drawn: a change redraws it whole.
+    drawn_signature: String,
     /// `(account, thread)` of the focused row, kept across redraws.
     focused: Option<(String, String)>,
     /// The last failed action's sentence, shown until the next action.
     message: Option<String>,
+    /// What the last request that says so did ("Recent searches cleared."), until the next one.
+    confirmation: Option<String>,
     first_row_painted: bool,
 }
 
@@ -100,9 +109,13 @@ pub fn start() {
             status_settled: false,
             settings: browser::from_js(field(SETTINGS_KEY)).unwrap_or_default(),
             revision: revision_of(&field(REVISION_KEY)),
-            filter: None,
+            views: views::ViewsUi::default(),
+            drawn: Vec::new(),
+            drawn_rows: 0,
+            drawn_signature: String::new(),
             focused: None,
             message: None,
+            confirmation: None,
             first_row_painted: false,
         };
         PAGE.with(|p| *p.borrow_mut() = Some(page));
@@ -168,7 +181,10 @@ fn apply_change(page: &mut Page, change: browser::StorageChange) {
     }
     for (key, value) in change {
         match key.as_str() {
-            STORE_KEY => page.store = parse_store(value),
+            STORE_KEY => {
+                page.store = parse_store(value);
+                views::follow_store(page);
+            }
             STATUS_KEY => {
                 page.status = parse_status(value);
                 page.status_settled |= page.status.host.is_settled();
@@ -294,6 +310,30 @@ fn update(change: impl FnOnce(&mut Page)) {
     redraw();
 }
 
+/// Runs `f` on the page's state, if the page has started and nothing else holds it. One function for every
+/// caller (not one per closure), which keeps the pages' wasm small.
+fn with_page(f: &mut dyn FnMut(&mut Page)) {
+    PAGE.with(|p| {
+        if let Ok(mut page) = p.try_borrow_mut() {
+            if let Some(page) = page.as_mut() {
+                f(page);
+            }
+        }
+    });
+}
+
+/// Reads something off the page's state (`None` before it started).
+fn read_page<R>(f: impl FnOnce(&Page) -> R) -> Option<R> {
+    let mut f = Some(f);
+    let mut out = None;
+    with_page(&mut |page| {
+        if let Some(f) = f.take() {
+            out = Some(f(page));
+        }
+    });
+    out
+}
+
 pub(super) fn redraw() {
     PAGE.with(|p| {
         let mut borrow = p.borrow_mut();
@@ -330,12 +370,50 @@ fn listen() -> Result<(), JsValue> {
     document.add_event_listener_with_callback("focusin", focus.as_ref().unchecked_ref())?;
     let key = Closure::<dyn FnMut(KeyboardEvent)>::new(on_key);
     document.add_event_listener_with_callback("keydown", key.as_ref().unchecked_ref())?;
+    let input = Closure::<dyn FnMut(web_sys::Event)>::new(on_input);
+    document.add_event_listener_with_callback("input", input.as_ref().unchecked_ref())?;
+    let search_focus = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
+        if target_element(&event).is_some_and(|t| t.id() == "search") {
+            views::on_search_focus();
+        }
+    });
+    document.add_event_listener_with_callback("focusin", search_focus.as_ref().unchecked_ref())?;
+    let search_blur = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
+        if target_element(&event).is_some_and(|t| t.id() == "search") {
+            views::on_search_blur();
+        }
+    });
+    document.add_event_listener_with_callback("focusout", search_blur.as_ref().unchecked_ref())?;
+    // A suggestion is clicked before the box loses focus (which would hide it).
+    let keep_focus = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
+        if target_element(&event)
+            .and_then(|t| t.closest("#search-suggestions").ok().flatten())
+            .is_some()
+        {
+            event.prevent_default();
+        }
+    });
+    document.add_event_listener_with_callback("mousedown", keep_focus.as_ref().unchecked_ref())?;
+    // Scroll events do not bubble; captured on the document they come from the list's scroller or the page.
+    let scroll = Closure::<dyn FnMut(web_sys::Event)>::new(|_: web_sys::Event| {
+        views::load_more_if_near_end();
+    });
+    document.add_event_listener_with_callback_and_bool(
+        "scroll",
+        scroll.as_ref().unchecked_ref(),
+        true,
+    )?;
     LISTENERS.with(|l| {
         let mut l = l.borrow_mut();
         l.push(Box::new(click));
         l.push(Box::new(change));
         l.push(Box::new(key));
         l.push(Box::new(focus));
+        l.push(Box::new(input));
+        l.push(Box::new(search_focus));
+        l.push(Box::new(search_blur));
+        l.push(Box::new(keep_focus));
+        l.push(Box::new(scroll));
     });
     Ok(())
 }
@@ -354,12 +432,26 @@ fn row_of(element: &Element) -> Option<(String, String)> {
 }
 
 fn find_row(page: &Page, account: &str, thread: &str) -> Option<ThreadRow> {
-    page.store
-        .account(account)?
-        .threads
-        .iter()
-        .find(|t| t.thread_id == thread)
-        .cloned()
+    page.views.session.row(&page.store, account, thread)
+}
+
+/// The value of an input element.
+fn value_of(element: &Element) -> String {
+    js_sys::Reflect::get(element, &JsValue::from_str("value"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+fn on_input(event: web_sys::Event) {
+    let Some(target) = target_element(&event) else {
+        return;
+    };
+    match target.id().as_str() {
+        "search" => views::on_search_input(value_of(&target)),
+        "picker-filter" => views::on_picker_filter(value_of(&target)),
+        _ => {}
+    }
 }
 
 fn on_click(event: web_sys::Event) {
@@ -372,14 +464,49 @@ fn on_click(event: web_sys::Event) {
     let account_of_button = button
         .as_ref()
         .and_then(|b| b.get_attribute("data-account"));
+    // A click anywhere outside the open label picker closes it.
+    if views::picker_is_open()
+        && target
+            .closest("#label-picker, #labels-button")
+            .ok()
+            .flatten()
+            .is_none()
+    {
+        views::close_picker();
+    }
     match (action.as_deref(), row) {
         (Some("filter"), _) => {
-            update(|page| {
-                page.filter = match (&page.filter, account_of_button) {
-                    (Some(current), Some(clicked)) if *current == clicked => None,
-                    (_, clicked) => clicked,
-                };
-            });
+            let current = read_page(|p| p.views.session.only().map(str::to_string)).flatten();
+            let only = match (current, account_of_button) {
+                (Some(current), Some(clicked)) if current == clicked => None,
+                (_, clicked) => clicked,
+            };
+            views::set_only(only);
+        }
+        (Some("tab"), _) => {
+            if let Some(name) = button.as_ref().and_then(|b| b.get_attribute("data-tab")) {
+                views::choose_tab(&name);
+            }
+        }
+        (Some("back"), _) => views::open(gmux_core::listing::View::Inbox, false),
+        (Some("labels"), _) => views::toggle_picker(),
+        (Some("label"), _) => {
+            if let Some(index) = button
+                .as_ref()
+                .and_then(|b| b.get_attribute("data-index"))
+                .and_then(|i| i.parse().ok())
+            {
+                views::choose_label(index);
+            }
+        }
+        (Some("recent"), _) => {
+            if let Some(query) = button.as_ref().and_then(|b| b.get_attribute("data-query")) {
+                views::run_recent(query);
+            }
+        }
+        (Some("refresh"), _) => views::refresh(),
+        (Some("clear-searches"), _) => {
+            send_then_say(Intent::ClearRecentSearches, "Recent searches cleared.")
         }
         (Some("reconnect"), _) => {
             if let Some(account) = account_of_button {
@@ -392,7 +519,7 @@ fn on_click(event: web_sys::Event) {
             }
         }
         (Some("add-account"), _) => send(Intent::AddAccount),
-        (Some("sync-now"), _) => send(Intent::SyncNow),
+        (Some("sync-now"), _) => views::refresh(),
         (Some("dismiss"), _) => update(|page| page.message = None),
         (Some(name), Some((account, thread))) => {
             if let Some(command) = row_command(name) {
@@ -440,6 +567,15 @@ fn on_change(event: web_sys::Event) {
                 send(Intent::SetPollMinutes { minutes });
             }
         }
+        Some("primary-only") => {
+            if let Some(account) = target.get_attribute("data-account") {
+                let on = js_sys::Reflect::get(&target, &JsValue::from_str("checked"))
+                    .ok()
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+                send(Intent::SetPrimaryOnly { account, on });
+            }
+        }
         _ => {}
     }
 }
@@ -451,8 +587,38 @@ fn on_key(event: KeyboardEvent) {
     let Some(target) = target_element(&event) else {
         return;
     };
+    let key = event.key();
+    if target.id() == "search" {
+        if views::on_search_key(&key, value_of(&target)) {
+            event.prevent_default();
+        }
+        return;
+    }
+    if key == "Escape" && views::picker_is_open() {
+        event.prevent_default();
+        views::close_picker();
+        return;
+    }
+    if target.id() == "picker-filter" && key == "Enter" {
+        event.prevent_default();
+        views::choose_label(0);
+        return;
+    }
     if matches!(target.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
         return;
+    }
+    match key.as_str() {
+        "/" => {
+            event.prevent_default();
+            views::focus_search();
+            return;
+        }
+        "R" if event.shift_key() => {
+            event.prevent_default();
+            views::refresh();
+            return;
+        }
+        _ => {}
     }
     // Enter on a button is the button's own click.
     if event.key() == "Enter" && target.tag_name() == "BUTTON" {
@@ -523,6 +689,9 @@ fn act_on_row(command: InboxKey, account: &str, thread: &str) {
         Some((row, email))
     });
     let Some((row, email)) = found else { return };
+    if command != InboxKey::Next && command != InboxKey::Previous {
+        views::remember_current_search();
+    }
     let action = match command {
         InboxKey::Open => {
             let url = view::gmail_thread_url(&email, thread);
@@ -558,16 +727,59 @@ fn act_on_row(command: InboxKey, account: &str, thread: &str) {
             });
         }
     }
-    send(Intent::Action {
-        account: account.to_string(),
-        thread: thread.to_string(),
-        action,
+    // Shown at once in a view beyond the stored inbox (the background changes the stored rows itself).
+    let mut undo = None;
+    update(|page| {
+        undo = page.views.session.act(&page.store, &row, action);
     });
+    send_then(
+        Intent::Action {
+            account: account.to_string(),
+            thread: thread.to_string(),
+            action,
+        },
+        move || {
+            if let Some(undo) = undo {
+                update(|page| page.views.session.undo(undo));
+            }
+        },
+    );
 }
 
 /// Sends an intent; a refusal becomes the page's message (the background has already restored the row).
 fn send(intent: Intent) {
-    update(|page| page.message = None);
+    send_then(intent, || {});
+}
+
+/// [`send`], then `done` as the page's confirmation once the background says it worked.
+fn send_then_say(intent: Intent, done: &'static str) {
+    update(|page| {
+        page.message = None;
+        page.confirmation = None;
+    });
+    spawn_local(async move {
+        let failure = match browser::send_message::<_, IntentReply>(&intent).await {
+            Ok(reply) if reply.ok => None,
+            Ok(reply) => Some(
+                reply
+                    .error
+                    .unwrap_or_else(|| "That did not work.".to_string()),
+            ),
+            Err(e) => Some(format!("The gmux background did not answer: {e}.")),
+        };
+        update(|page| match failure {
+            Some(failure) => page.message = Some(failure),
+            None => page.confirmation = Some(done.to_string()),
+        });
+    });
+}
+
+/// [`send`], calling `on_refusal` when the background says it did not work.
+fn send_then(intent: Intent, on_refusal: impl FnOnce() + 'static) {
+    update(|page| {
+        page.message = None;
+        page.confirmation = None;
+    });
     spawn_local(async move {
         let failure = match browser::send_message::<_, IntentReply>(&intent).await {
             Ok(reply) if reply.ok => None,
@@ -583,6 +795,7 @@ fn send(intent: Intent) {
             Err(e) => Some(format!("The gmux background did not answer: {e}.")),
         };
         if let Some(message) = failure {
+            on_refusal();
             update(|page| page.message = Some(message));
         }
     });

@@ -1,5 +1,6 @@
-//! The options page: the host's status, the accounts (colour, email, state, Reconnect, Remove), Add account, and
-//! how often to check for mail. Every change is an `Intent` to the background.
+//! The options page: the host's status, the accounts (colour, email, state, Primary only, Reconnect, Remove), Add
+//! account, how often to check for mail, and clearing the recent searches. Every change is an `Intent` to the
+//! background.
 
 use gmux_core::inbox::SyncHealth;
 use gmux_core::protocol::AccountStatus;
@@ -100,6 +101,13 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
         if let Some(failed) = super::inbox::add_failed_notice(&document, page)? {
             area.append_child(&failed)?;
         }
+        if let Some(done) = &page.confirmation {
+            let notice = el(&document, "div", "notice", None)?;
+            notice.set_attribute("data-notice", "done")?;
+            notice.set_attribute("role", "status")?;
+            dom::append(&notice, el(&document, "span", "notice-text", Some(done))?)?;
+            area.append_child(&notice)?;
+        }
         if let Some(message) = &page.message {
             let failed = el(&document, "div", "notice", None)?;
             failed.set_attribute("data-notice", "failed")?;
@@ -150,6 +158,23 @@ fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
         dom::append(&who, el(document, "div", "acct-email", Some(&line.email))?)?;
         dom::append(&who, el(document, "div", "acct-state", Some(&line.state))?)?;
         item.append_child(&who)?;
+        // Primary only: the list, the account's badge, the toolbar total and notifications count its Primary tab.
+        let primary = el(document, "label", "acct-primary", None)?;
+        primary.set_attribute(
+            "title",
+            "Count and list only the Primary tab of this account: its badge, the toolbar total, the inbox and \
+             notifications",
+        )?;
+        let check = el(document, "input", "", None)?;
+        check.set_attribute("type", "checkbox")?;
+        check.set_attribute("data-setting", "primary-only")?;
+        check.set_attribute("data-account", &line.id)?;
+        if page.settings.account(&line.id).primary_only {
+            check.set_attribute("checked", "")?;
+        }
+        primary.append_child(&check)?;
+        dom::append(&primary, el(document, "span", "", Some("Primary only"))?)?;
+        item.append_child(&primary)?;
         if line.needs_reconnect {
             let reconnect = text_button(document, "reconnect", "Reconnect", "reconnect")?;
             reconnect.set_attribute("data-account", &line.id)?;

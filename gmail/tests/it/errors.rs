@@ -155,7 +155,8 @@ async fn failed_parts_of_a_batch_are_retried_alone() {
     engine.sync_account(&mut inbox).await.unwrap();
 
     let usage = kit.control.usage(None).await.unwrap();
-    assert_eq!(usage.batch_sizes, [2, 50, 3]);
+    // The head (profile and the counts: INBOX, Primary, four category probes), the threads, the retried three.
+    assert_eq!(usage.batch_sizes, [7, 50, 3]);
     assert_eq!(inbox.threads.len(), 50);
 }
 
@@ -275,6 +276,6 @@ async fn an_expired_token_inside_a_batch_costs_one_token_request_and_one_resend(
     assert_eq!(outcome.kind, SyncKind::Full);
     assert_eq!(usage.token_refreshes, 1, "{usage:?}");
     assert_eq!(usage.calls_of("oauth2.token"), 1, "{usage:?}");
-    assert_eq!(usage.batch_sizes, [2, 2, 10], "{usage:?}");
+    assert_eq!(usage.batch_sizes, [7, 7, 10], "{usage:?}");
     assert_eq!(inbox.threads.len(), 10);
 }

@@ -316,6 +316,15 @@ async fn gmails_reason_for_a_refused_search_and_an_expired_page_token_reach_the_
         .unwrap();
     list.add_page(&kit.emails[0], rest.rows, rest.next_page_token);
     assert_eq!(list.visible_rows().len(), 60);
+
+    // A label view whose label was deleted meanwhile: Gmail refuses the id, read as the label gone.
+    let gone = View::Label {
+        name: "Gone".into(),
+        ids: [(kit.emails[0].clone(), "Label_404".to_string())].into(),
+    };
+    let error = load_view_page(&client, &gone, None, 50).await.unwrap_err();
+    assert!(matches!(error, ListError::LabelGone(_)), "{error:?}");
+    assert_eq!(error.sentence(), "This label no longer exists in Gmail.");
 }
 
 #[tokio::test]
@@ -536,4 +545,141 @@ async fn the_primary_only_unread_count_is_exact_over_every_combination_and_costs
         unread_inbox.threads,
         client.get_label("INBOX").await.unwrap().threads_unread
     );
+}
+
+#[tokio::test]
+async fn a_sync_counts_primary_only_and_the_categories_in_use_in_the_batch_it_sends_anyway() {
+    // Every combination of place, category and read state (as above) in one account; another whose inbox holds
+    // only mail in no category, with a Social thread archived.
+    let mut threads: Vec<Vec<String>> = Vec::new();
+    for place in [Place::Inbox, Place::Archived, Place::Spam, Place::Trash] {
+        for category in CATEGORIES {
+            for unread in [false, true] {
+                threads.push(labels_of(place, category, unread));
+            }
+        }
+    }
+    let seeded = |threads: &[Vec<String>]| -> Vec<Value> {
+        threads
+            .iter()
+            .enumerate()
+            .map(|(t, labels)| {
+                json!({"messages": [{"from": format!("S{t} <s{t}@example.com>"), "subject": format!("Thread {t}"),
+                       "date": format!("2026-11-{:02}T{:02}:00:00Z", 1 + t / 24, t % 24), "text": "x",
+                       "labels": labels}]})
+            })
+            .collect()
+    };
+    let plain = vec![
+        labels_of(Place::Inbox, None, true),
+        labels_of(Place::Inbox, None, false),
+        labels_of(Place::Archived, Some("CATEGORY_SOCIAL"), true),
+    ];
+    let kit = start(json!({"accounts": [
+        {"email": "mix@list.example", "threads": seeded(&threads)},
+        {"email": "plain@list.example", "threads": seeded(&plain)},
+    ]}))
+    .await;
+    let engine = SyncEngine::new(kit.env.clone(), kit.tokens.clone(), &kit.base).with_policy(QUICK);
+    let mut inboxes = kit.inboxes();
+    kit.control.reset_counters().await.unwrap();
+    for inbox in &mut inboxes {
+        engine.sync_account(inbox).await.unwrap();
+    }
+    let usage = kit.control.usage(None).await.unwrap();
+    assert_eq!(
+        usage.http_requests,
+        2 * 3,
+        "no request beyond a first sync's three: {usage:?}"
+    );
+
+    let want_primary = threads
+        .iter()
+        .filter(|l| primary(l) && l.iter().any(|x| x == "UNREAD"))
+        .count() as u64;
+    let mix = &inboxes[0].account;
+    assert_eq!(mix.primary_unread, Some(want_primary));
+    assert_eq!(mix.categories.as_deref(), Some(&Category::ALL[..]));
+    let plain_account = &inboxes[1].account;
+    assert_eq!(plain_account.primary_unread, Some(1));
+    assert_eq!(
+        plain_account.categories.as_deref(),
+        Some(&[][..]),
+        "archived Social mail is no tab"
+    );
+
+    // Reading a Primary thread: the count follows in the same request as the INBOX counters.
+    let client = engine.client(&kit.emails[0]);
+    let unread_primary = inboxes[0]
+        .threads
+        .iter()
+        .find(|r| r.unread && primary(&r.label_ids))
+        .expect("an unread Primary row")
+        .thread_id
+        .clone();
+    kit.control.reset_counters().await.unwrap();
+    engine
+        .apply(
+            &mut inboxes[0],
+            &unread_primary,
+            gmux_core::messages::ThreadAction::MarkRead,
+        )
+        .await
+        .unwrap();
+    let usage = kit.control.usage(None).await.unwrap();
+    assert_eq!(
+        usage.http_requests, 2,
+        "the change, then the counts: {usage:?}"
+    );
+    assert_eq!(inboxes[0].account.primary_unread, Some(want_primary - 1));
+    assert_eq!(
+        inboxes[0].account.primary_unread.unwrap(),
+        primary_unread(&client).await.unwrap().threads
+    );
+}
+
+#[tokio::test]
+async fn the_stored_token_goes_on_right_after_the_stored_rows_without_a_hole() {
+    let kit = start(serde_json::to_value(gmux_gmail::testkit::seed(1, 130)).unwrap()).await;
+    let engine = SyncEngine::new(kit.env.clone(), kit.tokens.clone(), &kit.base).with_policy(QUICK);
+    let client = engine.client(&kit.emails[0]);
+    let mut inbox = kit.inboxes().remove(0);
+    engine.sync_account(&mut inbox).await.unwrap();
+    assert_eq!(inbox.threads.len(), 50);
+    assert!(inbox.has_older());
+    let token = inbox
+        .next_page_token
+        .clone()
+        .expect("a token after the stored page");
+
+    // An old thread leaves the inbox and comes back while the rows are stored: it stays out of them (it would
+    // leave a hole between them and the token), and load more finds it where it belongs.
+    let truth_before = truth(&client, &ListQuery::labels(&["INBOX"])).await;
+    let old = truth_before[100].clone();
+    for (add, remove) in [(vec![], vec!["INBOX"]), (vec!["INBOX"], vec![])] {
+        client
+            .modify_thread(
+                &old,
+                &gmux_gmail::api::ModifyRequest {
+                    add_label_ids: add.iter().map(|s: &&str| s.to_string()).collect(),
+                    remove_label_ids: remove.iter().map(|s: &&str| s.to_string()).collect(),
+                },
+            )
+            .await
+            .unwrap();
+        engine.sync_account(&mut inbox).await.unwrap();
+        assert!(inbox.threads.iter().all(|r| r.thread_id != old));
+    }
+    assert_eq!(inbox.next_page_token.as_deref(), Some(token.as_str()));
+
+    let mut rows: Vec<String> = inbox.threads.iter().map(|r| r.thread_id.clone()).collect();
+    let mut next = Some(token);
+    while let Some(t) = next {
+        let page = load_page(&client, &ListQuery::labels(&["INBOX"]), Some(&t), 50)
+            .await
+            .unwrap();
+        rows.extend(page.rows.into_iter().map(|r| r.thread_id));
+        next = page.next_page_token;
+    }
+    assert_eq!(rows, truth(&client, &ListQuery::labels(&["INBOX"])).await);
 }

@@ -38,12 +38,13 @@ async fn first_sync_of_a_50_thread_inbox_costs_at_most_3_requests() {
     assert_eq!(outcome.kind, SyncKind::Full);
     assert!(usage.http_requests <= 3, "{usage:?}");
     assert_eq!(outcome.requests, usage.http_requests);
-    // getProfile and labels.get in one batch, threads.list, the threads in another.
-    assert_eq!(usage.batch_sizes, [2, 50]);
+    // getProfile and the counts in one batch (labels.get INBOX, the Primary-only count, the four category
+    // probes), threads.list, the threads in another.
+    assert_eq!(usage.batch_sizes, [7, 50]);
     assert_eq!(usage.calls_of("gmail.users.threads.list"), 1);
     assert_eq!(usage.calls_of("gmail.users.labels.get"), 1);
     assert_eq!(usage.calls_of("gmail.users.getProfile"), 1);
-    assert_eq!(usage.quota_units, 1 + 1 + 10 + 50 * 10);
+    assert_eq!(usage.quota_units, 1 + 1 + 5 + 4 * 5 + 10 + 50 * 10);
     assert_eq!(inbox.threads.len(), 50);
     assert_newest_first(&inbox);
     assert!(inbox.history_id.is_some());
@@ -117,7 +118,9 @@ async fn one_new_message_costs_at_most_3_requests_and_is_listed_first() {
     assert_eq!(outcome.kind, SyncKind::Incremental);
     assert_eq!(outcome.changed_threads, 1);
     assert!(usage.http_requests <= 3, "{usage:?}");
-    assert_eq!(usage.batch_sizes, [1]);
+    // The changed thread, then the counts (INBOX, Primary, the four category probes) in one batch.
+    assert_eq!(usage.batch_sizes, [1, 6]);
+    assert_eq!(usage.quota_units, 2 + 10 + 1 + 5 + 4 * 5, "{usage:?}");
     let newest = &inbox.threads[0];
     assert_eq!(
         (newest.subject.as_str(), newest.senders.as_slice()),

@@ -4,8 +4,8 @@
 //! first and gives it a private Secret Service.
 //!
 //! With a display it opens a normal window to use; Ctrl-C or closing the window stops everything.
-//! Without one, it writes screenshots of the popup and the new-tab page under `target/demo/`, prints their paths
-//! and exits.
+//! Without one, it writes screenshots of the popup, the new-tab page and a search across the accounts under
+//! `target/demo/`, prints their paths and exits.
 #![allow(clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
@@ -100,6 +100,27 @@ fn screenshots(browser: Browser) -> Result<()> {
             target.display()
         );
     }
+    // One search across every account, in the new tab as the window shows it.
+    let query = "has:attachment";
+    instance.search_for(query)?;
+    let title = format!("Results for \u{201c}{query}\u{201d}");
+    let (_, view) = instance.wait_for_views(
+        "the search results",
+        std::time::Duration::from_secs(60),
+        |v, i| v.title.as_deref() == Some(title.as_str()) && v.foot == "end" && !i.rows.is_empty(),
+    )?;
+    let shot = instance.viewport_screenshot(&format!("demo-{}-search", browser.name()))?;
+    let target = out.join(format!("{}-search.png", browser.name()));
+    std::fs::copy(&shot, &target)
+        .map_err(HarnessError::io(format!("copying to {}", target.display())))?;
+    let accounts: std::collections::BTreeSet<&str> =
+        view.rows.iter().map(|r| r.account.as_str()).collect();
+    println!(
+        "gmux demo: search {query}: {} threads from {} accounts -> {}",
+        view.rows.len(),
+        accounts.len(),
+        target.display()
+    );
     Ok(())
 }
 

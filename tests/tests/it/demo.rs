@@ -8,7 +8,12 @@ use gmux_e2e::paths;
 #[test]
 fn headless_demo_writes_screenshots_of_every_demo_account() {
     let out_dir = paths::workspace_root().join("target/demo");
-    let shots = ["chromium-popup.png", "chromium-newtab.png"].map(|f| out_dir.join(f));
+    let shots = [
+        "chromium-popup.png",
+        "chromium-newtab.png",
+        "chromium-search.png",
+    ]
+    .map(|f| out_dir.join(f));
     for shot in &shots {
         let _ = std::fs::remove_file(shot);
     }
@@ -47,6 +52,14 @@ fn headless_demo_writes_screenshots_of_every_demo_account() {
         );
         assert_eq!(accounts, 3, "{line}");
     }
+    // A search across the accounts: the demo mail's attachments are in every account.
+    let search = stdout
+        .lines()
+        .find(|l| l.starts_with("gmux demo: search has:attachment: "))
+        .unwrap_or_else(|| panic!("no search line:\n{stdout}"));
+    let words: Vec<&str> = search.split_whitespace().collect();
+    assert!(words[4].parse::<usize>().unwrap() >= 3, "{search}");
+    assert_eq!(words[7].parse::<usize>().unwrap(), 3, "{search}");
     for shot in &shots {
         let bytes = std::fs::read(shot).unwrap_or_else(|e| panic!("{}: {e}", shot.display()));
         assert!(

@@ -10,3 +10,4 @@ mod stale_page;
 mod sync_background;
 mod ui_end_to_end;
 mod ui_inbox;
+mod views;
