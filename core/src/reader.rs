@@ -196,6 +196,20 @@ pub fn expanded_on_open(unread: &[bool]) -> Vec<bool> {
         .collect()
 }
 
+/// Which messages are unread, from their own labels and the inbox row's newer word: a body kept in memory keeps
+/// the labels it was fetched with, while the row follows every action and sync. A read row means every message is
+/// read; an unread row whose messages all say read (marked unread elsewhere) has its last message unread.
+pub fn unread_flags(messages: &[bool], row_unread: Option<bool>) -> Vec<bool> {
+    match row_unread {
+        Some(false) => vec![false; messages.len()],
+        Some(true) if !messages.contains(&true) => {
+            let last = messages.len().saturating_sub(1);
+            (0..messages.len()).map(|i| i == last).collect()
+        }
+        _ => messages.to_vec(),
+    }
+}
+
 /// What a key does while a conversation is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReaderKey {
@@ -278,6 +292,53 @@ pub fn size_label(bytes: u64) -> String {
                 format!("{}.{} MB", tenths / 10, tenths % 10)
             }
         }
+    }
+}
+
+/// A file's type as people read it: `PDF`, `PNG image`, `Text`, else its extension or "File".
+pub fn type_label(mime_type: &str, file_name: &str) -> String {
+    let mime = mime_type.trim().to_ascii_lowercase();
+    let named = match mime.as_str() {
+        "application/pdf" => Some("PDF"),
+        "application/zip" | "application/x-zip-compressed" => Some("ZIP archive"),
+        "text/plain" => Some("Text"),
+        "text/html" => Some("HTML"),
+        "text/calendar" => Some("Calendar invitation"),
+        "message/rfc822" => Some("Email message"),
+        "application/msword"
+        | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
+            Some("Word document")
+        }
+        "application/vnd.ms-excel"
+        | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => {
+            Some("Spreadsheet")
+        }
+        _ => None,
+    };
+    if let Some(named) = named {
+        return named.to_string();
+    }
+    if let Some(kind) = mime.strip_prefix("image/") {
+        let kind: String = kind
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .take(8)
+            .collect();
+        return if kind.is_empty() {
+            "Image".to_string()
+        } else {
+            format!("{} image", kind.to_ascii_uppercase())
+        };
+    }
+    match file_name.rsplit_once('.') {
+        Some((stem, ext))
+            if !stem.is_empty()
+                && (1..=5).contains(&ext.len())
+                && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            format!("{} file", ext.to_ascii_uppercase())
+        }
+        _ => "File".to_string(),
     }
 }
 
@@ -587,6 +648,21 @@ mod tests {
     }
 
     #[test]
+    fn the_rows_word_on_unread_wins_over_a_kept_body() {
+        let cases: [(&[bool], Option<bool>, &[bool]); 6] = [
+            (&[true, true], Some(false), &[false, false]),
+            (&[false, true], Some(true), &[false, true]),
+            (&[false, false], Some(true), &[false, true]),
+            (&[false, true], None, &[false, true]),
+            (&[], Some(true), &[]),
+            (&[true], None, &[true]),
+        ];
+        for (messages, row, want) in cases {
+            assert_eq!(unread_flags(messages, row), want, "{messages:?} {row:?}");
+        }
+    }
+
+    #[test]
     fn keys_while_reading() {
         let cases = [
             ("u", Some(ReaderKey::Back)),
@@ -649,6 +725,25 @@ mod tests {
         ];
         for (bytes, want) in cases {
             assert_eq!(size_label(bytes), want, "{bytes}");
+        }
+    }
+
+    #[test]
+    fn file_types_in_words() {
+        let cases = [
+            ("application/pdf", "x.pdf", "PDF"),
+            ("APPLICATION/PDF", "x", "PDF"),
+            ("image/png", "logo.png", "PNG image"),
+            ("image/svg+xml", "a.svg", "SVG image"),
+            ("image/", "a", "Image"),
+            ("application/octet-stream", "notes.tar.gz", "GZ file"),
+            ("application/octet-stream", "README", "File"),
+            ("application/octet-stream", ".bashrc", "File"),
+            ("application/octet-stream", "x.verylongext", "File"),
+            ("text/plain", "a.txt", "Text"),
+        ];
+        for (mime, name, want) in cases {
+            assert_eq!(type_label(mime, name), want, "{mime} {name}");
         }
     }
 

@@ -16,6 +16,7 @@ mod host;
 pub mod hostile;
 mod pages;
 pub mod paths;
+pub mod reader;
 mod sync;
 mod webdriver;
 

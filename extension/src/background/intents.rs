@@ -10,6 +10,7 @@ use gmux_gmail::actions;
 
 use super::alarms;
 use super::host::HostPort;
+use super::reader::Reader;
 use super::store::Store;
 use super::sync::Syncer;
 use crate::browser;
@@ -20,12 +21,15 @@ pub struct Intents {
     pub port: Rc<HostPort>,
     pub store: Rc<Store>,
     pub syncer: Rc<Syncer>,
+    pub reader: Rc<Reader>,
 }
 
 /// The answer to one message from a page.
 pub enum Answer {
     Status(Status),
     Reply(IntentReply),
+    /// A body for the reader (a thread's JSON, an attachment's data).
+    Body(gmux_core::reader::BodyReply),
 }
 
 impl Intents {
@@ -34,7 +38,33 @@ impl Intents {
             self.port.settled().await;
             return Answer::Status(self.store.status_reply());
         }
-        Answer::Reply(self.handle(intent).await)
+        match intent {
+            Intent::ReadThread { account, thread } => {
+                if !self.port.settled().await {
+                    return Answer::Body(gmux_core::reader::BodyReply::failed(
+                        IntentReply::host_unavailable(None),
+                    ));
+                }
+                Answer::Body(self.reader.thread(&account, &thread).await)
+            }
+            Intent::ReadAttachment {
+                account,
+                message,
+                attachment,
+            } => {
+                if !self.port.settled().await {
+                    return Answer::Body(gmux_core::reader::BodyReply::failed(
+                        IntentReply::host_unavailable(None),
+                    ));
+                }
+                Answer::Body(
+                    self.reader
+                        .attachment(&account, &message, &attachment)
+                        .await,
+                )
+            }
+            other => Answer::Reply(self.handle(other).await),
+        }
     }
 
     async fn handle(&self, intent: Intent) -> IntentReply {
@@ -69,6 +99,7 @@ impl Intents {
                 match self.port.call::<method::AccountsRemove>(&params).await {
                     Ok(_) => {
                         self.store.inbox(|inbox| inbox.remove_account(&account));
+                        self.reader.forget_account(&account).await;
                         self.accounts_refreshed().await
                     }
                     Err(e) => host_failure(e),
@@ -102,6 +133,21 @@ impl Intents {
                     ),
                 }
             }
+            // Answered in `answer` with a body.
+            Intent::ReadThread { .. } | Intent::ReadAttachment { .. } => IntentReply::failed(
+                IntentError::Internal,
+                "a body was asked for without its answer",
+            ),
+            Intent::MarkUnreadFrom {
+                account,
+                thread,
+                messages,
+            } => {
+                self.reader
+                    .mark_unread_from(&account, &thread, &messages)
+                    .await
+            }
+            Intent::SetReader { change } => self.reader.set(change).await,
         }
     }
 

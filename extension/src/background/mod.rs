@@ -12,6 +12,7 @@
 //! - [`tokens`]: access tokens from gmux-host, cached in memory only.
 //! - [`host`]: the native port, the handshake, reconnecting; what happens on it comes out as a
 //!   [`host::PortEvent`].
+//! - [`reader`]: conversations' bodies and attachments for the pages, in memory only.
 //! - [`store`]: the inbox, status and settings, their copy in `storage.local`, the badge.
 //! - [`alarms`]: the poll alarm.
 //!
@@ -22,6 +23,7 @@
 mod alarms;
 mod host;
 mod intents;
+mod reader;
 mod store;
 mod sync;
 mod tokens;
@@ -60,10 +62,12 @@ pub fn start() {
     let store = Rc::new(Store::default());
     let port = HostPort::new(on_port_event);
     let syncer = Rc::new(Syncer::new(port.clone(), store.clone()));
+    let reader = Rc::new(reader::Reader::new(store.clone(), syncer.clone()));
     let intents = Intents {
         port: port.clone(),
         store: store.clone(),
         syncer: syncer.clone(),
+        reader,
     };
     let bg = Rc::new(Background {
         port,
@@ -162,6 +166,7 @@ pub async fn answer(message: JsValue) -> Result<JsValue, BrowserError> {
     match bg.intents.answer(intent).await {
         Answer::Status(status) => browser::to_js(&status),
         Answer::Reply(reply) => browser::to_js(&reply),
+        Answer::Body(reply) => browser::to_js(&reply),
     }
 }
 

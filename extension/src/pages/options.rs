@@ -7,8 +7,8 @@ use gmux_core::view;
 use wasm_bindgen::JsValue;
 use web_sys::Document;
 
-use super::dom::{self, el, text_button};
 use super::Page;
+use crate::dom::{self, el, text_button};
 
 /// The polling intervals offered, in minutes.
 const POLL_CHOICES: [u32; 6] = [1, 2, 5, 10, 15, 30];

@@ -5,6 +5,7 @@ mod demo;
 mod faults;
 mod hostile;
 mod popup;
+mod reader;
 mod stale_page;
 mod sync_background;
 mod ui_end_to_end;

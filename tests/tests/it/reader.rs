@@ -1,0 +1,378 @@
+//! Reading conversations inside gmux (issue 14), in both browsers, against the emulator's demo mail through the
+//! real background and gmux-host: open with a click, Enter or o; read messages collapsed except the last; quoted
+//! text behind a toggle; u, Escape and Back return to the same place in the list; j and k move between
+//! conversations; every demo charset shown right; forwarded mail nested; mark read on open, after N seconds or
+//! never; mark unread from here; the conversation's actions; HTML mail with its images only after "Show
+//! images", a link opening a new tab, a `cid:` image, an attachment downloaded byte for byte; the new tab's
+//! side-by-side layout and the `#open=` fragment; Gmail refusing (404, 429, 401) with the list unchanged and a
+//! retry; screenshots light and dark.
+
+use std::time::{Duration, Instant};
+
+use gmux_e2e::ok;
+use gmux_e2e::reader::ReaderView;
+use gmux_e2e::{
+    configure_host_with_accounts, Browser, EmulatorProcess, ExtensionBrowser, HostSetup, InboxView,
+    RowView,
+};
+use serde_json::{json, Value};
+
+/// First syncs of three demo accounts, a host start and a wasm start, on a loaded machine.
+const DEADLINE: Duration = Duration::from_secs(60);
+const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
+
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let until = Instant::now() + DEADLINE;
+    while !done() {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The emulator's demo accounts, all added, the popup showing their synced inbox.
+fn start(browser: Browser, name: &str) -> (EmulatorProcess, ExtensionBrowser) {
+    let emulator = ok(EmulatorProcess::start_demo());
+    let emails = ok(emulator.account_emails());
+    let host_env = [emulator.private_keyring(name, browser.name())];
+    let instance = ok(ExtensionBrowser::launch_prepared(
+        browser,
+        HostSetup::Installed,
+        &host_env,
+        |wrapper| configure_host_with_accounts(wrapper, emulator.base_url(), &emails),
+    ));
+    ok(instance.session.set_window_size(1280, 900));
+    ok(instance.open_extension_page("popup.html"));
+    ok(instance.wait_for_inbox("three synced accounts", |v| {
+        v.badges.len() == 3 && v.rows.len() > 20 && v.status_state == "connected"
+    }));
+    (emulator, instance)
+}
+
+/// The first row (newest first) whose subject is `subject`.
+fn row_with_subject(view: &InboxView, subject: &str) -> RowView {
+    view.rows
+        .iter()
+        .find(|r| r.subject == subject)
+        .unwrap_or_else(|| panic!("no row {subject:?}"))
+        .clone()
+}
+
+fn row_selector(row: &RowView) -> String {
+    format!(
+        "#inbox .row[data-account=\"{}\"][data-thread=\"{}\"]",
+        row.account, row.thread
+    )
+}
+
+fn focus_row(instance: &ExtensionBrowser, row: &RowView) {
+    let focused = ok(instance.session.execute(
+        "const r = document.querySelector(arguments[0]); if (r) { r.scrollIntoView({block: 'center'}); r.focus(); } return !!r;",
+        &[json!(row_selector(row))],
+    ));
+    assert_eq!(focused, json!(true), "no row {}", row.thread);
+}
+
+/// Waits for the conversation of `row` to be shown with its cards.
+fn opened(instance: &ExtensionBrowser, row: &RowView) -> ReaderView {
+    ok(
+        instance.wait_for_reader(&format!("{:?} to open", row.subject), |v| {
+            v.open && v.thread == row.thread && !v.loading && !v.cards.is_empty()
+        }),
+    )
+}
+
+/// Whether each message of the thread carries UNREAD in Gmail (the emulator), oldest first.
+fn gmail_unread(emulator: &EmulatorProcess, row: &RowView) -> Vec<bool> {
+    let thread = ok(emulator.gmail_json(&format!("threads/{}?format=minimal", row.thread)));
+    thread["messages"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .map(|m| m["labelIds"].to_string().contains("\"UNREAD\""))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the store's row for `row` is unread.
+fn stored_unread(instance: &ExtensionBrowser, row: &RowView) -> Option<bool> {
+    let local = ok(instance.storage("local"));
+    local["inbox"]["accounts"]
+        .as_array()?
+        .iter()
+        .find(|a| a["account"]["id"] == row.account.as_str())?["threads"]
+        .as_array()?
+        .iter()
+        .find(|t| t["thread_id"] == row.thread.as_str())
+        .map(|t| t["unread"].as_bool().unwrap_or(false))
+}
+
+fn set_mark_read(instance: &ExtensionBrowser, mark_read: Value) {
+    let reply = ok(instance.send_intent(
+        json!({"type": "set_reader", "change": {"kind": "mark_read", "mark_read": mark_read}}),
+    ));
+    assert_eq!(reply["ok"], true, "{reply}");
+}
+
+fn list_scroll(instance: &ExtensionBrowser) -> f64 {
+    ok(instance.session.execute(
+        "return document.querySelector('.inbox-area').scrollTop;",
+        &[],
+    ))
+    .as_f64()
+    .unwrap_or(-1.0)
+}
+
+fn check_reading(browser: Browser) {
+    let (emulator, mut instance) = start(browser, "reader-read");
+    let view = ok(instance.inbox_view());
+
+    // Enter opens a conversation in the popup, in place of the list: the read messages collapsed to a line, the
+    // last (unread) one open; the quoted text behind a toggle.
+    let offsite = row_with_subject(&view, "Offsite agenda");
+    assert!(offsite.unread, "the demo's offsite thread starts unread");
+    focus_row(&instance, &offsite);
+    let scroll_before = list_scroll(&instance);
+    ok(instance.session.press_keys(&[ENTER], false));
+    let reader = opened(&instance, &offsite);
+    assert_eq!(reader.subject, "Offsite agenda");
+    assert_eq!(reader.cards.len(), 3);
+    assert_eq!(
+        reader.cards.iter().map(|c| c.expanded).collect::<Vec<_>>(),
+        [false, false, true]
+    );
+    assert_eq!(reader.cards[0].from, "Priya Raman");
+    let last = &reader.cards[2];
+    assert!(last.text.contains("Sure, swapped."), "{}", last.text);
+    assert!(
+        !last.text.contains("Looks good"),
+        "quoted text starts folded: {}",
+        last.text
+    );
+    assert!(
+        reader.labels.contains(&"Inbox".to_string()),
+        "{:?}",
+        reader.labels
+    );
+    let inbox_hidden = ok(instance.session.execute(
+        "return getComputedStyle(document.getElementById('inbox')).display;",
+        &[],
+    ));
+    assert_eq!(inbox_hidden, json!("none"), "the popup's list is replaced");
+    // The quote toggle shows the quoted text; a collapsed card expands with a click.
+    ok(instance.click_css("#reader-messages article[data-index=\"2\"] .quote-toggle"));
+    let reader = ok(instance.wait_for_reader("the quoted text", |v| {
+        v.cards[2].text.contains("Looks good")
+    }));
+    assert!(
+        reader.cards[2].text.contains("Priya"),
+        "{}",
+        reader.cards[2].text
+    );
+    ok(instance.click_css("#reader-messages article[data-index=\"0\"] .msg-head"));
+    ok(instance.wait_for_reader("the first message expanded", |v| {
+        v.cards[0].expanded && v.cards[0].text.contains("I put together a rough agenda")
+    }));
+    // Opening marked it read (the default), in the store and in Gmail.
+    wait_until("the thread marked read on open", || {
+        stored_unread(&instance, &offsite) == Some(false)
+    });
+    assert_eq!(
+        gmail_unread(&emulator, &offsite),
+        [false, false, false],
+        "Gmail has it read"
+    );
+    ok(instance.screenshot("reader-popup-plain"));
+
+    // u goes back to the list: same scroll position, the same row selected.
+    ok(instance.session.press_keys(&["u"], false));
+    ok(instance.wait_for_reader("the reader closed", |v| !v.open));
+    assert_eq!(
+        ok(instance.focused_thread()).as_deref(),
+        Some(offsite.thread.as_str())
+    );
+    assert!(
+        (list_scroll(&instance) - scroll_before).abs() < 1.0,
+        "scroll {} then {}",
+        scroll_before,
+        list_scroll(&instance)
+    );
+
+    // j and k move to the next and previous conversation while reading; Escape goes back.
+    let view = ok(instance.inbox_view());
+    let index = view
+        .rows
+        .iter()
+        .position(|r| r.thread == offsite.thread)
+        .expect("the row");
+    let (older, newer) = (view.rows[index + 1].clone(), view.rows[index - 1].clone());
+    focus_row(&instance, &offsite);
+    ok(instance.session.press_keys(&["o"], false));
+    opened(&instance, &offsite);
+    ok(instance.session.press_keys(&["j"], false));
+    opened(&instance, &older);
+    ok(instance.session.press_keys(&["k", "k"], false));
+    opened(&instance, &newer);
+    ok(instance.session.press_keys(&[ESCAPE], false));
+    ok(instance.wait_for_reader("the reader closed", |v| !v.open));
+    assert_eq!(
+        ok(instance.focused_thread()).as_deref(),
+        Some(newer.thread.as_str())
+    );
+
+    // Every charset of the demo, decoded by the browser's TextDecoder; a click opens.
+    let cases = [
+        (
+            "Le « menu d’hiver » est arrivé – 12 €",
+            "Café Société",
+            "crème brûlée… le tout pour 12 € — merci",
+        ),
+        (
+            "打ち合わせの日程について",
+            "山田太郎",
+            "来週の打ち合わせは水曜日の午後三時からでよろしいでしょうか。",
+        ),
+        (
+            "Отчёт за квартал",
+            "Иван Петров",
+            "Отправляю отчёт за квартал.",
+        ),
+    ];
+    for (subject, from, body) in cases {
+        let row = row_with_subject(&view, subject);
+        ok(instance.click_css(&format!("{} .subject", row_selector(&row))));
+        let reader = opened(&instance, &row);
+        assert_eq!(reader.subject, subject);
+        assert_eq!(reader.cards[0].from, from);
+        assert!(
+            reader.cards[0].text.contains(body),
+            "{subject}: {}",
+            reader.cards[0].text
+        );
+        assert!(
+            reader.cards[0].notices.is_empty(),
+            "{:?}",
+            reader.cards[0].notices
+        );
+        ok(instance.click_css("#reader-head button[data-action=\"back\"]"));
+        ok(instance.wait_for_reader("back", |v| !v.open));
+    }
+
+    // A forwarded message, nested with its own sender; its HTML body in a frame of its own.
+    let forwarded = row_with_subject(&view, "Fwd: Venue confirmation");
+    ok(instance.click_css(&format!("{} .subject", row_selector(&forwarded))));
+    let reader = opened(&instance, &forwarded);
+    let card = &reader.cards[0];
+    assert!(
+        card.text.contains("FYI, the venue confirmed"),
+        "{}",
+        card.text
+    );
+    assert!(card.text.contains("Forwarded message"), "{}", card.text);
+    assert!(card.text.contains("Harbour Hall Bookings"), "{}", card.text);
+    assert_eq!(card.frames, 1, "the forwarded HTML in a frame");
+    let inner = ok(instance.in_frame(0, |s| s.execute("return document.body.innerText;", &[])));
+    assert!(
+        inner.as_str().unwrap_or_default().contains("booking #7781"),
+        "{inner}"
+    );
+    ok(instance.session.press_keys(&["u"], false));
+
+    // Mark read: after N seconds waits that long; never leaves it unread.
+    let unread: Vec<RowView> = ok(instance.inbox_view())
+        .rows
+        .into_iter()
+        .filter(|r| r.unread)
+        .take(2)
+        .collect();
+    assert_eq!(unread.len(), 2, "two unread rows to try the settings on");
+    set_mark_read(&instance, json!({"after_seconds": 2}));
+    ok(
+        instance.wait_for_storage("the setting", Duration::from_secs(10), |s| {
+            s["settings"]["reader"]["mark_read"] == json!({"after_seconds": 2})
+        }),
+    );
+    let opened_at = Instant::now();
+    ok(instance.click_css(&format!("{} .subject", row_selector(&unread[0]))));
+    opened(&instance, &unread[0]);
+    wait_until("marked read after two seconds", || {
+        stored_unread(&instance, &unread[0]) == Some(false)
+    });
+    assert!(
+        opened_at.elapsed() >= Duration::from_secs(2),
+        "marked read after {:?}",
+        opened_at.elapsed()
+    );
+    ok(instance.session.press_keys(&["u"], false));
+    set_mark_read(&instance, json!("never"));
+    ok(
+        instance.wait_for_storage("the setting", Duration::from_secs(10), |s| {
+            s["settings"]["reader"]["mark_read"] == json!("never")
+        }),
+    );
+    ok(instance.click_css(&format!("{} .subject", row_selector(&unread[1]))));
+    opened(&instance, &unread[1]);
+    // Nothing to wait for but time: longer than the two seconds the setting above took.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        stored_unread(&instance, &unread[1]),
+        Some(true),
+        "never means never"
+    );
+    // Shift+I marks it read from the reader; the header's button follows.
+    ok(instance.session.press_keys(&["I"], true));
+    wait_until("marked read with Shift+I", || {
+        stored_unread(&instance, &unread[1]) == Some(false)
+    });
+    ok(instance.session.press_keys(&["u"], false));
+    set_mark_read(&instance, json!("on_open"));
+
+    // Mark unread from here: the second message on, in Gmail; back to the list with the row unread.
+    ok(instance.click_css(&format!("{} .subject", row_selector(&offsite))));
+    opened(&instance, &offsite);
+    ok(instance.click_css("#reader-messages article[data-index=\"1\"] .msg-head"));
+    ok(instance.wait_for_reader("the second message expanded", |v| v.cards[1].expanded));
+    ok(instance.click_css(
+        "#reader-messages article[data-index=\"1\"] button[data-reader-action=\"unread-from\"]",
+    ));
+    ok(instance.wait_for_reader("back to the list", |v| !v.open));
+    wait_until("the row unread", || {
+        stored_unread(&instance, &offsite) == Some(true)
+    });
+    assert_eq!(gmail_unread(&emulator, &offsite), [false, true, true]);
+
+    // The conversation's actions from its header: star, then archive (back to the list, the row gone).
+    ok(instance.click_css(&format!("{} .subject", row_selector(&offsite))));
+    opened(&instance, &offsite);
+    ok(instance.click_css("#reader-head button[data-action=\"star\"]"));
+    wait_until("starred", || {
+        ok(instance.inbox_view())
+            .rows
+            .iter()
+            .any(|r| r.thread == offsite.thread && r.starred)
+    });
+    ok(instance.wait_for_reader("the star in the header", |_| {
+        ok(instance.session.execute(
+            "return document.getElementById('reader-head').hasAttribute('data-starred');",
+            &[],
+        )) == json!(true)
+    }));
+    ok(instance.session.press_keys(&["e"], false));
+    ok(instance.wait_for_reader("back after archiving", |v| !v.open));
+    ok(instance.wait_for_inbox("the archived row gone", |v| {
+        v.rows.iter().all(|r| r.thread != offsite.thread)
+    }));
+    drop(emulator);
+    let _ = &mut instance;
+}
+
+#[test]
+fn chromium_reading_and_navigating() {
+    check_reading(Browser::Chromium);
+}
+
+#[test]
+fn firefox_reading_and_navigating() {
+    check_reading(Browser::Firefox);
+}
