@@ -141,16 +141,38 @@ impl ExtensionBrowser {
         })
     }
 
-    /// Runs `f` inside the `n`th mail frame of the reader (document order), then returns to the page.
+    /// Runs `f` inside the `n`th mail frame of the reader (document order), then returns to the page (also when
+    /// the frame was replaced meanwhile: then `f` fails).
     pub fn in_frame<T>(&self, n: usize, f: impl FnOnce(&crate::Session) -> Result<T>) -> Result<T> {
         let frames = self.session.find_all_css("#reader-messages iframe")?;
         let frame = frames.get(n).ok_or_else(|| {
             HarnessError::Unexpected(format!("no frame {n}: {} in the reader", frames.len()))
         })?;
-        self.session.switch_to_frame(frame)?;
-        let result = f(&self.session);
-        self.session.switch_to_parent_frame()?;
+        let result = self
+            .session
+            .switch_to_frame(frame)
+            .and_then(|()| f(&self.session));
+        self.session.switch_to_top_frame()?;
         result
+    }
+
+    /// Waits until the script, run inside the `n`th mail frame, returns `true`. A frame drawn again meanwhile
+    /// (its images arrived) is looked for again.
+    pub fn wait_in_frame(&self, n: usize, what: &str, script: &str) -> Result<()> {
+        let deadline = Instant::now() + DEADLINE;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            match self.in_frame(n, |s| s.execute(script, &[])) {
+                Ok(Value::Bool(true)) => return Ok(()),
+                Ok(other) => last = other.to_string(),
+                Err(e) => last = e.to_string(),
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(HarnessError::Timeout {
+            what: what.to_string(),
+            last,
+        })
     }
 
     /// Where the browser saves downloads.

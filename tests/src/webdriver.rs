@@ -292,6 +292,13 @@ impl Session {
             .map(drop)
     }
 
+    /// Back to the window's top-level document, wherever the commands were going (even into a frame that is
+    /// gone since).
+    pub fn switch_to_top_frame(&self) -> Result<()> {
+        self.call("POST", "/frame", Some(&json!({ "id": null })))
+            .map(drop)
+    }
+
     /// Every element reference matching a CSS selector.
     pub fn find_all_css(&self, selector: &str) -> Result<Vec<String>> {
         let value = self.call(

@@ -97,6 +97,7 @@ pub fn conversation(generation: u64) {
             let card = card(&document, c, index)?;
             area.append_child(&card)?;
         }
+        fill_last_frame(&document, &area);
         Ok(())
     });
     if let Some(Err(e)) = drawn {
@@ -107,6 +108,11 @@ pub fn conversation(generation: u64) {
 
 /// Draws one card again (expanded or collapsed, images shown...).
 pub fn redraw_card(generation: u64, index: usize) {
+    redraw_card_focus(generation, index, false);
+}
+
+/// Draws one card again, and puts the focus on its header (after the user toggled it).
+pub fn redraw_card_focus(generation: u64, index: usize, focus: bool) {
     let Ok(document) = dom::document() else {
         return;
     };
@@ -121,16 +127,58 @@ pub fn redraw_card(generation: u64, index: usize) {
         let new = card(&document, c, index)?;
         old.replace_with_with_node_1(&new)?;
         // The card's header keeps the focus a key or click gave it.
-        if let Some(head) = new
-            .query_selector(".msg-head")?
-            .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = head.focus();
+        if focus {
+            if let Some(head) = new
+                .query_selector(".msg-head")?
+                .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = head.focus();
+            }
         }
+        fill_last_frame(&document, &area);
         Ok(())
     });
     if let Some(Err(e)) = drawn {
         log_error("drawing a message", e);
+    }
+}
+
+/// The last message, when it is HTML, gets at least the room left below it in the window: a short guess leaves
+/// no empty pane under a frame that scrolls.
+fn fill_last_frame(document: &Document, area: &Element) {
+    let Ok(Some(frame)) =
+        area.query_selector(":scope > article.msg:last-child > .msg-body > iframe")
+    else {
+        return;
+    };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let height = window
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(0.0);
+    // The bottom of what shows the conversation: the popup's status line sits below it.
+    let bottom = document
+        .query_selector(".foot")
+        .ok()
+        .flatten()
+        .filter(|_| {
+            document
+                .body()
+                .is_some_and(|b| b.class_list().contains("popup"))
+        })
+        .map_or(height, |f| f.get_bounding_client_rect().top());
+    let room = bottom - frame.get_bounding_client_rect().top() - 24.0;
+    if room > 120.0 {
+        let _ = frame.set_attribute(
+            "style",
+            &format!(
+                "{}; min-height: {room:.0}px",
+                frame.get_attribute("style").unwrap_or_default()
+            ),
+        );
     }
 }
 

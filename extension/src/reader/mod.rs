@@ -362,11 +362,33 @@ async fn fetch_cids(generation: u64) {
                 None => log_error("an inline image", &fetch.cid),
             }
         }
-        any && read(c).is_ok()
+        if !any || read(c).is_err() {
+            return Vec::new();
+        }
+        // Only the cards whose images arrived are drawn again; the others keep their frames as they are.
+        c.view
+            .as_ref()
+            .map(|v| {
+                v.messages
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| shows_any_cid(m, &c.cid_images))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .unwrap_or_default()
     });
-    if changed == Some(true) {
-        draw::conversation(generation);
+    for index in changed.unwrap_or_default() {
+        draw::redraw_card(generation, index);
     }
+}
+
+/// Whether a message (or one it forwards) shows one of the fetched `cid:` images.
+fn shows_any_cid(view: &MessageView, fetched: &BTreeMap<String, String>) -> bool {
+    view.inline_images
+        .iter()
+        .any(|i| fetched.contains_key(&i.content_id))
+        || view.forwarded.iter().any(|f| shows_any_cid(f, fetched))
 }
 
 /// One listener on the reader's area for every button in it.
@@ -407,7 +429,7 @@ fn on_click(event: web_sys::Event) {
                         *open = !*open;
                     }
                 });
-                draw::redraw_card(generation, i);
+                draw::redraw_card_focus(generation, i, true);
             }
         }
         "quote" => draw::toggle_quote(&button),

@@ -137,19 +137,20 @@ pub fn estimated_height(document: &str, width_px: u32) -> u32 {
                     headings + 1
                 };
                 scale = if headings > 0 { 1.6 } else { 1.0 };
-                total += 8.0;
+                total += 16.0;
             }
             block if BLOCKS.contains(&block) => {
                 end_line(&mut chars, &mut total, scale);
+                // A paragraph's margins (1em above and below, collapsing between two).
                 if name == "p" && !closing {
-                    total += 8.0;
+                    total += 14.0;
                 }
             }
             _ => {}
         }
     }
     end_line(&mut chars, &mut total, scale);
-    (total * 1.1).ceil().min(f64::from(u32::MAX)) as u32
+    (total * 1.2).ceil().min(f64::from(u32::MAX)) as u32
 }
 
 /// Characters a run of escaped text shows (an entity is one; white space runs are one).
@@ -216,12 +217,12 @@ mod tests {
 
     #[test]
     fn short_mail_gets_a_short_frame_and_long_mail_a_tall_one() {
-        check("<p>Hello,</p><p>see you at 3.</p><p>Ann</p>", 600, 100, 160);
+        check("<p>Hello,</p><p>see you at 3.</p><p>Ann</p>", 600, 120, 190);
         check("", 600, 40, 50);
         let long = "word ".repeat(2_000);
-        check(&format!("<p>{long}</p>"), 600, 2_500, 3_300);
-        check(&format!("<p>{long}</p>"), 300, 5_500, 7_000);
-        check("line<br>line<br><br>line", 600, 100, 140);
+        check(&format!("<p>{long}</p>"), 600, 2_500, 3_600);
+        check(&format!("<p>{long}</p>"), 300, 5_500, 7_600);
+        check("line<br>line<br><br>line", 600, 100, 160);
     }
 
     #[test]
@@ -230,15 +231,15 @@ mod tests {
             "<img src=\"data:image/png;base64,AA\" width=\"320\" height=\"64\">",
             600,
             100,
-            120,
+            140,
         );
         check(
             "<img src=\"data:image/png;base64,AA\" width=\"1200\" height=\"600\">",
             600,
             300,
-            360,
+            400,
         );
-        check("<img src=\"data:image/png;base64,AA\">", 600, 160, 180);
+        check("<img src=\"data:image/png;base64,AA\">", 600, 160, 200);
     }
 
     #[test]
@@ -249,7 +250,7 @@ mod tests {
         );
         check(&format!("<p>Thanks!</p>{quote}"), 600, 80, 120);
         check("<pre>a\nb\nc\n\nd</pre>", 600, 140, 190);
-        check("<h1>Big</h1><p>small</p>", 600, 100, 140);
+        check("<h1>Big</h1><p>small</p>", 600, 120, 190);
         check("<p>&amp;&amp;&lt;</p>", 600, 60, 100);
     }
 }

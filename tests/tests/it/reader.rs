@@ -367,6 +367,230 @@ fn check_reading(browser: Browser) {
     let _ = &mut instance;
 }
 
+/// The box of the first element matching `selector`: `[left, top, right, bottom]`.
+fn rect(instance: &ExtensionBrowser, selector: &str) -> [f64; 4] {
+    let r = ok(instance.session.execute(
+        "const e = document.querySelector(arguments[0]); if (!e) return null;
+         const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];",
+        &[json!(selector)],
+    ));
+    let n = |i: usize| r[i].as_f64().unwrap_or(f64::NAN);
+    [n(0), n(1), n(2), n(3)]
+}
+
+/// Loads `page` (with its `#open=` fragment) and waits for `row`'s conversation on that page.
+fn load_open(instance: &ExtensionBrowser, page: &str, row: &RowView) -> ReaderView {
+    let fragment = gmux_core::reader::open_fragment(&row.account, &row.thread);
+    ok(instance.session.navigate(
+        &instance
+            .browser
+            .extension_url(&format!("{page}.html{fragment}")),
+    ));
+    wait_until(&format!("{page}.html to load"), || {
+        instance
+            .session
+            .execute(
+                "return document.body ? document.body.classList.contains(arguments[0]) : false;",
+                &[json!(page)],
+            )
+            .is_ok_and(|v| v == json!(true))
+    });
+    opened(instance, row)
+}
+
+fn check_html(browser: Browser) {
+    let (emulator, mut instance) = start(browser, "reader-html");
+    let rows = |v: &InboxView| v.rows.len() > 20;
+    let view = ok(instance.open_inbox_page("newtab.html", rows));
+
+    // On a wide new tab the conversation opens beside the list.
+    let newsletter = row_with_subject(&view, "The Monthly Digest: November picks");
+    ok(instance.click_css(&format!("{} .subject", row_selector(&newsletter))));
+    let reader = opened(&instance, &newsletter);
+    let (list, pane) = (rect(&instance, "#inbox"), rect(&instance, "#reader"));
+    assert!(
+        list[2] <= pane[0] && list[3] > list[1],
+        "list {list:?} left of the conversation {pane:?}"
+    );
+    assert!(
+        reader.labels.contains(&"Promotions".to_string()),
+        "{:?}",
+        reader.labels
+    );
+    let card = &reader.cards[0];
+    assert_eq!(card.frames, 1, "HTML in a frame");
+    assert!(card.images_hidden, "remote images wait for the user");
+    // The frame runs no script, has an opaque origin, and nothing in it came from the network.
+    let sandbox = ok(instance.session.execute(
+        "const f = document.querySelector('#reader-messages iframe'); return [f.getAttribute('sandbox'), f.contentDocument === null];",
+        &[],
+    ));
+    assert_eq!(
+        sandbox,
+        json!(["allow-popups allow-popups-to-escape-sandbox", true])
+    );
+    let inside = ok(instance.in_frame(0, |s| {
+        s.execute(
+            "return { text: document.body.innerText, images: [...document.images].map(i => i.src),
+                      loaded: performance.getEntriesByType('resource').map(e => e.name),
+                      links: [...document.links].map(a => [a.href, a.target, a.rel, a.title]) };",
+            &[],
+        )
+    }));
+    assert!(
+        inside["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("November picks"),
+        "{inside}"
+    );
+    assert_eq!(
+        inside["images"],
+        json!([]),
+        "no remote image before Show images"
+    );
+    assert_eq!(inside["loaded"], json!([]), "nothing loaded");
+    let read_online = json!([
+        "https://newsletter.example.com/november",
+        "_blank",
+        "noopener noreferrer",
+        "https://newsletter.example.com/november"
+    ]);
+    assert!(
+        inside["links"]
+            .as_array()
+            .is_some_and(|l| l.contains(&read_online)),
+        "links open in a new tab and show where they go: {inside}"
+    );
+    ok(instance.screenshot("reader-newtab-html"));
+
+    // Show images: the newsletter's remote banner loads now, from the emulator.
+    ok(instance.click_css("#reader-messages button[data-reader-action=\"show-images\"]"));
+    ok(instance.wait_for_reader("images shown", |v| {
+        !v.cards[0].images_hidden && v.cards[0].frames == 1
+    }));
+    ok(instance.wait_in_frame(
+        0,
+        "the banner loaded in the frame",
+        "const i = [...document.images].find(i => i.src.endsWith('/_emulator/assets/banner.png'));
+         return !!i && i.complete && i.naturalWidth === 320;",
+    ));
+    ok(instance.screenshot("reader-newtab-html-images"));
+
+    // A link in the mail opens a new tab on its own address when clicked.
+    let page_window = ok(instance.session.window_handle());
+    let before = ok(instance.session.window_handles());
+    let link = ok(instance.in_frame(0, |s| {
+        let link = s.find_css("a[href=\"https://newsletter.example.com/november\"]")?;
+        s.click(&link).map(|()| link)
+    }));
+    assert!(!link.is_empty());
+    wait_until("the link's tab", || {
+        ok(instance.session.window_handles()).len() > before.len()
+    });
+    wait_until("the link's address in a tab", || {
+        ok(instance.tab_urls())
+            .iter()
+            .any(|u| u.starts_with("https://newsletter.example.com/november"))
+    });
+    for handle in ok(instance.session.window_handles()) {
+        if !before.contains(&handle) {
+            ok(instance.session.switch_to_window(&handle));
+            ok(instance.session.close_window());
+        }
+    }
+    ok(instance.session.switch_to_window(&page_window));
+
+    // A cid: image shown from its attachment; the PDF listed with its type and size and saved byte for byte.
+    let invoice = row_with_subject(&view, "Invoice #2026-1204 and our new logo");
+    ok(instance.click_css(&format!("{} .subject", row_selector(&invoice))));
+    let reader = opened(&instance, &invoice);
+    let card = &reader.cards[0];
+    assert_eq!(
+        card.files.len(),
+        1,
+        "the logo shows inline, only the PDF is a file: {:?}",
+        card.files
+    );
+    assert_eq!(card.files[0].0, "invoice-2026-1204.pdf");
+    let file_meta = card.files[0].1.clone();
+    ok(instance.wait_in_frame(
+        0,
+        "the inline logo",
+        "const i = document.querySelector('img[src^=\"data:image/png\"]');
+         return !!i && i.complete && i.naturalWidth === 48;",
+    ));
+    ok(instance.click_css("#reader-messages .file-button"));
+    let saved = ok(instance.wait_for_download("invoice-2026-1204.pdf"));
+    let thread = ok(emulator.gmail_json(&format!("threads/{}?format=full", invoice.thread)));
+    let message = &thread["messages"][0];
+    let mut parts = vec![message["payload"].clone()];
+    let mut pdf = Value::Null;
+    while let Some(part) = parts.pop() {
+        if part["filename"] == "invoice-2026-1204.pdf" {
+            pdf = part.clone();
+        }
+        parts.extend(part["parts"].as_array().cloned().unwrap_or_default());
+    }
+    let attachment = ok(emulator.gmail_json(&format!(
+        "messages/{}/attachments/{}",
+        message["id"].as_str().unwrap_or_default(),
+        pdf["body"]["attachmentId"].as_str().unwrap_or_default()
+    )));
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(
+            attachment["data"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_end_matches('='),
+        )
+        .expect("base64url");
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert_eq!(saved, bytes, "the saved file is the emulator's attachment");
+    assert_eq!(
+        file_meta,
+        format!(
+            "PDF · {}",
+            gmux_core::reader::size_label(bytes.len() as u64)
+        )
+    );
+
+    // `#open=<account>:<thread>` opens that conversation when the page loads; Back clears it.
+    let offsite = row_with_subject(&view, "Offsite agenda");
+    let reader = load_open(&instance, "newtab", &offsite);
+    assert_eq!(reader.subject, "Offsite agenda");
+    ok(instance.screenshot("reader-newtab-plain"));
+    ok(instance.click_css("#reader-head button[data-action=\"back\"]"));
+    ok(instance.wait_for_reader("back", |v| !v.open));
+    assert!(!ok(instance.session.current_url()).contains("#open="));
+
+    // The popup with HTML mail, and both pages in the dark.
+    load_open(&instance, "popup", &newsletter);
+    ok(instance.screenshot("reader-popup-html"));
+    ok(instance.use_dark_scheme());
+    for (page, row, name) in [
+        ("popup", &newsletter, "reader-popup-html-dark"),
+        ("newtab", &offsite, "reader-newtab-plain-dark"),
+        ("popup", &offsite, "reader-popup-plain-dark"),
+        ("newtab", &newsletter, "reader-newtab-html-dark"),
+    ] {
+        load_open(&instance, page, row);
+        ok(instance.screenshot(name));
+    }
+    let _ = &mut instance;
+}
+
+#[test]
+fn chromium_html_mail_images_links_and_files() {
+    check_html(Browser::Chromium);
+}
+
+#[test]
+fn firefox_html_mail_images_links_and_files() {
+    check_html(Browser::Firefox);
+}
+
 #[test]
 fn chromium_reading_and_navigating() {
     check_reading(Browser::Chromium);
