@@ -86,6 +86,53 @@ pub fn mark_read_delay_ms(setting: MarkRead, unread: bool) -> Option<u32> {
     }
 }
 
+impl MarkRead {
+    /// The choice's value in the options page's list.
+    pub fn choice(self) -> String {
+        match self {
+            MarkRead::OnOpen => "on_open".into(),
+            MarkRead::AfterSeconds(s) => s.to_string(),
+            MarkRead::Never => "never".into(),
+        }
+    }
+
+    /// A value of the options page's list back into the setting.
+    pub fn from_choice(value: &str) -> Option<MarkRead> {
+        match value {
+            "on_open" => Some(MarkRead::OnOpen),
+            "never" => Some(MarkRead::Never),
+            seconds => seconds
+                .parse::<u32>()
+                .ok()
+                .map(|s| MarkRead::AfterSeconds(s.min(MAX_MARK_READ_SECONDS))),
+        }
+    }
+
+    /// How the options page says it.
+    pub fn label(self) -> String {
+        match self {
+            MarkRead::OnOpen => "when it is opened".into(),
+            MarkRead::AfterSeconds(1) => "after it was open 1 second".into(),
+            MarkRead::AfterSeconds(s) => format!("after it was open {s} seconds"),
+            MarkRead::Never => "never (I mark it myself)".into(),
+        }
+    }
+
+    /// The choices the options page offers (the current one added when it is not among them).
+    pub fn choices(current: MarkRead) -> Vec<MarkRead> {
+        let mut all = vec![
+            MarkRead::OnOpen,
+            MarkRead::AfterSeconds(3),
+            MarkRead::AfterSeconds(10),
+            MarkRead::Never,
+        ];
+        if !all.contains(&current) {
+            all.insert(all.len() - 1, current);
+        }
+        all
+    }
+}
+
 /// How conversations are read (the reader's part of [`crate::settings::Settings`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -588,6 +635,24 @@ mod tests {
             assert_eq!(serde_json::to_string(&setting).unwrap(), json);
             assert_eq!(serde_json::from_str::<MarkRead>(json).unwrap(), setting);
         }
+    }
+
+    #[test]
+    fn mark_read_choices_round_trip() {
+        for choice in MarkRead::choices(MarkRead::AfterSeconds(7)) {
+            assert_eq!(MarkRead::from_choice(&choice.choice()), Some(choice));
+            assert!(!choice.label().is_empty());
+        }
+        assert_eq!(MarkRead::choices(MarkRead::OnOpen).len(), 4);
+        assert_eq!(
+            MarkRead::choices(MarkRead::AfterSeconds(7))[3],
+            MarkRead::AfterSeconds(7)
+        );
+        assert_eq!(MarkRead::from_choice("later"), None);
+        assert_eq!(
+            MarkRead::from_choice("99999"),
+            Some(MarkRead::AfterSeconds(MAX_MARK_READ_SECONDS))
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod inbox;
 mod options;
 mod reading;
+mod reading_options;
 
 use std::cell::RefCell;
 
@@ -416,6 +417,18 @@ fn on_click(event: web_sys::Event) {
             }
         }
         (Some("add-account"), _) => send(Intent::AddAccount),
+        (Some("forget-images"), _) => {
+            let sender = button.as_ref().and_then(|b| b.get_attribute("data-sender"));
+            if let (Some(account), Some(sender)) = (account_of_button, sender) {
+                send(Intent::SetReader {
+                    change: gmux_core::reader::ReaderChange::ImagesFrom {
+                        account,
+                        sender,
+                        allow: false,
+                    },
+                });
+            }
+        }
         (Some("sync-now"), _) => send(Intent::SyncNow),
         (Some("dismiss"), _) => update(|page| page.message = None),
         (Some(name), Some((account, thread))) => {
@@ -463,6 +476,24 @@ fn on_change(event: web_sys::Event) {
             if let Ok(minutes) = value.parse::<u32>() {
                 send(Intent::SetPollMinutes { minutes });
             }
+        }
+        Some("mark-read") => {
+            if let Some(mark_read) = gmux_core::reader::MarkRead::from_choice(&value) {
+                send(Intent::SetReader {
+                    change: gmux_core::reader::ReaderChange::MarkRead { mark_read },
+                });
+            }
+        }
+        Some("prefer-plain") => {
+            let checked = js_sys::Reflect::get(&target, &JsValue::from_str("checked"))
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            send(Intent::SetReader {
+                change: gmux_core::reader::ReaderChange::PreferPlain {
+                    prefer_plain: checked,
+                },
+            });
         }
         _ => {}
     }

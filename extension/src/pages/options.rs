@@ -96,6 +96,7 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     super::inbox::draw_status(&document, page)?;
     draw_accounts(&document, page)?;
     draw_poll(&document, page)?;
+    super::reading_options::draw(&document, page)?;
     if let Some(area) = dom::clear(&document, "notices")? {
         if let Some(failed) = super::inbox::add_failed_notice(&document, page)? {
             area.append_child(&failed)?;

@@ -43,6 +43,12 @@ fn start(browser: Browser, name: &str) -> (EmulatorProcess, ExtensionBrowser) {
     ));
     ok(instance.session.set_window_size(1280, 900));
     ok(instance.open_extension_page("popup.html"));
+    // Every first sync done, so the list stays as it is unless the test changes it.
+    ok(
+        instance.wait_for_storage("three synced accounts", DEADLINE, |s| {
+            gmux_e2e::all_synced(s, 3) && s["status"]["syncing"] == false
+        }),
+    );
     ok(instance.wait_for_inbox("three synced accounts", |v| {
         v.badges.len() == 3 && v.rows.len() > 20 && v.status_state == "connected"
     }));
@@ -579,6 +585,162 @@ fn check_html(browser: Browser) {
         ok(instance.screenshot(name));
     }
     let _ = &mut instance;
+}
+
+/// The email of the account with id `account`, from the stored status.
+fn email_of(instance: &ExtensionBrowser, account: &str) -> String {
+    ok(instance.storage("local"))["status"]["accounts"]
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["id"] == account))
+        .and_then(|a| a["email"].as_str())
+        .unwrap_or_else(|| panic!("no account {account} in the status"))
+        .to_string()
+}
+
+fn check_refusals_and_settings(browser: Browser) {
+    let (emulator, mut instance) = start(browser, "reader-refusals");
+    let before = ok(instance.inbox_view());
+    let unread: Vec<RowView> = before
+        .rows
+        .iter()
+        .filter(|r| r.unread)
+        .take(3)
+        .cloned()
+        .collect();
+    assert_eq!(unread.len(), 3);
+    let row_ids = |v: &InboxView| v.rows.iter().map(|r| r.thread.clone()).collect::<Vec<_>>();
+
+    // Gmail refuses: a thread deleted meanwhile (404), Gmail busy (429 on every try), a sign-in refused twice
+    // (401). Each time a sentence and Try again; the list is unchanged and nothing is marked read.
+    let cases = [
+        (404, 1, "no longer in Gmail"),
+        (429, 4, "busy right now"),
+        (401, 2, "add the account again"),
+    ];
+    for ((status, count, words), row) in cases.iter().zip(&unread) {
+        let email = email_of(&instance, &row.account);
+        ok(emulator.post(
+            "/_emulator/faults",
+            json!({"method": "gmail.users.threads.get", "status": status, "count": count, "account": email}),
+        ));
+        ok(instance.click_css(&format!("{} .subject", row_selector(row))));
+        let reader = ok(
+            instance.wait_for_reader(&format!("the {status} failure"), |v| {
+                v.open && v.thread == row.thread && v.failed.is_some()
+            }),
+        );
+        let failed = reader.failed.unwrap_or_default();
+        assert!(failed.contains(words), "{status}: {failed}");
+        assert_eq!(
+            stored_unread(&instance, row),
+            Some(true),
+            "{status}: not marked read"
+        );
+        if *status == 404 {
+            ok(instance.screenshot("reader-popup-refused"));
+        }
+        // The fault is spent: Try again shows the conversation (and marks it read, as opening does).
+        ok(instance
+            .click_css("#reader-messages .reader-failed button[data-reader-action=\"retry\"]"));
+        opened(&instance, row);
+        wait_until("marked read after the retry", || {
+            stored_unread(&instance, row) == Some(false)
+        });
+        ok(instance.session.press_keys(&["u"], false));
+        let after = ok(instance.wait_for_reader("back", |v| !v.open));
+        assert!(!after.open);
+        assert_eq!(
+            row_ids(&ok(instance.inbox_view())),
+            row_ids(&before),
+            "{status}: the list is unchanged"
+        );
+    }
+    ok(emulator.post("/_emulator/faults", json!([])));
+
+    // The Reading settings on the options page: mark read never, plain text first.
+    ok(instance.open_page("options.html"));
+    let choose = |selector: &str, value: &str| {
+        ok(instance.session.execute(
+            "const e = document.querySelector(arguments[0]); e.value = arguments[1];
+             e.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+            &[json!(selector), json!(value)],
+        ));
+    };
+    let selected = ok(instance.session.execute(
+        "const s = document.getElementById('mark-read'); return s.options[s.selectedIndex].text;",
+        &[],
+    ));
+    assert_eq!(selected, json!("when it is opened"));
+    choose("#mark-read", "never");
+    ok(instance.click_css("#prefer-plain"));
+    ok(
+        instance.wait_for_storage("the reading settings", DEADLINE, |s| {
+            s["settings"]["reader"]["mark_read"] == "never"
+                && s["settings"]["reader"]["prefer_plain"] == true
+        }),
+    );
+    ok(instance.screenshot("options-reading"));
+
+    // Plain text first: the newsletter's text part, no frame.
+    ok(instance.open_extension_page("popup.html"));
+    let view = ok(instance.wait_for_inbox("the list", |v| v.rows.len() > 20));
+    let newsletter = row_with_subject(&view, "The Monthly Digest: November picks");
+    ok(instance.click_css(&format!("{} .subject", row_selector(&newsletter))));
+    let reader = opened(&instance, &newsletter);
+    assert_eq!(reader.cards[0].frames, 0, "plain text first");
+    assert!(
+        reader.cards[0].text.contains("THE MONTHLY DIGEST"),
+        "{}",
+        reader.cards[0].text
+    );
+    assert_eq!(
+        stored_unread(&instance, &newsletter),
+        Some(true),
+        "never marked read"
+    );
+    // Always show images from a sender, then take it back on the options page.
+    let reply = ok(instance.send_intent(
+        json!({"type": "set_reader", "change": {"kind": "prefer_plain", "prefer_plain": false}}),
+    ));
+    assert_eq!(reply["ok"], true, "{reply}");
+    ok(instance.session.press_keys(&["u"], false));
+    ok(instance.click_css(&format!("{} .subject", row_selector(&newsletter))));
+    let reader = opened(&instance, &newsletter);
+    assert!(reader.cards[0].images_hidden);
+    ok(instance.click_css("#reader-messages button[data-reader-action=\"always-images\"]"));
+    ok(instance.wait_for_reader("images shown", |v| !v.cards[0].images_hidden));
+    ok(
+        instance.wait_for_storage("the sender remembered", DEADLINE, |s| {
+            s["settings"]["reader"]["images_from"][newsletter.account.as_str()]
+                == json!(["digest@newsletter.example.com"])
+        }),
+    );
+    // Opened again, its images show without asking.
+    ok(instance.session.press_keys(&["u"], false));
+    ok(instance.click_css(&format!("{} .subject", row_selector(&newsletter))));
+    let reader = opened(&instance, &newsletter);
+    assert!(
+        !reader.cards[0].images_hidden,
+        "always means without asking"
+    );
+    ok(instance.open_page("options.html"));
+    ok(instance.click_css("#image-senders button[data-action=\"forget-images\"]"));
+    ok(
+        instance.wait_for_storage("the sender forgotten", DEADLINE, |s| {
+            s["settings"]["reader"]["images_from"] == json!({})
+        }),
+    );
+    let _ = &mut instance;
+}
+
+#[test]
+fn chromium_refusals_and_reading_settings() {
+    check_refusals_and_settings(Browser::Chromium);
+}
+
+#[test]
+fn firefox_refusals_and_reading_settings() {
+    check_refusals_and_settings(Browser::Firefox);
 }
 
 #[test]
