@@ -17,6 +17,7 @@ pub mod hostile;
 mod pages;
 pub mod paths;
 pub mod reader;
+pub mod reader_hostile;
 mod sync;
 mod webdriver;
 

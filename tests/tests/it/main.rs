@@ -6,6 +6,7 @@ mod faults;
 mod hostile;
 mod popup;
 mod reader;
+mod reader_hostile;
 mod stale_page;
 mod sync_background;
 mod ui_end_to_end;
