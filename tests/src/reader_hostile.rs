@@ -181,9 +181,55 @@ fn rfc3339(ms: u64) -> String {
     crate::hostile::rfc3339(ms)
 }
 
+/// The tracker base the corpus files carry (a port nothing listens on).
+pub const FILE_TRACKER: &str = "http://127.0.0.1:9";
+
+/// A file name for a document: its subject in lower case, words joined by `-`.
+pub fn file_name(subject: &str) -> String {
+    let words: Vec<String> = subject
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    format!("reader-{}", words.join("-"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The corpus is also the sanitiser's: its fuzzer's corpus and gmux-mail's hostile fixtures hold each
+    /// document as a file (`GMUX_WRITE_CORPUS=1` writes them after a change here).
+    #[test]
+    fn the_sanitisers_corpora_hold_every_document() {
+        let root = crate::paths::workspace_root();
+        let write = std::env::var_os("GMUX_WRITE_CORPUS").is_some();
+        for (subject, html) in documents(FILE_TRACKER) {
+            for dir in ["fuzz/corpus/mail_sanitize", "mail/tests/fixtures/hostile"] {
+                let path = root.join(dir).join(format!("{}.html", file_name(subject)));
+                if write {
+                    std::fs::write(&path, &html).unwrap();
+                }
+                let kept = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                    panic!("{}: {e} (GMUX_WRITE_CORPUS=1 writes it)", path.display())
+                });
+                assert_eq!(
+                    kept,
+                    html,
+                    "{} is stale (GMUX_WRITE_CORPUS=1 writes it)",
+                    path.display()
+                );
+            }
+            let eml = root
+                .join("fuzz/corpus/mail_mime")
+                .join(format!("{}.eml", file_name(subject)));
+            let raw = URL_SAFE_NO_PAD.decode(raw_html(subject, &html, 0)).unwrap();
+            if write {
+                std::fs::write(&eml, &raw).unwrap();
+            }
+            assert_eq!(std::fs::read(&eml).ok(), Some(raw), "{}", eml.display());
+        }
+    }
 
     #[test]
     fn every_remote_url_points_at_the_tracker_and_the_seed_holds_every_document() {

@@ -401,9 +401,19 @@ fn declaration(toks: &[Tok], cx: &mut Context) -> Option<String> {
     }
     let mut written = String::new();
     let mut prev: Option<&Tok> = None;
+    // Parentheses belong to functions (`rgb(`, `calc(` and the blocks inside them); a bare `(` block at the top
+    // of a value is valid for no property mail uses, and text like `#888u\72l(` would read as a `url(` to a
+    // reader less careful than a browser (found by fuzzing: `corpus/mail_sanitize/hash-then-escaped-url`).
+    let mut depth = 0usize;
     let mut i = 0;
     while i < value.len() {
         let t = &value[i];
+        match t {
+            Tok::Open('(') if depth == 0 => return None,
+            Tok::Open('(') | Tok::Function(_) => depth += 1,
+            Tok::Close(')') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
         match t {
             Tok::Url(url) => {
                 written_url(url, cx, &mut written, prev)?;
@@ -1038,6 +1048,14 @@ mod tests {
         check_decl("background: url(https://t.test/p.gif)", "");
         check_decl("background: u\\72l(https://t.test/p.gif)", "");
         check_decl("background: ur/**/l(https://t.test/p.gif)", "");
+        // A bare block, and a hash that reads as `#888url(` (found by fuzzing).
+        check_decl("color: #888u\\72l(", "");
+        check_decl("color: (red)", "");
+        check_decl(
+            "width: calc((1px + 2px) * 2)",
+            "width:calc((1px + 2px) * 2);",
+        );
+        check_decl("color: rgb(1, 2, 3)", "color:rgb(1, 2, 3);");
         check_decl("background: url( 'javascript:alert(1)' )", "");
         check_decl(
             "background: url(cid:logo) no-repeat",
