@@ -1,5 +1,6 @@
 //! `cargo xtask demo` without a display: the real demo binary adds the emulator's demo accounts through the real
-//! OAuth flow and writes screenshots of the popup and the new-tab page showing their threads.
+//! OAuth flow and writes screenshots of the popup and the new-tab page showing their threads, and of a
+//! conversation open beside the list.
 
 use std::process::Command;
 
@@ -8,7 +9,12 @@ use gmux_e2e::paths;
 #[test]
 fn headless_demo_writes_screenshots_of_every_demo_account() {
     let out_dir = paths::workspace_root().join("target/demo");
-    let shots = ["chromium-popup.png", "chromium-newtab.png"].map(|f| out_dir.join(f));
+    let shots = [
+        "chromium-popup.png",
+        "chromium-newtab.png",
+        "chromium-newtab-reading.png",
+    ]
+    .map(|f| out_dir.join(f));
     for shot in &shots {
         let _ = std::fs::remove_file(shot);
     }
@@ -47,6 +53,10 @@ fn headless_demo_writes_screenshots_of_every_demo_account() {
         );
         assert_eq!(accounts, 3, "{line}");
     }
+    assert!(
+        stdout.contains("gmux demo: reading \"The Monthly Digest: November picks\""),
+        "no conversation open:\n{stdout}"
+    );
     for shot in &shots {
         let bytes = std::fs::read(shot).unwrap_or_else(|e| panic!("{}: {e}", shot.display()));
         assert!(

@@ -733,6 +733,169 @@ fn check_refusals_and_settings(browser: Browser) {
     let _ = &mut instance;
 }
 
+/// Raw mail built to be too big, too deep, or unreadable, each with the text that must still show.
+fn bad_input_seed() -> Value {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| {
+        base64::engine::general_purpose::STANDARD
+            .encode(bytes)
+            .as_bytes()
+            .chunks(76)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join("\r\n")
+    };
+    let head = |subject: &str, content_type: &str| {
+        format!(
+            "MIME-Version: 1.0\r\nSubject: {subject}\r\nFrom: Bad Input <bad@input.example>\r\nTo: {BAD_INPUT_ACCOUNT}\r\nContent-Type: {content_type}\r\n"
+        )
+    };
+    // 20 MB of HTML: its start shows, with a notice.
+    let mut big = String::from("<p>The start of a very large message.</p><p>");
+    while big.len() < 20 << 20 {
+        big.push_str("lorem ipsum dolor sit amet ");
+    }
+    big.push_str("END-OF-THE-BIG-MESSAGE</p>");
+    let huge = format!(
+        "{}Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+        head("A 20 MB HTML part", "text/html; charset=utf-8"),
+        b64(big.as_bytes())
+    );
+    // Multiparts nested 100 deep under a readable first part.
+    let mut deep =
+        String::from("Content-Type: text/plain\r\n\r\nText at the bottom of the well\r\n");
+    for level in (0..100).rev() {
+        deep = format!(
+            "Content-Type: multipart/mixed; boundary=\"b{level}\"\r\n\r\n--b{level}\r\n{deep}\r\n--b{level}--\r\n"
+        );
+    }
+    let nested = format!(
+        "{}\r\n--top\r\nContent-Type: text/plain\r\n\r\nText on top of the well\r\n--top\r\n{deep}\r\n--top--\r\n",
+        head("Nested 100 deep", "multipart/mixed; boundary=\"top\"")
+    );
+    // A charset nobody knows: read as UTF-8 with a notice. Its marker lies past the snippet.
+    let unknown = format!(
+        "{}\r\n{}MARKER-IN-THE-BODY-ONLY\r\n",
+        head(
+            "An unknown charset",
+            "text/plain; charset=\"x-gmux-unknown\""
+        ),
+        "Plain words in a charset nobody knows. ".repeat(12)
+    );
+    // A part whose base64 is cut off mid-way and whose multipart never closes.
+    let cut = format!(
+        "{}\r\n--cut\r\nContent-Type: text/plain\r\n\r\nThe readable part\r\n--cut\r\nContent-Type: application/pdf; name=\"broken.pdf\"\r\nContent-Disposition: attachment; filename=\"broken.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJ!!!!",
+        head("Cut off", "multipart/mixed; boundary=\"cut\"")
+    );
+    let threads: Vec<Value> = [huge, nested, unknown, cut]
+        .iter()
+        .enumerate()
+        .map(|(n, raw)| {
+            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw.as_bytes());
+            json!({"messages": [{"raw": raw, "date": format!("2026-11-01T12:0{n}:00Z"), "labels": ["INBOX", "UNREAD"]}]})
+        })
+        .collect();
+    json!({"accounts": [{"email": BAD_INPUT_ACCOUNT, "name": "Bad Input", "threads": threads}]})
+}
+
+const BAD_INPUT_ACCOUNT: &str = "bad-input@example.com";
+
+fn check_bad_input(browser: Browser) {
+    let emulator = ok(EmulatorProcess::start_seeded(&bad_input_seed()));
+    let host_env = [emulator.private_keyring("reader-bad-input", browser.name())];
+    let mut instance = ok(ExtensionBrowser::launch_prepared(
+        browser,
+        HostSetup::Installed,
+        &host_env,
+        |wrapper| {
+            configure_host_with_accounts(
+                wrapper,
+                emulator.base_url(),
+                &[BAD_INPUT_ACCOUNT.to_string()],
+            )
+        },
+    ));
+    ok(instance.session.set_window_size(1280, 900));
+    let view = ok(instance.open_inbox_page("popup.html", |v: &InboxView| v.rows.len() == 4));
+    // (subject, text that must show, the notice's words)
+    let cases = [
+        (
+            "A 20 MB HTML part",
+            "The start of a very large message.",
+            "very large",
+        ),
+        (
+            "Nested 100 deep",
+            "Text on top of the well",
+            "nested too deeply",
+        ),
+        (
+            "An unknown charset",
+            "MARKER-IN-THE-BODY-ONLY",
+            "character set gmux does not know",
+        ),
+        ("Cut off", "The readable part", ""),
+    ];
+    for (subject, shown, notice) in cases {
+        let row = row_with_subject(&view, subject);
+        ok(instance.click_css(&format!("{} .subject", row_selector(&row))));
+        let reader = opened(&instance, &row);
+        let card = &reader.cards[0];
+        let text = if card.frames > 0 {
+            ok(instance.in_frame(0, |s| s.execute("return document.body.innerText;", &[])))
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        } else {
+            card.text.clone()
+        };
+        assert!(
+            text.contains(shown),
+            "{subject}: {}",
+            text.chars().take(300).collect::<String>()
+        );
+        assert!(
+            notice.is_empty() || card.notices.iter().any(|n| n.contains(notice)),
+            "{subject}: {:?}",
+            card.notices
+        );
+        if subject.starts_with("A 20 MB") {
+            assert!(
+                !text.contains("END-OF-THE-BIG-MESSAGE"),
+                "only the start shows"
+            );
+        }
+        if subject == "Cut off" {
+            assert_eq!(
+                card.files.len(),
+                1,
+                "the broken attachment is still listed: {:?}",
+                card.files
+            );
+        }
+        // The page still answers at once.
+        ok(instance.session.press_keys(&["u"], false));
+        ok(instance.wait_for_reader("back", |v| !v.open));
+    }
+    // Bodies stay out of storage.
+    let stored = ok(instance.storage("local")).to_string();
+    assert!(
+        !stored.contains("MARKER-IN-THE-BODY-ONLY"),
+        "a body reached storage.local"
+    );
+    let _ = &mut instance;
+}
+
+#[test]
+fn chromium_bad_input() {
+    check_bad_input(Browser::Chromium);
+}
+
+#[test]
+fn firefox_bad_input() {
+    check_bad_input(Browser::Firefox);
+}
+
 #[test]
 fn chromium_refusals_and_reading_settings() {
     check_refusals_and_settings(Browser::Chromium);
