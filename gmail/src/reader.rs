@@ -25,17 +25,69 @@ pub enum ReadError {
     TooLarge(usize),
 }
 
-/// `threads.get format=full` as text.
+/// The longest inline part data (base64url characters) passed on to a page: 4.5 MB decoded, more than any part
+/// the reader shows whole (2 MB of HTML, 1 MB of text, a 4 MB inline image; see gmux-mail's caps).
+pub const MAX_INLINE_DATA_CHARS: usize = 6 << 20;
+
+/// `threads.get format=full` as text, each part's inline data cut to [`MAX_INLINE_DATA_CHARS`]: a 20 MB body
+/// costs the page what it can show, not what Gmail sent.
 pub async fn thread_json(client: &GmailClient, thread_id: &str) -> Result<String, ReadError> {
     let body = client.get_thread_full(thread_id).await?;
-    if body.len() > MAX_THREAD_BYTES {
-        return Err(ReadError::TooLarge(body.len()));
-    }
-    String::from_utf8(body).map_err(|e| {
+    let text = String::from_utf8(body).map_err(|e| {
         ReadError::Gmail(GmailError::Decode(format!(
             "the thread is not UTF-8 JSON: {e}"
         )))
-    })
+    })?;
+    let text = match trim_inline_data(&text, MAX_INLINE_DATA_CHARS) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(trimmed) => trimmed,
+    };
+    if text.len() > MAX_THREAD_BYTES {
+        return Err(ReadError::TooLarge(text.len()));
+    }
+    Ok(text)
+}
+
+/// Cuts every `"data": "..."` value of a Gmail resource longer than `max` characters to a multiple of four at
+/// most `max` (base64url decodes whole groups), leaving the rest of the JSON as it is. The text is not parsed:
+/// a hostile part tree nests deeper than a parser's recursion limit, and a `"data"` key can only be a key here
+/// (inside a string its quotes would be escaped). A value holding a quote escape is left alone.
+pub fn trim_inline_data(json: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    const KEY: &str = "\"data\"";
+    let keep = max / 4 * 4;
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(found) = json[from..].find(KEY) {
+        let key_end = from + found + KEY.len();
+        from = key_end;
+        let rest = &json[key_end..];
+        let after_colon = rest.trim_start();
+        let Some(after_colon) = after_colon.strip_prefix(':') else {
+            continue;
+        };
+        let value = after_colon.trim_start();
+        let Some(value) = value.strip_prefix('"') else {
+            continue;
+        };
+        let start = json.len() - value.len();
+        let Some(len) = value.find('"') else { break };
+        if len <= keep || value[..len].contains('\\') {
+            from = start + len;
+            continue;
+        }
+        let out = out.get_or_insert_with(|| String::with_capacity(json.len().min(keep * 4)));
+        out.push_str(&json[copied..start + keep]);
+        copied = start + len;
+        from = copied;
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(json),
+        Some(mut out) => {
+            out.push_str(&json[copied..]);
+            std::borrow::Cow::Owned(out)
+        }
+    }
 }
 
 /// One attachment's data as base64url text (`messages.attachments.get`).
@@ -146,6 +198,45 @@ mod tests {
             r#"{{"error":{{"code":{status},"message":"m","errors":[{{"reason":"{reason}"}}]}}}}"#
         );
         GmailError::Api(ApiError::from_parts(status, &[], body.as_bytes()))
+    }
+
+    #[test]
+    fn long_inline_data_is_cut_to_whole_groups_and_nothing_else_changes() {
+        let cases = [
+            (r#"{"data":"abcdefghij"}"#, r#"{"data":"abcdefgh"}"#),
+            (
+                r#"{"data" : "abcdefghij","size":10}"#,
+                r#"{"data" : "abcdefgh","size":10}"#,
+            ),
+            (r#"{"data":"abcd"}"#, r#"{"data":"abcd"}"#),
+            (r#"{"data":"abcdefgh"}"#, r#"{"data":"abcdefgh"}"#),
+            (
+                r#"{"name":"data","value":"abcdefghijkl"}"#,
+                r#"{"name":"data","value":"abcdefghijkl"}"#,
+            ),
+            (
+                r#"{"subject":"\"data\":\"abcdefghijkl"}"#,
+                r#"{"subject":"\"data\":\"abcdefghijkl"}"#,
+            ),
+            (
+                r#"{"data":"abcdefg\"hijkl"}"#,
+                r#"{"data":"abcdefg\"hijkl"}"#,
+            ),
+            (
+                r#"[{"data":"0123456789"},{"data":"abcdefghij"}]"#,
+                r#"[{"data":"01234567"},{"data":"abcdefgh"}]"#,
+            ),
+            (r#"{"data":"abcdefghij"#, r#"{"data":"abcdefghij"#),
+            (r#"{"data":1234567890}"#, r#"{"data":1234567890}"#),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(trim_inline_data(input, 9), want, "{input}");
+        }
+        assert!(matches!(
+            trim_inline_data(r#"{"data":"ab"}"#, 9),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub struct ReaderView {
     /// `performance.now()` at the click or key that opened it, and when its first text was shown.
     pub open_ms: Option<f64>,
     pub first_text_ms: Option<f64>,
+    /// When the background's answer arrived, and when gmux-mail had read it.
+    pub body_ms: Option<f64>,
+    pub read_ms: Option<f64>,
 }
 
 const READ_READER: &str = r#"
@@ -63,7 +66,8 @@ const failed = reader.querySelector('.reader-failed-text');
 return { open: !reader.hidden, account: reader.dataset.account || '', thread: reader.dataset.thread || '',
   subject: t(reader, '#reader-subject'), labels: [...reader.querySelectorAll('.label-chip')].map(l => l.textContent),
   cards, failed: failed ? failed.textContent : null, loading: !!reader.querySelector('.reader-loading'),
-  open_ms: reader.dataset.openMs || null, first_ms: reader.dataset.firstTextMs || null };
+  open_ms: reader.dataset.openMs || null, first_ms: reader.dataset.firstTextMs || null,
+  body_ms: reader.dataset.bodyMs || null, read_ms: reader.dataset.readMs || null };
 "#;
 
 fn parse_reader(v: &Value) -> ReaderView {
@@ -107,6 +111,8 @@ fn parse_reader(v: &Value) -> ReaderView {
         loading: v["loading"].as_bool().unwrap_or(false),
         open_ms: v["open_ms"].as_str().and_then(|m| m.parse().ok()),
         first_text_ms: v["first_ms"].as_str().and_then(|m| m.parse().ok()),
+        body_ms: v["body_ms"].as_str().and_then(|m| m.parse().ok()),
+        read_ms: v["read_ms"].as_str().and_then(|m| m.parse().ok()),
     }
 }
 

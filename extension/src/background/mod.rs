@@ -166,7 +166,10 @@ pub async fn answer(message: JsValue) -> Result<JsValue, BrowserError> {
     match bg.intents.answer(intent).await {
         Answer::Status(status) => browser::to_js(&status),
         Answer::Reply(reply) => browser::to_js(&reply),
-        Answer::Body(reply) => browser::to_js(&reply),
+        Answer::Body(mut reply) => {
+            let body = reply.body.take();
+            browser::to_js_with_text(&reply, "body", body.as_deref())
+        }
     }
 }
 

@@ -126,7 +126,9 @@ pub(super) fn open(account: &str, thread: &str) {
         if let Some(reader) = document.get_element_by_id("reader") {
             let _ = reader.remove_attribute("hidden");
             let _ = reader.set_attribute("data-open-ms", &opened_at);
-            let _ = reader.remove_attribute("data-first-text-ms");
+            for stamp in ["data-first-text-ms", "data-body-ms", "data-read-ms"] {
+                let _ = reader.remove_attribute(stamp);
+            }
             let _ = reader.set_attribute("data-thread", thread);
             let _ = reader.set_attribute("data-account", account);
             // The new tab's reading pane starts at its top for each conversation.

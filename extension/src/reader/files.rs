@@ -30,14 +30,17 @@ pub async fn attachment_bytes(
     message: &str,
     attachment: &str,
 ) -> Result<Vec<u8>, String> {
-    let reply = browser::send_message::<_, BodyReply>(&Intent::ReadAttachment {
-        account: account.to_string(),
-        message: message.to_string(),
-        attachment: attachment.to_string(),
-    })
+    let (reply, body) = browser::send_message_taking::<_, BodyReply>(
+        &Intent::ReadAttachment {
+            account: account.to_string(),
+            message: message.to_string(),
+            attachment: attachment.to_string(),
+        },
+        "body",
+    )
     .await
     .map_err(|e| format!("The gmux background did not answer: {e}."))?;
-    match reply.body {
+    match body {
         Some(data) if reply.reply.ok => base64_lenient(data.as_bytes())
             .ok_or_else(|| "Gmail sent the attachment in a form gmux cannot read.".to_string()),
         _ => Err(reply

@@ -153,6 +153,16 @@ pub(crate) fn emit(generation: u64, kind: &str, detail: &str) {
     }
 }
 
+/// Records `performance.now()` in an attribute of `#reader`: where the time to the first text goes, for the bench.
+fn stamp(attribute: &str) {
+    if let Some(reader) = dom::document()
+        .ok()
+        .and_then(|d| d.get_element_by_id("reader"))
+    {
+        let _ = reader.set_attribute(attribute, &format!("{:.1}", crate::timers::now_ms()));
+    }
+}
+
 /// Asks the background for the thread and shows it.
 async fn load(generation: u64) {
     let Some((account, thread)) = with_current(generation, |c| {
@@ -168,11 +178,13 @@ async fn load(generation: u64) {
             body: Some(json),
             label_names,
         }) => {
+            stamp("data-body-ms");
             let shown = with_current(generation, |c| {
                 c.json = Some(json.into());
                 c.label_names = label_names;
                 read(c)
             });
+            stamp("data-read-ms");
             match shown {
                 None => return,
                 Some(Ok(())) => None,
