@@ -12,6 +12,7 @@ pub mod messages;
 pub mod notify;
 pub mod offline;
 pub mod protocol;
+pub mod reader;
 pub mod settings;
 pub mod status;
 pub mod text;

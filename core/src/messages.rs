@@ -107,6 +107,25 @@ pub enum Intent {
     ClearRecentSearches,
     /// Only the Primary category of an account counts: its list, its badge, the toolbar total, notifications.
     SetPrimaryOnly { account: String, on: bool },
+    /// A conversation's messages with their bodies: `threads.get format=full`, answered with a
+    /// [`crate::reader::BodyReply`] carrying Gmail's JSON (from the background's memory when it has it).
+    ReadThread { account: String, thread: String },
+    /// An attachment's bytes (`messages.attachments.get`), answered with a [`crate::reader::BodyReply`]
+    /// carrying its base64url data.
+    ReadAttachment {
+        account: String,
+        message: String,
+        attachment: String,
+    },
+    /// Mark these messages of a thread unread ("mark unread from here"); the thread's row becomes unread at
+    /// once and is rolled back if Gmail refuses.
+    MarkUnreadFrom {
+        account: String,
+        thread: String,
+        messages: Vec<String>,
+    },
+    /// Change how conversations are read.
+    SetReader { change: crate::reader::ReaderChange },
 }
 
 /// The background's answer to an [`Intent`].

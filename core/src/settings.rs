@@ -60,10 +60,8 @@ impl Default for AccountSettings {
     }
 }
 
-/// How conversations are read (the reader's part).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ReaderSettings {}
+/// How conversations are read (the reader's part): see [`crate::reader`].
+pub use crate::reader::ReaderSettings;
 
 /// How mail is written and sent (the composer's part).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -201,7 +201,10 @@ pub fn gmail_thread_url(email: &str, thread_id: &str) -> String {
 pub enum InboxKey {
     Next,
     Previous,
+    /// Read the conversation inside gmux.
     Open,
+    /// Open the conversation in Gmail, in its account.
+    OpenInGmail,
     Archive,
     Trash,
     ToggleRead,
@@ -215,6 +218,7 @@ pub fn inbox_key(key: &str) -> Option<InboxKey> {
         "ArrowDown" | "j" => Some(InboxKey::Next),
         "ArrowUp" | "k" => Some(InboxKey::Previous),
         "Enter" | "o" => Some(InboxKey::Open),
+        "g" => Some(InboxKey::OpenInGmail),
         "e" => Some(InboxKey::Archive),
         "#" | "Delete" => Some(InboxKey::Trash),
         // Gmail: `Shift+I` marks read, `Shift+U` unread; here both toggle, as does a plain `u`.
@@ -439,6 +443,8 @@ mod tests {
             ("k", Some(InboxKey::Previous)),
             ("ArrowUp", Some(InboxKey::Previous)),
             ("Enter", Some(InboxKey::Open)),
+            ("o", Some(InboxKey::Open)),
+            ("g", Some(InboxKey::OpenInGmail)),
             ("e", Some(InboxKey::Archive)),
             ("#", Some(InboxKey::Trash)),
             ("u", Some(InboxKey::ToggleRead)),

@@ -161,6 +161,12 @@ const HOUR: i64 = 3_600_000;
 /// The realistic threads of one demo account (`me` is `Name <addr>`), dated relative to `now`, with images on
 /// `base` (the emulator's own URL).
 pub fn threads(me: &str, base: &str, now: i64) -> Vec<SeedThread> {
+    // A mailer writes a non-ASCII display name as an encoded-word; raw UTF-8 in a header comes out of Gmail's
+    // API as mojibake (see SEED.md), which is not what these realistic threads are for.
+    let me = &match me.rsplit_once(" <") {
+        Some((name, addr)) => format!("{} <{addr}", phrase(name)),
+        None => me.to_string(),
+    };
     vec![
         newsletter(me, base, now - 20 * HOUR),
         offsite_thread(me, now - 50 * HOUR),

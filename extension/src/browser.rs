@@ -549,3 +549,34 @@ pub fn string_entries(value: &JsValue) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+// The reader: a conversation's body (megabytes of JSON) crosses between the background and a page as one JS
+// string, not inside a JSON text that each side would write out and read back again.
+
+/// `value` as a JS object, with `text` set on it as the string property `key`.
+pub fn to_js_with_text<T: Serialize>(
+    value: &T,
+    key: &str,
+    text: Option<&str>,
+) -> Result<JsValue, BrowserError> {
+    let object = to_js(value)?;
+    if let Some(text) = text {
+        Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(text))?;
+    }
+    Ok(object)
+}
+
+/// Sends a runtime message and returns the answer with its string property `key` taken out whole.
+pub async fn send_message_taking<T: Serialize, R: DeserializeOwned>(
+    message: &T,
+    key: &str,
+) -> Result<(R, Option<String>), BrowserError> {
+    let returned = api()?.runtime().send_message(&to_js(message)?)?;
+    let answer = settle(returned).await?;
+    let key = JsValue::from_str(key);
+    let text = Reflect::get(&answer, &key).ok().and_then(|t| t.as_string());
+    if answer.is_object() {
+        Reflect::delete_property(answer.unchecked_ref::<Object>(), &key)?;
+    }
+    Ok((from_js(answer)?, text))
+}

@@ -1,4 +1,5 @@
-//! The gmux WebExtension, compiled to wasm. The JS loaders in `static/` call one `start_*` function per context.
+//! The gmux WebExtension, compiled to wasm. The JS loaders in `static/` call one `start_*` function per context;
+//! a page loads the reader module (`reader_open`, `reader_close`) when a conversation is first opened.
 //!
 //! `browser` is the only module that names the WebExtension APIs; `host_client` is plain Rust and is tested
 //! natively; `background` and `pages` wire gmux-core's and gmux-gmail's decisions to the browser and the DOM.
@@ -8,10 +9,16 @@ pub mod host_client;
 
 #[cfg(feature = "background")]
 mod background;
+// Both page modules build DOM with it; each uses only some of it.
+#[cfg(any(feature = "pages", feature = "reader"))]
+#[allow(dead_code)]
+mod dom;
 #[cfg(feature = "background")]
 mod fetch_env;
 #[cfg(feature = "pages")]
 mod pages;
+#[cfg(feature = "reader")]
+mod reader;
 mod timers;
 
 #[cfg(feature = "background")]
@@ -70,4 +77,20 @@ pub fn start_newtab() {
 pub fn start_options() {
     init();
     pages::start();
+}
+
+/// Opens a conversation in the page's reader area (`#reader-messages`). `request` is a
+/// `reader::OpenRequest`; `on_event(kind, detail)` hears `loaded`, `failed` and `marked_unread`.
+#[cfg(feature = "reader")]
+#[wasm_bindgen]
+pub fn reader_open(request: JsValue, on_event: js_sys::Function) {
+    init();
+    reader::open(request, on_event);
+}
+
+/// Closes the open conversation: its bodies leave the page.
+#[cfg(feature = "reader")]
+#[wasm_bindgen]
+pub fn reader_close() {
+    reader::close();
 }

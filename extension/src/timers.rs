@@ -19,7 +19,7 @@ pub async fn sleep(ms: i32) {
 }
 
 /// Milliseconds since this context's time origin (for a page: navigation start).
-#[cfg(feature = "pages")]
+#[cfg(any(feature = "pages", feature = "reader"))]
 pub fn now_ms() -> f64 {
     Reflect::get(&js_sys::global(), &JsValue::from_str("performance"))
         .ok()

@@ -336,6 +336,16 @@ pub struct Profile {
     pub history_id: Option<u64>,
 }
 
+/// A `messages.attachments.get` answer: the part's data in base64url (Gmail may or may not pad it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentBody {
+    #[serde(default)]
+    pub size: u64,
+    #[serde(default)]
+    pub data: String,
+}
+
 /// The body of messages/threads modify.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]

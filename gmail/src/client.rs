@@ -328,6 +328,31 @@ impl GmailClient {
         ))
     }
 
+    /// threads.get `format=full` (10 units): the thread's messages with their whole MIME trees, as the bytes
+    /// Gmail sent. Left unparsed here: the reader's MIME walker reads it leniently (a hostile part tree nests
+    /// deeper than a JSON parser's recursion limit), and the background only keeps and forwards it.
+    pub async fn get_thread_full(&self, thread_id: &str) -> Result<Vec<u8>, GmailError> {
+        let path = Self::user_path(&format!(
+            "threads/{}?format=full",
+            encode_component(thread_id)
+        ));
+        Ok(self.send("GET", &path, None, Vec::new()).await?.body)
+    }
+
+    /// messages.attachments.get (5 units): one part's data, base64url as Gmail sends it.
+    pub async fn get_attachment(
+        &self,
+        message_id: &str,
+        attachment_id: &str,
+    ) -> Result<crate::api::AttachmentBody, GmailError> {
+        self.get_json(&format!(
+            "messages/{}/attachments/{}",
+            encode_component(message_id),
+            encode_component(attachment_id)
+        ))
+        .await
+    }
+
     /// threads.get `format=metadata` for one thread.
     pub async fn get_thread_metadata(&self, thread_id: &str) -> Result<Thread, GmailError> {
         let response = self

@@ -41,6 +41,7 @@ pub mod client;
 pub mod env;
 pub mod error;
 pub mod listing;
+pub mod reader;
 pub mod replay;
 pub mod sync;
 pub mod triage;

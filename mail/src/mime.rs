@@ -228,11 +228,24 @@ pub fn read_thread_json(
     charsets: &dyn Charsets,
     options: &ReadOptions,
 ) -> Result<ConversationView, ReadError> {
+    read_thread_json_each(json, charsets, &|_| options.clone())
+}
+
+/// Reads a `threads.get format=full` answer with options per message (by message id): "Show images" is asked
+/// for one message at a time.
+pub fn read_thread_json_each(
+    json: &str,
+    charsets: &dyn Charsets,
+    options: &dyn Fn(&str) -> ReadOptions,
+) -> Result<ConversationView, ReadError> {
     let thread = gmail::thread_from_json(json)?;
     let messages = thread
         .messages
         .into_iter()
-        .map(|m| view_of_gmail(m, charsets, options))
+        .map(|m| {
+            let options = options(&m.id);
+            view_of_gmail(m, charsets, &options)
+        })
         .collect();
     Ok(ConversationView {
         thread_id: thread.id,

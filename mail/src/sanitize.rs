@@ -29,6 +29,7 @@
 mod css;
 mod dom;
 mod guard;
+pub mod height;
 pub mod inert;
 
 use crate::mime::{clip_bytes, Notice, NoticeKind, SAFE_IMAGE_TYPES};

@@ -502,6 +502,12 @@ fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessi
         "goog:chromeOptions": {
             "binary": CHROMIUM_BINARY,
             "args": args,
+            // Downloads (the reader's attachments) land in the scratch folder without asking.
+            "prefs": {
+                "download.default_directory": root.join("downloads").to_string_lossy(),
+                "download.prompt_for_download": false,
+                "download.directory_upgrade": true,
+            },
             // chromedriver would otherwise pass switches that keep unpacked extensions from loading.
             "excludeSwitches": ["disable-extensions"],
         },
@@ -568,7 +574,16 @@ fn start_firefox(
     } else {
         vec!["-headless".to_string()]
     };
-    let mut prefs = json!({ "extensions.webextensions.uuids": uuids });
+    let mut prefs = json!({
+        "extensions.webextensions.uuids": uuids,
+        // Downloads (the reader's attachments) land in the scratch folder without asking.
+        "browser.download.folderList": 2,
+        "browser.download.dir": root.join("downloads").to_string_lossy(),
+        "browser.download.useDownloadDir": true,
+        "browser.download.always_ask_before_handling_new_types": false,
+        "browser.download.alwaysOpenPanel": false,
+        "browser.helperApps.neverAsk.saveToDisk": "application/octet-stream",
+    });
     if profile == FirefoxProfile::Kept {
         args.extend(["-profile".to_string(), profile_path]);
         // A temporary add-on is removed when Firefox quits; these keep its storage.local for the next start.

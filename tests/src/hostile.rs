@@ -442,7 +442,7 @@ pub fn late_arrival() -> HostileCase {
 }
 
 /// RFC 3339 for a time in the corpus's one day.
-fn rfc3339(ms: u64) -> String {
+pub fn rfc3339(ms: u64) -> String {
     let day_start = NEWEST_MS - 12 * 3_600_000;
     let secs = (ms - day_start) / 1000;
     format!(

@@ -16,6 +16,8 @@ mod host;
 pub mod hostile;
 mod pages;
 pub mod paths;
+pub mod reader;
+pub mod reader_hostile;
 mod sync;
 pub mod views;
 mod webdriver;

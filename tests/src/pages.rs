@@ -262,10 +262,21 @@ impl ExtensionBrowser {
         self.wait_for_inbox(&format!("{page} to draw"), done)
     }
 
-    /// Clicks the first element matching `selector`.
+    /// Clicks the first element matching `selector`. The pages draw their list anew on every storage change, so
+    /// an element found may be replaced before the click reaches it: then it is found again.
     pub fn click_css(&self, selector: &str) -> Result<()> {
-        let element = self.session.find_css(selector)?;
-        self.session.click(&element)
+        let mut attempt = 0;
+        loop {
+            let element = self.session.find_css(selector)?;
+            match self.session.click(&element) {
+                Err(HarnessError::WebDriver { error, .. })
+                    if error == "stale element reference" && attempt < 5 =>
+                {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// The thread id of the focused inbox row, if a row has focus.

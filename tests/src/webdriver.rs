@@ -276,3 +276,48 @@ impl Session {
         result
     }
 }
+
+// The reader: frames and windows the reader tests need.
+impl Session {
+    /// Sends the next commands into a frame (an `<iframe>` element reference) of the current document, whatever
+    /// its origin: a sandboxed frame's document can be read only from inside it.
+    pub fn switch_to_frame(&self, element: &str) -> Result<()> {
+        let body = json!({ "id": { ELEMENT_KEY: element } });
+        self.call("POST", "/frame", Some(&body)).map(drop)
+    }
+
+    /// Back from a frame to the document around it.
+    pub fn switch_to_parent_frame(&self) -> Result<()> {
+        self.call("POST", "/frame/parent", Some(&json!({})))
+            .map(drop)
+    }
+
+    /// Back to the window's top-level document, wherever the commands were going (even into a frame that is
+    /// gone since).
+    pub fn switch_to_top_frame(&self) -> Result<()> {
+        self.call("POST", "/frame", Some(&json!({ "id": null })))
+            .map(drop)
+    }
+
+    /// Every element reference matching a CSS selector.
+    pub fn find_all_css(&self, selector: &str) -> Result<Vec<String>> {
+        let value = self.call(
+            "POST",
+            "/elements",
+            Some(&json!({"using": "css selector", "value": selector})),
+        )?;
+        Ok(value
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter_map(|e| e[ELEMENT_KEY].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Closes the current window or tab (then switch to another).
+    pub fn close_window(&self) -> Result<()> {
+        self.call("DELETE", "/window", None).map(drop)
+    }
+}

@@ -12,9 +12,10 @@ use crate::{cargo, run, setup, workspace_root};
 
 pub const BROWSERS: [&str; 2] = ["chrome", "firefox"];
 
-/// The wasm modules, one per kind of context: `background` (host port, Gmail client, sync engine) and `pages`
-/// (popup, new tab, options). Each is also the cargo feature that selects it and the glue's name in `pkg/`.
-pub const WASM_MODULES: [&str; 2] = ["pages", "background"];
+/// The wasm modules, one per kind of context: `background` (host port, Gmail client, sync engine), `pages`
+/// (popup, new tab, options) and `reader` (gmux-mail's MIME walker and HTML sanitiser, which a page loads when a
+/// conversation is first opened). Each is also the cargo feature that selects it and the glue's name in `pkg/`.
+pub const WASM_MODULES: [&str; 3] = ["pages", "background", "reader"];
 
 /// The origin the emulator serves on in tests and the demo; only test/demo builds may call it.
 const LOOPBACK_PERMISSION: &str = "http://127.0.0.1/*";
@@ -397,10 +398,10 @@ pub fn size_report() -> Result<Vec<String>> {
             .context("no built wasm: run cargo xtask dist")?;
         let glue = fs::read(pkg.join(format!("{module}.js")))?;
         let (wasm_gz, glue_gz) = (gzip_len(&wasm)?, gzip_len(&glue)?);
-        let who = if module == "pages" {
-            "each page (popup, new tab, options)"
-        } else {
-            "the background"
+        let who = match module {
+            "pages" => "each page (popup, new tab, options)",
+            "reader" => "the reader (when a conversation is first opened)",
+            _ => "the background",
         };
         lines.push(format!(
             "{who}: wasm {:.1} KB + glue {:.1} KB = {:.1} KB raw; gzip {:.1} KB + {:.1} KB = {:.1} KB",

@@ -10,6 +10,7 @@ use gmux_gmail::actions;
 
 use super::alarms;
 use super::host::HostPort;
+use super::reader::Reader;
 use super::store::Store;
 use super::sync::Syncer;
 use super::views::Views;
@@ -22,6 +23,7 @@ pub struct Intents {
     pub store: Rc<Store>,
     pub syncer: Rc<Syncer>,
     pub views: Rc<Views>,
+    pub reader: Rc<Reader>,
 }
 
 /// The answer to one message from a page.
@@ -30,6 +32,8 @@ pub enum Answer {
     Reply(IntentReply),
     Page(gmux_core::views::PageReply),
     Labels(gmux_core::views::LabelsReply),
+    /// A body for the reader (a thread's JSON, an attachment's data).
+    Body(gmux_core::reader::BodyReply),
 }
 
 impl Intents {
@@ -50,6 +54,30 @@ impl Intents {
                     .await,
             ),
             Intent::Labels { fresh } => Answer::Labels(self.views.labels(fresh).await),
+            Intent::ReadThread { account, thread } => {
+                if !self.port.settled().await {
+                    return Answer::Body(gmux_core::reader::BodyReply::failed(
+                        IntentReply::host_unavailable(None),
+                    ));
+                }
+                Answer::Body(self.reader.thread(&account, &thread).await)
+            }
+            Intent::ReadAttachment {
+                account,
+                message,
+                attachment,
+            } => {
+                if !self.port.settled().await {
+                    return Answer::Body(gmux_core::reader::BodyReply::failed(
+                        IntentReply::host_unavailable(None),
+                    ));
+                }
+                Answer::Body(
+                    self.reader
+                        .attachment(&account, &message, &attachment)
+                        .await,
+                )
+            }
             intent => Answer::Reply(self.handle(intent).await),
         }
     }
@@ -87,6 +115,7 @@ impl Intents {
                 match self.port.call::<method::AccountsRemove>(&params).await {
                     Ok(_) => {
                         self.store.inbox(|inbox| inbox.remove_account(&account));
+                        self.reader.forget_account(&account).await;
                         self.accounts_refreshed().await
                     }
                     Err(e) => host_failure(e),
@@ -129,6 +158,21 @@ impl Intents {
             Intent::SetPrimaryOnly { account, on } => {
                 self.views.set_primary_only(&account, on).await
             }
+            // Answered in `answer` with a body.
+            Intent::ReadThread { .. } | Intent::ReadAttachment { .. } => IntentReply::failed(
+                IntentError::Internal,
+                "a body was asked for without its answer",
+            ),
+            Intent::MarkUnreadFrom {
+                account,
+                thread,
+                messages,
+            } => {
+                self.reader
+                    .mark_unread_from(&account, &thread, &messages)
+                    .await
+            }
+            Intent::SetReader { change } => self.reader.set(change).await,
         }
     }
 

@@ -14,6 +14,7 @@
 //! - [`tokens`]: access tokens from gmux-host, cached in memory only.
 //! - [`host`]: the native port, the handshake, reconnecting; what happens on it comes out as a
 //!   [`host::PortEvent`].
+//! - [`reader`]: conversations' bodies and attachments for the pages, in memory only.
 //! - [`store`]: the inbox, status and settings, their copy in `storage.local`, the badge.
 //! - [`alarms`]: the poll alarm.
 //!
@@ -24,6 +25,7 @@
 mod alarms;
 mod host;
 mod intents;
+mod reader;
 mod store;
 mod sync;
 mod tokens;
@@ -69,11 +71,13 @@ pub fn start() {
         store.clone(),
         syncer.clone(),
     ));
+    let reader = Rc::new(reader::Reader::new(store.clone(), syncer.clone()));
     let intents = Intents {
         port: port.clone(),
         store: store.clone(),
         syncer: syncer.clone(),
         views,
+        reader,
     };
     let bg = Rc::new(Background {
         port,
@@ -199,6 +203,10 @@ pub async fn answer(message: JsValue, sender: JsValue) -> Result<JsValue, Browse
         Answer::Reply(reply) => browser::to_js(&reply),
         Answer::Page(reply) => browser::to_js(&reply),
         Answer::Labels(reply) => browser::to_js(&reply),
+        Answer::Body(mut reply) => {
+            let body = reply.body.take();
+            browser::to_js_with_text(&reply, "body", body.as_deref())
+        }
     }
 }
 

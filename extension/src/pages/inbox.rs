@@ -6,8 +6,8 @@ use gmux_core::{text, view};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement};
 
-use super::dom::{self, el, icon_button, text_button, Icon};
 use super::{stamp_now, tz_offset_minutes, Page, PageKind};
+use crate::dom::{self, el, icon_button, text_button, Icon};
 
 /// Rows in the first draw when the window's height is unknown.
 const FIRST_DRAW_ROWS: usize = 30;
@@ -36,7 +36,8 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     let document = dom::document()?;
     // The first draw puts in only what the first paint needs: the controls beyond the inbox come with the next.
     let painted_before = page.first_row_painted;
-    let restore_focus = focus_is_in_list(&document);
+    // While a conversation is open the focus is the reader's: a redraw of the list must not take it.
+    let restore_focus = page.reading.is_none() && focus_is_in_list(&document);
     draw_badges(&document, page)?;
     draw_notices(&document, page)?;
     draw_list(&document, page)?;

@@ -3,10 +3,11 @@
 //! (which also wakes a stopped background) and sends user actions as `Intent`s. Every string from mail reaches
 //! the DOM through `textContent`.
 
-mod dom;
 mod inbox;
 mod options;
 mod views;
+mod reading;
+mod reading_options;
 
 use std::cell::RefCell;
 
@@ -22,6 +23,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlElement, KeyboardEvent};
 
 use crate::browser::{self, BrowserError};
+use crate::dom;
 use crate::timers::{now_ms, sleep};
 
 /// The background may still be starting when a page opens (a Chrome worker being restarted, a Firefox event
@@ -61,6 +63,8 @@ struct Page {
     /// What the last request that says so did ("Recent searches cleared."), until the next one.
     confirmation: Option<String>,
     first_row_painted: bool,
+    /// The conversation open in the reader, if one is.
+    reading: Option<reading::Reading>,
 }
 
 thread_local! {
@@ -117,6 +121,7 @@ pub fn start() {
             message: None,
             confirmation: None,
             first_row_painted: false,
+            reading: None,
         };
         PAGE.with(|p| *p.borrow_mut() = Some(page));
         redraw();
@@ -127,6 +132,14 @@ pub fn start() {
         }
         if let Err(e) = listen() {
             log_error("listening", e);
+        }
+        if kind != PageKind::Options {
+            // `#open=<account>:<thread>`: a link (a notification, another page) that opens a conversation.
+            reading::open_from_fragment();
+            match reading::listen_to_fragment() {
+                Ok(listener) => LISTENERS.with(|l| l.borrow_mut().push(listener)),
+                Err(e) => log_error("listening to the fragment", e),
+            }
         }
         catch_up().await;
         let answer = match query_status().await {
@@ -342,6 +355,15 @@ pub(super) fn redraw() {
             PageKind::Popup | PageKind::NewTab => inbox::draw(page),
             PageKind::Options => options::draw(page),
         };
+        let reading = page.reading.is_some();
+        drop(borrow);
+        let drawn = drawn.and_then(|()| {
+            if reading {
+                reading::draw_head(&dom::document()?, false)
+            } else {
+                Ok(())
+            }
+        });
         if let Err(e) = drawn {
             log_error("the page could not be drawn", e);
         }
@@ -458,6 +480,9 @@ fn on_click(event: web_sys::Event) {
     let Some(target) = target_element(&event) else {
         return;
     };
+    if reading::on_click(&target) {
+        return;
+    }
     let button = target.closest("[data-action]").ok().flatten();
     let action = button.as_ref().and_then(|b| b.get_attribute("data-action"));
     let row = row_of(&target);
@@ -520,6 +545,18 @@ fn on_click(event: web_sys::Event) {
         }
         (Some("add-account"), _) => send(Intent::AddAccount),
         (Some("sync-now"), _) => views::refresh(),
+        (Some("forget-images"), _) => {
+            let sender = button.as_ref().and_then(|b| b.get_attribute("data-sender"));
+            if let (Some(account), Some(sender)) = (account_of_button, sender) {
+                send(Intent::SetReader {
+                    change: gmux_core::reader::ReaderChange::ImagesFrom {
+                        account,
+                        sender,
+                        allow: false,
+                    },
+                });
+            }
+        }
         (Some("dismiss"), _) => update(|page| page.message = None),
         (Some(name), Some((account, thread))) => {
             if let Some(command) = row_command(name) {
@@ -534,7 +571,7 @@ fn on_click(event: web_sys::Event) {
 
 fn row_command(action: &str) -> Option<InboxKey> {
     match action {
-        "open" => Some(InboxKey::Open),
+        "open" => Some(InboxKey::OpenInGmail),
         "archive" => Some(InboxKey::Archive),
         "trash" => Some(InboxKey::Trash),
         "read" => Some(InboxKey::ToggleRead),
@@ -575,6 +612,24 @@ fn on_change(event: web_sys::Event) {
                     .unwrap_or(false);
                 send(Intent::SetPrimaryOnly { account, on });
             }
+        }
+        Some("mark-read") => {
+            if let Some(mark_read) = gmux_core::reader::MarkRead::from_choice(&value) {
+                send(Intent::SetReader {
+                    change: gmux_core::reader::ReaderChange::MarkRead { mark_read },
+                });
+            }
+        }
+        Some("prefer-plain") => {
+            let checked = js_sys::Reflect::get(&target, &JsValue::from_str("checked"))
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            send(Intent::SetReader {
+                change: gmux_core::reader::ReaderChange::PreferPlain {
+                    prefer_plain: checked,
+                },
+            });
         }
         _ => {}
     }
@@ -623,6 +678,16 @@ fn on_key(event: KeyboardEvent) {
     // Enter on a button is the button's own click.
     if event.key() == "Enter" && target.tag_name() == "BUTTON" {
         return;
+    }
+    let reading = PAGE.with(|p| p.borrow().as_ref().is_some_and(|p| p.reading.is_some()));
+    if reading {
+        if reading::on_key(&event) {
+            return;
+        }
+        // Where the conversation replaced the list, the list's keys wait until it is back.
+        if target.closest(".inbox").ok().flatten().is_none() {
+            return;
+        }
     }
     let Some(command) = view::inbox_key(&event.key()) else {
         return;
@@ -694,12 +759,11 @@ fn act_on_row(command: InboxKey, account: &str, thread: &str) {
     }
     let action = match command {
         InboxKey::Open => {
-            let url = view::gmail_thread_url(&email, thread);
-            spawn_local(async move {
-                if let Err(e) = browser::open_tab(&url).await {
-                    update(|page| page.message = Some(format!("Gmail could not be opened: {e}.")));
-                }
-            });
+            reading::open(account, thread);
+            return;
+        }
+        InboxKey::OpenInGmail => {
+            open_gmail_url(&email, thread);
             return;
         }
         InboxKey::Archive => gmux_core::messages::ThreadAction::Archive,
@@ -744,6 +808,30 @@ fn act_on_row(command: InboxKey, account: &str, thread: &str) {
             }
         },
     );
+}
+
+/// Opens the thread in Gmail, in its account, in a new tab.
+fn open_in_gmail(account: &str, thread: &str) {
+    let email = PAGE.with(|p| {
+        p.borrow()
+            .as_ref()
+            .and_then(|p| p.store.account(account).map(|a| a.account.email.clone()))
+    });
+    match email {
+        Some(email) => open_gmail_url(&email, thread),
+        None => update(|page| {
+            page.message = Some("gmux knows no such account: reload the page.".to_string())
+        }),
+    }
+}
+
+fn open_gmail_url(email: &str, thread: &str) {
+    let url = view::gmail_thread_url(email, thread);
+    spawn_local(async move {
+        if let Err(e) = browser::open_tab(&url).await {
+            update(|page| page.message = Some(format!("Gmail could not be opened: {e}.")));
+        }
+    });
 }
 
 /// Sends an intent; a refusal becomes the page's message (the background has already restored the row).

@@ -8,8 +8,8 @@ use gmux_core::view;
 use wasm_bindgen::JsValue;
 use web_sys::Document;
 
-use super::dom::{self, el, text_button};
 use super::Page;
+use crate::dom::{self, el, text_button};
 
 /// The polling intervals offered, in minutes.
 const POLL_CHOICES: [u32; 6] = [1, 2, 5, 10, 15, 30];
@@ -97,6 +97,7 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     super::inbox::draw_status(&document, page)?;
     draw_accounts(&document, page)?;
     draw_poll(&document, page)?;
+    super::reading_options::draw(&document, page)?;
     if let Some(area) = dom::clear(&document, "notices")? {
         if let Some(failed) = super::inbox::add_failed_notice(&document, page)? {
             area.append_child(&failed)?;

@@ -5,6 +5,7 @@ mod bench;
 mod errors;
 mod listing;
 mod notify;
+mod reader;
 mod replay;
 mod support;
 mod sync;

@@ -401,9 +401,19 @@ fn declaration(toks: &[Tok], cx: &mut Context) -> Option<String> {
     }
     let mut written = String::new();
     let mut prev: Option<&Tok> = None;
+    // Parentheses belong to functions (`rgb(`, `calc(` and the blocks inside them); a bare `(` block at the top
+    // of a value is valid for no property mail uses, and text like `#888u\72l(` would read as a `url(` to a
+    // reader less careful than a browser (found by fuzzing: `corpus/mail_sanitize/hash-then-escaped-url`).
+    let mut depth = 0usize;
     let mut i = 0;
     while i < value.len() {
         let t = &value[i];
+        match t {
+            Tok::Open('(') if depth == 0 => return None,
+            Tok::Open('(') | Tok::Function(_) => depth += 1,
+            Tok::Close(')') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
         match t {
             Tok::Url(url) => {
                 written_url(url, cx, &mut written, prev)?;
@@ -473,7 +483,7 @@ fn written_url(url: &str, cx: &mut Context, out: &mut String, prev: Option<&Tok>
                 out.push_str("/**/");
             }
             out.push_str("url(");
-            write_string(&url, out);
+            write_string(&inert_url_text(&url), out);
             out.push(')');
             Some(())
         }
@@ -483,6 +493,33 @@ fn written_url(url: &str, cx: &mut Context, out: &mut String, prev: Option<&Tok>
         }
         UrlVerdict::Drop => None,
     }
+}
+
+/// A URL as a stylesheet may carry it: the characters that mean something to CSS or to an at-rule (white space,
+/// quotes, parentheses, backslash, `;`, braces, angle brackets, `@`) percent-encoded, so that no text inside a
+/// `url("...")` reads as CSS to anyone who scans the sheet without tokenising strings (the fuzzer found
+/// `url("http://t/a@import url(x.css);b.png")`: harmless to a browser, but `@import` in the sheet's text). A
+/// server reads `%40` as `@`, so `bg@2x.png` still loads; only a `user@host` in an image URL stops working. A
+/// `data:` URL keeps its header (`image/png;base64,`) as written.
+fn inert_url_text(url: &str) -> String {
+    let body_start = if url
+        .get(..5)
+        .is_some_and(|s| s.eq_ignore_ascii_case("data:"))
+    {
+        url.find(',').map_or(url.len(), |i| i + 1)
+    } else {
+        0
+    };
+    let mut out = String::with_capacity(url.len());
+    out.push_str(&url[..body_start]);
+    for c in url[body_start..].chars() {
+        match c {
+            ' ' | '\t' | '\n' | '\r' | '\u{c}' | '"' | '\'' | '(' | ')' | '\\' | ';' | '{'
+            | '}' | '<' | '>' | '@' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Whether two tokens written side by side would read back as something else, so a comment must go between
@@ -1021,6 +1058,25 @@ mod tests {
     }
 
     #[test]
+    fn urls_carry_no_text_that_reads_as_css() {
+        let cids = BTreeMap::new();
+        let mut c = cx(true, &cids);
+        let cases = [
+            (
+                "background:url('https://t.test/a@import url(x.css);b.png')",
+                "background:url(\"https://t.test/a%40import%20url%28x.css%29%3Bb.png\");",
+            ),
+            (
+                "background:url(https://img.test/bg@2x.png)",
+                "background:url(\"https://img.test/bg%402x.png\");",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(filter_declarations(input, &mut c), want, "{input}");
+        }
+    }
+
+    #[test]
     fn declarations_are_filtered() {
         check_decl(
             "color: red; font-weight: bold",
@@ -1038,6 +1094,19 @@ mod tests {
         check_decl("background: url(https://t.test/p.gif)", "");
         check_decl("background: u\\72l(https://t.test/p.gif)", "");
         check_decl("background: ur/**/l(https://t.test/p.gif)", "");
+        // URL text that would read as CSS to a scan (found by fuzzing), and a retina image name.
+        check_decl(
+            "background:url(\"data:image/png,@import url(x)\")",
+            "background:url(\"data:image/png,%40import%20url%28x%29\");",
+        );
+        // A bare block, and a hash that reads as `#888url(` (found by fuzzing).
+        check_decl("color: #888u\\72l(", "");
+        check_decl("color: (red)", "");
+        check_decl(
+            "width: calc((1px + 2px) * 2)",
+            "width:calc((1px + 2px) * 2);",
+        );
+        check_decl("color: rgb(1, 2, 3)", "color:rgb(1, 2, 3);");
         check_decl("background: url( 'javascript:alert(1)' )", "");
         check_decl(
             "background: url(cid:logo) no-repeat",

@@ -4,8 +4,8 @@
 //! first and gives it a private Secret Service.
 //!
 //! With a display it opens a normal window to use; Ctrl-C or closing the window stops everything.
-//! Without one, it writes screenshots of the popup, the new-tab page and a search across the accounts under
-//! `target/demo/`, prints their paths and exits.
+//! Without one, it writes screenshots of the popup, the new-tab page, a conversation open beside the list and a
+//! search across the accounts under `target/demo/`, prints their paths and exits.
 #![allow(clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
@@ -100,6 +100,34 @@ fn screenshots(browser: Browser) -> Result<()> {
             target.display()
         );
     }
+    // A conversation open beside the list: the demo's newsletter, its images shown.
+    let view = instance.inbox_view()?;
+    let subject = "The Monthly Digest: November picks";
+    let Some(row) = view.rows.iter().find(|r| r.subject == subject) else {
+        return Err(HarnessError::Unexpected(format!(
+            "no {subject:?} in the demo inbox"
+        )));
+    };
+    instance.click_css(&format!(
+        "#inbox .row[data-account=\"{}\"][data-thread=\"{}\"] .subject",
+        row.account, row.thread
+    ))?;
+    instance.wait_for_reader("the conversation", |v| {
+        v.open && v.thread == row.thread && v.cards.first().is_some_and(|c| c.frames == 1)
+    })?;
+    instance.click_css("#reader-messages button[data-reader-action=\"show-images\"]")?;
+    instance.wait_in_frame(
+        0,
+        "the newsletter's images",
+        "return [...document.images].some(i => i.complete && i.naturalWidth > 1);",
+    )?;
+    let shot = instance.screenshot(&format!("demo-{}-reading", browser.name()))?;
+    let target = out.join(format!("{}-newtab-reading.png", browser.name()));
+    std::fs::copy(&shot, &target)
+        .map_err(HarnessError::io(format!("copying to {}", target.display())))?;
+    println!("gmux demo: reading {subject:?} -> {}", target.display());
+    // Back to the list, then one search across every account.
+    instance.open_page("newtab.html")?;
     // One search across every account, in the new tab as the window shows it.
     let query = "has:attachment";
     instance.search_for(query)?;

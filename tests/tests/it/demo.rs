@@ -1,5 +1,6 @@
 //! `cargo xtask demo` without a display: the real demo binary adds the emulator's demo accounts through the real
-//! OAuth flow and writes screenshots of the popup and the new-tab page showing their threads.
+//! OAuth flow and writes screenshots of the popup and the new-tab page showing their threads, and of a
+//! conversation open beside the list.
 
 use std::process::Command;
 
@@ -11,6 +12,7 @@ fn headless_demo_writes_screenshots_of_every_demo_account() {
     let shots = [
         "chromium-popup.png",
         "chromium-newtab.png",
+        "chromium-newtab-reading.png",
         "chromium-search.png",
     ]
     .map(|f| out_dir.join(f));
@@ -52,6 +54,10 @@ fn headless_demo_writes_screenshots_of_every_demo_account() {
         );
         assert_eq!(accounts, 3, "{line}");
     }
+    assert!(
+        stdout.contains("gmux demo: reading \"The Monthly Digest: November picks\""),
+        "no conversation open:\n{stdout}"
+    );
     // A search across the accounts: the demo mail's attachments are in every account.
     let search = stdout
         .lines()

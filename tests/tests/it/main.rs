@@ -6,6 +6,8 @@ mod faults;
 mod hardening;
 mod hostile;
 mod popup;
+mod reader;
+mod reader_hostile;
 mod stale_page;
 mod sync_background;
 mod ui_end_to_end;

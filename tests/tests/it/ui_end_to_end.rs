@@ -1,6 +1,6 @@
 //! The inbox pages end to end (issue 6): the real background syncing gmux-emulator's demo accounts through the
 //! real gmux-host. Badges show the emulator's unread counts, keyboard actions change the emulator's mailboxes and
-//! the page, a refused action is reported with the row restored, Enter opens the thread in Gmail in its account,
+//! the page, a refused action is reported with the row restored, g opens the thread in Gmail in its account,
 //! Add account on the options page runs the consent flow, a revoked account shows Reconnect and reconnecting
 //! restores it. Screenshots of real mail in light and dark. One browser session per browser.
 
@@ -213,7 +213,7 @@ fn check_end_to_end(browser: Browser) {
     assert!(!message.trim().is_empty());
     ok(instance.screenshot("popup-action-failed"));
 
-    // Enter opens the thread in Gmail, in its own account.
+    // g opens the thread in Gmail, in its own account (Enter reads it inside gmux: tests/it/reader.rs).
     let email = synced
         .account(&row.account)
         .expect("account")
@@ -222,7 +222,7 @@ fn check_end_to_end(browser: Browser) {
         .clone();
     let url = view::gmail_thread_url(&email, &row.thread);
     focus_row(&instance, &row.thread);
-    ok(instance.session.press_keys(&["\u{E007}"], false));
+    ok(instance.session.press_keys(&["g"], false));
     wait_until("the Gmail tab", || ok(instance.tab_urls()).contains(&url));
 
     // Add account from the options page: Google's consent page opens in a tab, the person clicks Allow for the

@@ -1,4 +1,5 @@
-//! Small DOM helpers. Every string reaches the page through `textContent` or an attribute, never as markup.
+//! Small DOM helpers for the pages and the reader module. Every string reaches the page through `textContent` or
+//! an attribute, never as markup.
 
 use wasm_bindgen::JsValue;
 use web_sys::{Document, Element};
@@ -15,6 +16,11 @@ pub enum Icon {
     Star,
     StarOutline,
     Open,
+    Back,
+    Newer,
+    Older,
+    Attachment,
+    Download,
 }
 
 impl Icon {
@@ -27,6 +33,11 @@ impl Icon {
             Icon::Star => "M12 17.27L18.18 21l-1.64-7.03L22 9.24l-7.19-.61L12 2 9.19 8.63 2 9.24l5.46 4.73L5.82 21z",
             Icon::StarOutline => "M22 9.24l-7.19-.62L12 2 9.19 8.63 2 9.24l5.46 4.73L5.82 21 12 17.27 18.18 21l-1.63-7.03L22 9.24zM12 15.4l-3.76 2.27 1-4.28-3.32-2.88 4.38-.38L12 6.1l1.71 4.04 4.38.38-3.32 2.88 1 4.28L12 15.4z",
             Icon::Open => "M19 19H5V5h7V3H5c-1.11 0-2 .9-2 2v14c0 1.1.89 2 2 2h14c1.1 0 2-.9 2-2v-7h-2v7zM14 3v2h3.59l-9.83 9.83 1.41 1.41L19 6.41V10h2V3h-7z",
+            Icon::Back => "M20 11H7.83l5.59-5.59L12 4l-8 8 8 8 1.41-1.41L7.83 13H20v-2z",
+            Icon::Newer => "M7.41 15.41L12 10.83l4.59 4.58L18 14l-6-6-6 6z",
+            Icon::Older => "M7.41 8.59L12 13.17l4.59-4.58L18 10l-6 6-6-6 1.41-1.41z",
+            Icon::Attachment => "M16.5 6v11.5c0 2.21-1.79 4-4 4s-4-1.79-4-4V5c0-1.38 1.12-2.5 2.5-2.5s2.5 1.12 2.5 2.5v10.5c0 .55-.45 1-1 1s-1-.45-1-1V6H10v9.5c0 1.38 1.12 2.5 2.5 2.5s2.5-1.12 2.5-2.5V5c0-2.21-1.79-4-4-4S7 2.79 7 5v12.5c0 3.04 2.46 5.5 5.5 5.5s5.5-2.46 5.5-5.5V6h-1.5z",
+            Icon::Download => "M19 9h-4V3H9v6H5l7 7 7-7zM5 18v2h14v-2H5z",
         }
     }
 }
@@ -76,6 +87,17 @@ pub fn icon_button(
     svg.append_child(&path)?;
     button.append_child(&svg)?;
     Ok(button)
+}
+
+/// An icon alone (an `<svg>`), for a mark beside text.
+pub fn icon(document: &Document, icon: Icon) -> Result<Element, JsValue> {
+    let svg = document.create_element_ns(Some(SVG_NS), "svg")?;
+    svg.set_attribute("viewBox", "0 0 24 24")?;
+    svg.set_attribute("aria-hidden", "true")?;
+    let path = document.create_element_ns(Some(SVG_NS), "path")?;
+    path.set_attribute("d", icon.path())?;
+    svg.append_child(&path)?;
+    Ok(svg)
 }
 
 /// A text button.
