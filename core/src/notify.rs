@@ -648,6 +648,14 @@ impl Notification {
     }
 }
 
+/// A notification as the background showed it: its id and what it gave `notifications.create`. Test builds
+/// keep these for a test to read (Chromium's `notifications.getAll` returns ids only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShownNotification {
+    pub id: String,
+    pub options: NotificationOptions,
+}
+
 /// What a click on a notification opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpenTarget {
@@ -773,6 +781,54 @@ pub fn pause_until_ms(choice: PauseChoice, now_ms: u64, utc_offset_minutes: i32)
     }
 }
 
+/// A minute of the day as a time input shows it: `22:00`.
+pub fn minute_text(minute: u16) -> String {
+    let minute = minute % 1_440;
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// A time input's value (`HH:MM`, seconds ignored) as a minute of the day; `None` for anything else.
+pub fn parse_minute(text: &str) -> Option<u16> {
+    let mut parts = text.trim().split(':');
+    let hours: u16 = parts.next()?.parse().ok()?;
+    let minutes: u16 = parts.next()?.parse().ok()?;
+    if hours > 23 || minutes > 59 || parts.next().is_some_and(|s| s.parse::<f32>().is_err()) {
+        return None;
+    }
+    Some(hours * 60 + minutes)
+}
+
+/// The quiet hours offered when someone turns them on: 22:00 to 07:00.
+pub const DEFAULT_QUIET_HOURS: QuietHours = QuietHours {
+    start_minute: 22 * 60,
+    end_minute: 7 * 60,
+};
+
+/// What the popup and the options page say about a pause: `None` when notifications are not paused at
+/// `now_ms`, else "Notifications paused until 15:05" (today), "… until tomorrow, 08:00", or a date further
+/// out.
+pub fn paused_text(
+    settings: &NotifySettings,
+    now_ms: u64,
+    utc_offset_minutes: i32,
+) -> Option<String> {
+    let until = settings.paused_until_ms.filter(|until| now_ms < *until)?;
+    let day = |ms: u64| local_ms(ms, utc_offset_minutes).div_euclid(86_400_000);
+    let time = minute_text(local_minute_of_day(until, utc_offset_minutes));
+    let when = match day(until) - day(now_ms) {
+        0 => time,
+        1 => format!("tomorrow, {time}"),
+        _ => {
+            let (_, m, d) = civil_from_days(day(until));
+            const MONTHS: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            format!("{d} {}, {time}", MONTHS[(m.clamp(1, 12) - 1) as usize])
+        }
+    };
+    Some(format!("Notifications paused until {when}"))
+}
+
 /// The browser the background runs in, as far as polling cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -838,6 +894,30 @@ pub fn quota_units_per_day(period_ms: u64) -> u64 {
     const HISTORY_LIST_UNITS: u64 = 2;
     const MS_PER_DAY: u64 = 86_400_000;
     MS_PER_DAY.div_ceil(period_ms.max(1)) * HISTORY_LIST_UNITS
+}
+
+/// What the options page says under "Check Gmail": what an idle check costs an account at the chosen pace, and
+/// the faster pace while a page is in view. `user_period_ms` as for [`poll_plan`].
+pub fn poll_cost_text(browser: Browser, user_period_ms: Option<u64>) -> String {
+    let plan = poll_plan(browser, user_period_ms, false);
+    let units = quota_units_per_day(plan.alarm_period_ms).to_string();
+    let mut grouped = String::new();
+    for (i, c) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let mut text = format!(
+        "An idle check is one request to Gmail, 2 quota units: {grouped} units a day per account at this pace, where Gmail allows 15,000 a minute."
+    );
+    if let Some(ms) = poll_plan(browser, user_period_ms, true).page_timer_ms {
+        text.push_str(&format!(
+            " While a gmux page is in view, every {} seconds.",
+            ms / 1_000
+        ));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -1648,5 +1728,99 @@ mod tests {
             NOW,
             &[("4 new messages", "New mail in the inbox", None, 4)],
         );
+    }
+
+    #[test]
+    fn times_of_day_for_the_quiet_hours_inputs() {
+        for (text, minute) in [
+            ("00:00", Some(0)),
+            ("07:30", Some(450)),
+            ("23:59", Some(1439)),
+            ("22:00:00", Some(1320)),
+            ("7:05", Some(425)),
+            ("24:00", None),
+            ("12:60", None),
+            ("", None),
+            ("noon", None),
+            ("12", None),
+            ("12:00:xx", None),
+        ] {
+            assert_eq!(parse_minute(text), minute, "{text:?}");
+        }
+        assert_eq!(minute_text(0), "00:00");
+        assert_eq!(minute_text(1439), "23:59");
+        assert_eq!(minute_text(1440 + 61), "01:01");
+    }
+
+    #[test]
+    fn a_pause_says_until_when() {
+        let paused = |until: u64| NotifySettings {
+            paused_until_ms: Some(until),
+            ..Default::default()
+        };
+        let hour = 3_600_000;
+        // NOW is 14:05 UTC, 15:05 at +01:00.
+        let cases = [
+            (NOW + hour, 60, Some("Notifications paused until 16:05")),
+            (
+                pause_until_ms(PauseChoice::UntilTomorrow, NOW, 60),
+                60,
+                Some("Notifications paused until tomorrow, 08:00"),
+            ),
+            (
+                NOW + 3 * 86_400_000,
+                0,
+                Some("Notifications paused until 26 Nov, 14:05"),
+            ),
+            (NOW, 60, None),
+            (NOW - 1, 60, None),
+        ];
+        for (until, offset, want) in cases {
+            assert_eq!(
+                paused_text(&paused(until), NOW, offset).as_deref(),
+                want,
+                "{until}"
+            );
+        }
+        assert_eq!(paused_text(&NotifySettings::default(), NOW, 0), None);
+    }
+
+    #[test]
+    fn the_poll_says_what_it_costs() {
+        let cases = [
+            (
+                Browser::Chromium,
+                None,
+                "5,760 units a day",
+                Some("every 10 seconds"),
+            ),
+            (
+                Browser::Firefox,
+                None,
+                "5,760 units a day",
+                Some("every 10 seconds"),
+            ),
+            (
+                Browser::Chromium,
+                Some(300_000),
+                "576 units a day",
+                Some("every 10 seconds"),
+            ),
+            (Browser::Firefox, Some(10_000), "17,280 units a day", None),
+            (
+                Browser::Chromium,
+                Some(1_000),
+                "5,760 units a day",
+                Some("every 10 seconds"),
+            ),
+        ];
+        for (browser, period, units, fast) in cases {
+            let text = poll_cost_text(browser, period);
+            assert!(text.contains(units), "{text}");
+            assert_eq!(text.contains("in view"), fast.is_some(), "{text}");
+            if let Some(fast) = fast {
+                assert!(text.contains(fast), "{text}");
+            }
+        }
     }
 }

@@ -3,13 +3,12 @@
 
 use std::rc::Rc;
 
-use gmux_core::messages::{Intent, IntentError, IntentReply, Settings, ThreadAction};
+use gmux_core::messages::{Intent, IntentError, IntentReply};
+use gmux_core::notify::ShownNotification;
 use gmux_core::protocol::{method, AccountsAddParams, AccountsRemoveParams, AccountsUpdateParams};
 use gmux_core::status::Status;
-use gmux_gmail::actions;
-
-use super::alarms;
 use super::host::HostPort;
+use super::notify::{Notifier, NotifyAnswer};
 use super::store::Store;
 use super::sync::Syncer;
 use crate::browser;
@@ -20,12 +19,15 @@ pub struct Intents {
     pub port: Rc<HostPort>,
     pub store: Rc<Store>,
     pub syncer: Rc<Syncer>,
+    pub notifier: Rc<Notifier>,
 }
 
 /// The answer to one message from a page.
 pub enum Answer {
     Status(Status),
     Reply(IntentReply),
+    /// Test builds: the notifications shown.
+    Shown(Vec<ShownNotification>),
 }
 
 impl Intents {
@@ -33,6 +35,11 @@ impl Intents {
         if intent == Intent::Status {
             self.port.settled().await;
             return Answer::Status(self.store.status_reply());
+        }
+        match self.notifier.answer(&intent).await {
+            Some(NotifyAnswer::Reply(reply)) => return Answer::Reply(reply),
+            Some(NotifyAnswer::Shown(shown)) => return Answer::Shown(shown),
+            None => {}
         }
         Answer::Reply(self.handle(intent).await)
     }
@@ -51,7 +58,7 @@ impl Intents {
                 account,
                 thread,
                 action,
-            } => self.act(&account, &thread, action).await,
+            } => self.syncer.act(&account, &thread, action).await,
             Intent::AddAccount => self.add_account(None).await,
             Intent::Reconnect { account } => {
                 let email = self.store.status(|s| {
@@ -85,23 +92,16 @@ impl Intents {
                     Err(e) => host_failure(e),
                 }
             }
-            Intent::SetPollMinutes { minutes } => {
-                let settings = Settings {
-                    poll_minutes: minutes.max(1),
-                    ..self.store.settings()
-                };
-                let poll_minutes = settings.poll_minutes;
-                match self.store.set_settings(settings).await {
-                    Ok(()) => {
-                        alarms::set_poll_alarm(poll_minutes).await;
-                        IntentReply::ok()
-                    }
-                    Err(e) => IntentReply::failed(
-                        IntentError::StorageFailed,
-                        format!("the setting could not be saved: {e}"),
-                    ),
-                }
-            }
+            // Notifications and the poll: answered by the notifier above.
+            Intent::SetPoll { .. }
+            | Intent::SetAccountSettings { .. }
+            | Intent::SetQuietHours { .. }
+            | Intent::SetNotificationSound { .. }
+            | Intent::SetOpenIn { .. }
+            | Intent::PauseNotifications { .. }
+            | Intent::MessagesSeen { .. }
+            | Intent::TestNotificationClick { .. }
+            | Intent::TestNotificationsShown => IntentReply::ok(),
         }
     }
 
@@ -131,37 +131,6 @@ impl Intents {
                 format!("the Google sign-in page could not be opened: {e}"),
             ),
         }
-    }
-
-    /// Applies an action at once to the store and the counts, sends it to Gmail, and keeps Gmail's answer or
-    /// rolls the change back.
-    async fn act(&self, account: &str, thread: &str, action: ThreadAction) -> IntentReply {
-        self.store.loaded().await;
-        let lock = self.syncer.account_lock(account);
-        let _held = lock.lock().await;
-        let known = self.store.inbox(|inbox| inbox.account(account).is_some());
-        let Some(engine) = self.syncer.engine().filter(|_| known) else {
-            return actions::not_started(known);
-        };
-        let pending = self
-            .store
-            .inbox(|inbox| actions::begin(inbox, account, thread, action));
-        if pending.changed_store() {
-            self.store.persist().await;
-        }
-        let Some(mut inbox) = self.store.inbox(|store| store.account(account).cloned()) else {
-            return actions::not_started(false);
-        };
-        let applied = engine.apply(&mut inbox, thread, action).await;
-        let reply = self.store.inbox(|store| {
-            let outcome = match &applied {
-                Ok(_) => Ok(inbox),
-                Err(e) => Err(e),
-            };
-            actions::settle(store, pending, outcome)
-        });
-        self.store.persist().await;
-        reply
     }
 }
 

@@ -8,7 +8,10 @@
 //!
 //! The pieces, each calling only those listed after it:
 //! - [`intents`]: what the pages ask.
-//! - [`sync`]: the Gmail engine, per-account locks, the host's account list reconciled into the store.
+//! - [`notify`]: desktop notifications for each poll's new mail, their clicks and buttons, their settings.
+//! - [`presence`]: which pages are open and in view, and the faster poll while one is.
+//! - [`sync`]: the Gmail engine, per-account locks, the host's account list reconciled into the store, a user's
+//!   action on one thread.
 //! - [`tokens`]: access tokens from gmux-host, cached in memory only.
 //! - [`host`]: the native port, the handshake, reconnecting; what happens on it comes out as a
 //!   [`host::PortEvent`].
@@ -22,6 +25,8 @@
 mod alarms;
 mod host;
 mod intents;
+mod notify;
+mod presence;
 mod store;
 mod sync;
 mod tokens;
@@ -38,6 +43,8 @@ use wasm_bindgen_futures::spawn_local;
 use crate::browser::{self, BrowserError};
 use host::{HostPort, PortEvent};
 use intents::{Answer, Intents};
+use notify::Notifier;
+use presence::Presence;
 use store::Store;
 use sync::Syncer;
 
@@ -46,6 +53,8 @@ struct Background {
     store: Rc<Store>,
     syncer: Rc<Syncer>,
     intents: Intents,
+    notifier: Rc<Notifier>,
+    presence: Rc<Presence>,
 }
 
 thread_local! {
@@ -60,23 +69,34 @@ pub fn start() {
     let store = Rc::new(Store::default());
     let port = HostPort::new(on_port_event);
     let syncer = Rc::new(Syncer::new(port.clone(), store.clone()));
+    let notifier = Rc::new(Notifier::new(store.clone(), syncer.clone()));
+    let polled = notifier.clone();
+    syncer.on_polled(Rc::new(move |poll| {
+        let notifier = polled.clone();
+        Box::pin(async move { notifier.after_poll(poll).await })
+    }));
+    let presence = Presence::new(store.clone(), syncer.clone());
     let intents = Intents {
         port: port.clone(),
         store: store.clone(),
         syncer: syncer.clone(),
+        notifier: notifier.clone(),
     };
     let bg = Rc::new(Background {
         port,
         store,
         syncer,
         intents,
+        notifier,
+        presence,
     });
     BACKGROUND.with(|b| *b.borrow_mut() = Some(bg.clone()));
 
     let loading = bg.clone();
     spawn_local(async move {
         loading.store.load().await;
-        alarms::ensure_poll_alarm(loading.store.settings().poll_minutes).await;
+        let minutes = alarms::period_minutes(browser::browser_kind(), &loading.store.settings());
+        alarms::ensure_poll_alarm(minutes).await;
     });
     bg.port.ensure_connected();
 }
@@ -122,6 +142,10 @@ fn on_host_event(bg: &Rc<Background>, event: Event) {
             return log("gmux: gmux-host sent an unreadable accounts.added event");
         };
         bg.store.status(|s| s.add_error = None);
+        // An account added again (reconnected): the mail that came while it was away is not new mail.
+        if bg.store.inbox(|inbox| inbox.account(&added.account.id).is_some()) {
+            bg.syncer.mark_reconnected(&added.account.id);
+        }
         let syncer = bg.syncer.clone();
         spawn_local(async move {
             if let Err(e) = syncer.refresh_accounts().await {
@@ -162,7 +186,20 @@ pub async fn answer(message: JsValue) -> Result<JsValue, BrowserError> {
     match bg.intents.answer(intent).await {
         Answer::Status(status) => browser::to_js(&status),
         Answer::Reply(reply) => browser::to_js(&reply),
+        Answer::Shown(shown) => browser::to_js(&shown),
     }
+}
+
+/// A click on one of gmux's notifications (`button`: the index of a Chromium button), from background.js.
+pub fn notification_clicked(id: String, button: Option<u32>) {
+    let Some(bg) = background() else { return };
+    spawn_local(async move { bg.notifier.clicked(&id, button).await });
+}
+
+/// A page opened a port to the background (`runtime.onConnect`), from background.js.
+pub fn page_connected(port: JsValue) {
+    let Some(bg) = background() else { return };
+    bg.presence.accept(port);
 }
 
 /// Events other than messages: `installed` and `startup` (re)connect; the poll alarm syncs every account.

@@ -1,5 +1,5 @@
-//! What the background knows, and its copy in `storage.local`: the inbox, the status, the settings, and the
-//! revision every write carries (so a page can tell a change it has not seen); the toolbar badge drawn from them.
+//! What the background knows, and its copy in `storage.local`: the inbox, the status, the settings, the ids of
+//! the messages already notified, and the revision every write carries (so a page can tell a change it has not seen); the toolbar badge drawn from them.
 //! Calls only the browser.
 
 use std::cell::RefCell;
@@ -7,8 +7,9 @@ use std::cell::RefCell;
 use futures::channel::oneshot;
 use gmux_core::inbox::InboxStore;
 use gmux_core::messages::{
-    next_revision, Settings, REVISION_KEY, SETTINGS_KEY, STATUS_KEY, STORE_KEY,
+    next_revision, Settings, NOTIFIED_KEY, REVISION_KEY, SETTINGS_KEY, STATUS_KEY, STORE_KEY,
 };
+use gmux_core::notify::NotifiedLog;
 use gmux_core::status::Status;
 use gmux_core::view;
 use serde_json::{json, Value};
@@ -44,6 +45,8 @@ struct Inner {
     inbox: InboxStore,
     status: Status,
     settings: Settings,
+    /// The messages already notified, kept across restarts so a replayed poll notifies nothing twice.
+    notified: NotifiedLog,
     /// The revision of the last write to `storage.local`.
     revision: u64,
     /// Opens once the stored inbox, settings and revision were read.
@@ -63,13 +66,15 @@ impl Store {
     /// Reads the stored inbox, settings and revision once per background start, so a fresh background shows the
     /// last good inbox and its writes carry revisions larger than any before.
     pub async fn load(&self) {
-        let stored = browser::storage_get(&[STORE_KEY, SETTINGS_KEY, REVISION_KEY]).await;
+        let stored =
+            browser::storage_get(&[STORE_KEY, SETTINGS_KEY, REVISION_KEY, NOTIFIED_KEY]).await;
         let waiters = self.with(|inner| {
             if let Ok(items) = &stored {
                 inner.revision = items[REVISION_KEY].as_u64().unwrap_or(0);
                 inner.inbox = InboxStore::from_json(items[STORE_KEY].clone());
                 inner.settings =
                     serde_json::from_value(items[SETTINGS_KEY].clone()).unwrap_or_default();
+                inner.notified = NotifiedLog::from_json(items[NOTIFIED_KEY].clone());
             }
             inner.loaded.open()
         });
@@ -145,10 +150,29 @@ impl Store {
         self.update_badge().await;
     }
 
-    /// Saves new settings.
-    pub async fn set_settings(&self, settings: Settings) -> Result<(), BrowserError> {
-        self.with(|inner| inner.settings = settings.clone());
-        self.write(json!({ SETTINGS_KEY: settings })).await
+    /// Changes the settings in place (after the stored ones were read) and saves them.
+    pub async fn change_settings(
+        &self,
+        change: impl FnOnce(&mut Settings),
+    ) -> Result<Settings, BrowserError> {
+        self.loaded().await;
+        let settings = self.with(|inner| {
+            change(&mut inner.settings);
+            inner.settings.clone()
+        });
+        self.write(json!({ SETTINGS_KEY: settings })).await?;
+        Ok(settings)
+    }
+
+    /// Reads or changes the log of notified messages (call after [`Store::loaded`]).
+    pub fn notified<R>(&self, f: impl FnOnce(&mut NotifiedLog) -> R) -> R {
+        self.with(|inner| f(&mut inner.notified))
+    }
+
+    /// Writes the log of notified messages.
+    pub async fn persist_notified(&self) -> Result<(), BrowserError> {
+        let log = self.with(|inner| inner.notified.clone());
+        self.write(json!({ NOTIFIED_KEY: log })).await
     }
 
     async fn update_badge(&self) {

@@ -5,7 +5,9 @@
 
 mod dom;
 mod inbox;
+mod notifications;
 mod options;
+mod presence;
 
 use std::cell::RefCell;
 
@@ -115,6 +117,7 @@ pub fn start() {
         if let Err(e) = listen() {
             log_error("listening", e);
         }
+        presence::start();
         catch_up().await;
         let answer = match query_status().await {
             Ok(answer) => answer,
@@ -372,6 +375,16 @@ fn on_click(event: web_sys::Event) {
     let account_of_button = button
         .as_ref()
         .and_then(|b| b.get_attribute("data-account"));
+    if action
+        .as_deref()
+        .is_some_and(notifications::on_click)
+    {
+        return;
+    }
+    // A click anywhere else closes the notifications menu.
+    if notifications::close_menu() {
+        redraw();
+    }
     match (action.as_deref(), row) {
         (Some("filter"), _) => {
             update(|page| {
@@ -424,7 +437,17 @@ fn on_change(event: web_sys::Event) {
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_default();
-    match target.get_attribute("data-setting").as_deref() {
+    let setting = target.get_attribute("data-setting").unwrap_or_default();
+    let settings = PAGE.with(|p| {
+        p.borrow()
+            .as_ref()
+            .map(|p| p.settings.clone())
+            .unwrap_or_default()
+    });
+    if notifications::on_change(&setting, &target, settings) {
+        return;
+    }
+    match Some(setting.as_str()) {
         Some("color") => {
             if let Some(account) = target.get_attribute("data-account") {
                 if view::is_hex_color(&value) {
@@ -433,11 +456,6 @@ fn on_change(event: web_sys::Event) {
                         color: value,
                     });
                 }
-            }
-        }
-        Some("poll") => {
-            if let Ok(minutes) = value.parse::<u32>() {
-                send(Intent::SetPollMinutes { minutes });
             }
         }
         _ => {}
@@ -452,6 +470,10 @@ fn on_key(event: KeyboardEvent) {
         return;
     };
     if matches!(target.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+        return;
+    }
+    if event.key() == "Escape" && notifications::close_menu() {
+        redraw();
         return;
     }
     // Enter on a button is the button's own click.

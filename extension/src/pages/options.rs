@@ -1,5 +1,6 @@
-//! The options page: the host's status, the accounts (colour, email, state, Reconnect, Remove), Add account, and
-//! how often to check for mail. Every change is an `Intent` to the background.
+//! The options page: the host's status, the accounts (colour, email, state, notifications and Primary only,
+//! Reconnect, Remove), Add account, notifications and how often to check for mail (`notifications.rs`). Every
+//! change is an `Intent` to the background.
 
 use gmux_core::inbox::SyncHealth;
 use gmux_core::protocol::AccountStatus;
@@ -9,9 +10,6 @@ use web_sys::Document;
 
 use super::dom::{self, el, text_button};
 use super::Page;
-
-/// The polling intervals offered, in minutes.
-const POLL_CHOICES: [u32; 6] = [1, 2, 5, 10, 15, 30];
 
 /// One account as the options page lists it.
 struct AccountLine {
@@ -95,7 +93,7 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     let document = dom::document()?;
     super::inbox::draw_status(&document, page)?;
     draw_accounts(&document, page)?;
-    draw_poll(&document, page)?;
+    super::notifications::draw_options(&document, page)?;
     if let Some(area) = dom::clear(&document, "notices")? {
         if let Some(failed) = super::inbox::add_failed_notice(&document, page)? {
             area.append_child(&failed)?;
@@ -149,6 +147,15 @@ fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
         let who = el(document, "div", "acct-who", None)?;
         dom::append(&who, el(document, "div", "acct-email", Some(&line.email))?)?;
         dom::append(&who, el(document, "div", "acct-state", Some(&line.state))?)?;
+        dom::append(
+            &who,
+            super::notifications::account_switches(
+                document,
+                &page.settings,
+                &line.id,
+                &line.email,
+            )?,
+        )?;
         item.append_child(&who)?;
         if line.needs_reconnect {
             let reconnect = text_button(document, "reconnect", "Reconnect", "reconnect")?;
@@ -160,31 +167,6 @@ fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
         remove.set_attribute("aria-label", &format!("Remove {}", line.email))?;
         item.append_child(&remove)?;
         list.append_child(&item)?;
-    }
-    Ok(())
-}
-
-fn draw_poll(document: &Document, page: &Page) -> Result<(), JsValue> {
-    let Some(select) = dom::clear(document, "poll-minutes")? else {
-        return Ok(());
-    };
-    let mut choices = POLL_CHOICES.to_vec();
-    if !choices.contains(&page.settings.poll_minutes) {
-        choices.push(page.settings.poll_minutes);
-        choices.sort_unstable();
-    }
-    for minutes in choices {
-        let text = if minutes == 1 {
-            "every minute".to_string()
-        } else {
-            format!("every {minutes} minutes")
-        };
-        let option = el(document, "option", "", Some(&text))?;
-        option.set_attribute("value", &minutes.to_string())?;
-        if minutes == page.settings.poll_minutes {
-            option.set_attribute("selected", "")?;
-        }
-        select.append_child(&option)?;
     }
     Ok(())
 }
