@@ -567,9 +567,12 @@ pub const BUTTONS: [(ThreadAction, &str); 2] = [
     (ThreadAction::Archive, "Archive"),
 ];
 
-/// The action of the button at `index`, if there is one.
-pub fn button_action(index: u32) -> Option<ThreadAction> {
-    BUTTONS.get(index as usize).map(|(action, _)| *action)
+/// The action of the button at `index` of a notification shown in `browser`, if it has one: Firefox's have none.
+pub fn button_action(browser: Browser, index: u32) -> Option<ThreadAction> {
+    match browser {
+        Browser::Chromium => BUTTONS.get(index as usize).map(|(action, _)| *action),
+        Browser::Firefox => None,
+    }
 }
 
 /// One button as `notifications.create` takes it.
@@ -1616,7 +1619,8 @@ mod tests {
             (2, None),
             (u32::MAX, None),
         ] {
-            assert_eq!(button_action(index), action, "{index}");
+            assert_eq!(button_action(Browser::Chromium, index), action, "{index}");
+            assert_eq!(button_action(Browser::Firefox, index), None, "{index}");
         }
     }
 

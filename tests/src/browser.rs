@@ -493,7 +493,14 @@ fn start_firefox(
     } else {
         vec!["-headless".to_string()]
     };
-    let mut prefs = json!({ "extensions.webextensions.uuids": uuids });
+    let mut prefs = json!({
+        "extensions.webextensions.uuids": uuids,
+        // Headless Firefox has no system notification service to talk to: its notifications close the moment
+        // they open. Firefox's own alert windows work headless; they stay until closed (not the default 20 s), so
+        // a test reads every notification shown from `notifications.getAll()`.
+        "alerts.useSystemBackend": false,
+        "alerts.totalOpenTime": 3_600_000,
+    });
     if profile == FirefoxProfile::Kept {
         args.extend(["-profile".to_string(), profile_path]);
         // A temporary add-on is removed when Firefox quits; these keep its storage.local for the next start.

@@ -171,7 +171,10 @@ impl Notifier {
         let Some(target) = NotificationTarget::parse(id) else {
             return;
         };
-        match (button.map(notify::button_action), &target) {
+        match (
+            button.map(|index| notify::button_action(self.browser, index)),
+            &target,
+        ) {
             (
                 Some(Some(action)),
                 NotificationTarget::Message {

@@ -309,6 +309,7 @@ fn draw_poll(document: &Document, page: &Page) -> Result<(), JsValue> {
             let text = match choice {
                 None => "every 30 seconds".to_string(),
                 Some(60) => "every minute".to_string(),
+                Some(3_600) => "every hour".to_string(),
                 Some(s) if s % 60 == 0 => format!("every {} minutes", s / 60),
                 Some(s) => format!("every {s} seconds"),
             };

@@ -4,6 +4,7 @@
 mod demo;
 mod faults;
 mod hostile;
+mod notifications;
 mod popup;
 mod stale_page;
 mod sync_background;
