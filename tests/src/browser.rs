@@ -342,13 +342,12 @@ impl ExtensionBrowser {
             .unwrap_or(false))
     }
 
-    /// Chromium only: stops the background service worker, as Chrome does to an idle one, and waits until it
-    /// is gone. The native port dies with it.
+    /// Stops the extension's background as the browser does to an idle one, and waits until it is gone: Chrome's
+    /// service worker, or Firefox's event page (through Firefox's own `terminateBackground`, run as browser
+    /// chrome). The native port dies with it; the next event or message starts it again.
     pub fn stop_background_worker(&self) -> Result<()> {
-        if self.browser != Browser::Chromium {
-            return Err(HarnessError::Unexpected(
-                "stopping the background is implemented for Chromium only".into(),
-            ));
+        if self.browser == Browser::Firefox {
+            return self.stop_firefox_background();
         }
         self.session
             .chrome_devtools("ServiceWorker.enable", json!({}))?;
@@ -365,6 +364,21 @@ impl ExtensionBrowser {
             what: "the background worker to stop".into(),
             last: "still running".into(),
         })
+    }
+
+    fn stop_firefox_background(&self) -> Result<()> {
+        let state = self.session.firefox_chrome_script(&format!(
+            "const {{ ExtensionParent }} = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
+             const extension = ExtensionParent.GlobalManager.getExtension('{FIREFOX_EXTENSION_ID}');
+             return extension.terminateBackground({{ disableResetIdleForTest: true }})
+               .then(() => extension.backgroundState);"
+        ))?;
+        if state != "stopped" {
+            return Err(HarnessError::Unexpected(format!(
+                "Firefox's background is {state} after terminateBackground"
+            )));
+        }
+        Ok(())
     }
 
     /// The computed background colour of the page's body, like `rgb(21, 21, 28)`.
