@@ -906,7 +906,7 @@ pub fn poll_cost_text(browser: Browser, user_period_ms: Option<u64>) -> String {
     let units = quota_units_per_day(plan.alarm_period_ms).to_string();
     let mut grouped = String::new();
     for (i, c) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i) % 3 == 0 {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);

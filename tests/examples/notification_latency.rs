@@ -14,7 +14,9 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use gmux_core::notify::{quota_units_per_day, NotificationTarget, DEFAULT_POLL_MS, PAGE_OPEN_POLL_MS};
+use gmux_core::notify::{
+    quota_units_per_day, NotificationTarget, DEFAULT_POLL_MS, PAGE_OPEN_POLL_MS,
+};
 use gmux_e2e::{
     configure_host_with_accounts, median, target_line, Browser, EmulatorProcess, ExtensionBrowser,
     HarnessError, HostSetup,

@@ -3,16 +3,16 @@
 
 use std::rc::Rc;
 
-use gmux_core::messages::{Intent, IntentError, IntentReply};
-use gmux_core::notify::ShownNotification;
-use gmux_core::protocol::{method, AccountsAddParams, AccountsRemoveParams, AccountsUpdateParams};
-use gmux_core::status::Status;
 use super::host::HostPort;
 use super::notify::{Notifier, NotifyAnswer};
 use super::store::Store;
 use super::sync::Syncer;
 use crate::browser;
 use crate::host_client::RequestError;
+use gmux_core::messages::{Intent, IntentError, IntentReply};
+use gmux_core::notify::ShownNotification;
+use gmux_core::protocol::{method, AccountsAddParams, AccountsRemoveParams, AccountsUpdateParams};
+use gmux_core::status::Status;
 
 /// What an intent may touch.
 pub struct Intents {

@@ -143,7 +143,10 @@ fn on_host_event(bg: &Rc<Background>, event: Event) {
         };
         bg.store.status(|s| s.add_error = None);
         // An account added again (reconnected): the mail that came while it was away is not new mail.
-        if bg.store.inbox(|inbox| inbox.account(&added.account.id).is_some()) {
+        if bg
+            .store
+            .inbox(|inbox| inbox.account(&added.account.id).is_some())
+        {
             bg.syncer.mark_reconnected(&added.account.id);
         }
         let syncer = bg.syncer.clone();

@@ -85,7 +85,9 @@ impl Notifier {
             if let Err(e) = self.store.persist_notified().await {
                 // Shown without a record, a message could be shown again after a restart; not shown, it is
                 // lost. Showing is the lesser harm.
-                log(&format!("gmux: the notified messages could not be saved: {e}"));
+                log(&format!(
+                    "gmux: the notified messages could not be saved: {e}"
+                ));
             }
         }
         for notification in decided {
@@ -110,7 +112,9 @@ impl Notifier {
                 addresses
             }
             Err(e) => {
-                log(&format!("gmux: the send-as addresses could not be read: {e}"));
+                log(&format!(
+                    "gmux: the send-as addresses could not be read: {e}"
+                ));
                 Vec::new()
             }
         }
@@ -308,10 +312,7 @@ fn replied(saved: Result<Settings, String>) -> IntentReply {
 }
 
 fn not_a_test_build() -> IntentReply {
-    IntentReply::failed(
-        IntentError::Internal,
-        "this is for gmux's test builds only",
-    )
+    IntentReply::failed(IntentError::Internal, "this is for gmux's test builds only")
 }
 
 fn log(text: &str) {

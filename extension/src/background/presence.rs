@@ -123,7 +123,8 @@ impl Presence {
                 return;
             }
             let settings = self.store.settings();
-            let Some(period) = poll_plan(self.browser, settings.poll_period_ms(), true).page_timer_ms
+            let Some(period) =
+                poll_plan(self.browser, settings.poll_period_ms(), true).page_timer_ms
             else {
                 // The alarm is already as fast; it stays the only poll. The loop ends as if no page were open.
                 self.generation.set(generation + 1);

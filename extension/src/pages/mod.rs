@@ -375,10 +375,7 @@ fn on_click(event: web_sys::Event) {
     let account_of_button = button
         .as_ref()
         .and_then(|b| b.get_attribute("data-account"));
-    if action
-        .as_deref()
-        .is_some_and(notifications::on_click)
-    {
+    if action.as_deref().is_some_and(notifications::on_click) {
         return;
     }
     // A click anywhere else closes the notifications menu.
@@ -447,18 +444,15 @@ fn on_change(event: web_sys::Event) {
     if notifications::on_change(&setting, &target, settings) {
         return;
     }
-    match Some(setting.as_str()) {
-        Some("color") => {
-            if let Some(account) = target.get_attribute("data-account") {
-                if view::is_hex_color(&value) {
-                    send(Intent::SetColor {
-                        account,
-                        color: value,
-                    });
-                }
+    if setting == "color" {
+        if let Some(account) = target.get_attribute("data-account") {
+            if view::is_hex_color(&value) {
+                send(Intent::SetColor {
+                    account,
+                    color: value,
+                });
             }
         }
-        _ => {}
     }
 }
 

@@ -18,7 +18,8 @@ use super::{send, tz_offset_minutes, update, Page};
 use crate::browser;
 
 /// The periods the options page offers, in seconds; `None` is the default (30 s).
-const POLL_CHOICES: [Option<u32>; 6] = [None, Some(60), Some(120), Some(300), Some(900), Some(1_800)];
+const POLL_CHOICES: [Option<u32>; 6] =
+    [None, Some(60), Some(120), Some(300), Some(900), Some(1_800)];
 
 thread_local! {
     /// Whether the popup's notification menu is open.
@@ -47,7 +48,10 @@ pub(super) fn draw_page_control(document: &Document, page: &Page) -> Result<(), 
     bell.set_attribute("tabindex", "0")?;
     bell.set_attribute("aria-haspopup", "menu")?;
     bell.set_attribute("aria-expanded", if open { "true" } else { "false" })?;
-    bell.set_attribute("data-paused", if paused.is_some() { "true" } else { "false" })?;
+    bell.set_attribute(
+        "data-paused",
+        if paused.is_some() { "true" } else { "false" },
+    )?;
     slot.append_child(&bell)?;
     if open {
         let menu = el(document, "div", "menu", None)?;
@@ -163,12 +167,7 @@ pub(super) fn draw_options(document: &Document, page: &Page) -> Result<(), JsVal
     } else if on > 0 {
         dom::append(
             &head,
-            text_button(
-                document,
-                "quiet",
-                "Pause for 1 hour",
-                "notify-pause-hour",
-            )?,
+            text_button(document, "quiet", "Pause for 1 hour", "notify-pause-hour")?,
         )?;
     }
     card.append_child(&head)?;
@@ -236,7 +235,12 @@ pub(super) fn draw_options(document: &Document, page: &Page) -> Result<(), JsVal
     }
 
     // Where a click opens the conversation.
-    let field = el(document, "label", "field", Some("A click opens the conversation in "))?;
+    let field = el(
+        document,
+        "label",
+        "field",
+        Some("A click opens the conversation in "),
+    )?;
     let select = el(document, "select", "", None)?;
     select.set_attribute("data-setting", "open-in")?;
     select.set_id("open-in");
@@ -314,10 +318,7 @@ fn draw_poll(document: &Document, page: &Page) -> Result<(), JsValue> {
                 Some(s) => format!("every {s} seconds"),
             };
             let option = el(document, "option", "", Some(&text))?;
-            option.set_attribute(
-                "value",
-                &choice.map(|s| s.to_string()).unwrap_or_default(),
-            )?;
+            option.set_attribute("value", &choice.map(|s| s.to_string()).unwrap_or_default())?;
             if choice == chosen {
                 option.set_attribute("selected", "")?;
             }

@@ -17,9 +17,11 @@ const PAGE_PORT: &str = "gmux-page";
 /// How long a page waits before opening a new port after the old one closed.
 const RECONNECT_MS: i32 = 2_000;
 
+type Listener = Closure<dyn FnMut(web_sys::Event)>;
+
 thread_local! {
     static PORT: RefCell<Option<PagePort>> = const { RefCell::new(None) };
-    static LISTENER: RefCell<Option<Closure<dyn FnMut(web_sys::Event)>>> = const { RefCell::new(None) };
+    static LISTENER: RefCell<Option<Listener>> = const { RefCell::new(None) };
 }
 
 fn in_view() -> bool {
@@ -49,7 +51,7 @@ pub(super) fn start() {
         return;
     }
     connect();
-    let listener = Closure::<dyn FnMut(web_sys::Event)>::new(|_| say_in_view());
+    let listener = Listener::new(|_| say_in_view());
     if let Some(document) = web_sys::window().and_then(|w| w.document()) {
         let _ = document.add_event_listener_with_callback(
             "visibilitychange",

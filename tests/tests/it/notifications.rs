@@ -164,9 +164,11 @@ fn check_notifications(browser: Browser) {
     // The test polls when it has delivered what it wants (sync_now): its pages do not ask for the faster poll
     // of a page in view, and the alarm is set an hour off.
     ok(instance.open_extension_page(AWAY_POPUP));
-    ok(instance.wait_for_storage("three synced accounts", DEADLINE, |local| {
-        all_synced(local, 3)
-    }));
+    ok(
+        instance.wait_for_storage("three synced accounts", DEADLINE, |local| {
+            all_synced(local, 3)
+        }),
+    );
     intent_ok(&instance, json!({"type": "set_poll", "seconds": 3600}));
 
     // The first sync found the demo's unread mail: the inbox as it was, not new mail. Nothing is shown.
@@ -264,7 +266,11 @@ fn check_notifications(browser: Browser) {
                .map((i) => `${i.dataset.account}:${i.dataset.switch}:${i.checked}`);",
             &[],
         ));
-        let has = |s: String| switches.as_array().is_some_and(|all| all.contains(&json!(s)));
+        let has = |s: String| {
+            switches
+                .as_array()
+                .is_some_and(|all| all.contains(&json!(s)))
+        };
         has(format!("{b_id}:notifications:false")) && has(format!("{c_id}:primary_only:true"))
     });
     ok(instance.session.set_window_size(900, 1700));
@@ -275,9 +281,11 @@ fn check_notifications(browser: Browser) {
     ok(instance.click_css(&format!(
         "input[data-account=\"{b_id}\"][data-switch=notifications]"
     )));
-    ok(instance.wait_for_storage("B's notifications on", DEADLINE, |local| {
-        local["settings"]["accounts"][b_id.as_str()]["notifications"] == true
-    }));
+    ok(
+        instance.wait_for_storage("B's notifications on", DEADLINE, |local| {
+            local["settings"]["accounts"][b_id.as_str()]["notifications"] == true
+        }),
+    );
 
     // Quiet hours around now (in the browser's own time zone): silence. Mail that came then is not announced
     // after they end; the next mail is.
@@ -299,7 +307,11 @@ fn check_notifications(browser: Browser) {
         json!({"type": "set_quiet_hours", "quiet_hours": null}),
     );
     sync_now(&instance);
-    assert_eq!(listed(&instance), BTreeSet::new(), "made up after quiet hours");
+    assert_eq!(
+        listed(&instance),
+        BTreeSet::new(),
+        "made up after quiet hours"
+    );
 
     // Pause for an hour from the popup's bell: silence, and the popup says so until Resume.
     ok(instance.open_extension_page(AWAY_POPUP));
@@ -329,9 +341,11 @@ fn check_notifications(browser: Browser) {
     sync_now(&instance);
     assert_eq!(listed(&instance), BTreeSet::new(), "paused");
     ok(instance.click_css(".notice[data-notice=paused] button[data-action=notify-resume]"));
-    ok(instance.wait_for_storage("the pause lifted", DEADLINE, |local| {
-        local["settings"]["notify"]["paused_until_ms"].is_null()
-    }));
+    ok(
+        instance.wait_for_storage("the pause lifted", DEADLINE, |local| {
+            local["settings"]["notify"]["paused_until_ms"].is_null()
+        }),
+    );
 
     // More than three at once: one summary for the account, newest senders first.
     for (i, from) in ["Fay", "Gus", "Hal", "Ivy", "Jo"].iter().enumerate() {
@@ -381,7 +395,10 @@ fn check_notifications(browser: Browser) {
         !listed(&instance).contains(&gus_id),
         "a clicked notification goes away"
     );
-    intent_ok(&instance, json!({"type": "set_open_in", "open_in": "gmail"}));
+    intent_ok(
+        &instance,
+        json!({"type": "set_open_in", "open_in": "gmail"}),
+    );
     let (hal, hal_thread) = deliver(
         &emulator,
         json!({"account": a, "from": "Hal <hal@example.org>", "subject": "open me in Gmail", "text": "x"}),
@@ -485,7 +502,10 @@ fn check_notifications(browser: Browser) {
         let mut local = ok(instance.storage("local"));
         let old_history = stored_account_by_email(&before, a)["history_id"].clone();
         if let Some(accounts) = local["inbox"]["accounts"].as_array_mut() {
-            for account in accounts.iter_mut().filter(|x| x["account"]["email"] == a.as_str()) {
+            for account in accounts
+                .iter_mut()
+                .filter(|x| x["account"]["email"] == a.as_str())
+            {
                 account["history_id"] = old_history.clone();
             }
         }
@@ -540,7 +560,9 @@ fn check_notifications(browser: Browser) {
     );
     let local = ok(instance.storage("local"));
     assert!(
-        local["notified"].as_array().is_some_and(|ids| ids.len() <= 1_000),
+        local["notified"]
+            .as_array()
+            .is_some_and(|ids| ids.len() <= 1_000),
         "the record of notified messages is bounded"
     );
     assert!(
