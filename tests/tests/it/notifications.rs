@@ -2,8 +2,8 @@
 //! delivering mail through its control API, the real gmux-host and the three demo accounts. What must appear is
 //! read from the browser's own list (`notifications.getAll()`; Chromium gives ids only, so the text comes from
 //! the test build's record of what was shown), and so is what must not: nothing at the first sync, for the
-//! account's own mail, for mail already read, in quiet hours, while paused, for an account switched off, or
-//! outside Primary with Primary only. Chromium's Mark as read and Archive change the emulator's mailbox (and a
+//! account's own mail, for mail already read, in quiet hours, while paused, for an account switched off,
+//! outside Primary with Primary only, after reconnecting an account, or after Gmail forgot the history. Chromium's Mark as read and Archive change the emulator's mailbox (and a
 //! refused one says so), a click opens the conversation in gmux or in Gmail, Firefox's notifications have no
 //! buttons, a restarted background notifies nothing twice, and a burst of 500 is one summary. One browser
 //! session per browser.
@@ -529,6 +529,62 @@ fn check_notifications(browser: Browser) {
             BTreeSet::from([message_id(a_id, &kit_thread, &kit)])
         );
     }
+
+    // Mail that came while an account was disconnected is not "new mail as it arrives": Google refuses B's
+    // token, mail arrives, B is reconnected (the consent flow, approved by the emulator) and synced: nothing.
+    clear_all(&instance);
+    ok(emulator.post("/_emulator/revoke", json!({"account": b})));
+    sync_now(&instance);
+    assert_eq!(
+        stored_account_by_email(&ok(instance.storage("local")), b)["account"]["health"],
+        "reauth_required"
+    );
+    deliver(
+        &emulator,
+        json!({"account": b, "from": "Lu <lu@example.org>", "subject": "while you were away", "text": "x"}),
+    );
+    intent_ok(&instance, json!({"type": "reconnect", "account": b_id}));
+    ok(
+        instance.wait_for_storage("B reconnected and synced", DEADLINE, |local| {
+            all_synced(local, 3)
+                && stored_account_by_email(local, b)["threads"]
+                    .as_array()
+                    .is_some_and(|rows| rows.iter().any(|r| r["subject"] == "while you were away"))
+        }),
+    );
+    sync_now(&instance);
+    assert_eq!(listed(&instance), BTreeSet::new(), "after reconnecting");
+
+    // Gmail forgot the history (404): the inbox is read afresh, and what it holds is not announced.
+    ok(emulator.post("/_emulator/settings", json!({"history_retention_secs": 60})));
+    deliver(
+        &emulator,
+        json!({"account": a, "from": "Mo <mo@example.org>", "subject": "before the gap", "text": "x"}),
+    );
+    ok(emulator.post("/_emulator/clock/advance", json!({"seconds": 120})));
+    sync_now(&instance);
+    assert_eq!(listed(&instance), BTreeSet::new(), "after a full resync");
+    ok(emulator.post(
+        "/_emulator/settings",
+        json!({"history_retention_secs": 604_800}),
+    ));
+    // And the next mail of both accounts is announced again.
+    let (after_b, after_b_thread) = deliver(
+        &emulator,
+        json!({"account": b, "from": "Lu <lu@example.org>", "subject": "back", "text": "x"}),
+    );
+    let (after_a, after_a_thread) = deliver(
+        &emulator,
+        json!({"account": a, "from": "Mo <mo@example.org>", "subject": "after the gap", "text": "x"}),
+    );
+    sync_now(&instance);
+    assert_eq!(
+        listed(&instance),
+        BTreeSet::from([
+            message_id(b_id, &after_b_thread, &after_b),
+            message_id(a_id, &after_a_thread, &after_a)
+        ])
+    );
 
     // A burst of 500 in one poll: one summary for the account, and the poll stays quick.
     intent_ok(
