@@ -17,4 +17,5 @@ pub mod settings;
 pub mod status;
 pub mod text;
 pub mod triage;
+pub mod trust;
 pub mod view;

@@ -10,6 +10,9 @@ use crate::protocol::{Account as HostAccount, Hello, PROTOCOL_VERSION};
 /// The command that installs gmux-host, run in the gmux checkout.
 pub const INSTALL_COMMAND: &str = "cargo xtask install";
 
+/// The command that checks gmux-host's configuration.
+pub const DOCTOR_COMMAND: &str = "gmux-host doctor";
+
 /// The command that gives gmux-host an OAuth client.
 pub const CONFIGURE_COMMAND: &str =
     "gmux-host configure --client-secrets ~/Downloads/client_secret.json";
@@ -30,6 +33,9 @@ pub enum HostState {
     /// gmux-host started but the handshake failed, or it stopped after a successful one; the background
     /// reconnects.
     Failed,
+    /// gmux-host answered, but names a Gmail address this build does not send tokens to (see
+    /// `crate::trust::gmail_base`); nothing is synced until its configuration is fixed.
+    Untrusted,
 }
 
 impl HostState {
@@ -131,6 +137,16 @@ impl Status {
                 ),
                 command: Some(CONFIGURE_COMMAND),
                 hint: Some("Then open gmux again and add your accounts.".to_string()),
+            },
+            HostState::Untrusted => StatusView {
+                state: "untrusted",
+                headline: "gmux-host points gmux somewhere it does not trust".to_string(),
+                detail: Some(format!(
+                    "{}. gmux syncs nothing until this is fixed; this command shows what gmux-host is configured with:",
+                    error.trim_end_matches('.')
+                )),
+                command: Some(DOCTOR_COMMAND),
+                hint: None,
             },
             HostState::Failed => StatusView {
                 state: "error",
@@ -235,7 +251,10 @@ pub fn after_disconnect(before: HostState, reason: &str) -> Settled {
             version: None,
             error: Some(reason.to_string()),
         },
-        HostState::Connected | HostState::NotConfigured | HostState::Failed => Settled {
+        HostState::Connected
+        | HostState::NotConfigured
+        | HostState::Failed
+        | HostState::Untrusted => Settled {
             state: HostState::Failed,
             version: None,
             error: Some(format!("gmux-host stopped: {reason}")),
@@ -371,6 +390,7 @@ mod tests {
             (HostState::NotConfigured, true, true),
             (HostState::Missing, true, false),
             (HostState::Failed, true, false),
+            (HostState::Untrusted, true, false),
         ];
         for (state, settled, up) in cases {
             assert_eq!(

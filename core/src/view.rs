@@ -111,19 +111,19 @@ pub const BADGE_UNREAD: &str = "#1a73e8";
 pub const BADGE_ATTENTION: &str = "#d93025";
 pub const BADGE_IDLE: &str = "#5f6368";
 
-/// The badge for the whole extension. The host missing or an account needing re-authorisation outranks the
-/// count, because either means the count may be wrong.
+/// The badge for the whole extension. A host problem (its sentence for the tooltip) or an account needing
+/// re-authorisation outranks the count, because either means the count may be wrong.
 pub fn badge(
     total_unread: u64,
     accounts: usize,
     reauth_required: usize,
-    host_missing: bool,
+    host_problem: Option<&str>,
 ) -> Badge {
-    if host_missing {
+    if let Some(problem) = host_problem {
         return Badge {
             text: "!".into(),
             color: BADGE_ATTENTION,
-            title: "gmux: gmux-host is not installed".into(),
+            title: format!("gmux: {problem}"),
         };
     }
     if reauth_required > 0 {
@@ -169,11 +169,17 @@ pub fn store_badge(store: &InboxStore, host: HostState) -> Badge {
         .iter()
         .filter(|a| a.account.health == SyncHealth::ReauthRequired)
         .count();
+    let host_problem = match host {
+        HostState::Missing => Some("gmux-host is not installed"),
+        HostState::Failed => Some("gmux-host is not answering"),
+        HostState::Untrusted => Some("gmux-host's configuration needs attention"),
+        HostState::Connecting | HostState::Connected | HostState::NotConfigured => None,
+    };
     badge(
         store.total_unread(),
         store.accounts.len(),
         reauth,
-        matches!(host, HostState::Missing | HostState::Failed),
+        host_problem,
     )
 }
 
@@ -396,17 +402,17 @@ mod tests {
 
     #[test]
     fn badge_states() {
-        assert_eq!(badge(12, 3, 0, false).text, "12");
-        assert_eq!(badge(0, 3, 0, false).text, "");
-        assert_eq!(badge(5000, 3, 0, false).text, "999+");
-        let reauth = badge(7, 3, 1, false);
+        assert_eq!(badge(12, 3, 0, None).text, "12");
+        assert_eq!(badge(0, 3, 0, None).text, "");
+        assert_eq!(badge(5000, 3, 0, None).text, "999+");
+        let reauth = badge(7, 3, 1, None);
         assert_eq!((reauth.text.as_str(), reauth.color), ("!", BADGE_ATTENTION));
         assert!(reauth.title.contains("reconnected"));
         assert_eq!(
-            badge(7, 3, 0, true).title,
+            badge(7, 3, 0, Some("gmux-host is not installed")).title,
             "gmux: gmux-host is not installed"
         );
-        assert_eq!(badge(0, 0, 0, false).title, "gmux: no accounts yet");
+        assert_eq!(badge(0, 0, 0, None).title, "gmux: no accounts yet");
     }
 
     #[test]
@@ -580,7 +586,13 @@ mod tests {
             (&store, HostState::Connecting, "7", "7 unread"),
             (&store, HostState::NotConfigured, "7", "7 unread"),
             (&store, HostState::Missing, "!", "not installed"),
-            (&store, HostState::Failed, "!", "not installed"),
+            (&store, HostState::Failed, "!", "not answering"),
+            (
+                &store,
+                HostState::Untrusted,
+                "!",
+                "configuration needs attention",
+            ),
             (&reauth, HostState::Connected, "!", "reconnected"),
         ];
         for (store, host, text, words) in cases {

@@ -473,6 +473,48 @@ pub fn is_test_build() -> bool {
         })
 }
 
+// Who is asking: the background checks that a message comes from one of gmux's own pages.
+
+/// The parts of a `runtime.MessageSender` the background checks.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct MessageSender {
+    pub id: Option<String>,
+    pub url: Option<String>,
+}
+
+impl MessageSender {
+    pub fn of(sender: &JsValue) -> MessageSender {
+        let field = |name: &str| {
+            Reflect::get(sender, &JsValue::from_str(name))
+                .ok()
+                .and_then(|v| v.as_string())
+        };
+        MessageSender {
+            id: field("id"),
+            url: field("url"),
+        }
+    }
+
+    /// Who opened a `runtime.connect` port (its `sender`).
+    pub fn of_port(port: &JsValue) -> MessageSender {
+        let sender = Reflect::get(port, &JsValue::from_str("sender")).unwrap_or(JsValue::UNDEFINED);
+        MessageSender::of(&sender)
+    }
+}
+
+/// This extension's id (`runtime.id`).
+pub fn extension_id() -> Result<String, BrowserError> {
+    let runtime = api()?.runtime();
+    Reflect::get(&runtime, &JsValue::from_str("id"))?
+        .as_string()
+        .ok_or_else(|| BrowserError::Api("runtime.id is missing".into()))
+}
+
+/// The base URL of this extension's own pages (`runtime.getURL("")`).
+pub fn extension_base_url() -> Result<String, BrowserError> {
+    Ok(api()?.runtime().get_url(""))
+}
+
 // Notifications and the pages' presence: desktop notifications (`notifications.*`), which browser this is, a tab
 // opened and its window raised, and the `runtime.connect` port a page holds while it is open.
 

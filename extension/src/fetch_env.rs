@@ -4,7 +4,9 @@
 //! and a Firefox background is an event page (a `window`); both have these four on the global object.
 
 use futures::future::LocalBoxFuture;
-use gmux_gmail::env::{Env, HttpRequest, HttpResponse, TransportError};
+use gmux_gmail::env::{
+    Env, HttpRequest, HttpResponse, TransportError, ANSWER_TOO_LARGE, MAX_ANSWER_BYTES,
+};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -70,17 +72,76 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, TransportError> {
             }
         }
     }
-    let buffer = response
-        .array_buffer()
-        .map_err(|e| TransportError(js_error(&e)))?;
-    let buffer = JsFuture::from(buffer)
-        .await
-        .map_err(|e| TransportError(format!("reading the response: {}", js_error(&e))))?;
-    Ok(HttpResponse {
-        status: response.status(),
-        headers,
-        body: Uint8Array::new(&buffer).to_vec(),
-    })
+    let status = response.status();
+    match read_capped(&response, MAX_ANSWER_BYTES).await? {
+        Some(body) => Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        }),
+        None => {
+            headers.push((ANSWER_TOO_LARGE.to_string(), MAX_ANSWER_BYTES.to_string()));
+            Ok(HttpResponse {
+                status,
+                headers,
+                body: Vec::new(),
+            })
+        }
+    }
+}
+
+/// The response's body, or `None` once it is larger than `cap` (its stream is then cancelled, so a hostile
+/// answer cannot fill the background's memory). A `Content-Length` above the cap stops it before any byte is read.
+async fn read_capped(
+    response: &web_sys::Response,
+    cap: usize,
+) -> Result<Option<Vec<u8>>, TransportError> {
+    let declared = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let call =
+        |target: &JsValue, name: &str, args: &[JsValue]| -> Result<JsValue, TransportError> {
+            let function = Reflect::get(target, &JsValue::from_str(name))
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+                .ok_or_else(|| TransportError(format!("the response has no {name}")))?;
+            let args: Array = args.iter().collect();
+            function
+                .apply(target, &args)
+                .map_err(|e| TransportError(js_error(&e)))
+        };
+    let stream = Reflect::get(response, &JsValue::from_str("body")).unwrap_or(JsValue::NULL);
+    if stream.is_null() || stream.is_undefined() {
+        return Ok(Some(Vec::new()));
+    }
+    if declared.is_some_and(|n| n > cap as u64) {
+        let _ = call(&stream, "cancel", &[]);
+        return Ok(None);
+    }
+    let reader = call(&stream, "getReader", &[])?;
+    let mut body = Vec::new();
+    loop {
+        let chunk = JsFuture::from(js_sys::Promise::resolve(&call(&reader, "read", &[])?))
+            .await
+            .map_err(|e| TransportError(format!("reading the response: {}", js_error(&e))))?;
+        if Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true)
+        {
+            return Ok(Some(body));
+        }
+        let value = Reflect::get(&chunk, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
+        let bytes = Uint8Array::new(&value);
+        if body.len() + bytes.length() as usize > cap {
+            let _ = call(&reader, "cancel", &[]);
+            return Ok(None);
+        }
+        body.extend_from_slice(&bytes.to_vec());
+    }
 }
 
 impl Env for FetchEnv {

@@ -122,6 +122,37 @@ impl HostClient {
     }
 }
 
+/// What the log says of a message from the host that nobody expected: its id, its method and its size, never its
+/// contents, which may carry a token.
+pub fn describe_unexpected(message: &Value) -> String {
+    // A short id is shown as it is; anything longer than an id could be is not an id worth reading.
+    let id = match message.get("id") {
+        Some(id @ (Value::Number(_) | Value::Null)) => id.to_string(),
+        Some(Value::String(id))
+            if id.len() <= 20 && id.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            format!("\"{id}\"")
+        }
+        Some(_) => "(not a plain id)".to_string(),
+        None => "none".to_string(),
+    };
+    let method = match message.get("method").and_then(Value::as_str) {
+        Some(m)
+            if m.len() <= 40
+                && m.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_') =>
+        {
+            m
+        }
+        Some(_) => "(not a plain method name)",
+        None => "none",
+    };
+    format!(
+        "id {id}, method {method}, {} bytes",
+        message.to_string().len()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +244,27 @@ mod tests {
         assert_eq!(
             outcome(receiver),
             Some(Err(RequestError::Disconnected("port closed".into())))
+        );
+    }
+
+    #[test]
+    fn a_stray_message_is_described_without_its_contents() {
+        let token = "ya29.a0AfB_secret-token-value";
+        let cases = [
+            json!({"id": 99, "result": {"access_token": token}}),
+            json!({"id": token, "result": 1}),
+            json!({"id": 3, "method": token, "params": {}}),
+            json!({"nonsense": token}),
+            json!(token),
+        ];
+        for message in cases {
+            let described = describe_unexpected(&message);
+            assert!(!described.contains("ya29"), "{described}");
+            assert!(described.contains("bytes"), "{described}");
+        }
+        assert_eq!(
+            describe_unexpected(&json!({"id": 7, "method": "token.get"})),
+            "id 7, method token.get, 29 bytes"
         );
     }
 

@@ -32,12 +32,13 @@ pub fn start_background() {
     background::start();
 }
 
-/// A `runtime.onMessage` message, handed over by background.js; the promise resolves to the answer.
+/// A `runtime.onMessage` message and its sender, handed over by background.js; the promise resolves to the
+/// answer.
 #[cfg(feature = "background")]
 #[wasm_bindgen]
-pub fn background_message(message: JsValue) -> Promise {
+pub fn background_message(message: JsValue, sender: JsValue) -> Promise {
     future_to_promise(async move {
-        background::answer(message)
+        background::answer(message, sender)
             .await
             .map_err(|e| JsValue::from_str(&e.to_string()))
     })

@@ -12,9 +12,10 @@ const api = globalThis.browser ?? globalThis.chrome;
 const ready = init().then(() => start_background());
 ready.catch((error) => console.error('gmux: the background could not start', error));
 
-api.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready
-    .then(() => background_message(message))
+    // The sender goes along: the background answers only gmux's own pages.
+    .then(() => background_message(message, sender))
     // A failure reads as a failed intent to the pages and as a failed host to a page asking for the status.
     .then(sendResponse, (error) =>
       sendResponse({ ok: false, code: 'internal', error: String(error), host: 'failed', host_error: String(error) }));

@@ -6,7 +6,7 @@ use crate::api::{
     NewLabel, Profile, Thread, ThreadList, METADATA_HEADERS,
 };
 use crate::batch::{self, BatchCall, BatchPart};
-use crate::env::{Env, HttpRequest, HttpResponse, TokenSource};
+use crate::env::{Env, HttpRequest, HttpResponse, TokenSource, ANSWER_TOO_LARGE, MAX_ANSWER_BYTES};
 use crate::error::{ApiError, GmailError};
 use async_lock::Semaphore;
 use gmux_core::listing::ListQuery;
@@ -139,6 +139,12 @@ impl GmailClient {
             };
             self.requests_sent.set(self.requests_sent.get() + 1);
             let (retry_after, failure) = match self.env.send(request).await {
+                Ok(response) if response.header(ANSWER_TOO_LARGE).is_some() => {
+                    return Err(GmailError::Decode(format!(
+                        "Gmail's answer to {path} was larger than the {} MiB gmux reads",
+                        MAX_ANSWER_BYTES / (1024 * 1024)
+                    )))
+                }
                 Ok(response) if response.is_success() => return Ok(response),
                 Ok(response) => {
                     let error = ApiError::from_response(&response);
@@ -647,6 +653,21 @@ mod tests {
         let (result, script) = run(vec![status(401, None), status(401, None)]);
         assert!(matches!(result, Err(GmailError::ReauthRequired(_))));
         assert_eq!(script.requests.borrow().len(), 2);
+    }
+
+    #[test]
+    fn an_answer_the_env_stopped_reading_is_an_error_that_says_why_and_is_not_retried() {
+        let too_large = Ok(HttpResponse {
+            status: 200,
+            headers: vec![(ANSWER_TOO_LARGE.to_string(), MAX_ANSWER_BYTES.to_string())],
+            body: Vec::new(),
+        });
+        let (result, script) = run(vec![too_large]);
+        let Err(GmailError::Decode(why)) = result else {
+            panic!("expected a decode error, got {result:?}")
+        };
+        assert!(why.contains("larger than the 48 MiB gmux reads"), "{why}");
+        assert_eq!(script.requests.borrow().len(), 1);
     }
 
     #[test]

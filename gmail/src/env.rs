@@ -16,6 +16,14 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
 }
 
+/// The largest answer from Gmail an [`Env`] reads. A thread read whole fits (a 20 MB HTML part is 27 MB in
+/// base64); an answer past it is refused rather than held in memory.
+pub const MAX_ANSWER_BYTES: usize = 48 * 1024 * 1024;
+
+/// The header an [`Env`] adds to a response it stopped reading at [`MAX_ANSWER_BYTES`] (its body is then
+/// empty); the client turns it into an error that says so.
+pub const ANSWER_TOO_LARGE: &str = "x-gmux-answer-too-large";
+
 /// One HTTP response.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HttpResponse {

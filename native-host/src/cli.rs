@@ -46,18 +46,31 @@ enum Command {
         #[arg(long, value_enum, default_value = "all")]
         browser: BrowserArg,
         /// Write into this folder instead of the browser's own (tests, custom profiles).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "system")]
         manifest_dir: Option<PathBuf>,
         /// The binary the manifest points at (default: this one).
         #[arg(long)]
         path: Option<PathBuf>,
+        /// Also allow this extension id (repeatable): a Chrome id or a Firefox add-on id of a gmux build you
+        /// publish yourself. gmux's own development and store ids are always allowed.
+        #[arg(long = "extension-id", value_name = "ID")]
+        extension_ids: Vec<String>,
+        /// Write the manifests every user's browsers read (Linux, as root), for every supported browser.
+        #[arg(long)]
+        system: bool,
+        /// With --system: write below this folder instead of / (building a package).
+        #[arg(long, requires = "system", value_name = "DIR")]
+        destdir: Option<PathBuf>,
     },
     /// Remove the host manifest.
     Uninstall {
         #[arg(long, value_enum, default_value = "all")]
         browser: BrowserArg,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "system")]
         manifest_dir: Option<PathBuf>,
+        /// Remove the manifests every user's browsers read (Linux, as root).
+        #[arg(long)]
+        system: bool,
     },
     /// Set the OAuth client (the JSON Google's console downloads for a Desktop app) and endpoint overrides.
     Configure {
@@ -119,6 +132,7 @@ pub fn run() -> ExitCode {
 fn browsers(
     arg: BrowserArg,
     manifest_dir: Option<&Path>,
+    system: bool,
     home: &Path,
 ) -> anyhow::Result<Vec<Browser>> {
     let one = match arg {
@@ -133,6 +147,10 @@ fn browsers(
             if manifest_dir.is_some() {
                 bail!("--manifest-dir needs one --browser: Chrome-family and Firefox-family manifests differ");
             }
+            // Every user's browsers are not visible from here: a system install serves them all.
+            if system {
+                return Ok(ALL_BROWSERS.to_vec());
+            }
             return Ok(ALL_BROWSERS
                 .into_iter()
                 .filter(|b| install::browser_present(*b, Os::current(), home))
@@ -142,16 +160,36 @@ fn browsers(
     Ok(vec![one])
 }
 
-fn location(browser: Browser, manifest_dir: Option<&Path>, home: &Path) -> install::Location {
-    match manifest_dir {
-        Some(dir) => install::Location::File(dir.join(install::manifest_file_name())),
-        None => {
+/// Where a command writes or removes `browser`'s manifest: `--manifest-dir`, the system folder below `root`
+/// (`--system`), or the browser's per-user place.
+fn location(
+    browser: Browser,
+    manifest_dir: Option<&Path>,
+    system_root: Option<&Path>,
+    home: &Path,
+) -> install::Location {
+    match (manifest_dir, system_root) {
+        (Some(dir), _) => install::Location::File(dir.join(install::manifest_file_name())),
+        (None, Some(root)) => install::system_location(browser, root),
+        (None, None) => {
             let app_data = dirs::data_local_dir()
                 .unwrap_or_else(|| home.to_path_buf())
                 .join("gmux");
             install::location(browser, Os::current(), home, &app_data)
         }
     }
+}
+
+/// The root system manifests go below, or `None` without `--system`. They exist on Linux only: macOS and
+/// Windows packages of gmux-host install per user.
+fn system_root(system: bool, destdir: Option<PathBuf>) -> anyhow::Result<Option<PathBuf>> {
+    if !system {
+        return Ok(None);
+    }
+    if Os::current() != Os::Linux {
+        bail!("--system is for Linux; on this system run gmux-host install for each user");
+    }
+    Ok(Some(destdir.unwrap_or_else(|| PathBuf::from("/"))))
 }
 
 fn home() -> anyhow::Result<PathBuf> {
@@ -164,30 +202,53 @@ fn run_command(command: Command, paths: &Paths) -> anyhow::Result<ExitCode> {
             browser,
             manifest_dir,
             path,
+            extension_ids,
+            system,
+            destdir,
         } => {
             let home = home()?;
+            let system_root = system_root(system, destdir)?;
             let binary = match path {
                 Some(p) => std::path::absolute(p)?,
                 None => std::env::current_exe()?.canonicalize()?,
             };
-            let list = browsers(browser, manifest_dir.as_deref(), &home)?;
+            let binary = install::plain_path(&binary);
+            let ids = install::AllowedIds::with_extra(&extension_ids)?;
+            let list = browsers(browser, manifest_dir.as_deref(), system, &home)?;
             if list.is_empty() {
                 println!("no supported browser found for this user; pass --browser NAME to install anyway");
             }
+            let mut written = Vec::new();
             for b in list {
-                let loc = location(b, manifest_dir.as_deref(), &home);
-                install::write_manifest(b, &loc, &binary)?;
+                let loc = location(b, manifest_dir.as_deref(), system_root.as_deref(), &home);
+                // Brave reads Chrome's system folder: one file serves both, written once.
+                if written.contains(&loc) {
+                    continue;
+                }
+                install::write_manifest(b, &loc, &binary, &ids).map_err(|e| match &e {
+                    install::InstallError::Io { source, .. }
+                        if system && source.kind() == std::io::ErrorKind::PermissionDenied =>
+                    {
+                        anyhow::anyhow!(
+                            "{e}; system-wide manifests need root: sudo gmux-host install --system"
+                        )
+                    }
+                    _ => e.into(),
+                })?;
                 println!("{}: wrote {}", b.name(), loc.manifest_path().display());
+                written.push(loc);
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Uninstall {
             browser,
             manifest_dir,
+            system,
         } => {
             let home = home()?;
-            for b in browsers(browser, manifest_dir.as_deref(), &home)? {
-                let loc = location(b, manifest_dir.as_deref(), &home);
+            let system_root = system_root(system, None)?;
+            for b in browsers(browser, manifest_dir.as_deref(), system, &home)? {
+                let loc = location(b, manifest_dir.as_deref(), system_root.as_deref(), &home);
                 if install::remove_manifest(&loc)? {
                     println!("{}: removed {}", b.name(), loc.manifest_path().display());
                 }
@@ -348,6 +409,11 @@ fn check(ok: bool, what: &str, detail: &str) -> bool {
     ok
 }
 
+/// Prints something doctor cannot fix and that may not matter to this person (a browser they may not use).
+fn note(what: &str, detail: &str) {
+    println!("note {what}: {detail}");
+}
+
 fn doctor(paths: &Paths) -> anyhow::Result<ExitCode> {
     let mut all_ok = true;
     let secrets = Secrets::platform();
@@ -373,40 +439,61 @@ fn doctor(paths: &Paths) -> anyhow::Result<ExitCode> {
         ),
     };
     let home = home()?;
-    let me = std::env::current_exe()?.canonicalize()?;
+    let me = install::plain_path(&std::env::current_exe()?.canonicalize()?);
+    let wanted = install::AllowedIds::gmux();
+    let os = Os::current();
     let mut any_manifest = false;
     for b in ALL_BROWSERS {
-        if !install::browser_present(b, Os::current(), &home) {
-            continue;
-        }
-        let loc = location(b, None, &home);
-        match install::installed_binary(&loc) {
-            Some(p) if p == me => {
-                any_manifest = true;
-                check(
-                    true,
-                    &format!("{} host manifest", b.name()),
-                    &loc.manifest_path().display().to_string(),
-                );
+        // A browser reads its per-user manifest first and the system-wide one (Linux packages) only without it.
+        let user = location(b, None, None, &home);
+        let system = install::system_location(b, Path::new("/"));
+        let found = match install::installed_manifest(&user) {
+            Some(m) => Some((m, &user, false)),
+            None if os == Os::Linux => {
+                install::installed_manifest(&system).map(|m| (m, &system, true))
             }
-            Some(p) => {
+            None => None,
+        };
+        let what = format!("{} host manifest", b.name());
+        let Some((m, loc, every_user)) = found else {
+            if install::browser_present(b, os, &home) {
                 all_ok &= check(
                     false,
-                    &format!("{} host manifest", b.name()),
-                    &format!(
-                        "points at {}, not this binary; run gmux-host install --browser {}",
-                        p.display(),
-                        b.name()
-                    ),
-                );
-            }
-            None => {
-                all_ok &= check(
-                    false,
-                    &format!("{} host manifest", b.name()),
+                    &what,
                     &format!("missing; run gmux-host install --browser {}", b.name()),
                 );
             }
+            continue;
+        };
+        let fix = if every_user {
+            "reinstall the gmux-host package, or run sudo gmux-host install --system".to_string()
+        } else {
+            format!("run gmux-host install --browser {}", b.name())
+        };
+        let shown = format!(
+            "{}{}",
+            loc.manifest_path().display(),
+            if every_user { " (every user)" } else { "" }
+        );
+        let missing = m.missing(b, &wanted);
+        if m.binary != me {
+            all_ok &= check(
+                false,
+                &what,
+                &format!(
+                    "{shown} points at {}, not this binary; {fix}",
+                    m.binary.display()
+                ),
+            );
+        } else if !missing.is_empty() {
+            all_ok &= check(
+                false,
+                &what,
+                &format!("{shown} does not allow {}; {fix}", missing.join(", ")),
+            );
+        } else {
+            any_manifest = true;
+            check(true, &what, &shown);
         }
     }
     if !any_manifest {
@@ -415,6 +502,14 @@ fn doctor(paths: &Paths) -> anyhow::Result<ExitCode> {
             "host manifests",
             "none installed; run gmux-host install",
         );
+    }
+    if os == Os::Linux {
+        for s in install::sandboxed_browsers(&home, Path::exists) {
+            note(
+                &format!("{} at {}", s.browser.name(), s.found_at.display()),
+                &install::sandbox_advice(&s),
+            );
+        }
     }
     let accounts = config::load_accounts(paths)?;
     if accounts.is_empty() {

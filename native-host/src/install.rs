@@ -1,7 +1,8 @@
-//! Host manifests for every supported browser: where each browser looks for them on Linux, macOS and Windows,
-//! and what they must say. The location logic is pure so every OS's table is unit-tested on any OS.
+//! Host manifests for every supported browser: where each browser looks for them on Linux, macOS and Windows
+//! (per user, and on Linux for every user), what they must say, and which sandboxed browsers cannot start
+//! gmux-host at all. The location logic is pure so every OS's table is unit-tested on any OS.
 
-use gmux_core::ids::{chrome_origin, FIREFOX_EXTENSION_ID, HOST_NAME};
+use gmux_core::ids::{self, chrome_origin_of, IdKind, HOST_NAME};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -118,6 +119,44 @@ pub fn manifest_file_name() -> String {
     format!("{HOST_NAME}.json")
 }
 
+/// Where each browser reads host manifests for every user on Linux (what the .deb installs, and
+/// `gmux-host install --system`). Brave reads Chrome's folder (brave-core `app/brave_main_delegate.cc` points
+/// `DIR_NATIVE_MESSAGING` at it), so one file serves both.
+///
+/// Sources: Chrome and Chromium, Chromium's `chrome/common/chrome_paths.cc` (Google-branded builds
+/// `/etc/opt/chrome`, every other build `/etc/chromium`; Debian's chromium binary names the latter); Edge,
+/// Microsoft's native-messaging guide; Firefox, MDN "Native manifests" (`/usr/lib/mozilla`, the folder Debian's
+/// firefox-esr names; some other distributions build Firefox with `/usr/lib64/mozilla`); LibreWolf, its FAQ
+/// ("How do I get native messaging to work?"). Vivaldi documents no system folder; `/etc/opt/vivaldi` is
+/// where its Linux package lives and where other hosts install, and per-user `gmux-host install` is the sure way.
+pub fn linux_system_dir(browser: Browser) -> &'static str {
+    match browser {
+        Browser::Chrome | Browser::Brave => "/etc/opt/chrome/native-messaging-hosts",
+        Browser::Chromium => "/etc/chromium/native-messaging-hosts",
+        Browser::Edge => "/etc/opt/edge/native-messaging-hosts",
+        Browser::Vivaldi => "/etc/opt/vivaldi/native-messaging-hosts",
+        Browser::Firefox => "/usr/lib/mozilla/native-messaging-hosts",
+        Browser::Librewolf => "/usr/lib/librewolf/native-messaging-hosts",
+    }
+}
+
+/// The system-wide manifest for `browser` on Linux, below `root` (`/`, or a package's staging folder).
+pub fn system_location(browser: Browser, root: &Path) -> Location {
+    let relative = linux_system_dir(browser).trim_start_matches('/');
+    Location::File(root.join(relative).join(manifest_file_name()))
+}
+
+/// A path as a browser can start it. Windows' `canonicalize` returns verbatim paths (`\\?\C:\...`), which
+/// Chrome hands to `cmd.exe` as the working folder, and `cmd.exe` refuses those; the plain form names the same
+/// file.
+pub fn plain_path(path: &Path) -> PathBuf {
+    let text = path.to_string_lossy();
+    match text.strip_prefix(r"\\?\") {
+        Some(rest) if rest.as_bytes().get(1) == Some(&b':') => PathBuf::from(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
 /// The per-user location for `browser` on `os`. `home` is the home folder; on Windows `app_data` is the
 /// folder our manifest files live in (`%LOCALAPPDATA%\gmux`).
 pub fn location(browser: Browser, os: Os, home: &Path, app_data: &Path) -> Location {
@@ -155,19 +194,70 @@ pub fn browser_present(browser: Browser, os: Os, home: &Path) -> bool {
     }
 }
 
+/// The extension ids a manifest allows: gmux's own (the development build and every published store id, from
+/// `gmux_core::ids`) and any a person adds with `gmux-host install --extension-id` for a build they publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedIds {
+    pub chrome: Vec<String>,
+    pub firefox: Vec<String>,
+}
+
+impl AllowedIds {
+    /// gmux's own ids and nothing else.
+    pub fn gmux() -> Self {
+        AllowedIds {
+            chrome: ids::trusted_chrome_ids()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            firefox: ids::trusted_firefox_ids()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        }
+    }
+
+    /// gmux's own ids plus `extra`, each sorted into its browser family by its shape. Anything that is not an
+    /// extension id (a wildcard, an origin, a typo) is refused, so a manifest never trusts more than was meant.
+    pub fn with_extra(extra: &[String]) -> Result<Self, InstallError> {
+        let mut ids = Self::gmux();
+        for id in extra {
+            let list = match ids::id_kind(id) {
+                Some(IdKind::Chrome) => &mut ids.chrome,
+                Some(IdKind::Firefox) => &mut ids.firefox,
+                None => return Err(InstallError::BadExtensionId(id.clone())),
+            };
+            if !list.contains(id) {
+                list.push(id.clone());
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The ids a manifest for `browser` lists (as `allowed_origins` entries for the Chrome family).
+    pub fn entries_for(&self, browser: Browser) -> Vec<String> {
+        if browser.is_firefox_family() {
+            self.firefox.clone()
+        } else {
+            self.chrome.iter().map(|id| chrome_origin_of(id)).collect()
+        }
+    }
+}
+
 /// The manifest's content: exact caller ids, never a wildcard, and never both keys (Firefox rejects that).
-pub fn manifest(browser: Browser, binary: &Path) -> Value {
+pub fn manifest(browser: Browser, binary: &Path, ids: &AllowedIds) -> Value {
     let mut m = json!({
         "name": HOST_NAME,
         "description": "gmux native host: Gmail accounts in the OS keyring",
         "path": binary.display().to_string(),
         "type": "stdio",
     });
-    if browser.is_firefox_family() {
-        m["allowed_extensions"] = json!([FIREFOX_EXTENSION_ID]);
+    let key = if browser.is_firefox_family() {
+        "allowed_extensions"
     } else {
-        m["allowed_origins"] = json!([chrome_origin()]);
-    }
+        "allowed_origins"
+    };
+    m[key] = json!(ids.entries_for(browser));
     m
 }
 
@@ -182,6 +272,8 @@ pub enum InstallError {
     RelativePath(String),
     #[error("writing the Windows registry: {0}")]
     Registry(String),
+    #[error("{0:?} is not an extension id: pass a Chrome id (32 letters a to p) or a Firefox add-on id (name@domain or {{uuid}})")]
+    BadExtensionId(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InstallError + '_ {
@@ -195,6 +287,7 @@ pub fn write_manifest(
     browser: Browser,
     location: &Location,
     binary: &Path,
+    ids: &AllowedIds,
 ) -> Result<(), InstallError> {
     if !binary.is_absolute() {
         return Err(InstallError::RelativePath(binary.display().to_string()));
@@ -203,7 +296,7 @@ pub fn write_manifest(
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
-    let text = serde_json::to_string_pretty(&manifest(browser, binary)).unwrap_or_default();
+    let text = serde_json::to_string_pretty(&manifest(browser, binary, ids)).unwrap_or_default();
     std::fs::write(path, text + "\n").map_err(io(path))?;
     if let Location::Registry { key, manifest } = location {
         registry::set(key, manifest)?;
@@ -224,11 +317,133 @@ pub fn remove_manifest(location: &Location) -> Result<bool, InstallError> {
     }
 }
 
-/// Reads an installed manifest's `path`, for `doctor`.
-pub fn installed_binary(location: &Location) -> Option<PathBuf> {
+/// What an installed manifest says, for `doctor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledManifest {
+    /// The binary it starts.
+    pub binary: PathBuf,
+    /// Its `allowed_origins` or `allowed_extensions`.
+    pub allowed: Vec<String>,
+}
+
+impl InstalledManifest {
+    /// The ids gmux needs that this manifest does not allow (it predates a store release, say).
+    pub fn missing(&self, browser: Browser, wanted: &AllowedIds) -> Vec<String> {
+        wanted
+            .entries_for(browser)
+            .into_iter()
+            .filter(|e| !self.allowed.contains(e))
+            .collect()
+    }
+}
+
+/// Reads an installed manifest; `None` when there is none or it is not a manifest.
+pub fn installed_manifest(location: &Location) -> Option<InstalledManifest> {
     let text = std::fs::read_to_string(location.manifest_path()).ok()?;
     let v: Value = serde_json::from_str(&text).ok()?;
-    v.get("path")?.as_str().map(PathBuf::from)
+    let binary = PathBuf::from(v.get("path")?.as_str()?);
+    let allowed = ["allowed_origins", "allowed_extensions"]
+        .iter()
+        .filter_map(|k| v.get(*k).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|e| e.as_str().map(String::from))
+        .collect();
+    Some(InstalledManifest { binary, allowed })
+}
+
+/// How a browser was installed when it is sandboxed away from programs on the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sandbox {
+    Snap,
+    Flatpak,
+}
+
+/// A sandboxed browser found on this machine, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxedBrowser {
+    pub browser: Browser,
+    pub sandbox: Sandbox,
+    pub found_at: PathBuf,
+}
+
+/// Snap names and Flatpak application ids of the browsers gmux supports (Edge and LibreWolf have no Snap).
+fn sandbox_names(browser: Browser) -> (Option<&'static str>, &'static str) {
+    match browser {
+        Browser::Chrome => (None, "com.google.Chrome"),
+        Browser::Chromium => (Some("chromium"), "org.chromium.Chromium"),
+        Browser::Edge => (None, "com.microsoft.Edge"),
+        Browser::Brave => (Some("brave"), "com.brave.Browser"),
+        Browser::Vivaldi => (Some("vivaldi"), "com.vivaldi.Vivaldi"),
+        Browser::Firefox => (Some("firefox"), "org.mozilla.firefox"),
+        Browser::Librewolf => (None, "io.gitlab.librewolf-community"),
+    }
+}
+
+/// Snap and Flatpak browsers on a Linux machine: a Snap's command in `/snap/bin` or its folder in the home,
+/// a Flatpak installed for the system (`/var/lib/flatpak/app`) or the user (`~/.local/share/flatpak/app`).
+/// `exists` is the file system (a closure, so the table is tested without one).
+pub fn sandboxed_browsers(home: &Path, exists: impl Fn(&Path) -> bool) -> Vec<SandboxedBrowser> {
+    let mut found = Vec::new();
+    for browser in ALL_BROWSERS {
+        let (snap, flatpak) = sandbox_names(browser);
+        let snap_places = snap
+            .map(|name| {
+                vec![
+                    Path::new("/snap/bin").join(name),
+                    home.join("snap").join(name),
+                ]
+            })
+            .unwrap_or_default();
+        if let Some(at) = snap_places.into_iter().find(|p| exists(p)) {
+            found.push(SandboxedBrowser {
+                browser,
+                sandbox: Sandbox::Snap,
+                found_at: at,
+            });
+        }
+        let flatpak_places = [
+            Path::new("/var/lib/flatpak/app").join(flatpak),
+            home.join(".local/share/flatpak/app").join(flatpak),
+        ];
+        if let Some(at) = flatpak_places.into_iter().find(|p| exists(p)) {
+            found.push(SandboxedBrowser {
+                browser,
+                sandbox: Sandbox::Flatpak,
+                found_at: at,
+            });
+        }
+    }
+    found
+}
+
+/// What to do about a sandboxed browser, in one sentence a person can act on.
+///
+/// Ubuntu's Firefox Snap starts native hosts through the desktop's WebExtensions portal, which reads the usual
+/// manifest folders and asks once for permission (Firefox's "Native messaging for a strictly-confined
+/// Firefox"). Flatpak Firefox does it through `xdg-native-messaging-proxy` from Firefox 157 on
+/// (xdg-desktop-portal issue 655). Chromium-family Snaps and Flatpaks have no such route for a host of ours.
+pub fn sandbox_advice(s: &SandboxedBrowser) -> String {
+    let name = s.browser.name();
+    match (s.sandbox, s.browser.is_firefox_family(), s.browser) {
+        (Sandbox::Snap, true, _) => format!(
+            "{name} is a Snap: it starts gmux-host through the desktop's WebExtensions portal, so keep a manifest \
+             installed (the package's, or gmux-host install --browser {name}) and allow gmux when Firefox asks; \
+             if it never asks, install Firefox from Mozilla's .deb repository instead"
+        ),
+        (Sandbox::Flatpak, true, Browser::Firefox) => format!(
+            "{name} is a Flatpak: Firefox 157 or newer starts gmux-host through xdg-native-messaging-proxy; install \
+             it from your distribution and run systemctl --user enable --now xdg-native-messaging-proxy.service, or \
+             use Firefox from a .deb"
+        ),
+        (Sandbox::Snap, _, _) => format!(
+            "{name} is a Snap, which cannot start programs outside its sandbox: install {name} from a .deb \
+             (the vendor's, or your distribution's) to use gmux with it"
+        ),
+        (Sandbox::Flatpak, _, _) => format!(
+            "{name} is a Flatpak, which cannot start programs outside its sandbox: install {name} from a .deb \
+             (the vendor's, or your distribution's) to use gmux with it"
+        ),
+    }
 }
 
 #[cfg(target_os = "windows")]
@@ -323,7 +538,7 @@ mod tests {
     #[test]
     fn manifests_have_exactly_one_caller_key() {
         for b in ALL_BROWSERS {
-            let m = manifest(b, Path::new("/usr/bin/gmux-host"));
+            let m = manifest(b, Path::new("/usr/bin/gmux-host"), &AllowedIds::gmux());
             let origins = m.get("allowed_origins").is_some();
             let exts = m.get("allowed_extensions").is_some();
             assert!(origins ^ exts);
@@ -334,11 +549,251 @@ mod tests {
     }
 
     #[test]
+    fn every_manifest_allows_the_dev_id_and_every_store_id() {
+        let ids = AllowedIds::gmux();
+        for b in ALL_BROWSERS {
+            let m = manifest(b, Path::new("/usr/bin/gmux-host"), &ids);
+            let want: Vec<String> = if b.is_firefox_family() {
+                ids::trusted_firefox_ids()
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            } else {
+                ids::trusted_chrome_ids()
+                    .into_iter()
+                    .map(chrome_origin_of)
+                    .collect()
+            };
+            let key = if b.is_firefox_family() {
+                "allowed_extensions"
+            } else {
+                "allowed_origins"
+            };
+            assert_eq!(m[key], json!(want), "{b:?}");
+            if !b.is_firefox_family() {
+                assert!(want.contains(&ids::chrome_origin()));
+                for store in [ids::CHROME_WEB_STORE_ID, ids::EDGE_ADD_ONS_ID] {
+                    assert_eq!(
+                        want.contains(&chrome_origin_of(store)),
+                        store != ids::NOT_YET_ASSIGNED,
+                        "{store}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_extra(extra: &[&str], chrome: &[&str], firefox: &[&str]) {
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let ids = AllowedIds::with_extra(&extra).unwrap();
+        let mut want_chrome: Vec<String> = ids::trusted_chrome_ids()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        want_chrome.extend(chrome.iter().map(|s| s.to_string()));
+        let mut want_firefox: Vec<String> = ids::trusted_firefox_ids()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        want_firefox.extend(firefox.iter().map(|s| s.to_string()));
+        assert_eq!(ids.chrome, want_chrome, "{extra:?}");
+        assert_eq!(ids.firefox, want_firefox, "{extra:?}");
+    }
+
+    #[test]
+    fn extra_extension_ids_join_their_family_once() {
+        check_extra(&[], &[], &[]);
+        check_extra(
+            &["abcdefghijklmnopabcdefghijklmnop"],
+            &["abcdefghijklmnopabcdefghijklmnop"],
+            &[],
+        );
+        check_extra(&["mine@example.org"], &[], &["mine@example.org"]);
+        check_extra(
+            &[
+                "abcdefghijklmnopabcdefghijklmnop",
+                "mine@example.org",
+                "abcdefghijklmnopabcdefghijklmnop",
+                ids::CHROME_DEV_EXTENSION_ID,
+                ids::FIREFOX_EXTENSION_ID,
+            ],
+            &["abcdefghijklmnopabcdefghijklmnop"],
+            &["mine@example.org"],
+        );
+    }
+
+    #[test]
+    fn anything_but_an_extension_id_is_refused() {
+        for bad in [
+            "*",
+            "chrome-extension://abcdefghijklmnopabcdefghijklmnop/",
+            "",
+            ids::NOT_YET_ASSIGNED,
+        ] {
+            assert!(
+                matches!(
+                    AllowedIds::with_extra(&[bad.to_string()]),
+                    Err(InstallError::BadExtensionId(_))
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn system_locations_on_linux() {
+        let cases: &[(Browser, &str)] = &[
+            (
+                Browser::Chrome,
+                "/etc/opt/chrome/native-messaging-hosts/dev.gmux.host.json",
+            ),
+            (
+                Browser::Brave,
+                "/etc/opt/chrome/native-messaging-hosts/dev.gmux.host.json",
+            ),
+            (
+                Browser::Chromium,
+                "/etc/chromium/native-messaging-hosts/dev.gmux.host.json",
+            ),
+            (
+                Browser::Edge,
+                "/etc/opt/edge/native-messaging-hosts/dev.gmux.host.json",
+            ),
+            (
+                Browser::Vivaldi,
+                "/etc/opt/vivaldi/native-messaging-hosts/dev.gmux.host.json",
+            ),
+            (
+                Browser::Firefox,
+                "/usr/lib/mozilla/native-messaging-hosts/dev.gmux.host.json",
+            ),
+            (
+                Browser::Librewolf,
+                "/usr/lib/librewolf/native-messaging-hosts/dev.gmux.host.json",
+            ),
+        ];
+        for (b, want) in cases {
+            assert_eq!(
+                system_location(*b, Path::new("/")),
+                Location::File(PathBuf::from(want))
+            );
+            assert_eq!(
+                system_location(*b, Path::new("/tmp/stage")),
+                Location::File(Path::new("/tmp/stage").join(want.trim_start_matches('/')))
+            );
+        }
+    }
+
+    #[test]
+    fn verbatim_windows_paths_become_plain() {
+        let check = |from: &str, to: &str| {
+            assert_eq!(plain_path(Path::new(from)), PathBuf::from(to), "{from}")
+        };
+        check(r"\\?\C:\Users\u\gmux-host.exe", r"C:\Users\u\gmux-host.exe");
+        check(r"C:\Users\u\gmux-host.exe", r"C:\Users\u\gmux-host.exe");
+        // A verbatim UNC path has no plain drive form: kept as it is.
+        check(
+            r"\\?\UNC\server\share\gmux-host.exe",
+            r"\\?\UNC\server\share\gmux-host.exe",
+        );
+        check("/usr/bin/gmux-host", "/usr/bin/gmux-host");
+    }
+
+    #[test]
+    fn installed_manifests_report_the_ids_they_lack() {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = Location::File(dir.path().join("m.json"));
+        assert_eq!(installed_manifest(&loc), None);
+        let ids = AllowedIds::gmux();
+        write_manifest(
+            Browser::Chromium,
+            &loc,
+            Path::new("/usr/bin/gmux-host"),
+            &ids,
+        )
+        .unwrap();
+        let found = installed_manifest(&loc).unwrap();
+        assert_eq!(found.binary, PathBuf::from("/usr/bin/gmux-host"));
+        assert!(found.missing(Browser::Chromium, &ids).is_empty());
+        let more =
+            AllowedIds::with_extra(&["abcdefghijklmnopabcdefghijklmnop".to_string()]).unwrap();
+        assert_eq!(
+            found.missing(Browser::Chromium, &more),
+            vec!["chrome-extension://abcdefghijklmnopabcdefghijklmnop/".to_string()]
+        );
+        std::fs::write(loc.manifest_path(), "not json").unwrap();
+        assert_eq!(installed_manifest(&loc), None);
+    }
+
+    fn check_sandboxed(present: &[&str], want: &[(Browser, Sandbox)]) {
+        let home = Path::new("/home/u");
+        let found = sandboxed_browsers(home, |p| present.iter().any(|q| Path::new(q) == p));
+        let got: Vec<(Browser, Sandbox)> = found.iter().map(|s| (s.browser, s.sandbox)).collect();
+        assert_eq!(got, want, "{present:?}");
+        for s in &found {
+            let advice = sandbox_advice(s);
+            assert!(advice.starts_with(s.browser.name()), "{advice}");
+        }
+    }
+
+    #[test]
+    fn snap_and_flatpak_browsers_are_found() {
+        check_sandboxed(&[], &[]);
+        check_sandboxed(&["/snap/bin/firefox"], &[(Browser::Firefox, Sandbox::Snap)]);
+        check_sandboxed(
+            &["/home/u/snap/chromium"],
+            &[(Browser::Chromium, Sandbox::Snap)],
+        );
+        check_sandboxed(
+            &[
+                "/var/lib/flatpak/app/org.mozilla.firefox",
+                "/snap/bin/firefox",
+            ],
+            &[
+                (Browser::Firefox, Sandbox::Snap),
+                (Browser::Firefox, Sandbox::Flatpak),
+            ],
+        );
+        check_sandboxed(
+            &[
+                "/home/u/.local/share/flatpak/app/com.google.Chrome",
+                "/var/lib/flatpak/app/io.gitlab.librewolf-community",
+            ],
+            &[
+                (Browser::Chrome, Sandbox::Flatpak),
+                (Browser::Librewolf, Sandbox::Flatpak),
+            ],
+        );
+        // A browser's home folder alone is not a sandbox.
+        check_sandboxed(&["/home/u/.mozilla"], &[]);
+    }
+
+    #[test]
+    fn sandbox_advice_says_what_works_for_each() {
+        let advice = |browser, sandbox| {
+            sandbox_advice(&SandboxedBrowser {
+                browser,
+                sandbox,
+                found_at: PathBuf::from("/x"),
+            })
+        };
+        assert!(advice(Browser::Firefox, Sandbox::Snap).contains("portal"));
+        assert!(advice(Browser::Firefox, Sandbox::Flatpak).contains("xdg-native-messaging-proxy"));
+        assert!(advice(Browser::Chromium, Sandbox::Snap).contains("cannot start"));
+        assert!(advice(Browser::Chrome, Sandbox::Flatpak).contains("cannot start"));
+    }
+
+    #[test]
     fn relative_binary_paths_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let loc = Location::File(dir.path().join("m.json"));
         assert!(matches!(
-            write_manifest(Browser::Chrome, &loc, Path::new("gmux-host")),
+            write_manifest(
+                Browser::Chrome,
+                &loc,
+                Path::new("gmux-host"),
+                &AllowedIds::gmux()
+            ),
             Err(InstallError::RelativePath(_))
         ));
     }

@@ -97,6 +97,50 @@ pub struct PopupStatus {
     pub painted_ms: f64,
 }
 
+/// Which build of the extension a browser loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Test,
+    Release,
+}
+
+/// Copies the test build at `built` to `to` with the release build's manifest, and returns `to`.
+fn release_variant(built: &Path, to: &Path) -> Result<PathBuf> {
+    copy_dir(built, to)?;
+    let path = to.join("manifest.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(HarnessError::io(format!("reading {}", path.display())))?;
+    let mut manifest: Value = serde_json::from_str(&text)
+        .map_err(|e| HarnessError::Unexpected(format!("{}: {e}", path.display())))?;
+    if let Some(origins) = manifest["host_permissions"].as_array_mut() {
+        origins.retain(|o| o != "http://127.0.0.1/*");
+    }
+    if let Some(csp) = manifest["content_security_policy"]["extension_pages"].as_str() {
+        let release = csp.replace(" http://127.0.0.1:*", "");
+        manifest["content_security_policy"]["extension_pages"] = json!(release);
+    }
+    std::fs::write(&path, manifest.to_string())
+        .map_err(HarnessError::io(format!("writing {}", path.display())))?;
+    Ok(to.to_path_buf())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(HarnessError::io(format!("creating {}", to.display())))?;
+    let entries =
+        std::fs::read_dir(from).map_err(HarnessError::io(format!("reading {}", from.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(HarnessError::io(format!("reading {}", from.display())))?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .map_err(HarnessError::io(format!("copying to {}", target.display())))?;
+        }
+    }
+    Ok(())
+}
+
 /// A running browser with the extension; everything is torn down on drop (session, driver, profile).
 pub struct ExtensionBrowser {
     pub browser: Browser,
@@ -123,16 +167,47 @@ impl ExtensionBrowser {
         host_env: &[(String, String)],
         prepare: impl FnOnce(&Path) -> Result<()>,
     ) -> Result<ExtensionBrowser> {
+        Self::launch_variant(browser, setup, host_env, prepare, Variant::Test)
+    }
+
+    /// [`launch_prepared`](Self::launch_prepared) with the release build's manifest: the test build's
+    /// extension with the loopback origin taken out of `host_permissions` and `connect-src` again, which is all
+    /// that tells the two builds apart (`xtask dist --release` builds the same wasm).
+    pub fn launch_release_build(
+        browser: Browser,
+        host_env: &[(String, String)],
+        prepare: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<ExtensionBrowser> {
+        Self::launch_variant(
+            browser,
+            HostSetup::Installed,
+            host_env,
+            prepare,
+            Variant::Release,
+        )
+    }
+
+    fn launch_variant(
+        browser: Browser,
+        setup: HostSetup,
+        host_env: &[(String, String)],
+        prepare: impl FnOnce(&Path) -> Result<()>,
+        variant: Variant,
+    ) -> Result<ExtensionBrowser> {
         // A test that panicked while holding the lock left nothing shared broken: its browser is gone.
         let guard = BROWSER_LOCK
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let extension = paths::extension_dir(browser.dist_folder())?;
+        let built = paths::extension_dir(browser.dist_folder())?;
         let scratch = tempfile::Builder::new()
             .prefix(&format!("gmux-e2e-{}-", browser.name()))
             .tempdir()
             .map_err(HarnessError::io("creating a scratch folder"))?;
         let root = scratch.path();
+        let extension = match variant {
+            Variant::Test => built,
+            Variant::Release => release_variant(&built, &root.join("release-extension"))?,
+        };
 
         let manifest_dir = browser.manifest_dir(root);
         let mut host_manifest = Some(host::install_with_env(

@@ -291,13 +291,33 @@ impl ExtensionBrowser {
         }
     }
 
-    /// The web addresses of the browser's tabs (`tabs` permission), read from an extension page.
+    /// The web addresses of the browser's tabs (a tab still loading counts with the address it is loading), read
+    /// through the browser's own automation, not the extension: gmux has no `tabs` permission.
     pub fn tab_urls(&self) -> Result<Vec<String>> {
-        let value = self.session.execute(
-            "const api = globalThis.browser ?? globalThis.chrome;
-             return api.tabs.query({}).then(tabs => tabs.map(t => t.pendingUrl || t.url || ''));",
-            &[],
-        )?;
+        let value = match self.browser {
+            Browser::Chromium => {
+                let targets = self
+                    .session
+                    .chrome_devtools("Target.getTargets", json!({}))?;
+                json!(targets["targetInfos"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|t| t["type"] == "page")
+                    .map(|t| t["url"].clone())
+                    .collect::<Vec<_>>())
+            }
+            Browser::Firefox => self.session.firefox_chrome_script(
+                "const urls = [];
+                 for (const win of Services.wm.getEnumerator('navigator:browser')) {
+                   for (const tab of win.gBrowser.tabs) {
+                     const b = tab.linkedBrowser;
+                     urls.push((b.userTypedValue || b.currentURI.spec || '').toString());
+                   }
+                 }
+                 return urls;",
+            )?,
+        };
         Ok(value
             .as_array()
             .map(|urls| {

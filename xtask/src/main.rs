@@ -4,6 +4,8 @@ mod bench;
 mod demo;
 mod dist;
 mod install;
+mod package;
+mod package_checks;
 mod setup;
 mod test;
 
@@ -15,10 +17,15 @@ use anyhow::{bail, Context, Result};
 const HELP: &str = "\
 cargo xtask <command>
 
-  setup            install what building and testing need (wasm target, wasm-bindgen-cli, geckodriver,
-                   and on Debian as root: chromium, chromium-driver, firefox-esr, gnome-keyring, dbus, xvfb)
+  setup            install what building and testing need (Rust targets, wasm-bindgen-cli, geckodriver,
+                   and on Debian as root: chromium, chromium-driver, firefox-esr, gnome-keyring, dbus, xvfb,
+                   python3-venv, npm, musl-tools, mingw-w64, clang, llvm, wine64)
   dist [--release] build the extension into dist/chrome and dist/firefox (--release: store build, zipped)
-  test [ARGS..]    run every test: unit, integration, and the browser tests in Chromium and Firefox
+  package [--check] build what people install into dist/packages: the .deb, a static Linux tarball, the
+                   Windows zip of gmux-host, and the Chrome and Firefox store packages (--check: build
+                   them and run the package checks of `test`)
+  test [ARGS..]    run every test: unit, integration, the browser tests in Chromium and Firefox, and the
+                   packages (the .deb installed and purged, Windows under Wine, a macOS cargo check)
   demo             run gmux on its built-in demo
   install          build in release, put gmux-host in ~/.local/bin and write its manifest for every browser found
   uninstall        undo install (accounts stay in the keyring until removed)
@@ -43,6 +50,7 @@ fn real_main() -> Result<()> {
         "dist" => dist::dist(&dist::DistOptions {
             release: rest.iter().any(|a| a == "--release"),
         }),
+        "package" => package::package(rest),
         "test" => test::test(rest),
         "demo" => demo::demo(rest),
         "bench" => bench::bench(rest),

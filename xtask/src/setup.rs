@@ -16,7 +16,8 @@ use crate::{cargo, run};
 /// another version (checked by a test below).
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 
-/// What the browser tests, the keyring tests and the demo need from the OS, as Debian packages.
+/// What the browser tests, the keyring tests and the demo need from the OS, as Debian packages, each with a file
+/// that shows it is there.
 const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
@@ -37,6 +38,31 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
         "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
     ),
 ];
+
+/// What `cargo xtask package` needs to cross-compile gmux-host: musl-gcc and mingw-w64 compile ring's C code
+/// for the static Linux and the Windows binary (mingw-w64 also links the latter).
+const PACKAGING_PACKAGES: &[(&str, &str)] = &[
+    ("musl-tools", "/usr/bin/musl-gcc"),
+    (
+        "gcc-mingw-w64-x86-64-win32",
+        "/usr/bin/x86_64-w64-mingw32-gcc",
+    ),
+];
+
+/// What the macOS check needs: clang compiles ring's C code for Apple targets, llvm-ar archives it
+/// (see `package_checks::macos_check`).
+const MACOS_CHECK_PACKAGES: &[(&str, &str)] =
+    &[("clang", "/usr/bin/clang"), ("llvm", "/usr/bin/llvm-ar")];
+
+/// Wine runs the Windows gmux-host in the tests (64-bit only: the host is 64-bit).
+pub const WINE: &str = "/usr/lib/wine/wine64";
+const WINDOWS_CHECK_PACKAGES: &[(&str, &str)] = &[("wine64", WINE)];
+
+/// Rust targets beyond the host's: the extension (wasm), the packages (static Linux, Windows), and the macOS
+/// check. rust-toolchain.toml names the first three, so rustup usually has them already.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+pub const PACKAGE_TARGETS: [&str; 2] = ["x86_64-unknown-linux-musl", "x86_64-pc-windows-gnu"];
+pub const MACOS_TARGETS: [&str; 2] = ["aarch64-apple-darwin", "x86_64-apple-darwin"];
 
 pub fn cargo_bin_dir() -> PathBuf {
     if let Some(home) = std::env::var_os("CARGO_HOME") {
@@ -61,12 +87,60 @@ pub fn find_program(name: &str) -> Option<PathBuf> {
 }
 
 pub fn ensure_all() -> Result<()> {
-    ensure_wasm_target()?;
+    ensure_targets(&[WASM_TARGET])?;
+    ensure_targets(&PACKAGE_TARGETS)?;
+    ensure_targets(&MACOS_TARGETS)?;
     ensure_wasm_bindgen()?;
-    ensure_os_packages()?;
+    let mut wanted = DEBIAN_PACKAGES.to_vec();
+    wanted.extend(missing_test_runtimes());
+    ensure_os_packages(&wanted)?;
+    // Tools only, without what Debian recommends beside them (wine alone would bring 40 more packages).
+    ensure_os_tools(
+        &[
+            PACKAGING_PACKAGES,
+            MACOS_CHECK_PACKAGES,
+            WINDOWS_CHECK_PACKAGES,
+        ]
+        .concat(),
+    )?;
     ensure_geckodriver()?;
     ensure_google_python_client()?;
     Ok(())
+}
+
+/// What `cargo xtask package` needs: the cross targets and their C compilers.
+pub fn ensure_package_tools() -> Result<()> {
+    ensure_build_tools()?;
+    ensure_targets(&PACKAGE_TARGETS)?;
+    ensure_os_tools(PACKAGING_PACKAGES)
+}
+
+/// What the macOS check needs: the Apple targets, clang and llvm-ar.
+pub fn ensure_macos_check_tools() -> Result<()> {
+    ensure_targets(&MACOS_TARGETS)?;
+    ensure_os_tools(MACOS_CHECK_PACKAGES)
+}
+
+/// python3 with venv and npm, as Debian packages, when they are missing. A python3 that is not Debian's (pyenv,
+/// say) counts when it can make a venv; the files named are only what shows the package is there.
+fn missing_test_runtimes() -> Vec<(&'static str, &'static str)> {
+    let mut missing = Vec::new();
+    let venv_ok = find_program("python3").is_some_and(|py| {
+        Command::new(py)
+            .args(["-c", "import venv, ensurepip"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if !venv_ok {
+        missing.push(("python3", "/usr/bin/python3"));
+        missing.push(("python3-venv", "/usr/share/doc/python3-venv"));
+    }
+    if find_program("npm").is_none() {
+        missing.push(("npm", "/usr/bin/npm"));
+    }
+    missing
 }
 
 /// Google's own Python client libraries, pinned, in a venv under target/: the emulator's fidelity test runs
@@ -104,7 +178,7 @@ fn ensure_google_python_client() -> Result<()> {
 /// What the demo needs: the build tools, the browsers and the keyring; geckodriver only for Firefox.
 pub fn ensure_demo_tools(firefox: bool) -> Result<()> {
     ensure_build_tools()?;
-    ensure_os_packages()?;
+    ensure_os_packages(DEBIAN_PACKAGES)?;
     if firefox {
         ensure_geckodriver()?;
     }
@@ -122,26 +196,36 @@ pub fn path_with_cargo_bin() -> Result<std::ffi::OsString> {
 
 /// Only what building the extension needs (the demo and `dist` do not need the test browsers' drivers).
 pub fn ensure_build_tools() -> Result<()> {
-    ensure_wasm_target()?;
+    ensure_targets(&[WASM_TARGET])?;
     ensure_wasm_bindgen()
 }
 
-fn ensure_wasm_target() -> Result<()> {
+/// Adds the Rust targets rustup does not have yet for the toolchain in use.
+fn ensure_targets(targets: &[&str]) -> Result<()> {
     let out = Command::new("rustup")
+        .current_dir(crate::workspace_root())
         .args(["target", "list", "--installed"])
         .output();
-    match out {
-        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "wasm32-unknown-unknown") => {
-            Ok(())
-        }
-        Ok(_) => {
-            eprintln!("xtask: adding the wasm32-unknown-unknown target");
-            run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
-        }
-        Err(_) => bail!(
-            "rustup is not on PATH: install the wasm32-unknown-unknown target for your Rust toolchain by hand"
+    let installed = match out {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        _ => bail!(
+            "rustup is not on PATH: install these targets for your Rust toolchain by hand: {}",
+            targets.join(" ")
         ),
+    };
+    let missing: Vec<&str> = targets
+        .iter()
+        .copied()
+        .filter(|t| !installed.lines().any(|l| l.trim() == *t))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
     }
+    eprintln!("xtask: adding Rust targets: {}", missing.join(" "));
+    run(Command::new("rustup")
+        .current_dir(crate::workspace_root())
+        .args(["target", "add"])
+        .args(&missing))
 }
 
 fn installed_wasm_bindgen_version() -> Option<String> {
@@ -188,12 +272,24 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn ensure_os_packages() -> Result<()> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
-        .iter()
-        .filter(|(_, path)| !Path::new(path).exists())
-        .map(|(pkg, _)| *pkg)
-        .collect();
+/// Installs the Debian packages of `wanted` whose file is missing, in one apt-get, when we are root on Debian;
+/// anywhere else stops with the list to install.
+fn ensure_os_packages(wanted: &[(&str, &str)]) -> Result<()> {
+    apt_install(wanted, &[])
+}
+
+/// Like [`ensure_os_packages`], for command-line tools: without the packages Debian recommends beside them.
+fn ensure_os_tools(wanted: &[(&str, &str)]) -> Result<()> {
+    apt_install(wanted, &["--no-install-recommends"])
+}
+
+fn apt_install(wanted: &[(&str, &str)], flags: &[&str]) -> Result<()> {
+    let mut missing: Vec<&str> = Vec::new();
+    for (pkg, path) in wanted {
+        if !Path::new(path).exists() && !missing.contains(pkg) {
+            missing.push(pkg);
+        }
+    }
     if missing.is_empty() {
         return Ok(());
     }
@@ -202,17 +298,21 @@ fn ensure_os_packages() -> Result<()> {
         bail!(
             "these system packages are missing: {}\n\
              on Debian or Ubuntu install them with:\n    sudo apt-get install -y {}\n\
-             elsewhere install Chromium with its chromedriver, Firefox ESR, gnome-keyring, dbus (dbus-run-session), \
-             glib's gdbus and Xvfb from your system's packages",
+             elsewhere install their equivalents from your system's packages",
             missing.join(", "),
             missing.join(" ")
         );
     }
     eprintln!("xtask: installing Debian packages: {}", missing.join(" "));
-    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    // Once per run: the package lists of a fresh machine are empty or stale.
+    static UPDATED: std::sync::Once = std::sync::Once::new();
+    let mut updated = Ok(());
+    UPDATED.call_once(|| updated = run(Command::new("apt-get").args(["update", "-qq"])));
+    updated?;
     run(Command::new("apt-get")
         .env("DEBIAN_FRONTEND", "noninteractive")
-        .args(["install", "-y", "-qq"])
+        .args(["-o", "DPkg::Lock::Timeout=900", "install", "-y", "-qq"])
+        .args(flags)
         .args(&missing))
     .context("apt-get install failed")
 }

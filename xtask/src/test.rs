@@ -6,11 +6,15 @@ use std::process::Stdio;
 use anyhow::{bail, Context, Result};
 
 use crate::dist::{self, DistOptions};
+use crate::package_checks::{self, Outcome};
 use crate::{cargo, cargo_path, run, setup, workspace_root};
 
 pub fn test(extra: &[String]) -> Result<()> {
     let root = workspace_root();
     setup::ensure_all()?;
+    // Formatting first: the cheapest check, and one a contributor fixes with one command.
+    run(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))
+        .context("cargo fmt --check found code that is not formatted: run cargo fmt")?;
     // The store packages first (zipped, and the Firefox one linted as addons.mozilla.org would), then the
     // test build the browser tests load, which may also talk to the emulator on loopback.
     dist::dist(&DistOptions { release: true })?;
@@ -44,6 +48,16 @@ pub fn test(extra: &[String]) -> Result<()> {
         extra,
         &mut summary,
     )?;
+    // The packages, built as they ship and used as a person would: after everything else, since they build
+    // the host three more times (static Linux, Windows, and a check for macOS). A run narrowed by extra
+    // arguments (a filter) is about something else and skips them.
+    if extra.is_empty() {
+        println!();
+        println!("running the package checks");
+        for (name, result) in package_checks::run_all() {
+            println!("{}", summary.record(&name, &result));
+        }
+    }
     println!();
     println!("{}", summary.closing_line());
     if !everything || !audit || summary.failed > 0 {
@@ -115,6 +129,24 @@ impl Summary {
         }
     }
 
+    /// Counts one check run by xtask itself and returns its line, in libtest's words.
+    fn record(&mut self, name: &str, result: &Result<Outcome>) -> String {
+        match result {
+            Ok(Outcome::Passed) => {
+                self.passed += 1;
+                format!("test {name} ... ok")
+            }
+            Ok(Outcome::Skipped(why)) => {
+                self.ignored += 1;
+                format!("test {name} ... skipped: {why}")
+            }
+            Err(e) => {
+                self.failed += 1;
+                format!("test {name} ... FAILED: {e:#}")
+            }
+        }
+    }
+
     fn closing_line(&self) -> String {
         let mut s = format!("gmux: {} passed, {} failed", self.passed, self.failed);
         if self.ignored > 0 {
@@ -154,6 +186,25 @@ mod tests {
             &["test result: ok. 1 passed; 0 failed; 2 ignored; 0 measured"],
             "gmux: 1 passed, 0 failed, 2 skipped",
         );
+    }
+
+    #[test]
+    fn xtask_checks_are_counted_with_the_rest() {
+        let mut s = Summary::default();
+        s.add_line("test result: ok. 5 passed; 0 failed; 0 ignored; 0 measured");
+        assert_eq!(
+            s.record("package::a", &Ok(Outcome::Passed)),
+            "test package::a ... ok"
+        );
+        assert_eq!(
+            s.record("package::b", &Ok(Outcome::Skipped("no wine".into()))),
+            "test package::b ... skipped: no wine"
+        );
+        assert_eq!(
+            s.record("package::c", &Err(anyhow::anyhow!("broken"))),
+            "test package::c ... FAILED: broken"
+        );
+        assert_eq!(s.closing_line(), "gmux: 6 passed, 1 failed, 1 skipped");
     }
 
     #[test]

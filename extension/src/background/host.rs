@@ -224,16 +224,8 @@ impl HostPort {
             Incoming::Event(event) => self.emit(PortEvent::Host(event)),
             // Only its shape is logged: a message the background did not expect may still carry a token.
             Incoming::Unexpected(message) => log(&format!(
-                "gmux: unexpected message from gmux-host (id {}, method {}, {} bytes)",
-                message
-                    .get("id")
-                    .map(Value::to_string)
-                    .unwrap_or_else(|| "none".into()),
-                message
-                    .get("method")
-                    .and_then(Value::as_str)
-                    .unwrap_or("none"),
-                message.to_string().len()
+                "gmux: unexpected message from gmux-host ({})",
+                crate::host_client::describe_unexpected(&message)
             )),
         }
     }

@@ -37,6 +37,7 @@ use std::rc::Rc;
 use gmux_core::messages::Intent;
 use gmux_core::protocol::{AccountsAddFailed, AccountsAdded, Event};
 use gmux_core::status::HostState;
+use gmux_core::trust;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
@@ -122,6 +123,20 @@ fn on_port_event(event: PortEvent) {
             spawn_local(async move { store.persist_status().await });
         }
         PortEvent::Ready(hello) => {
+            // Access tokens go only to Google's Gmail (or, in a test build, the emulator on loopback), whatever
+            // gmux-host says: a host configured by someone else cannot send them elsewhere.
+            if let Err(sentence) =
+                trust::gmail_base(&hello.endpoints.gmail, browser::is_test_build())
+            {
+                log(&format!("gmux: {sentence}"));
+                bg.store.status(|s| {
+                    s.host = HostState::Untrusted;
+                    s.host_error = Some(sentence);
+                });
+                let store = bg.store.clone();
+                spawn_local(async move { store.persist_status().await });
+                return;
+            }
             bg.syncer.use_gmail(&hello.endpoints.gmail);
             // Without an OAuth client no account can get a token: the stored inbox is left as it was until
             // gmux-host is configured (the pages show what to do from the status).
@@ -179,7 +194,12 @@ fn on_host_event(bg: &Rc<Background>, event: Event) {
 }
 
 /// A page's message: an [`Intent`], answered with its reply (or the status).
-pub async fn answer(message: JsValue) -> Result<JsValue, BrowserError> {
+pub async fn answer(message: JsValue, sender: JsValue) -> Result<JsValue, BrowserError> {
+    if !from_own_page(&browser::MessageSender::of(&sender))? {
+        return Err(BrowserError::Api(
+            "gmux's background answers only gmux's own pages".into(),
+        ));
+    }
     let intent = browser::from_js::<Intent>(message)?;
     let Some(bg) = background() else {
         return Err(BrowserError::Api(
@@ -199,10 +219,22 @@ pub fn notification_clicked(id: String, button: Option<u32>) {
     spawn_local(async move { bg.notifier.clicked(&id, button).await });
 }
 
-/// A page opened a port to the background (`runtime.onConnect`), from background.js.
+/// Whether a message or a port comes from one of gmux's own pages.
+fn from_own_page(sender: &browser::MessageSender) -> Result<bool, BrowserError> {
+    Ok(trust::is_own_page(
+        sender.id.as_deref(),
+        sender.url.as_deref(),
+        &browser::extension_id()?,
+        &browser::extension_base_url()?,
+    ))
+}
+
+/// A page opened a port to the background (`runtime.onConnect`), from background.js. Only gmux's own pages
+/// count as open pages; any other port is closed at once.
 pub fn page_connected(port: JsValue) {
     let Some(bg) = background() else { return };
-    bg.presence.accept(port);
+    let own = from_own_page(&browser::MessageSender::of_port(&port)).unwrap_or(false);
+    bg.presence.accept(port, own);
 }
 
 /// Events other than messages: `installed` and `startup` (re)connect; the poll alarm syncs every account.

@@ -50,8 +50,9 @@ impl Presence {
         })
     }
 
-    /// A port a page opened (`runtime.onConnect`). Ports of any other name are closed.
-    pub fn accept(self: &Rc<Self>, port: JsValue) {
+    /// A port a page opened (`runtime.onConnect`); `own` says it is one of gmux's own pages. Ports of anyone
+    /// else, or of any other name, are closed.
+    pub fn accept(self: &Rc<Self>, port: JsValue, own: bool) {
         let number = self.next_page.get();
         self.next_page.set(number + 1);
         let on_message = {
@@ -74,7 +75,7 @@ impl Presence {
             }
         };
         let (port, name) = PagePort::accept(port, on_message, on_disconnect);
-        if name != PAGE_PORT {
+        if !own || name != PAGE_PORT {
             return;
         }
         // The page says whether it is in view once it hears the background listens: what it posted before the

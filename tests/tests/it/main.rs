@@ -3,6 +3,7 @@
 
 mod demo;
 mod faults;
+mod hardening;
 mod hostile;
 mod notifications;
 mod popup;
