@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::{Account as HostAccount, Hello, PROTOCOL_VERSION};
 
-/// The command that installs gmux-host, run in the gmux checkout.
-pub const INSTALL_COMMAND: &str = "cargo xtask install";
+/// The command that registers an unpacked gmux-host with the user's browsers (the .deb does it by itself).
+pub const INSTALL_COMMAND: &str = "gmux-host install";
+
+/// The command that builds and installs everything from a gmux source checkout.
+pub const CHECKOUT_INSTALL_COMMAND: &str = "cargo xtask install";
 
 /// The command that checks gmux-host's configuration.
 pub const DOCTOR_COMMAND: &str = "gmux-host doctor";
@@ -121,11 +124,14 @@ impl Status {
                 headline: "gmux-host is not installed".to_string(),
                 detail: Some(
                     "gmux needs its companion program, gmux-host, which keeps your Google sign-ins in the system \
-                     keyring. Install it by running this command in your gmux checkout:"
+                     keyring. Get the gmux-host package for your system from where you got gmux: on Debian or \
+                     Ubuntu install the .deb, and that is all; on other systems unpack the archive and run once:"
                         .to_string(),
                 ),
                 command: Some(INSTALL_COMMAND),
-                hint: Some("Then open gmux again.".to_string()),
+                hint: Some(format!(
+                    "Then open gmux again. (From a gmux source checkout: {CHECKOUT_INSTALL_COMMAND}.)"
+                )),
             },
             HostState::NotConfigured => StatusView {
                 state: "not_configured",
@@ -153,10 +159,10 @@ impl Status {
                 headline: "gmux-host is not answering".to_string(),
                 // Browser reasons end with a period ("Native host has exited."), ours do not.
                 detail: Some(format!(
-                    "{}. If this keeps happening, reinstalling it usually helps:",
+                    "{}. If this keeps happening, this command says what is wrong with it:",
                     error.trim_end_matches('.')
                 )),
-                command: Some(INSTALL_COMMAND),
+                command: Some(DOCTOR_COMMAND),
                 hint: Some("Then open gmux again.".to_string()),
             },
         }
@@ -421,7 +427,7 @@ mod tests {
                 json!({"host": "failed", "host_error": "gmux-host stopped: Native host has exited."}),
                 "error",
                 "gmux-host is not answering",
-                Some(INSTALL_COMMAND),
+                Some(DOCTOR_COMMAND),
             ),
             (
                 json!({"host": "not_configured"}),
@@ -458,7 +464,7 @@ mod tests {
         .view();
         assert_eq!(
             stopped.detail.as_deref(),
-            Some("gmux-host stopped: Native host has exited. If this keeps happening, reinstalling it usually helps:")
+            Some("gmux-host stopped: Native host has exited. If this keeps happening, this command says what is wrong with it:")
         );
     }
 

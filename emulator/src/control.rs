@@ -241,7 +241,7 @@ fn delivered_raw(d: &Deliver) -> Result<Option<Vec<u8>>, ApiResponse> {
         || !d.attachments.is_empty();
     match &d.raw {
         Some(_) if built => Err(bad("a raw message takes only raw, labels and thread_id")),
-        Some(raw) => crate::rfc822::decode_raw_field(raw)
+        Some(raw) => crate::decode::decode_raw_field(raw)
             .map(Some)
             .map_err(|e| bad(format!("raw is not base64url: {e}"))),
         None if d.from.is_empty() => Err(bad("give from (or raw)")),
@@ -342,10 +342,10 @@ fn patch_settings(st: &mut State, patch: Value) -> Result<Value, ApiResponse> {
 
 /// `POST generate`: N deterministic threads for an account, dated before now, recorded in history.
 fn generate(st: &mut State, g: Generate) -> Result<Value, ApiResponse> {
-    if g.threads == 0 || g.threads > crate::generate::MAX_THREADS {
+    if g.threads == 0 || g.threads > crate::seed::MAX_THREADS {
         return Err(bad(format!(
             "threads must be between 1 and {}",
-            crate::generate::MAX_THREADS
+            crate::seed::MAX_THREADS
         )));
     }
     let now = st.now_ms();

@@ -536,7 +536,7 @@ mod tests {
             let encoded = quoted_printable(&text);
             assert!(encoded.lines().all(|l| l.len() <= 76), "{encoded}");
             assert_eq!(
-                crate::rfc822::decode_quoted_printable(encoded.as_bytes()),
+                crate::decode::decode_quoted_printable(encoded.as_bytes()),
                 text
             );
         }

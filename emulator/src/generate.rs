@@ -5,9 +5,7 @@
 //! which are relative to now.
 
 use crate::model::{Mailbox, NewMessage};
-
-/// The most threads one call may generate.
-pub const MAX_THREADS: usize = 5_000;
+use crate::seed::MAX_THREADS;
 
 const CATEGORIES: [&str; 5] = [
     "CATEGORY_PERSONAL",

@@ -11,6 +11,7 @@
 mod assets;
 mod batch;
 mod control;
+mod decode;
 pub mod demo;
 mod demo_mail;
 mod fields;

@@ -19,7 +19,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 
-use crate::rfc822::{
+use crate::decode::{
     decode_encoded_words, decode_quoted_printable, parse_headers, split_head_body,
 };
 
@@ -394,7 +394,7 @@ fn percent_decode(s: &str) -> Vec<u8> {
 
 fn decode_text(bytes: &[u8], charset: Option<&str>) -> String {
     charset
-        .and_then(|c| crate::rfc822::decode_charset(bytes, c))
+        .and_then(|c| crate::decode::decode_charset(bytes, c))
         .unwrap_or_else(|| String::from_utf8_lossy(bytes).into_owned())
 }
 

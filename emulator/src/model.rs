@@ -7,6 +7,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::decode;
 use crate::mime::Part;
 use crate::rfc822::{self, RawMail};
 use crate::seed::{SeedAccount, SeedAttachment};
@@ -615,7 +616,7 @@ impl Mailbox {
                 let raw = sm
                     .raw
                     .as_deref()
-                    .and_then(|r| rfc822::decode_raw_field(r).ok());
+                    .and_then(|r| decode::decode_raw_field(r).ok());
                 let message = match raw {
                     Some(bytes) => NewMessage::from_raw(&bytes, thread_id.clone(), date_ms, labels),
                     None => NewMessage {

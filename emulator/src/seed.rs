@@ -18,6 +18,9 @@ pub struct Seed {
     pub generate: std::collections::BTreeMap<String, SeedGenerate>,
 }
 
+/// The most threads one seed entry or control call may generate for an account.
+pub const MAX_THREADS: usize = 5_000;
+
 /// N deterministic threads for an account.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,10 +84,10 @@ impl Seed {
             }
         }
         for (account, g) in &self.generate {
-            if g.threads > crate::generate::MAX_THREADS {
+            if g.threads > MAX_THREADS {
                 return Err(format!(
                     "generate: {account}: at most {} threads",
-                    crate::generate::MAX_THREADS
+                    MAX_THREADS
                 ));
             }
         }
@@ -111,7 +114,7 @@ impl SeedMessage {
         if built {
             return Err("a raw message takes only raw, date and labels".into());
         }
-        crate::rfc822::decode_raw_field(raw)
+        crate::decode::decode_raw_field(raw)
             .map(drop)
             .map_err(|e| format!("raw is not base64url: {e}"))
     }

@@ -21,6 +21,7 @@
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use crate::decode;
 use crate::mime;
 use crate::model::{Mailbox, NewMessage};
 use crate::respond::GoogleError;
@@ -135,7 +136,7 @@ fn from_json(v: &Value, draft: bool) -> Result<Outgoing, GoogleError> {
         }
     };
     let raw = match field(message, "raw")? {
-        Some(r) => Some(rfc822::decode_raw_field(&r).map_err(|_| {
+        Some(r) => Some(decode::decode_raw_field(&r).map_err(|_| {
             GoogleError::new(
                 400,
                 "Invalid value at 'raw' (TYPE_BYTES), Base64 decoding failed",
@@ -159,10 +160,10 @@ fn multipart_upload(body: &[u8], content_type: &str, draft: bool) -> Result<Outg
     let [meta, media, ..] = parts.as_slice() else {
         return Err(bad());
     };
-    let (_, meta_body) = rfc822::split_head_body(meta);
+    let (_, meta_body) = decode::split_head_body(meta);
     let mut out = from_json(&json_body(meta_body)?, draft)?;
-    let (media_head, media_body) = rfc822::split_head_body(media);
-    let media_headers = rfc822::parse_headers(media_head);
+    let (media_head, media_body) = decode::split_head_body(media);
+    let media_headers = decode::parse_headers(media_head);
     let ct = media_headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
@@ -376,7 +377,7 @@ pub fn complete_headers(mb: &Mailbox, raw: &[u8], now_ms: i64, seq: &str) -> Vec
 
 /// The message without every `name` header (folded continuation lines included), body untouched.
 pub fn remove_header(raw: &[u8], name: &str) -> Vec<u8> {
-    let (head, _) = rfc822::split_head_body(raw);
+    let (head, _) = decode::split_head_body(raw);
     let head_len = head.len();
     let mut out = Vec::with_capacity(raw.len());
     let mut dropping = false;

@@ -50,6 +50,8 @@ fn real_main() -> Result<()> {
         "dist" => dist::dist(&dist::DistOptions {
             release: rest.iter().any(|a| a == "--release"),
         }),
+        // The package checks of `cargo xtask test` alone, for working on the packages.
+        "package" if rest == ["--check"] => package_checks::check_only(),
         "package" => package::package(rest),
         "test" => test::test(rest),
         "demo" => demo::demo(rest),

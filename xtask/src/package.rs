@@ -25,6 +25,11 @@ pub const LINUX_TARGET: &str = "x86_64-unknown-linux-musl";
 pub const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
 /// The cargo profile of the host people install (Cargo.toml: LTO, one codegen unit, stripped).
 pub const HOST_PROFILE: &str = "host-release";
+
+/// The cargo profile of the hosts the package checks of `cargo xtask test` install: the same code built for a
+/// short build (no LTO, no optimisation), since the checks are about the packages, not the binary's speed or
+/// size. `cargo xtask package` builds with [`HOST_PROFILE`].
+pub const CHECK_PROFILE: &str = "host-check";
 /// Where the .deb puts the host; its manifests name this path.
 pub const DEB_BINARY: &str = "/usr/bin/gmux-host";
 
@@ -49,7 +54,7 @@ pub struct Packages {
 }
 
 impl Packages {
-    pub fn at(dir: &Path) -> Packages {
+    pub fn at(dir: &Path, profile: &str) -> Packages {
         let v = version();
         let target = workspace_root().join("target");
         Packages {
@@ -58,26 +63,20 @@ impl Packages {
             windows_zip: dir.join(format!("gmux-host-{v}-x86_64-windows.zip")),
             chrome_zip: dir.join(format!("gmux-{v}-chrome.zip")),
             firefox_zip: dir.join(format!("gmux-{v}-firefox.zip")),
-            linux_binary: target
-                .join(LINUX_TARGET)
-                .join(HOST_PROFILE)
-                .join("gmux-host"),
+            linux_binary: target.join(LINUX_TARGET).join(profile).join("gmux-host"),
             windows_binary: target
                 .join(WINDOWS_TARGET)
-                .join(HOST_PROFILE)
+                .join(profile)
                 .join("gmux-host.exe"),
         }
     }
 }
 
 pub fn package(args: &[String]) -> Result<()> {
-    match args {
-        [] => {}
-        // The package checks of `cargo xtask test` alone, for working on the packages.
-        [flag] if flag == "--check" => return check_only(),
-        [other, ..] => bail!("cargo xtask package takes no arguments but --check (got {other:?})"),
+    if let [other, ..] = args {
+        bail!("cargo xtask package takes no arguments but --check (got {other:?})");
     }
-    let built = build_all(true)?;
+    let built = build_all(true, HOST_PROFILE)?;
     for line in size_report(&built)? {
         eprintln!("xtask: {line}");
     }
@@ -96,31 +95,10 @@ pub fn package(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn check_only() -> Result<()> {
-    dist::dist(&DistOptions { release: true })?;
-    let mut failed = 0;
-    for (name, result) in crate::package_checks::run_all() {
-        match result {
-            Ok(crate::package_checks::Outcome::Passed) => println!("test {name} ... ok"),
-            Ok(crate::package_checks::Outcome::Skipped(why)) => {
-                println!("test {name} ... skipped: {why}")
-            }
-            Err(e) => {
-                failed += 1;
-                println!("test {name} ... FAILED: {e:#}");
-            }
-        }
-    }
-    if failed > 0 {
-        bail!("{failed} package checks failed");
-    }
-    Ok(())
-}
-
 /// Builds every package into `dist/packages/` (the store packages, both hosts) and checks the store packages.
 /// Without `build_extension` the store zips `dist --release` wrote earlier in this run are used as they are
 /// (`cargo xtask test` built them first, then the test build over `dist/chrome` and `dist/firefox`).
-pub fn build_all(build_extension: bool) -> Result<Packages> {
+pub fn build_all(build_extension: bool, profile: &str) -> Result<Packages> {
     setup::ensure_package_tools()?;
     if build_extension {
         dist::dist(&DistOptions { release: true })?;
@@ -130,13 +108,13 @@ pub fn build_all(build_extension: bool) -> Result<Packages> {
         fs::remove_dir_all(&out).with_context(|| format!("removing {}", out.display()))?;
     }
     fs::create_dir_all(&out)?;
-    let p = Packages::at(&out);
+    let p = Packages::at(&out, profile);
     fs::copy(dist::store_zip("chrome"), &p.chrome_zip)?;
     fs::copy(dist::store_zip("firefox"), &p.firefox_zip)?;
     check_store_packages(&p)?;
 
-    build_host(LINUX_TARGET)?;
-    build_host(WINDOWS_TARGET)?;
+    build_host(LINUX_TARGET, profile)?;
+    build_host(WINDOWS_TARGET, profile)?;
     let mtime = source_date();
     write_deb(&p.deb, &p.linux_binary, mtime)?;
     write_tarball(&p.tarball, &p.linux_binary, mtime)?;
@@ -144,8 +122,8 @@ pub fn build_all(build_extension: bool) -> Result<Packages> {
     Ok(p)
 }
 
-fn build_host(target: &str) -> Result<()> {
-    eprintln!("xtask: building gmux-host for {target} ({HOST_PROFILE})");
+fn build_host(target: &str, profile: &str) -> Result<()> {
+    eprintln!("xtask: building gmux-host for {target} ({profile})");
     run(cargo().args([
         "build",
         "-p",
@@ -153,7 +131,7 @@ fn build_host(target: &str) -> Result<()> {
         "--bin",
         "gmux-host",
         "--profile",
-        HOST_PROFILE,
+        profile,
         "--target",
         target,
     ]))

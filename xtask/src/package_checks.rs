@@ -81,12 +81,10 @@ const WINDOWS_KEYS: [(&str, &str); 7] = [
 /// result is named for the summary.
 pub fn run_all() -> Vec<(String, Result<Outcome>)> {
     let mut results = Vec::new();
-    let built = package::build_all(false);
+    // The sizes people download are `cargo xtask package`'s; these hosts are built quickly for the checks.
+    let built = package::build_all(false, package::CHECK_PROFILE);
     let p = match built {
         Ok(p) => {
-            for line in package::size_report(&p).unwrap_or_default() {
-                eprintln!("xtask: {line}");
-            }
             results.push((
                 "package::builds_and_store_packages_have_the_right_ids".into(),
                 Ok(Outcome::Passed),
@@ -599,6 +597,28 @@ pub fn macos_check(target: &str) -> Result<Outcome> {
             ),
         ))?;
     Ok(Outcome::Passed)
+}
+
+/// `cargo xtask package --check`: the package checks of `cargo xtask test` alone, for working on the packages.
+pub fn check_only() -> Result<()> {
+    crate::dist::dist(&crate::dist::DistOptions { release: true })?;
+    let mut failed = 0;
+    for (name, result) in run_all() {
+        match result {
+            Ok(Outcome::Passed) => println!("test {name} ... ok"),
+            Ok(Outcome::Skipped(why)) => {
+                println!("test {name} ... skipped: {why}")
+            }
+            Err(e) => {
+                failed += 1;
+                println!("test {name} ... FAILED: {e:#}");
+            }
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} package checks failed");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
