@@ -314,6 +314,31 @@ fn lerp(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
 pub fn render(size: u32, accounts: &[IconAccount]) -> Vec<u8> {
     let size = size.clamp(MIN_SIZE, MAX_SIZE);
     let layout = Layout::new(size, &segments(accounts));
+    supersample(size, |x, y| sample(&layout, x, y))
+}
+
+/// The size of a notification's icon: Chrome shows it at 80 px (`message_center` scales down), and so does the
+/// Linux notification daemon of most desktops.
+pub const NOTIFICATION_SIZE: u32 = 80;
+
+/// gmux's mark on a tile in the account's colour (`#rrggbb`, else grey), as RGBA bytes like [`render`]: the
+/// icon of a notification, so the account shows at a glance before its address is read.
+pub fn render_account(size: u32, color: &str) -> Vec<u8> {
+    let size = size.clamp(MIN_SIZE, MAX_SIZE);
+    let base = parse_hex_color(color).map_or(FALLBACK, |c| c.map(f32::from));
+    // The same light-to-dark diagonal as the mark's indigo, in the account's colour.
+    let (top, bottom) = (lerp(base, WHITE, 0.12), lerp(base, [0.0; 3], 0.22));
+    supersample(size, |x, y| {
+        let s = size as f32;
+        if !in_round_rect(x, y, 0.0, 0.0, s, s, s * 0.22) {
+            return None;
+        }
+        Some(plain_mark(s, x, y, lerp(top, bottom, (x + y) / (2.0 * s))))
+    })
+}
+
+/// Each pixel from 4×4 (from 64 px) or 8×8 samples of `sample`, which gives a colour or `None` outside the shape.
+fn supersample(size: u32, sample: impl Fn(f32, f32) -> Option<[f32; 3]>) -> Vec<u8> {
     let n = if size >= 64 { 4 } else { 8 };
     let mut out = Vec::with_capacity((size * size * 4) as usize);
     for py in 0..size {
@@ -324,7 +349,7 @@ pub fn render(size: u32, accounts: &[IconAccount]) -> Vec<u8> {
                 for sx in 0..n {
                     let x = px as f32 + (sx as f32 + 0.5) / n as f32;
                     let y = py as f32 + (sy as f32 + 0.5) / n as f32;
-                    if let Some(c) = sample(&layout, x, y) {
+                    if let Some(c) = sample(x, y) {
                         for i in 0..3 {
                             acc[i] += c[i];
                         }
@@ -565,6 +590,45 @@ mod tests {
             tooltip(&accounts),
             "gmux\nada@x.org: 3 unread\nbo@y.org: no unread mail\ncy@z.org: needs reconnecting (1 unread at the last sync)"
         );
+    }
+
+    #[test]
+    fn a_notification_icon_is_the_mark_in_the_accounts_colour() {
+        let size = NOTIFICATION_SIZE;
+        for (color, tile) in [("#188038", rgb("#188038")), ("not a colour", [95, 99, 104])] {
+            let img = render_account(size, color);
+            assert_eq!(img.len(), (size * size * 4) as usize);
+            // The corner is outside the rounded tile; the middle of the left edge is the tile, its own colour
+            // give or take the gradient; the envelope in the middle is white.
+            assert_eq!(pixel(&img, size, 0, 0)[3], 0, "{color}");
+            let edge = pixel(&img, size, 2, size / 2);
+            assert_eq!(edge[3], 255);
+            for i in 0..3 {
+                assert!(
+                    (i32::from(edge[i]) - i32::from(tile[i])).abs() < 40,
+                    "{color}: {edge:?} is not near {tile:?}"
+                );
+            }
+            let paper = pixel(&img, size, size * 45 / 100, size * 70 / 100);
+            assert_eq!(paper, [255, 255, 255, 255], "{color}");
+        }
+        // A preview for a person to look at, in the account palette.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/icon-preview");
+        std::fs::create_dir_all(&dir).unwrap();
+        let palette = crate::view::ACCOUNT_PALETTE;
+        let width = size * palette.len() as u32;
+        let mut sheet = vec![0u8; (width * size * 4) as usize];
+        for (i, color) in palette.iter().enumerate() {
+            let img = render_account(size, color);
+            for y in 0..size {
+                let from = (y * size * 4) as usize;
+                let to = ((y * width + i as u32 * size) * 4) as usize;
+                sheet[to..to + (size * 4) as usize]
+                    .copy_from_slice(&img[from..from + (size * 4) as usize]);
+            }
+        }
+        let png = crate::png::encode_rgba(width, size, &sheet).unwrap();
+        std::fs::write(dir.join("notification-icons.png"), png).unwrap();
     }
 
     #[test]

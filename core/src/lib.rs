@@ -11,6 +11,7 @@ pub mod listing;
 pub mod messages;
 pub mod notify;
 pub mod offline;
+pub mod png;
 pub mod protocol;
 pub mod reader;
 pub mod settings;

@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::notify::{OpenIn, PauseChoice, QuietHours};
 use crate::protocol::ErrorCode;
+use crate::settings::AccountSettings;
 
 /// `storage.local` key of the inbox store.
 pub const STORE_KEY: &str = "inbox";
@@ -20,6 +22,9 @@ pub const RECENT_SEARCHES_KEY: &str = "recent_searches";
 /// `storage.local` key of the store's revision: every write of the background carries a new, larger one, so a
 /// page can tell a change it has not seen from one it has (see [`is_newer`]).
 pub const REVISION_KEY: &str = "revision";
+/// `storage.local` key of the ids of the messages already notified (a [`crate::notify::NotifiedLog`]): ids only,
+/// nothing from the mail itself.
+pub const NOTIFIED_KEY: &str = "notified";
 
 /// The revision for the next write after `last`: larger than every earlier one, and (taken from the clock when
 /// that is larger) larger than any a page may hold from before `storage.local` was cleared.
@@ -84,8 +89,33 @@ pub enum Intent {
     RemoveAccount { account: String },
     /// Change an account's colour.
     SetColor { account: String, color: String },
-    /// Change how often the background polls Gmail.
-    SetPollMinutes { minutes: u32 },
+    /// Change how often the background polls Gmail while no gmux page is open: every `seconds` (kept within what
+    /// the browser allows, see [`crate::notify::poll_plan`]), or the default (30 s) for `None`.
+    SetPoll { seconds: Option<u32> },
+    /// Change one account's switches: its notifications, and Primary only.
+    SetAccountSettings {
+        account: String,
+        settings: AccountSettings,
+    },
+    /// A daily range of local time without notifications, or none.
+    SetQuietHours { quiet_hours: Option<QuietHours> },
+    /// The notification sound on or off.
+    SetNotificationSound { sound: bool },
+    /// Where a click on a notification opens the conversation.
+    SetOpenIn { open_in: OpenIn },
+    /// Pause notifications (for an hour, until tomorrow morning), or resume them with `None`.
+    PauseNotifications { pause: Option<PauseChoice> },
+    /// An open page showed these messages of `account` to the user: they are not announced again.
+    MessagesSeen {
+        account: String,
+        messages: Vec<String>,
+    },
+    /// Test and demo builds only: what a click on notification `id` runs, or a click on its button `button`
+    /// (OS notifications cannot be clicked from a headless browser). A release build refuses it.
+    TestNotificationClick { id: String, button: Option<u32> },
+    /// Test and demo builds only: every notification the background showed since it started, as
+    /// [`crate::notify::ShownNotification`]s.
+    TestNotificationsShown,
     /// One page of a view of one account (answered with a [`crate::views::PageReply`], not an
     /// [`IntentReply`]): `page_token` for the pages after the first, `fresh` past the background's memory.
     ListPage {
@@ -105,8 +135,6 @@ pub enum Intent {
     RememberSearch { query: String },
     /// Forget every recent search.
     ClearRecentSearches,
-    /// Only the Primary category of an account counts: its list, its badge, the toolbar total, notifications.
-    SetPrimaryOnly { account: String, on: bool },
     /// A conversation's messages with their bodies: `threads.get format=full`, answered with a
     /// [`crate::reader::BodyReply`] carrying Gmail's JSON (from the background's memory when it has it).
     ReadThread { account: String, thread: String },
@@ -312,6 +340,59 @@ mod tests {
         );
         let back: Intent = serde_json::from_value(json!({"type": "sync_now"})).unwrap();
         assert_eq!(back, Intent::SyncNow);
+    }
+
+    #[test]
+    fn notification_intents_on_the_wire() {
+        let cases = [
+            (
+                json!({"type": "set_poll", "seconds": null}),
+                Intent::SetPoll { seconds: None },
+            ),
+            (
+                json!({"type": "set_account_settings", "account": "1",
+                       "settings": {"notifications": false, "primary_only": true}}),
+                Intent::SetAccountSettings {
+                    account: "1".into(),
+                    settings: AccountSettings {
+                        notifications: false,
+                        primary_only: true,
+                    },
+                },
+            ),
+            (
+                json!({"type": "set_quiet_hours", "quiet_hours": {"start_minute": 1320, "end_minute": 420}}),
+                Intent::SetQuietHours {
+                    quiet_hours: Some(QuietHours {
+                        start_minute: 1320,
+                        end_minute: 420,
+                    }),
+                },
+            ),
+            (
+                json!({"type": "set_open_in", "open_in": "gmail"}),
+                Intent::SetOpenIn {
+                    open_in: OpenIn::Gmail,
+                },
+            ),
+            (
+                json!({"type": "pause_notifications", "pause": "until_tomorrow"}),
+                Intent::PauseNotifications {
+                    pause: Some(PauseChoice::UntilTomorrow),
+                },
+            ),
+            (
+                json!({"type": "test_notification_click", "id": "gmux/m/a/t/m", "button": 1}),
+                Intent::TestNotificationClick {
+                    id: "gmux/m/a/t/m".into(),
+                    button: Some(1),
+                },
+            ),
+        ];
+        for (wire, intent) in cases {
+            assert_eq!(serde_json::to_value(&intent).unwrap(), wire);
+            assert_eq!(serde_json::from_value::<Intent>(wire).unwrap(), intent);
+        }
     }
 
     #[test]

@@ -45,9 +45,11 @@
 
 use crate::calendar::{civil_from_days, days_from_civil};
 use crate::inbox::sender_display_name;
+use crate::messages::ThreadAction;
+use crate::settings::{AccountSettings, Settings};
 use crate::text::{display_text, is_blank_text, percent_encode, truncate_chars};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
 /// More notifiable messages than this in one poll of one account give one summary notification.
 pub const SUMMARY_THRESHOLD: usize = 3;
@@ -146,24 +148,6 @@ pub struct AccountPoll {
     pub added: Vec<NewMessage>,
 }
 
-/// One account's notification settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AccountNotifySettings {
-    pub enabled: bool,
-    /// Only mail in Primary (`CATEGORY_PERSONAL`, or no category).
-    pub primary_only: bool,
-}
-
-impl Default for AccountNotifySettings {
-    fn default() -> Self {
-        AccountNotifySettings {
-            enabled: true,
-            primary_only: false,
-        }
-    }
-}
-
 /// A daily range of local time without notifications, in minutes after midnight: from `start_minute`
 /// (included) to `end_minute` (excluded). A start after the end crosses midnight (22:00 to 07:00); equal start
 /// and end is an empty range, no quiet hours.
@@ -190,35 +174,44 @@ impl QuietHours {
     }
 }
 
-/// The notification settings, serde-ready for `storage.local` (absent fields take their defaults).
+/// The notification settings shared by every account, serde-ready for `storage.local` (absent fields take their
+/// defaults). Each account's own switches (notifications on or off, Primary only) are in
+/// [`crate::settings::Settings::accounts`], which the list and the badge read too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NotifySettings {
-    /// Per account id; an account not listed has the defaults (on, all categories).
-    pub accounts: BTreeMap<String, AccountNotifySettings>,
     pub quiet_hours: Option<QuietHours>,
     /// Notifications are paused until this unix ms.
     pub paused_until_ms: Option<u64>,
-    /// Play the system's notification sound.
+    /// Play the system's notification sound (Chromium; Firefox leaves the sound to the system).
     pub sound: bool,
+    /// Where a click on a notification opens the conversation.
+    pub open_in: OpenIn,
 }
 
 impl Default for NotifySettings {
     fn default() -> Self {
         NotifySettings {
-            accounts: BTreeMap::new(),
             quiet_hours: None,
             paused_until_ms: None,
             sound: true,
+            open_in: OpenIn::default(),
         }
     }
 }
 
-impl NotifySettings {
-    pub fn account(&self, account_id: &str) -> AccountNotifySettings {
-        self.accounts.get(account_id).copied().unwrap_or_default()
-    }
+/// Where a click on a notification opens the conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenIn {
+    /// gmux's own reader, in the new-tab page (`newtab.html#open=<account>:<thread>`).
+    #[default]
+    Gmux,
+    /// Gmail in a tab, in the message's account.
+    Gmail,
+}
 
+impl NotifySettings {
     /// Why nothing may be notified at `now_ms`, if anything: paused, or quiet hours.
     pub fn silenced(&self, now_ms: u64, utc_offset_minutes: i32) -> Option<Silence> {
         if self.paused_until_ms.is_some_and(|until| now_ms < until) {
@@ -308,6 +301,8 @@ pub struct Notification {
     pub message_ids: Vec<String>,
     /// Shown without sound.
     pub silent: bool,
+    /// When the (newest) message arrived, unix ms: the time a notification centre shows.
+    pub time_ms: u64,
 }
 
 /// What a notification id points at.
@@ -397,13 +392,17 @@ fn percent_decode(s: &str) -> Option<String> {
 /// the notification centre); accounts in the order given.
 pub fn decide(
     polls: &[AccountPoll],
-    settings: &NotifySettings,
+    settings: &Settings,
     seen: &[String],
     log: &mut NotifiedLog,
     now_ms: u64,
     utc_offset_minutes: i32,
 ) -> Vec<Notification> {
-    let silenced = settings.silenced(now_ms, utc_offset_minutes).is_some();
+    let sound = settings.notify.sound;
+    let silenced = settings
+        .notify
+        .silenced(now_ms, utc_offset_minutes)
+        .is_some();
     let seen: HashSet<&str> = seen.iter().map(String::as_str).collect();
     let mut logged: HashSet<String> = log.keys.iter().cloned().collect();
     let mut out = Vec::new();
@@ -438,9 +437,9 @@ pub fn decide(
         }
         chosen.sort_by(|a, b| (a.internal_date_ms, &a.id).cmp(&(b.internal_date_ms, &b.id)));
         if chosen.len() > SUMMARY_THRESHOLD {
-            out.push(summary(poll, &chosen, settings.sound));
+            out.push(summary(poll, &chosen, sound));
         } else {
-            out.extend(chosen.iter().map(|m| single(poll, m, settings.sound)));
+            out.extend(chosen.iter().map(|m| single(poll, m, sound)));
         }
     }
     out
@@ -450,10 +449,10 @@ pub fn decide(
 fn deserves_notification(
     message: &NewMessage,
     own: &HashSet<String>,
-    account: AccountNotifySettings,
+    account: AccountSettings,
 ) -> bool {
     let has = |label: &str| message.label_ids.iter().any(|l| l == label);
-    if !account.enabled || !has("INBOX") || !has("UNREAD") || has("SENT") {
+    if !account.notifications || !has("INBOX") || !has("UNREAD") || has("SENT") {
         return false;
     }
     if own.contains(&message.sender_address.trim().to_ascii_lowercase()) {
@@ -509,6 +508,7 @@ fn single(poll: &AccountPoll, message: &NewMessage, sound: bool) -> Notification
         thread_id: Some(message.thread_id.clone()),
         message_ids: vec![message.id.clone()],
         silent: !sound,
+        time_ms: message.internal_date_ms,
     }
 }
 
@@ -518,6 +518,10 @@ fn summary(poll: &AccountPoll, chosen: &[&NewMessage], sound: bool) -> Notificat
     let mut more = false;
     let mut named = HashSet::new();
     for message in chosen.iter().rev() {
+        // Mail of a burst too large to fetch comes without a sender: it is counted, not named.
+        if is_blank_text(&message.sender_name) && is_blank_text(&message.sender_address) {
+            continue;
+        }
         let name = truncate_chars(&sender_text(message), MAX_SUMMARY_NAME_CHARS);
         if !named.insert(name.clone()) {
             continue;
@@ -532,6 +536,9 @@ fn summary(poll: &AccountPoll, chosen: &[&NewMessage], sound: bool) -> Notificat
     if more {
         body.push_str(", …");
     }
+    if body.is_empty() {
+        body = "New mail in the inbox".to_string();
+    }
     let newest = chosen.last().map(|m| m.id.as_str()).unwrap_or_default();
     let target = NotificationTarget::Summary {
         account_id: poll.account_id.clone(),
@@ -545,11 +552,182 @@ fn summary(poll: &AccountPoll, chosen: &[&NewMessage], sound: bool) -> Notificat
         thread_id: None,
         message_ids: chosen.iter().map(|m| m.id.clone()).collect(),
         silent: !sound,
+        time_ms: chosen.last().map_or(0, |m| m.internal_date_ms),
     }
 }
 
 fn context_line(poll: &AccountPoll) -> String {
     truncate_chars(display_text(&poll.email).trim(), MAX_TITLE_CHARS)
+}
+
+/// The buttons a Chromium notification of one message carries, in order: `notifications.onButtonClicked` gives
+/// the index. Firefox's notifications have none (`buttons` is refused there), so a click only opens.
+pub const BUTTONS: [(ThreadAction, &str); 2] = [
+    (ThreadAction::MarkRead, "Mark as read"),
+    (ThreadAction::Archive, "Archive"),
+];
+
+/// The action of the button at `index` of a notification shown in `browser`, if it has one: Firefox's have none.
+pub fn button_action(browser: Browser, index: u32) -> Option<ThreadAction> {
+    match browser {
+        Browser::Chromium => BUTTONS.get(index as usize).map(|(action, _)| *action),
+        Browser::Firefox => None,
+    }
+}
+
+/// One button as `notifications.create` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationButton {
+    pub title: String,
+}
+
+/// What `notifications.create` takes for one notification in one browser (`type: "basic"`), serialised as the
+/// API's camelCase object. Each browser gets only what it accepts: Firefox refuses `buttons` and `silent`, and
+/// shows no `contextMessage`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationOptions {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub icon_url: String,
+    pub title: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<NotificationButton>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silent: Option<bool>,
+    /// Unix ms as a JavaScript number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_time: Option<f64>,
+}
+
+impl Notification {
+    /// How `browser` shows it, with `icon_url` (the account's icon, [`crate::icon::render_account`]).
+    ///
+    /// - Chromium: the account's address as the context line, Mark as read and Archive on a single message,
+    ///   `silent` when the sound is off.
+    /// - Firefox: the address becomes the body's first line, since Firefox shows no context line; no buttons
+    ///   and no `silent` (the system decides the sound).
+    pub fn options(&self, browser: Browser, icon_url: &str) -> NotificationOptions {
+        let single = self.thread_id.is_some();
+        let event_time = (self.time_ms > 0).then_some(self.time_ms as f64);
+        match browser {
+            Browser::Chromium => NotificationOptions {
+                kind: "basic".into(),
+                icon_url: icon_url.into(),
+                title: self.title.clone(),
+                message: self.body.clone(),
+                context_message: Some(self.context.clone()).filter(|c| !c.is_empty()),
+                buttons: if single {
+                    BUTTONS
+                        .iter()
+                        .map(|(_, title)| NotificationButton {
+                            title: title.to_string(),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+                silent: Some(self.silent),
+                event_time,
+            },
+            Browser::Firefox => NotificationOptions {
+                kind: "basic".into(),
+                icon_url: icon_url.into(),
+                title: self.title.clone(),
+                message: if self.context.is_empty() {
+                    self.body.clone()
+                } else {
+                    format!("{}\n{}", self.context, self.body)
+                },
+                context_message: None,
+                buttons: Vec::new(),
+                silent: None,
+                event_time,
+            },
+        }
+    }
+}
+
+/// A notification as the background showed it: its id and what it gave `notifications.create`. Test builds
+/// keep these for a test to read (Chromium's `notifications.getAll` returns ids only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShownNotification {
+    pub id: String,
+    pub options: NotificationOptions,
+}
+
+/// What a click on a notification opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenTarget {
+    /// One of gmux's own pages, a path like `newtab.html#open=…` (the caller makes it a full URL).
+    Page(String),
+    /// A web address (Gmail).
+    Web(String),
+}
+
+/// Where a click on the notification `target` goes: with [`OpenIn::Gmux`] the conversation in gmux's reader
+/// (`newtab.html#open=<account id>:<thread id>`, the reader's contract) or, for a summary, gmux's inbox; with
+/// [`OpenIn::Gmail`] the conversation or the inbox in Gmail, in the account `email`.
+pub fn open_target(target: &NotificationTarget, open_in: OpenIn, email: &str) -> OpenTarget {
+    let enc = |s: &str| percent_encode(s, b"@.-_");
+    match (target, open_in) {
+        (
+            NotificationTarget::Message {
+                account_id,
+                thread_id,
+                ..
+            },
+            OpenIn::Gmux,
+        ) => OpenTarget::Page(format!(
+            "newtab.html#open={}:{}",
+            enc(account_id),
+            enc(thread_id)
+        )),
+        (NotificationTarget::Summary { .. }, OpenIn::Gmux) => {
+            OpenTarget::Page("newtab.html".to_string())
+        }
+        (NotificationTarget::Message { thread_id, .. }, OpenIn::Gmail) => {
+            OpenTarget::Web(crate::view::gmail_thread_url(email, thread_id))
+        }
+        (NotificationTarget::Summary { .. }, OpenIn::Gmail) => OpenTarget::Web(format!(
+            "https://mail.google.com/mail/u/?authuser={}#inbox",
+            enc(email)
+        )),
+    }
+}
+
+/// The notification that says a button's action did not happen (Gmail refused, the account needs
+/// reconnecting): nothing else would tell someone who acted from the notification centre. `sentence` is the
+/// action's failure as the inbox shows it.
+pub fn action_failed(
+    account_id: &str,
+    email: &str,
+    action: ThreadAction,
+    sentence: &str,
+) -> Notification {
+    let what = match action {
+        ThreadAction::MarkRead => "Not marked as read",
+        ThreadAction::Archive => "Not archived",
+        ThreadAction::MarkUnread => "Not marked as unread",
+        ThreadAction::Trash => "Not deleted",
+        ThreadAction::Star => "Not starred",
+        ThreadAction::Unstar => "Not unstarred",
+    };
+    let enc = |s: &str| percent_encode(s, b"@.-_");
+    Notification {
+        id: format!("{ID_PREFIX}/e/{}", enc(account_id)),
+        account_id: account_id.to_string(),
+        title: what.to_string(),
+        body: truncate_chars(display_text(sentence).trim(), MAX_SNIPPET_CHARS),
+        context: truncate_chars(display_text(email).trim(), MAX_TITLE_CHARS),
+        thread_id: None,
+        message_ids: Vec::new(),
+        silent: true,
+        time_ms: 0,
+    }
 }
 
 const MS_PER_MINUTE: i64 = 60_000;
@@ -604,6 +782,54 @@ pub fn pause_until_ms(choice: PauseChoice, now_ms: u64, utc_offset_minutes: i32)
             u64::try_from(utc).unwrap_or(0).max(now_ms)
         }
     }
+}
+
+/// A minute of the day as a time input shows it: `22:00`.
+pub fn minute_text(minute: u16) -> String {
+    let minute = minute % 1_440;
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// A time input's value (`HH:MM`, seconds ignored) as a minute of the day; `None` for anything else.
+pub fn parse_minute(text: &str) -> Option<u16> {
+    let mut parts = text.trim().split(':');
+    let hours: u16 = parts.next()?.parse().ok()?;
+    let minutes: u16 = parts.next()?.parse().ok()?;
+    if hours > 23 || minutes > 59 || parts.next().is_some_and(|s| s.parse::<f32>().is_err()) {
+        return None;
+    }
+    Some(hours * 60 + minutes)
+}
+
+/// The quiet hours offered when someone turns them on: 22:00 to 07:00.
+pub const DEFAULT_QUIET_HOURS: QuietHours = QuietHours {
+    start_minute: 22 * 60,
+    end_minute: 7 * 60,
+};
+
+/// What the popup and the options page say about a pause: `None` when notifications are not paused at
+/// `now_ms`, else "Notifications paused until 15:05" (today), "… until tomorrow, 08:00", or a date further
+/// out.
+pub fn paused_text(
+    settings: &NotifySettings,
+    now_ms: u64,
+    utc_offset_minutes: i32,
+) -> Option<String> {
+    let until = settings.paused_until_ms.filter(|until| now_ms < *until)?;
+    let day = |ms: u64| local_ms(ms, utc_offset_minutes).div_euclid(86_400_000);
+    let time = minute_text(local_minute_of_day(until, utc_offset_minutes));
+    let when = match day(until) - day(now_ms) {
+        0 => time,
+        1 => format!("tomorrow, {time}"),
+        _ => {
+            let (_, m, d) = civil_from_days(day(until));
+            const MONTHS: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            format!("{d} {}, {time}", MONTHS[(m.clamp(1, 12) - 1) as usize])
+        }
+    };
+    Some(format!("Notifications paused until {when}"))
 }
 
 /// The browser the background runs in, as far as polling cares.
@@ -673,6 +899,30 @@ pub fn quota_units_per_day(period_ms: u64) -> u64 {
     MS_PER_DAY.div_ceil(period_ms.max(1)) * HISTORY_LIST_UNITS
 }
 
+/// What the options page says under "Check Gmail": what an idle check costs an account at the chosen pace, and
+/// the faster pace while a page is in view. `user_period_ms` as for [`poll_plan`].
+pub fn poll_cost_text(browser: Browser, user_period_ms: Option<u64>) -> String {
+    let plan = poll_plan(browser, user_period_ms, false);
+    let units = quota_units_per_day(plan.alarm_period_ms).to_string();
+    let mut grouped = String::new();
+    for (i, c) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let mut text = format!(
+        "An idle check is one request to Gmail, 2 quota units: {grouped} units a day per account at this pace, where Gmail allows 15,000 a minute."
+    );
+    if let Some(ms) = poll_plan(browser, user_period_ms, true).page_timer_ms {
+        text.push_str(&format!(
+            " While a gmux page is in view, every {} seconds.",
+            ms / 1_000
+        ));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -727,7 +977,7 @@ mod tests {
 
     fn check(
         polls: &[AccountPoll],
-        settings: &NotifySettings,
+        settings: &Settings,
         seen: &[&str],
         log: &mut NotifiedLog,
         now_ms: u64,
@@ -788,7 +1038,7 @@ mod tests {
             plain.clone(),
             good,
         ];
-        let settings = NotifySettings::default();
+        let settings = Settings::default();
         let line = |id: &str| format!("about {id}\nsnippet of {id}");
         // Only these three: the rest are own, sent, read or archived.
         let n = check(
@@ -816,11 +1066,11 @@ mod tests {
         );
 
         // Primary only: the promotion goes, mail without any category stays.
-        let mut primary = NotifySettings::default();
+        let mut primary = Settings::default();
         primary.accounts.insert(
             "acct1".into(),
-            AccountNotifySettings {
-                enabled: true,
+            AccountSettings {
+                notifications: true,
                 primary_only: true,
             },
         );
@@ -847,11 +1097,11 @@ mod tests {
         );
 
         // The account turned off.
-        let mut off = NotifySettings::default();
+        let mut off = Settings::default();
         off.accounts.insert(
             "acct1".into(),
-            AccountNotifySettings {
-                enabled: false,
+            AccountSettings {
+                notifications: false,
                 primary_only: false,
             },
         );
@@ -865,10 +1115,8 @@ mod tests {
         );
 
         // Sound off: silent.
-        let quiet_sound = NotifySettings {
-            sound: false,
-            ..Default::default()
-        };
+        let mut quiet_sound = Settings::default();
+        quiet_sound.notify.sound = false;
         let n = decide(
             &[poll(PollKind::Incremental, vec![unread("x", "Ann")])],
             &quiet_sound,
@@ -891,7 +1139,7 @@ mod tests {
             let mut log = NotifiedLog::default();
             let n = decide(
                 &[poll(kind, vec![unread("a", "Ada")])],
-                &NotifySettings::default(),
+                &Settings::default(),
                 &[],
                 &mut log,
                 NOW,
@@ -903,7 +1151,7 @@ mod tests {
         no_kind.kind = None;
         assert!(decide(
             &[no_kind],
-            &NotifySettings::default(),
+            &Settings::default(),
             &[],
             &mut NotifiedLog::default(),
             NOW,
@@ -916,7 +1164,7 @@ mod tests {
     fn never_twice_also_across_a_restart() {
         let mut log = NotifiedLog::default();
         let first = vec![unread("a", "Ada"), unread("a", "Ada")];
-        let settings = NotifySettings::default();
+        let settings = Settings::default();
         // A message listed twice in one poll notifies once.
         check(
             &[poll(PollKind::Incremental, first)],
@@ -966,12 +1214,18 @@ mod tests {
     #[test]
     fn quiet_hours_and_pauses_silence_and_are_not_made_up_later() {
         // 14:05 UTC is 15:05 at +01:00, the offset `check` uses.
-        let quiet = |start: u16, end: u16| NotifySettings {
-            quiet_hours: Some(QuietHours {
-                start_minute: start,
-                end_minute: end,
-            }),
+        let with = |notify: NotifySettings| Settings {
+            notify,
             ..Default::default()
+        };
+        let quiet = |start: u16, end: u16| {
+            with(NotifySettings {
+                quiet_hours: Some(QuietHours {
+                    start_minute: start,
+                    end_minute: end,
+                }),
+                ..Default::default()
+            })
         };
         let cases = [
             (quiet(15 * 60, 16 * 60), true),
@@ -982,17 +1236,17 @@ mod tests {
             (quiet(15 * 60, 3 * 60), true),
             (quiet(600, 600), false),
             (
-                NotifySettings {
+                with(NotifySettings {
                     paused_until_ms: Some(NOW + 1),
                     ..Default::default()
-                },
+                }),
                 true,
             ),
             (
-                NotifySettings {
+                with(NotifySettings {
                     paused_until_ms: Some(NOW),
                     ..Default::default()
-                },
+                }),
                 false,
             ),
         ];
@@ -1011,7 +1265,7 @@ mod tests {
             assert!(log.contains("acct1", "a"), "{settings:?}");
             let later = decide(
                 &[poll(PollKind::Incremental, vec![unread("a", "Ada")])],
-                &NotifySettings::default(),
+                &Settings::default(),
                 &[],
                 &mut log,
                 NOW,
@@ -1066,7 +1320,7 @@ mod tests {
         second.email = "two@x".into();
         let n = check(
             &[poll(PollKind::Incremental, added.clone()), second],
-            &NotifySettings::default(),
+            &Settings::default(),
             &[],
             &mut NotifiedLog::default(),
             NOW,
@@ -1088,7 +1342,7 @@ mod tests {
         // Four with three names: no "…".
         check(
             &[poll(PollKind::Incremental, added[..4].to_vec())],
-            &NotifySettings::default(),
+            &Settings::default(),
             &[],
             &mut NotifiedLog::default(),
             NOW,
@@ -1104,7 +1358,7 @@ mod tests {
         let mut log = NotifiedLog::default();
         let n = decide(
             &[poll(PollKind::Incremental, added)],
-            &NotifySettings::default(),
+            &Settings::default(),
             &[],
             &mut log,
             NOW,
@@ -1142,7 +1396,7 @@ mod tests {
             m.snippet = snippet.into();
             let n = decide(
                 &[poll(PollKind::Incremental, vec![m])],
-                &NotifySettings::default(),
+                &Settings::default(),
                 &[],
                 &mut NotifiedLog::default(),
                 NOW,
@@ -1158,7 +1412,7 @@ mod tests {
         m.snippet = long.clone();
         let n = decide(
             &[poll(PollKind::Incremental, vec![m])],
-            &NotifySettings::default(),
+            &Settings::default(),
             &[],
             &mut NotifiedLog::default(),
             NOW,
@@ -1297,22 +1551,280 @@ mod tests {
     #[test]
     fn settings_read_with_defaults() {
         let s: NotifySettings = serde_json::from_value(serde_json::json!({
-            "accounts": {"a": {"primary_only": true}},
             "quiet_hours": {"start_minute": 1320, "end_minute": 420}
         }))
         .unwrap();
         assert!(s.sound);
-        assert_eq!(
-            s.account("a"),
-            AccountNotifySettings {
-                enabled: true,
-                primary_only: true
-            }
-        );
-        assert_eq!(s.account("zz"), AccountNotifySettings::default());
+        assert_eq!(s.open_in, OpenIn::Gmux);
         assert_eq!(s.silenced(NOW, 9 * 60), Some(Silence::QuietHours));
         let back: NotifySettings =
             serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
         assert_eq!(back, s);
+        let gmail: NotifySettings =
+            serde_json::from_value(serde_json::json!({"open_in": "gmail", "sound": false}))
+                .unwrap();
+        assert_eq!((gmail.open_in, gmail.sound), (OpenIn::Gmail, false));
+    }
+
+    #[test]
+    fn each_browser_gets_what_it_can_show() {
+        let mut one = decide(
+            &[poll(PollKind::Incremental, vec![unread("a", "Ada")])],
+            &Settings::default(),
+            &[],
+            &mut NotifiedLog::default(),
+            NOW,
+            0,
+        );
+        let one = one.remove(0);
+        let chromium = serde_json::to_value(one.options(Browser::Chromium, "data:x")).unwrap();
+        assert_eq!(
+            chromium,
+            serde_json::json!({
+                "type": "basic", "iconUrl": "data:x", "title": "Ada",
+                "message": "about a\nsnippet of a", "contextMessage": "me@gmail.com",
+                "buttons": [{"title": "Mark as read"}, {"title": "Archive"}],
+                "silent": false, "eventTime": (NOW - 60_000 + 1) as f64,
+            })
+        );
+        let firefox = serde_json::to_value(one.options(Browser::Firefox, "data:x")).unwrap();
+        assert_eq!(
+            firefox,
+            serde_json::json!({
+                "type": "basic", "iconUrl": "data:x", "title": "Ada",
+                "message": "me@gmail.com\nabout a\nsnippet of a",
+                "eventTime": (NOW - 60_000 + 1) as f64,
+            })
+        );
+        // A summary has no buttons: they act on one conversation.
+        let added: Vec<NewMessage> = (0..5).map(|i| unread(&format!("m{i}"), "Bo")).collect();
+        let mut quiet = Settings::default();
+        quiet.notify.sound = false;
+        let summary = decide(
+            &[poll(PollKind::Incremental, added)],
+            &quiet,
+            &[],
+            &mut NotifiedLog::default(),
+            NOW,
+            0,
+        )
+        .remove(0);
+        let options = summary.options(Browser::Chromium, "i");
+        assert!(options.buttons.is_empty());
+        assert_eq!(options.silent, Some(true));
+        assert_eq!(summary.options(Browser::Firefox, "i").silent, None);
+        for (index, action) in [
+            (0, Some(ThreadAction::MarkRead)),
+            (1, Some(ThreadAction::Archive)),
+            (2, None),
+            (u32::MAX, None),
+        ] {
+            assert_eq!(button_action(Browser::Chromium, index), action, "{index}");
+            assert_eq!(button_action(Browser::Firefox, index), None, "{index}");
+        }
+    }
+
+    #[test]
+    fn a_click_opens_the_conversation_where_the_user_chose() {
+        let message = NotificationTarget::Message {
+            account_id: "1057".into(),
+            thread_id: "18c0ffee".into(),
+            message_id: "18c0fff0".into(),
+        };
+        let summary = NotificationTarget::Summary {
+            account_id: "1057".into(),
+        };
+        let cases = [
+            (
+                &message,
+                OpenIn::Gmux,
+                OpenTarget::Page("newtab.html#open=1057:18c0ffee".into()),
+            ),
+            (
+                &message,
+                OpenIn::Gmail,
+                OpenTarget::Web(
+                    "https://mail.google.com/mail/u/?authuser=ann%2Bx@x.org#inbox/18c0ffee".into(),
+                ),
+            ),
+            (
+                &summary,
+                OpenIn::Gmux,
+                OpenTarget::Page("newtab.html".into()),
+            ),
+            (
+                &summary,
+                OpenIn::Gmail,
+                OpenTarget::Web(
+                    "https://mail.google.com/mail/u/?authuser=ann%2Bx@x.org#inbox".into(),
+                ),
+            ),
+        ];
+        for (target, open_in, want) in cases {
+            assert_eq!(
+                open_target(target, open_in, "ann+x@x.org"),
+                want,
+                "{target:?} {open_in:?}"
+            );
+        }
+        // Ids that are not Google's still cannot break out of the fragment.
+        let odd = NotificationTarget::Message {
+            account_id: "a:b#c".into(),
+            thread_id: "t/1".into(),
+            message_id: "m".into(),
+        };
+        assert_eq!(
+            open_target(&odd, OpenIn::Gmux, "x@y"),
+            OpenTarget::Page("newtab.html#open=a%3Ab%23c:t%2F1".into())
+        );
+    }
+
+    #[test]
+    fn a_failed_button_says_what_did_not_happen() {
+        let n = action_failed(
+            "acct1",
+            "me@gmail.com",
+            ThreadAction::Archive,
+            "The conversation could not be archived. Gmail could not be reached\u{202E}.",
+        );
+        assert_eq!(n.title, "Not archived");
+        assert_eq!(
+            n.body,
+            "The conversation could not be archived. Gmail could not be reached."
+        );
+        assert_eq!(n.context, "me@gmail.com");
+        assert_eq!(
+            NotificationTarget::parse(&n.id),
+            None,
+            "a click on it acts on nothing"
+        );
+        assert!(n.silent);
+    }
+
+    #[test]
+    fn a_summary_names_only_senders_it_knows() {
+        // A burst too large to fetch: the oldest messages come from history alone, without a sender.
+        let mut added: Vec<NewMessage> = (0..4)
+            .map(|i| NewMessage {
+                id: format!("h{i}"),
+                thread_id: format!("th{i}"),
+                label_ids: vec!["INBOX".into(), "UNREAD".into()],
+                internal_date_ms: NOW - 100 + i,
+                ..Default::default()
+            })
+            .collect();
+        let mut named = unread("n", "Ada");
+        named.internal_date_ms = NOW;
+        added.push(named);
+        check(
+            &[poll(PollKind::Incremental, added.clone())],
+            &Settings::default(),
+            &[],
+            &mut NotifiedLog::default(),
+            NOW,
+            &[("5 new messages", "Ada", None, 5)],
+        );
+        check(
+            &[poll(PollKind::Incremental, added[..4].to_vec())],
+            &Settings::default(),
+            &[],
+            &mut NotifiedLog::default(),
+            NOW,
+            &[("4 new messages", "New mail in the inbox", None, 4)],
+        );
+    }
+
+    #[test]
+    fn times_of_day_for_the_quiet_hours_inputs() {
+        for (text, minute) in [
+            ("00:00", Some(0)),
+            ("07:30", Some(450)),
+            ("23:59", Some(1439)),
+            ("22:00:00", Some(1320)),
+            ("7:05", Some(425)),
+            ("24:00", None),
+            ("12:60", None),
+            ("", None),
+            ("noon", None),
+            ("12", None),
+            ("12:00:xx", None),
+        ] {
+            assert_eq!(parse_minute(text), minute, "{text:?}");
+        }
+        assert_eq!(minute_text(0), "00:00");
+        assert_eq!(minute_text(1439), "23:59");
+        assert_eq!(minute_text(1440 + 61), "01:01");
+    }
+
+    #[test]
+    fn a_pause_says_until_when() {
+        let paused = |until: u64| NotifySettings {
+            paused_until_ms: Some(until),
+            ..Default::default()
+        };
+        let hour = 3_600_000;
+        // NOW is 14:05 UTC, 15:05 at +01:00.
+        let cases = [
+            (NOW + hour, 60, Some("Notifications paused until 16:05")),
+            (
+                pause_until_ms(PauseChoice::UntilTomorrow, NOW, 60),
+                60,
+                Some("Notifications paused until tomorrow, 08:00"),
+            ),
+            (
+                NOW + 3 * 86_400_000,
+                0,
+                Some("Notifications paused until 26 Nov, 14:05"),
+            ),
+            (NOW, 60, None),
+            (NOW - 1, 60, None),
+        ];
+        for (until, offset, want) in cases {
+            assert_eq!(
+                paused_text(&paused(until), NOW, offset).as_deref(),
+                want,
+                "{until}"
+            );
+        }
+        assert_eq!(paused_text(&NotifySettings::default(), NOW, 0), None);
+    }
+
+    #[test]
+    fn the_poll_says_what_it_costs() {
+        let cases = [
+            (
+                Browser::Chromium,
+                None,
+                "5,760 units a day",
+                Some("every 10 seconds"),
+            ),
+            (
+                Browser::Firefox,
+                None,
+                "5,760 units a day",
+                Some("every 10 seconds"),
+            ),
+            (
+                Browser::Chromium,
+                Some(300_000),
+                "576 units a day",
+                Some("every 10 seconds"),
+            ),
+            (Browser::Firefox, Some(10_000), "17,280 units a day", None),
+            (
+                Browser::Chromium,
+                Some(1_000),
+                "5,760 units a day",
+                Some("every 10 seconds"),
+            ),
+        ];
+        for (browser, period, units, fast) in cases {
+            let text = poll_cost_text(browser, period);
+            assert!(text.contains(units), "{text}");
+            assert_eq!(text.contains("in view"), fast.is_some(), "{text}");
+            if let Some(fast) = fast {
+                assert!(text.contains(fast), "{text}");
+            }
+        }
     }
 }

@@ -8,9 +8,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::notify::NotifySettings;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(from = "StoredSettings")]
 pub struct Settings {
-    pub poll_minutes: u32,
+    /// How often to check Gmail while no gmux page is open, in seconds; `None` is the default
+    /// ([`crate::notify::DEFAULT_POLL_MS`], 30 s). [`crate::notify::poll_plan`] keeps it within what the
+    /// browser allows and polls faster while a page is open.
+    #[serde(default)]
+    pub poll_seconds: Option<u32>,
     /// Per account id; an account not listed has [`AccountSettings::default`].
     #[serde(default)]
     pub accounts: BTreeMap<String, AccountSettings>,
@@ -22,14 +27,38 @@ pub struct Settings {
     pub compose: ComposeSettings,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
+/// What storage may hold: today's settings, or an older version's with `poll_minutes` (every 1 to 30 minutes,
+/// default 1) instead of `poll_seconds`.
+#[derive(Deserialize)]
+struct StoredSettings {
+    #[serde(default)]
+    poll_seconds: Option<u32>,
+    #[serde(default)]
+    poll_minutes: Option<u32>,
+    #[serde(default)]
+    accounts: BTreeMap<String, AccountSettings>,
+    #[serde(default)]
+    notify: NotifySettings,
+    #[serde(default)]
+    reader: ReaderSettings,
+    #[serde(default)]
+    compose: ComposeSettings,
+}
+
+impl From<StoredSettings> for Settings {
+    fn from(stored: StoredSettings) -> Self {
+        // The old default, every minute, becomes the new default (30 s): it was what the options page showed
+        // selected, not a choice to check less often. A slower period someone chose stays.
+        let old = stored
+            .poll_minutes
+            .filter(|m| *m > 1)
+            .map(|m| m.saturating_mul(60));
         Settings {
-            poll_minutes: 1,
-            accounts: BTreeMap::new(),
-            notify: NotifySettings::default(),
-            reader: ReaderSettings::default(),
-            compose: ComposeSettings::default(),
+            poll_seconds: stored.poll_seconds.or(old),
+            accounts: stored.accounts,
+            notify: stored.notify,
+            reader: stored.reader,
+            compose: stored.compose,
         }
     }
 }
@@ -38,6 +67,11 @@ impl Settings {
     /// One account's settings, its defaults when it has none of its own.
     pub fn account(&self, account_id: &str) -> AccountSettings {
         self.accounts.get(account_id).copied().unwrap_or_default()
+    }
+
+    /// The poll period the user chose, in ms (`None`: the default).
+    pub fn poll_period_ms(&self) -> Option<u64> {
+        self.poll_seconds.map(|s| u64::from(s) * 1_000)
     }
 }
 
@@ -71,18 +105,28 @@ pub struct ComposeSettings {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notify::OpenIn;
     use serde_json::json;
 
     #[test]
     fn settings_missing_parts_read_as_their_defaults() {
         let cases = [
-            (json!({"poll_minutes": 5}), 5),
-            (json!({"poll_minutes": 2, "accounts": {}}), 2),
+            (json!({}), None),
+            (json!(null), None),
+            (json!({"poll_seconds": 120}), Some(120)),
+            (json!({"poll_seconds": null}), None),
+            // An older version's setting: a chosen period stays, the old default becomes the new one.
+            (json!({"poll_minutes": 5}), Some(300)),
+            (json!({"poll_minutes": 2, "accounts": {}}), Some(120)),
+            (json!({"poll_minutes": 1}), None),
+            (json!({"poll_minutes": 0}), None),
+            (json!({"poll_minutes": 15, "poll_seconds": 60}), Some(60)),
         ];
         for (wire, poll) in cases {
-            let settings: Settings = serde_json::from_value(wire.clone()).unwrap();
-            assert_eq!(settings.poll_minutes, poll, "{wire}");
+            let settings: Settings = serde_json::from_value(wire.clone()).unwrap_or_default();
+            assert_eq!(settings.poll_seconds, poll, "{wire}");
             assert_eq!(settings.account("any"), AccountSettings::default());
+            assert_eq!(settings.notify, NotifySettings::default(), "{wire}");
         }
         let mut settings = Settings::default();
         settings.accounts.insert(
@@ -92,9 +136,13 @@ mod tests {
                 primary_only: true,
             },
         );
-        let back: Settings =
-            serde_json::from_value(serde_json::to_value(&settings).unwrap()).unwrap();
+        settings.poll_seconds = Some(600);
+        settings.notify.open_in = OpenIn::Gmail;
+        let wire = serde_json::to_value(&settings).unwrap();
+        assert!(wire.get("poll_minutes").is_none(), "{wire}");
+        let back: Settings = serde_json::from_value(wire).unwrap();
         assert_eq!(back, settings);
         assert!(back.account("a").primary_only && back.account("b").notifications);
+        assert_eq!(back.poll_period_ms(), Some(600_000));
     }
 }

@@ -494,6 +494,12 @@ impl MessageSender {
             url: field("url"),
         }
     }
+
+    /// Who opened a `runtime.connect` port (its `sender`).
+    pub fn of_port(port: &JsValue) -> MessageSender {
+        let sender = Reflect::get(port, &JsValue::from_str("sender")).unwrap_or(JsValue::UNDEFINED);
+        MessageSender::of(&sender)
+    }
 }
 
 /// This extension's id (`runtime.id`).
@@ -579,4 +585,167 @@ pub async fn send_message_taking<T: Serialize, R: DeserializeOwned>(
         Reflect::delete_property(answer.unchecked_ref::<Object>(), &key)?;
     }
     Ok((from_js(answer)?, text))
+}
+
+// Notifications and the pages' presence: desktop notifications (`notifications.*`), which browser this is, a tab
+// opened and its window raised, and the `runtime.connect` port a page holds while it is open.
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(method, getter)]
+    fn notifications(this: &Api) -> Notifications;
+    #[wasm_bindgen(method, getter)]
+    fn windows(this: &Api) -> Windows;
+    #[wasm_bindgen(method, catch, js_name = connect)]
+    fn connect_runtime(this: &Runtime, info: &JsValue) -> Result<RawPort, JsValue>;
+
+    type Notifications;
+    #[wasm_bindgen(method, catch, js_name = create)]
+    fn create_notification(
+        this: &Notifications,
+        id: &str,
+        options: &JsValue,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = clear)]
+    fn clear_notification(this: &Notifications, id: &str) -> Result<JsValue, JsValue>;
+
+    type Windows;
+    #[wasm_bindgen(method, catch, js_name = update)]
+    fn update_window(this: &Windows, id: &JsValue, info: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Which browser runs gmux: Firefox has `runtime.getBrowserInfo`, Chromium does not.
+pub fn browser_kind() -> gmux_core::notify::Browser {
+    let firefox = api().ok().is_some_and(|api| {
+        Reflect::get(&api.runtime(), &JsValue::from_str("getBrowserInfo"))
+            .is_ok_and(|f| f.is_function())
+    });
+    if firefox {
+        gmux_core::notify::Browser::Firefox
+    } else {
+        gmux_core::notify::Browser::Chromium
+    }
+}
+
+/// Shows (or replaces) the desktop notification `id`.
+pub async fn show_notification<T: Serialize>(id: &str, options: &T) -> Result<(), BrowserError> {
+    let returned = api()?
+        .notifications()
+        .create_notification(id, &to_js(options)?)?;
+    settle(returned).await.map(drop)
+}
+
+/// Closes the desktop notification `id`, if it is still shown.
+pub async fn clear_notification(id: &str) -> Result<(), BrowserError> {
+    settle(api()?.notifications().clear_notification(id)?)
+        .await
+        .map(drop)
+}
+
+/// The full URL of one of the extension's own pages (`path` like `newtab.html#open=…`).
+pub fn extension_url(path: &str) -> Result<String, BrowserError> {
+    Ok(api()?.runtime().get_url(path))
+}
+
+/// Opens `url` in a new, active tab and raises its window: a click on a notification comes while the browser
+/// may be behind other windows.
+pub async fn open_tab_in_front(url: &str) -> Result<(), BrowserError> {
+    let api = api()?;
+    let tab = settle(
+        api.tabs()
+            .create_tab(&to_js(&serde_json::json!({"url": url, "active": true}))?)?,
+    )
+    .await?;
+    let window = Reflect::get(&tab, &JsValue::from_str("windowId")).unwrap_or(JsValue::UNDEFINED);
+    if window.as_f64().is_some() {
+        // A window that cannot be raised still has the tab: not worth failing the click for.
+        if let Ok(returned) = api
+            .windows()
+            .update_window(&window, &to_js(&serde_json::json!({"focused": true}))?)
+        {
+            let _ = settle(returned).await;
+        }
+    }
+    Ok(())
+}
+
+/// The local time zone's offset from UTC in minutes, east positive.
+pub fn utc_offset_minutes() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
+/// One end of a `runtime.connect` port between a page and the background. Dropping it closes the port.
+pub struct PagePort {
+    raw: RawPort,
+    _on_message: Closure<dyn FnMut(JsValue)>,
+    _on_disconnect: Closure<dyn FnMut(JsValue)>,
+}
+
+impl PagePort {
+    /// A page opens the port named `name` to the background (and wakes it).
+    pub fn connect(
+        name: &str,
+        on_message: impl FnMut(serde_json::Value) + 'static,
+        on_disconnect: impl FnOnce() + 'static,
+    ) -> Result<PagePort, BrowserError> {
+        let raw = api()?
+            .runtime()
+            .connect_runtime(&to_js(&serde_json::json!({ "name": name }))?)?;
+        Ok(Self::listen(raw, on_message, on_disconnect))
+    }
+
+    /// The background's end of a port a page opened (`runtime.onConnect`'s argument) and its name.
+    pub fn accept(
+        port: JsValue,
+        on_message: impl FnMut(serde_json::Value) + 'static,
+        on_disconnect: impl FnOnce() + 'static,
+    ) -> (PagePort, String) {
+        let name = Reflect::get(&port, &JsValue::from_str("name"))
+            .ok()
+            .and_then(|n| n.as_string())
+            .unwrap_or_default();
+        (
+            Self::listen(port.unchecked_into(), on_message, on_disconnect),
+            name,
+        )
+    }
+
+    fn listen(
+        raw: RawPort,
+        mut on_message: impl FnMut(serde_json::Value) + 'static,
+        on_disconnect: impl FnOnce() + 'static,
+    ) -> PagePort {
+        let on_message =
+            Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| match from_js(message) {
+                Ok(value) => on_message(value),
+                Err(e) => web_sys::console::warn_1(
+                    &format!("gmux: unreadable message on a page port: {e}").into(),
+                ),
+            });
+        let mut on_disconnect = Some(on_disconnect);
+        let on_disconnect = Closure::<dyn FnMut(JsValue)>::new(move |_port: JsValue| {
+            if let Some(callback) = on_disconnect.take() {
+                callback();
+            }
+        });
+        raw.on_message()
+            .add_listener(on_message.as_ref().unchecked_ref());
+        raw.on_disconnect()
+            .add_listener(on_disconnect.as_ref().unchecked_ref());
+        PagePort {
+            raw,
+            _on_message: on_message,
+            _on_disconnect: on_disconnect,
+        }
+    }
+
+    pub fn post(&self, message: &serde_json::Value) -> Result<(), BrowserError> {
+        Ok(self.raw.post_message(&to_js(message)?)?)
+    }
+}
+
+impl Drop for PagePort {
+    fn drop(&mut self) {
+        let _ = self.raw.disconnect();
+    }
 }

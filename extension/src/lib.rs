@@ -58,6 +58,20 @@ pub fn background_event(kind: String) {
     background::event(&kind);
 }
 
+/// A click on a notification or on one of its buttons (`button`: its index), handed over by background.js.
+#[cfg(feature = "background")]
+#[wasm_bindgen]
+pub fn background_notification(id: String, button: Option<u32>) {
+    background::notification_clicked(id, button);
+}
+
+/// A `runtime.onConnect` port from a page, handed over by background.js.
+#[cfg(feature = "background")]
+#[wasm_bindgen]
+pub fn background_connect(port: JsValue) {
+    background::page_connected(port);
+}
+
 #[cfg(feature = "pages")]
 #[wasm_bindgen]
 pub fn start_popup() {

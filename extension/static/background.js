@@ -1,8 +1,11 @@
 // The background's loader. Every listener is registered synchronously in this first turn: a Chrome service
 // worker restarted for an event, or a Firefox event page woken by one, only delivers that event to listeners
 // that exist once the script's first turn ends. Events wait on `ready`, so they reach Rust in order once the
-// wasm is initialised. Service workers allow no top-level await. The poll alarm arrives as `alarm:poll`.
-import init, { start_background, background_message, background_event } from './pkg/background.js';
+// wasm is initialised. Service workers allow no top-level await. The poll alarm arrives as `alarm:poll`; a click
+// on a notification (or on one of Chromium's buttons) and a page's port have their own entries.
+import init, {
+  start_background, background_message, background_event, background_notification, background_connect,
+} from './pkg/background.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 
@@ -21,3 +24,7 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
 api.runtime.onInstalled.addListener(() => ready.then(() => background_event('installed')));
 api.runtime.onStartup.addListener(() => ready.then(() => background_event('startup')));
 api.alarms.onAlarm.addListener((alarm) => ready.then(() => background_event(`alarm:${alarm.name}`)));
+api.notifications.onClicked.addListener((id) => ready.then(() => background_notification(id, undefined)));
+// Firefox has the event but never fires it: its notifications have no buttons.
+api.notifications.onButtonClicked?.addListener((id, index) => ready.then(() => background_notification(id, index)));
+api.runtime.onConnect.addListener((port) => ready.then(() => background_connect(port)));

@@ -2,12 +2,18 @@
 //! already has: history's `messagesAdded` say which messages are new, and the batch of `threads.get
 //! format=metadata` that follows holds their current labels and the From, Subject and snippet. No request is
 //! added for this.
+//!
+//! [`own_addresses`] reads the account's send-as addresses once (1 unit), so mail from any of them is not
+//! announced as new: the background asks only when a poll found mail to consider, never on an idle poll.
 
 use crate::api::{HistoryRecord, Message, Thread};
+use crate::client::{decode_json, GmailClient};
+use crate::error::GmailError;
 use gmux_core::inbox::{
     clip_chars, unescape_snippet, MAX_SENDER_CHARS, MAX_SNIPPET_CHARS, MAX_SUBJECT_CHARS,
 };
 use gmux_core::notify::{parse_from, NewMessage};
+use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 
 /// The new messages history reported, in the order it reported them, each once; a message deleted again in
@@ -94,6 +100,42 @@ pub fn new_message(thread: &Thread, message: &Message) -> NewMessage {
         snippet: clip_chars(&unescape_snippet(&message.snippet), MAX_SNIPPET_CHARS),
         internal_date_ms: message.internal_date.unwrap_or(0),
     }
+}
+
+/// `settings.sendAs.list`: the account's address and its send-as aliases.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendAsList {
+    #[serde(default)]
+    send_as: Vec<SendAs>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendAs {
+    #[serde(default)]
+    send_as_email: String,
+}
+
+/// The addresses the account sends as (its own and its aliases), from one `settings.sendAs.list` (1 unit),
+/// each once, lower-cased.
+pub async fn own_addresses(client: &GmailClient) -> Result<Vec<String>, GmailError> {
+    let response = client
+        .send(
+            "GET",
+            &GmailClient::user_path("settings/sendAs"),
+            None,
+            Vec::new(),
+        )
+        .await?;
+    let list: SendAsList = decode_json(&response.body)?;
+    let mut seen = HashSet::new();
+    Ok(list
+        .send_as
+        .into_iter()
+        .map(|s| s.send_as_email.trim().to_ascii_lowercase())
+        .filter(|e| !e.is_empty() && seen.insert(e.clone()))
+        .collect())
 }
 
 #[cfg(test)]

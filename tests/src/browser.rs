@@ -417,13 +417,12 @@ impl ExtensionBrowser {
             .unwrap_or(false))
     }
 
-    /// Chromium only: stops the background service worker, as Chrome does to an idle one, and waits until it
-    /// is gone. The native port dies with it.
+    /// Stops the extension's background as the browser does to an idle one, and waits until it is gone: Chrome's
+    /// service worker, or Firefox's event page (through Firefox's own `terminateBackground`, run as browser
+    /// chrome). The native port dies with it; the next event or message starts it again.
     pub fn stop_background_worker(&self) -> Result<()> {
-        if self.browser != Browser::Chromium {
-            return Err(HarnessError::Unexpected(
-                "stopping the background is implemented for Chromium only".into(),
-            ));
+        if self.browser == Browser::Firefox {
+            return self.stop_firefox_background();
         }
         self.session
             .chrome_devtools("ServiceWorker.enable", json!({}))?;
@@ -440,6 +439,21 @@ impl ExtensionBrowser {
             what: "the background worker to stop".into(),
             last: "still running".into(),
         })
+    }
+
+    fn stop_firefox_background(&self) -> Result<()> {
+        let state = self.session.firefox_chrome_script(&format!(
+            "const {{ ExtensionParent }} = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
+             const extension = ExtensionParent.GlobalManager.getExtension('{FIREFOX_EXTENSION_ID}');
+             return extension.terminateBackground({{ disableResetIdleForTest: true }})
+               .then(() => extension.backgroundState);"
+        ))?;
+        if state != "stopped" {
+            return Err(HarnessError::Unexpected(format!(
+                "Firefox's background is {state} after terminateBackground"
+            )));
+        }
+        Ok(())
     }
 
     /// The computed background colour of the page's body, like `rgb(21, 21, 28)`.
@@ -583,6 +597,11 @@ fn start_firefox(
         "browser.download.always_ask_before_handling_new_types": false,
         "browser.download.alwaysOpenPanel": false,
         "browser.helperApps.neverAsk.saveToDisk": "application/octet-stream",
+        // Headless Firefox has no system notification service to talk to: its notifications close the moment
+        // they open. Firefox's own alert windows work headless; they stay until closed (not the default 20 s), so
+        // a test reads every notification shown from `notifications.getAll()`.
+        "alerts.useSystemBackend": false,
+        "alerts.totalOpenTime": 3_600_000,
     });
     if profile == FirefoxProfile::Kept {
         args.extend(["-profile".to_string(), profile_path]);

@@ -508,6 +508,9 @@ mod tests {
         assert_eq!(node_major("20.1.0"), None);
     }
 
+    /// `data:` is there for the notifications' icons (issue 15): in a Chrome service worker the notifications API
+    /// reads an icon with `fetch`, which `connect-src` governs, and an account's icon is a `data:` URL drawn in
+    /// the account's colour. Reading a `data:` URL sends nothing anywhere.
     #[test]
     fn a_release_build_connects_only_to_itself_and_gmail_a_test_build_also_to_loopback() {
         for b in BROWSERS {
@@ -519,15 +522,16 @@ mod tests {
                     .to_string()
             };
             assert!(
-                csp(true).contains("connect-src 'self' https://gmail.googleapis.com;")
-                    || csp(true).ends_with("connect-src 'self' https://gmail.googleapis.com"),
+                csp(true).contains("connect-src 'self' data: https://gmail.googleapis.com;")
+                    || csp(true).ends_with("connect-src 'self' data: https://gmail.googleapis.com"),
                 "{}",
                 csp(true)
             );
             assert!(!csp(true).contains("127.0.0.1"));
             assert!(
-                csp(false)
-                    .contains("connect-src 'self' https://gmail.googleapis.com http://127.0.0.1:*"),
+                csp(false).contains(
+                    "connect-src 'self' data: https://gmail.googleapis.com http://127.0.0.1:*"
+                ),
                 "{}",
                 csp(false)
             );
@@ -537,10 +541,10 @@ mod tests {
     #[test]
     fn the_manifest_asks_only_for_permissions_gmux_uses() {
         // `tabs` is not among them: opening a tab needs no permission, and `tabs` shows people "Read your
-        // browsing history".
+        // browsing history". `notifications` shows new mail on the desktop (issue 15).
         assert_eq!(
             shared()["permissions"],
-            json!(["nativeMessaging", "storage", "alarms"])
+            json!(["nativeMessaging", "storage", "alarms", "notifications"])
         );
     }
 

@@ -3,19 +3,18 @@
 
 use std::rc::Rc;
 
-use gmux_core::messages::{Intent, IntentError, IntentReply, Settings, ThreadAction};
-use gmux_core::protocol::{method, AccountsAddParams, AccountsRemoveParams, AccountsUpdateParams};
-use gmux_core::status::Status;
-use gmux_gmail::actions;
-
-use super::alarms;
 use super::host::HostPort;
+use super::notify::{Notifier, NotifyAnswer};
 use super::reader::Reader;
 use super::store::Store;
 use super::sync::Syncer;
 use super::views::Views;
 use crate::browser;
 use crate::host_client::RequestError;
+use gmux_core::messages::{Intent, IntentError, IntentReply};
+use gmux_core::notify::ShownNotification;
+use gmux_core::protocol::{method, AccountsAddParams, AccountsRemoveParams, AccountsUpdateParams};
+use gmux_core::status::Status;
 
 /// What an intent may touch.
 pub struct Intents {
@@ -24,6 +23,7 @@ pub struct Intents {
     pub syncer: Rc<Syncer>,
     pub views: Rc<Views>,
     pub reader: Rc<Reader>,
+    pub notifier: Rc<Notifier>,
 }
 
 /// The answer to one message from a page.
@@ -34,6 +34,8 @@ pub enum Answer {
     Labels(gmux_core::views::LabelsReply),
     /// A body for the reader (a thread's JSON, an attachment's data).
     Body(gmux_core::reader::BodyReply),
+    /// Test builds: the notifications shown.
+    Shown(Vec<ShownNotification>),
 }
 
 impl Intents {
@@ -78,7 +80,14 @@ impl Intents {
                         .await,
                 )
             }
-            intent => Answer::Reply(self.handle(intent).await),
+            intent => {
+                match self.notifier.answer(&intent).await {
+                    Some(NotifyAnswer::Reply(reply)) => return Answer::Reply(reply),
+                    Some(NotifyAnswer::Shown(shown)) => return Answer::Shown(shown),
+                    None => {}
+                }
+                Answer::Reply(self.handle(intent).await)
+            }
         }
     }
 
@@ -97,7 +106,11 @@ impl Intents {
                 account,
                 thread,
                 action,
-            } => self.act(&account, &thread, action).await,
+            } => {
+                // Views fetched before the change would show the thread as it was.
+                self.views.forget_account(&account);
+                self.syncer.act(&account, &thread, action).await
+            }
             Intent::AddAccount => self.add_account(None).await,
             Intent::Reconnect { account } => {
                 let email = self.store.status(|s| {
@@ -132,32 +145,12 @@ impl Intents {
                     Err(e) => host_failure(e),
                 }
             }
-            Intent::SetPollMinutes { minutes } => {
-                let settings = Settings {
-                    poll_minutes: minutes.max(1),
-                    ..self.store.settings()
-                };
-                let poll_minutes = settings.poll_minutes;
-                match self.store.set_settings(settings).await {
-                    Ok(()) => {
-                        alarms::set_poll_alarm(poll_minutes).await;
-                        IntentReply::ok()
-                    }
-                    Err(e) => IntentReply::failed(
-                        IntentError::StorageFailed,
-                        format!("the setting could not be saved: {e}"),
-                    ),
-                }
-            }
             // Answered with their own reply types in `answer`.
             Intent::ListPage { .. } | Intent::Labels { .. } => {
                 IntentReply::failed(IntentError::Internal, "this request has its own answer")
             }
             Intent::RememberSearch { query } => self.views.remember_search(&query).await,
             Intent::ClearRecentSearches => self.views.clear_searches().await,
-            Intent::SetPrimaryOnly { account, on } => {
-                self.views.set_primary_only(&account, on).await
-            }
             // Answered in `answer` with a body.
             Intent::ReadThread { .. } | Intent::ReadAttachment { .. } => IntentReply::failed(
                 IntentError::Internal,
@@ -173,6 +166,16 @@ impl Intents {
                     .await
             }
             Intent::SetReader { change } => self.reader.set(change).await,
+            // Notifications and the poll: answered by the notifier above.
+            Intent::SetPoll { .. }
+            | Intent::SetAccountSettings { .. }
+            | Intent::SetQuietHours { .. }
+            | Intent::SetNotificationSound { .. }
+            | Intent::SetOpenIn { .. }
+            | Intent::PauseNotifications { .. }
+            | Intent::MessagesSeen { .. }
+            | Intent::TestNotificationClick { .. }
+            | Intent::TestNotificationsShown => IntentReply::ok(),
         }
     }
 
@@ -202,39 +205,6 @@ impl Intents {
                 format!("the Google sign-in page could not be opened: {e}"),
             ),
         }
-    }
-
-    /// Applies an action at once to the store and the counts, sends it to Gmail, and keeps Gmail's answer or
-    /// rolls the change back.
-    async fn act(&self, account: &str, thread: &str, action: ThreadAction) -> IntentReply {
-        self.store.loaded().await;
-        // Views fetched before the change would show the thread as it was.
-        self.views.forget_account(account);
-        let lock = self.syncer.account_lock(account);
-        let _held = lock.lock().await;
-        let known = self.store.inbox(|inbox| inbox.account(account).is_some());
-        let Some(engine) = self.syncer.engine().filter(|_| known) else {
-            return actions::not_started(known);
-        };
-        let pending = self
-            .store
-            .inbox(|inbox| actions::begin(inbox, account, thread, action));
-        if pending.changed_store() {
-            self.store.persist().await;
-        }
-        let Some(mut inbox) = self.store.inbox(|store| store.account(account).cloned()) else {
-            return actions::not_started(false);
-        };
-        let applied = engine.apply(&mut inbox, thread, action).await;
-        let reply = self.store.inbox(|store| {
-            let outcome = match &applied {
-                Ok(_) => Ok(inbox),
-                Err(e) => Err(e),
-            };
-            actions::settle(store, pending, outcome)
-        });
-        self.store.persist().await;
-        reply
     }
 }
 

@@ -10,11 +10,14 @@
 //! - [`intents`]: what the pages ask.
 //! - [`views`]: lists beyond the stored inbox, fetched on demand for the pages and kept in memory; labels;
 //!   recent searches; Primary only.
-//! - [`sync`]: the Gmail engine, per-account locks, the host's account list reconciled into the store.
+//! - [`reader`]: conversations' bodies and attachments for the pages, in memory only.
+//! - [`notify`]: desktop notifications for each poll's new mail, their clicks and buttons, their settings.
+//! - [`presence`]: which pages are open and in view, and the faster poll while one is.
+//! - [`sync`]: the Gmail engine, per-account locks, the host's account list reconciled into the store, a user's
+//!   action on one thread.
 //! - [`tokens`]: access tokens from gmux-host, cached in memory only.
 //! - [`host`]: the native port, the handshake, reconnecting; what happens on it comes out as a
 //!   [`host::PortEvent`].
-//! - [`reader`]: conversations' bodies and attachments for the pages, in memory only.
 //! - [`store`]: the inbox, status and settings, their copy in `storage.local`, the badge.
 //! - [`alarms`]: the poll alarm.
 //!
@@ -25,6 +28,8 @@
 mod alarms;
 mod host;
 mod intents;
+mod notify;
+mod presence;
 mod reader;
 mod store;
 mod sync;
@@ -44,6 +49,8 @@ use wasm_bindgen_futures::spawn_local;
 use crate::browser::{self, BrowserError};
 use host::{HostPort, PortEvent};
 use intents::{Answer, Intents};
+use notify::Notifier;
+use presence::Presence;
 use store::Store;
 use sync::Syncer;
 
@@ -52,6 +59,8 @@ struct Background {
     store: Rc<Store>,
     syncer: Rc<Syncer>,
     intents: Intents,
+    notifier: Rc<Notifier>,
+    presence: Rc<Presence>,
 }
 
 thread_local! {
@@ -72,25 +81,36 @@ pub fn start() {
         syncer.clone(),
     ));
     let reader = Rc::new(reader::Reader::new(store.clone(), syncer.clone()));
+    let notifier = Rc::new(Notifier::new(store.clone(), syncer.clone()));
+    let polled = notifier.clone();
+    syncer.on_polled(Rc::new(move |poll| {
+        let notifier = polled.clone();
+        Box::pin(async move { notifier.after_poll(poll).await })
+    }));
+    let presence = Presence::new(store.clone(), syncer.clone());
     let intents = Intents {
         port: port.clone(),
         store: store.clone(),
         syncer: syncer.clone(),
         views,
         reader,
+        notifier: notifier.clone(),
     };
     let bg = Rc::new(Background {
         port,
         store,
         syncer,
         intents,
+        notifier,
+        presence,
     });
     BACKGROUND.with(|b| *b.borrow_mut() = Some(bg.clone()));
 
     let loading = bg.clone();
     spawn_local(async move {
         loading.store.load().await;
-        alarms::ensure_poll_alarm(loading.store.settings().poll_minutes).await;
+        let minutes = alarms::period_minutes(browser::browser_kind(), &loading.store.settings());
+        alarms::ensure_poll_alarm(minutes).await;
     });
     bg.port.ensure_connected();
 }
@@ -150,6 +170,13 @@ fn on_host_event(bg: &Rc<Background>, event: Event) {
             return log("gmux: gmux-host sent an unreadable accounts.added event");
         };
         bg.store.status(|s| s.add_error = None);
+        // An account added again (reconnected): the mail that came while it was away is not new mail.
+        if bg
+            .store
+            .inbox(|inbox| inbox.account(&added.account.id).is_some())
+        {
+            bg.syncer.mark_reconnected(&added.account.id);
+        }
         let syncer = bg.syncer.clone();
         spawn_local(async move {
             if let Err(e) = syncer.refresh_accounts().await {
@@ -181,13 +208,7 @@ fn on_host_event(bg: &Rc<Background>, event: Event) {
 
 /// A page's message: an [`Intent`], answered with its reply (or the status).
 pub async fn answer(message: JsValue, sender: JsValue) -> Result<JsValue, BrowserError> {
-    let sender = browser::MessageSender::of(&sender);
-    if !trust::is_own_page(
-        sender.id.as_deref(),
-        sender.url.as_deref(),
-        &browser::extension_id()?,
-        &browser::extension_base_url()?,
-    ) {
+    if !from_own_page(&browser::MessageSender::of(&sender))? {
         return Err(BrowserError::Api(
             "gmux's background answers only gmux's own pages".into(),
         ));
@@ -207,7 +228,32 @@ pub async fn answer(message: JsValue, sender: JsValue) -> Result<JsValue, Browse
             let body = reply.body.take();
             browser::to_js_with_text(&reply, "body", body.as_deref())
         }
+        Answer::Shown(shown) => browser::to_js(&shown),
     }
+}
+
+/// A click on one of gmux's notifications (`button`: the index of a Chromium button), from background.js.
+pub fn notification_clicked(id: String, button: Option<u32>) {
+    let Some(bg) = background() else { return };
+    spawn_local(async move { bg.notifier.clicked(&id, button).await });
+}
+
+/// Whether a message or a port comes from one of gmux's own pages.
+fn from_own_page(sender: &browser::MessageSender) -> Result<bool, BrowserError> {
+    Ok(trust::is_own_page(
+        sender.id.as_deref(),
+        sender.url.as_deref(),
+        &browser::extension_id()?,
+        &browser::extension_base_url()?,
+    ))
+}
+
+/// A page opened a port to the background (`runtime.onConnect`), from background.js. Only gmux's own pages
+/// count as open pages; any other port is closed at once.
+pub fn page_connected(port: JsValue) {
+    let Some(bg) = background() else { return };
+    let own = from_own_page(&browser::MessageSender::of_port(&port)).unwrap_or(false);
+    bg.presence.accept(port, own);
 }
 
 /// Events other than messages: `installed` and `startup` (re)connect; the poll alarm syncs every account.

@@ -1,5 +1,6 @@
-//! What the background knows, and its copy in `storage.local`: the inbox, the status, the settings, and the
-//! revision every write carries (so a page can tell a change it has not seen); the toolbar badge drawn from them.
+//! What the background knows, and its copy in `storage.local`: the inbox, the status, the settings, the recent
+//! searches, the ids of the messages already notified, and the revision every write carries (so a page can tell a
+//! change it has not seen); the toolbar badge drawn from them.
 //! Calls only the browser.
 
 use std::cell::RefCell;
@@ -8,8 +9,10 @@ use futures::channel::oneshot;
 use gmux_core::inbox::InboxStore;
 use gmux_core::listing::RecentSearches;
 use gmux_core::messages::{
-    next_revision, Settings, RECENT_SEARCHES_KEY, REVISION_KEY, SETTINGS_KEY, STATUS_KEY, STORE_KEY,
+    next_revision, Settings, NOTIFIED_KEY, RECENT_SEARCHES_KEY, REVISION_KEY, SETTINGS_KEY,
+    STATUS_KEY, STORE_KEY,
 };
+use gmux_core::notify::NotifiedLog;
 use gmux_core::status::Status;
 use gmux_core::view;
 use serde_json::{json, Value};
@@ -46,6 +49,8 @@ struct Inner {
     status: Status,
     settings: Settings,
     recent_searches: RecentSearches,
+    /// The messages already notified, kept across restarts so a replayed poll notifies nothing twice.
+    notified: NotifiedLog,
     /// The revision of the last write to `storage.local`.
     revision: u64,
     /// Opens once the stored inbox, settings and revision were read.
@@ -65,9 +70,14 @@ impl Store {
     /// Reads the stored inbox, settings and revision once per background start, so a fresh background shows the
     /// last good inbox and its writes carry revisions larger than any before.
     pub async fn load(&self) {
-        let stored =
-            browser::storage_get(&[STORE_KEY, SETTINGS_KEY, REVISION_KEY, RECENT_SEARCHES_KEY])
-                .await;
+        let stored = browser::storage_get(&[
+            STORE_KEY,
+            SETTINGS_KEY,
+            REVISION_KEY,
+            RECENT_SEARCHES_KEY,
+            NOTIFIED_KEY,
+        ])
+        .await;
         let waiters = self.with(|inner| {
             if let Ok(items) = &stored {
                 inner.revision = items[REVISION_KEY].as_u64().unwrap_or(0);
@@ -76,6 +86,7 @@ impl Store {
                     serde_json::from_value(items[SETTINGS_KEY].clone()).unwrap_or_default();
                 inner.recent_searches =
                     serde_json::from_value(items[RECENT_SEARCHES_KEY].clone()).unwrap_or_default();
+                inner.notified = NotifiedLog::from_json(items[NOTIFIED_KEY].clone());
             }
             inner.loaded.open()
         });
@@ -169,6 +180,33 @@ impl Store {
     pub async fn set_recent_searches(&self, recent: RecentSearches) -> Result<(), BrowserError> {
         self.with(|inner| inner.recent_searches = recent.clone());
         self.write(json!({ RECENT_SEARCHES_KEY: recent })).await
+    }
+
+    /// Changes the settings in place (after the stored ones were read) and saves them.
+    pub async fn change_settings(
+        &self,
+        change: impl FnOnce(&mut Settings),
+    ) -> Result<Settings, BrowserError> {
+        self.loaded().await;
+        let settings = self.with(|inner| {
+            change(&mut inner.settings);
+            inner.settings.clone()
+        });
+        self.write(json!({ SETTINGS_KEY: settings })).await?;
+        // Primary only changes what the badge counts.
+        self.update_badge().await;
+        Ok(settings)
+    }
+
+    /// Reads or changes the log of notified messages (call after [`Store::loaded`]).
+    pub fn notified<R>(&self, f: impl FnOnce(&mut NotifiedLog) -> R) -> R {
+        self.with(|inner| f(&mut inner.notified))
+    }
+
+    /// Writes the log of notified messages.
+    pub async fn persist_notified(&self) -> Result<(), BrowserError> {
+        let log = self.with(|inner| inner.notified.clone());
+        self.write(json!({ NOTIFIED_KEY: log })).await
     }
 
     async fn update_badge(&self) {

@@ -1,15 +1,19 @@
 //! Syncing: the Gmail engine made from `hello`'s Gmail base, one lock per account (a sync and an action on the
-//! same account never interleave; other accounts never wait), and the host's account list reconciled into the
-//! store.
+//! same account never interleave; other accounts never wait), the host's account list reconciled into the
+//! store, and a user's action on one thread (the inbox's and a notification button's one path). Each account's
+//! poll, with what it found added to INBOX, goes to the hook `mod.rs` sets ([`Syncer::on_polled`]).
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+use futures::future::LocalBoxFuture;
 use futures::lock::Mutex as AsyncMutex;
+use gmux_core::messages::{IntentReply, ThreadAction};
+use gmux_core::notify::{AccountPoll, PollKind};
 use gmux_core::protocol::{method, AccountsListParams};
 use gmux_core::status::HostState;
-use gmux_gmail::SyncEngine;
+use gmux_gmail::{actions, SyncEngine};
 use wasm_bindgen::JsValue;
 
 use super::host::HostPort;
@@ -28,7 +32,14 @@ pub struct Syncer {
     accounts_known: Cell<bool>,
     /// Syncs under way.
     syncing: Cell<u32>,
+    /// Accounts added again (after Google refused their sign-in) whose next poll must not count as new mail.
+    reconnected: RefCell<HashSet<String>>,
+    /// Called with every account's successful poll, under the account's lock.
+    polled: RefCell<Option<PollHook>>,
 }
+
+/// What gets each account's poll: it may take its time (the account waits), and it gets the poll once.
+pub type PollHook = Rc<dyn Fn(AccountPoll) -> LocalBoxFuture<'static, ()>>;
 
 impl Syncer {
     pub fn new(port: Rc<HostPort>, store: Rc<Store>) -> Syncer {
@@ -39,7 +50,20 @@ impl Syncer {
             locks: RefCell::new(HashMap::new()),
             accounts_known: Cell::new(false),
             syncing: Cell::new(0),
+            reconnected: RefCell::new(HashSet::new()),
+            polled: RefCell::new(None),
         }
+    }
+
+    /// Hands every account's poll to `hook` from now on.
+    pub fn on_polled(&self, hook: PollHook) {
+        *self.polled.borrow_mut() = Some(hook);
+    }
+
+    /// The account was added again: what its next poll finds is what arrived while it was disconnected, which
+    /// is not "new mail as it arrives" ([`PollKind::Reconnected`]).
+    pub fn mark_reconnected(&self, account: &str) {
+        self.reconnected.borrow_mut().insert(account.to_string());
     }
 
     /// Talks to Gmail at `base` (Google's, or the emulator's in tests) with tokens from the host.
@@ -137,8 +161,9 @@ impl Syncer {
         self.store.persist_status().await;
     }
 
-    /// Syncs one account under its lock and saves the result. A failed sync keeps the last good rows; the
-    /// engine records the account's health (reauth_required, offline with the last good time, failing).
+    /// Syncs one account under its lock, saves the result and hands the poll to the hook. A failed sync keeps
+    /// the last good rows; the engine records the account's health (reauth_required, offline with the last good
+    /// time, failing).
     pub async fn sync_account(&self, id: &str) {
         let lock = self.account_lock(id);
         let _held = lock.lock().await;
@@ -146,12 +171,17 @@ impl Syncer {
         let Some(mut inbox) = self.store.inbox(|store| store.account(id).cloned()) else {
             return;
         };
-        if let Err(e) = engine.sync_account(&mut inbox).await {
-            log(&format!(
-                "gmux: syncing {} failed: {e}",
-                inbox.account.email
-            ));
-        }
+        let report = match engine.sync_account_report(&mut inbox).await {
+            Ok(report) => Some(report),
+            Err(e) => {
+                log(&format!(
+                    "gmux: syncing {} failed: {e}",
+                    inbox.account.email
+                ));
+                None
+            }
+        };
+        let email = inbox.account.email.clone();
         // The account may have been removed while it synced.
         let kept = self.store.inbox(|store| {
             let present = store.account(id).is_some();
@@ -163,9 +193,59 @@ impl Syncer {
         // Its spinner stops with the write that shows its result.
         self.store
             .status(|s| s.syncing_accounts.retain(|a| a != id));
-        if kept {
+        if !kept {
+            return;
+        }
+        self.store.persist().await;
+        let Some(report) = report else { return };
+        let kind = if self.reconnected.borrow_mut().remove(id) {
+            PollKind::Reconnected
+        } else {
+            report.poll_kind()
+        };
+        let hook = self.polled.borrow().clone();
+        if let Some(hook) = hook {
+            hook(AccountPoll {
+                account_id: id.to_string(),
+                email,
+                aliases: Vec::new(),
+                kind: Some(kind),
+                added: report.added,
+            })
+            .await;
+        }
+    }
+
+    /// A user's action on one thread, from a page or a notification's button: shown in the store at once,
+    /// sent to Gmail under the account's lock, then Gmail's answer kept or the change rolled back; the reply
+    /// says why when it failed.
+    pub async fn act(&self, account: &str, thread: &str, action: ThreadAction) -> IntentReply {
+        self.store.loaded().await;
+        let lock = self.account_lock(account);
+        let _held = lock.lock().await;
+        let known = self.store.inbox(|inbox| inbox.account(account).is_some());
+        let Some(engine) = self.engine().filter(|_| known) else {
+            return actions::not_started(known);
+        };
+        let pending = self
+            .store
+            .inbox(|inbox| actions::begin(inbox, account, thread, action));
+        if pending.changed_store() {
             self.store.persist().await;
         }
+        let Some(mut inbox) = self.store.inbox(|store| store.account(account).cloned()) else {
+            return actions::not_started(false);
+        };
+        let applied = engine.apply(&mut inbox, thread, action).await;
+        let reply = self.store.inbox(|store| {
+            let outcome = match &applied {
+                Ok(_) => Ok(inbox),
+                Err(e) => Err(e),
+            };
+            actions::settle(store, pending, outcome)
+        });
+        self.store.persist().await;
+        reply
     }
 }
 

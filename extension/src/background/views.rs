@@ -241,23 +241,6 @@ impl Views {
             ),
         }
     }
-
-    /// Primary only for one account: the setting the list, the badges, the toolbar total and notifications
-    /// read.
-    pub async fn set_primary_only(&self, account: &str, on: bool) -> IntentReply {
-        self.store.loaded().await;
-        let mut settings = self.store.settings();
-        let mut one = settings.account(account);
-        one.primary_only = on;
-        settings.accounts.insert(account.to_string(), one);
-        match self.store.set_settings(settings).await {
-            Ok(()) => IntentReply::ok(),
-            Err(e) => IntentReply::failed(
-                IntentError::StorageFailed,
-                format!("the setting could not be saved: {e}"),
-            ),
-        }
-    }
 }
 
 fn gone() -> PageReply {

@@ -40,6 +40,7 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     let restore_focus = page.reading.is_none() && focus_is_in_list(&document);
     draw_badges(&document, page)?;
     draw_notices(&document, page)?;
+    super::notifications::draw_page_control(&document, page)?;
     draw_list(&document, page)?;
     draw_status(&document, page)?;
     if painted_before {

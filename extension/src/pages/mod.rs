@@ -4,10 +4,12 @@
 //! the DOM through `textContent`.
 
 mod inbox;
+mod notifications;
 mod options;
-mod views;
+mod presence;
 mod reading;
 mod reading_options;
+mod views;
 
 use std::cell::RefCell;
 
@@ -133,6 +135,7 @@ pub fn start() {
         if let Err(e) = listen() {
             log_error("listening", e);
         }
+        presence::start();
         if kind != PageKind::Options {
             // `#open=<account>:<thread>`: a link (a notification, another page) that opens a conversation.
             reading::open_from_fragment();
@@ -489,6 +492,13 @@ fn on_click(event: web_sys::Event) {
     let account_of_button = button
         .as_ref()
         .and_then(|b| b.get_attribute("data-account"));
+    if action.as_deref().is_some_and(notifications::on_click) {
+        return;
+    }
+    // A click anywhere else closes the notifications menu.
+    if notifications::close_menu() {
+        redraw();
+    }
     // A click anywhere outside the open label picker closes it.
     if views::picker_is_open()
         && target
@@ -588,8 +598,18 @@ fn on_change(event: web_sys::Event) {
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_default();
-    match target.get_attribute("data-setting").as_deref() {
-        Some("color") => {
+    let setting = target.get_attribute("data-setting").unwrap_or_default();
+    let settings = PAGE.with(|p| {
+        p.borrow()
+            .as_ref()
+            .map(|p| p.settings.clone())
+            .unwrap_or_default()
+    });
+    if notifications::on_change(&setting, &target, settings) {
+        return;
+    }
+    match setting.as_str() {
+        "color" => {
             if let Some(account) = target.get_attribute("data-account") {
                 if view::is_hex_color(&value) {
                     send(Intent::SetColor {
@@ -599,28 +619,14 @@ fn on_change(event: web_sys::Event) {
                 }
             }
         }
-        Some("poll") => {
-            if let Ok(minutes) = value.parse::<u32>() {
-                send(Intent::SetPollMinutes { minutes });
-            }
-        }
-        Some("primary-only") => {
-            if let Some(account) = target.get_attribute("data-account") {
-                let on = js_sys::Reflect::get(&target, &JsValue::from_str("checked"))
-                    .ok()
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false);
-                send(Intent::SetPrimaryOnly { account, on });
-            }
-        }
-        Some("mark-read") => {
+        "mark-read" => {
             if let Some(mark_read) = gmux_core::reader::MarkRead::from_choice(&value) {
                 send(Intent::SetReader {
                     change: gmux_core::reader::ReaderChange::MarkRead { mark_read },
                 });
             }
         }
-        Some("prefer-plain") => {
+        "prefer-plain" => {
             let checked = js_sys::Reflect::get(&target, &JsValue::from_str("checked"))
                 .ok()
                 .and_then(|v| v.as_bool())
@@ -660,6 +666,10 @@ fn on_key(event: KeyboardEvent) {
         return;
     }
     if matches!(target.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+        return;
+    }
+    if event.key() == "Escape" && notifications::close_menu() {
+        redraw();
         return;
     }
     match key.as_str() {

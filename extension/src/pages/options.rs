@@ -1,6 +1,6 @@
-//! The options page: the host's status, the accounts (colour, email, state, Primary only, Reconnect, Remove), Add
-//! account, how often to check for mail, and clearing the recent searches. Every change is an `Intent` to the
-//! background.
+//! The options page: the host's status, the accounts (colour, email, state, notifications and Primary only,
+//! Reconnect, Remove), Add account, notifications and how often to check for mail (`notifications.rs`), reading
+//! (`reading_options.rs`) and clearing the recent searches. Every change is an `Intent` to the background.
 
 use gmux_core::inbox::SyncHealth;
 use gmux_core::protocol::AccountStatus;
@@ -10,9 +10,6 @@ use web_sys::Document;
 
 use super::Page;
 use crate::dom::{self, el, text_button};
-
-/// The polling intervals offered, in minutes.
-const POLL_CHOICES: [u32; 6] = [1, 2, 5, 10, 15, 30];
 
 /// One account as the options page lists it.
 struct AccountLine {
@@ -96,7 +93,7 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     let document = dom::document()?;
     super::inbox::draw_status(&document, page)?;
     draw_accounts(&document, page)?;
-    draw_poll(&document, page)?;
+    super::notifications::draw_options(&document, page)?;
     super::reading_options::draw(&document, page)?;
     if let Some(area) = dom::clear(&document, "notices")? {
         if let Some(failed) = super::inbox::add_failed_notice(&document, page)? {
@@ -158,24 +155,16 @@ fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
         let who = el(document, "div", "acct-who", None)?;
         dom::append(&who, el(document, "div", "acct-email", Some(&line.email))?)?;
         dom::append(&who, el(document, "div", "acct-state", Some(&line.state))?)?;
-        item.append_child(&who)?;
-        // Primary only: the list, the account's badge, the toolbar total and notifications count its Primary tab.
-        let primary = el(document, "label", "acct-primary", None)?;
-        primary.set_attribute(
-            "title",
-            "Count and list only the Primary tab of this account: its badge, the toolbar total, the inbox and \
-             notifications",
+        dom::append(
+            &who,
+            super::notifications::account_switches(
+                document,
+                &page.settings,
+                &line.id,
+                &line.email,
+            )?,
         )?;
-        let check = el(document, "input", "", None)?;
-        check.set_attribute("type", "checkbox")?;
-        check.set_attribute("data-setting", "primary-only")?;
-        check.set_attribute("data-account", &line.id)?;
-        if page.settings.account(&line.id).primary_only {
-            check.set_attribute("checked", "")?;
-        }
-        primary.append_child(&check)?;
-        dom::append(&primary, el(document, "span", "", Some("Primary only"))?)?;
-        item.append_child(&primary)?;
+        item.append_child(&who)?;
         if line.needs_reconnect {
             let reconnect = text_button(document, "reconnect", "Reconnect", "reconnect")?;
             reconnect.set_attribute("data-account", &line.id)?;
@@ -186,31 +175,6 @@ fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
         remove.set_attribute("aria-label", &format!("Remove {}", line.email))?;
         item.append_child(&remove)?;
         list.append_child(&item)?;
-    }
-    Ok(())
-}
-
-fn draw_poll(document: &Document, page: &Page) -> Result<(), JsValue> {
-    let Some(select) = dom::clear(document, "poll-minutes")? else {
-        return Ok(());
-    };
-    let mut choices = POLL_CHOICES.to_vec();
-    if !choices.contains(&page.settings.poll_minutes) {
-        choices.push(page.settings.poll_minutes);
-        choices.sort_unstable();
-    }
-    for minutes in choices {
-        let text = if minutes == 1 {
-            "every minute".to_string()
-        } else {
-            format!("every {minutes} minutes")
-        };
-        let option = el(document, "option", "", Some(&text))?;
-        option.set_attribute("value", &minutes.to_string())?;
-        if minutes == page.settings.poll_minutes {
-            option.set_attribute("selected", "")?;
-        }
-        select.append_child(&option)?;
     }
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! `gmux_core::notify::decide` makes of it.
 
 use crate::support::{engine, kit};
-use gmux_core::notify::{decide, AccountPoll, NotifiedLog, NotifySettings, PollKind};
+use gmux_core::notify::{decide, AccountPoll, NotifiedLog, PollKind};
+use gmux_core::settings::Settings;
 use gmux_gmail::{SyncKind, SyncReport};
 use serde_json::json;
 
@@ -94,7 +95,7 @@ async fn a_poll_reports_new_inbox_mail_with_its_text_at_no_extra_cost() {
     let mut log = NotifiedLog::default();
     let shown = decide(
         &[poll(&email, &report)],
-        &NotifySettings::default(),
+        &Settings::default(),
         &[],
         &mut log,
         1_795_442_700_000,
@@ -142,7 +143,7 @@ async fn a_burst_too_large_to_fetch_is_still_reported_as_new() {
     assert_eq!(named, 50);
     let shown = decide(
         &[poll(&email, &report)],
-        &NotifySettings::default(),
+        &Settings::default(),
         &[],
         &mut NotifiedLog::default(),
         1_795_442_700_000,
@@ -181,4 +182,52 @@ async fn a_resync_after_expired_history_reports_nothing_new() {
     assert_eq!(report.outcome.kind, SyncKind::FullAfterHistoryExpired);
     assert_eq!(report.poll_kind(), PollKind::FullResync);
     assert!(report.added.is_empty());
+}
+
+#[tokio::test]
+async fn own_addresses_are_the_send_as_list_at_one_unit_and_their_mail_is_not_announced() {
+    let mut seed = gmux_gmail::testkit::seed(1, 3);
+    let email = seed.accounts[0].email.clone();
+    seed.send_as.insert(
+        email.clone(),
+        vec![
+            serde_json::from_value(json!({"email": "Team@Example.com", "name": "The Team"}))
+                .unwrap(),
+        ],
+    );
+    let kit = gmux_gmail::testkit::Kit::start(seed).await.unwrap();
+    let engine = engine(&kit);
+    let mut inbox = kit.inboxes().remove(0);
+    engine.sync_account(&mut inbox).await.unwrap();
+    kit.control.reset_counters().await.unwrap();
+    let own = gmux_gmail::added::own_addresses(&engine.client(&inbox.account.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        own,
+        [email.to_ascii_lowercase(), "team@example.com".to_string()]
+    );
+    let usage = kit.control.usage(None).await.unwrap();
+    assert_eq!(usage.http_requests, 1, "{usage:?}");
+
+    // Mail from the alias (a list echoing the user's own post) and from a stranger: only the stranger's.
+    for from in ["The Team <team@example.com>", "Ada <ada@example.org>"] {
+        kit.control
+            .deliver(json!({"account": email, "from": from, "subject": "hello", "text": "x"}))
+            .await
+            .unwrap();
+    }
+    let report = engine.sync_account_report(&mut inbox).await.unwrap();
+    let mut poll = poll(&email, &report);
+    poll.aliases = own;
+    let shown = decide(
+        &[poll],
+        &Settings::default(),
+        &[],
+        &mut NotifiedLog::default(),
+        1_795_442_700_000,
+        0,
+    );
+    let titles: Vec<&str> = shown.iter().map(|n| n.title.as_str()).collect();
+    assert_eq!(titles, ["Ada"]);
 }

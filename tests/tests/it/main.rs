@@ -5,6 +5,7 @@ mod demo;
 mod faults;
 mod hardening;
 mod hostile;
+mod notifications;
 mod popup;
 mod reader;
 mod reader_hostile;

@@ -53,7 +53,7 @@ fn email_count(instance: &ExtensionBrowser) -> usize {
 
 fn poll_choice(instance: &ExtensionBrowser) -> String {
     ok(instance.session.execute(
-        "const s = document.getElementById('poll-minutes'); return s ? s.value : '';",
+        "const s = document.getElementById('poll-every'); return s ? s.value : '';",
         &[],
     ))
     .as_str()
@@ -92,14 +92,14 @@ fn check_no_write_is_missed(browser: Browser) {
 
     // The options page draws the accounts from the status and the polling interval from the settings.
     let mut items = store_value(&before, now);
-    items["settings"] = json!({"poll_minutes": 1});
+    items["settings"] = json!({"poll_seconds": 60});
     ok(instance.seed_storage(&items));
     let mut items = store_value(&after, now);
-    items["settings"] = json!({"poll_minutes": 15});
+    items["settings"] = json!({"poll_seconds": 900});
     write_while_held(&mut instance, "options.html", &items);
     wait_until(
         "the options page to list three accounts and poll every 15 minutes",
-        || email_count(&instance) == 3 && poll_choice(&instance) == "15",
+        || email_count(&instance) == 3 && poll_choice(&instance) == "900",
     );
 }
 

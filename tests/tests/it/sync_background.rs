@@ -202,13 +202,13 @@ fn check_background_sync(browser: Browser) {
     );
     ok(instance.wait_for_badge(&ok(emulator.total_threads_unread()).to_string()));
 
-    // The polling interval is a setting, and the alarm follows it.
-    assert_eq!(ok(instance.alarm_period("poll")), Some(1.0));
-    let reply = ok(instance.send_intent(json!({"type": "set_poll_minutes", "minutes": 5})));
+    // The polling interval is a setting, and the alarm follows it: every 30 s by default in both browsers.
+    assert_eq!(ok(instance.alarm_period("poll")), Some(0.5));
+    let reply = ok(instance.send_intent(json!({"type": "set_poll", "seconds": 300})));
     assert_eq!(reply, json!({"ok": true}));
     assert_eq!(
-        ok(instance.storage("local"))["settings"]["poll_minutes"],
-        json!(5)
+        ok(instance.storage("local"))["settings"]["poll_seconds"],
+        json!(300)
     );
     assert_eq!(ok(instance.alarm_period("poll")), Some(5.0));
 

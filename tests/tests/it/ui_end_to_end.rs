@@ -301,7 +301,7 @@ fn check_end_to_end(browser: Browser) {
             &[json!(selector), json!(value)],
         ));
     };
-    choose("#poll-minutes", "5");
+    choose("#poll-every", "300");
     wait_until("the poll alarm at 5 minutes", || {
         ok(instance.alarm_period("poll")) == Some(5.0)
     });

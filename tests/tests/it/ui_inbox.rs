@@ -303,8 +303,9 @@ fn check_options(instance: &mut ExtensionBrowser, store: &InboxStore, now: u64) 
     );
     let poll = ok(instance
         .session
-        .execute("return document.getElementById('poll-minutes').value;", &[]));
-    assert_eq!(poll, json!("1"));
+        .execute("return document.getElementById('poll-every').value;", &[]));
+    // The default, every 30 seconds, is the choice without a value.
+    assert_eq!(poll, json!(""));
     let add = ok(instance.session.find_css("#add-account"));
     assert_eq!(ok(instance.session.element_text(&add)), "Add account");
     ok(instance.screenshot("options"));

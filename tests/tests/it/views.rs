@@ -196,7 +196,7 @@ fn check_views(browser: Browser) {
         .collect();
     ok(instance.open_page("options.html"));
     let checkbox = format!(
-        "#account-list input[data-setting=\"primary-only\"][data-account=\"{}\"]",
+        "#account-list input[data-switch=\"primary_only\"][data-account=\"{}\"]",
         ids[0]
     );
     wait_until("the Primary only box", || {
