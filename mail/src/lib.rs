@@ -9,9 +9,12 @@
 //! RFC 5322 message (replies, forwards, attachments).
 
 pub mod address;
+mod bytes;
 pub mod charset;
 pub mod compose;
 pub mod encode;
+mod image;
 pub mod mime;
+mod notice;
 pub mod quote;
 pub mod sanitize;

@@ -15,7 +15,10 @@ mod gmail;
 pub mod headers;
 mod raw;
 
+use crate::bytes::clip_bytes;
 use crate::charset::{self, Charsets};
+pub use crate::image::{data_uri, SAFE_IMAGE_TYPES};
+pub use crate::notice::{Notice, NoticeKind};
 use crate::quote::{self, TextSegment};
 use crate::sanitize::{self, SanitizeOptions};
 use base64::Engine as _;
@@ -123,37 +126,6 @@ pub struct Attachment {
     /// Standard base64 of the bytes, only when there is no attachment id to fetch them by (raw mail) and
     /// they are at most [`MAX_CARRIED_ATTACHMENT_BYTES`].
     pub content_base64: Option<String>,
-}
-
-/// Something that could not be shown, said plainly.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Notice {
-    pub kind: NoticeKind,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NoticeKind {
-    /// A part was malformed or cut off.
-    Unreadable,
-    /// A charset nobody could decode; the text was read as UTF-8.
-    UnknownCharset,
-    /// A body or image larger than the caps; the start is shown.
-    TooLarge,
-    /// Parts nested or numbered past the caps were left out.
-    TooComplex,
-    /// An encrypted message.
-    Encrypted,
-}
-
-impl Notice {
-    fn new(kind: NoticeKind, text: impl Into<String>) -> Notice {
-        Notice {
-            kind,
-            text: text.into(),
-        }
-    }
 }
 
 /// How to read a message.
@@ -767,32 +739,6 @@ fn strip_angles(s: &str) -> &str {
     s.strip_suffix('>').unwrap_or(s)
 }
 
-/// Raster image types a `data:` URI may carry. SVG is not among them: it is a document, not a picture.
-pub const SAFE_IMAGE_TYPES: &[&str] = &[
-    "image/png",
-    "image/gif",
-    "image/jpeg",
-    "image/jpg",
-    "image/pjpeg",
-    "image/webp",
-    "image/bmp",
-    "image/avif",
-    "image/x-icon",
-    "image/vnd.microsoft.icon",
-];
-
-/// A `data:` URI for image bytes of a safe raster type.
-pub fn data_uri(mime_type: &str, bytes: &[u8]) -> Option<String> {
-    let mime = mime_type.trim().to_ascii_lowercase();
-    if !SAFE_IMAGE_TYPES.contains(&mime.as_str()) {
-        return None;
-    }
-    Some(format!(
-        "data:{mime};base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    ))
-}
-
 fn attachment(part: &Part, charsets: &dyn Charsets, notices: &mut Vec<Notice>) -> Attachment {
     let mut name = part.filename.clone();
     if name.is_empty() {
@@ -949,18 +895,6 @@ fn clip(s: &str, max: usize) -> String {
         Some((i, _)) => s[..i].to_string(),
         None => s.to_string(),
     }
-}
-
-/// At most `max` bytes, cut at a character boundary.
-pub(crate) fn clip_bytes(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 #[cfg(test)]

@@ -32,7 +32,9 @@ mod guard;
 pub mod height;
 pub mod inert;
 
-use crate::mime::{clip_bytes, Notice, NoticeKind, SAFE_IMAGE_TYPES};
+use crate::bytes::clip_bytes;
+use crate::image::SAFE_IMAGE_TYPES;
+use crate::notice::{Notice, NoticeKind};
 use crate::quote;
 use dom::{Data, Id};
 use std::collections::{BTreeMap, BTreeSet};
@@ -466,7 +468,7 @@ fn percent_decode(s: &str) -> String {
     while i < b.len() {
         if b[i] == b'%' {
             if let (Some(&h), Some(&l)) = (b.get(i + 1), b.get(i + 2)) {
-                if let Some(v) = crate::mime::headers::hex_pair(h, l) {
+                if let Some(v) = crate::bytes::hex_pair(h, l) {
                     out.push(v);
                     i += 3;
                     continue;

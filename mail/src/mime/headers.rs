@@ -2,9 +2,11 @@
 //! continuations), address lists and dates. Every reader here is linear in its input and gives up gracefully:
 //! a value it cannot read is shown as written.
 
-use crate::charset::{self, Charsets};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
+
+use crate::bytes::hex_pair;
+use crate::charset::{self, Charsets};
 
 /// A mailbox as shown: the display name (may be empty) and the address (may be empty when the header held
 /// only a name).
@@ -123,12 +125,6 @@ fn q_decode(text: &str) -> Vec<u8> {
         i += 1;
     }
     out
-}
-
-pub(crate) fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
-    let h = (hi as char).to_digit(16)?;
-    let l = (lo as char).to_digit(16)?;
-    u8::try_from(h * 16 + l).ok()
 }
 
 /// Base64 as mail writes it: the standard or URL-safe alphabet, padded or not, with line breaks or other

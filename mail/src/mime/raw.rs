@@ -5,8 +5,9 @@
 //! Windows-1252. Every scan is linear in the bytes of its level, and levels are capped, so the whole read is
 //! linear.
 
-use super::headers::{base64_lenient, hex_pair, parse_params};
+use super::headers::{base64_lenient, parse_params};
 use super::{Budget, Part, PartBody};
+use crate::bytes::hex_pair;
 use crate::charset::{self, BuiltIn};
 
 /// The most header lines read from one part, and the most bytes of them: a message of a million headers keeps
