@@ -19,7 +19,11 @@
 //! Edges are anti-aliased by sampling each pixel 8×8 (4×4 from 64 px up); the segments, gaps and the tile's
 //! straight edges are snapped to whole pixels so they stay crisp at 16 and 32 px.
 
-use crate::view::is_hex_color;
+use crate::inbox::{InboxStore, SyncHealth};
+use crate::protocol::AccountStatus;
+use crate::settings::Settings;
+use crate::status::{HostState, Status};
+use crate::view::{self, is_hex_color, Badge};
 use serde::{Deserialize, Serialize};
 
 /// Account segments shown before the rest collapse into a "+".
@@ -367,6 +371,73 @@ fn supersample(size: u32, sample: impl Fn(f32, f32) -> Option<[f32; 3]>) -> Vec<
         }
     }
     out
+}
+
+/// The icon set on the toolbar button: its accounts and the RGBA images per size (a test build reads it back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IconShown {
+    pub accounts: Vec<IconAccount>,
+    /// (size in px, RGBA bytes as [`render`] gives them).
+    pub images: Vec<(u32, Vec<u8>)>,
+}
+
+/// Everything the toolbar button shows: the badge (the total, or "!"), the icon's accounts, and the tooltip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toolbar {
+    pub badge: Badge,
+    /// The accounts as [`render`] draws them; empty draws gmux's plain mark.
+    pub accounts: Vec<IconAccount>,
+}
+
+/// The toolbar for what the background knows. The accounts come in the user's order (the host's list), each
+/// with its colour, its shown unread count (Primary only counts its Primary tab) and whether it must be
+/// reconnected. While gmux-host itself is in trouble the icon is the plain mark and the badge's "!" and tooltip
+/// say why; otherwise the tooltip lists every account.
+pub fn toolbar(store: &InboxStore, status: &Status, settings: &Settings) -> Toolbar {
+    let mut badge = view::store_badge(store, status.host, settings);
+    let host_problem = matches!(
+        status.host,
+        HostState::Missing | HostState::Failed | HostState::Untrusted
+    );
+    if host_problem {
+        return Toolbar {
+            badge,
+            accounts: Vec::new(),
+        };
+    }
+    // The host's list is the user's order; an account the store has and the list not yet (a status not read
+    // yet) comes after it, in the store's order.
+    let mut ids: Vec<&str> = status.accounts.iter().map(|a| a.id.as_str()).collect();
+    for a in &store.accounts {
+        if !ids.contains(&a.account.id.as_str()) {
+            ids.push(&a.account.id);
+        }
+    }
+    let accounts: Vec<IconAccount> = ids
+        .iter()
+        .enumerate()
+        .map(|(order, id)| {
+            let stored = store.account(id);
+            let listed = status.accounts.iter().find(|a| a.id == *id);
+            IconAccount {
+                email: stored
+                    .map(|s| s.account.email.clone())
+                    .or_else(|| listed.map(|l| l.email.clone()))
+                    .unwrap_or_default(),
+                color: view::account_color(&status.accounts, id, order),
+                unread: stored.map_or(0, |s| {
+                    s.account.shown_unread(settings.account(id).primary_only)
+                }),
+                needs_reconnect: stored
+                    .is_some_and(|s| s.account.health == SyncHealth::ReauthRequired)
+                    || listed.is_some_and(|l| l.status == AccountStatus::ReauthRequired),
+            }
+        })
+        .collect();
+    if !accounts.is_empty() {
+        badge.title = tooltip(&accounts);
+    }
+    Toolbar { badge, accounts }
 }
 
 /// The toolbar button's tooltip: every account and its unread count, and which need reconnecting.
@@ -808,6 +879,134 @@ mod tests {
                     .flat_map(|row| row[1..].iter().copied())
                     .collect(),
             )
+        }
+    }
+
+    /// (host state, the host's list as (id, colour, reauth), the store as (id, unread, reauth), Primary only
+    /// for "b", expected accounts as (id's colour, unread, needs_reconnect), words the tooltip has)
+    #[test]
+    fn the_toolbar_shows_the_accounts_in_the_users_order_with_their_colours_and_counts() {
+        use crate::inbox::AccountInbox;
+        use crate::protocol::Account as HostAccount;
+        type Case<'a> = (
+            HostState,
+            &'a [(&'a str, &'a str, bool)],
+            &'a [(&'a str, u64, bool)],
+            bool,
+            &'a [(&'a str, u64, bool)],
+            &'a [&'a str],
+        );
+        let cases: &[Case] = &[
+            // The host's order, the colours the user picked.
+            (
+                HostState::Connected,
+                &[("b", "#00ff00", false), ("a", "#ff0000", false)],
+                &[("a", 3, false), ("b", 0, false)],
+                false,
+                &[("#00ff00", 0, false), ("#ff0000", 3, false)],
+                &["b@x.org: no unread mail", "a@x.org: 3 unread"],
+            ),
+            // Reconnect needed, from the store's health or the host's list.
+            (
+                HostState::Connected,
+                &[("a", "#ff0000", true), ("b", "#00ff00", false)],
+                &[("a", 2, false), ("b", 1, true)],
+                false,
+                &[("#ff0000", 2, true), ("#00ff00", 1, true)],
+                &["a@x.org: needs reconnecting (2 unread at the last sync)"],
+            ),
+            // Primary only counts b's Primary tab (1 here).
+            (
+                HostState::Connected,
+                &[("a", "#ff0000", false), ("b", "#00ff00", false)],
+                &[("a", 0, false), ("b", 9, false)],
+                true,
+                &[("#ff0000", 0, false), ("#00ff00", 1, false)],
+                &["b@x.org: 1 unread"],
+            ),
+            // A status not read yet: the store's accounts in its order, the palette's colours.
+            (
+                HostState::Connecting,
+                &[],
+                &[("a", 1, false)],
+                false,
+                &[(crate::view::default_account_color(0), 1, false)],
+                &["a@x.org: 1 unread"],
+            ),
+            // gmux-host in trouble: the plain mark, the badge's sentence.
+            (
+                HostState::Missing,
+                &[("a", "#ff0000", false)],
+                &[("a", 5, false)],
+                false,
+                &[],
+                &["not installed"],
+            ),
+            (
+                HostState::Connected,
+                &[],
+                &[],
+                false,
+                &[],
+                &["no accounts yet"],
+            ),
+        ];
+        for (host, listed, stored, primary_only, expected, words) in cases {
+            let status = Status {
+                host: *host,
+                accounts: listed
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (id, color, reauth))| HostAccount {
+                        id: id.to_string(),
+                        email: format!("{id}@x.org"),
+                        color: color.to_string(),
+                        order: i as u32,
+                        status: if *reauth {
+                            AccountStatus::ReauthRequired
+                        } else {
+                            AccountStatus::Ok
+                        },
+                        scopes: vec![],
+                        status_detail: None,
+                    })
+                    .collect(),
+                ..Status::default()
+            };
+            let mut store = InboxStore::default();
+            for (id, unread, reauth) in stored.iter() {
+                let mut inbox = AccountInbox::new(id, &format!("{id}@x.org"));
+                inbox.account.counts.threads_unread = *unread;
+                inbox.account.primary_unread = Some(1);
+                if *reauth {
+                    inbox.account.health = SyncHealth::ReauthRequired;
+                }
+                store.put_account(inbox);
+            }
+            let mut settings = Settings::default();
+            if *primary_only {
+                settings.accounts.insert(
+                    "b".into(),
+                    crate::settings::AccountSettings {
+                        primary_only: true,
+                        ..Default::default()
+                    },
+                );
+            }
+            let toolbar = toolbar(&store, &status, &settings);
+            let got: Vec<(&str, u64, bool)> = toolbar
+                .accounts
+                .iter()
+                .map(|a| (a.color.as_str(), a.unread, a.needs_reconnect))
+                .collect();
+            assert_eq!(&got, expected, "{host:?} {listed:?} {stored:?}");
+            for w in words.iter() {
+                assert!(
+                    toolbar.badge.title.contains(w),
+                    "{w:?} in {:?}",
+                    toolbar.badge.title
+                );
+            }
         }
     }
 }

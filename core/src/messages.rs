@@ -116,6 +116,8 @@ pub enum Intent {
     /// Test and demo builds only: every notification the background showed since it started, as
     /// [`crate::notify::ShownNotification`]s.
     TestNotificationsShown,
+    /// Test and demo builds only: the toolbar icon the background set last, as a [`crate::icon::IconShown`].
+    TestToolbarIcon,
     /// One page of a view of one account (answered with a [`crate::views::PageReply`], not an
     /// [`IntentReply`]): `page_token` for the pages after the first, `fresh` past the background's memory.
     ListPage {

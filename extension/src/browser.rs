@@ -89,6 +89,8 @@ extern "C" {
     fn set_badge_background_color(this: &Action, details: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = setTitle)]
     fn set_title(this: &Action, details: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = setIcon)]
+    fn set_icon(this: &Action, details: &JsValue) -> Result<JsValue, JsValue>;
 
     type Alarms;
     #[wasm_bindgen(method, catch, js_name = create)]
@@ -263,6 +265,22 @@ pub async fn set_badge(text: &str, color: &str) -> Result<(), BrowserError> {
     settle(action.set_badge_text(&to_js(&serde_json::json!({"text": text}))?)?)
         .await
         .map(drop)
+}
+
+/// Sets the toolbar button's icon from RGBA images, one per size (`action.setIcon({imageData})`).
+pub async fn set_icon(images: &[(u32, Vec<u8>)]) -> Result<(), BrowserError> {
+    let by_size = Object::new();
+    for (size, rgba) in images {
+        let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+            wasm_bindgen::Clamped(rgba),
+            *size,
+            *size,
+        )?;
+        Reflect::set(&by_size, &JsValue::from(*size), &data)?;
+    }
+    let details = Object::new();
+    Reflect::set(&details, &JsValue::from_str("imageData"), &by_size)?;
+    settle(api()?.action().set_icon(&details)?).await.map(drop)
 }
 
 /// Creates (or replaces) a repeating alarm; `alarms.onAlarm` is registered in background.js.

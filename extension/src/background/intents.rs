@@ -36,6 +36,8 @@ pub enum Answer {
     Body(gmux_core::reader::BodyReply),
     /// Test builds: the notifications shown.
     Shown(Vec<ShownNotification>),
+    /// Test builds: the toolbar icon set last.
+    Icon(Option<gmux_core::icon::IconShown>),
 }
 
 impl Intents {
@@ -56,6 +58,14 @@ impl Intents {
                     .await,
             ),
             Intent::Labels { fresh } => Answer::Labels(self.views.labels(fresh).await),
+            Intent::TestToolbarIcon if browser::is_test_build() => {
+                self.store.loaded().await;
+                Answer::Icon(self.store.icon_shown())
+            }
+            Intent::TestToolbarIcon => Answer::Reply(IntentReply::failed(
+                IntentError::Internal,
+                "this is for gmux's test builds only",
+            )),
             Intent::ReadThread { account, thread } => {
                 if !self.port.settled().await {
                     return Answer::Body(gmux_core::reader::BodyReply::failed(
@@ -176,6 +186,10 @@ impl Intents {
             | Intent::MessagesSeen { .. }
             | Intent::TestNotificationClick { .. }
             | Intent::TestNotificationsShown => IntentReply::ok(),
+            // Answered in `answer`.
+            Intent::TestToolbarIcon => {
+                IntentReply::failed(IntentError::Internal, "this request has its own answer")
+            }
         }
     }
 

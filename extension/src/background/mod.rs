@@ -229,6 +229,7 @@ pub async fn answer(message: JsValue, sender: JsValue) -> Result<JsValue, Browse
             browser::to_js_with_text(&reply, "body", body.as_deref())
         }
         Answer::Shown(shown) => browser::to_js(&shown),
+        Answer::Icon(icon) => browser::to_js(&icon),
     }
 }
 

@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 
 use futures::channel::oneshot;
+use gmux_core::icon::{self, IconShown};
 use gmux_core::inbox::InboxStore;
 use gmux_core::listing::RecentSearches;
 use gmux_core::messages::{
@@ -14,7 +15,6 @@ use gmux_core::messages::{
 };
 use gmux_core::notify::NotifiedLog;
 use gmux_core::status::Status;
-use gmux_core::view;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 
@@ -55,6 +55,8 @@ struct Inner {
     revision: u64,
     /// Opens once the stored inbox, settings and revision were read.
     loaded: Gate,
+    /// The icon last set on the toolbar button, drawn again only when its accounts change.
+    icon: Option<IconShown>,
 }
 
 #[derive(Default)]
@@ -211,20 +213,48 @@ impl Store {
 
     async fn update_badge(&self) {
         // Until the stored inbox is read, the badge the browser kept from before a restart is the better one.
-        let Some(badge) = self.with(|inner| {
+        let Some(toolbar) = self.with(|inner| {
             inner
                 .loaded
                 .open
-                .then(|| view::store_badge(&inner.inbox, inner.status.host, &inner.settings))
+                .then(|| icon::toolbar(&inner.inbox, &inner.status, &inner.settings))
         }) else {
             return;
         };
+        let badge = &toolbar.badge;
         if let Err(e) = browser::set_badge(&badge.text, badge.color).await {
             log_error("the badge could not be set", &e);
         }
         if let Err(e) = browser::set_badge_title(&badge.title).await {
             log_error("the toolbar title could not be set", &e);
         }
+        let unchanged = self.with(|inner| {
+            inner
+                .icon
+                .as_ref()
+                .is_some_and(|shown| shown.accounts == toolbar.accounts)
+        });
+        if unchanged {
+            return;
+        }
+        let images: Vec<(u32, Vec<u8>)> = icon::TOOLBAR_SIZES
+            .iter()
+            .map(|&size| (size, icon::render(size, &toolbar.accounts)))
+            .collect();
+        match browser::set_icon(&images).await {
+            Ok(()) => self.with(|inner| {
+                inner.icon = Some(IconShown {
+                    accounts: toolbar.accounts,
+                    images,
+                })
+            }),
+            Err(e) => log_error("the toolbar icon could not be set", &e),
+        }
+    }
+
+    /// The icon last set on the toolbar button (for a test build's check).
+    pub fn icon_shown(&self) -> Option<IconShown> {
+        self.with(|inner| inner.icon.clone())
     }
 }
 

@@ -11,6 +11,7 @@ mod reader;
 mod reader_hostile;
 mod stale_page;
 mod sync_background;
+mod toolbar_icon;
 mod ui_end_to_end;
 mod ui_inbox;
 mod views;
