@@ -166,6 +166,13 @@ pub fn bench(args: &[String]) -> Result<()> {
         &mut in_browser("views_bench", &["3", "20"]),
     ));
     sections.push(measure(
+        "Reading a conversation: click to the first message's text, the body fetched on the way or already in the \
+         background's memory (demo accounts, 20 conversations)",
+        "issue 14: under 150 ms in Chromium with the body fetched, under 30 ms from memory; the reader module's \
+         size is in the sizes above",
+        &mut in_browser("reader_open", &["20"]),
+    ));
+    sections.push(measure(
         "New mail to desktop notification, and the poll's cost (3 demo accounts, real host, emulator, extension)",
         "idle poll 1 request and 2 quota units per account (issue 5), 5,760 units per account per day at the \
          default 30 s poll; median from the emulator accepting a message to its notification under 20 s with the \
