@@ -12,6 +12,7 @@
 mod browser;
 mod driver;
 pub mod faults;
+pub mod floor;
 mod host;
 pub mod hostile;
 mod pages;

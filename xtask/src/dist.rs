@@ -89,6 +89,9 @@ pub fn dist(opts: &DistOptions) -> Result<()> {
                 .args(["--out-name", module, "--out-dir"])
                 .arg(out.join("pkg")))?;
         }
+        if !opts.release {
+            write_floor_pages(&out)?;
+        }
         let derived = manifest_for(&manifest, browser, opts.release)?;
         fs::write(
             out.join("manifest.json"),
@@ -122,6 +125,37 @@ pub fn dist(opts: &DistOptions) -> Result<()> {
         "xtask: extensions in {}/{{chrome,firefox}}",
         dist_dir().display()
     );
+    Ok(())
+}
+
+/// Test builds only: the floor the bench measures the pages against. `floor-blank.html` is the popup's own HTML
+/// and CSS with no script at all; `floor-wasm.html` adds one module script that instantiates an empty wasm
+/// module and stamps when it ran. What a page costs beyond these is gmux's own work.
+fn write_floor_pages(out: &Path) -> Result<()> {
+    let popup = fs::read_to_string(out.join("popup.html"))?;
+    let without_scripts: String = popup
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("<script"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    if without_scripts.contains("<script") {
+        bail!("popup.html has a script the floor page cannot take out");
+    }
+    fs::write(out.join("floor-blank.html"), &without_scripts)?;
+    let with_wasm = without_scripts.replacen(
+        "</head>",
+        "  <script type=\"module\" src=\"floor-wasm.js\"></script>\n</head>",
+        1,
+    );
+    fs::write(out.join("floor-wasm.html"), with_wasm)?;
+    fs::write(
+        out.join("floor-wasm.js"),
+        "// The bench's floor: an extension page that loads and runs an empty wasm module (test builds only).\n\
+         const empty = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);\n\
+         WebAssembly.instantiate(empty).then(() => {\n\
+         \x20 document.documentElement.dataset.wasmReadyMs = performance.now().toFixed(1);\n\
+         });\n",
+    )?;
     Ok(())
 }
 

@@ -1,0 +1,79 @@
+//! Prints each page's figures as a ratio to the floor measured in the same run (issue 21): an extension page with
+//! the popup's HTML and CSS and no script, and the same with an empty wasm module. Loads alternate blank, empty
+//! wasm, popup, new tab in one browser. `cargo run -p gmux-e2e --example floor_ratio -- [ROUNDS] [ACCOUNTS]
+//! [THREADS]` (default 15 rounds of 3 x 50). Needs `cargo xtask dist` (a test build) and a built gmux-host.
+
+use gmux_e2e::floor::{floor_rounds, FloorRound, PageFigures};
+use gmux_e2e::{median, target_line, Browser};
+
+/// One page's figures out of a round.
+type PageOf = fn(&FloorRound) -> PageFigures;
+
+/// Issue 21: the warm first row painted at most 1.1x the blank page's first contentful paint.
+const TARGET_RATIO: f64 = 1.1;
+
+fn main() -> Result<(), gmux_e2e::HarnessError> {
+    let arg = |i: usize, default: usize| {
+        std::env::args()
+            .nth(i)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default)
+    };
+    let (rounds, accounts, threads) = (arg(1, 15), arg(2, 3), arg(3, 50));
+    for browser in [Browser::Chromium, Browser::Firefox] {
+        let all = floor_rounds(browser, accounts, threads, rounds)?;
+        let med = |f: &dyn Fn(&FloorRound) -> f64| {
+            median(
+                &all.iter()
+                    .map(f)
+                    .filter(|v| v.is_finite())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let blank = med(&|r| r.blank_fcp);
+        println!(
+            "{} floor ({rounds} rounds, {accounts} x {threads}): blank page first contentful paint {blank:.0} ms; \
+             empty wasm page {:.0} ms ({:.2}x), its module run at {:.0} ms ({:.2}x)",
+            browser.name(),
+            med(&|r| r.wasm_fcp),
+            med(&|r| r.wasm_fcp / r.blank_fcp),
+            med(&|r| r.wasm_ran),
+            med(&|r| r.wasm_ran / r.blank_fcp),
+        );
+        let pages: [(&str, PageOf); 2] = [("popup", |r| r.popup), ("new tab", |r| r.newtab)];
+        for (name, of) in pages {
+            let ratio = med(&|r| of(r).first_row() / r.blank_fcp);
+            let painted_by = if all.iter().any(|r| of(r).row_painted.is_finite()) {
+                "Element Timing"
+            } else {
+                "the frame after insertion"
+            };
+            println!(
+                "{} {name}: first row painted {:.0} ms = {ratio:.2}x the blank page (by {painted_by}); inserted \
+                 {:.0} ms ({:.2}x); first contentful paint {:.0} ms ({:.2}x)",
+                browser.name(),
+                med(&|r| of(r).first_row()),
+                med(&|r| of(r).row_inserted),
+                med(&|r| of(r).row_inserted / r.blank_fcp),
+                med(&|r| of(r).fcp),
+                med(&|r| of(r).fcp / r.blank_fcp),
+            );
+            println!(
+                "{}",
+                target_line(
+                    &format!(
+                        "{} {name} warm first row painted at most {TARGET_RATIO}x the blank page's first \
+                         contentful paint",
+                        browser.name()
+                    ),
+                    ratio <= TARGET_RATIO,
+                    || format!(
+                        "{ratio:.2}x: the page's own script (early.js, the module loader, the wasm's start and \
+                         the store's parse) runs before the first row can paint, and the blank page has none"
+                    )
+                )
+            );
+        }
+    }
+    Ok(())
+}

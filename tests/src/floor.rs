@@ -1,0 +1,153 @@
+//! For the bench: the pages measured against their floor in the same browser and the same run (issue 21). The
+//! floor is an extension page with the popup's own HTML and CSS and no script (`floor-blank.html`, test builds
+//! only), and the same with an empty wasm module run (`floor-wasm.html`). Loads take turns (blank, empty wasm,
+//! popup, new tab, each round starting one page later) so drift on a shared machine touches all alike; each
+//! figure is then a ratio to the blank page's first contentful paint of the same round.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::browser::{Browser, ExtensionBrowser, HostSetup};
+use crate::pages::{connected_status, demo_store, unix_now_ms};
+use crate::{HarnessError, Result};
+
+/// One round's figures, in ms from navigation start (NaN where the browser has no such figure).
+#[derive(Debug, Clone, Copy)]
+pub struct FloorRound {
+    /// `floor-blank.html`'s first contentful paint.
+    pub blank_fcp: f64,
+    /// `floor-wasm.html`'s first contentful paint, and when its empty module had run.
+    pub wasm_fcp: f64,
+    pub wasm_ran: f64,
+    /// The popup: first contentful paint, first row inserted, the animation frame after it, and its Element
+    /// Timing paint (Chromium).
+    pub popup: PageFigures,
+    pub newtab: PageFigures,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PageFigures {
+    pub fcp: f64,
+    pub row_inserted: f64,
+    pub row_frame: f64,
+    pub row_painted: f64,
+}
+
+impl PageFigures {
+    /// The first row painted: Element Timing where the browser has it, else the frame after insertion.
+    pub fn first_row(&self) -> f64 {
+        if self.row_painted.is_finite() {
+            self.row_painted
+        } else {
+            self.row_frame
+        }
+    }
+}
+
+/// Reads, once the page is loaded and has its figures, the first contentful paint and gmux's stamps.
+/// (WebDriver's Execute Script waits for the promise it returns.)
+const READ_FIGURES: &str = r#"
+const wantsRow = arguments[0];
+return new Promise((done) => {
+const fcp = () => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime;
+const element = new Promise((resolve) => {
+  if (!PerformanceObserver.supportedEntryTypes.includes('element')) { resolve(null); return; }
+  const seen = (list) => { const e = list.getEntries().find((e) => e.identifier === 'first-row');
+                           if (e) resolve(e.renderTime || e.loadTime); };
+  new PerformanceObserver(seen).observe({ type: 'element', buffered: true });
+  setTimeout(() => resolve(null), 2000);
+});
+const started = performance.now();
+const poll = () => {
+  const d = document.documentElement.dataset;
+  const list = document.getElementById('inbox');
+  const ready = fcp() !== undefined && (!wantsRow || (d.firstRowFrameMs && list && list.dataset.firstRowMs));
+  if (!ready && performance.now() - started < 20000) { setTimeout(poll, 20); return; }
+  const rowWait = wantsRow ? element : Promise.resolve(null);
+  rowWait.then((painted) => done({ fcp: fcp() ?? null, wasm: d.wasmReadyMs ?? null,
+    inserted: list ? list.dataset.firstRowMs ?? null : null, frame: d.firstRowFrameMs ?? null, painted }));
+};
+poll();
+});
+"#;
+
+fn number(v: &Value) -> f64 {
+    match v {
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        Value::String(s) => s.parse().unwrap_or(f64::NAN),
+        _ => f64::NAN,
+    }
+}
+
+fn load(instance: &ExtensionBrowser, page: &str, wants_row: bool) -> Result<Value> {
+    instance
+        .session
+        .navigate(&instance.browser.extension_url(page))?;
+    let figures = instance
+        .session
+        .execute(READ_FIGURES, &[Value::Bool(wants_row)])?;
+    if !number(&figures["fcp"]).is_finite() {
+        return Err(HarnessError::Unexpected(format!(
+            "{page} reported no first contentful paint: {figures}"
+        )));
+    }
+    Ok(figures)
+}
+
+fn page_figures(v: &Value) -> PageFigures {
+    PageFigures {
+        fcp: number(&v["fcp"]),
+        row_inserted: number(&v["inserted"]),
+        row_frame: number(&v["frame"]),
+        row_painted: number(&v["painted"]),
+    }
+}
+
+/// `rounds` rounds of blank, empty wasm, popup and new tab in one browser, from a cached store of `accounts` x
+/// `threads` (warm: the browser and its caches are already up; one round first is not counted).
+pub fn floor_rounds(
+    browser: Browser,
+    accounts: usize,
+    threads: usize,
+    rounds: usize,
+) -> Result<Vec<FloorRound>> {
+    let mut instance = ExtensionBrowser::launch(browser, HostSetup::Installed)?;
+    instance.open_page("options.html")?;
+    let now = unix_now_ms();
+    let store = demo_store(accounts, threads, now);
+    instance.seed_inbox(&store, &connected_status(&store, now))?;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let mut out = Vec::with_capacity(rounds);
+    for round in 0..=rounds {
+        if Instant::now() > deadline {
+            return Err(HarnessError::Unexpected(
+                "the floor rounds took over 10 minutes".into(),
+            ));
+        }
+        // Each round starts at the next page, so none always follows the heaviest.
+        let pages = [
+            ("floor-blank.html", false),
+            ("floor-wasm.html", false),
+            ("popup.html", true),
+            ("newtab.html", true),
+        ];
+        let mut figures = vec![Value::Null; pages.len()];
+        for k in 0..pages.len() {
+            let i = (round + k) % pages.len();
+            figures[i] = load(&instance, pages[i].0, pages[i].1)?;
+        }
+        let [blank, wasm, popup, newtab] = [0, 1, 2, 3].map(|i| figures[i].clone());
+        if round == 0 {
+            continue;
+        }
+        out.push(FloorRound {
+            blank_fcp: number(&blank["fcp"]),
+            wasm_fcp: number(&wasm["fcp"]),
+            wasm_ran: number(&wasm["wasm"]),
+            popup: page_figures(&popup),
+            newtab: page_figures(&newtab),
+        });
+    }
+    Ok(out)
+}
