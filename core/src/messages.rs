@@ -107,6 +107,16 @@ pub enum Intent {
     ClearRecentSearches,
     /// Only the Primary category of an account counts: its list, its badge, the toolbar total, notifications.
     SetPrimaryOnly { account: String, on: bool },
+    /// Triage (issue 18): an action on one row or a selection across accounts, answered with a
+    /// [`crate::triage::TriageReply`]. The rows are the page's (the stored inbox's or a view's): the background
+    /// shows the change in the store at once, reads each thread's messages' labels for an exact undo, sends the
+    /// action in one HTTP batch per account and keeps the undo of what Gmail did.
+    Triage {
+        action: crate::triage::TriageAction,
+        rows: Vec<crate::inbox::ThreadRow>,
+    },
+    /// Undo the last triage the background made (answered with a [`crate::triage::TriageReply`]).
+    Undo,
 }
 
 /// The background's answer to an [`Intent`].

@@ -1136,5 +1136,214 @@ fn names_address(title: &str, email: &str) -> bool {
     false
 }
 
+/// `u` on a selection: mark read when any row is unread, else mark unread (Gmail's toolbar does the same).
+pub fn read_toggle_of<'a>(rows: impl IntoIterator<Item = &'a ThreadRow>) -> TriageAction {
+    if rows.into_iter().any(|r| r.unread) {
+        TriageAction::MarkRead
+    } else {
+        TriageAction::MarkUnread
+    }
+}
+
+/// `s` on a selection: star when any row is not starred, else unstar.
+pub fn star_toggle_of<'a>(rows: impl IntoIterator<Item = &'a ThreadRow>) -> TriageAction {
+    if rows.into_iter().any(|r| !r.starred) {
+        TriageAction::Star
+    } else {
+        TriageAction::Unstar
+    }
+}
+
+/// The background's answer to [`crate::messages::Intent::Triage`] and [`crate::messages::Intent::Undo`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TriageReply {
+    /// Everything asked for happened.
+    pub ok: bool,
+    /// The toast's words ("Archived 3 conversations.", "Undone."); empty when nothing changed.
+    #[serde(default)]
+    pub sentence: String,
+    /// Whether the toast offers Undo (something changed and its undo is kept).
+    #[serde(default)]
+    pub undo: bool,
+    /// One sentence per account where something did not happen, naming the account.
+    #[serde(default)]
+    pub failures: Vec<String>,
+    /// `(account, thread)` of the rows that did not change: the page puts back what it showed at once.
+    #[serde(default)]
+    pub restore: Vec<(String, String)>,
+}
+
+impl TriageReply {
+    /// A reply that did nothing, with the reason.
+    pub fn refused(sentence: impl Into<String>) -> Self {
+        TriageReply {
+            ok: false,
+            failures: vec![sentence.into()],
+            ..Default::default()
+        }
+    }
+
+    /// The answer to a triage, from what it came to: `emails` names each account for the failures.
+    pub fn of_settled(
+        settled: &Settled,
+        refused: &[Refusal],
+        email_of: impl Fn(&str) -> String,
+    ) -> Self {
+        let mut failures: Vec<String> = settled
+            .failures
+            .iter()
+            .map(|f| failure_sentence(&email_of(&f.account_id), f))
+            .collect();
+        let mut refused_per: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+        for r in refused {
+            let e = refused_per
+                .entry(r.account_id.as_str())
+                .or_insert((0, r.sentence.as_str()));
+            e.0 += 1;
+        }
+        for (account, (n, sentence)) in refused_per {
+            failures.push(format!(
+                "{}: {} not changed. {sentence}",
+                email_of(account),
+                conversations(n)
+            ));
+        }
+        let mut restore = settled.restore.clone();
+        restore.extend(
+            refused
+                .iter()
+                .map(|r| (r.account_id.clone(), r.thread_id.clone())),
+        );
+        let changed = !settled.undo.threads.is_empty() || !settled.undo.messages.is_empty();
+        TriageReply {
+            ok: failures.is_empty(),
+            sentence: if changed {
+                settled.undo.sentence.clone()
+            } else {
+                String::new()
+            },
+            undo: changed,
+            failures,
+            restore,
+        }
+    }
+}
+
+/// The undo toast's words once an undo is done.
+pub fn undone_sentence(n: usize) -> String {
+    if n == 0 {
+        "Nothing to undo.".to_string()
+    } else {
+        format!("Undone: {} back as they were.", conversations(n))
+    }
+}
+
+/// A triage shortcut of the list, like Gmail's: a key pressed with no Ctrl, Alt or Meta.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriageKey {
+    /// `z`: undo the last action.
+    Undo,
+    /// `!`: report spam.
+    Spam,
+    /// `x`: select or unselect the focused row.
+    Select,
+    /// `v`: move to a label (the picker).
+    Move,
+    /// `*` then `a`: select every row shown.
+    SelectAll,
+    /// `*` then `n`: select none.
+    SelectNone,
+    /// `*`: the first key of a selection chord.
+    Chord,
+}
+
+/// The triage shortcut for a key, given whether the key before it was `*` (Gmail's `*a`, `*n`).
+pub fn triage_key(key: &str, after_star: bool) -> Option<TriageKey> {
+    match (after_star, key) {
+        (true, "a") => Some(TriageKey::SelectAll),
+        (true, "n") => Some(TriageKey::SelectNone),
+        (_, "*") => Some(TriageKey::Chord),
+        (_, "z") => Some(TriageKey::Undo),
+        (_, "!") => Some(TriageKey::Spam),
+        (_, "x") => Some(TriageKey::Select),
+        (_, "v") => Some(TriageKey::Move),
+        _ => None,
+    }
+}
+
+/// The rows selected in a list, by `(account, thread)`, with the anchor a Shift-click ranges from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Selection {
+    keys: BTreeSet<(String, String)>,
+    anchor: Option<(String, String)>,
+}
+
+impl Selection {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn contains(&self, account: &str, thread: &str) -> bool {
+        self.keys
+            .contains(&(account.to_string(), thread.to_string()))
+    }
+
+    /// `x` or a click on a row's box: selects it, or unselects it; it becomes the anchor.
+    pub fn toggle(&mut self, key: (String, String)) {
+        if !self.keys.remove(&key) {
+            self.keys.insert(key.clone());
+        }
+        self.anchor = Some(key);
+    }
+
+    /// Shift-click: every row from the anchor to `key` in the list's order takes the state the anchor has
+    /// (selected, as Gmail does); without an anchor in the list, `key` alone is toggled.
+    pub fn range(&mut self, order: &[(String, String)], key: (String, String)) {
+        let anchor = self
+            .anchor
+            .as_ref()
+            .and_then(|a| order.iter().position(|k| k == a));
+        let (Some(from), Some(to)) = (anchor, order.iter().position(|k| *k == key)) else {
+            return self.toggle(key);
+        };
+        let (lo, hi) = if from <= to { (from, to) } else { (to, from) };
+        self.keys.extend(order[lo..=hi].iter().cloned());
+        self.anchor = Some(key);
+    }
+
+    /// `*a`: every row shown.
+    pub fn all(&mut self, order: &[(String, String)]) {
+        self.keys = order.iter().cloned().collect();
+    }
+
+    /// `*n`, or after an action on the selection.
+    pub fn clear(&mut self) {
+        self.keys.clear();
+        self.anchor = None;
+    }
+
+    /// Keeps only rows still shown (a row archived, a view changed).
+    pub fn retain_shown(&mut self, order: &[(String, String)]) {
+        let shown: BTreeSet<&(String, String)> = order.iter().collect();
+        self.keys.retain(|k| shown.contains(k));
+        if self.anchor.as_ref().is_some_and(|a| !shown.contains(a)) {
+            self.anchor = None;
+        }
+    }
+
+    /// The selected keys in the list's order.
+    pub fn in_order(&self, order: &[(String, String)]) -> Vec<(String, String)> {
+        order
+            .iter()
+            .filter(|k| self.keys.contains(*k))
+            .cloned()
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests;

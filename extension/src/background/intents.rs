@@ -12,6 +12,7 @@ use super::alarms;
 use super::host::HostPort;
 use super::store::Store;
 use super::sync::Syncer;
+use super::triage::Triage;
 use super::views::Views;
 use crate::browser;
 use crate::host_client::RequestError;
@@ -22,6 +23,7 @@ pub struct Intents {
     pub store: Rc<Store>,
     pub syncer: Rc<Syncer>,
     pub views: Rc<Views>,
+    pub triage: Rc<Triage>,
 }
 
 /// The answer to one message from a page.
@@ -30,6 +32,7 @@ pub enum Answer {
     Reply(IntentReply),
     Page(gmux_core::views::PageReply),
     Labels(gmux_core::views::LabelsReply),
+    Triage(gmux_core::triage::TriageReply),
 }
 
 impl Intents {
@@ -50,6 +53,8 @@ impl Intents {
                     .await,
             ),
             Intent::Labels { fresh } => Answer::Labels(self.views.labels(fresh).await),
+            Intent::Triage { action, rows } => Answer::Triage(self.triage.act(action, rows).await),
+            Intent::Undo => Answer::Triage(self.triage.undo().await),
             intent => Answer::Reply(self.handle(intent).await),
         }
     }
@@ -121,7 +126,10 @@ impl Intents {
                 }
             }
             // Answered with their own reply types in `answer`.
-            Intent::ListPage { .. } | Intent::Labels { .. } => {
+            Intent::ListPage { .. }
+            | Intent::Labels { .. }
+            | Intent::Triage { .. }
+            | Intent::Undo => {
                 IntentReply::failed(IntentError::Internal, "this request has its own answer")
             }
             Intent::RememberSearch { query } => self.views.remember_search(&query).await,

@@ -8,6 +8,7 @@
 //!
 //! The pieces, each calling only those listed after it:
 //! - [`intents`]: what the pages ask.
+//! - [`triage`]: actions on a selection across accounts and the undo of the last one (issue 18).
 //! - [`views`]: lists beyond the stored inbox, fetched on demand for the pages and kept in memory; labels;
 //!   recent searches; Primary only.
 //! - [`sync`]: the Gmail engine, per-account locks, the host's account list reconciled into the store.
@@ -27,6 +28,7 @@ mod intents;
 mod store;
 mod sync;
 mod tokens;
+mod triage;
 mod views;
 
 use std::cell::RefCell;
@@ -69,11 +71,18 @@ pub fn start() {
         store.clone(),
         syncer.clone(),
     ));
+    let triage = Rc::new(triage::Triage::new(
+        port.clone(),
+        store.clone(),
+        syncer.clone(),
+        views.clone(),
+    ));
     let intents = Intents {
         port: port.clone(),
         store: store.clone(),
         syncer: syncer.clone(),
         views,
+        triage,
     };
     let bg = Rc::new(Background {
         port,
@@ -199,6 +208,7 @@ pub async fn answer(message: JsValue, sender: JsValue) -> Result<JsValue, Browse
         Answer::Reply(reply) => browser::to_js(&reply),
         Answer::Page(reply) => browser::to_js(&reply),
         Answer::Labels(reply) => browser::to_js(&reply),
+        Answer::Triage(reply) => browser::to_js(&reply),
     }
 }
 

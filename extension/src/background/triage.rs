@@ -1,0 +1,275 @@
+//! Triage (issue 18): an action on one row or a selection across accounts, shown in the store at once, sent to
+//! Gmail in one HTTP batch per account after one batch that reads each thread's messages' labels (so the undo
+//! is exact), settled per thread; and the undo of the last action, which puts back exactly the labels each
+//! message had. The decisions are `gmux_core::triage`'s; the Gmail calls `gmux_gmail::triage`'s.
+//!
+//! The last action's undo is kept here, in memory, so `z` works in the popup and the new tab alike (whichever
+//! did the action); a background restarted in between has nothing to undo, and says so.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use gmux_core::inbox::{SyncHealth, ThreadRow};
+use gmux_core::messages::IntentError;
+use gmux_core::triage::{
+    plan, relabel_row, undone_sentence, ThreadState, TriageAction, TriageReply, UndoRecord,
+};
+use gmux_gmail::triage as gmail_triage;
+
+use super::host::HostPort;
+use super::store::Store;
+use super::sync::Syncer;
+use super::views::Views;
+
+/// The last action's undo: what Gmail must put back, and the rows as they were, to show them again.
+struct Last {
+    record: UndoRecord,
+    rows: Vec<ThreadRow>,
+}
+
+pub struct Triage {
+    port: Rc<HostPort>,
+    store: Rc<Store>,
+    syncer: Rc<Syncer>,
+    views: Rc<Views>,
+    last: RefCell<Option<Last>>,
+}
+
+impl Triage {
+    pub fn new(
+        port: Rc<HostPort>,
+        store: Rc<Store>,
+        syncer: Rc<Syncer>,
+        views: Rc<Views>,
+    ) -> Triage {
+        Triage {
+            port,
+            store,
+            syncer,
+            views,
+            last: RefCell::new(None),
+        }
+    }
+
+    fn email_of(&self, account: &str) -> String {
+        self.store.inbox(|s| {
+            s.account(account)
+                .map(|a| a.account.email.clone())
+                .unwrap_or_else(|| account.to_string())
+        })
+    }
+
+    /// An action on `rows`: the store shows it at once, Gmail gets it, and only the rows Gmail did not change
+    /// go back.
+    pub async fn act(&self, action: TriageAction, rows: Vec<ThreadRow>) -> TriageReply {
+        if !self.port.settled().await {
+            return TriageReply::refused(
+                "gmux-host is not connected: open the gmux popup to see what to do.",
+            );
+        }
+        self.store.loaded().await;
+        let Some(engine) = self.syncer.engine() else {
+            return TriageReply::refused(
+                "gmux is not connected to Gmail yet: try again in a moment.",
+            );
+        };
+        let (rows, unknown): (Vec<ThreadRow>, Vec<ThreadRow>) = rows
+            .into_iter()
+            .partition(|r| self.store.inbox(|s| s.account(&r.account_id).is_some()));
+        let accounts: BTreeSet<String> = rows.iter().map(|r| r.account_id.clone()).collect();
+        // Views fetched before the change would show the threads as they were.
+        for a in &accounts {
+            self.views.forget_account(a);
+        }
+        // Every account's lock, in one order (so two triages never wait on each other): a sync never writes an
+        // account's rows from before the action over the change.
+        let locks: Vec<_> = accounts
+            .iter()
+            .map(|a| self.syncer.account_lock(a))
+            .collect();
+        let mut _held = Vec::new();
+        for lock in &locks {
+            _held.push(lock.lock().await);
+        }
+
+        let hints: Vec<ThreadState> = rows.iter().map(ThreadState::from).collect();
+        let predicted = plan(&action, &hints);
+        // (account, the row shown now, the row it replaced) for each stored row the action changes.
+        let shown: Vec<(String, ThreadRow, ThreadRow)> = self.store.inbox(|store| {
+            predicted
+                .predicted
+                .iter()
+                .filter_map(|p| {
+                    let inbox = store.account_mut(&p.account_id)?;
+                    let stored = inbox
+                        .threads
+                        .iter()
+                        .find(|r| r.thread_id == p.thread_id)?
+                        .clone();
+                    let now = relabel_row(&stored, &p.label_ids);
+                    let previous = inbox.replace_thread(now.clone())?;
+                    Some((p.account_id.clone(), now, previous))
+                })
+                .collect()
+        });
+        if !shown.is_empty() {
+            self.store.persist().await;
+        }
+
+        let (sent, settled) = gmail_triage::triage(&engine, &action, &hints).await;
+
+        self.store.inbox(|store| {
+            for (account, now, previous) in &shown {
+                let key = (account.clone(), previous.thread_id.clone());
+                let Some(inbox) = store.account_mut(account) else {
+                    continue;
+                };
+                let refused = sent
+                    .refused
+                    .iter()
+                    .any(|r| r.account_id == key.0 && r.thread_id == key.1);
+                if settled.restore.contains(&key) || refused {
+                    inbox.restore_thread(now, previous.clone());
+                } else if let Some(changed) = settled
+                    .changed
+                    .iter()
+                    .find(|c| c.account_id == key.0 && c.thread_id == key.1)
+                {
+                    // Gmail's answer wins over the prediction where they differ.
+                    if changed.label_ids != now.label_ids {
+                        inbox.restore_thread(now, previous.clone());
+                        inbox.replace_thread(relabel_row(previous, &changed.label_ids));
+                    }
+                }
+            }
+            for f in &settled.failures {
+                if f.code == IntentError::ReauthRequired.as_str() {
+                    if let Some(inbox) = store.account_mut(&f.account_id) {
+                        inbox.account.health = SyncHealth::ReauthRequired;
+                        inbox.account.health_detail = Some(f.sentence.clone());
+                    }
+                }
+            }
+        });
+        self.store.persist().await;
+
+        let mut reply = TriageReply::of_settled(&settled, &sent.refused, |a| self.email_of(a));
+        for r in &unknown {
+            reply.ok = false;
+            reply
+                .restore
+                .push((r.account_id.clone(), r.thread_id.clone()));
+        }
+        if !unknown.is_empty() {
+            reply
+                .failures
+                .push("gmux no longer knows an account of the selection: reload the page.".into());
+        }
+        if reply.undo {
+            *self.last.borrow_mut() = Some(Last {
+                record: settled.undo,
+                rows,
+            });
+        }
+        reply
+    }
+
+    /// Undoes the last action at Gmail and puts its rows back in the store; `restore` names the rows the page
+    /// puts back in a view of its own.
+    pub async fn undo(&self) -> TriageReply {
+        let Some(last) = self.last.borrow_mut().take() else {
+            return TriageReply {
+                ok: true,
+                sentence: undone_sentence(0),
+                ..Default::default()
+            };
+        };
+        if !self.port.settled().await {
+            *self.last.borrow_mut() = Some(last);
+            return TriageReply::refused(
+                "gmux-host is not connected: open the gmux popup to see what to do.",
+            );
+        }
+        let Some(engine) = self.syncer.engine() else {
+            *self.last.borrow_mut() = Some(last);
+            return TriageReply::refused(
+                "gmux is not connected to Gmail yet: try again in a moment.",
+            );
+        };
+        let accounts: BTreeSet<String> = last
+            .record
+            .threads
+            .iter()
+            .map(|t| t.account_id.clone())
+            .chain(last.record.messages.iter().map(|m| m.account_id.clone()))
+            .collect();
+        for a in &accounts {
+            self.views.forget_account(a);
+        }
+        // Every account's lock, in one order (so two triages never wait on each other): a sync never writes an
+        // account's rows from before the action over the change.
+        let locks: Vec<_> = accounts
+            .iter()
+            .map(|a| self.syncer.account_lock(a))
+            .collect();
+        let mut _held = Vec::new();
+        for lock in &locks {
+            _held.push(lock.lock().await);
+        }
+        let undone = gmail_triage::undo(&engine, &last.record).await;
+
+        self.store.inbox(|store| {
+            for t in &undone.restored {
+                let Some(before) = last
+                    .rows
+                    .iter()
+                    .find(|r| r.account_id == t.account_id && r.thread_id == t.thread_id)
+                else {
+                    continue;
+                };
+                let Some(inbox) = store.account_mut(&t.account_id) else {
+                    continue;
+                };
+                let want = relabel_row(before, &t.label_ids);
+                if inbox.threads.iter().any(|r| r.thread_id == t.thread_id) {
+                    inbox.replace_thread(want);
+                } else if want.in_inbox() && inbox.window_admits(&want) {
+                    // Back in its place by date, the counters moved back with it.
+                    let after = last
+                        .record
+                        .thread(&t.account_id, &t.thread_id)
+                        .map(|u| relabel_row(before, &u.after))
+                        .unwrap_or_else(|| before.clone());
+                    inbox.restore_thread(&after, want);
+                }
+            }
+        });
+        self.store.persist().await;
+
+        let failures: Vec<String> = undone
+            .failures
+            .iter()
+            .map(|f| gmux_core::triage::failure_sentence(&self.email_of(&f.account_id), f))
+            .collect();
+        let sentence = if !failures.is_empty() && undone.restored.is_empty() {
+            String::new()
+        } else if last.record.threads.is_empty() {
+            // Mark all read's undo is per message.
+            "Undone.".to_string()
+        } else {
+            undone_sentence(undone.restored.len())
+        };
+        TriageReply {
+            ok: failures.is_empty(),
+            sentence,
+            undo: false,
+            failures,
+            restore: undone
+                .restored
+                .iter()
+                .map(|t| (t.account_id.clone(), t.thread_id.clone()))
+                .collect(),
+        }
+    }
+}
