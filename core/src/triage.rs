@@ -1231,10 +1231,10 @@ impl TriageReply {
 
 /// The undo toast's words once an undo is done.
 pub fn undone_sentence(n: usize) -> String {
-    if n == 0 {
-        "Nothing to undo.".to_string()
-    } else {
-        format!("Undone: {} back as they were.", conversations(n))
+    match n {
+        0 => "Nothing to undo.".to_string(),
+        1 => "Undone: the conversation is back as it was.".to_string(),
+        n => format!("Undone: {n} conversations are back as they were."),
     }
 }
 

@@ -8,6 +8,7 @@ mod hostile;
 mod popup;
 mod stale_page;
 mod sync_background;
+mod triage;
 mod ui_end_to_end;
 mod ui_inbox;
 mod views;

@@ -1,0 +1,491 @@
+//! Triage at speed (issue 18), end to end: three accounts of 40 inbox threads each (some unread, starred,
+//! labelled, some with one's own reply in them) through the real background and host. Each action's undo (`z`
+//! or the toast's Undo), in the popup and the new tab, puts back exactly the labels every message had at the
+//! emulator and the row in its place; spam and move land at the emulator; a 120-row selection across the three
+//! accounts is archived with two requests per account (one batch reading the threads, one changing them), and a
+//! 500 for one account puts back only its rows with a message naming it. One browser session per browser.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use gmux_e2e::views::GmailTruth;
+use gmux_e2e::{
+    all_synced, configure_host_with_accounts, ok, Browser, EmulatorProcess, ExtensionBrowser,
+    HostSetup, InboxView,
+};
+use serde_json::{json, Value};
+
+const DEADLINE: Duration = Duration::from_secs(90);
+
+/// Inbox threads per account.
+const INBOX: usize = 40;
+/// Threads under the Newsletters label (unread, outside the inbox) per account.
+const NEWSLETTERS: usize = 300;
+
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let until = Instant::now() + DEADLINE;
+    while !done() {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Three accounts: 40 inbox threads each (every third unread, every fifth starred, every seventh labelled Work,
+/// every fourth with the account's own reply, which has only SENT), and 300 unread Newsletters outside it.
+fn seed(emails: &[String]) -> Value {
+    let accounts: Vec<Value> = emails
+        .iter()
+        .enumerate()
+        .map(|(k, email)| {
+            let mut threads = Vec::new();
+            for i in 0..INBOX {
+                let mut labels = vec!["INBOX"];
+                if i % 3 == 0 {
+                    labels.push("UNREAD");
+                }
+                if i % 5 == 0 {
+                    labels.push("STARRED");
+                }
+                if i % 7 == 0 {
+                    labels.push("Work");
+                }
+                let date = format!("2025-03-{:02}T{:02}:{:02}:00Z", 1 + i / 2, 8 + k, (i % 2) * 30);
+                let mut messages = vec![json!({
+                    "from": format!("Sender {i} <sender{i}@example.com>"),
+                    "to": email,
+                    "subject": format!("Thread {k}-{i}"),
+                    "date": date,
+                    "text": format!("Message {i} for account {k}."),
+                    "labels": labels,
+                })];
+                if i % 4 == 0 {
+                    messages.push(json!({
+                        "from": email,
+                        "to": format!("sender{i}@example.com"),
+                        "subject": format!("Re: Thread {k}-{i}"),
+                        "date": format!("2025-03-{:02}T{:02}:{:02}:00Z", 1 + i / 2, 8 + k, (i % 2) * 30 + 5),
+                        "text": "Thanks.",
+                        "labels": ["SENT"],
+                    }));
+                }
+                threads.push(json!({ "messages": messages }));
+            }
+            for i in 0..NEWSLETTERS {
+                threads.push(json!({"messages": [{
+                    "from": "Weekly <news@letters.example>",
+                    "to": email,
+                    "subject": format!("Issue {i}"),
+                    "date": format!("2024-{:02}-{:02}T07:00:00Z", 1 + i % 12, 1 + i / 12),
+                    "text": "This week.",
+                    "labels": ["Newsletters", "UNREAD"],
+                }]}));
+            }
+            json!({
+                "email": email,
+                "name": format!("Account {k}"),
+                "labels": ["Work", "Newsletters"],
+                "threads": threads,
+            })
+        })
+        .collect();
+    json!({ "accounts": accounts })
+}
+
+/// Every message of a thread with its labels, sorted: what an undo must put back exactly.
+fn messages_of(truth: &GmailTruth, email: &str, thread: &str) -> Vec<(String, Vec<String>)> {
+    let t = ok(truth.get(
+        email,
+        &format!("/gmail/v1/users/me/threads/{thread}?format=minimal"),
+    ));
+    let mut out: Vec<(String, Vec<String>)> = t["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let mut labels: Vec<String> = m["labelIds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l.as_str().map(str::to_string))
+                .collect();
+            labels.sort();
+            (m["id"].as_str().unwrap_or_default().to_string(), labels)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn focus_row(instance: &ExtensionBrowser, thread: &str) {
+    let focused = ok(instance.session.execute(
+        "const row = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"]`);
+         if (row) { row.focus(); } return !!row;",
+        &[json!(thread)],
+    ));
+    assert_eq!(focused, json!(true), "no row {thread}");
+}
+
+fn position(view: &InboxView, thread: &str) -> Option<usize> {
+    view.rows.iter().position(|r| r.thread == thread)
+}
+
+/// The toast's words and whether it offers Undo.
+fn toast(instance: &ExtensionBrowser) -> Option<(String, bool)> {
+    let v = ok(instance.session.execute(
+        "const t = document.getElementById('toast');
+         if (!t || t.hidden) { return null; }
+         return [t.querySelector('.toast-text')?.textContent || '', !!t.querySelector('#undo')];",
+        &[],
+    ));
+    let a = v.as_array()?;
+    Some((
+        a.first()?.as_str()?.to_string(),
+        a.get(1)?.as_bool().unwrap_or(false),
+    ))
+}
+
+fn selected_count(instance: &ExtensionBrowser) -> usize {
+    ok(instance.session.execute(
+        "return document.querySelectorAll('#inbox .row[data-selected]').length;",
+        &[],
+    ))
+    .as_u64()
+    .unwrap_or(0) as usize
+}
+
+/// The emulator's INBOX thread total per email.
+fn inbox_totals(emulator: &EmulatorProcess) -> BTreeMap<String, u64> {
+    ok(emulator.get("/_emulator/accounts"))["accounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            (
+                a["email"].as_str().unwrap_or_default().to_string(),
+                a["threadsTotal"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+fn requests(emulator: &EmulatorProcess, email: &str, method: &str) -> u64 {
+    ok(emulator.get("/_emulator/counters"))["accounts"][email]["requests"][method]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// One action on one row by its key, then its undo: the emulator's labels change, the toast offers Undo, and
+/// `undo` (a key or the toast's button) puts every message's labels back exactly and the row in its place.
+#[allow(clippy::too_many_arguments)]
+fn check_undo(
+    instance: &ExtensionBrowser,
+    truth: &GmailTruth,
+    email: &str,
+    thread: &str,
+    key: &str,
+    lands: impl Fn(&[(String, Vec<String>)]) -> bool,
+    by_button: bool,
+    what: &str,
+) {
+    let before = messages_of(truth, email, thread);
+    let view = ok(instance.inbox_view());
+    let place = position(&view, thread);
+    focus_row(instance, thread);
+    ok(instance.session.press_keys(&[key], false));
+    wait_until(&format!("{what} at the emulator"), || {
+        let now = messages_of(truth, email, thread);
+        now != before && lands(&now)
+    });
+    wait_until(&format!("the toast of {what}"), || {
+        toast(instance).is_some_and(|(_, undo)| undo)
+    });
+    if by_button {
+        ok(instance.click_css("#undo"));
+    } else {
+        ok(instance.session.press_keys(&["z"], false));
+    }
+    wait_until(&format!("{what} undone at the emulator"), || {
+        messages_of(truth, email, thread) == before
+    });
+    ok(
+        instance.wait_for_inbox(&format!("the row of {what} back in its place"), |v| {
+            position(v, thread) == place
+        }),
+    );
+}
+
+fn has(messages: &[(String, Vec<String>)], label: &str) -> bool {
+    messages.iter().any(|(_, l)| l.iter().any(|x| x == label))
+}
+
+fn check_triage(browser: Browser) {
+    let emails: Vec<String> = ["ann", "bob", "cy"]
+        .iter()
+        .map(|n| format!("{n}@triage.test"))
+        .collect();
+    let emulator = ok(EmulatorProcess::start_seeded(&seed(&emails)));
+    let host_env = [emulator.private_keyring("triage", browser.name())];
+    let mut instance = ok(ExtensionBrowser::launch_prepared(
+        browser,
+        HostSetup::Installed,
+        &host_env,
+        |wrapper| configure_host_with_accounts(wrapper, emulator.base_url(), &emails),
+    ));
+    ok(instance.session.set_window_size(1100, 900));
+    ok(instance.open_extension_page("popup.html"));
+    ok(
+        instance.wait_for_storage("three synced accounts", DEADLINE, |local| {
+            all_synced(local, 3)
+        }),
+    );
+    // No poll in the middle of counting requests.
+    let reply = ok(instance.send_intent(json!({"type": "set_poll_minutes", "minutes": 60})));
+    assert_eq!(reply["ok"], true, "{reply}");
+    let truth = ok(GmailTruth::new(&emulator, &emails));
+    let ids: Vec<String> = emails.iter().map(|e| truth.id_of(e)).collect();
+    let email_of =
+        |id: &str| emails[ids.iter().position(|i| i == id).expect("a known account")].clone();
+
+    // Undo of every action in the popup, by `z` and by the toast's button.
+    let view = ok(instance.open_inbox_page("popup.html", |v| {
+        v.rows.len() == 3 * INBOX && v.status_state == "connected"
+    }));
+    let pick = |want: &dyn Fn(&[(String, Vec<String>)]) -> bool| -> (String, String) {
+        view.rows
+            .iter()
+            .map(|r| (email_of(&r.account), r.thread.clone()))
+            .find(|(e, t)| want(&messages_of(&truth, e, t)))
+            .expect("a row for the case")
+    };
+    // Archive a thread with one's own reply in it: undone, the reply (SENT only) stays out of the inbox.
+    let (e, t) = pick(&|m| m.len() == 2 && has(m, "INBOX"));
+    check_undo(
+        &instance,
+        &truth,
+        &e,
+        &t,
+        "e",
+        |m| !has(m, "INBOX"),
+        false,
+        "archive",
+    );
+    let (e, t) = pick(&|m| has(m, "INBOX"));
+    check_undo(
+        &instance,
+        &truth,
+        &e,
+        &t,
+        "#",
+        |m| has(m, "TRASH"),
+        true,
+        "trash",
+    );
+    let (e, t) = pick(&|m| has(m, "UNREAD"));
+    check_undo(
+        &instance,
+        &truth,
+        &e,
+        &t,
+        "u",
+        |m| !has(m, "UNREAD"),
+        false,
+        "mark read",
+    );
+    let (e, t) = pick(&|m| !has(m, "UNREAD"));
+    check_undo(
+        &instance,
+        &truth,
+        &e,
+        &t,
+        "u",
+        |m| has(m, "UNREAD"),
+        false,
+        "mark unread",
+    );
+    let (e, t) = pick(&|m| !has(m, "STARRED"));
+    check_undo(
+        &instance,
+        &truth,
+        &e,
+        &t,
+        "s",
+        |m| has(m, "STARRED"),
+        false,
+        "star",
+    );
+    let (e, t) = pick(&|m| has(m, "STARRED"));
+    check_undo(
+        &instance,
+        &truth,
+        &e,
+        &t,
+        "s",
+        |m| !has(m, "STARRED"),
+        false,
+        "unstar",
+    );
+    // Report spam lands in SPAM, out of the inbox.
+    let (e, t) = pick(&|m| m.len() == 2);
+    check_undo(
+        &instance,
+        &truth,
+        &e,
+        &t,
+        "!",
+        |m| has(m, "SPAM") && !has(m, "INBOX"),
+        false,
+        "report spam",
+    );
+    ok(instance.screenshot("triage-toast"));
+
+    // Move to a label with `v` and the picker's type-ahead: into Work (Label_1), out of the inbox.
+    let (e, t) = pick(&|m| !has(m, "Label_1"));
+    let before = messages_of(&truth, &e, &t);
+    focus_row(&instance, &t);
+    ok(instance.session.press_keys(&["v"], false));
+    wait_until("the picker moving", || {
+        instance.session.find_css("#picker-filter").is_ok()
+            && ok(instance.session.execute(
+                "return document.getElementById('label-picker').textContent;",
+                &[],
+            ))
+            .as_str()
+            .is_some_and(|t| t.contains("Move to") && t.contains("Work"))
+    });
+    ok(instance.screenshot("triage-move-picker"));
+    ok(instance
+        .session
+        .press_keys(&["W", "o", "r", "k", "\u{E007}"], false));
+    wait_until("the move at the emulator", || {
+        let m = messages_of(&truth, &e, &t);
+        has(&m, "Label_1") && !has(&m, "INBOX")
+    });
+    ok(instance.wait_for_inbox("the moved row gone", |v| position(v, &t).is_none()));
+    ok(instance.session.press_keys(&["z"], false));
+    wait_until("the move undone", || messages_of(&truth, &e, &t) == before);
+
+    // The new tab: `z` there too.
+    let view = ok(instance.open_inbox_page("newtab.html", |v| v.rows.len() == 3 * INBOX));
+    let row = view.rows[5].clone();
+    let e = email_of(&row.account);
+    check_undo(
+        &instance,
+        &truth,
+        &e,
+        &row.thread,
+        "e",
+        |m| !has(m, "INBOX"),
+        false,
+        "archive in the new tab",
+    );
+
+    // Select: a box, Shift-click for a range, `x`, `*n`.
+    let click_box = |thread: &str, shift: bool| {
+        ok(instance.session.execute(
+            "const b = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"] .select`);
+             b.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, shiftKey: arguments[1]}));",
+            &[json!(thread), json!(shift)],
+        ));
+    };
+    click_box(&view.rows[1].thread, false);
+    click_box(&view.rows[4].thread, true);
+    wait_until("a range of four", || selected_count(&instance) == 4);
+    focus_row(&instance, &view.rows[8].thread);
+    ok(instance.session.press_keys(&["x"], false));
+    wait_until("five selected", || selected_count(&instance) == 5);
+    let count = ok(instance.session.execute(
+        "return document.getElementById('bulk-count').textContent;",
+        &[],
+    ));
+    assert_eq!(count, json!("5 selected"));
+    ok(instance.screenshot("triage-selection"));
+    ok(instance.session.press_keys(&["*", "n"], false));
+    wait_until("none selected", || selected_count(&instance) == 0);
+
+    // All 120 rows across the three accounts archived: per account one batch reading the threads and one
+    // changing them, 40 threads.modify; then `z` brings all of them back.
+    focus_row(&instance, &view.rows[0].thread);
+    ok(instance.session.press_keys(&["*", "a"], false));
+    wait_until("every row selected", || {
+        selected_count(&instance) == 3 * INBOX
+    });
+    ok(emulator.post("/_emulator/counters/reset", json!({})));
+    ok(instance.session.press_keys(&["e"], false));
+    wait_until("every inbox empty at the emulator", || {
+        emails.iter().all(|e| inbox_totals(&emulator)[e] == 0)
+    });
+    ok(instance.wait_for_inbox("the list empty", |v| v.rows.is_empty()));
+    for email in &emails {
+        assert_eq!(
+            requests(&emulator, email, "batch"),
+            2,
+            "{email}: one batch to read, one to archive"
+        );
+        assert_eq!(
+            requests(&emulator, email, "gmail.users.threads.modify"),
+            INBOX as u64
+        );
+    }
+    wait_until("the toast of the bulk archive", || {
+        toast(&instance).is_some_and(|(t, undo)| undo && t.contains("120"))
+    });
+    ok(instance.session.press_keys(&["z"], false));
+    wait_until("every inbox back at the emulator", || {
+        emails
+            .iter()
+            .all(|e| inbox_totals(&emulator)[e] == INBOX as u64)
+    });
+    ok(instance.wait_for_inbox("every row back", |v| v.rows.len() == 3 * INBOX));
+
+    // A 500 for bob's changes: only his rows come back, with a message naming him.
+    ok(emulator.post(
+        "/_emulator/faults",
+        json!({"method": "gmail.users.threads.modify", "status": 500, "account": emails[1]}),
+    ));
+    let view = ok(instance.inbox_view());
+    focus_row(&instance, &view.rows[0].thread);
+    ok(instance.session.press_keys(&["*", "a"], false));
+    wait_until("every row selected again", || {
+        selected_count(&instance) == 3 * INBOX
+    });
+    ok(instance.session.press_keys(&["e"], false));
+    let view = ok(
+        instance.wait_for_inbox("bob's rows back with a message", |v| {
+            v.rows.len() == INBOX
+                && v.rows.iter().all(|r| r.account == ids[1])
+                && v.notices
+                    .iter()
+                    .any(|(k, t)| k == "failed" && t.contains(&emails[1]))
+        }),
+    );
+    let totals = inbox_totals(&emulator);
+    assert_eq!(
+        (totals[&emails[0]], totals[&emails[1]], totals[&emails[2]]),
+        (0, INBOX as u64, 0),
+        "{:?}",
+        view.notices
+    );
+    ok(instance.screenshot("triage-partial-failure"));
+    ureq::delete(&format!("{}/_emulator/faults", emulator.base_url()))
+        .call()
+        .expect("clearing the faults");
+    ok(instance.session.press_keys(&["z"], false));
+    wait_until("ann's and cy's inboxes back", || {
+        emails
+            .iter()
+            .all(|e| inbox_totals(&emulator)[e] == INBOX as u64)
+    });
+    ok(instance.wait_for_inbox("every row back again", |v| v.rows.len() == 3 * INBOX));
+    ok(instance.use_dark_scheme());
+    ok(instance.screenshot("triage-dark"));
+}
+
+#[test]
+fn chromium_triage_undo_select_many() {
+    check_triage(Browser::Chromium);
+}
+
+#[test]
+fn firefox_triage_undo_select_many() {
+    check_triage(Browser::Firefox);
+}
