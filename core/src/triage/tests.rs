@@ -938,7 +938,11 @@ fn a_triage_reply_names_each_failing_account_and_the_rows_to_put_back() {
     assert!(!reply.undo && reply.sentence.is_empty() && reply.restore.len() == 3);
     assert_eq!(undone_sentence(0), "Nothing to undo.");
     assert_eq!(
+        undone_sentence(1),
+        "Undone: the conversation is back as it was."
+    );
+    assert_eq!(
         undone_sentence(2),
-        "Undone: 2 conversations back as they were."
+        "Undone: 2 conversations are back as they were."
     );
 }
