@@ -117,6 +117,16 @@ pub enum Intent {
     },
     /// Undo the last triage the background made (answered with a [`crate::triage::TriageReply`]).
     Undo,
+    /// Mark every unread conversation of a view read at Gmail (the whole label, not only the rows loaded), in one
+    /// account or all (answered with a [`crate::triage::TriageReply`]; unconfirmed, one that would change more
+    /// than 50 conversations is answered with the question instead).
+    MarkAllRead {
+        view: crate::listing::View,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        #[serde(default)]
+        confirmed: bool,
+    },
 }
 
 /// The background's answer to an [`Intent`].

@@ -1171,6 +1171,10 @@ pub struct TriageReply {
     /// `(account, thread)` of the rows that did not change: the page puts back what it showed at once.
     #[serde(default)]
     pub restore: Vec<(String, String)>,
+    /// Mark all read found more than [`MARK_ALL_READ_CONFIRM_ABOVE`] unread conversations: the question to ask
+    /// before sending it again confirmed. Nothing was changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<String>,
 }
 
 impl TriageReply {
@@ -1225,6 +1229,7 @@ impl TriageReply {
             undo: changed,
             failures,
             restore,
+            confirm: None,
         }
     }
 }

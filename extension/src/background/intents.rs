@@ -55,6 +55,15 @@ impl Intents {
             Intent::Labels { fresh } => Answer::Labels(self.views.labels(fresh).await),
             Intent::Triage { action, rows } => Answer::Triage(self.triage.act(action, rows).await),
             Intent::Undo => Answer::Triage(self.triage.undo().await),
+            Intent::MarkAllRead {
+                view,
+                account,
+                confirmed,
+            } => Answer::Triage(
+                self.triage
+                    .mark_all_read(&view, account.as_deref(), confirmed)
+                    .await,
+            ),
             intent => Answer::Reply(self.handle(intent).await),
         }
     }
@@ -129,7 +138,8 @@ impl Intents {
             Intent::ListPage { .. }
             | Intent::Labels { .. }
             | Intent::Triage { .. }
-            | Intent::Undo => {
+            | Intent::Undo
+            | Intent::MarkAllRead { .. } => {
                 IntentReply::failed(IntentError::Internal, "this request has its own answer")
             }
             Intent::RememberSearch { query } => self.views.remember_search(&query).await,

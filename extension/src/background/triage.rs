@@ -11,10 +11,14 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use gmux_core::inbox::{SyncHealth, ThreadRow};
+use gmux_core::listing::{ListQuery, View};
 use gmux_core::messages::IntentError;
 use gmux_core::triage::{
-    plan, relabel_row, undone_sentence, ThreadState, TriageAction, TriageReply, UndoRecord,
+    mark_all_read_done, mark_all_read_needs_confirmation, mark_all_read_question, plan,
+    relabel_row, undone_sentence, ThreadState, TriageAction, TriageReply, UndoRecord,
 };
+use gmux_core::views::view_title;
+use gmux_gmail::listing::count_threads;
 use gmux_gmail::triage as gmail_triage;
 
 use super::host::HostPort;
@@ -34,6 +38,9 @@ pub struct Triage {
     syncer: Rc<Syncer>,
     views: Rc<Views>,
     last: RefCell<Option<Last>>,
+    /// Held by each action and undo from start to end: `z` pressed while an action is on its way undoes that
+    /// action once it is done, not the one before it.
+    order: futures::lock::Mutex<()>,
 }
 
 impl Triage {
@@ -49,6 +56,7 @@ impl Triage {
             syncer,
             views,
             last: RefCell::new(None),
+            order: futures::lock::Mutex::new(()),
         }
     }
 
@@ -63,6 +71,7 @@ impl Triage {
     /// An action on `rows`: the store shows it at once, Gmail gets it, and only the rows Gmail did not change
     /// go back.
     pub async fn act(&self, action: TriageAction, rows: Vec<ThreadRow>) -> TriageReply {
+        let _order = self.order.lock().await;
         if !self.port.settled().await {
             return TriageReply::refused(
                 "gmux-host is not connected: open the gmux popup to see what to do.",
@@ -178,6 +187,7 @@ impl Triage {
     /// Undoes the last action at Gmail and puts its rows back in the store; `restore` names the rows the page
     /// puts back in a view of its own.
     pub async fn undo(&self) -> TriageReply {
+        let _order = self.order.lock().await;
         let Some(last) = self.last.borrow_mut().take() else {
             return TriageReply {
                 ok: true,
@@ -207,17 +217,21 @@ impl Triage {
         for a in &accounts {
             self.views.forget_account(a);
         }
-        // Every account's lock, in one order (so two triages never wait on each other): a sync never writes an
-        // account's rows from before the action over the change.
-        let locks: Vec<_> = accounts
-            .iter()
-            .map(|a| self.syncer.account_lock(a))
-            .collect();
-        let mut _held = Vec::new();
-        for lock in &locks {
-            _held.push(lock.lock().await);
-        }
-        let undone = gmail_triage::undo(&engine, &last.record).await;
+        let undone = {
+            let locks: Vec<_> = accounts
+                .iter()
+                .map(|a| self.syncer.account_lock(a))
+                .collect();
+            let mut _held = Vec::new();
+            for lock in &locks {
+                _held.push(lock.lock().await);
+            }
+            gmail_triage::undo(&engine, &last.record).await
+        };
+        // Mark all read's undo changes messages, not rows: those accounts are read again to show it.
+        let resync: BTreeSet<&String> =
+            last.record.messages.iter().map(|m| &m.account_id).collect();
+        futures::future::join_all(resync.into_iter().map(|a| self.syncer.sync_account(a))).await;
 
         self.store.inbox(|store| {
             for t in &undone.restored {
@@ -270,6 +284,148 @@ impl Triage {
                 .iter()
                 .map(|t| (t.account_id.clone(), t.thread_id.clone()))
                 .collect(),
+            confirm: None,
+        }
+    }
+
+    /// Mark all as read over a view, in one account or all: every unread message the view's query matches at
+    /// Gmail (not only the loaded rows) marked read, per account `messages.list` then `messages.batchModify`.
+    /// Unconfirmed, it first counts (the same list, 5 units per 500 messages) and asks when more than 50
+    /// conversations would change.
+    pub async fn mark_all_read(
+        &self,
+        view: &View,
+        only: Option<&str>,
+        confirmed: bool,
+    ) -> TriageReply {
+        let _order = self.order.lock().await;
+        if !self.port.settled().await {
+            return TriageReply::refused(
+                "gmux-host is not connected: open the gmux popup to see what to do.",
+            );
+        }
+        self.store.loaded().await;
+        let Some(engine) = self.syncer.engine() else {
+            return TriageReply::refused(
+                "gmux is not connected to Gmail yet: try again in a moment.",
+            );
+        };
+        let queries: Vec<(String, ListQuery)> = self.store.inbox(|s| {
+            s.accounts
+                .iter()
+                .map(|a| a.account.id.clone())
+                .filter(|a| only.is_none_or(|o| o == a))
+                .filter_map(|a| {
+                    let q = view.query(&a)?;
+                    Some((a, q))
+                })
+                .collect()
+        });
+        if queries.is_empty() {
+            return TriageReply::refused("No account shows this list.");
+        }
+        if !confirmed {
+            let counts = futures::future::join_all(queries.iter().map(|(a, q)| {
+                let client = engine.client(a);
+                let q = q.unread();
+                async move { count_threads(&client, &q).await }
+            }))
+            .await;
+            let mut total = 0;
+            for ((a, _), count) in queries.iter().zip(counts) {
+                match count {
+                    Ok(c) => total += c.threads,
+                    Err(e) => {
+                        return TriageReply::refused(format!(
+                            "{}: {}",
+                            self.email_of(a),
+                            gmail_triage::failure(&e).1
+                        ))
+                    }
+                }
+            }
+            if total == 0 {
+                return TriageReply {
+                    ok: true,
+                    sentence: "Nothing was unread.".into(),
+                    ..Default::default()
+                };
+            }
+            if mark_all_read_needs_confirmation(total) {
+                let mut place = view_title(view);
+                if let Some(a) = only {
+                    place = format!("{place} of {}", self.email_of(a));
+                }
+                return TriageReply {
+                    ok: false,
+                    confirm: Some(mark_all_read_question(total, &place)),
+                    ..Default::default()
+                };
+            }
+        }
+        for (a, _) in &queries {
+            self.views.forget_account(a);
+        }
+        let results = {
+            let locks: Vec<_> = queries
+                .iter()
+                .map(|(a, _)| self.syncer.account_lock(a))
+                .collect();
+            let mut _held = Vec::new();
+            for lock in &locks {
+                _held.push(lock.lock().await);
+            }
+            futures::future::join_all(queries.iter().map(|(a, q)| {
+                let client = engine.client(a);
+                async move { gmail_triage::mark_all_read(&client, q).await }
+            }))
+            .await
+        };
+        let mut marked = Vec::new();
+        let mut threads = 0;
+        let mut failures = Vec::new();
+        for ((a, _), result) in queries.iter().zip(results) {
+            let (done, error) = match result {
+                Ok(done) => (done, None),
+                Err((done, e)) => (done, Some(e)),
+            };
+            threads += done.threads;
+            if let Some(e) = error {
+                failures.push(format!(
+                    "{}: not everything was marked read. {}",
+                    self.email_of(a),
+                    gmail_triage::failure(&e).1
+                ));
+            } else if !done.complete {
+                failures.push(format!(
+                    "{}: more than 10,000 messages were unread; mark all read again for the rest.",
+                    self.email_of(a)
+                ));
+            }
+            marked.push((a.clone(), done.message_ids));
+        }
+        let (sentence, undo) = mark_all_read_done(&marked, threads);
+        // The stored inbox is read again to show it (a poll: the history since the last one).
+        futures::future::join_all(
+            marked
+                .iter()
+                .filter(|(_, ids)| !ids.is_empty())
+                .map(|(a, _)| self.syncer.sync_account(a)),
+        )
+        .await;
+        let changed = !undo.is_empty();
+        if changed {
+            *self.last.borrow_mut() = Some(Last {
+                record: undo,
+                rows: Vec::new(),
+            });
+        }
+        TriageReply {
+            ok: failures.is_empty(),
+            sentence,
+            undo: changed,
+            failures,
+            ..Default::default()
         }
     }
 }

@@ -527,6 +527,7 @@ fn on_click(event: web_sys::Event) {
         (Some("sync-now"), _) => views::refresh(),
         (Some("dismiss"), _) => update(|page| page.message = None),
         (Some("undo"), _) => triage::undo(),
+        (Some("mark-all-read"), _) => triage::mark_all_read(false),
         (Some("select"), Some(key)) => {
             event.prevent_default();
             triage::toggle(key, triage::shift_held(&event));

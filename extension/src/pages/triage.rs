@@ -12,7 +12,7 @@ use gmux_core::triage::{
     UNDO_TOAST_MS,
 };
 use gmux_core::views::Undo as ViewUndo;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element};
 
@@ -36,8 +36,17 @@ pub(super) struct TriageUi {
     handles: Vec<ViewUndo>,
     /// The rows the label picker moves, while it is open to choose where.
     pub moving: Option<Vec<Key>>,
-    /// What the rows' boxes and the bar show, as drawn last.
-    drawn: String,
+    /// Mark all read's question, waiting for the person's answer.
+    confirm: Option<String>,
+    /// What the rows' boxes, the bar and the toast show, as drawn last.
+    drawn: Drawn,
+}
+
+#[derive(Default)]
+struct Drawn {
+    rows: String,
+    bar: String,
+    toast: String,
 }
 
 /// The list's rows in order, as drawn.
@@ -106,6 +115,11 @@ pub(super) fn has_selection() -> bool {
 
 /// `e`, `#`, `u`, `s` or the bar's buttons on the selection.
 pub(super) fn on_selection(command: &str) {
+    match command {
+        "confirm-read" => return mark_all_read(true),
+        "cancel" => return update(|page| page.triage.confirm = None),
+        _ => {}
+    }
     let keys = read_page(|p| p.triage.selection.in_order(&order(p))).unwrap_or_default();
     if keys.is_empty() {
         return;
@@ -238,8 +252,11 @@ fn settle(reply: TriageReply, undoing: bool) {
     update(|page| {
         let handles = std::mem::take(&mut page.triage.handles);
         let mut kept = Vec::new();
+        // An undo that fully worked puts back every row the action changed here (mark all read's undo names no
+        // rows: it changes messages); otherwise only the rows the background names.
+        let all = undoing && reply.ok;
         for h in handles {
-            if reply.restore.contains(&h.key()) {
+            if all || reply.restore.contains(&h.key()) {
                 page.views.session.undo(h);
             } else {
                 kept.push(h);
@@ -264,6 +281,73 @@ fn settle(reply: TriageReply, undoing: bool) {
     });
 }
 
+/// "Mark all read": every unread conversation of the list shown (one account when the list shows one alone)
+/// at Gmail, the whole label and not only the rows loaded; above 50 conversations the background asks first.
+pub(super) fn mark_all_read(confirmed: bool) {
+    let Some((view, only)) = read_page(|p| {
+        (
+            p.views.session.view(),
+            p.views.session.only().map(str::to_string),
+        )
+    }) else {
+        return;
+    };
+    update(|page| {
+        page.message = None;
+        page.triage.confirm = None;
+        page.triage.toast_seq += 1;
+        let seq = page.triage.toast_seq;
+        page.triage.toast = Some(("Marking as read…".to_string(), false, seq));
+    });
+    spawn_local(async move {
+        let intent = Intent::MarkAllRead {
+            view,
+            account: only.clone(),
+            confirmed,
+        };
+        let reply = match browser::send_message::<_, TriageReply>(&intent).await {
+            Ok(reply) => reply,
+            Err(e) => TriageReply::refused(format!("The gmux background did not answer: {e}.")),
+        };
+        if let Some(question) = reply.confirm {
+            return update(|page| {
+                page.triage.toast = None;
+                page.triage.confirm = Some(question);
+            });
+        }
+        // A list beyond the stored inbox shows it here (the background reads the stored inbox again).
+        if reply.undo {
+            update(|page| {
+                if page.views.session.is_inbox() {
+                    return;
+                }
+                let rows = page.views.session.rows(&page.store, &page.settings);
+                let mut handles = Vec::new();
+                for row in rows.iter().filter(|r| r.unread) {
+                    if only.as_deref().is_some_and(|o| o != row.account_id) {
+                        continue;
+                    }
+                    let labels: Vec<String> = row
+                        .label_ids
+                        .iter()
+                        .filter(|l| *l != "UNREAD")
+                        .cloned()
+                        .collect();
+                    if let Some(h) = page
+                        .views
+                        .session
+                        .show_row(&page.store, relabel_row(row, &labels))
+                    {
+                        handles.push(h);
+                    }
+                }
+                page.triage.handles = handles;
+            });
+        }
+        settle(reply, false);
+    });
+}
+
 /// `v` or the bar's Move: the label picker opens to choose where the rows go.
 fn open_move(keys: Vec<Key>) {
     update(|page| page.triage.moving = Some(keys));
@@ -282,6 +366,14 @@ pub(super) fn move_to(to: AccountLabelIds) {
     .flatten() else {
         return;
     };
+    // The picker's filter had focus: the list takes it back, so the keys go on working there.
+    if let Some(active) = dom::document()
+        .ok()
+        .and_then(|d| d.active_element())
+        .and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = active.blur();
+    }
     super::views::close_picker();
     act(TriageAction::Move { to, from }, keys);
 }
@@ -298,49 +390,78 @@ pub(super) fn draw(document: &Document, page: &mut Page) -> Result<(), JsValue> 
         page.triage.selection.retain_shown(&order);
     }
     let selected = page.triage.selection.in_order(&order);
-    let toast = page.triage.toast.clone();
-    let signature = format!(
-        "{}|{}|{:?}|{}",
+    // Each part is drawn again only when what it shows changes, so a click is never lost to a redraw that
+    // replaced its button between press and release.
+    let rows_signature = format!(
+        "{}|{}|{}",
         page.drawn_rows,
+        page.drawn_signature,
         selected
             .iter()
             .map(|(a, t)| format!("{a}/{t}"))
             .collect::<Vec<_>>()
-            .join(","),
-        toast,
-        page.drawn_signature
+            .join(",")
     );
-    if page.triage.drawn == signature {
-        return Ok(());
-    }
-    page.triage.drawn = signature;
-    for row in rows_in_list() {
-        let on = row_of(&row).is_some_and(|k| selected.contains(&k));
-        if on {
-            row.set_attribute("data-selected", "")?;
-        } else {
-            row.remove_attribute("data-selected")?;
+    if page.triage.drawn.rows != rows_signature {
+        page.triage.drawn.rows = rows_signature;
+        for row in rows_in_list() {
+            let on = row_of(&row).is_some_and(|k| selected.contains(&k));
+            if on {
+                row.set_attribute("data-selected", "")?;
+            } else {
+                row.remove_attribute("data-selected")?;
+            }
+            if let Ok(Some(b)) = row.query_selector(".select") {
+                b.set_attribute("aria-checked", if on { "true" } else { "false" })?;
+            }
         }
-        if let Ok(Some(b)) = row.query_selector(".select") {
-            b.set_attribute("aria-checked", if on { "true" } else { "false" })?;
+        if let Some(list) = document.get_element_by_id("inbox") {
+            if selected.is_empty() {
+                list.remove_attribute("data-selecting")?;
+            } else {
+                list.set_attribute("data-selecting", "")?;
+            }
         }
     }
-    if let Some(list) = document.get_element_by_id("inbox") {
-        if selected.is_empty() {
-            list.remove_attribute("data-selecting")?;
-        } else {
-            list.set_attribute("data-selecting", "")?;
-        }
+    let bar_signature = format!("{}|{:?}", selected.len(), page.triage.confirm);
+    if page.triage.drawn.bar != bar_signature {
+        page.triage.drawn.bar = bar_signature;
+        draw_bulk(document, selected.len(), page.triage.confirm.as_deref())?;
     }
-    draw_bulk(document, selected.len())?;
-    draw_toast(document, toast.as_ref())?;
+    let toast = page.triage.toast.clone();
+    let toast_signature = format!("{toast:?}");
+    if page.triage.drawn.toast != toast_signature {
+        page.triage.drawn.toast = toast_signature;
+        draw_toast(document, toast.as_ref())?;
+    }
     Ok(())
 }
 
-fn draw_bulk(document: &Document, n: usize) -> Result<(), JsValue> {
+fn draw_bulk(document: &Document, n: usize, confirm: Option<&str>) -> Result<(), JsValue> {
     let Some(bar) = dom::clear(document, "bulk")? else {
         return Ok(());
     };
+    if let Some(question) = confirm {
+        bar.remove_attribute("hidden")?;
+        bar.set_attribute("data-mode", "confirm")?;
+        let q = el(document, "span", "bulk-count", Some(question))?;
+        q.set_id("confirm-question");
+        bar.append_child(&q)?;
+        let yes = text_button(
+            document,
+            "bulk-button primary",
+            "Mark as read",
+            "bulk-confirm-read",
+        )?;
+        yes.set_id("confirm-read");
+        bar.append_child(&yes)?;
+        dom::append(
+            &bar,
+            text_button(document, "bulk-button", "Cancel", "bulk-cancel")?,
+        )?;
+        return Ok(());
+    }
+    bar.remove_attribute("data-mode")?;
     if n == 0 {
         bar.set_attribute("hidden", "")?;
         return Ok(());

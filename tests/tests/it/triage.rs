@@ -3,7 +3,9 @@
 //! or the toast's Undo), in the popup and the new tab, puts back exactly the labels every message had at the
 //! emulator and the row in its place; spam and move land at the emulator; a 120-row selection across the three
 //! accounts is archived with two requests per account (one batch reading the threads, one changing them), and a
-//! 500 for one account puts back only its rows with a message naming it. One browser session per browser.
+//! 500 for one account puts back only its rows with a message naming it; mark all read on a label of 300 threads
+//! per account asks first, changes all 300 (one account) or 900 (all), says so, and is undone. One browser session
+//! per browser.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -476,6 +478,80 @@ fn check_triage(browser: Browser) {
             .all(|e| inbox_totals(&emulator)[e] == INBOX as u64)
     });
     ok(instance.wait_for_inbox("every row back again", |v| v.rows.len() == 3 * INBOX));
+
+    // Mark all read on the Newsletters label (300 unread threads in each account, none loaded beyond the first
+    // page): first for ann alone, then for every account, each after the question it asks above 50.
+    let unread_newsletters = |email: &str| {
+        ok(truth.get(email, "/gmail/v1/users/me/labels/Label_2"))["threadsUnread"]
+            .as_u64()
+            .unwrap_or(u64::MAX)
+    };
+    ok(instance.click_css(&format!(
+        "#accounts .acct-badge[data-account=\"{}\"] .acct-filter",
+        ids[0]
+    )));
+    ok(instance.click_css("#labels-button"));
+    wait_until("the Newsletters label in the picker", || {
+        instance
+            .session
+            .find_css("#label-picker button[data-path=\"Newsletters\"]")
+            .is_ok()
+    });
+    ok(instance.click_css("#label-picker button[data-path=\"Newsletters\"]"));
+    ok(instance.wait_for_inbox("ann's newsletters", |v| {
+        !v.rows.is_empty() && v.rows.iter().all(|r| r.account == ids[0] && r.unread)
+    }));
+    let question = |instance: &ExtensionBrowser| {
+        ok(instance.session.execute(
+            "const q = document.getElementById('confirm-question'); return q ? q.textContent : null;",
+            &[],
+        ))
+        .as_str()
+        .map(str::to_string)
+    };
+    ok(instance.click_css("#mark-all-read"));
+    wait_until("the question for ann", || {
+        question(&instance).as_deref()
+            == Some("Mark 300 conversations in Newsletters of ann@triage.test as read?")
+    });
+    ok(instance.screenshot("triage-mark-all-read-question"));
+    ok(instance.click_css("#confirm-read"));
+    wait_until("ann's 300 marked read at the emulator", || {
+        unread_newsletters(&emails[0]) == 0
+    });
+    assert_eq!(unread_newsletters(&emails[1]), NEWSLETTERS as u64);
+    wait_until("the toast saying how many", || {
+        toast(&instance).is_some_and(|(t, undo)| undo && t == "Marked 300 conversations as read.")
+    });
+    ok(instance.wait_for_inbox("the rows read", |v| {
+        !v.rows.is_empty() && v.rows.iter().all(|r| !r.unread)
+    }));
+    ok(instance.session.press_keys(&["z"], false));
+    wait_until("ann's 300 unread again", || {
+        unread_newsletters(&emails[0]) == NEWSLETTERS as u64
+    });
+    ok(instance.wait_for_inbox("the rows unread again", |v| {
+        !v.rows.is_empty() && v.rows.iter().all(|r| r.unread)
+    }));
+    ok(instance.click_css(&format!(
+        "#accounts .acct-badge[data-account=\"{}\"] .acct-filter",
+        ids[0]
+    )));
+    ok(instance.wait_for_inbox("every account's newsletters", |v| {
+        ids.iter().all(|id| v.rows.iter().any(|r| &r.account == id))
+    }));
+    ok(instance.click_css("#mark-all-read"));
+    wait_until("the question for every account", || {
+        question(&instance).as_deref() == Some("Mark 900 conversations in Newsletters as read?")
+    });
+    ok(instance.click_css("#confirm-read"));
+    wait_until("all 900 marked read at the emulator", || {
+        emails.iter().all(|e| unread_newsletters(e) == 0)
+    });
+    wait_until("the toast saying 900", || {
+        toast(&instance).is_some_and(|(t, _)| t == "Marked 900 conversations as read.")
+    });
+
     ok(instance.use_dark_scheme());
     ok(instance.screenshot("triage-dark"));
 }
