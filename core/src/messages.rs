@@ -17,6 +17,8 @@ pub const SETTINGS_KEY: &str = "settings";
 /// `storage.local` key of the recent searches (a [`crate::listing::RecentSearches`]); written by the background,
 /// read by a page when its search box is focused (never on the first draw's path).
 pub const RECENT_SEARCHES_KEY: &str = "recent_searches";
+/// `storage.local` key of the snoozed conversations (a [`crate::triage::Snoozes`]); written by the background.
+pub const SNOOZES_KEY: &str = "snoozes";
 /// `storage.local` key of the store's revision: every write of the background carries a new, larger one, so a
 /// page can tell a change it has not seen from one it has (see [`is_newer`]).
 pub const REVISION_KEY: &str = "revision";
@@ -127,6 +129,16 @@ pub enum Intent {
         #[serde(default)]
         confirmed: bool,
     },
+    /// Snooze rows: out of the inbox into the account's `gmux/Snoozed` label until the time chosen, when a
+    /// browser alarm brings them back (answered with a [`crate::triage::TriageReply`]).
+    Snooze {
+        rows: Vec<crate::inbox::ThreadRow>,
+        choice: crate::triage::SnoozeChoice,
+        /// The page's offset from UTC in minutes (east positive), for "tomorrow morning" in its time zone.
+        utc_offset_minutes: i32,
+    },
+    /// Bring a snoozed conversation back now (answered with a [`crate::triage::TriageReply`]).
+    Unsnooze { account: String, thread: String },
 }
 
 /// The background's answer to an [`Intent`].

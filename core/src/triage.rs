@@ -1154,6 +1154,122 @@ pub fn star_toggle_of<'a>(rows: impl IntoIterator<Item = &'a ThreadRow>) -> Tria
     }
 }
 
+/// Every account's snoozes: what `storage.local["snoozes"]` holds (thread ids and times only; nothing secret).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Snoozes {
+    #[serde(default)]
+    pub accounts: Vec<SnoozeList>,
+}
+
+impl Snoozes {
+    pub fn list(&self, account_id: &str) -> Option<&SnoozeList> {
+        self.accounts.iter().find(|l| l.account_id == account_id)
+    }
+
+    /// The account's list, made when missing.
+    pub fn list_mut(&mut self, account_id: &str) -> &mut SnoozeList {
+        let pos = match self
+            .accounts
+            .iter()
+            .position(|l| l.account_id == account_id)
+        {
+            Some(pos) => pos,
+            None => {
+                self.accounts.push(SnoozeList::new(account_id));
+                self.accounts.len() - 1
+            }
+        };
+        &mut self.accounts[pos]
+    }
+
+    /// When the thread comes back, if it is snoozed.
+    pub fn until(&self, account_id: &str, thread_id: &str) -> Option<u64> {
+        self.list(account_id)?
+            .entries
+            .iter()
+            .find(|e| e.thread_id == thread_id)
+            .map(|e| e.until_ms)
+    }
+
+    /// When the one alarm must fire next.
+    pub fn next_alarm(&self) -> Option<u64> {
+        next_snooze_alarm(&self.accounts)
+    }
+
+    /// Forgets the lists of accounts gmux no longer has.
+    pub fn retain_accounts(&mut self, ids: &[String]) {
+        self.accounts.retain(|l| ids.contains(&l.account_id));
+    }
+
+    /// Accounts with a snooze due at `now_ms`.
+    pub fn due_accounts(&self, now_ms: u64) -> Vec<String> {
+        self.accounts
+            .iter()
+            .filter(|l| !l.due(now_ms).is_empty())
+            .map(|l| l.account_id.clone())
+            .collect()
+    }
+}
+
+/// A choice's words in the snooze menu: "Later today", "Tomorrow morning", "Next week", "Pick a time".
+pub fn snooze_choice_name(choice: &SnoozeChoice) -> &'static str {
+    match choice {
+        SnoozeChoice::LaterToday => "Later today",
+        SnoozeChoice::TomorrowMorning => "Tomorrow morning",
+        SnoozeChoice::NextWeek => "Next week",
+        SnoozeChoice::At { .. } => "Pick a time",
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// A snooze menu line's time: "18:00" today, else the weekday and time ("Mon 08:00"), the choices being at most a
+/// week ahead.
+pub fn snooze_menu_time(ms: u64, now_ms: u64, utc_offset_minutes: i32) -> String {
+    let offset = i64::from(utc_offset_minutes) * 60_000;
+    let local = i64::try_from(ms).unwrap_or(i64::MAX).saturating_add(offset);
+    let now_local = i64::try_from(now_ms)
+        .unwrap_or(i64::MAX)
+        .saturating_add(offset);
+    let (_, _, _, h, mi) = local_time(ms, utc_offset_minutes);
+    if local.div_euclid(DAY_MS) == now_local.div_euclid(DAY_MS) {
+        format!("{h:02}:{mi:02}")
+    } else {
+        let weekday = WEEKDAYS[(local.div_euclid(DAY_MS) + 3).rem_euclid(7) as usize];
+        format!("{weekday} {h:02}:{mi:02}")
+    }
+}
+
+/// When a snooze ends, as a person reads it: "18:00" today, "tomorrow 08:00", "Mon 9 Mar, 08:00".
+pub fn snooze_time_text(ms: u64, now_ms: u64, utc_offset_minutes: i32) -> String {
+    let offset = i64::from(utc_offset_minutes) * 60_000;
+    let local = i64::try_from(ms).unwrap_or(i64::MAX).saturating_add(offset);
+    let now_local = i64::try_from(now_ms)
+        .unwrap_or(i64::MAX)
+        .saturating_add(offset);
+    let day = local.div_euclid(DAY_MS);
+    let today = now_local.div_euclid(DAY_MS);
+    let (_, m, d, h, mi) = local_time(ms, utc_offset_minutes);
+    let time = format!("{h:02}:{mi:02}");
+    if day == today {
+        time
+    } else if day == today + 1 {
+        format!("tomorrow {time}")
+    } else {
+        // 1970-01-01 was a Thursday.
+        let weekday = WEEKDAYS[(day + 3).rem_euclid(7) as usize];
+        let month = MONTHS[((m - 1).clamp(0, 11)) as usize];
+        format!("{weekday} {d} {month}, {time}")
+    }
+}
+
+/// What the Snoozed view and the snooze menu say about snoozing: it works while the browser runs.
+pub const SNOOZE_NOTE: &str =
+    "Snoozed conversations come back at their time while your browser is running, or as soon as it starts again.";
+
 /// The background's answer to [`crate::messages::Intent::Triage`] and [`crate::messages::Intent::Undo`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TriageReply {
@@ -1260,6 +1376,8 @@ pub enum TriageKey {
     SelectNone,
     /// `*`: the first key of a selection chord.
     Chord,
+    /// `b`: snooze (the menu of times).
+    Snooze,
 }
 
 /// The triage shortcut for a key, given whether the key before it was `*` (Gmail's `*a`, `*n`).
@@ -1272,6 +1390,7 @@ pub fn triage_key(key: &str, after_star: bool) -> Option<TriageKey> {
         (_, "!") => Some(TriageKey::Spam),
         (_, "x") => Some(TriageKey::Select),
         (_, "v") => Some(TriageKey::Move),
+        (_, "b") => Some(TriageKey::Snooze),
         _ => None,
     }
 }

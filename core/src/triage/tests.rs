@@ -814,6 +814,7 @@ fn triage_keys_are_gmails_and_star_starts_a_chord() {
         ("x", false, Some(TriageKey::Select)),
         ("v", false, Some(TriageKey::Move)),
         ("*", false, Some(TriageKey::Chord)),
+        ("b", false, Some(TriageKey::Snooze)),
         ("a", true, Some(TriageKey::SelectAll)),
         ("n", true, Some(TriageKey::SelectNone)),
         ("a", false, None),
@@ -945,4 +946,53 @@ fn a_triage_reply_names_each_failing_account_and_the_rows_to_put_back() {
         undone_sentence(2),
         "Undone: 2 conversations are back as they were."
     );
+}
+
+#[test]
+fn the_snoozes_of_every_account_say_when_each_comes_back_and_when_the_alarm_fires() {
+    let mut s = Snoozes::default();
+    s.list_mut("a")
+        .add(&thread("a", "1", &["INBOX"]), 5_000)
+        .unwrap();
+    s.list_mut("b")
+        .add(&thread("b", "2", &["INBOX"]), 3_000)
+        .unwrap();
+    s.list_mut("a")
+        .add(&thread("a", "3", &["INBOX"]), 9_000)
+        .unwrap();
+    assert_eq!(s.accounts.len(), 2);
+    assert_eq!(s.until("a", "3"), Some(9_000));
+    assert_eq!(s.until("a", "2"), None);
+    assert_eq!(s.next_alarm(), Some(3_000));
+    assert_eq!(
+        s.due_accounts(5_000),
+        vec!["a".to_string(), "b".to_string()]
+    );
+    assert_eq!(s.due_accounts(4_000), vec!["b".to_string()]);
+    s.retain_accounts(&["a".to_string()]);
+    assert_eq!(s.next_alarm(), Some(5_000));
+    // It survives a restart as JSON.
+    let back: Snoozes = serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
+    assert_eq!(back, s);
+}
+
+#[test]
+fn a_snoozes_time_reads_as_today_tomorrow_or_a_date() {
+    let now = utc(2026, 3, 5, 10, 0); // a Thursday
+    let cases = [
+        (utc(2026, 3, 5, 18, 0), 0, "18:00"),
+        (utc(2026, 3, 6, 8, 0), 0, "tomorrow 08:00"),
+        (utc(2026, 3, 9, 8, 0), 0, "Mon 9 Mar, 08:00"),
+        // In UTC+2 the same instant is 10:00 the next day.
+        (utc(2026, 3, 6, 8, 0), 120, "tomorrow 10:00"),
+        (utc(2026, 3, 5, 23, 30), 60, "tomorrow 00:30"),
+    ];
+    for (ms, tz, want) in cases {
+        assert_eq!(snooze_time_text(ms, now, tz), want, "{ms} {tz}");
+    }
+    assert_eq!(snooze_choice_name(&SnoozeChoice::NextWeek), "Next week");
+    // The menu's lines: the time today, else the weekday.
+    assert_eq!(snooze_menu_time(utc(2026, 3, 5, 18, 0), now, 0), "18:00");
+    assert_eq!(snooze_menu_time(utc(2026, 3, 6, 8, 0), now, 0), "Fri 08:00");
+    assert_eq!(snooze_menu_time(utc(2026, 3, 9, 8, 0), now, 0), "Mon 08:00");
 }

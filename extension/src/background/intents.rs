@@ -55,6 +55,14 @@ impl Intents {
             Intent::Labels { fresh } => Answer::Labels(self.views.labels(fresh).await),
             Intent::Triage { action, rows } => Answer::Triage(self.triage.act(action, rows).await),
             Intent::Undo => Answer::Triage(self.triage.undo().await),
+            Intent::Snooze {
+                rows,
+                choice,
+                utc_offset_minutes,
+            } => Answer::Triage(self.triage.snooze(rows, choice, utc_offset_minutes).await),
+            Intent::Unsnooze { account, thread } => {
+                Answer::Triage(self.triage.unsnooze(&account, &thread).await)
+            }
             Intent::MarkAllRead {
                 view,
                 account,
@@ -139,7 +147,9 @@ impl Intents {
             | Intent::Labels { .. }
             | Intent::Triage { .. }
             | Intent::Undo
-            | Intent::MarkAllRead { .. } => {
+            | Intent::MarkAllRead { .. }
+            | Intent::Snooze { .. }
+            | Intent::Unsnooze { .. } => {
                 IntentReply::failed(IntentError::Internal, "this request has its own answer")
             }
             Intent::RememberSearch { query } => self.views.remember_search(&query).await,

@@ -140,7 +140,12 @@ fn on_port_event(event: PortEvent) {
             // gmux-host is configured (the pages show what to do from the status).
             if hello.configured {
                 let syncer = bg.syncer.clone();
-                spawn_local(async move { syncer.after_connect().await });
+                let triage = bg.intents.triage.clone();
+                spawn_local(async move {
+                    syncer.after_connect().await;
+                    // Snoozes whose time passed while the browser was closed come back now.
+                    triage.wake().await;
+                });
             }
         }
         PortEvent::Host(event) => on_host_event(&bg, event),
@@ -223,6 +228,10 @@ pub fn event(kind: &str) {
                 let syncer = bg.syncer.clone();
                 spawn_local(async move { syncer.sync_all().await });
             }
+        }
+        "alarm:snooze" => {
+            let triage = bg.intents.triage.clone();
+            spawn_local(async move { triage.wake().await });
         }
         _ => log(&format!("gmux: background event {kind}")),
     }

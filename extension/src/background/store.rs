@@ -8,9 +8,11 @@ use futures::channel::oneshot;
 use gmux_core::inbox::InboxStore;
 use gmux_core::listing::RecentSearches;
 use gmux_core::messages::{
-    next_revision, Settings, RECENT_SEARCHES_KEY, REVISION_KEY, SETTINGS_KEY, STATUS_KEY, STORE_KEY,
+    next_revision, Settings, RECENT_SEARCHES_KEY, REVISION_KEY, SETTINGS_KEY, SNOOZES_KEY,
+    STATUS_KEY, STORE_KEY,
 };
 use gmux_core::status::Status;
+use gmux_core::triage::Snoozes;
 use gmux_core::view;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
@@ -46,6 +48,7 @@ struct Inner {
     status: Status,
     settings: Settings,
     recent_searches: RecentSearches,
+    snoozes: Snoozes,
     /// The revision of the last write to `storage.local`.
     revision: u64,
     /// Opens once the stored inbox, settings and revision were read.
@@ -65,9 +68,14 @@ impl Store {
     /// Reads the stored inbox, settings and revision once per background start, so a fresh background shows the
     /// last good inbox and its writes carry revisions larger than any before.
     pub async fn load(&self) {
-        let stored =
-            browser::storage_get(&[STORE_KEY, SETTINGS_KEY, REVISION_KEY, RECENT_SEARCHES_KEY])
-                .await;
+        let stored = browser::storage_get(&[
+            STORE_KEY,
+            SETTINGS_KEY,
+            REVISION_KEY,
+            RECENT_SEARCHES_KEY,
+            SNOOZES_KEY,
+        ])
+        .await;
         let waiters = self.with(|inner| {
             if let Ok(items) = &stored {
                 inner.revision = items[REVISION_KEY].as_u64().unwrap_or(0);
@@ -76,6 +84,8 @@ impl Store {
                     serde_json::from_value(items[SETTINGS_KEY].clone()).unwrap_or_default();
                 inner.recent_searches =
                     serde_json::from_value(items[RECENT_SEARCHES_KEY].clone()).unwrap_or_default();
+                inner.snoozes =
+                    serde_json::from_value(items[SNOOZES_KEY].clone()).unwrap_or_default();
             }
             inner.loaded.open()
         });
@@ -169,6 +179,19 @@ impl Store {
     pub async fn set_recent_searches(&self, recent: RecentSearches) -> Result<(), BrowserError> {
         self.with(|inner| inner.recent_searches = recent.clone());
         self.write(json!({ RECENT_SEARCHES_KEY: recent })).await
+    }
+
+    /// Reads or changes the snoozed conversations (saved with [`Store::persist_snoozes`]).
+    pub fn snoozes<R>(&self, f: impl FnOnce(&mut Snoozes) -> R) -> R {
+        self.with(|inner| f(&mut inner.snoozes))
+    }
+
+    /// Saves the snoozed conversations.
+    pub async fn persist_snoozes(&self) {
+        let snoozes = self.with(|inner| inner.snoozes.clone());
+        if let Err(e) = self.write(json!({ SNOOZES_KEY: snoozes })).await {
+            log_error("the snoozed conversations could not be saved", &e);
+        }
     }
 
     async fn update_badge(&self) {

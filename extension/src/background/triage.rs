@@ -11,25 +11,31 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use gmux_core::inbox::{SyncHealth, ThreadRow};
-use gmux_core::listing::{ListQuery, View};
+use gmux_core::listing::{AccountLabelIds, ListQuery, View};
 use gmux_core::messages::IntentError;
 use gmux_core::triage::{
     mark_all_read_done, mark_all_read_needs_confirmation, mark_all_read_question, plan,
-    relabel_row, undone_sentence, ThreadState, TriageAction, TriageReply, UndoRecord,
+    relabel_row, snooze_time, snooze_time_text, undone_sentence, unsnooze_change, GmailCall,
+    SnoozeChoice, SnoozeError, ThreadState, TriageAction, TriageReply, UndoRecord,
 };
 use gmux_core::views::view_title;
+use gmux_gmail::error::{ApiError, GmailError};
 use gmux_gmail::listing::count_threads;
 use gmux_gmail::triage as gmail_triage;
+use gmux_gmail::triage::{ensure_snooze_label, wake_due};
 
 use super::host::HostPort;
 use super::store::Store;
 use super::sync::Syncer;
 use super::views::Views;
+use crate::browser;
 
 /// The last action's undo: what Gmail must put back, and the rows as they were, to show them again.
 struct Last {
     record: UndoRecord,
     rows: Vec<ThreadRow>,
+    /// The rows a snooze put in the snooze list, which its undo takes out again.
+    snoozed: Vec<(String, String)>,
 }
 
 pub struct Triage {
@@ -72,6 +78,11 @@ impl Triage {
     /// go back.
     pub async fn act(&self, action: TriageAction, rows: Vec<ThreadRow>) -> TriageReply {
         let _order = self.order.lock().await;
+        self.act_in_order(action, rows).await
+    }
+
+    /// [`Triage::act`] with the order already held.
+    async fn act_in_order(&self, action: TriageAction, rows: Vec<ThreadRow>) -> TriageReply {
         if !self.port.settled().await {
             return TriageReply::refused(
                 "gmux-host is not connected: open the gmux popup to see what to do.",
@@ -179,6 +190,7 @@ impl Triage {
             *self.last.borrow_mut() = Some(Last {
                 record: settled.undo,
                 rows,
+                snoozed: Vec::new(),
             });
         }
         reply
@@ -228,6 +240,15 @@ impl Triage {
             }
             gmail_triage::undo(&engine, &last.record).await
         };
+        if !last.snoozed.is_empty() {
+            self.store.snoozes(|s| {
+                for t in &undone.restored {
+                    s.list_mut(&t.account_id).remove(&t.thread_id);
+                }
+            });
+            self.store.persist_snoozes().await;
+            self.set_alarm().await;
+        }
         // Mark all read's undo changes messages, not rows: those accounts are read again to show it.
         let resync: BTreeSet<&String> =
             last.record.messages.iter().map(|m| &m.account_id).collect();
@@ -418,6 +439,7 @@ impl Triage {
             *self.last.borrow_mut() = Some(Last {
                 record: undo,
                 rows: Vec::new(),
+                snoozed: Vec::new(),
             });
         }
         TriageReply {
@@ -428,4 +450,215 @@ impl Triage {
             ..Default::default()
         }
     }
+
+    /// Snooze: each account's `gmux/Snoozed` label found or made, the rows moved into it out of the inbox (an
+    /// action like any other, undone by `z`), and each one kept in the stored snooze list with its time; the one
+    /// alarm is set for the soonest.
+    pub async fn snooze(
+        &self,
+        rows: Vec<ThreadRow>,
+        choice: SnoozeChoice,
+        utc_offset_minutes: i32,
+    ) -> TriageReply {
+        let _order = self.order.lock().await;
+        let now = js_sys::Date::now() as u64;
+        let until = match snooze_time(choice, now, utc_offset_minutes) {
+            Ok(until) => until,
+            Err(e) => return TriageReply::refused(format!("Not snoozed: {e}.")),
+        };
+        if !self.port.settled().await {
+            return TriageReply::refused(
+                "gmux-host is not connected: open the gmux popup to see what to do.",
+            );
+        }
+        self.store.loaded().await;
+        let Some(engine) = self.syncer.engine() else {
+            return TriageReply::refused(
+                "gmux is not connected to Gmail yet: try again in a moment.",
+            );
+        };
+        let accounts: BTreeSet<String> = rows.iter().map(|r| r.account_id.clone()).collect();
+        let mut labels: AccountLabelIds = AccountLabelIds::new();
+        let mut failures = Vec::new();
+        for a in &accounts {
+            let known = self
+                .store
+                .snoozes(|s| s.list(a).and_then(|l| l.label_id.clone()));
+            let found = match known {
+                Some(id) => Ok(id),
+                None => ensure_snooze_label(&engine.client(a)).await,
+            };
+            match found {
+                Ok(id) => {
+                    self.store
+                        .snoozes(|s| s.list_mut(a).label_id = Some(id.clone()));
+                    labels.insert(a.clone(), id);
+                }
+                Err(e) => failures.push(format!(
+                    "{}: the gmux/Snoozed label could not be made. {}",
+                    self.email_of(a),
+                    gmail_triage::failure(&e).1
+                )),
+            }
+        }
+        let (rows, without_label): (Vec<ThreadRow>, Vec<ThreadRow>) = rows
+            .into_iter()
+            .partition(|r| labels.contains_key(&r.account_id));
+        let mut reply = self
+            .act_in_order(TriageAction::Snooze { label: labels }, rows.clone())
+            .await;
+        let snoozed: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.account_id.clone(), r.thread_id.clone()))
+            .filter(|k| !reply.restore.contains(k))
+            .collect();
+        self.store.snoozes(|s| {
+            for row in rows
+                .iter()
+                .filter(|r| snoozed.contains(&(r.account_id.clone(), r.thread_id.clone())))
+            {
+                // The list is bounded; a full one refuses more (said below).
+                if s.list_mut(&row.account_id)
+                    .add(&ThreadState::from(row), until)
+                    .is_err()
+                {
+                    failures.push(format!(
+                        "{}: {}.",
+                        self.email_of(&row.account_id),
+                        SnoozeError::Full
+                    ));
+                }
+            }
+        });
+        self.store.persist_snoozes().await;
+        self.set_alarm().await;
+        if reply.undo {
+            if let Some(last) = self.last.borrow_mut().as_mut() {
+                last.snoozed = snoozed.clone();
+            }
+            reply.sentence = format!(
+                "{} until {}.",
+                reply.sentence.trim_end_matches('.'),
+                snooze_time_text(until, now, utc_offset_minutes)
+            );
+        }
+        reply.restore.extend(
+            without_label
+                .iter()
+                .map(|r| (r.account_id.clone(), r.thread_id.clone())),
+        );
+        reply.ok &= failures.is_empty();
+        reply.failures.extend(failures);
+        reply
+    }
+
+    /// Unsnooze: back where it was (the inbox), out of the snooze label, now; read state as it is.
+    pub async fn unsnooze(&self, account: &str, thread: &str) -> TriageReply {
+        let _order = self.order.lock().await;
+        self.store.loaded().await;
+        let Some(engine) = self.syncer.engine() else {
+            return TriageReply::refused(
+                "gmux is not connected to Gmail yet: try again in a moment.",
+            );
+        };
+        let found = self.store.snoozes(|s| {
+            let list = s.list(account)?;
+            let label = list.label_id.clone()?;
+            let entry = list.entries.iter().find(|e| e.thread_id == thread)?.clone();
+            Some((label, entry))
+        });
+        let Some((label, entry)) = found else {
+            return TriageReply::refused("This conversation is not snoozed.");
+        };
+        let call = GmailCall::ModifyThread {
+            thread_id: thread.to_string(),
+            change: unsnooze_change(&entry, &label),
+        };
+        let result = {
+            let lock = self.syncer.account_lock(account);
+            let _held = lock.lock().await;
+            gmail_triage::run_calls(&engine.client(account), &[call]).await
+        };
+        match result.into_iter().next() {
+            Some(Ok(_)) | Some(Err(GmailError::Api(ApiError { status: 404, .. }))) => {
+                self.store.snoozes(|s| s.list_mut(account).remove(thread));
+                self.store.persist_snoozes().await;
+                self.set_alarm().await;
+                self.views.forget_account(account);
+                self.syncer.sync_account(account).await;
+                TriageReply {
+                    ok: true,
+                    sentence: "Unsnoozed: back in the inbox.".into(),
+                    restore: vec![(account.to_string(), thread.to_string())],
+                    ..Default::default()
+                }
+            }
+            Some(Err(e)) => TriageReply::refused(format!(
+                "{}: not unsnoozed. {}",
+                self.email_of(account),
+                gmail_triage::failure(&e).1
+            )),
+            None => TriageReply::refused("Gmail did not answer."),
+        }
+    }
+
+    /// Brings back every snooze that is due (also those whose time passed while the browser was closed): at
+    /// the alarm, and once Gmail can be reached after a start. Failed ones stay for the next alarm.
+    pub async fn wake(&self) {
+        self.store.loaded().await;
+        let Some(engine) = self.syncer.engine() else {
+            return;
+        };
+        let now = js_sys::Date::now() as u64;
+        let due = self.store.snoozes(|s| s.due_accounts(now));
+        for account in &due {
+            let Some(mut list) = self.store.snoozes(|s| s.list(account).cloned()) else {
+                continue;
+            };
+            let woken = {
+                let lock = self.syncer.account_lock(account);
+                let _held = lock.lock().await;
+                wake_due(&engine.client(account), &mut list, now).await
+            };
+            for (thread, why) in &woken.failed {
+                log(&format!(
+                    "gmux: snoozed {thread} did not come back yet: {why}"
+                ));
+            }
+            // Only what the wake took out leaves the stored list: a snooze added meanwhile stays.
+            self.store.snoozes(|s| {
+                let stored = s.list_mut(account);
+                for t in woken.woken.iter().map(|t| &t.thread_id).chain(&woken.gone) {
+                    stored.remove(t);
+                }
+            });
+            self.views.forget_account(account);
+        }
+        if !due.is_empty() {
+            self.store.persist_snoozes().await;
+            futures::future::join_all(due.iter().map(|a| self.syncer.sync_account(a))).await;
+        }
+        self.set_alarm().await;
+    }
+
+    /// The one snooze alarm at the soonest snooze; none when nothing is snoozed. A failed wake is tried again a
+    /// minute later.
+    async fn set_alarm(&self) {
+        let now = js_sys::Date::now() as u64;
+        let next = self.store.snoozes(|s| s.next_alarm());
+        let result = match next {
+            Some(at) => browser::create_alarm_at(SNOOZE_ALARM, at.max(now + 60_000) as f64).await,
+            None => browser::clear_alarm(SNOOZE_ALARM).await,
+        };
+        if let Err(e) = result {
+            log(&format!("gmux: the snooze alarm could not be set: {e}"));
+        }
+    }
+}
+
+/// The alarm that wakes snoozed conversations (background.js delivers it as `alarm:snooze`).
+pub const SNOOZE_ALARM: &str = "snooze";
+
+fn log(text: &str) {
+    web_sys::console::log_1(&wasm_bindgen::JsValue::from_str(text));
 }

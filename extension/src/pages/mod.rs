@@ -134,6 +134,7 @@ pub fn start() {
             log_error("listening", e);
         }
         catch_up().await;
+        triage::load_snoozes();
         let answer = match query_status().await {
             Ok(answer) => answer,
             Err(e) => Status {
@@ -195,6 +196,7 @@ fn apply_change(page: &mut Page, change: browser::StorageChange) {
                 page.status_settled |= page.status.host.is_settled();
             }
             SETTINGS_KEY => page.settings = browser::from_js(value).unwrap_or_default(),
+            gmux_core::messages::SNOOZES_KEY => triage::snoozes_changed(page, value),
             _ => {}
         }
     }
@@ -441,7 +443,7 @@ fn find_row(page: &Page, account: &str, thread: &str) -> Option<ThreadRow> {
 }
 
 /// The value of an input element.
-fn value_of(element: &Element) -> String {
+pub(super) fn value_of(element: &Element) -> String {
     js_sys::Reflect::get(element, &JsValue::from_str("value"))
         .ok()
         .and_then(|v| v.as_string())
@@ -528,6 +530,10 @@ fn on_click(event: web_sys::Event) {
         (Some("dismiss"), _) => update(|page| page.message = None),
         (Some("undo"), _) => triage::undo(),
         (Some("mark-all-read"), _) => triage::mark_all_read(false),
+        (Some("unsnooze"), Some(key)) => {
+            event.prevent_default();
+            triage::unsnooze(key);
+        }
         (Some("select"), Some(key)) => {
             event.prevent_default();
             triage::toggle(key, triage::shift_held(&event));
@@ -796,7 +802,7 @@ fn send_then(intent: Intent, on_refusal: impl FnOnce() + 'static) {
 }
 
 /// The local time zone's offset from UTC in minutes, east positive.
-fn tz_offset_minutes() -> i32 {
+pub(super) fn tz_offset_minutes() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
 

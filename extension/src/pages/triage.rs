@@ -6,10 +6,11 @@
 
 use gmux_core::inbox::ThreadRow;
 use gmux_core::listing::{AccountLabelIds, View};
-use gmux_core::messages::Intent;
+use gmux_core::messages::{Intent, SNOOZES_KEY};
 use gmux_core::triage::{
-    read_toggle_of, relabel_row, star_toggle_of, Selection, TriageAction, TriageKey, TriageReply,
-    UNDO_TOAST_MS,
+    read_toggle_of, relabel_row, snooze_choice_name, snooze_menu, snooze_menu_time,
+    snooze_time_text, star_toggle_of, Selection, SnoozeChoice, Snoozes, TriageAction, TriageKey,
+    TriageReply, SNOOZED_LABEL_NAME, SNOOZE_NOTE, UNDO_TOAST_MS,
 };
 use gmux_core::views::Undo as ViewUndo;
 use wasm_bindgen::{JsCast, JsValue};
@@ -38,6 +39,10 @@ pub(super) struct TriageUi {
     pub moving: Option<Vec<Key>>,
     /// Mark all read's question, waiting for the person's answer.
     confirm: Option<String>,
+    /// The rows the snooze menu is open for.
+    snoozing: Option<Vec<Key>>,
+    /// Every account's snoozed conversations, as stored.
+    snoozes: Snoozes,
     /// What the rows' boxes, the bar and the toast show, as drawn last.
     drawn: Drawn,
 }
@@ -81,6 +86,12 @@ pub(super) fn on_key(key: &str, focused: Option<Key>) -> bool {
             }
         }
         TriageKey::Spam => act_on_targets(TriageAction::Spam, focused),
+        TriageKey::Snooze => {
+            let targets = targets(focused);
+            if !targets.is_empty() {
+                update(|page| page.triage.snoozing = Some(targets));
+            }
+        }
         TriageKey::Move => {
             let targets = targets(focused);
             if !targets.is_empty() {
@@ -117,7 +128,37 @@ pub(super) fn has_selection() -> bool {
 pub(super) fn on_selection(command: &str) {
     match command {
         "confirm-read" => return mark_all_read(true),
-        "cancel" => return update(|page| page.triage.confirm = None),
+        "cancel" => {
+            return update(|page| {
+                page.triage.confirm = None;
+                page.triage.snoozing = None;
+            })
+        }
+        "snooze-at" => {
+            let ms = dom::document()
+                .ok()
+                .and_then(|d| d.get_element_by_id("snooze-at"))
+                .map(|i| super::value_of(&i))
+                .and_then(|v| parse_local_time(&v, super::tz_offset_minutes()));
+            return match ms {
+                Some(ms) => snooze(SnoozeChoice::At { ms }),
+                None => update(|page| {
+                    page.message = Some("Choose a date and a time to snooze until.".into())
+                }),
+            };
+        }
+        c if c.starts_with("snooze-") => {
+            let menu = snooze_menu(js_sys::Date::now() as u64, super::tz_offset_minutes());
+            if let Some((choice, _)) = c
+                .trim_start_matches("snooze-")
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| menu.get(i))
+            {
+                snooze(*choice);
+            }
+            return;
+        }
         _ => {}
     }
     let keys = read_page(|p| p.triage.selection.in_order(&order(p))).unwrap_or_default();
@@ -136,6 +177,7 @@ pub(super) fn on_selection(command: &str) {
         "star" => star_toggle_of(&rows),
         "spam" => TriageAction::Spam,
         "move" => return open_move(keys),
+        "snooze" => return update(|page| page.triage.snoozing = Some(keys)),
         "all" => {
             return update(|page| {
                 let order = order(page);
@@ -171,6 +213,11 @@ pub(super) fn shift_held(event: &web_sys::Event) -> bool {
 /// Runs an action on rows: shown at once (the background changes the stored inbox; a view beyond it changes
 /// here), sent to the background, and the toast with Undo when it is done.
 pub(super) fn act(action: TriageAction, keys: Vec<Key>) {
+    act_as(action, keys, None);
+}
+
+/// [`act`]; with a snooze choice, the rows are snoozed (shown at once as archived: out of the inbox).
+fn act_as(action: TriageAction, keys: Vec<Key>, snooze: Option<SnoozeChoice>) {
     let mut rows = Vec::new();
     let removes = matches!(
         action,
@@ -210,19 +257,32 @@ pub(super) fn act(action: TriageAction, keys: Vec<Key>) {
         page.triage.handles = handles;
         page.triage.selection.clear();
         page.triage.moving = None;
+        page.triage.snoozing = None;
     });
     if rows.is_empty() {
         return;
     }
+    let snoozing = snooze.is_some();
+    let intent = match snooze {
+        Some(choice) => Intent::Snooze {
+            rows,
+            choice,
+            utc_offset_minutes: super::tz_offset_minutes(),
+        },
+        None => Intent::Triage { action, rows },
+    };
     spawn_local(async move {
-        let reply =
-            match browser::send_message::<_, TriageReply>(&Intent::Triage { action, rows }).await {
-                Ok(reply) => reply,
-                Err(e) => TriageReply {
-                    restore: keys.clone(),
-                    ..TriageReply::refused(format!("The gmux background did not answer: {e}."))
-                },
-            };
+        let reply = match browser::send_message::<_, TriageReply>(&intent).await {
+            Ok(reply) => reply,
+            Err(e) => TriageReply {
+                restore: keys.clone(),
+                ..TriageReply::refused(format!("The gmux background did not answer: {e}."))
+            },
+        };
+        if snoozing && reply.undo {
+            // The first snooze makes the account's gmux/Snoozed label: the picker must offer it.
+            update(super::views::forget_labels);
+        }
         settle(reply, false);
     });
 }
@@ -348,6 +408,93 @@ pub(super) fn mark_all_read(confirmed: bool) {
     });
 }
 
+/// The snooze menu's choice: the rows it was opened for leave the list until then.
+fn snooze(choice: SnoozeChoice) {
+    let Some(keys) = read_page(|p| p.triage.snoozing.clone()).flatten() else {
+        return;
+    };
+    act_as(TriageAction::Archive, keys, Some(choice));
+}
+
+/// A `datetime-local` input's value (`2026-03-05T18:30`) as Unix ms in the page's time zone.
+fn parse_local_time(value: &str, utc_offset_minutes: i32) -> Option<u64> {
+    let (date, time) = value.split_once('T')?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
+    gmux_core::triage::from_local_time(
+        d.next()??,
+        d.next()??,
+        d.next()??,
+        t.next()??,
+        t.next()??,
+        utc_offset_minutes,
+    )
+}
+
+/// A snoozed row's Unsnooze: back in the inbox now.
+pub(super) fn unsnooze(key: Key) {
+    update(|page| page.message = None);
+    spawn_local(async move {
+        let intent = Intent::Unsnooze {
+            account: key.0.clone(),
+            thread: key.1.clone(),
+        };
+        let reply = match browser::send_message::<_, TriageReply>(&intent).await {
+            Ok(reply) => reply,
+            Err(e) => TriageReply::refused(format!("The gmux background did not answer: {e}.")),
+        };
+        if reply.ok {
+            // It leaves the Snoozed view shown.
+            update(|page| {
+                let View::Label { ids, .. } = page.views.session.view() else {
+                    return;
+                };
+                let Some(row) = find_row(page, &key.0, &key.1) else {
+                    return;
+                };
+                let mut labels: Vec<String> = row
+                    .label_ids
+                    .iter()
+                    .filter(|l| ids.get(&key.0) != Some(*l))
+                    .cloned()
+                    .collect();
+                labels.push("INBOX".into());
+                let _ = page
+                    .views
+                    .session
+                    .show_row(&page.store, relabel_row(&row, &labels));
+            });
+        }
+        settle(
+            TriageReply {
+                restore: Vec::new(),
+                ..reply
+            },
+            false,
+        );
+    });
+}
+
+/// The snoozed conversations from storage (off the first row's path; then on every change).
+pub(super) fn load_snoozes() {
+    spawn_local(async {
+        if let Ok(stored) = browser::storage_get_js(&[SNOOZES_KEY]).await {
+            let value = browser::field(&stored, SNOOZES_KEY);
+            update(|page| page.triage.snoozes = browser::from_js(value).unwrap_or_default());
+        }
+    });
+}
+
+/// A change of the stored snoozes.
+pub(super) fn snoozes_changed(page: &mut Page, value: JsValue) {
+    page.triage.snoozes = browser::from_js(value).unwrap_or_default();
+}
+
+/// Whether the list shown is the Snoozed label.
+fn is_snoozed_view(page: &Page) -> bool {
+    matches!(page.views.session.view(), View::Label { name, .. } if name.eq_ignore_ascii_case(SNOOZED_LABEL_NAME))
+}
+
 /// `v` or the bar's Move: the label picker opens to choose where the rows go.
 fn open_move(keys: Vec<Key>) {
     update(|page| page.triage.moving = Some(keys));
@@ -392,10 +539,13 @@ pub(super) fn draw(document: &Document, page: &mut Page) -> Result<(), JsValue> 
     let selected = page.triage.selection.in_order(&order);
     // Each part is drawn again only when what it shows changes, so a click is never lost to a redraw that
     // replaced its button between press and release.
+    let snoozed_view = is_snoozed_view(page);
     let rows_signature = format!(
-        "{}|{}|{}",
+        "{}|{}|{}|{}|{}",
         page.drawn_rows,
         page.drawn_signature,
+        snoozed_view,
+        page.triage.snoozes.next_alarm().unwrap_or_default(),
         selected
             .iter()
             .map(|(a, t)| format!("{a}/{t}"))
@@ -414,6 +564,9 @@ pub(super) fn draw(document: &Document, page: &mut Page) -> Result<(), JsValue> 
             if let Ok(Some(b)) = row.query_selector(".select") {
                 b.set_attribute("aria-checked", if on { "true" } else { "false" })?;
             }
+            if snoozed_view {
+                mark_snoozed(document, page, &row)?;
+            }
         }
         if let Some(list) = document.get_element_by_id("inbox") {
             if selected.is_empty() {
@@ -423,10 +576,21 @@ pub(super) fn draw(document: &Document, page: &mut Page) -> Result<(), JsValue> 
             }
         }
     }
-    let bar_signature = format!("{}|{:?}", selected.len(), page.triage.confirm);
+    let mode = if let Some(question) = &page.triage.confirm {
+        Bar::Confirm(question.clone())
+    } else if let Some(keys) = &page.triage.snoozing {
+        Bar::Snooze(keys.len())
+    } else if !selected.is_empty() {
+        Bar::Selection(selected.len())
+    } else if snoozed_view {
+        Bar::Note(SNOOZE_NOTE)
+    } else {
+        Bar::Hidden
+    };
+    let bar_signature = format!("{mode:?}");
     if page.triage.drawn.bar != bar_signature {
         page.triage.drawn.bar = bar_signature;
-        draw_bulk(document, selected.len(), page.triage.confirm.as_deref())?;
+        draw_bulk(document, &mode)?;
     }
     let toast = page.triage.toast.clone();
     let toast_signature = format!("{toast:?}");
@@ -437,35 +601,92 @@ pub(super) fn draw(document: &Document, page: &mut Page) -> Result<(), JsValue> 
     Ok(())
 }
 
-fn draw_bulk(document: &Document, n: usize, confirm: Option<&str>) -> Result<(), JsValue> {
+/// What the bar above the list shows.
+#[derive(Debug)]
+enum Bar {
+    Hidden,
+    Selection(usize),
+    Confirm(String),
+    /// The snooze menu, for this many rows.
+    Snooze(usize),
+    Note(&'static str),
+}
+
+fn draw_bulk(document: &Document, mode: &Bar) -> Result<(), JsValue> {
     let Some(bar) = dom::clear(document, "bulk")? else {
         return Ok(());
     };
-    if let Some(question) = confirm {
-        bar.remove_attribute("hidden")?;
-        bar.set_attribute("data-mode", "confirm")?;
-        let q = el(document, "span", "bulk-count", Some(question))?;
-        q.set_id("confirm-question");
-        bar.append_child(&q)?;
-        let yes = text_button(
-            document,
-            "bulk-button primary",
-            "Mark as read",
-            "bulk-confirm-read",
-        )?;
-        yes.set_id("confirm-read");
-        bar.append_child(&yes)?;
-        dom::append(
-            &bar,
-            text_button(document, "bulk-button", "Cancel", "bulk-cancel")?,
-        )?;
-        return Ok(());
-    }
     bar.remove_attribute("data-mode")?;
-    if n == 0 {
-        bar.set_attribute("hidden", "")?;
-        return Ok(());
-    }
+    let n = match mode {
+        Bar::Hidden => {
+            bar.set_attribute("hidden", "")?;
+            return Ok(());
+        }
+        Bar::Note(text) => {
+            bar.remove_attribute("hidden")?;
+            bar.set_attribute("data-mode", "note")?;
+            dom::append(&bar, el(document, "span", "bulk-note", Some(text))?)?;
+            return Ok(());
+        }
+        Bar::Confirm(question) => {
+            bar.remove_attribute("hidden")?;
+            bar.set_attribute("data-mode", "confirm")?;
+            let q = el(document, "span", "bulk-count", Some(question))?;
+            q.set_id("confirm-question");
+            bar.append_child(&q)?;
+            let yes = text_button(
+                document,
+                "bulk-button primary",
+                "Mark as read",
+                "bulk-confirm-read",
+            )?;
+            yes.set_id("confirm-read");
+            bar.append_child(&yes)?;
+            dom::append(
+                &bar,
+                text_button(document, "bulk-button", "Cancel", "bulk-cancel")?,
+            )?;
+            return Ok(());
+        }
+        Bar::Snooze(n) => {
+            bar.remove_attribute("hidden")?;
+            bar.set_attribute("data-mode", "snooze")?;
+            let what = if *n == 1 {
+                "Snooze until".to_string()
+            } else {
+                format!("Snooze {n} until")
+            };
+            dom::append(&bar, el(document, "span", "bulk-count", Some(&what))?)?;
+            let now = js_sys::Date::now() as u64;
+            let tz = super::tz_offset_minutes();
+            for (i, (choice, at)) in snooze_menu(now, tz).iter().enumerate() {
+                let label = format!(
+                    "{} \u{b7} {}",
+                    snooze_choice_name(choice),
+                    snooze_menu_time(*at, now, tz)
+                );
+                let b = text_button(document, "bulk-button", &label, &format!("bulk-snooze-{i}"))?;
+                b.set_id(&format!("snooze-{i}"));
+                bar.append_child(&b)?;
+            }
+            let at = el(document, "input", "snooze-at", None)?;
+            at.set_id("snooze-at");
+            at.set_attribute("type", "datetime-local")?;
+            at.set_attribute("aria-label", "Snooze until a date and time")?;
+            bar.append_child(&at)?;
+            dom::append(
+                &bar,
+                text_button(document, "bulk-button", "Snooze", "bulk-snooze-at")?,
+            )?;
+            dom::append(
+                &bar,
+                text_button(document, "bulk-button", "Cancel", "bulk-cancel")?,
+            )?;
+            dom::append(&bar, el(document, "span", "bulk-note", Some(SNOOZE_NOTE))?)?;
+            return Ok(());
+        }
+        Bar::Selection(n) => *n,
+    };
     bar.remove_attribute("hidden")?;
     let count = el(
         document,
@@ -483,6 +704,7 @@ fn draw_bulk(document: &Document, n: usize, confirm: Option<&str>) -> Result<(),
         ("star", "Star", "s"),
         ("spam", "Spam", "!"),
         ("move", "Move to…", "v"),
+        ("snooze", "Snooze…", "b"),
         ("all", "All", "*a"),
         ("none", "None", "*n"),
     ];
@@ -510,6 +732,36 @@ fn draw_toast(document: &Document, toast: Option<&(String, bool, u32)>) -> Resul
         b.set_id("undo");
         area.append_child(&b)?;
     }
+    Ok(())
+}
+
+/// In the Snoozed view: when the row comes back, and Unsnooze.
+fn mark_snoozed(document: &Document, page: &Page, row: &Element) -> Result<(), JsValue> {
+    if let Ok(Some(old)) = row.query_selector(".snooze") {
+        old.remove();
+    }
+    let Some((account, thread)) = row_of(row) else {
+        return Ok(());
+    };
+    let Some(until) = page.triage.snoozes.until(&account, &thread) else {
+        return Ok(());
+    };
+    let now = js_sys::Date::now() as u64;
+    let tz = super::tz_offset_minutes();
+    let line = el(document, "span", "snooze", None)?;
+    dom::append(
+        &line,
+        el(
+            document,
+            "span",
+            "snooze-until",
+            Some(&format!("Back {}", snooze_time_text(until, now, tz))),
+        )?,
+    )?;
+    let b = text_button(document, "snooze-undo", "Unsnooze", "unsnooze")?;
+    b.set_attribute("tabindex", "-1")?;
+    line.append_child(&b)?;
+    row.append_child(&line)?;
     Ok(())
 }
 

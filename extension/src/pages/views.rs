@@ -443,6 +443,12 @@ fn load_labels(fresh: bool) {
     });
 }
 
+/// Labels changed in Gmail (the snooze label made): the next picker reads them afresh.
+pub(super) fn forget_labels(page: &mut Page) {
+    page.views.labels = None;
+    page.views.labels_stale = true;
+}
+
 pub(super) fn on_picker_filter(text: String) {
     update(|page| page.views.picker_filter = text);
 }

@@ -4,8 +4,9 @@
 //! emulator and the row in its place; spam and move land at the emulator; a 120-row selection across the three
 //! accounts is archived with two requests per account (one batch reading the threads, one changing them), and a
 //! 500 for one account puts back only its rows with a message naming it; mark all read on a label of 300 threads
-//! per account asks first, changes all 300 (one account) or 900 (all), says so, and is undone. One browser session
-//! per browser.
+//! per account asks first, changes all 300 (one account) or 900 (all), says so, and is undone; snooze from the
+//! menu lands in gmux/Snoozed and the stored list, shows in the Snoozed view and is unsnoozed, and a snooze a minute
+//! ahead comes back by the browser's alarm. One browser session per browser.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -551,6 +552,109 @@ fn check_triage(browser: Browser) {
     wait_until("the toast saying 900", || {
         toast(&instance).is_some_and(|(t, _)| t == "Marked 900 conversations as read.")
     });
+
+    // Snooze (`b`): tomorrow morning from the menu, into each account's gmux/Snoozed label and the stored
+    // list; the Snoozed view shows it with its time, and Unsnooze brings it back.
+    ok(instance.click_css("#tabs button[data-action=\"back\"]"));
+    let view = ok(instance.wait_for_inbox("the inbox again", |v| v.rows.len() == 3 * INBOX));
+    let row = view.rows[2].clone();
+    let email = email_of(&row.account);
+    let before = messages_of(&truth, &email, &row.thread);
+    focus_row(&instance, &row.thread);
+    ok(instance.session.press_keys(&["b"], false));
+    wait_until("the snooze menu", || {
+        instance.session.find_css("#snooze-1").is_ok()
+    });
+    ok(instance.screenshot("triage-snooze-menu"));
+    ok(instance.click_css("#snooze-1"));
+    let snooze_label = |email: &str| {
+        ok(truth.get(email, "/gmail/v1/users/me/labels"))["labels"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|l| l["name"] == "gmux/Snoozed")
+            .and_then(|l| l["id"].as_str().map(str::to_string))
+    };
+    wait_until("the snooze at the emulator", || {
+        let m = messages_of(&truth, &email, &row.thread);
+        snooze_label(&email).is_some_and(|l| has(&m, &l)) && !has(&m, "INBOX")
+    });
+    let label = snooze_label(&email).expect("the snooze label");
+    wait_until("the snooze stored", || {
+        let local = ok(instance.storage("local"));
+        local["snoozes"]["accounts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|l| {
+                l["account_id"] == row.account.as_str()
+                    && l["entries"][0]["thread_id"] == row.thread.as_str()
+            })
+    });
+    ok(instance.click_css("#labels-button"));
+    wait_until("the Snoozed label in the picker", || {
+        instance
+            .session
+            .find_css("#label-picker button[data-path=\"gmux/Snoozed\"]")
+            .is_ok()
+    });
+    ok(instance.click_css("#label-picker button[data-path=\"gmux/Snoozed\"]"));
+    ok(instance.wait_for_inbox("the Snoozed view", |v| {
+        v.rows.len() == 1 && v.rows[0].thread == row.thread && v.text.contains("Unsnooze")
+    }));
+    ok(instance.screenshot("triage-snoozed-view"));
+    ok(instance.click_css("#inbox .row .snooze-undo"));
+    wait_until("unsnoozed at the emulator", || {
+        let m = messages_of(&truth, &email, &row.thread);
+        has(&m, "INBOX") && !has(&m, &label)
+    });
+    ok(instance.wait_for_inbox("the Snoozed view empty", |v| v.rows.is_empty()));
+    assert_eq!(
+        messages_of(&truth, &email, &row.thread),
+        before,
+        "unsnoozed as it was"
+    );
+
+    // A snooze a minute ahead comes back by the browser's alarm: in the inbox, unread, out of the label.
+    ok(instance.click_css("#tabs button[data-action=\"back\"]"));
+    let local = ok(instance.storage("local"));
+    let stored_row = local["inbox"]["accounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a["threads"].as_array().cloned().unwrap_or_default())
+        .find(|r| r["unread"] == false)
+        .expect("a read row");
+    let thread = stored_row["thread_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let email = email_of(stored_row["account_id"].as_str().unwrap_or_default());
+    let at = gmux_e2e::unix_now_ms() + 61_000;
+    let reply = ok(instance.send_intent(json!({
+        "type": "snooze", "rows": [stored_row], "choice": {"kind": "at", "ms": at}, "utc_offset_minutes": 0
+    })));
+    assert_eq!(reply["ok"], true, "{reply}");
+    let label = snooze_label(&email).expect("the snooze label");
+    let m = messages_of(&truth, &email, &thread);
+    assert!(!has(&m, "INBOX") && has(&m, &label), "{m:?}");
+    let until = Instant::now() + Duration::from_secs(150);
+    loop {
+        let m = messages_of(&truth, &email, &thread);
+        if has(&m, "INBOX") && has(&m, "UNREAD") && !has(&m, &label) {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the snooze did not come back: {m:?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    ok(
+        instance.wait_for_inbox("the woken row on the page, unread", |v| {
+            v.rows.iter().any(|r| r.thread == thread && r.unread)
+        }),
+    );
 
     ok(instance.use_dark_scheme());
     ok(instance.screenshot("triage-dark"));
