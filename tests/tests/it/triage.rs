@@ -94,6 +94,9 @@ fn seed(emails: &[String]) -> Value {
     json!({ "accounts": accounts })
 }
 
+/// Each message's id and labels.
+type Messages = [(String, Vec<String>)];
+
 /// Every message of a thread with its labels, sorted: what an undo must put back exactly.
 fn messages_of(truth: &GmailTruth, email: &str, thread: &str) -> Vec<(String, Vec<String>)> {
     let t = ok(truth.get(
@@ -186,7 +189,7 @@ fn check_undo(
     email: &str,
     thread: &str,
     key: &str,
-    lands: impl Fn(&[(String, Vec<String>)]) -> bool,
+    lands: impl Fn(&Messages) -> bool,
     by_button: bool,
     what: &str,
 ) {
@@ -217,7 +220,7 @@ fn check_undo(
     );
 }
 
-fn has(messages: &[(String, Vec<String>)], label: &str) -> bool {
+fn has(messages: &Messages, label: &str) -> bool {
     messages.iter().any(|(_, l)| l.iter().any(|x| x == label))
 }
 
@@ -253,7 +256,7 @@ fn check_triage(browser: Browser) {
     let view = ok(instance.open_inbox_page("popup.html", |v| {
         v.rows.len() == 3 * INBOX && v.status_state == "connected"
     }));
-    let pick = |want: &dyn Fn(&[(String, Vec<String>)]) -> bool| -> (String, String) {
+    let pick = |want: &dyn Fn(&Messages) -> bool| -> (String, String) {
         view.rows
             .iter()
             .map(|r| (email_of(&r.account), r.thread.clone()))
