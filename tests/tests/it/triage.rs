@@ -205,6 +205,9 @@ fn check_undo(
     wait_until(&format!("the toast of {what}"), || {
         toast(instance).is_some_and(|(_, undo)| undo)
     });
+    if what == "report spam" {
+        ok(instance.screenshot("triage-toast"));
+    }
     if by_button {
         ok(instance.click_css("#undo"));
     } else {
@@ -342,7 +345,6 @@ fn check_triage(browser: Browser) {
         false,
         "report spam",
     );
-    ok(instance.screenshot("triage-toast"));
 
     // Move to a label with `v` and the picker's type-ahead: into Work (Label_1), out of the inbox.
     let (e, t) = pick(&|m| !has(m, "Label_1"));
@@ -659,8 +661,18 @@ fn check_triage(browser: Browser) {
         }),
     );
 
+    // Dark: two rows selected, the bar above them.
     ok(instance.use_dark_scheme());
-    ok(instance.screenshot("triage-dark"));
+    let view = ok(instance.wait_for_inbox("the inbox in the dark", |v| !v.rows.is_empty()));
+    for row in &view.rows[..2] {
+        focus_row(&instance, &row.thread);
+        ok(instance.session.press_keys(&["x"], false));
+    }
+    wait_until("two selected in the dark", || {
+        selected_count(&instance) == 2
+    });
+    ok(instance.viewport_screenshot("triage-dark"));
+    ok(instance.session.press_keys(&["*", "n"], false));
 }
 
 #[test]
