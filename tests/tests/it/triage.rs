@@ -675,6 +675,69 @@ fn check_triage(browser: Browser) {
     ok(instance.session.press_keys(&["*", "n"], false));
 }
 
+/// A snooze whose time passes while the browser is closed comes back when it starts again: in the inbox, unread,
+/// out of the snooze label, and off the stored list.
+fn check_snooze_across_a_restart(browser: Browser) {
+    let emails = vec!["dee@triage.test".to_string()];
+    let emulator = ok(EmulatorProcess::start_seeded(&seed(&emails)));
+    let host_env = [emulator.private_keyring("triage-restart", browser.name())];
+    let instance = ok(ExtensionBrowser::launch_restartable_prepared(
+        browser,
+        &host_env,
+        |wrapper| configure_host_with_accounts(wrapper, emulator.base_url(), &emails),
+    ));
+    ok(instance.open_extension_page("popup.html"));
+    ok(instance.wait_for_storage("the account synced", DEADLINE, |local| all_synced(local, 1)));
+    let truth = ok(GmailTruth::new(&emulator, &emails));
+    let local = ok(instance.storage("local"));
+    let row = local["inbox"]["accounts"][0]["threads"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["unread"] == false).cloned())
+        .expect("a read row");
+    let thread = row["thread_id"].as_str().unwrap_or_default().to_string();
+    let at = gmux_e2e::unix_now_ms() + 61_000;
+    let reply = ok(instance.send_intent(json!({
+        "type": "snooze", "rows": [row], "choice": {"kind": "at", "ms": at}, "utc_offset_minutes": 0
+    })));
+    assert_eq!(reply["ok"], true, "{reply}");
+    assert!(!has(&messages_of(&truth, &emails[0], &thread), "INBOX"));
+    // Closed past the snooze's time, then started again.
+    let closed_for = Duration::from_millis(at.saturating_sub(gmux_e2e::unix_now_ms()) + 2_000);
+    let instance = ok(instance.restart_after(closed_for));
+    ok(instance.open_extension_page("popup.html"));
+    wait_until("the snooze back after the restart", || {
+        let m = messages_of(&truth, &emails[0], &thread);
+        has(&m, "INBOX") && has(&m, "UNREAD")
+    });
+    ok(instance.wait_for_storage(
+        "the snooze off the list, the row unread in the inbox",
+        DEADLINE,
+        |local| {
+            let listed = local["snoozes"]["accounts"][0]["entries"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty());
+            let row = local["inbox"]["accounts"][0]["threads"]
+                .as_array()
+                .and_then(|rows| {
+                    rows.iter()
+                        .find(|r| r["thread_id"] == thread.as_str())
+                        .cloned()
+                });
+            !listed && row.is_some_and(|r| r["unread"] == true)
+        },
+    ));
+}
+
+#[test]
+fn chromium_snooze_comes_back_after_a_restart() {
+    check_snooze_across_a_restart(Browser::Chromium);
+}
+
+#[test]
+fn firefox_snooze_comes_back_after_a_restart() {
+    check_snooze_across_a_restart(Browser::Firefox);
+}
+
 #[test]
 fn chromium_triage_undo_select_many() {
     check_triage(Browser::Chromium);
