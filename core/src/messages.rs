@@ -19,6 +19,8 @@ pub const SETTINGS_KEY: &str = "settings";
 /// `storage.local` key of the recent searches (a [`crate::listing::RecentSearches`]); written by the background,
 /// read by a page when its search box is focused (never on the first draw's path).
 pub const RECENT_SEARCHES_KEY: &str = "recent_searches";
+/// `storage.local` key of the snoozed conversations (a [`crate::triage::Snoozes`]); written by the background.
+pub const SNOOZES_KEY: &str = "snoozes";
 /// `storage.local` key of the store's revision: every write of the background carries a new, larger one, so a
 /// page can tell a change it has not seen from one it has (see [`is_newer`]).
 pub const REVISION_KEY: &str = "revision";
@@ -156,6 +158,36 @@ pub enum Intent {
     },
     /// Change how conversations are read.
     SetReader { change: crate::reader::ReaderChange },
+    /// Triage (issue 18): an action on one row or a selection across accounts, answered with a
+    /// [`crate::triage::TriageReply`]. The rows are the page's (the stored inbox's or a view's): the background
+    /// shows the change in the store at once, reads each thread's messages' labels for an exact undo, sends the
+    /// action in one HTTP batch per account and keeps the undo of what Gmail did.
+    Triage {
+        action: crate::triage::TriageAction,
+        rows: Vec<crate::inbox::ThreadRow>,
+    },
+    /// Undo the last triage the background made (answered with a [`crate::triage::TriageReply`]).
+    Undo,
+    /// Mark every unread conversation of a view read at Gmail (the whole label, not only the rows loaded), in one
+    /// account or all (answered with a [`crate::triage::TriageReply`]; unconfirmed, one that would change more
+    /// than 50 conversations is answered with the question instead).
+    MarkAllRead {
+        view: crate::listing::View,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        #[serde(default)]
+        confirmed: bool,
+    },
+    /// Snooze rows: out of the inbox into the account's `gmux/Snoozed` label until the time chosen, when a
+    /// browser alarm brings them back (answered with a [`crate::triage::TriageReply`]).
+    Snooze {
+        rows: Vec<crate::inbox::ThreadRow>,
+        choice: crate::triage::SnoozeChoice,
+        /// The page's offset from UTC in minutes (east positive), for "tomorrow morning" in its time zone.
+        utc_offset_minutes: i32,
+    },
+    /// Bring a snoozed conversation back now (answered with a [`crate::triage::TriageReply`]).
+    Unsnooze { account: String, thread: String },
 }
 
 /// The background's answer to an [`Intent`].

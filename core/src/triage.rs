@@ -1136,5 +1136,338 @@ fn names_address(title: &str, email: &str) -> bool {
     false
 }
 
+/// `u` on a selection: mark read when any row is unread, else mark unread (Gmail's toolbar does the same).
+pub fn read_toggle_of<'a>(rows: impl IntoIterator<Item = &'a ThreadRow>) -> TriageAction {
+    if rows.into_iter().any(|r| r.unread) {
+        TriageAction::MarkRead
+    } else {
+        TriageAction::MarkUnread
+    }
+}
+
+/// `s` on a selection: star when any row is not starred, else unstar.
+pub fn star_toggle_of<'a>(rows: impl IntoIterator<Item = &'a ThreadRow>) -> TriageAction {
+    if rows.into_iter().any(|r| !r.starred) {
+        TriageAction::Star
+    } else {
+        TriageAction::Unstar
+    }
+}
+
+/// Every account's snoozes: what `storage.local["snoozes"]` holds (thread ids and times only; nothing secret).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Snoozes {
+    #[serde(default)]
+    pub accounts: Vec<SnoozeList>,
+}
+
+impl Snoozes {
+    pub fn list(&self, account_id: &str) -> Option<&SnoozeList> {
+        self.accounts.iter().find(|l| l.account_id == account_id)
+    }
+
+    /// The account's list, made when missing.
+    pub fn list_mut(&mut self, account_id: &str) -> &mut SnoozeList {
+        let pos = match self
+            .accounts
+            .iter()
+            .position(|l| l.account_id == account_id)
+        {
+            Some(pos) => pos,
+            None => {
+                self.accounts.push(SnoozeList::new(account_id));
+                self.accounts.len() - 1
+            }
+        };
+        &mut self.accounts[pos]
+    }
+
+    /// When the thread comes back, if it is snoozed.
+    pub fn until(&self, account_id: &str, thread_id: &str) -> Option<u64> {
+        self.list(account_id)?
+            .entries
+            .iter()
+            .find(|e| e.thread_id == thread_id)
+            .map(|e| e.until_ms)
+    }
+
+    /// When the one alarm must fire next.
+    pub fn next_alarm(&self) -> Option<u64> {
+        next_snooze_alarm(&self.accounts)
+    }
+
+    /// Forgets the lists of accounts gmux no longer has.
+    pub fn retain_accounts(&mut self, ids: &[String]) {
+        self.accounts.retain(|l| ids.contains(&l.account_id));
+    }
+
+    /// Accounts with a snooze due at `now_ms`.
+    pub fn due_accounts(&self, now_ms: u64) -> Vec<String> {
+        self.accounts
+            .iter()
+            .filter(|l| !l.due(now_ms).is_empty())
+            .map(|l| l.account_id.clone())
+            .collect()
+    }
+}
+
+/// A choice's words in the snooze menu: "Later today", "Tomorrow morning", "Next week", "Pick a time".
+pub fn snooze_choice_name(choice: &SnoozeChoice) -> &'static str {
+    match choice {
+        SnoozeChoice::LaterToday => "Later today",
+        SnoozeChoice::TomorrowMorning => "Tomorrow morning",
+        SnoozeChoice::NextWeek => "Next week",
+        SnoozeChoice::At { .. } => "Pick a time",
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// A snooze menu line's time: "18:00" today, else the weekday and time ("Mon 08:00"), the choices being at most a
+/// week ahead.
+pub fn snooze_menu_time(ms: u64, now_ms: u64, utc_offset_minutes: i32) -> String {
+    let offset = i64::from(utc_offset_minutes) * 60_000;
+    let local = i64::try_from(ms).unwrap_or(i64::MAX).saturating_add(offset);
+    let now_local = i64::try_from(now_ms)
+        .unwrap_or(i64::MAX)
+        .saturating_add(offset);
+    let (_, _, _, h, mi) = local_time(ms, utc_offset_minutes);
+    if local.div_euclid(DAY_MS) == now_local.div_euclid(DAY_MS) {
+        format!("{h:02}:{mi:02}")
+    } else {
+        let weekday = WEEKDAYS[(local.div_euclid(DAY_MS) + 3).rem_euclid(7) as usize];
+        format!("{weekday} {h:02}:{mi:02}")
+    }
+}
+
+/// When a snooze ends, as a person reads it: "18:00" today, "tomorrow 08:00", "Mon 9 Mar, 08:00".
+pub fn snooze_time_text(ms: u64, now_ms: u64, utc_offset_minutes: i32) -> String {
+    let offset = i64::from(utc_offset_minutes) * 60_000;
+    let local = i64::try_from(ms).unwrap_or(i64::MAX).saturating_add(offset);
+    let now_local = i64::try_from(now_ms)
+        .unwrap_or(i64::MAX)
+        .saturating_add(offset);
+    let day = local.div_euclid(DAY_MS);
+    let today = now_local.div_euclid(DAY_MS);
+    let (_, m, d, h, mi) = local_time(ms, utc_offset_minutes);
+    let time = format!("{h:02}:{mi:02}");
+    if day == today {
+        time
+    } else if day == today + 1 {
+        format!("tomorrow {time}")
+    } else {
+        // 1970-01-01 was a Thursday.
+        let weekday = WEEKDAYS[(day + 3).rem_euclid(7) as usize];
+        let month = MONTHS[((m - 1).clamp(0, 11)) as usize];
+        format!("{weekday} {d} {month}, {time}")
+    }
+}
+
+/// What the Snoozed view and the snooze menu say about snoozing: it works while the browser runs.
+pub const SNOOZE_NOTE: &str =
+    "Snoozed conversations come back at their time while your browser is running, or as soon as it starts again.";
+
+/// The background's answer to [`crate::messages::Intent::Triage`] and [`crate::messages::Intent::Undo`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TriageReply {
+    /// Everything asked for happened.
+    pub ok: bool,
+    /// The toast's words ("Archived 3 conversations.", "Undone."); empty when nothing changed.
+    #[serde(default)]
+    pub sentence: String,
+    /// Whether the toast offers Undo (something changed and its undo is kept).
+    #[serde(default)]
+    pub undo: bool,
+    /// One sentence per account where something did not happen, naming the account.
+    #[serde(default)]
+    pub failures: Vec<String>,
+    /// `(account, thread)` of the rows that did not change: the page puts back what it showed at once.
+    #[serde(default)]
+    pub restore: Vec<(String, String)>,
+    /// Mark all read found more than [`MARK_ALL_READ_CONFIRM_ABOVE`] unread conversations: the question to ask
+    /// before sending it again confirmed. Nothing was changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<String>,
+}
+
+impl TriageReply {
+    /// A reply that did nothing, with the reason.
+    pub fn refused(sentence: impl Into<String>) -> Self {
+        TriageReply {
+            ok: false,
+            failures: vec![sentence.into()],
+            ..Default::default()
+        }
+    }
+
+    /// The answer to a triage, from what it came to: `emails` names each account for the failures.
+    pub fn of_settled(
+        settled: &Settled,
+        refused: &[Refusal],
+        email_of: impl Fn(&str) -> String,
+    ) -> Self {
+        let mut failures: Vec<String> = settled
+            .failures
+            .iter()
+            .map(|f| failure_sentence(&email_of(&f.account_id), f))
+            .collect();
+        let mut refused_per: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+        for r in refused {
+            let e = refused_per
+                .entry(r.account_id.as_str())
+                .or_insert((0, r.sentence.as_str()));
+            e.0 += 1;
+        }
+        for (account, (n, sentence)) in refused_per {
+            failures.push(format!(
+                "{}: {} not changed. {sentence}",
+                email_of(account),
+                conversations(n)
+            ));
+        }
+        let mut restore = settled.restore.clone();
+        restore.extend(
+            refused
+                .iter()
+                .map(|r| (r.account_id.clone(), r.thread_id.clone())),
+        );
+        let changed = !settled.undo.threads.is_empty() || !settled.undo.messages.is_empty();
+        TriageReply {
+            ok: failures.is_empty(),
+            sentence: if changed {
+                settled.undo.sentence.clone()
+            } else {
+                String::new()
+            },
+            undo: changed,
+            failures,
+            restore,
+            confirm: None,
+        }
+    }
+}
+
+/// The undo toast's words once an undo is done.
+pub fn undone_sentence(n: usize) -> String {
+    match n {
+        0 => "Nothing to undo.".to_string(),
+        1 => "Undone: the conversation is back as it was.".to_string(),
+        n => format!("Undone: {n} conversations are back as they were."),
+    }
+}
+
+/// A triage shortcut of the list, like Gmail's: a key pressed with no Ctrl, Alt or Meta.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriageKey {
+    /// `z`: undo the last action.
+    Undo,
+    /// `!`: report spam.
+    Spam,
+    /// `x`: select or unselect the focused row.
+    Select,
+    /// `v`: move to a label (the picker).
+    Move,
+    /// `*` then `a`: select every row shown.
+    SelectAll,
+    /// `*` then `n`: select none.
+    SelectNone,
+    /// `*`: the first key of a selection chord.
+    Chord,
+    /// `b`: snooze (the menu of times).
+    Snooze,
+}
+
+/// The triage shortcut for a key, given whether the key before it was `*` (Gmail's `*a`, `*n`).
+pub fn triage_key(key: &str, after_star: bool) -> Option<TriageKey> {
+    match (after_star, key) {
+        (true, "a") => Some(TriageKey::SelectAll),
+        (true, "n") => Some(TriageKey::SelectNone),
+        (_, "*") => Some(TriageKey::Chord),
+        (_, "z") => Some(TriageKey::Undo),
+        (_, "!") => Some(TriageKey::Spam),
+        (_, "x") => Some(TriageKey::Select),
+        (_, "v") => Some(TriageKey::Move),
+        (_, "b") => Some(TriageKey::Snooze),
+        _ => None,
+    }
+}
+
+/// The rows selected in a list, by `(account, thread)`, with the anchor a Shift-click ranges from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Selection {
+    keys: BTreeSet<(String, String)>,
+    anchor: Option<(String, String)>,
+}
+
+impl Selection {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn contains(&self, account: &str, thread: &str) -> bool {
+        self.keys
+            .contains(&(account.to_string(), thread.to_string()))
+    }
+
+    /// `x` or a click on a row's box: selects it, or unselects it; it becomes the anchor.
+    pub fn toggle(&mut self, key: (String, String)) {
+        if !self.keys.remove(&key) {
+            self.keys.insert(key.clone());
+        }
+        self.anchor = Some(key);
+    }
+
+    /// Shift-click: every row from the anchor to `key` in the list's order takes the state the anchor has
+    /// (selected, as Gmail does); without an anchor in the list, `key` alone is toggled.
+    pub fn range(&mut self, order: &[(String, String)], key: (String, String)) {
+        let anchor = self
+            .anchor
+            .as_ref()
+            .and_then(|a| order.iter().position(|k| k == a));
+        let (Some(from), Some(to)) = (anchor, order.iter().position(|k| *k == key)) else {
+            return self.toggle(key);
+        };
+        let (lo, hi) = if from <= to { (from, to) } else { (to, from) };
+        self.keys.extend(order[lo..=hi].iter().cloned());
+        self.anchor = Some(key);
+    }
+
+    /// `*a`: every row shown.
+    pub fn all(&mut self, order: &[(String, String)]) {
+        self.keys = order.iter().cloned().collect();
+    }
+
+    /// `*n`, or after an action on the selection.
+    pub fn clear(&mut self) {
+        self.keys.clear();
+        self.anchor = None;
+    }
+
+    /// Keeps only rows still shown (a row archived, a view changed).
+    pub fn retain_shown(&mut self, order: &[(String, String)]) {
+        let shown: BTreeSet<&(String, String)> = order.iter().collect();
+        self.keys.retain(|k| shown.contains(k));
+        if self.anchor.as_ref().is_some_and(|a| !shown.contains(a)) {
+            self.anchor = None;
+        }
+    }
+
+    /// The selected keys in the list's order.
+    pub fn in_order(&self, order: &[(String, String)]) -> Vec<(String, String)> {
+        order
+            .iter()
+            .filter(|k| self.keys.contains(*k))
+            .cloned()
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -152,6 +152,16 @@ pub struct Undo {
     previous: ThreadRow,
 }
 
+impl Undo {
+    /// `(account, thread)` of the row it puts back.
+    pub fn key(&self) -> (String, String) {
+        (
+            self.previous.account_id.clone(),
+            self.previous.thread_id.clone(),
+        )
+    }
+}
+
 /// The page's view: which list, its rows and progress, and a sentence when the view had to change by itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewSession {
@@ -540,7 +550,13 @@ impl ViewSession {
         row: &ThreadRow,
         action: ThreadAction,
     ) -> Option<Undo> {
-        let after = action_row(row, action);
+        self.show_row(store, action_row(row, action))
+    }
+
+    /// Shows a row's new state at once in the view (a triage's prediction); the stored inbox's rows are the
+    /// background's to change. Returns what puts it back.
+    pub fn show_row(&mut self, store: &InboxStore, after: ThreadRow) -> Option<Undo> {
+        let row = &after;
         let generation = self.generation;
         let previous = match &mut self.current {
             Current::Inbox => {
@@ -550,15 +566,15 @@ impl ViewSession {
                 if stored {
                     return None;
                 }
-                self.older.replace_row(after)?
+                self.older.replace_row(after.clone())?
             }
             Current::List { view, list, .. } => {
                 let view = view.clone();
-                list.replace_row(&view, after)?
+                list.replace_row(&view, after.clone())?
             }
             Current::Search { search, .. } => {
                 let view = search.view();
-                search.list_mut().replace_row(&view, after)?
+                search.list_mut().replace_row(&view, after.clone())?
             }
         };
         Some(Undo {

@@ -767,3 +767,25 @@ impl Drop for PagePort {
         let _ = self.raw.disconnect();
     }
 }
+
+// Triage (issue 18): the one snooze alarm, at a time rather than a period.
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(method, catch, js_name = clear)]
+    fn clear_alarm(this: &Alarms, name: &str) -> Result<JsValue, JsValue>;
+}
+
+/// Creates (or moves) a one-time alarm firing at `when_ms` (Unix ms); browsers fire one whose time passed while
+/// they were closed at their next start.
+pub async fn create_alarm_at(name: &str, when_ms: f64) -> Result<(), BrowserError> {
+    let info = to_js(&serde_json::json!({ "when": when_ms }))?;
+    settle(api()?.alarms().create_alarm(name, &info)?)
+        .await
+        .map(drop)
+}
+
+/// Removes the named alarm, if there is one.
+pub async fn clear_alarm(name: &str) -> Result<(), BrowserError> {
+    settle(api()?.alarms().clear_alarm(name)?).await.map(drop)
+}

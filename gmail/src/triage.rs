@@ -24,7 +24,7 @@ use crate::sync::SyncEngine;
 use gmux_core::listing::{distinct_threads, ListQuery};
 use gmux_core::triage::{
     settle, wake_change, AccountCalls, AccountFailure, CallOutcome, GmailCall, LabelChange, Plan,
-    Settled, SnoozeList, ThreadState, UndoRecord, UntrashAnswer, SNOOZED_LABEL_NAME,
+    Settled, SnoozeList, ThreadState, TriageAction, UndoRecord, UntrashAnswer, SNOOZED_LABEL_NAME,
 };
 use std::collections::BTreeMap;
 
@@ -305,6 +305,71 @@ fn account_requests(engine: &SyncEngine, accounts: &[AccountCalls]) -> u64 {
         .iter()
         .map(|a| engine.client(&a.account_id).requests_sent())
         .sum()
+}
+
+/// Reads each thread's messages and their labels as they are at the moment of the action: one HTTP batch of
+/// `threads.get format=minimal` per account (10 units a thread), accounts at once.
+///
+/// Why read them now rather than keep them on every row: an undo must put back exactly what each message had
+/// (archiving a thread with one's own reply in it must not put the reply in the inbox when undone), the rows a
+/// page shows can be minutes old (a view's page, the stored inbox between polls), and the stored inbox, which
+/// every page parses before its first row, stays as small as it is. It costs one request per account, beside
+/// the one that changes the threads, while the page already shows the change. A thread whose read fails keeps
+/// the page's labels (`hint`): the action is still sent, and its undo restores the thread's labels as a whole.
+pub async fn read_states(engine: &SyncEngine, hints: &[ThreadState]) -> Vec<ThreadState> {
+    let mut per: BTreeMap<&str, Vec<&ThreadState>> = BTreeMap::new();
+    for h in hints {
+        per.entry(h.account_id.as_str()).or_default().push(h);
+    }
+    let read = futures::future::join_all(per.into_iter().map(|(account, threads)| async move {
+        let client = engine.client(account);
+        let calls: Vec<BatchCall> = threads
+            .iter()
+            .map(|t| {
+                BatchCall::get(GmailClient::user_path(&format!(
+                    "threads/{}?format=minimal&fields=id,messages(id,labelIds)",
+                    encode_component(&t.thread_id)
+                )))
+            })
+            .collect();
+        let parts = client.batch(&calls).await.ok();
+        threads
+            .iter()
+            .enumerate()
+            .map(|(i, hint)| {
+                let thread = parts
+                    .as_ref()
+                    .and_then(|p| p.get(i))
+                    .filter(|p| (200..300).contains(&p.status))
+                    .and_then(|p| decode_json::<Thread>(&p.body).ok())
+                    .filter(|t| t.id == hint.thread_id && !t.messages.is_empty());
+                match thread {
+                    Some(t) => ThreadState {
+                        account_id: hint.account_id.clone(),
+                        thread_id: hint.thread_id.clone(),
+                        label_ids: t.label_ids(),
+                        messages: t.message_labels(),
+                    },
+                    None => (*hint).clone(),
+                }
+            })
+            .collect::<Vec<_>>()
+    }))
+    .await;
+    read.into_iter().flatten().collect()
+}
+
+/// An action on a selection, start to end at Gmail: each thread's state read ([`read_states`]), the plan made
+/// from it, sent ([`apply_plan`]). Returns the plan (its refusals) and what it came to.
+pub async fn triage(
+    engine: &SyncEngine,
+    action: &TriageAction,
+    hints: &[ThreadState],
+) -> (Plan, Settled) {
+    let states = read_states(engine, hints).await;
+    let plan = gmux_core::triage::plan(action, &states);
+    let settled = apply_plan(engine, &plan).await;
+    (plan, settled)
 }
 
 /// What "mark all as read" changed in one account.

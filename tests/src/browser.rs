@@ -661,6 +661,16 @@ impl ExtensionBrowser {
     /// Firefox gets a fixed `-profile` folder and the prefs that keep a temporary add-on's storage when Firefox
     /// removes it at shutdown.
     pub fn launch_restartable(browser: Browser) -> Result<ExtensionBrowser> {
+        Self::launch_restartable_prepared(browser, &[], |_| Ok(()))
+    }
+
+    /// [`launch_restartable`](Self::launch_restartable) with the host's variables and `prepare`, as
+    /// [`launch_prepared`](Self::launch_prepared) has them (a configured host with accounts).
+    pub fn launch_restartable_prepared(
+        browser: Browser,
+        host_env: &[(String, String)],
+        prepare: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<ExtensionBrowser> {
         let guard = BROWSER_LOCK
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -674,8 +684,9 @@ impl ExtensionBrowser {
             browser.host_install_arg(),
             &browser.manifest_dir(root),
             root,
-            &[],
+            host_env,
         )?);
+        prepare(&host::wrapper_path(root))?;
         let (driver, session) = start_keeping_profile(browser, root, &extension)?;
         Ok(ExtensionBrowser {
             browser,
@@ -691,6 +702,12 @@ impl ExtensionBrowser {
     /// the next page load is a cold start's first load. Needs a browser from
     /// [`launch_restartable`](Self::launch_restartable).
     pub fn restart(self) -> Result<ExtensionBrowser> {
+        self.restart_after(Duration::ZERO)
+    }
+
+    /// [`restart`](Self::restart), with the browser closed for `closed_for` in between (what happens while a
+    /// person's browser is not running).
+    pub fn restart_after(self, closed_for: Duration) -> Result<ExtensionBrowser> {
         let ExtensionBrowser {
             browser,
             session,
@@ -735,6 +752,7 @@ impl ExtensionBrowser {
             }
             std::thread::sleep(Duration::from_millis(25));
         }
+        std::thread::sleep(closed_for);
         let extension = paths::extension_dir(browser.dist_folder())?;
         let (driver, session) = start_keeping_profile(browser, root, &extension)?;
         Ok(ExtensionBrowser {

@@ -102,6 +102,13 @@ pub fn bench(args: &[String]) -> Result<()> {
         Command::new(release.join("examples/sync_bench")).args(["20", "1000", "50"]),
     ));
     sections.push(measure(
+        "Triage: archiving 120 threads across 3 accounts and its undo, against one call per thread; mark all read \
+         (emulator in process)",
+        "at most 2 requests per account for the selection (issue 18: one or two). Baseline: one threads.modify \
+         request per thread",
+        &mut Command::new(release.join("examples/triage_bench")),
+    ));
+    sections.push(measure(
         "gmux-host over real pipes (emulator, real Secret Service), and token refreshes over a long run",
         "cached token.get p50 under 1 ms; host start to first reply under 50 ms (issue 4); one refresh per account \
          under concurrency; over the long run (two host processes as Chrome's and Firefox's, 8 concurrent askers \

@@ -800,3 +800,199 @@ fn an_open_gmail_tab_is_sent_to_the_thread_by_its_fragment_only() {
     assert_eq!(percent_decode("a%40b%2x%4"), "a@b%2x%4");
     assert_eq!(percent_decode("%E2%9C%93é"), "✓é");
 }
+
+fn key(a: &str, t: &str) -> (String, String) {
+    (a.to_string(), t.to_string())
+}
+
+#[test]
+fn triage_keys_are_gmails_and_star_starts_a_chord() {
+    // (key, after a star, expected)
+    let cases = [
+        ("z", false, Some(TriageKey::Undo)),
+        ("!", false, Some(TriageKey::Spam)),
+        ("x", false, Some(TriageKey::Select)),
+        ("v", false, Some(TriageKey::Move)),
+        ("*", false, Some(TriageKey::Chord)),
+        ("b", false, Some(TriageKey::Snooze)),
+        ("a", true, Some(TriageKey::SelectAll)),
+        ("n", true, Some(TriageKey::SelectNone)),
+        ("a", false, None),
+        ("n", false, None),
+        ("z", true, Some(TriageKey::Undo)),
+        ("e", false, None),
+        ("Z", false, None),
+    ];
+    for (k, star, want) in cases {
+        assert_eq!(triage_key(k, star), want, "{k} after star {star}");
+    }
+}
+
+#[test]
+fn a_selection_toggles_ranges_from_its_anchor_and_keeps_only_rows_shown() {
+    let order: Vec<(String, String)> = ["1", "2", "3", "4", "5"]
+        .iter()
+        .map(|t| key(if *t < "3" { "a" } else { "b" }, t))
+        .collect();
+    let mut s = Selection::default();
+    s.toggle(order[1].clone());
+    assert_eq!(s.in_order(&order), vec![order[1].clone()]);
+    // Shift-click downwards from the anchor, then upwards from the new one.
+    s.range(&order, order[3].clone());
+    assert_eq!(s.in_order(&order), order[1..=3].to_vec());
+    s.range(&order, order[0].clone());
+    assert_eq!(s.in_order(&order), order[0..=3].to_vec());
+    // x again unselects.
+    s.toggle(order[2].clone());
+    assert!(!s.contains("b", "3"));
+    assert_eq!(s.len(), 3);
+    // A range without an anchor in the list toggles the row alone.
+    let mut fresh = Selection::default();
+    fresh.range(&order, order[4].clone());
+    assert_eq!(fresh.in_order(&order), vec![order[4].clone()]);
+    // Rows no longer shown leave the selection, the anchor with them.
+    s.retain_shown(&order[1..]);
+    assert_eq!(s.in_order(&order), vec![order[1].clone(), order[3].clone()]);
+    s.all(&order);
+    assert_eq!(s.len(), 5);
+    s.clear();
+    assert!(s.is_empty());
+}
+
+#[test]
+fn toggles_on_a_selection_mark_read_or_star_when_any_row_lacks_it() {
+    let row = |unread: bool, starred: bool| ThreadRow {
+        unread,
+        starred,
+        ..Default::default()
+    };
+    let cases = [
+        (
+            vec![row(false, false), row(true, false)],
+            TriageAction::MarkRead,
+            TriageAction::Star,
+        ),
+        (
+            vec![row(false, true)],
+            TriageAction::MarkUnread,
+            TriageAction::Unstar,
+        ),
+        (
+            vec![row(true, true), row(false, true)],
+            TriageAction::MarkRead,
+            TriageAction::Unstar,
+        ),
+    ];
+    for (rows, read, star) in cases {
+        assert_eq!(read_toggle_of(&rows), read);
+        assert_eq!(star_toggle_of(&rows), star);
+    }
+}
+
+#[test]
+fn a_triage_reply_names_each_failing_account_and_the_rows_to_put_back() {
+    let p = plan(
+        &TriageAction::Archive,
+        &[
+            thread("a", "1", &["INBOX"]),
+            thread("b", "2", &["INBOX"]),
+            thread("b", "3", &["INBOX"]),
+        ],
+    );
+    let mut outcomes = BTreeMap::new();
+    outcomes.insert(key("a", "1"), CallOutcome::Done { labels: None });
+    for t in ["2", "3"] {
+        outcomes.insert(
+            key("b", t),
+            CallOutcome::Failed {
+                code: "gmail_busy".into(),
+                sentence: "Gmail is busy: try again in a minute.".into(),
+            },
+        );
+    }
+    let settled = settle(&p, &outcomes);
+    let refused = [Refusal {
+        account_id: "c".into(),
+        thread_id: "9".into(),
+        sentence: "This account has no such label.".into(),
+    }];
+    let reply = TriageReply::of_settled(&settled, &refused, |a| format!("{a}@x.test"));
+    assert!(!reply.ok);
+    assert!(reply.undo);
+    assert_eq!(reply.sentence, "Archived 1 conversation.");
+    assert_eq!(
+        reply.failures,
+        vec![
+            "b@x.test: 2 conversations not changed. Gmail is busy: try again in a minute."
+                .to_string(),
+            "c@x.test: 1 conversation not changed. This account has no such label.".to_string(),
+        ]
+    );
+    assert_eq!(
+        reply.restore,
+        vec![key("b", "2"), key("b", "3"), key("c", "9")]
+    );
+
+    // Nothing changed: no toast, no Undo.
+    let none = settle(&p, &BTreeMap::new());
+    let reply = TriageReply::of_settled(&none, &[], |a| a.to_string());
+    assert!(!reply.undo && reply.sentence.is_empty() && reply.restore.len() == 3);
+    assert_eq!(undone_sentence(0), "Nothing to undo.");
+    assert_eq!(
+        undone_sentence(1),
+        "Undone: the conversation is back as it was."
+    );
+    assert_eq!(
+        undone_sentence(2),
+        "Undone: 2 conversations are back as they were."
+    );
+}
+
+#[test]
+fn the_snoozes_of_every_account_say_when_each_comes_back_and_when_the_alarm_fires() {
+    let mut s = Snoozes::default();
+    s.list_mut("a")
+        .add(&thread("a", "1", &["INBOX"]), 5_000)
+        .unwrap();
+    s.list_mut("b")
+        .add(&thread("b", "2", &["INBOX"]), 3_000)
+        .unwrap();
+    s.list_mut("a")
+        .add(&thread("a", "3", &["INBOX"]), 9_000)
+        .unwrap();
+    assert_eq!(s.accounts.len(), 2);
+    assert_eq!(s.until("a", "3"), Some(9_000));
+    assert_eq!(s.until("a", "2"), None);
+    assert_eq!(s.next_alarm(), Some(3_000));
+    assert_eq!(
+        s.due_accounts(5_000),
+        vec!["a".to_string(), "b".to_string()]
+    );
+    assert_eq!(s.due_accounts(4_000), vec!["b".to_string()]);
+    s.retain_accounts(&["a".to_string()]);
+    assert_eq!(s.next_alarm(), Some(5_000));
+    // It survives a restart as JSON.
+    let back: Snoozes = serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
+    assert_eq!(back, s);
+}
+
+#[test]
+fn a_snoozes_time_reads_as_today_tomorrow_or_a_date() {
+    let now = utc(2026, 3, 5, 10, 0); // a Thursday
+    let cases = [
+        (utc(2026, 3, 5, 18, 0), 0, "18:00"),
+        (utc(2026, 3, 6, 8, 0), 0, "tomorrow 08:00"),
+        (utc(2026, 3, 9, 8, 0), 0, "Mon 9 Mar, 08:00"),
+        // In UTC+2 the same instant is 10:00 the next day.
+        (utc(2026, 3, 6, 8, 0), 120, "tomorrow 10:00"),
+        (utc(2026, 3, 5, 23, 30), 60, "tomorrow 00:30"),
+    ];
+    for (ms, tz, want) in cases {
+        assert_eq!(snooze_time_text(ms, now, tz), want, "{ms} {tz}");
+    }
+    assert_eq!(snooze_choice_name(&SnoozeChoice::NextWeek), "Next week");
+    // The menu's lines: the time today, else the weekday.
+    assert_eq!(snooze_menu_time(utc(2026, 3, 5, 18, 0), now, 0), "18:00");
+    assert_eq!(snooze_menu_time(utc(2026, 3, 6, 8, 0), now, 0), "Fri 08:00");
+    assert_eq!(snooze_menu_time(utc(2026, 3, 9, 8, 0), now, 0), "Mon 08:00");
+}

@@ -8,6 +8,7 @@ use super::notify::{Notifier, NotifyAnswer};
 use super::reader::Reader;
 use super::store::Store;
 use super::sync::Syncer;
+use super::triage::Triage;
 use super::views::Views;
 use crate::browser;
 use crate::host_client::RequestError;
@@ -24,6 +25,7 @@ pub struct Intents {
     pub views: Rc<Views>,
     pub reader: Rc<Reader>,
     pub notifier: Rc<Notifier>,
+    pub triage: Rc<Triage>,
 }
 
 /// The answer to one message from a page.
@@ -38,6 +40,7 @@ pub enum Answer {
     Shown(Vec<ShownNotification>),
     /// Test builds: the toolbar icon set last.
     Icon(Option<gmux_core::icon::IconShown>),
+    Triage(gmux_core::triage::TriageReply),
 }
 
 impl Intents {
@@ -90,6 +93,25 @@ impl Intents {
                         .await,
                 )
             }
+            Intent::Triage { action, rows } => Answer::Triage(self.triage.act(action, rows).await),
+            Intent::Undo => Answer::Triage(self.triage.undo().await),
+            Intent::Snooze {
+                rows,
+                choice,
+                utc_offset_minutes,
+            } => Answer::Triage(self.triage.snooze(rows, choice, utc_offset_minutes).await),
+            Intent::Unsnooze { account, thread } => {
+                Answer::Triage(self.triage.unsnooze(&account, &thread).await)
+            }
+            Intent::MarkAllRead {
+                view,
+                account,
+                confirmed,
+            } => Answer::Triage(
+                self.triage
+                    .mark_all_read(&view, account.as_deref(), confirmed)
+                    .await,
+            ),
             intent => {
                 match self.notifier.answer(&intent).await {
                     Some(NotifyAnswer::Reply(reply)) => return Answer::Reply(reply),
@@ -156,7 +178,13 @@ impl Intents {
                 }
             }
             // Answered with their own reply types in `answer`.
-            Intent::ListPage { .. } | Intent::Labels { .. } => {
+            Intent::ListPage { .. }
+            | Intent::Labels { .. }
+            | Intent::Triage { .. }
+            | Intent::Undo
+            | Intent::MarkAllRead { .. }
+            | Intent::Snooze { .. }
+            | Intent::Unsnooze { .. } => {
                 IntentReply::failed(IntentError::Internal, "this request has its own answer")
             }
             Intent::RememberSearch { query } => self.views.remember_search(&query).await,

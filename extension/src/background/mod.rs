@@ -8,6 +8,7 @@
 //!
 //! The pieces, each calling only those listed after it:
 //! - [`intents`]: what the pages ask.
+//! - [`triage`]: actions on a selection across accounts and the undo of the last one (issue 18).
 //! - [`views`]: lists beyond the stored inbox, fetched on demand for the pages and kept in memory; labels;
 //!   recent searches; Primary only.
 //! - [`reader`]: conversations' bodies and attachments for the pages, in memory only.
@@ -34,6 +35,7 @@ mod reader;
 mod store;
 mod sync;
 mod tokens;
+mod triage;
 mod views;
 
 use std::cell::RefCell;
@@ -88,6 +90,12 @@ pub fn start() {
         Box::pin(async move { notifier.after_poll(poll).await })
     }));
     let presence = Presence::new(store.clone(), syncer.clone());
+    let triage = Rc::new(triage::Triage::new(
+        port.clone(),
+        store.clone(),
+        syncer.clone(),
+        views.clone(),
+    ));
     let intents = Intents {
         port: port.clone(),
         store: store.clone(),
@@ -95,6 +103,7 @@ pub fn start() {
         views,
         reader,
         notifier: notifier.clone(),
+        triage,
     };
     let bg = Rc::new(Background {
         port,
@@ -155,7 +164,12 @@ fn on_port_event(event: PortEvent) {
             // gmux-host is configured (the pages show what to do from the status).
             if hello.configured {
                 let syncer = bg.syncer.clone();
-                spawn_local(async move { syncer.after_connect().await });
+                let triage = bg.intents.triage.clone();
+                spawn_local(async move {
+                    syncer.after_connect().await;
+                    // Snoozes whose time passed while the browser was closed come back now.
+                    triage.wake().await;
+                });
             }
         }
         PortEvent::Host(event) => on_host_event(&bg, event),
@@ -230,6 +244,7 @@ pub async fn answer(message: JsValue, sender: JsValue) -> Result<JsValue, Browse
         }
         Answer::Shown(shown) => browser::to_js(&shown),
         Answer::Icon(icon) => browser::to_js(&icon),
+        Answer::Triage(reply) => browser::to_js(&reply),
     }
 }
 
@@ -268,6 +283,10 @@ pub fn event(kind: &str) {
                 let syncer = bg.syncer.clone();
                 spawn_local(async move { syncer.sync_all().await });
             }
+        }
+        "alarm:snooze" => {
+            let triage = bg.intents.triage.clone();
+            spawn_local(async move { triage.wake().await });
         }
         _ => log(&format!("gmux: background event {kind}")),
     }

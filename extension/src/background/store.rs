@@ -11,10 +11,11 @@ use gmux_core::inbox::InboxStore;
 use gmux_core::listing::RecentSearches;
 use gmux_core::messages::{
     next_revision, Settings, NOTIFIED_KEY, RECENT_SEARCHES_KEY, REVISION_KEY, SETTINGS_KEY,
-    STATUS_KEY, STORE_KEY,
+    SNOOZES_KEY, STATUS_KEY, STORE_KEY,
 };
 use gmux_core::notify::NotifiedLog;
 use gmux_core::status::Status;
+use gmux_core::triage::Snoozes;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 
@@ -51,6 +52,8 @@ struct Inner {
     recent_searches: RecentSearches,
     /// The messages already notified, kept across restarts so a replayed poll notifies nothing twice.
     notified: NotifiedLog,
+    /// The snoozed conversations, kept across restarts so a snooze whose time passed fires at the next start.
+    snoozes: Snoozes,
     /// The revision of the last write to `storage.local`.
     revision: u64,
     /// Opens once the stored inbox, settings and revision were read.
@@ -78,6 +81,7 @@ impl Store {
             REVISION_KEY,
             RECENT_SEARCHES_KEY,
             NOTIFIED_KEY,
+            SNOOZES_KEY,
         ])
         .await;
         let waiters = self.with(|inner| {
@@ -89,6 +93,8 @@ impl Store {
                 inner.recent_searches =
                     serde_json::from_value(items[RECENT_SEARCHES_KEY].clone()).unwrap_or_default();
                 inner.notified = NotifiedLog::from_json(items[NOTIFIED_KEY].clone());
+                inner.snoozes =
+                    serde_json::from_value(items[SNOOZES_KEY].clone()).unwrap_or_default();
             }
             inner.loaded.open()
         });
@@ -209,6 +215,19 @@ impl Store {
     pub async fn persist_notified(&self) -> Result<(), BrowserError> {
         let log = self.with(|inner| inner.notified.clone());
         self.write(json!({ NOTIFIED_KEY: log })).await
+    }
+
+    /// Reads or changes the snoozed conversations (saved with [`Store::persist_snoozes`]).
+    pub fn snoozes<R>(&self, f: impl FnOnce(&mut Snoozes) -> R) -> R {
+        self.with(|inner| f(&mut inner.snoozes))
+    }
+
+    /// Saves the snoozed conversations.
+    pub async fn persist_snoozes(&self) {
+        let snoozes = self.with(|inner| inner.snoozes.clone());
+        if let Err(e) = self.write(json!({ SNOOZES_KEY: snoozes })).await {
+            log_error("the snoozed conversations could not be saved", &e);
+        }
     }
 
     async fn update_badge(&self) {

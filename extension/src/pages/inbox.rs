@@ -45,6 +45,7 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     draw_status(&document, page)?;
     if painted_before {
         super::views::draw(&document, page)?;
+        super::triage::draw(&document, page)?;
     }
     if restore_focus {
         if let Some((account, thread)) = &page.focused {
@@ -464,6 +465,7 @@ fn draw_row(
         &view::row_label(row.unread, &senders, &subject, email),
     )?;
 
+    dom::append(&item, super::triage::select_box(document)?)?;
     let chip = el(document, "span", "chip", None)?;
     chip.set_attribute("title", email)?;
     chip.set_attribute("aria-hidden", "true")?;

@@ -9,13 +9,15 @@ mod options;
 mod presence;
 mod reading;
 mod reading_options;
+mod triage;
 mod views;
 
 use std::cell::RefCell;
 
 use gmux_core::inbox::{InboxStore, ThreadRow};
 use gmux_core::messages::{
-    is_newer, Intent, IntentReply, Settings, REVISION_KEY, SETTINGS_KEY, STATUS_KEY, STORE_KEY,
+    is_newer, Intent, IntentReply, Settings, ThreadAction, REVISION_KEY, SETTINGS_KEY, STATUS_KEY,
+    STORE_KEY,
 };
 use gmux_core::status::{self, HostState, Status};
 use gmux_core::view::{self, InboxKey};
@@ -52,6 +54,8 @@ struct Page {
     revision: Option<u64>,
     /// The list shown (the inbox, a tab, a label, a search), the search box, the label picker.
     views: views::ViewsUi,
+    /// The selection, the toast with Undo, moving to a label.
+    triage: triage::TriageUi,
     /// The rows in the list's DOM, in order, so a redraw that only adds rows at the end only appends them.
     drawn: Vec<ThreadRow>,
     /// How many rows the list shows.
@@ -116,6 +120,7 @@ pub fn start() {
             settings: browser::from_js(field(SETTINGS_KEY)).unwrap_or_default(),
             revision: revision_of(&field(REVISION_KEY)),
             views: views::ViewsUi::default(),
+            triage: triage::TriageUi::default(),
             drawn: Vec::new(),
             drawn_rows: 0,
             drawn_signature: String::new(),
@@ -145,6 +150,7 @@ pub fn start() {
             }
         }
         catch_up().await;
+        triage::load_snoozes();
         let answer = match query_status().await {
             Ok(answer) => answer,
             Err(e) => Status {
@@ -206,6 +212,7 @@ fn apply_change(page: &mut Page, change: browser::StorageChange) {
                 page.status_settled |= page.status.host.is_settled();
             }
             SETTINGS_KEY => page.settings = browser::from_js(value).unwrap_or_default(),
+            gmux_core::messages::SNOOZES_KEY => triage::snoozes_changed(page, value),
             _ => {}
         }
     }
@@ -461,7 +468,7 @@ fn find_row(page: &Page, account: &str, thread: &str) -> Option<ThreadRow> {
 }
 
 /// The value of an input element.
-fn value_of(element: &Element) -> String {
+pub(super) fn value_of(element: &Element) -> String {
     js_sys::Reflect::get(element, &JsValue::from_str("value"))
         .ok()
         .and_then(|v| v.as_string())
@@ -568,6 +575,19 @@ fn on_click(event: web_sys::Event) {
             }
         }
         (Some("dismiss"), _) => update(|page| page.message = None),
+        (Some("undo"), _) => triage::undo(),
+        (Some("mark-all-read"), _) => triage::mark_all_read(false),
+        (Some("unsnooze"), Some(key)) => {
+            event.prevent_default();
+            triage::unsnooze(key);
+        }
+        (Some("select"), Some(key)) => {
+            event.prevent_default();
+            triage::toggle(key, triage::shift_held(&event));
+        }
+        (Some(name), _) if name.starts_with("bulk-") => {
+            triage::on_selection(name.trim_start_matches("bulk-"))
+        }
         (Some(name), Some((account, thread))) => {
             if let Some(command) = row_command(name) {
                 event.prevent_default();
@@ -690,14 +710,19 @@ fn on_key(event: KeyboardEvent) {
         return;
     }
     let reading = PAGE.with(|p| p.borrow().as_ref().is_some_and(|p| p.reading.is_some()));
-    if reading {
-        if reading::on_key(&event) {
-            return;
-        }
-        // Where the conversation replaced the list, the list's keys wait until it is back.
-        if target.closest(".inbox").ok().flatten().is_none() {
-            return;
-        }
+    if reading && reading::on_key(&event) {
+        return;
+    }
+    // Triage keys (select, undo, spam, move, snooze) act on the focused row, also the conversation open.
+    let focused = row_of(&target)
+        .or_else(|| PAGE.with(|p| p.borrow().as_ref().and_then(|p| p.focused.clone())));
+    if triage::on_key(&key, focused) {
+        event.prevent_default();
+        return;
+    }
+    // Where the conversation replaced the list, the list's keys wait until it is back.
+    if reading && target.closest(".inbox").ok().flatten().is_none() {
+        return;
     }
     let Some(command) = view::inbox_key(&event.key()) else {
         return;
@@ -767,7 +792,7 @@ fn act_on_row(command: InboxKey, account: &str, thread: &str) {
     if command != InboxKey::Next && command != InboxKey::Previous {
         views::remember_current_search();
     }
-    let action = match command {
+    let (action, selection_command) = match command {
         InboxKey::Open => {
             reading::open(account, thread);
             return;
@@ -776,48 +801,22 @@ fn act_on_row(command: InboxKey, account: &str, thread: &str) {
             open_gmail_url(&email, thread);
             return;
         }
-        InboxKey::Archive => gmux_core::messages::ThreadAction::Archive,
-        InboxKey::Trash => gmux_core::messages::ThreadAction::Trash,
-        InboxKey::ToggleRead => view::read_toggle(row.unread),
-        InboxKey::ToggleStar => view::star_toggle(row.starred),
+        InboxKey::Archive => (ThreadAction::Archive, "archive"),
+        InboxKey::Trash => (ThreadAction::Trash, "trash"),
+        InboxKey::ToggleRead => (view::read_toggle(row.unread), "read"),
+        InboxKey::ToggleStar => (view::star_toggle(row.starred), "star"),
         InboxKey::Next | InboxKey::Previous => return,
     };
-    // After archiving or trashing, focus moves to the row that takes this one's place.
-    if matches!(
-        action,
-        gmux_core::messages::ThreadAction::Archive | gmux_core::messages::ThreadAction::Trash
-    ) {
-        let rows = rows_in_list();
-        let keys: Vec<_> = rows.iter().filter_map(row_of).collect();
-        if let Some(i) = keys.iter().position(|(a, t)| a == account && t == thread) {
-            let next = keys
-                .get(i + 1)
-                .or_else(|| i.checked_sub(1).and_then(|j| keys.get(j)))
-                .cloned();
-            PAGE.with(|p| {
-                if let Some(page) = p.borrow_mut().as_mut() {
-                    page.focused = next;
-                }
-            });
-        }
+    // With rows selected, the shortcuts act on them; else on this row. Either way through the background's
+    // triage, which keeps the undo.
+    if triage::has_selection() {
+        triage::on_selection(selection_command);
+    } else {
+        triage::act(
+            action.into(),
+            vec![(account.to_string(), thread.to_string())],
+        );
     }
-    // Shown at once in a view beyond the stored inbox (the background changes the stored rows itself).
-    let mut undo = None;
-    update(|page| {
-        undo = page.views.session.act(&page.store, &row, action);
-    });
-    send_then(
-        Intent::Action {
-            account: account.to_string(),
-            thread: thread.to_string(),
-            action,
-        },
-        move || {
-            if let Some(undo) = undo {
-                update(|page| page.views.session.undo(undo));
-            }
-        },
-    );
 }
 
 /// Opens the thread in Gmail, in its account, in a new tab.
@@ -900,7 +899,7 @@ fn send_then(intent: Intent, on_refusal: impl FnOnce() + 'static) {
 }
 
 /// The local time zone's offset from UTC in minutes, east positive.
-fn tz_offset_minutes() -> i32 {
+pub(super) fn tz_offset_minutes() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
 

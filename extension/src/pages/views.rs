@@ -371,6 +371,7 @@ pub(super) fn toggle_picker() {
     update(|page| {
         page.views.picker_open = !page.views.picker_open;
         page.views.picker_filter.clear();
+        page.triage.moving = None;
         load = page.views.picker_open && page.views.labels.is_none();
     });
     if load {
@@ -380,7 +381,25 @@ pub(super) fn toggle_picker() {
 }
 
 pub(super) fn close_picker() {
-    update(|page| page.views.picker_open = false);
+    update(|page| {
+        page.views.picker_open = false;
+        page.triage.moving = None;
+    });
+}
+
+/// Opens the label picker (the triage's Move to uses it to choose where).
+pub(super) fn open_picker() {
+    let mut load = false;
+    update(|page| {
+        page.views.picker_open = true;
+        page.views.picker_filter.clear();
+        page.views.picker_drawn.clear();
+        load = page.views.labels.is_none();
+    });
+    if load {
+        load_labels(false);
+    }
+    focus_picker_filter();
 }
 
 pub(super) fn picker_is_open() -> bool {
@@ -424,6 +443,12 @@ fn load_labels(fresh: bool) {
     });
 }
 
+/// Labels changed in Gmail (the snooze label made): the next picker reads them afresh.
+pub(super) fn forget_labels(page: &mut Page) {
+    page.views.labels = None;
+    page.views.labels_stale = true;
+}
+
 pub(super) fn on_picker_filter(text: String) {
     update(|page| page.views.picker_filter = text);
 }
@@ -431,6 +456,12 @@ pub(super) fn on_picker_filter(text: String) {
 /// A picker entry, by its index as drawn.
 pub(super) fn choose_label(index: usize) {
     let view = super::read_page(|p| p.views.picker_views.get(index).cloned()).flatten();
+    if super::triage::is_moving() {
+        if let Some(View::Label { ids, .. }) = view {
+            super::triage::move_to(ids);
+        }
+        return;
+    }
     if let Some(view) = view {
         open(view, false);
     }
@@ -601,8 +632,9 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         return Ok(());
     }
     panel.remove_attribute("hidden")?;
+    let moving = page.triage.moving.is_some();
     let signature = format!(
-        "{}|{}|{}|{}|{}",
+        "{}|{}|{}|{}|{}|{moving}",
         page.views.labels.is_some(),
         page.views.labels_version,
         page.views.picker_filter,
@@ -655,12 +687,26 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     let alone = page.views.session.only().is_some();
     let mut drawn = 0;
     let mut user_heading = false;
+    if moving {
+        dom::append(
+            &list,
+            el(document, "li", "picker-section", Some("Move to"))?,
+        )?;
+    }
     // With one account shown alone, its own labels (each still naming every account's, so the view chosen can
     // show all accounts again).
     let lines = lines_of_account(&labels.entries, page.views.session.only());
     for entry in lines.into_iter().map(|i| &labels.entries[i]) {
         // Without a filter the tree is drawn whole (headings included); with one, the matches flat.
         if filtering && !entry.matches(&typed) {
+            continue;
+        }
+        // Moving: only labels a conversation can be put in (not All Mail, Sent, Drafts, Trash or Spam, which
+        // have their own actions).
+        if moving
+            && (entry.kind == NodeKind::AllMail
+                || (entry.kind == NodeKind::System && entry.path != "INBOX"))
+        {
             continue;
         }
         drawn += 1;

@@ -9,7 +9,9 @@ use gmux_core::triage::{
 };
 use gmux_gmail::listing::{load_page, load_view_page};
 use gmux_gmail::testkit::Kit;
-use gmux_gmail::triage::{apply_plan, ensure_snooze_label, mark_all_read, undo, wake_due};
+use gmux_gmail::triage::{
+    apply_plan, ensure_snooze_label, mark_all_read, read_states, triage, undo, wake_due,
+};
 use gmux_gmail::{Env, GmailClient, HttpRequest, SyncEngine};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -473,4 +475,79 @@ async fn a_snoozed_thread_comes_back_unread_in_the_inbox_even_after_its_time_pas
     let woken = wake_due(&client, &mut list, now).await;
     assert_eq!(woken.gone, ["00000000000000aa"]);
     assert!(list.entries.is_empty());
+}
+
+#[tokio::test]
+async fn states_read_at_action_time_make_each_undo_exact_from_labels_only_rows() {
+    let kit = mixed_kit().await;
+    let engine = SyncEngine::new(kit.env.clone(), kit.tokens.clone(), &kit.base).with_policy(QUICK);
+    let email = kit.emails[0].clone();
+    let client = engine.client(&email);
+    let all = client
+        .list_threads_matching(
+            &ListQuery {
+                include_spam_trash: true,
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    let ids: Vec<String> = all.threads.iter().map(|t| t.id.clone()).collect();
+    let actions = [
+        TriageAction::Archive,
+        TriageAction::Trash,
+        TriageAction::MarkRead,
+        TriageAction::MarkUnread,
+        TriageAction::Star,
+        TriageAction::Spam,
+        TriageAction::Move {
+            to: BTreeMap::from([(email.clone(), "Label_1".to_string())]),
+            from: None,
+        },
+    ];
+    for action in &actions {
+        let before = snapshot(&client, &ids).await;
+        // The rows as a page holds them: labels only, and stale ones at that (nothing in any label).
+        let hints: Vec<ThreadState> = ids
+            .iter()
+            .map(|id| ThreadState {
+                account_id: email.clone(),
+                thread_id: id.clone(),
+                label_ids: vec!["INBOX".into()],
+                messages: Vec::new(),
+            })
+            .collect();
+        let read = read_states(&engine, &hints).await;
+        for t in &read {
+            assert_eq!(
+                t.messages, before[&t.thread_id],
+                "{action:?}: read as Gmail has it"
+            );
+        }
+        kit.control.reset_counters().await.unwrap();
+        let (_, settled) = triage(&engine, action, &hints).await;
+        assert!(
+            settled.failures.is_empty(),
+            "{action:?}: {:?}",
+            settled.failures
+        );
+        let usage = kit.control.usage(None).await.unwrap();
+        assert_eq!(
+            usage.http_requests, 2,
+            "{action:?}: one batch to read, one to change"
+        );
+        let undone = undo(&engine, &settled.undo).await;
+        assert!(
+            undone.failures.is_empty(),
+            "{action:?}: {:?}",
+            undone.failures
+        );
+        assert_eq!(
+            snapshot(&client, &ids).await,
+            before,
+            "{action:?}: every message as it was"
+        );
+    }
 }

@@ -12,6 +12,7 @@ mod reader_hostile;
 mod stale_page;
 mod sync_background;
 mod toolbar_icon;
+mod triage;
 mod ui_end_to_end;
 mod ui_inbox;
 mod views;

@@ -1,0 +1,664 @@
+//! Triage (issue 18): an action on one row or a selection across accounts, shown in the store at once, sent to
+//! Gmail in one HTTP batch per account after one batch that reads each thread's messages' labels (so the undo
+//! is exact), settled per thread; and the undo of the last action, which puts back exactly the labels each
+//! message had. The decisions are `gmux_core::triage`'s; the Gmail calls `gmux_gmail::triage`'s.
+//!
+//! The last action's undo is kept here, in memory, so `z` works in the popup and the new tab alike (whichever
+//! did the action); a background restarted in between has nothing to undo, and says so.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use gmux_core::inbox::{SyncHealth, ThreadRow};
+use gmux_core::listing::{AccountLabelIds, ListQuery, View};
+use gmux_core::messages::IntentError;
+use gmux_core::triage::{
+    mark_all_read_done, mark_all_read_needs_confirmation, mark_all_read_question, plan,
+    relabel_row, snooze_time, snooze_time_text, undone_sentence, unsnooze_change, GmailCall,
+    SnoozeChoice, SnoozeError, ThreadState, TriageAction, TriageReply, UndoRecord,
+};
+use gmux_core::views::view_title;
+use gmux_gmail::error::{ApiError, GmailError};
+use gmux_gmail::listing::count_threads;
+use gmux_gmail::triage as gmail_triage;
+use gmux_gmail::triage::{ensure_snooze_label, wake_due};
+
+use super::host::HostPort;
+use super::store::Store;
+use super::sync::Syncer;
+use super::views::Views;
+use crate::browser;
+
+/// The last action's undo: what Gmail must put back, and the rows as they were, to show them again.
+struct Last {
+    record: UndoRecord,
+    rows: Vec<ThreadRow>,
+    /// The rows a snooze put in the snooze list, which its undo takes out again.
+    snoozed: Vec<(String, String)>,
+}
+
+pub struct Triage {
+    port: Rc<HostPort>,
+    store: Rc<Store>,
+    syncer: Rc<Syncer>,
+    views: Rc<Views>,
+    last: RefCell<Option<Last>>,
+    /// Held by each action and undo from start to end: `z` pressed while an action is on its way undoes that
+    /// action once it is done, not the one before it.
+    order: futures::lock::Mutex<()>,
+}
+
+impl Triage {
+    pub fn new(
+        port: Rc<HostPort>,
+        store: Rc<Store>,
+        syncer: Rc<Syncer>,
+        views: Rc<Views>,
+    ) -> Triage {
+        Triage {
+            port,
+            store,
+            syncer,
+            views,
+            last: RefCell::new(None),
+            order: futures::lock::Mutex::new(()),
+        }
+    }
+
+    fn email_of(&self, account: &str) -> String {
+        self.store.inbox(|s| {
+            s.account(account)
+                .map(|a| a.account.email.clone())
+                .unwrap_or_else(|| account.to_string())
+        })
+    }
+
+    /// An action on `rows`: the store shows it at once, Gmail gets it, and only the rows Gmail did not change
+    /// go back.
+    pub async fn act(&self, action: TriageAction, rows: Vec<ThreadRow>) -> TriageReply {
+        let _order = self.order.lock().await;
+        self.act_in_order(action, rows).await
+    }
+
+    /// [`Triage::act`] with the order already held.
+    async fn act_in_order(&self, action: TriageAction, rows: Vec<ThreadRow>) -> TriageReply {
+        if !self.port.settled().await {
+            return TriageReply::refused(
+                "gmux-host is not connected: open the gmux popup to see what to do.",
+            );
+        }
+        self.store.loaded().await;
+        let Some(engine) = self.syncer.engine() else {
+            return TriageReply::refused(
+                "gmux is not connected to Gmail yet: try again in a moment.",
+            );
+        };
+        let (rows, unknown): (Vec<ThreadRow>, Vec<ThreadRow>) = rows
+            .into_iter()
+            .partition(|r| self.store.inbox(|s| s.account(&r.account_id).is_some()));
+        let accounts: BTreeSet<String> = rows.iter().map(|r| r.account_id.clone()).collect();
+        // Views fetched before the change would show the threads as they were.
+        for a in &accounts {
+            self.views.forget_account(a);
+        }
+        // Every account's lock, in one order (so two triages never wait on each other): a sync never writes an
+        // account's rows from before the action over the change.
+        let locks: Vec<_> = accounts
+            .iter()
+            .map(|a| self.syncer.account_lock(a))
+            .collect();
+        let mut _held = Vec::new();
+        for lock in &locks {
+            _held.push(lock.lock().await);
+        }
+
+        let hints: Vec<ThreadState> = rows.iter().map(ThreadState::from).collect();
+        let predicted = plan(&action, &hints);
+        // (account, the row shown now, the row it replaced) for each stored row the action changes.
+        let shown: Vec<(String, ThreadRow, ThreadRow)> = self.store.inbox(|store| {
+            predicted
+                .predicted
+                .iter()
+                .filter_map(|p| {
+                    let inbox = store.account_mut(&p.account_id)?;
+                    let stored = inbox
+                        .threads
+                        .iter()
+                        .find(|r| r.thread_id == p.thread_id)?
+                        .clone();
+                    let now = relabel_row(&stored, &p.label_ids);
+                    let previous = inbox.replace_thread(now.clone())?;
+                    Some((p.account_id.clone(), now, previous))
+                })
+                .collect()
+        });
+        if !shown.is_empty() {
+            self.store.persist().await;
+        }
+
+        let (sent, settled) = gmail_triage::triage(&engine, &action, &hints).await;
+
+        self.store.inbox(|store| {
+            for (account, now, previous) in &shown {
+                let key = (account.clone(), previous.thread_id.clone());
+                let Some(inbox) = store.account_mut(account) else {
+                    continue;
+                };
+                let refused = sent
+                    .refused
+                    .iter()
+                    .any(|r| r.account_id == key.0 && r.thread_id == key.1);
+                if settled.restore.contains(&key) || refused {
+                    inbox.restore_thread(now, previous.clone());
+                } else if let Some(changed) = settled
+                    .changed
+                    .iter()
+                    .find(|c| c.account_id == key.0 && c.thread_id == key.1)
+                {
+                    // Gmail's answer wins over the prediction where they differ.
+                    if changed.label_ids != now.label_ids {
+                        inbox.restore_thread(now, previous.clone());
+                        inbox.replace_thread(relabel_row(previous, &changed.label_ids));
+                    }
+                }
+            }
+            for f in &settled.failures {
+                if f.code == IntentError::ReauthRequired.as_str() {
+                    if let Some(inbox) = store.account_mut(&f.account_id) {
+                        inbox.account.health = SyncHealth::ReauthRequired;
+                        inbox.account.health_detail = Some(f.sentence.clone());
+                    }
+                }
+            }
+        });
+        self.store.persist().await;
+
+        let mut reply = TriageReply::of_settled(&settled, &sent.refused, |a| self.email_of(a));
+        for r in &unknown {
+            reply.ok = false;
+            reply
+                .restore
+                .push((r.account_id.clone(), r.thread_id.clone()));
+        }
+        if !unknown.is_empty() {
+            reply
+                .failures
+                .push("gmux no longer knows an account of the selection: reload the page.".into());
+        }
+        if reply.undo {
+            *self.last.borrow_mut() = Some(Last {
+                record: settled.undo,
+                rows,
+                snoozed: Vec::new(),
+            });
+        }
+        reply
+    }
+
+    /// Undoes the last action at Gmail and puts its rows back in the store; `restore` names the rows the page
+    /// puts back in a view of its own.
+    pub async fn undo(&self) -> TriageReply {
+        let _order = self.order.lock().await;
+        let Some(last) = self.last.borrow_mut().take() else {
+            return TriageReply {
+                ok: true,
+                sentence: undone_sentence(0),
+                ..Default::default()
+            };
+        };
+        if !self.port.settled().await {
+            *self.last.borrow_mut() = Some(last);
+            return TriageReply::refused(
+                "gmux-host is not connected: open the gmux popup to see what to do.",
+            );
+        }
+        let Some(engine) = self.syncer.engine() else {
+            *self.last.borrow_mut() = Some(last);
+            return TriageReply::refused(
+                "gmux is not connected to Gmail yet: try again in a moment.",
+            );
+        };
+        let accounts: BTreeSet<String> = last
+            .record
+            .threads
+            .iter()
+            .map(|t| t.account_id.clone())
+            .chain(last.record.messages.iter().map(|m| m.account_id.clone()))
+            .collect();
+        for a in &accounts {
+            self.views.forget_account(a);
+        }
+        let undone = {
+            let locks: Vec<_> = accounts
+                .iter()
+                .map(|a| self.syncer.account_lock(a))
+                .collect();
+            let mut _held = Vec::new();
+            for lock in &locks {
+                _held.push(lock.lock().await);
+            }
+            gmail_triage::undo(&engine, &last.record).await
+        };
+        if !last.snoozed.is_empty() {
+            self.store.snoozes(|s| {
+                for t in &undone.restored {
+                    s.list_mut(&t.account_id).remove(&t.thread_id);
+                }
+            });
+            self.store.persist_snoozes().await;
+            self.set_alarm().await;
+        }
+        // Mark all read's undo changes messages, not rows: those accounts are read again to show it.
+        let resync: BTreeSet<&String> =
+            last.record.messages.iter().map(|m| &m.account_id).collect();
+        futures::future::join_all(resync.into_iter().map(|a| self.syncer.sync_account(a))).await;
+
+        self.store.inbox(|store| {
+            for t in &undone.restored {
+                let Some(before) = last
+                    .rows
+                    .iter()
+                    .find(|r| r.account_id == t.account_id && r.thread_id == t.thread_id)
+                else {
+                    continue;
+                };
+                let Some(inbox) = store.account_mut(&t.account_id) else {
+                    continue;
+                };
+                let want = relabel_row(before, &t.label_ids);
+                if inbox.threads.iter().any(|r| r.thread_id == t.thread_id) {
+                    inbox.replace_thread(want);
+                } else if want.in_inbox() && inbox.window_admits(&want) {
+                    // Back in its place by date, the counters moved back with it.
+                    let after = last
+                        .record
+                        .thread(&t.account_id, &t.thread_id)
+                        .map(|u| relabel_row(before, &u.after))
+                        .unwrap_or_else(|| before.clone());
+                    inbox.restore_thread(&after, want);
+                }
+            }
+        });
+        self.store.persist().await;
+
+        let failures: Vec<String> = undone
+            .failures
+            .iter()
+            .map(|f| gmux_core::triage::failure_sentence(&self.email_of(&f.account_id), f))
+            .collect();
+        let sentence = if !failures.is_empty() && undone.restored.is_empty() {
+            String::new()
+        } else if last.record.threads.is_empty() {
+            // Mark all read's undo is per message.
+            "Undone.".to_string()
+        } else {
+            undone_sentence(undone.restored.len())
+        };
+        TriageReply {
+            ok: failures.is_empty(),
+            sentence,
+            undo: false,
+            failures,
+            restore: undone
+                .restored
+                .iter()
+                .map(|t| (t.account_id.clone(), t.thread_id.clone()))
+                .collect(),
+            confirm: None,
+        }
+    }
+
+    /// Mark all as read over a view, in one account or all: every unread message the view's query matches at
+    /// Gmail (not only the loaded rows) marked read, per account `messages.list` then `messages.batchModify`.
+    /// Unconfirmed, it first counts (the same list, 5 units per 500 messages) and asks when more than 50
+    /// conversations would change.
+    pub async fn mark_all_read(
+        &self,
+        view: &View,
+        only: Option<&str>,
+        confirmed: bool,
+    ) -> TriageReply {
+        let _order = self.order.lock().await;
+        if !self.port.settled().await {
+            return TriageReply::refused(
+                "gmux-host is not connected: open the gmux popup to see what to do.",
+            );
+        }
+        self.store.loaded().await;
+        let Some(engine) = self.syncer.engine() else {
+            return TriageReply::refused(
+                "gmux is not connected to Gmail yet: try again in a moment.",
+            );
+        };
+        let queries: Vec<(String, ListQuery)> = self.store.inbox(|s| {
+            s.accounts
+                .iter()
+                .map(|a| a.account.id.clone())
+                .filter(|a| only.is_none_or(|o| o == a))
+                .filter_map(|a| {
+                    let q = view.query(&a)?;
+                    Some((a, q))
+                })
+                .collect()
+        });
+        if queries.is_empty() {
+            return TriageReply::refused("No account shows this list.");
+        }
+        if !confirmed {
+            let counts = futures::future::join_all(queries.iter().map(|(a, q)| {
+                let client = engine.client(a);
+                let q = q.unread();
+                async move { count_threads(&client, &q).await }
+            }))
+            .await;
+            let mut total = 0;
+            for ((a, _), count) in queries.iter().zip(counts) {
+                match count {
+                    Ok(c) => total += c.threads,
+                    Err(e) => {
+                        return TriageReply::refused(format!(
+                            "{}: {}",
+                            self.email_of(a),
+                            gmail_triage::failure(&e).1
+                        ))
+                    }
+                }
+            }
+            if total == 0 {
+                return TriageReply {
+                    ok: true,
+                    sentence: "Nothing was unread.".into(),
+                    ..Default::default()
+                };
+            }
+            if mark_all_read_needs_confirmation(total) {
+                let mut place = view_title(view);
+                if let Some(a) = only {
+                    place = format!("{place} of {}", self.email_of(a));
+                }
+                return TriageReply {
+                    ok: false,
+                    confirm: Some(mark_all_read_question(total, &place)),
+                    ..Default::default()
+                };
+            }
+        }
+        for (a, _) in &queries {
+            self.views.forget_account(a);
+        }
+        let results = {
+            let locks: Vec<_> = queries
+                .iter()
+                .map(|(a, _)| self.syncer.account_lock(a))
+                .collect();
+            let mut _held = Vec::new();
+            for lock in &locks {
+                _held.push(lock.lock().await);
+            }
+            futures::future::join_all(queries.iter().map(|(a, q)| {
+                let client = engine.client(a);
+                async move { gmail_triage::mark_all_read(&client, q).await }
+            }))
+            .await
+        };
+        let mut marked = Vec::new();
+        let mut threads = 0;
+        let mut failures = Vec::new();
+        for ((a, _), result) in queries.iter().zip(results) {
+            let (done, error) = match result {
+                Ok(done) => (done, None),
+                Err((done, e)) => (done, Some(e)),
+            };
+            threads += done.threads;
+            if let Some(e) = error {
+                failures.push(format!(
+                    "{}: not everything was marked read. {}",
+                    self.email_of(a),
+                    gmail_triage::failure(&e).1
+                ));
+            } else if !done.complete {
+                failures.push(format!(
+                    "{}: more than 10,000 messages were unread; mark all read again for the rest.",
+                    self.email_of(a)
+                ));
+            }
+            marked.push((a.clone(), done.message_ids));
+        }
+        let (sentence, undo) = mark_all_read_done(&marked, threads);
+        // The stored inbox is read again to show it (a poll: the history since the last one).
+        futures::future::join_all(
+            marked
+                .iter()
+                .filter(|(_, ids)| !ids.is_empty())
+                .map(|(a, _)| self.syncer.sync_account(a)),
+        )
+        .await;
+        let changed = !undo.is_empty();
+        if changed {
+            *self.last.borrow_mut() = Some(Last {
+                record: undo,
+                rows: Vec::new(),
+                snoozed: Vec::new(),
+            });
+        }
+        TriageReply {
+            ok: failures.is_empty(),
+            sentence,
+            undo: changed,
+            failures,
+            ..Default::default()
+        }
+    }
+
+    /// Snooze: each account's `gmux/Snoozed` label found or made, the rows moved into it out of the inbox (an
+    /// action like any other, undone by `z`), and each one kept in the stored snooze list with its time; the one
+    /// alarm is set for the soonest.
+    pub async fn snooze(
+        &self,
+        rows: Vec<ThreadRow>,
+        choice: SnoozeChoice,
+        utc_offset_minutes: i32,
+    ) -> TriageReply {
+        let _order = self.order.lock().await;
+        let now = js_sys::Date::now() as u64;
+        let until = match snooze_time(choice, now, utc_offset_minutes) {
+            Ok(until) => until,
+            Err(e) => return TriageReply::refused(format!("Not snoozed: {e}.")),
+        };
+        if !self.port.settled().await {
+            return TriageReply::refused(
+                "gmux-host is not connected: open the gmux popup to see what to do.",
+            );
+        }
+        self.store.loaded().await;
+        let Some(engine) = self.syncer.engine() else {
+            return TriageReply::refused(
+                "gmux is not connected to Gmail yet: try again in a moment.",
+            );
+        };
+        let accounts: BTreeSet<String> = rows.iter().map(|r| r.account_id.clone()).collect();
+        let mut labels: AccountLabelIds = AccountLabelIds::new();
+        let mut failures = Vec::new();
+        for a in &accounts {
+            let known = self
+                .store
+                .snoozes(|s| s.list(a).and_then(|l| l.label_id.clone()));
+            let found = match known {
+                Some(id) => Ok(id),
+                None => ensure_snooze_label(&engine.client(a)).await,
+            };
+            match found {
+                Ok(id) => {
+                    self.store
+                        .snoozes(|s| s.list_mut(a).label_id = Some(id.clone()));
+                    labels.insert(a.clone(), id);
+                }
+                Err(e) => failures.push(format!(
+                    "{}: the gmux/Snoozed label could not be made. {}",
+                    self.email_of(a),
+                    gmail_triage::failure(&e).1
+                )),
+            }
+        }
+        let (rows, without_label): (Vec<ThreadRow>, Vec<ThreadRow>) = rows
+            .into_iter()
+            .partition(|r| labels.contains_key(&r.account_id));
+        let mut reply = self
+            .act_in_order(TriageAction::Snooze { label: labels }, rows.clone())
+            .await;
+        let snoozed: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.account_id.clone(), r.thread_id.clone()))
+            .filter(|k| !reply.restore.contains(k))
+            .collect();
+        self.store.snoozes(|s| {
+            for row in rows
+                .iter()
+                .filter(|r| snoozed.contains(&(r.account_id.clone(), r.thread_id.clone())))
+            {
+                // The list is bounded; a full one refuses more (said below).
+                if s.list_mut(&row.account_id)
+                    .add(&ThreadState::from(row), until)
+                    .is_err()
+                {
+                    failures.push(format!(
+                        "{}: {}.",
+                        self.email_of(&row.account_id),
+                        SnoozeError::Full
+                    ));
+                }
+            }
+        });
+        self.store.persist_snoozes().await;
+        self.set_alarm().await;
+        if reply.undo {
+            if let Some(last) = self.last.borrow_mut().as_mut() {
+                last.snoozed = snoozed.clone();
+            }
+            reply.sentence = format!(
+                "{} until {}.",
+                reply.sentence.trim_end_matches('.'),
+                snooze_time_text(until, now, utc_offset_minutes)
+            );
+        }
+        reply.restore.extend(
+            without_label
+                .iter()
+                .map(|r| (r.account_id.clone(), r.thread_id.clone())),
+        );
+        reply.ok &= failures.is_empty();
+        reply.failures.extend(failures);
+        reply
+    }
+
+    /// Unsnooze: back where it was (the inbox), out of the snooze label, now; read state as it is.
+    pub async fn unsnooze(&self, account: &str, thread: &str) -> TriageReply {
+        let _order = self.order.lock().await;
+        self.store.loaded().await;
+        let Some(engine) = self.syncer.engine() else {
+            return TriageReply::refused(
+                "gmux is not connected to Gmail yet: try again in a moment.",
+            );
+        };
+        let found = self.store.snoozes(|s| {
+            let list = s.list(account)?;
+            let label = list.label_id.clone()?;
+            let entry = list.entries.iter().find(|e| e.thread_id == thread)?.clone();
+            Some((label, entry))
+        });
+        let Some((label, entry)) = found else {
+            return TriageReply::refused("This conversation is not snoozed.");
+        };
+        let call = GmailCall::ModifyThread {
+            thread_id: thread.to_string(),
+            change: unsnooze_change(&entry, &label),
+        };
+        let result = {
+            let lock = self.syncer.account_lock(account);
+            let _held = lock.lock().await;
+            gmail_triage::run_calls(&engine.client(account), &[call]).await
+        };
+        match result.into_iter().next() {
+            Some(Ok(_)) | Some(Err(GmailError::Api(ApiError { status: 404, .. }))) => {
+                self.store.snoozes(|s| s.list_mut(account).remove(thread));
+                self.store.persist_snoozes().await;
+                self.set_alarm().await;
+                self.views.forget_account(account);
+                self.syncer.sync_account(account).await;
+                TriageReply {
+                    ok: true,
+                    sentence: "Unsnoozed: back in the inbox.".into(),
+                    restore: vec![(account.to_string(), thread.to_string())],
+                    ..Default::default()
+                }
+            }
+            Some(Err(e)) => TriageReply::refused(format!(
+                "{}: not unsnoozed. {}",
+                self.email_of(account),
+                gmail_triage::failure(&e).1
+            )),
+            None => TriageReply::refused("Gmail did not answer."),
+        }
+    }
+
+    /// Brings back every snooze that is due (also those whose time passed while the browser was closed): at
+    /// the alarm, and once Gmail can be reached after a start. Failed ones stay for the next alarm.
+    pub async fn wake(&self) {
+        self.store.loaded().await;
+        let Some(engine) = self.syncer.engine() else {
+            return;
+        };
+        let now = js_sys::Date::now() as u64;
+        let due = self.store.snoozes(|s| s.due_accounts(now));
+        for account in &due {
+            let Some(mut list) = self.store.snoozes(|s| s.list(account).cloned()) else {
+                continue;
+            };
+            let woken = {
+                let lock = self.syncer.account_lock(account);
+                let _held = lock.lock().await;
+                wake_due(&engine.client(account), &mut list, now).await
+            };
+            for (thread, why) in &woken.failed {
+                log(&format!(
+                    "gmux: snoozed {thread} did not come back yet: {why}"
+                ));
+            }
+            // Only what the wake took out leaves the stored list: a snooze added meanwhile stays.
+            self.store.snoozes(|s| {
+                let stored = s.list_mut(account);
+                for t in woken.woken.iter().map(|t| &t.thread_id).chain(&woken.gone) {
+                    stored.remove(t);
+                }
+            });
+            self.views.forget_account(account);
+        }
+        if !due.is_empty() {
+            self.store.persist_snoozes().await;
+            futures::future::join_all(due.iter().map(|a| self.syncer.sync_account(a))).await;
+        }
+        self.set_alarm().await;
+    }
+
+    /// The one snooze alarm at the soonest snooze; none when nothing is snoozed. A failed wake is tried again a
+    /// minute later.
+    async fn set_alarm(&self) {
+        let now = js_sys::Date::now() as u64;
+        let next = self.store.snoozes(|s| s.next_alarm());
+        let result = match next {
+            Some(at) => browser::create_alarm_at(SNOOZE_ALARM, at.max(now + 60_000) as f64).await,
+            None => browser::clear_alarm(SNOOZE_ALARM).await,
+        };
+        if let Err(e) = result {
+            log(&format!("gmux: the snooze alarm could not be set: {e}"));
+        }
+    }
+}
+
+/// The alarm that wakes snoozed conversations (background.js delivers it as `alarm:snooze`).
+pub const SNOOZE_ALARM: &str = "snooze";
+
+fn log(text: &str) {
+    web_sys::console::log_1(&wasm_bindgen::JsValue::from_str(text));
+}
