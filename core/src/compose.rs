@@ -442,13 +442,14 @@ impl AddressBook {
         found
             .into_iter()
             .take(limit)
-            .map(|(address, (name, _))| suggestion_text(name, address))
+            .map(|(address, (name, _))| mailbox_text(name, address))
             .collect()
     }
 }
 
-/// `Name <address>`, the name quoted when it holds characters an address list gives meaning to.
-fn suggestion_text(name: &str, address: &str) -> String {
+/// `Name <address>` as typed in an address field, the name quoted when it holds characters an address list
+/// gives meaning to (so a comma in a name does not split it in two); the address alone without a name.
+pub fn mailbox_text(name: &str, address: &str) -> String {
     if name.is_empty() {
         return address.to_string();
     }
@@ -608,6 +609,8 @@ mod tests {
             assert_eq!(book.suggest(typed, MAX_SUGGESTIONS), expected, "{typed}");
         }
         assert_eq!(book.len(), 3);
+        assert_eq!(mailbox_text("", "a@x.com"), "a@x.com");
+        assert_eq!(mailbox_text("Ann \"A\" Lee", "a@x.com"), "\"Ann \\\"A\\\" Lee\" <a@x.com>");
     }
 
     #[test]

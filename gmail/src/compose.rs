@@ -223,6 +223,57 @@ pub fn send_failure(e: &GmailError) -> (IntentError, String) {
     (e.intent_error(), why)
 }
 
+/// The values of the headers named `names` (case ignored) anywhere in a Gmail message or thread resource, read
+/// from its JSON text without parsing it whole: a thread can be megabytes and nested deeper than a parser's
+/// recursion limit, and only the address headers are wanted (for suggestions). A header is an object whose
+/// `"name"` is followed by its `"value"`, as Gmail writes it.
+pub fn header_values(json: &str, names: &[&str]) -> Vec<String> {
+    const KEY: &str = "\"name\"";
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(found) = json[from..].find(KEY) {
+        from += found + KEY.len();
+        let rest = &json[from..];
+        let Some((name, rest)) = colon_then_string(rest) else {
+            continue;
+        };
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+            continue;
+        }
+        let Some(rest) = rest.trim_start().strip_prefix(',') else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix("\"value\"") else {
+            continue;
+        };
+        if let Some((value, _)) = colon_then_string(rest) {
+            out.push(value);
+        }
+    }
+    out
+}
+
+/// `: "text"` at the start of `rest` (white space allowed): the string unescaped, and what follows it.
+fn colon_then_string(rest: &str) -> Option<(String, &str)> {
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+    if !rest.starts_with('"') {
+        return None;
+    }
+    let bytes = rest.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => {
+                let value: String = serde_json::from_str(&rest[..=i]).ok()?;
+                return Some((value, &rest[i + 1..]));
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,6 +318,27 @@ mod tests {
             let (got, sentence) = send_failure(&e);
             assert_eq!(got, code, "{e}");
             assert!(sentence.contains(words), "{sentence}");
+        }
+    }
+
+    #[test]
+    fn address_headers_are_found_in_a_thread_without_parsing_it() {
+        let cases: [(&str, Vec<&str>); 6] = [
+            (
+                r#"{"headers":[{"name":"From","value":"Ann <a@x.com>"},{"name":"Subject","value":"hi"}]}"#,
+                vec!["Ann <a@x.com>"],
+            ),
+            (
+                "{\"name\" : \"to\",\n \"value\": \"b@y.com, \\\"C, D\\\" <c@z.com>\"}",
+                vec!["b@y.com, \"C, D\" <c@z.com>"],
+            ),
+            (r#"{"name":"Cc","value":"\u00c5sa <a@x.se>"}"#, vec!["Åsa <a@x.se>"]),
+            (r#"{"name":"From","value":"cut"#, vec![]),
+            (r#"{"name":"From","size":3}"#, vec![]),
+            (r#"{"subject":"\"name\":\"From\",\"value\":\"x@y\""}"#, vec![]), // a subject cannot pose as a header
+        ];
+        for (json, expected) in cases {
+            assert_eq!(header_values(json, &["From", "To", "Cc"]), expected, "{json}");
         }
     }
 

@@ -9,6 +9,7 @@ use gmux_core::status::Status;
 use gmux_gmail::actions;
 
 use super::alarms;
+use super::compose::Composer;
 use super::host::HostPort;
 use super::reader::Reader;
 use super::store::Store;
@@ -22,6 +23,7 @@ pub struct Intents {
     pub store: Rc<Store>,
     pub syncer: Rc<Syncer>,
     pub reader: Rc<Reader>,
+    pub composer: Rc<Composer>,
 }
 
 /// The answer to one message from a page.
@@ -30,6 +32,8 @@ pub enum Answer {
     Reply(IntentReply),
     /// A body for the reader (a thread's JSON, an attachment's data).
     Body(gmux_core::reader::BodyReply),
+    /// The composer's answers.
+    Compose(Box<gmux_core::compose::ComposeReply>),
 }
 
 impl Intents {
@@ -45,7 +49,12 @@ impl Intents {
                         IntentReply::host_unavailable(None),
                     ));
                 }
-                Answer::Body(self.reader.thread(&account, &thread).await)
+                let reply = self.reader.thread(&account, &thread).await;
+                // Addresses in a conversation read become suggestions for the composer.
+                if let Some(json) = reply.body.as_deref() {
+                    self.composer.learn_thread(json);
+                }
+                Answer::Body(reply)
             }
             Intent::ReadAttachment {
                 account,
@@ -63,7 +72,41 @@ impl Intents {
                         .await,
                 )
             }
+            other if is_compose(&other) => Answer::Compose(Box::new(self.compose(other).await)),
             other => Answer::Reply(self.handle(other).await),
+        }
+    }
+
+    async fn compose(&self, intent: Intent) -> gmux_core::compose::ComposeReply {
+        use gmux_core::compose::ComposeReply;
+        if !self.port.settled().await {
+            return ComposeReply::from_intent(IntentReply::host_unavailable(None));
+        }
+        let c = &self.composer;
+        match intent {
+            Intent::ComposeIdentities => c.all_identities().await,
+            Intent::ComposeStart {
+                kind,
+                account,
+                thread,
+                source,
+            } => c.start(kind, account, thread, source).await,
+            Intent::ComposeResume { id } => c.resume(&id),
+            Intent::ComposeUpdate { id, fields } => c.update(&id, fields),
+            Intent::ComposeAttach {
+                id,
+                file_name,
+                mime_type,
+                data,
+            } => c.attach(&id, file_name, mime_type, &data),
+            Intent::ComposeDetach { id, index } => c.detach(&id, index),
+            Intent::ComposeClose { id } => c.close(&id).await,
+            Intent::ComposeDiscard { id } => c.discard(&id).await,
+            Intent::ComposeSend { id } => c.send(&id).await,
+            Intent::ComposeUndo { id } => c.undo(&id),
+            Intent::ComposeWait { id } => c.wait(&id).await,
+            Intent::ComposeSuggest { typed } => c.suggest(&typed),
+            _ => ComposeReply::failed(IntentError::Internal, "not a compose request"),
         }
     }
 
@@ -100,6 +143,7 @@ impl Intents {
                     Ok(_) => {
                         self.store.inbox(|inbox| inbox.remove_account(&account));
                         self.reader.forget_account(&account).await;
+                        self.composer.forget_account(&account);
                         self.accounts_refreshed().await
                     }
                     Err(e) => host_failure(e),
@@ -148,6 +192,13 @@ impl Intents {
                     .await
             }
             Intent::SetReader { change } => self.reader.set(change).await,
+            Intent::SetUndoSeconds { seconds } => self.composer.set_undo_seconds(seconds).await,
+            // Answered in `answer` with a ComposeReply.
+            other if is_compose(&other) => IntentReply::failed(
+                IntentError::Internal,
+                "a compose request was asked for without its answer",
+            ),
+            _ => IntentReply::failed(IntentError::Internal, "an unknown request"),
         }
     }
 
@@ -209,6 +260,25 @@ impl Intents {
         self.store.persist().await;
         reply
     }
+}
+
+/// The intents answered with a `ComposeReply`.
+fn is_compose(intent: &Intent) -> bool {
+    matches!(
+        intent,
+        Intent::ComposeIdentities
+            | Intent::ComposeStart { .. }
+            | Intent::ComposeResume { .. }
+            | Intent::ComposeUpdate { .. }
+            | Intent::ComposeAttach { .. }
+            | Intent::ComposeDetach { .. }
+            | Intent::ComposeClose { .. }
+            | Intent::ComposeDiscard { .. }
+            | Intent::ComposeSend { .. }
+            | Intent::ComposeUndo { .. }
+            | Intent::ComposeWait { .. }
+            | Intent::ComposeSuggest { .. }
+    )
 }
 
 /// What a page is told when gmux-host refused or went away.

@@ -13,6 +13,7 @@
 //! - [`host`]: the native port, the handshake, reconnecting; what happens on it comes out as a
 //!   [`host::PortEvent`].
 //! - [`reader`]: conversations' bodies and attachments for the pages, in memory only.
+//! - [`compose`]: messages being written (in memory until Gmail has them as drafts), sent after the undo window.
 //! - [`store`]: the inbox, status and settings, their copy in `storage.local`, the badge.
 //! - [`alarms`]: the poll alarm.
 //!
@@ -21,6 +22,7 @@
 //! at once and rolled back, what a failure tells the user) live in gmux-core and gmux-gmail, tested natively.
 
 mod alarms;
+mod compose;
 mod host;
 mod intents;
 mod reader;
@@ -63,11 +65,17 @@ pub fn start() {
     let port = HostPort::new(on_port_event);
     let syncer = Rc::new(Syncer::new(port.clone(), store.clone()));
     let reader = Rc::new(reader::Reader::new(store.clone(), syncer.clone()));
+    let composer = Rc::new(compose::Composer::new(
+        store.clone(),
+        syncer.clone(),
+        reader.clone(),
+    ));
     let intents = Intents {
         port: port.clone(),
         store: store.clone(),
         syncer: syncer.clone(),
         reader,
+        composer,
     };
     let bg = Rc::new(Background {
         port,
@@ -166,6 +174,7 @@ pub async fn answer(message: JsValue) -> Result<JsValue, BrowserError> {
     match bg.intents.answer(intent).await {
         Answer::Status(status) => browser::to_js(&status),
         Answer::Reply(reply) => browser::to_js(&reply),
+        Answer::Compose(reply) => browser::to_js(&reply),
         Answer::Body(mut reply) => {
             let body = reply.body.take();
             browser::to_js_with_text(&reply, "body", body.as_deref())
