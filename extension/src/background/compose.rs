@@ -36,7 +36,7 @@ use wasm_bindgen_futures::spawn_local;
 use super::reader::Reader;
 use super::store::Store;
 use super::sync::Syncer;
-use crate::timers::{now_ms, sleep};
+use crate::timers::sleep;
 
 /// One message being written.
 struct Session {
@@ -72,8 +72,9 @@ fn log(text: &str) {
     web_sys::console::warn_1(&JsValue::from_str(text));
 }
 
+/// Unix milliseconds (the undo window is compared with the clock the page shows it by).
 fn now() -> u64 {
-    now_ms().max(0.0) as u64
+    js_sys::Date::now().max(0.0) as u64
 }
 
 fn tz_offset_minutes() -> i32 {
