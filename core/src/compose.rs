@@ -610,7 +610,10 @@ mod tests {
         }
         assert_eq!(book.len(), 3);
         assert_eq!(mailbox_text("", "a@x.com"), "a@x.com");
-        assert_eq!(mailbox_text("Ann \"A\" Lee", "a@x.com"), "\"Ann \\\"A\\\" Lee\" <a@x.com>");
+        assert_eq!(
+            mailbox_text("Ann \"A\" Lee", "a@x.com"),
+            "\"Ann \\\"A\\\" Lee\" <a@x.com>"
+        );
     }
 
     #[test]

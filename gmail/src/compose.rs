@@ -312,7 +312,11 @@ mod tests {
                 IntentError::ScopeMissing,
                 "not allowed to send",
             ),
-            (api(400, "invalidArgument"), IntentError::GmailError, "refused"),
+            (
+                api(400, "invalidArgument"),
+                IntentError::GmailError,
+                "refused",
+            ),
         ];
         for (e, code, words) in cases {
             let (got, sentence) = send_failure(&e);
@@ -332,13 +336,23 @@ mod tests {
                 "{\"name\" : \"to\",\n \"value\": \"b@y.com, \\\"C, D\\\" <c@z.com>\"}",
                 vec!["b@y.com, \"C, D\" <c@z.com>"],
             ),
-            (r#"{"name":"Cc","value":"\u00c5sa <a@x.se>"}"#, vec!["Åsa <a@x.se>"]),
+            (
+                r#"{"name":"Cc","value":"\u00c5sa <a@x.se>"}"#,
+                vec!["Åsa <a@x.se>"],
+            ),
             (r#"{"name":"From","value":"cut"#, vec![]),
             (r#"{"name":"From","size":3}"#, vec![]),
-            (r#"{"subject":"\"name\":\"From\",\"value\":\"x@y\""}"#, vec![]), // a subject cannot pose as a header
+            (
+                r#"{"subject":"\"name\":\"From\",\"value\":\"x@y\""}"#,
+                vec![],
+            ), // a subject cannot pose as a header
         ];
         for (json, expected) in cases {
-            assert_eq!(header_values(json, &["From", "To", "Cc"]), expected, "{json}");
+            assert_eq!(
+                header_values(json, &["From", "To", "Cc"]),
+                expected,
+                "{json}"
+            );
         }
     }
 

@@ -26,7 +26,7 @@ use gmux_core::compose::{
 use gmux_core::messages::{IntentError, IntentReply};
 use gmux_gmail::compose as gmail;
 use gmux_gmail::{actions, GmailClient};
-use gmux_mail::address::{parse_list, parse_list_lenient, Mailbox};
+use gmux_mail::address::{parse_list_lenient, Mailbox};
 use gmux_mail::compose::{
     self as mail, Attachment, ComposeError, DateStyle, Draft, Original, Quote, ReplyContext,
 };
@@ -55,6 +55,8 @@ struct Session {
     saving: Rc<AsyncMutex<()>>,
     /// Pages waiting for the send to end.
     waiters: Vec<oneshot::Sender<()>>,
+    /// Why Gmail did not take the last save, in its words (for a send that could not save first).
+    save_why: Option<String>,
 }
 
 pub struct Composer {
@@ -324,6 +326,7 @@ impl Composer {
                 send_generation: 0,
                 saving: Rc::new(AsyncMutex::new(())),
                 waiters: Vec::new(),
+                save_why: None,
             },
         );
         ComposeReply::with_state(state)
@@ -522,13 +525,8 @@ impl Composer {
             )
         })?;
         let list = |header: &str, text: &str| {
-            parse_list(text).map_err(|error| {
-                let e = ComposeError::Address {
-                    field: header.to_string(),
-                    error,
-                };
-                ComposeReply::refused(e.code(), &e.to_string())
-            })
+            mail::typed_list(header, text)
+                .map_err(|e| ComposeReply::refused(e.code(), &e.to_string()))
         };
         let mut draft = Draft {
             from: Mailbox {
@@ -649,11 +647,15 @@ impl Composer {
                     s.saved_edits = edits;
                     s.state.saved = s.edits == edits;
                     s.state.save_error = None;
+                    s.save_why = None;
                 }
                 true
             }
             Err(e) => {
                 let (_, why) = gmail::send_failure(&e);
+                if let Some(s) = self.sessions.borrow_mut().get_mut(id) {
+                    s.save_why = Some(why.clone());
+                }
                 self.set_save_error(
                     id,
                     Some(format!(
@@ -780,7 +782,7 @@ impl Composer {
                     .sessions
                     .borrow()
                     .get(id)
-                    .and_then(|s| s.state.save_error.clone())
+                    .and_then(|s| s.save_why.clone().or_else(|| s.state.save_error.clone()))
                     .unwrap_or_else(|| "Gmail did not take the message.".to_string());
                 Err(decide::send_failed_sentence(&why, false))
             }
