@@ -131,15 +131,16 @@ async fn show(reply: ComposeReply) {
         return super::update(|page| page.message = Some(error));
     };
     let identities = ask(Intent::ComposeIdentities).await.identities;
-    let note = if state.resumed {
-        Some("Your unsent message, as you left it.".to_string())
+    let (note, kind) = if state.resumed {
+        (Some("Your unsent message, as you left it.".to_string()), "note")
     } else {
-        state.failed.clone()
+        (state.failed.clone(), "error")
     };
     OPEN.with(|o| *o.borrow_mut() = Some(Open { state, identities }));
-    if let Err(e) = draw(note.as_deref()) {
+    if let Err(e) = draw(None) {
         log_error("drawing the composer", e);
     }
+    show_text(note.as_deref(), kind);
 }
 
 /// `#compose=<id>`: a composer popped out into this tab.
@@ -443,7 +444,13 @@ fn draw_files(document: &Document) -> Result<(), JsValue> {
 }
 
 fn show_message(text: Option<&str>) {
+    show_text(text, "error");
+}
+
+/// A line above the buttons: an error (the default) or a note (`kind`).
+fn show_text(text: Option<&str>, kind: &str) {
     if let Some(message) = document().and_then(|d| d.get_element_by_id("compose-message")) {
+        let _ = message.set_attribute("data-kind", kind);
         message.set_text_content(text);
         if text.is_some() {
             let _ = message.remove_attribute("hidden");
