@@ -132,7 +132,10 @@ async fn show(reply: ComposeReply) {
     };
     let identities = ask(Intent::ComposeIdentities).await.identities;
     let (note, kind) = if state.resumed {
-        (Some("Your unsent message, as you left it.".to_string()), "note")
+        (
+            Some("Your unsent message, as you left it.".to_string()),
+            "note",
+        )
     } else {
         (state.failed.clone(), "error")
     };
