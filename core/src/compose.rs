@@ -484,6 +484,27 @@ impl ComposeSettings {
     }
 }
 
+/// The undo windows the options page offers (the current one among them), each with its words.
+pub fn undo_choices(current: u32) -> Vec<(u32, String)> {
+    let mut seconds = vec![0, 5, 10, 20, 30];
+    let current = current.min(MAX_UNDO_SECONDS);
+    if !seconds.contains(&current) {
+        seconds.push(current);
+        seconds.sort_unstable();
+    }
+    seconds
+        .into_iter()
+        .map(|s| {
+            let words = match s {
+                0 => "No undo: send at once".to_string(),
+                1 => "1 second".to_string(),
+                s => format!("{s} seconds"),
+            };
+            (s, words)
+        })
+        .collect()
+}
+
 /// The keys of the composer (an input field keeps its own typing; these come with Ctrl or Cmd there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ComposeKey {
@@ -694,6 +715,21 @@ mod tests {
         assert!(!fits_limit(u64::MAX, 1));
         assert_eq!(attachments_label(0), "0 bytes of 25 MB");
         assert!(send_failed_sentence("Gmail is busy.", true).contains("saved in Drafts"));
+    }
+
+    #[test]
+    fn undo_choices_hold_the_current_window() {
+        let seconds = |current| {
+            undo_choices(current)
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(seconds(5), [0, 5, 10, 20, 30]);
+        assert_eq!(seconds(7), [0, 5, 7, 10, 20, 30]);
+        assert_eq!(seconds(99), [0, 5, 10, 20, 30]);
+        assert_eq!(undo_choices(1)[1].1, "1 second");
+        assert_eq!(undo_choices(5)[0].1, "No undo: send at once");
     }
 
     #[test]

@@ -53,6 +53,22 @@ fn document() -> Option<Document> {
     dom::document().ok()
 }
 
+/// The options page's Sending section: the undo window.
+pub(super) fn draw_options(document: &Document, page: &super::Page) -> Result<(), JsValue> {
+    let current = page.settings.compose.undo_seconds();
+    if let Some(select) = dom::clear(document, "undo-seconds")? {
+        for (seconds, words) in decide::undo_choices(current) {
+            let option = el(document, "option", "", Some(&words))?;
+            option.set_attribute("value", &seconds.to_string())?;
+            if seconds == current {
+                option.set_attribute("selected", "")?;
+            }
+            select.append_child(&option)?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether a composer is open in this page.
 pub(super) fn is_open() -> bool {
     OPEN.with(|o| o.borrow().is_some())
@@ -724,6 +740,14 @@ pub(super) fn on_click(target: &Element) -> bool {
 /// Keys: `c` anywhere outside a field, `r`/`a`/`f` while reading, `z` while a send waits, and in the composer
 /// Ctrl/Cmd+Enter to send and Escape to close.
 pub(super) fn on_key(event: &KeyboardEvent, in_field: bool, reading: bool) -> bool {
+    let options = PAGE.with(|p| {
+        p.borrow()
+            .as_ref()
+            .is_some_and(|p| p.kind == super::PageKind::Options)
+    });
+    if options {
+        return false;
+    }
     let command = event.ctrl_key() || event.meta_key();
     let in_composer = event
         .target()

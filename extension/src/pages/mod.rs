@@ -501,6 +501,11 @@ fn on_change(event: web_sys::Event) {
                 });
             }
         }
+        Some("undo-seconds") => {
+            if let Ok(seconds) = value.parse::<u32>() {
+                send(Intent::SetUndoSeconds { seconds });
+            }
+        }
         Some("prefer-plain") => {
             let checked = js_sys::Reflect::get(&target, &JsValue::from_str("checked"))
                 .ok()

@@ -662,6 +662,26 @@ fn check_compose(browser: Browser) {
         BTreeSet::from([emails[1].to_lowercase()])
     );
 
+    // The undo window is a setting on the options page.
+    ok(instance.open_extension_page("options.html"));
+    wait_until("the undo choices", || {
+        let n = ok(instance.session.execute(
+            "return document.querySelectorAll('#undo-seconds option').length;",
+            &[],
+        ));
+        (n.as_u64().unwrap_or(0) >= 5).then_some(())
+    });
+    ok(instance.session.execute(
+        "const s = document.getElementById('undo-seconds'); s.value = '10';
+         s.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+        &[],
+    ));
+    ok(
+        instance.wait_for_storage("the undo window saved", DEADLINE, |s| {
+            s["settings"]["compose"]["undo_seconds"] == 10
+        }),
+    );
+
     // Screenshots: the new tab's composer, popped out, light and dark.
     ok(instance.open_extension_page("newtab.html"));
     ok(instance.wait_for_inbox("the new tab", |v| v.rows.len() > 20));
