@@ -145,6 +145,8 @@ pub enum Intent {
     ComposeSuggest { typed: String },
     /// Change the undo window (0 to 30 seconds).
     SetUndoSeconds { seconds: u32 },
+    /// The unsent message being written in this conversation, if there is one (answered with its state).
+    ComposeFind { account: String, thread: String },
 }
 
 /// The background's answer to an [`Intent`].

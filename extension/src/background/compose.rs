@@ -370,6 +370,24 @@ impl Composer {
         })
     }
 
+    /// The unsent answer being written in a conversation (ok without a state when there is none).
+    pub fn find(&self, account: &str, thread: &str) -> ComposeReply {
+        let found = self.sessions.borrow().values().find_map(|s| {
+            (s.state.account == account
+                && s.state.thread.as_deref() == Some(thread)
+                && s.state.phase == Phase::Editing
+                && decide::worth_saving(&s.state.fields, s.files.len()))
+            .then(|| s.state.clone())
+        });
+        match found {
+            Some(state) => ComposeReply::with_state(state),
+            None => ComposeReply {
+                ok: true,
+                ..ComposeReply::default()
+            },
+        }
+    }
+
     pub fn resume(&self, id: &str) -> ComposeReply {
         match self.sessions.borrow().get(id) {
             Some(s) => ComposeReply::with_state(s.state.clone()),
@@ -488,7 +506,15 @@ impl Composer {
             return not_found();
         }
         self.save(id).await;
-        self.resume(id)
+        let reply = self.resume(id);
+        // A composer closed with nothing in it leaves nothing behind.
+        let empty = self.sessions.borrow().get(id).is_some_and(|s| {
+            s.draft.is_none() && !decide::worth_saving(&s.state.fields, s.files.len())
+        });
+        if empty {
+            self.sessions.borrow_mut().remove(id);
+        }
+        reply
     }
 
     /// Throws the message and its draft away.

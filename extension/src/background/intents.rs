@@ -106,6 +106,7 @@ impl Intents {
             Intent::ComposeUndo { id } => c.undo(&id),
             Intent::ComposeWait { id } => c.wait(&id).await,
             Intent::ComposeSuggest { typed } => c.suggest(&typed),
+            Intent::ComposeFind { account, thread } => c.find(&account, &thread),
             _ => ComposeReply::failed(IntentError::Internal, "not a compose request"),
         }
     }
@@ -278,6 +279,7 @@ fn is_compose(intent: &Intent) -> bool {
             | Intent::ComposeUndo { .. }
             | Intent::ComposeWait { .. }
             | Intent::ComposeSuggest { .. }
+            | Intent::ComposeFind { .. }
     )
 }
 

@@ -156,10 +156,56 @@ async fn show(reply: ComposeReply) {
         (state.failed.clone(), "error")
     };
     OPEN.with(|o| *o.borrow_mut() = Some(Open { state, identities }));
+    if let Some(offer) = document().and_then(|d| d.get_element_by_id("compose-unsent")) {
+        offer.remove();
+    }
     if let Err(e) = draw(None) {
         log_error("drawing the composer", e);
     }
     show_text(note.as_deref(), kind);
+}
+
+/// Offers the message left unsent in the conversation just opened: a line at the top of the conversation whose
+/// button brings the composer back as it was left.
+pub(super) fn offer_unsent(account: &str, thread: &str) {
+    let (account, thread) = (account.to_string(), thread.to_string());
+    spawn_local(async move {
+        let reply = ask(Intent::ComposeFind {
+            account: account.clone(),
+            thread: thread.clone(),
+        })
+        .await;
+        let Some(state) = reply.state else { return };
+        let still = PAGE.with(|p| {
+            p.borrow()
+                .as_ref()
+                .and_then(|p| p.reading.as_ref())
+                .is_some_and(|r| r.account == account && r.thread == thread)
+        });
+        let Some(document) = document().filter(|_| still) else {
+            return;
+        };
+        let Some(head) = document.get_element_by_id("reader-head") else {
+            return;
+        };
+        if document.get_element_by_id("compose-unsent").is_some() {
+            return;
+        }
+        let action = match state.kind {
+            ComposeKind::ReplyAll => "reply-all",
+            ComposeKind::Forward => "forward",
+            _ => "reply",
+        };
+        let words = format!("Your unsent {} is kept", state.kind.title().to_lowercase());
+        let Ok(line) = el(&document, "div", "compose-unsent", Some(&words)) else {
+            return;
+        };
+        line.set_id("compose-unsent");
+        if let Ok(button) = dom::text_button(&document, "link", "Continue writing", action) {
+            let _ = line.append_child(&button);
+        }
+        let _ = head.append_child(&line);
+    });
 }
 
 /// `#compose=<id>`: a composer popped out into this tab.

@@ -276,6 +276,10 @@ fn loaded() {
             reader::mark_read_delay_ms(setting, unread),
         ))
     });
+    // A message left unsent in this conversation is offered back.
+    if let Some((account, thread, _, _)) = &found {
+        super::compose::offer_unsent(account, thread);
+    }
     let Some((account, thread, generation, Some(delay))) = found else {
         return;
     };

@@ -343,13 +343,26 @@ fn check_compose(browser: Browser) {
         c["quote"].as_str().unwrap_or_default().contains("wrote:"),
         "{c}"
     );
-    // Closed with text and opened again: the same reply, as it was left.
+    // Closed with text, the conversation opened again offers it back, as it was left.
     type_into(&instance, "compose-body", "Thursday works for me.");
     ok(instance.session.press_keys(&[ESCAPE], false));
     wait_until("the composer to close", || {
         composer(&instance).is_none().then_some(())
     });
-    ok(instance.session.press_keys(&["r"], false));
+    ok(instance.session.press_keys(&["u"], false));
+    ok(instance.wait_for_reader("the list again", |v| !v.open));
+    open_conversation(&instance, "Offsite agenda");
+    wait_until("the unsent reply offered", || {
+        let offer = ok(instance.session.execute(
+            "const o = document.getElementById('compose-unsent'); return o ? o.textContent : null;",
+            &[],
+        ));
+        offer
+            .as_str()
+            .is_some_and(|t| t.contains("unsent reply"))
+            .then_some(())
+    });
+    ok(instance.click_css("#compose-unsent button"));
     let c = wait_composer(&instance, "the reply again", |c| {
         c["body"] == "Thursday works for me."
     });
