@@ -959,7 +959,14 @@ fn send() {
                 }
             }
             // Undone: the composer is back already.
-            _ => {}
+            Some(_) => {}
+            // The background lost it (restarted): say so rather than leave "Sending…" up.
+            None => toast(
+                done.error
+                    .as_deref()
+                    .unwrap_or("gmux lost track of this message: look in Sent and Drafts."),
+                None,
+            ),
         }
     });
 }
