@@ -586,6 +586,34 @@ fn check_compose(browser: Browser) {
         .as_str()
         .unwrap_or_default()
         .to_string();
+    // Suggestions come from the addresses of the mail read: Priya wrote the offsite thread.
+    type_into(&instance, "compose-to", "pri");
+    wait_until("a suggestion for pri", || {
+        let shown = ok(instance.session.execute(
+            "return [...document.querySelectorAll('#compose-suggest:not([hidden]) button')].map((b) => b.textContent);",
+            &[],
+        ));
+        shown
+            .to_string()
+            .contains("Priya Raman <priya.raman@example.in>")
+            .then_some(())
+    });
+    ok(instance.click_css("#compose-suggest button"));
+    wait_composer(&instance, "the suggestion taken", |c| {
+        c["to"] == "Priya Raman <priya.raman@example.in>, "
+    });
+    // A file over Gmail's 25 MB is refused before a byte of it leaves the page.
+    let big = dir.path().join("too-big.bin");
+    std::fs::write(&big, vec![0u8; 25 * 1024 * 1024 + 1]).expect("the big file is written");
+    let picker = ok(instance.session.find_css("#compose-file"));
+    ok(instance.session.send_text(&picker, &big.to_string_lossy()));
+    let c = wait_composer(&instance, "the big file refused", |c| {
+        c["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("does not fit")
+    });
+    assert_eq!(c["files"], json!([]));
     type_into(&instance, "compose-to", "someone@");
     type_into(&instance, "compose-subject", "Nobody");
     send_button(&instance);
