@@ -126,6 +126,30 @@ fn screenshots(browser: Browser) -> Result<()> {
     std::fs::copy(&shot, &target)
         .map_err(HarnessError::io(format!("copying to {}", target.display())))?;
     println!("gmux demo: reading {subject:?} -> {}", target.display());
+    // Answering it: the composer at the side of the new tab, the quote folded below.
+    instance.session.press_keys(&["r"], false)?;
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while instance
+        .session
+        .execute("return !!document.getElementById('compose-body');", &[])?
+        != serde_json::json!(true)
+    {
+        if std::time::Instant::now() > until {
+            return Err(HarnessError::Unexpected("the composer did not open".into()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    instance.session.execute(
+        "const b = document.getElementById('compose-body');
+         b.value = 'Thanks for the picks: the one on slow software is going on my list.';
+         b.dispatchEvent(new Event('input', {bubbles: true})); return true;",
+        &[],
+    )?;
+    let shot = instance.screenshot(&format!("demo-{}-replying", browser.name()))?;
+    let target = out.join(format!("{}-newtab-replying.png", browser.name()));
+    std::fs::copy(&shot, &target)
+        .map_err(HarnessError::io(format!("copying to {}", target.display())))?;
+    println!("gmux demo: replying -> {}", target.display());
     Ok(())
 }
 
