@@ -4,6 +4,7 @@
 //! plain data and pure functions, testable natively.
 
 pub mod calendar;
+pub mod compose;
 pub mod icon;
 pub mod ids;
 pub mod inbox;

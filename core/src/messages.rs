@@ -188,6 +188,51 @@ pub enum Intent {
     },
     /// Bring a snoozed conversation back now (answered with a [`crate::triage::TriageReply`]).
     Unsnooze { account: String, thread: String },
+    /// The addresses mail can be sent from: every account and its send-as aliases, answered with a
+    /// [`crate::compose::ComposeReply`] (as are all the compose intents below).
+    ComposeIdentities,
+    /// Start writing: a new message from `account`, or a reply, reply all or forward of `source` in `thread`.
+    /// A reply to a conversation that already has an unsent message being written resumes that one.
+    ComposeStart {
+        kind: crate::compose::ComposeKind,
+        account: String,
+        #[serde(default)]
+        thread: Option<String>,
+        #[serde(default)]
+        source: Option<crate::compose::ReplySource>,
+    },
+    /// A message being written, by its id (a popped-out composer, a page opened again).
+    ComposeResume { id: String },
+    /// The user changed the fields: held by the background at once, saved to Gmail shortly after.
+    ComposeUpdate {
+        id: String,
+        fields: crate::compose::Fields,
+    },
+    /// Attach a file (its bytes in standard base64).
+    ComposeAttach {
+        id: String,
+        file_name: String,
+        mime_type: String,
+        data: String,
+    },
+    /// Remove the attachment at `index`.
+    ComposeDetach { id: String, index: usize },
+    /// The composer closed: its text is saved to Gmail now, and it stays open in the background.
+    ComposeClose { id: String },
+    /// Throw the message away, its Gmail draft included.
+    ComposeDiscard { id: String },
+    /// Send after the undo window.
+    ComposeSend { id: String },
+    /// Undo a send still waiting: answered with the composer as it was.
+    ComposeUndo { id: String },
+    /// Answered when the send is over: sent, undone, or failed (kept as a draft, and why).
+    ComposeWait { id: String },
+    /// Addresses seen in synced mail that match what is being typed.
+    ComposeSuggest { typed: String },
+    /// Change the undo window (0 to 30 seconds).
+    SetUndoSeconds { seconds: u32 },
+    /// The unsent message being written in this conversation, if there is one (answered with its state).
+    ComposeFind { account: String, thread: String },
 }
 
 /// The background's answer to an [`Intent`].

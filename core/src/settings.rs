@@ -97,10 +97,8 @@ impl Default for AccountSettings {
 /// How conversations are read (the reader's part): see [`crate::reader`].
 pub use crate::reader::ReaderSettings;
 
-/// How mail is written and sent (the composer's part).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ComposeSettings {}
+/// How mail is written and sent (the composer's part): see [`crate::compose`].
+pub use crate::compose::ComposeSettings;
 
 #[cfg(test)]
 mod tests {

@@ -243,6 +243,9 @@ async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ApiResponse> {
     }
 }
 
+/// The largest upload body: Gmail's 36,700,160-byte message plus room for the multipart framing and metadata.
+const MAX_UPLOAD_BYTES: usize = 36_700_160 + 64 * 1024;
+
 /// One handler for everything: routes are few, and batch parts need the same code path as real requests.
 async fn dispatch(AxState(app): AxState<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
@@ -251,6 +254,13 @@ async fn dispatch(AxState(app): AxState<AppState>, req: Request) -> Response {
     let query = parts.uri.query().unwrap_or("").to_string();
     let headers = parts.headers;
     let limit = app.shared.lock().settings.max_body_bytes;
+    // The upload endpoints take a message of up to 35 MB (`mediaUpload.maxSize` of messages.send and the
+    // drafts methods), plus its multipart framing and metadata.
+    let limit = if path.starts_with("/upload/") {
+        limit.max(MAX_UPLOAD_BYTES)
+    } else {
+        limit
+    };
     let body = match read_body(body, limit).await {
         Ok(b) => b,
         Err(r) => return r.into_response(),

@@ -224,11 +224,32 @@ pub fn addresses(value: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// The message's header fields as written (unfolded, encoded-words left encoded): an address list is parsed
+/// before its encoded-words are decoded (RFC 2047 section 6.2), so a display name such as `=?UTF-8?Q?Doe=2C_Zo=C3=AB?=`
+/// does not split at its decoded comma.
+fn raw_fields(bytes: &[u8]) -> Vec<(String, String)> {
+    let (head, _) = crate::decode::split_head_body(bytes);
+    let text = String::from_utf8_lossy(head);
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.split('\n').map(|l| l.trim_end_matches('\r')) {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = out.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
+            out.push((name.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    out
+}
+
 /// Every recipient of a message (To, Cc, Bcc), lower-case and once each; 400 for a header that does not parse.
 pub fn recipients(mail: &RawMail) -> Result<Vec<String>, GoogleError> {
     let mut all: Vec<String> = Vec::new();
+    let fields = raw_fields(&mail.bytes);
     for name in ["To", "Cc", "Bcc"] {
-        for (k, v) in &mail.headers {
+        for (k, v) in &fields {
             if !k.eq_ignore_ascii_case(name) {
                 continue;
             }
@@ -451,6 +472,33 @@ pub fn deliver_sent(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encoded_names_with_commas_are_one_recipient() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "To: =?UTF-8?Q?Zo=C3=AB_=C3=85ngstr=C3=B6m=2C_Jr=2E?= <ada@example.com>\r\n",
+                &["ada@example.com"],
+            ),
+            (
+                "To: =?UTF-8?B?Wm/DqyDDhW5nc3Ryw7ZtLCBKci4=?=\r\n <ada@example.com>, b@c.de\r\n",
+                &["ada@example.com", "b@c.de"],
+            ),
+            (
+                "Cc: \"Doe, Jane\" <j@x.io>\r\nBcc: k@x.io\r\n",
+                &["j@x.io", "k@x.io"],
+            ),
+        ];
+        for (head, want) in cases {
+            let raw = format!("From: a@b.c\r\n{head}Subject: s\r\n\r\nbody\r\n");
+            let got = recipients(&rfc822::parse(raw.as_bytes())).map_err(|e| format!("{e:?}"));
+            assert_eq!(
+                got,
+                Ok(want.iter().map(|s| s.to_string()).collect()),
+                "{head}"
+            );
+        }
+    }
 
     #[test]
     fn addresses_parse_like_a_mail_client() {

@@ -102,6 +102,18 @@ pub fn reader_open(request: JsValue, on_event: js_sys::Function) {
     reader::open(request, on_event);
 }
 
+/// The message of the open conversation a reply or forward starts from (a `gmux_core::compose::ReplySource`):
+/// `message` (a Gmail id), or the last one when it is empty; `undefined` when nothing is open.
+#[cfg(feature = "reader")]
+#[wasm_bindgen]
+pub fn reader_reply_source(message: String) -> JsValue {
+    let message = (!message.is_empty()).then_some(message.as_str());
+    match reader::source::reply_source(message) {
+        Some(source) => browser::to_js(&source).unwrap_or(JsValue::UNDEFINED),
+        None => JsValue::UNDEFINED,
+    }
+}
+
 /// Closes the open conversation: its bodies leave the page.
 #[cfg(feature = "reader")]
 #[wasm_bindgen]

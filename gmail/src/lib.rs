@@ -38,6 +38,7 @@ pub mod added;
 pub mod api;
 pub mod batch;
 pub mod client;
+pub mod compose;
 pub mod env;
 pub mod error;
 pub mod listing;

@@ -76,6 +76,16 @@ impl Control {
         self.call("POST", "faults", Some(faults)).await
     }
 
+    /// What `email` sent through the API: `{"sent": [{id, threadId, raw (base64url), recipients, at_ms}]}`.
+    pub async fn sent(&self, email: &str) -> Result<Value, KitError> {
+        self.call(
+            "GET",
+            &format!("sent?account={}", encode_component(email)),
+            None,
+        )
+        .await
+    }
+
     pub async fn clear_faults(&self) -> Result<Value, KitError> {
         self.call("DELETE", "faults", None).await
     }

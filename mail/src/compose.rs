@@ -486,6 +486,18 @@ impl Prepared {
     }
 }
 
+/// Reads an address field as the user typed it (`header` is its name: `To`, `Cc`, `Bcc`). A line break or a
+/// control character in it is refused like one in any header value, before the list is read: the address
+/// reader would take a line break for white space, and what looked like a header of its own (`Bcc: ...`)
+/// would become recipients nobody meant.
+pub fn typed_list(header: &str, text: &str) -> Result<Vec<Mailbox>, ComposeError> {
+    check_header_text(|| format!("the {header} field"), text)?;
+    crate::address::parse_list(text).map_err(|error| ComposeError::Address {
+        field: header.to_string(),
+        error,
+    })
+}
+
 /// Refuses a line break or a control character (other than tab) in a header value.
 fn check_header_text(field: impl Fn() -> String, value: &str) -> Result<(), ComposeError> {
     if value.contains(['\r', '\n']) {
@@ -769,6 +781,32 @@ fn attachment_headers(a: &Attachment) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_address_fields_refuse_line_breaks_before_reading_them() {
+        let cases: [(&str, Result<usize, &str>); 6] = [
+            ("ann@example.com", Ok(1)),
+            ("\"Doe, Jane\" <j@x.io>, b@c.de", Ok(2)),
+            ("", Ok(0)),
+            (
+                "ann@example.com\r\nBcc: thief@evil.example",
+                Err("line_break"),
+            ),
+            ("ann@example.com\nX-Injected: yes", Err("line_break")),
+            ("ann@example.com\u{7}", Err("control_character")),
+        ];
+        for (text, expected) in cases {
+            let got = typed_list("To", text)
+                .map(|l| l.len())
+                .map_err(|e| e.code());
+            assert_eq!(got, expected, "{text:?}");
+        }
+        let e = typed_list("Cc", "a@b.c\r\nBcc: x@y.z").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the Cc field has a line break in it, which a header cannot hold"
+        );
+    }
 
     #[test]
     fn message_ids_are_read_not_copied() {

@@ -257,6 +257,17 @@ impl Session {
         self.call("DELETE", "/actions", None).map(drop)
     }
 
+    /// Types `text` into an element (WebDriver "Element Send Keys"); for an `<input type="file">`, `text` is the
+    /// path of the file to choose.
+    pub fn send_text(&self, element: &str, text: &str) -> Result<()> {
+        self.call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(&json!({ "text": text })),
+        )
+        .map(drop)
+    }
+
     /// Clicks an element as a person would (scrolled into view, at its centre).
     pub fn click(&self, element: &str) -> Result<()> {
         self.call(

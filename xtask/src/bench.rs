@@ -156,6 +156,13 @@ pub fn bench(args: &[String]) -> Result<()> {
         &mut in_browser("token_latency", &["300"]),
     ));
     sections.push(measure(
+        "Send: a click on Send (undo window 0) to the emulator having the message (10 new messages per browser)",
+        "no target (issue 16 asks for the figure); the click is stamped by the page and the arrival by the emulator. \
+         The time is the page's last compose_update and compose_send, the background building the message, \
+         drafts.create and drafts.send (gmux sends through the draft, so a failed send stays a draft)",
+        &mut in_browser("compose_send", &["10"]),
+    ));
+    sections.push(measure(
         "Scale in the browser: 20 accounts x 1,000 inbox threads (real host, emulator, extension)",
         "first sync at most 3 requests per account and an idle poll 1 request and 2 units per account (issue 5); \
          first sync within 10 s of the browser starting and the background under 50 MiB (proposed: issue 8 sets \

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use super::compose::Composer;
 use super::host::HostPort;
 use super::notify::{Notifier, NotifyAnswer};
 use super::reader::Reader;
@@ -26,6 +27,7 @@ pub struct Intents {
     pub reader: Rc<Reader>,
     pub notifier: Rc<Notifier>,
     pub triage: Rc<Triage>,
+    pub composer: Rc<Composer>,
 }
 
 /// The answer to one message from a page.
@@ -41,6 +43,8 @@ pub enum Answer {
     /// Test builds: the toolbar icon set last.
     Icon(Option<gmux_core::icon::IconShown>),
     Triage(gmux_core::triage::TriageReply),
+    /// The composer's answers.
+    Compose(Box<gmux_core::compose::ComposeReply>),
 }
 
 impl Intents {
@@ -75,7 +79,12 @@ impl Intents {
                         IntentReply::host_unavailable(None),
                     ));
                 }
-                Answer::Body(self.reader.thread(&account, &thread).await)
+                let reply = self.reader.thread(&account, &thread).await;
+                // Addresses in a conversation read become suggestions for the composer.
+                if let Some(json) = reply.body.as_deref() {
+                    self.composer.learn_thread(json);
+                }
+                Answer::Body(reply)
             }
             Intent::ReadAttachment {
                 account,
@@ -112,6 +121,7 @@ impl Intents {
                     .mark_all_read(&view, account.as_deref(), confirmed)
                     .await,
             ),
+            other if is_compose(&other) => Answer::Compose(Box::new(self.compose(other).await)),
             intent => {
                 match self.notifier.answer(&intent).await {
                     Some(NotifyAnswer::Reply(reply)) => return Answer::Reply(reply),
@@ -120,6 +130,40 @@ impl Intents {
                 }
                 Answer::Reply(self.handle(intent).await)
             }
+        }
+    }
+
+    async fn compose(&self, intent: Intent) -> gmux_core::compose::ComposeReply {
+        use gmux_core::compose::ComposeReply;
+        if !self.port.settled().await {
+            return ComposeReply::from_intent(IntentReply::host_unavailable(None));
+        }
+        let c = &self.composer;
+        match intent {
+            Intent::ComposeIdentities => c.all_identities().await,
+            Intent::ComposeStart {
+                kind,
+                account,
+                thread,
+                source,
+            } => c.start(kind, account, thread, source).await,
+            Intent::ComposeResume { id } => c.resume(&id),
+            Intent::ComposeUpdate { id, fields } => c.update(&id, fields),
+            Intent::ComposeAttach {
+                id,
+                file_name,
+                mime_type,
+                data,
+            } => c.attach(&id, file_name, mime_type, &data),
+            Intent::ComposeDetach { id, index } => c.detach(&id, index),
+            Intent::ComposeClose { id } => c.close(&id).await,
+            Intent::ComposeDiscard { id } => c.discard(&id).await,
+            Intent::ComposeSend { id } => c.send(&id).await,
+            Intent::ComposeUndo { id } => c.undo(&id),
+            Intent::ComposeWait { id } => c.wait(&id).await,
+            Intent::ComposeSuggest { typed } => c.suggest(&typed),
+            Intent::ComposeFind { account, thread } => c.find(&account, &thread),
+            _ => ComposeReply::failed(IntentError::Internal, "not a compose request"),
         }
     }
 
@@ -161,6 +205,7 @@ impl Intents {
                     Ok(_) => {
                         self.store.inbox(|inbox| inbox.remove_account(&account));
                         self.reader.forget_account(&account).await;
+                        self.composer.forget_account(&account);
                         self.accounts_refreshed().await
                     }
                     Err(e) => host_failure(e),
@@ -218,6 +263,13 @@ impl Intents {
             Intent::TestToolbarIcon => {
                 IntentReply::failed(IntentError::Internal, "this request has its own answer")
             }
+            Intent::SetUndoSeconds { seconds } => self.composer.set_undo_seconds(seconds).await,
+            // Answered in `answer` with a ComposeReply.
+            other if is_compose(&other) => IntentReply::failed(
+                IntentError::Internal,
+                "a compose request was asked for without its answer",
+            ),
+            _ => IntentReply::failed(IntentError::Internal, "an unknown request"),
         }
     }
 
@@ -248,6 +300,26 @@ impl Intents {
             ),
         }
     }
+}
+
+/// The intents answered with a `ComposeReply`.
+fn is_compose(intent: &Intent) -> bool {
+    matches!(
+        intent,
+        Intent::ComposeIdentities
+            | Intent::ComposeStart { .. }
+            | Intent::ComposeResume { .. }
+            | Intent::ComposeUpdate { .. }
+            | Intent::ComposeAttach { .. }
+            | Intent::ComposeDetach { .. }
+            | Intent::ComposeClose { .. }
+            | Intent::ComposeDiscard { .. }
+            | Intent::ComposeSend { .. }
+            | Intent::ComposeUndo { .. }
+            | Intent::ComposeWait { .. }
+            | Intent::ComposeSuggest { .. }
+            | Intent::ComposeFind { .. }
+    )
 }
 
 /// What a page is told when gmux-host refused or went away.

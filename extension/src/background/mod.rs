@@ -9,6 +9,8 @@
 //! The pieces, each calling only those listed after it:
 //! - [`intents`]: what the pages ask.
 //! - [`triage`]: actions on a selection across accounts and the undo of the last one (issue 18).
+//! - [`compose`]: messages being written (in memory until Gmail has them as drafts), sent after the undo
+//!   window.
 //! - [`views`]: lists beyond the stored inbox, fetched on demand for the pages and kept in memory; labels;
 //!   recent searches; Primary only.
 //! - [`reader`]: conversations' bodies and attachments for the pages, in memory only.
@@ -27,6 +29,7 @@
 //! at once and rolled back, what a failure tells the user) live in gmux-core and gmux-gmail, tested natively.
 
 mod alarms;
+mod compose;
 mod host;
 mod intents;
 mod notify;
@@ -96,6 +99,11 @@ pub fn start() {
         syncer.clone(),
         views.clone(),
     ));
+    let composer = Rc::new(compose::Composer::new(
+        store.clone(),
+        syncer.clone(),
+        reader.clone(),
+    ));
     let intents = Intents {
         port: port.clone(),
         store: store.clone(),
@@ -104,6 +112,7 @@ pub fn start() {
         reader,
         notifier: notifier.clone(),
         triage,
+        composer,
     };
     let bg = Rc::new(Background {
         port,
@@ -238,6 +247,7 @@ pub async fn answer(message: JsValue, sender: JsValue) -> Result<JsValue, Browse
         Answer::Reply(reply) => browser::to_js(&reply),
         Answer::Page(reply) => browser::to_js(&reply),
         Answer::Labels(reply) => browser::to_js(&reply),
+        Answer::Compose(reply) => browser::to_js(&reply),
         Answer::Body(mut reply) => {
             let body = reply.body.take();
             browser::to_js_with_text(&reply, "body", body.as_deref())

@@ -3,6 +3,7 @@
 //! (which also wakes a stopped background) and sends user actions as `Intent`s. Every string from mail reaches
 //! the DOM through `textContent`.
 
+mod compose;
 mod inbox;
 mod notifications;
 mod options;
@@ -144,6 +145,8 @@ pub fn start() {
         if kind != PageKind::Options {
             // `#open=<account>:<thread>`: a link (a notification, another page) that opens a conversation.
             reading::open_from_fragment();
+            // `#compose=<id>`: a composer popped out into this tab.
+            compose::open_from_fragment();
             match reading::listen_to_fragment() {
                 Ok(listener) => LISTENERS.with(|l| l.borrow_mut().push(listener)),
                 Err(e) => log_error("listening to the fragment", e),
@@ -400,6 +403,13 @@ fn listen() -> Result<(), JsValue> {
         }
     });
     document.add_event_listener_with_callback("focusin", focus.as_ref().unchecked_ref())?;
+    // Typing in the composer goes to the background at once (it holds the text until Gmail has the draft).
+    let input = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
+        if let Some(target) = target_element(&event) {
+            compose::on_input(&target);
+        }
+    });
+    document.add_event_listener_with_callback("input", input.as_ref().unchecked_ref())?;
     let key = Closure::<dyn FnMut(KeyboardEvent)>::new(on_key);
     document.add_event_listener_with_callback("keydown", key.as_ref().unchecked_ref())?;
     let input = Closure::<dyn FnMut(web_sys::Event)>::new(on_input);
@@ -490,6 +500,9 @@ fn on_click(event: web_sys::Event) {
     let Some(target) = target_element(&event) else {
         return;
     };
+    if compose::on_click(&target) {
+        return;
+    }
     if reading::on_click(&target) {
         return;
     }
@@ -614,6 +627,9 @@ fn on_change(event: web_sys::Event) {
     let Some(target) = target_element(&event) else {
         return;
     };
+    if compose::on_change(&target) {
+        return;
+    }
     let value = js_sys::Reflect::get(&target, &JsValue::from_str("value"))
         .ok()
         .and_then(|v| v.as_string())
@@ -646,6 +662,11 @@ fn on_change(event: web_sys::Event) {
                 });
             }
         }
+        "undo-seconds" => {
+            if let Ok(seconds) = value.parse::<u32>() {
+                send(Intent::SetUndoSeconds { seconds });
+            }
+        }
         "prefer-plain" => {
             let checked = js_sys::Reflect::get(&target, &JsValue::from_str("checked"))
                 .ok()
@@ -662,13 +683,18 @@ fn on_change(event: web_sys::Event) {
 }
 
 fn on_key(event: KeyboardEvent) {
-    if event.ctrl_key() || event.alt_key() || event.meta_key() {
-        return;
-    }
     let Some(target) = target_element(&event) else {
         return;
     };
     let key = event.key();
+    let in_field = matches!(target.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA");
+    let reading = PAGE.with(|p| p.borrow().as_ref().is_some_and(|p| p.reading.is_some()));
+    if compose::on_key(&event, in_field, reading) {
+        return;
+    }
+    if event.ctrl_key() || event.alt_key() || event.meta_key() {
+        return;
+    }
     if target.id() == "search" {
         if views::on_search_key(&key, value_of(&target)) {
             event.prevent_default();
@@ -685,7 +711,11 @@ fn on_key(event: KeyboardEvent) {
         views::choose_label(0);
         return;
     }
-    if matches!(target.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+    if in_field {
+        return;
+    }
+    // The list's keys wait while the composer covers it.
+    if compose::is_open() {
         return;
     }
     if event.key() == "Escape" && notifications::close_menu() {
@@ -709,7 +739,6 @@ fn on_key(event: KeyboardEvent) {
     if event.key() == "Enter" && target.tag_name() == "BUTTON" {
         return;
     }
-    let reading = PAGE.with(|p| p.borrow().as_ref().is_some_and(|p| p.reading.is_some()));
     if reading && reading::on_key(&event) {
         return;
     }

@@ -95,6 +95,7 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     draw_accounts(&document, page)?;
     super::notifications::draw_options(&document, page)?;
     super::reading_options::draw(&document, page)?;
+    super::compose::draw_options(&document, page)?;
     if let Some(area) = dom::clear(&document, "notices")? {
         if let Some(failed) = super::inbox::add_failed_notice(&document, page)? {
             area.append_child(&failed)?;

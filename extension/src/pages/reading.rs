@@ -225,7 +225,7 @@ fn is_current(generation: u64) -> bool {
 }
 
 /// The reader module, loaded once per page by the loader's `gmuxLoadReader` (a dynamic `import()`).
-async fn load_module() -> Result<JsValue, JsValue> {
+pub(super) async fn load_module() -> Result<JsValue, JsValue> {
     if let Some(module) = MODULE.with(|m| m.borrow().clone()) {
         return Ok(module);
     }
@@ -276,6 +276,10 @@ fn loaded() {
             reader::mark_read_delay_ms(setting, unread),
         ))
     });
+    // A message left unsent in this conversation is offered back.
+    if let Some((account, thread, _, _)) = &found {
+        super::compose::offer_unsent(account, thread);
+    }
     let Some((account, thread, generation, Some(delay))) = found else {
         return;
     };
@@ -647,6 +651,14 @@ pub(super) fn draw_head(document: &Document, fresh: bool) -> Result<(), JsValue>
         return Ok(());
     };
     tools.set_text_content(None);
+    // Answering (the composer's, see `compose.rs`).
+    for (icon, label, action) in [
+        (Icon::Reply, "Reply (r)", "reply"),
+        (Icon::ReplyAll, "Reply all (a)", "reply-all"),
+        (Icon::Forward, "Forward (f)", "forward"),
+    ] {
+        dom::append(&tools, icon_button(document, icon, label, action)?)?;
+    }
     dom::append(
         &tools,
         icon_button(document, Icon::Archive, "Archive (e)", "archive")?,

@@ -16,6 +16,7 @@
 mod charsets;
 mod draw;
 mod files;
+pub mod source;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};

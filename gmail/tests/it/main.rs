@@ -2,6 +2,7 @@
 
 mod actions;
 mod bench;
+mod compose;
 mod errors;
 mod listing;
 mod notify;

@@ -4,8 +4,8 @@
 //! first and gives it a private Secret Service.
 //!
 //! With a display it opens a normal window to use; Ctrl-C or closing the window stops everything.
-//! Without one, it writes screenshots of the popup, the new-tab page, a conversation open beside the list and a
-//! search across the accounts under `target/demo/`, prints their paths and exits.
+//! Without one, it writes screenshots of the popup, the new-tab page, a conversation open beside the list, a reply
+//! being written and a search across the accounts under `target/demo/`, prints their paths and exits.
 #![allow(clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
@@ -126,6 +126,30 @@ fn screenshots(browser: Browser) -> Result<()> {
     std::fs::copy(&shot, &target)
         .map_err(HarnessError::io(format!("copying to {}", target.display())))?;
     println!("gmux demo: reading {subject:?} -> {}", target.display());
+    // Answering it: the composer at the side of the new tab, the quote folded below.
+    instance.session.press_keys(&["r"], false)?;
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while instance
+        .session
+        .execute("return !!document.getElementById('compose-body');", &[])?
+        != serde_json::json!(true)
+    {
+        if std::time::Instant::now() > until {
+            return Err(HarnessError::Unexpected("the composer did not open".into()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    instance.session.execute(
+        "const b = document.getElementById('compose-body');
+         b.value = 'Thanks for the picks: the one on slow software is going on my list.';
+         b.dispatchEvent(new Event('input', {bubbles: true})); return true;",
+        &[],
+    )?;
+    let shot = instance.screenshot(&format!("demo-{}-replying", browser.name()))?;
+    let target = out.join(format!("{}-newtab-replying.png", browser.name()));
+    std::fs::copy(&shot, &target)
+        .map_err(HarnessError::io(format!("copying to {}", target.display())))?;
+    println!("gmux demo: replying -> {}", target.display());
     // Back to the list, then one search across every account.
     instance.open_page("newtab.html")?;
     // One search across every account, in the new tab as the window shows it.

@@ -13,6 +13,7 @@ fn headless_demo_writes_screenshots_of_every_demo_account() {
         "chromium-popup.png",
         "chromium-newtab.png",
         "chromium-newtab-reading.png",
+        "chromium-newtab-replying.png",
         "chromium-search.png",
     ]
     .map(|f| out_dir.join(f));
