@@ -540,7 +540,7 @@ fn build_row_actions(document: &Document, unread: bool, starred: bool) -> Result
     actions.append_child(&star)?;
     dom::append(
         &actions,
-        icon_button(document, Icon::Open, "Open in Gmail (Enter)", "open")?,
+        icon_button(document, Icon::Open, "Open in Gmail (g)", "open")?,
     )?;
     Ok(actions)
 }

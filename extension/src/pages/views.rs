@@ -380,7 +380,24 @@ pub(super) fn toggle_picker() {
 }
 
 pub(super) fn close_picker() {
+    // With the focus inside the picker (Escape from its filter), hiding it would drop the focus to the page's
+    // start; it goes back to the button that opened the picker instead (WCAG 2.4.3). A click elsewhere keeps the
+    // focus where the click put it.
+    let document = dom::document().ok();
+    let within = document.as_ref().is_some_and(|d| {
+        d.active_element()
+            .and_then(|a| a.closest("#label-picker").ok().flatten())
+            .is_some()
+    });
     update(|page| page.views.picker_open = false);
+    if within {
+        if let Some(button) = document
+            .and_then(|d| d.get_element_by_id("labels-button"))
+            .and_then(|b| b.dyn_into::<HtmlElement>().ok())
+        {
+            let _ = button.focus();
+        }
+    }
 }
 
 pub(super) fn picker_is_open() -> bool {

@@ -2,7 +2,8 @@
 //! the popup, the new tab and the options page in their designed states (inbox, reconnect, offline, empty, no
 //! accounts, no sign-in client, host not installed), a conversation open in the reader and the label picker
 //! open, in the light and the dark scheme, in Chromium and Firefox. No serious or critical violation is allowed;
-//! a lesser one only when it is listed in `ACCEPTED` with its reason. One browser session per browser: the
+//! a lesser one only when it is listed in `ACCEPTED` with its reason. Then the popup and the new tab are walked
+//! by keyboard alone (`check_keyboard`). One browser session per browser: the
 //! designed states are seeded into storage as the background writes them, then one real account is added
 //! through the emulator for the reader and the picker.
 
@@ -20,6 +21,7 @@ use serde_json::json;
 /// A host start, a consent round trip and a first sync, on a loaded machine.
 const DEADLINE: Duration = Duration::from_secs(60);
 const ENTER: &str = "\u{E007}";
+const TAB: &str = "\u{E004}";
 const ESCAPE: &str = "\u{E00C}";
 
 /// Violations below serious that gmux accepts, each with the reason. Serious and critical ones are never
@@ -213,6 +215,122 @@ fn check_real_mail(instance: &mut ExtensionBrowser, audit: &mut Audit, scheme: &
         );
         audit.check(instance, &format!("{name}-labels{scheme}"));
         ok(instance.session.press_keys(&[ESCAPE], false));
+        wait_script(
+            instance,
+            "Escape to close the label picker and give focus back to its button",
+            "return document.getElementById('label-picker').hidden
+               && document.activeElement === document.getElementById(arguments[0]);",
+            "labels-button",
+        );
+    }
+}
+
+/// Where the focus is, and whether it shows: an outline or a ring (box-shadow) drawn around or inside it.
+const FOCUSED: &str = r#"
+const a = document.activeElement;
+if (!a || a === document.body || a === document.documentElement) return null;
+const s = getComputedStyle(a);
+const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+const stop = a.id ? '#' + a.id
+  : a.classList.contains('row') ? 'row'
+  : a.classList.contains('acct-filter') ? 'account'
+  : a.classList.contains('tab') ? 'tab'
+  : a.classList.contains('bar-link') ? 'settings'
+  : (a.tagName.toLowerCase() + '.' + a.className);
+return { stop, visible: ring, name: a.getAttribute('aria-label') || a.textContent.trim().slice(0, 40),
+  style: [s.outlineStyle, s.outlineWidth, s.boxShadow, a.matches(':focus'), a.matches(':focus-visible'), document.hasFocus()].join(' | ') };
+"#;
+
+/// The popup and the new tab by keyboard alone: Tab reaches search, the bar's controls, settings, the account
+/// chips, the view tabs and the list (one row in the tab order; its actions are its keys, e # u s g, which their
+/// labels name), every stop with its focus drawn; j and k move along the rows, Enter reads the focused
+/// conversation with the focus inside the reader, u goes back to the same row.
+fn check_keyboard(instance: &mut ExtensionBrowser, scheme: &str) {
+    for page in ["popup.html", "newtab.html"] {
+        let name = format!("{}{scheme}", page.trim_end_matches(".html"));
+        let view = ok(instance.open_inbox_page(page, |v| {
+            v.badges.len() == 1 && v.rows.len() > 3 && v.status_state == "connected"
+        }));
+        ok(instance.session.execute(
+            "document.activeElement && document.activeElement.blur(); return true;",
+            &[],
+        ));
+        let mut stops: Vec<String> = Vec::new();
+        for _ in 0..20 {
+            ok(instance.session.press_keys(&[TAB], false));
+            let focused = ok(instance.session.execute(FOCUSED, &[]));
+            let Some(stop) = focused["stop"].as_str() else {
+                continue;
+            };
+            assert_eq!(
+                focused["visible"],
+                json!(true),
+                "{name}: the focus on {focused} is not drawn"
+            );
+            stops.push(stop.to_string());
+            if stop == "row" {
+                break;
+            }
+        }
+        let order = [
+            "#search",
+            "#labels-button",
+            "#refresh",
+            "settings",
+            "account",
+            "tab",
+            "row",
+        ];
+        let mut at = 0;
+        for stop in &stops {
+            if order.get(at) == Some(&stop.as_str()) {
+                at += 1;
+            }
+        }
+        assert_eq!(
+            at,
+            order.len(),
+            "{name}: Tab reached {stops:?}, not {order:?} in that order"
+        );
+        // Tab enters the list at its first row; j and k move; Enter reads the focused conversation with the focus
+        // inside the reader; u returns to the same row.
+        assert_eq!(
+            ok(instance.focused_thread()).as_deref(),
+            Some(view.rows[0].thread.as_str()),
+            "{name}: Tab enters the list at its first row"
+        );
+        for (key, index) in [("j", 1), ("j", 2), ("k", 1)] {
+            ok(instance.session.press_keys(&[key], false));
+            assert_eq!(
+                ok(instance.focused_thread()).as_deref(),
+                Some(view.rows[index].thread.as_str()),
+                "{name}: after {key}"
+            );
+        }
+        ok(instance.session.press_keys(&[ENTER], false));
+        let first = &view.rows[1];
+        ok(
+            instance.wait_for_reader("Enter to open the conversation", |v| {
+                v.open && v.thread == first.thread && !v.loading
+            }),
+        );
+        // In place of the list (the popup) the focus moves into the conversation; beside it (a wide new tab)
+        // it stays on the row, which stays in view. Never on something hidden.
+        wait_script(
+            instance,
+            "the focus in the reader or on the opened row",
+            "const a = document.activeElement;
+             return !!a && a !== document.body && a.getClientRects().length > 0
+               && (document.getElementById('reader').contains(a) || a.dataset.thread === arguments[0]);",
+            first.thread.as_str(),
+        );
+        ok(instance.session.press_keys(&["u"], false));
+        ok(instance.wait_for_reader("u to close the reader", |v| !v.open));
+        assert_eq!(
+            ok(instance.focused_thread()).as_deref(),
+            Some(first.thread.as_str()),
+            "{name}: u goes back to the row that was read"
+        );
     }
 }
 
@@ -243,9 +361,21 @@ fn check_accessibility(browser: Browser) {
             gmux_e2e::all_synced(s, 1) && s["status"]["syncing"] == false
         }),
     );
+    // The consent tab is closed and the page's tab brought to the front, so the page has the focus (Firefox
+    // matches :focus only in the window's selected tab).
+    let main = ok(instance.session.window_handle());
+    for handle in ok(instance.session.window_handles()) {
+        if handle != main {
+            ok(instance.session.switch_to_window(&handle));
+            ok(instance.session.close_window());
+        }
+    }
+    ok(instance.session.switch_to_window(&main));
     check_real_mail(&mut instance, &mut audit, "-dark");
+    check_keyboard(&mut instance, "-dark");
     ok(instance.use_light_scheme());
     check_real_mail(&mut instance, &mut audit, "");
+    check_keyboard(&mut instance, "");
 
     audit.finish();
 }
