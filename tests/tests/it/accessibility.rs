@@ -104,6 +104,30 @@ fn has_notice(view: &InboxView, kind: &str) -> bool {
     view.notices.iter().any(|(k, _)| k == kind)
 }
 
+/// Seeds `items` into storage as the background writes them, waits for the open page to show `state` (`done`),
+/// runs axe, and checks the page still shows it: the background writes storage too, and a state it replaced
+/// meanwhile would not be the one checked.
+fn check_state(
+    instance: &ExtensionBrowser,
+    audit: &mut Audit,
+    state: &str,
+    items: serde_json::Value,
+    done: impl Fn(&InboxView) -> bool,
+) {
+    ok(instance.seed_storage(&items));
+    ok(instance.wait_for_inbox(state, &done));
+    audit.check(instance, state);
+    let view = ok(instance.inbox_view());
+    assert!(
+        done(&view),
+        "{state} changed while it was checked: {view:?}"
+    );
+}
+
+fn seeded(store: &InboxStore, status: &serde_json::Value) -> serde_json::Value {
+    json!({"inbox": store, "status": status})
+}
+
 /// The popup, the new tab and the options page in every designed state, drawn from a seeded store.
 fn check_seeded_states(instance: &mut ExtensionBrowser, audit: &mut Audit, scheme: &str) {
     let now = unix_now_ms();
@@ -120,47 +144,78 @@ fn check_seeded_states(instance: &mut ExtensionBrowser, audit: &mut Audit, schem
 
     let mut reauth = store.clone();
     reauth.accounts[2].account.health = SyncHealth::ReauthRequired;
-    ok(instance.seed_inbox(&reauth, &status));
-    ok(instance.wait_for_inbox("the reconnect state", |v| has_notice(v, "reauth")));
-    audit.check(instance, &format!("popup-reauth{scheme}"));
+    check_state(
+        instance,
+        audit,
+        &format!("popup-reauth{scheme}"),
+        seeded(&reauth, &status),
+        |v| has_notice(v, "reauth"),
+    );
 
     let mut offline = store.clone();
     offline.accounts[0].account.health = SyncHealth::Offline;
     offline.accounts[0].account.last_good_sync_ms = Some(now - 5 * 60_000);
-    ok(instance.seed_inbox(&offline, &status));
-    ok(instance.wait_for_inbox("the offline banner", |v| has_notice(v, "stale")));
-    audit.check(instance, &format!("popup-offline{scheme}"));
+    check_state(
+        instance,
+        audit,
+        &format!("popup-offline{scheme}"),
+        seeded(&offline, &status),
+        |v| has_notice(v, "stale"),
+    );
 
     let mut empty = store.clone();
     for account in &mut empty.accounts {
         account.threads.clear();
         account.account.counts = Default::default();
     }
-    ok(instance.seed_inbox(&empty, &status));
-    ok(instance.wait_for_inbox("the empty inbox", |v| {
-        v.empty_state.as_deref() == Some("empty")
-    }));
-    audit.check(instance, &format!("popup-empty{scheme}"));
+    check_state(
+        instance,
+        audit,
+        &format!("popup-empty{scheme}"),
+        seeded(&empty, &status),
+        |v| v.empty_state.as_deref() == Some("empty"),
+    );
 
-    ok(instance.seed_inbox(
-        &InboxStore::default(),
-        &json!({"host": "connected", "host_version": "0.1.0"}),
-    ));
-    ok(instance.wait_for_inbox("no accounts yet", |v| {
-        v.empty_state.as_deref() == Some("no_accounts")
-    }));
-    audit.check(instance, &format!("popup-no-accounts{scheme}"));
+    check_state(
+        instance,
+        audit,
+        &format!("popup-no-accounts{scheme}"),
+        seeded(
+            &InboxStore::default(),
+            &json!({"host": "connected", "host_version": "0.1.0"}),
+        ),
+        |v| v.empty_state.as_deref() == Some("no_accounts"),
+    );
+    check_state(
+        instance,
+        audit,
+        &format!("popup-not-configured{scheme}"),
+        json!({"status": {"host": "not_configured"}}),
+        |v| v.status_state == "not_configured",
+    );
+    let missing = json!({"status": {"host": "missing", "host_error": "not found"}});
+    check_state(
+        instance,
+        audit,
+        &format!("popup-host-missing{scheme}"),
+        missing.clone(),
+        |v| v.status_state == "missing",
+    );
 
-    ok(instance.seed_storage(&json!({"status": {"host": "not_configured"}})));
-    ok(instance.wait_for_inbox("the not-configured state", |v| {
-        v.status_state == "not_configured"
-    }));
-    audit.check(instance, &format!("popup-not-configured{scheme}"));
-
-    ok(instance.seed_storage(&json!({"status": {"host": "missing", "host_error": "not found"}})));
-    ok(instance.wait_for_inbox("the host-missing state", |v| v.status_state == "missing"));
-    audit.check(instance, &format!("popup-host-missing{scheme}"));
+    // The options page with accounts, one of them to be reconnected. A page just opened asks the background for
+    // the status, so each state is seeded into the open page, not before it opens.
+    let mut status = status.clone();
+    status["accounts"][1]["status"] = json!("reauth_required");
+    ok(instance.seed_inbox(&store, &status));
     ok(instance.open_page("options.html"));
+    ok(instance.seed_inbox(&store, &status));
+    let accounts =
+        "return document.querySelectorAll('#account-list .acct-item').length === arguments[0];";
+    wait_script(instance, "the accounts on the options page", accounts, 3);
+    audit.check(instance, &format!("options{scheme}"));
+    still(instance, "the options page's accounts", accounts, 3);
+
+    ok(instance.seed_storage(&missing));
     wait_script(
         instance,
         "the options page's host state",
@@ -168,19 +223,18 @@ fn check_seeded_states(instance: &mut ExtensionBrowser, audit: &mut Audit, schem
         "missing",
     );
     audit.check(instance, &format!("options-host-missing{scheme}"));
-
-    // The options page with accounts, one of them to be reconnected.
-    let mut status = status.clone();
-    status["accounts"][1]["status"] = json!("reauth_required");
-    ok(instance.seed_inbox(&store, &status));
-    ok(instance.open_page("options.html"));
-    wait_script(
+    still(
         instance,
-        "the accounts on the options page",
-        "return document.querySelectorAll('#account-list .acct-item').length === arguments[0];",
-        3,
+        "the options page's host state",
+        STATUS_IS,
+        "missing",
     );
-    audit.check(instance, &format!("options{scheme}"));
+}
+
+/// Asserts that `script`, given `arg`, returns true now.
+fn still(instance: &ExtensionBrowser, what: &str, script: &str, arg: impl Into<serde_json::Value>) {
+    let shown = ok(instance.session.execute(script, &[arg.into()]));
+    assert_eq!(shown, json!(true), "{what} changed while it was checked");
 }
 
 /// A real account's mail: a conversation open in the reader, and the label picker open.
