@@ -391,12 +391,13 @@ fn check_keyboard(instance: &mut ExtensionBrowser, scheme: &str) {
 fn check_accessibility(browser: Browser) {
     let emulator = ok(EmulatorProcess::start_demo());
     let host_env = [emulator.private_keyring("a11y", browser.name())];
-    // The host knows the emulator but has no account yet, so the background leaves the seeded store alone.
+    // gmux-host is installed but not yet configured: the background then never syncs, so it writes nothing over
+    // the states seeded into storage while they are checked (a sync writes the status, even with no account).
     let mut instance = ok(ExtensionBrowser::launch_prepared(
         browser,
         HostSetup::Installed,
         &host_env,
-        |wrapper| configure_host_for_emulator(wrapper, emulator.base_url()),
+        |_| Ok(()),
     ));
     ok(instance.session.set_window_size(1000, 800));
     let mut audit = Audit::new(browser);
@@ -405,9 +406,21 @@ fn check_accessibility(browser: Browser) {
     ok(instance.use_dark_scheme());
     check_seeded_states(&mut instance, &mut audit, "-dark");
 
-    // One real account (the emulator approves the consent for its first account), synced.
+    // One real account (the emulator approves the consent for its first account), synced: gmux-host configured
+    // for the emulator, and restarted as a crash would (the background starts a new one) so it reads that.
+    ok(configure_host_for_emulator(
+        &instance.host_wrapper(),
+        emulator.base_url(),
+    ));
     ok(instance.open_page("options.html"));
-    ok(instance.seed_storage(&json!({"inbox": InboxStore::default()})));
+    ok(instance
+        .seed_storage(&json!({"inbox": InboxStore::default(), "status": {"host": "missing"}})));
+    ok(instance.kill_host());
+    ok(
+        instance.wait_for_storage("the new gmux-host connected", DEADLINE, |s| {
+            s["status"]["host"] == "connected"
+        }),
+    );
     let reply = ok(instance.send_intent(json!({"type": "add_account"})));
     assert_eq!(reply["ok"], true, "add_account: {reply}");
     ok(
