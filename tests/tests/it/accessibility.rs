@@ -2,10 +2,10 @@
 //! the popup, the new tab and the options page in their designed states (inbox, reconnect, offline, empty, no
 //! accounts, no sign-in client, host not installed), a conversation open in the reader and the label picker
 //! open, in the light and the dark scheme, in Chromium and Firefox. No serious or critical violation is allowed;
-//! a lesser one only when it is listed in `ACCEPTED` with its reason. Then the popup and the new tab are walked
-//! by keyboard alone (`check_keyboard`). One browser session per browser: the
-//! designed states are seeded into storage as the background writes them, then one real account is added
-//! through the emulator for the reader and the picker.
+//! a lesser one only when it is listed in `ACCEPTED` with its reason (none is). Then the popup and the new tab
+//! are walked by keyboard alone (`check_keyboard`). One browser session per browser: the designed states are
+//! seeded into storage as the background writes them, then one real account is added through the emulator for
+//! the reader, the picker and the keyboard walk.
 
 use std::time::{Duration, Instant};
 
