@@ -269,6 +269,19 @@ pub fn unread_label(unread: u64) -> String {
     }
 }
 
+/// An account chip's accessible name (and tooltip). It begins with the chip's visible text, the short name and
+/// the count as drawn, so a person using voice control can say what they see (WCAG 2.5.3, label in name); the
+/// full address follows to tell apart accounts whose short names match. Whether the chip is pressed is
+/// `aria-pressed`'s to say.
+pub fn account_chip_label(email: &str, unread: u64, in_primary: bool) -> String {
+    format!(
+        "{} {} unread{}, {email}",
+        account_short_name(email),
+        unread_label(unread),
+        if in_primary { " in Primary" } else { "" }
+    )
+}
+
 /// The quiet banner over a cached inbox when Gmail could not be reached (or kept failing) for some account, with
 /// the time of the last good sync; `None` when every account synced.
 pub fn stale_notice(
@@ -542,6 +555,33 @@ mod tests {
         assert_eq!(message_count_label(4).as_deref(), Some("4"));
         assert_eq!(empty_inbox_text(None), "Inbox zero: nothing in any inbox.");
         assert_eq!(empty_inbox_text(Some("a@x")), "Nothing in a@x's inbox.");
+    }
+
+    #[test]
+    fn account_chip_labels_start_with_what_the_chip_shows() {
+        let check = |email: &str, unread: u64, in_primary: bool, expected: &str| {
+            let label = account_chip_label(email, unread, in_primary);
+            assert_eq!(label, expected);
+            let shown = format!("{} {}", account_short_name(email), unread_label(unread));
+            assert!(
+                label.starts_with(&shown),
+                "{label} does not start with {shown}"
+            );
+        };
+        check(
+            "ada.lovelace@gmail.com",
+            15,
+            false,
+            "ada.lovelace 15 unread, ada.lovelace@gmail.com",
+        );
+        check("bo@x.org", 0, false, "bo 0 unread, bo@x.org");
+        check("cy@z.org", 3, true, "cy 3 unread in Primary, cy@z.org");
+        check(
+            "a.very.long.local.part@x.org",
+            1200,
+            false,
+            "a.very.long.l… 999+ unread, a.very.long.local.part@x.org",
+        );
     }
 
     #[test]

@@ -243,6 +243,12 @@ impl ExtensionBrowser {
         self.host_manifest.as_deref()
     }
 
+    /// The installed gmux-host's wrapper: run it as a user would run gmux-host in a terminal (to configure it
+    /// later in a test, say).
+    pub fn host_wrapper(&self) -> PathBuf {
+        host::wrapper_path(self.scratch.path())
+    }
+
     /// Installs gmux-host into the running browser's profile (after a [`HostSetup::ManifestRemoved`] launch), as
     /// a user following the popup's advice would.
     pub fn install_host(&mut self) -> Result<()> {

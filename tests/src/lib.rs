@@ -9,6 +9,7 @@
 //! # Ok::<(), gmux_e2e::HarnessError>(())
 //! ```
 
+pub mod axe;
 mod browser;
 mod driver;
 pub mod faults;

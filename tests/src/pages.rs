@@ -302,6 +302,25 @@ impl ExtensionBrowser {
         }
     }
 
+    /// Undoes [`ExtensionBrowser::use_dark_scheme`]: pages render in the light scheme from the next load on.
+    pub fn use_light_scheme(&self) -> Result<()> {
+        match self.browser {
+            Browser::Chromium => self
+                .session
+                .chrome_devtools(
+                    "Emulation.setEmulatedMedia",
+                    json!({"features": [{"name": "prefers-color-scheme", "value": "light"}]}),
+                )
+                .map(drop),
+            Browser::Firefox => self
+                .session
+                .firefox_chrome_script(
+                    "Services.prefs.setIntPref('layout.css.prefers-color-scheme.content-override', 1); return true;",
+                )
+                .map(drop),
+        }
+    }
+
     /// The web addresses of the browser's tabs (a tab still loading counts with the address it is loading), read
     /// through the browser's own automation, not the extension: gmux has no `tabs` permission.
     pub fn tab_urls(&self) -> Result<Vec<String>> {

@@ -105,6 +105,7 @@ pub fn ensure_all() -> Result<()> {
     )?;
     ensure_geckodriver()?;
     ensure_google_python_client()?;
+    ensure_axe_core()?;
     Ok(())
 }
 
@@ -173,6 +174,43 @@ fn ensure_google_python_client() -> Result<()> {
         .args(GOOGLE_PYTHON_CLIENT))?;
     std::fs::write(&marker, wanted)?;
     Ok(())
+}
+
+/// Deque's axe-core, pinned, from npm into target/: the browser tests inject it into every page and state they
+/// check for accessibility (tests/src/axe.rs), so the tests themselves never touch the network.
+pub const AXE_CORE_VERSION: &str = "4.10.3";
+
+/// Where the browser tests find axe-core's script (tests/src/paths.rs reads the same path).
+pub const AXE_CORE_DIR: &str = "target/axe-core";
+
+/// The `version` of an npm package's package.json text.
+fn package_version(package_json: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(package_json).ok()?;
+    value["version"].as_str().map(str::to_string)
+}
+
+fn ensure_axe_core() -> Result<()> {
+    let dir = crate::workspace_root().join(AXE_CORE_DIR);
+    let package = dir.join("node_modules/axe-core");
+    let installed = std::fs::read_to_string(package.join("package.json"))
+        .ok()
+        .and_then(|text| package_version(&text));
+    if installed.as_deref() == Some(AXE_CORE_VERSION) && package.join("axe.min.js").is_file() {
+        return Ok(());
+    }
+    eprintln!(
+        "xtask: installing axe-core {AXE_CORE_VERSION} from npm into {}",
+        dir.display()
+    );
+    std::fs::create_dir_all(&dir)?;
+    run(Command::new("npm").current_dir(&dir).args([
+        "install",
+        "--silent",
+        "--no-audit",
+        "--no-fund",
+        &format!("axe-core@{AXE_CORE_VERSION}"),
+    ]))
+    .context("npm is needed for axe-core, the accessibility engine of the browser tests")
 }
 
 /// What the demo needs: the build tools, the browsers and the keyring; geckodriver only for Firefox.
@@ -350,6 +388,16 @@ pub fn with_keyring(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Comm
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn package_versions_are_read_from_package_json() {
+        assert_eq!(
+            package_version(r#"{"name": "axe-core", "version": "4.10.3"}"#).as_deref(),
+            Some("4.10.3")
+        );
+        assert_eq!(package_version(r#"{"name": "axe-core"}"#), None);
+        assert_eq!(package_version("not json"), None);
+    }
 
     #[test]
     fn cli_pin_matches_crate_pin() {

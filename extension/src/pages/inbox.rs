@@ -105,20 +105,10 @@ fn draw_badges(document: &Document, page: &Page) -> Result<(), JsValue> {
         filter.set_attribute("aria-pressed", if pressed { "true" } else { "false" })?;
         let primary_only = page.settings.account(&account.id).primary_only;
         let unread = account.shown_unread(primary_only);
-        let label = format!(
-            "{}: {} unread{}{}",
-            account.email,
+        let label = view::account_chip_label(
+            &account.email,
             unread,
-            if primary_only && account.primary_unread.is_some() {
-                " in Primary"
-            } else {
-                ""
-            },
-            if pressed {
-                " (showing only this account)"
-            } else {
-                ""
-            }
+            primary_only && account.primary_unread.is_some(),
         );
         filter.set_attribute("aria-label", &label)?;
         filter.set_attribute("title", &label)?;
@@ -132,6 +122,9 @@ fn draw_badges(document: &Document, page: &Page) -> Result<(), JsValue> {
                 Some(&view::account_short_name(&account.email)),
             )?,
         )?;
+        // A space between name and count, which the flex layout does not draw, so the chip's text reads
+        // "ada 15" as its accessible name begins, not "ada15".
+        filter.append_child(&document.create_text_node(" "))?;
         let count = el(
             document,
             "span",
@@ -567,7 +560,7 @@ fn build_row_actions(document: &Document, unread: bool, starred: bool) -> Result
     actions.append_child(&star)?;
     dom::append(
         &actions,
-        icon_button(document, Icon::Open, "Open in Gmail (Enter)", "open")?,
+        icon_button(document, Icon::Open, "Open in Gmail (g)", "open")?,
     )?;
     Ok(actions)
 }

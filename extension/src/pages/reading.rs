@@ -153,6 +153,16 @@ pub(super) fn open(account: &str, thread: &str) {
             // The list and the conversation share one scroll box (the popup's, or a narrow window): the
             // conversation starts at its top.
             set_list_scroll(0.0);
+            // The list, and the row that had the focus, are hidden now: the focus moves to the conversation's
+            // subject, so a screen reader says where the person is (WCAG 2.4.3); the keys go on working there.
+            if let Some(subject) = document
+                .get_element_by_id("reader-subject")
+                .and_then(|s| s.dyn_into::<HtmlElement>().ok())
+            {
+                let options = web_sys::FocusOptions::new();
+                options.set_prevent_scroll(true);
+                let _ = subject.focus_with_options(&options);
+            }
         } else if let Some(row) = rows_in_list()
             .into_iter()
             .find(|r| row_of(r).is_some_and(|(a, t)| a == account && t == thread))
@@ -616,6 +626,8 @@ pub(super) fn draw_head(document: &Document, fresh: bool) -> Result<(), JsValue>
             Some(&subject.map_or(String::new(), |s| text::display_text(&s))),
         )?;
         title.set_id("reader-subject");
+        // Focusable by script only: opening a conversation in place of the list puts the focus here.
+        title.set_attribute("tabindex", "-1")?;
         head.append_child(&title)?;
         let meta = el(document, "div", "reader-meta", None)?;
         if let Some(email) = &email {

@@ -381,10 +381,27 @@ pub(super) fn toggle_picker() {
 }
 
 pub(super) fn close_picker() {
+    // With the focus inside the picker (Escape from its filter), hiding it would drop the focus to the page's
+    // start; it goes back to the button that opened the picker instead (WCAG 2.4.3). A click elsewhere keeps the
+    // focus where the click put it.
+    let document = dom::document().ok();
+    let within = document.as_ref().is_some_and(|d| {
+        d.active_element()
+            .and_then(|a| a.closest("#label-picker").ok().flatten())
+            .is_some()
+    });
     update(|page| {
         page.views.picker_open = false;
         page.triage.moving = None;
     });
+    if within {
+        if let Some(button) = document
+            .and_then(|d| d.get_element_by_id("labels-button"))
+            .and_then(|b| b.dyn_into::<HtmlElement>().ok())
+        {
+            let _ = button.focus();
+        }
+    }
 }
 
 /// Opens the label picker (the triage's Move to uses it to choose where).
@@ -670,14 +687,11 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     };
     page.views.picker_views.clear();
     let Some(labels) = &page.views.labels else {
-        dom::append(
-            &list,
-            el(document, "li", "picker-note", Some("Loading labels…"))?,
-        )?;
+        dom::append(&list, picker_note(document, Some("Loading labels…"))?)?;
         return Ok(());
     };
     if let Some(error) = &labels.error {
-        dom::append(&list, el(document, "li", "picker-note", Some(error))?)?;
+        dom::append(&list, picker_note(document, Some(error))?)?;
         return Ok(());
     }
     let typed = page.views.picker_filter.trim().to_string();
@@ -713,7 +727,11 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         let system = matches!(entry.kind, NodeKind::System | NodeKind::AllMail);
         if !system && !user_heading && !filtering {
             user_heading = true;
-            dom::append(&list, el(document, "li", "picker-section", Some("Labels"))?)?;
+            // A heading inside a menu: a named separator is the one such thing a menu may hold.
+            let section = el(document, "li", "picker-section", Some("Labels"))?;
+            section.set_attribute("role", "separator")?;
+            section.set_attribute("aria-label", "Labels")?;
+            dom::append(&list, section)?;
         }
         let item = el(document, "li", "picker-item", None)?;
         item.set_attribute("role", "none")?;
@@ -774,14 +792,11 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         list.append_child(&item)?;
     }
     if drawn == 0 {
-        dom::append(
-            &list,
-            el(document, "li", "picker-note", Some("No label matches."))?,
-        )?;
+        dom::append(&list, picker_note(document, Some("No label matches."))?)?;
     }
     for failure in &labels.failures {
         let text = format!("{}: {}", failure.email, failure.sentence);
-        dom::append(&list, el(document, "li", "picker-note", Some(&text))?)?;
+        dom::append(&list, picker_note(document, Some(&text))?)?;
     }
     Ok(())
 }
@@ -918,4 +933,13 @@ pub(super) fn empty_text(page: &Page) -> Option<String> {
 pub(super) fn follow_store(page: &mut Page) {
     let store: &InboxStore = &page.store;
     page.views.session.follow_accounts(store);
+}
+
+/// A line of the label picker that is not a label (loading, an error, no match): a disabled item, so a person
+/// moving through the menu with a screen reader hears it, and the menu holds only what a menu may.
+fn picker_note(document: &Document, text: Option<&str>) -> Result<Element, JsValue> {
+    let note = el(document, "li", "picker-note", text)?;
+    note.set_attribute("role", "menuitem")?;
+    note.set_attribute("aria-disabled", "true")?;
+    Ok(note)
 }

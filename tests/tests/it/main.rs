@@ -1,6 +1,7 @@
 //! Browser tests: real Chromium and Firefox ESR, the built extension, the real gmux-host.
 //! Build everything first with `cargo xtask test` (or `cargo xtask dist` and `cargo build -p gmux-host`).
 
+mod accessibility;
 mod compose;
 mod demo;
 mod faults;
