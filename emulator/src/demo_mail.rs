@@ -54,7 +54,8 @@ fn base64_lines(data: &[u8]) -> String {
         .chunks(76)
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect::<Vec<_>>()
-        .join("\r\n")
+        // Bare line feeds: the message body becomes CRLF as a whole, once.
+        .join("\n")
 }
 
 /// Quoted-printable (RFC 2045 6.7): `=`, 8-bit bytes and controls escaped, lines kept under 76 with soft breaks.
@@ -122,7 +123,8 @@ fn quote(text: &str) -> String {
             }
         })
         .collect::<Vec<_>>()
-        .join("\r\n")
+        // Bare line feeds: each message's body becomes CRLF as a whole, once.
+        .join("\n")
 }
 
 fn seed_message(raw: Raw, ms: i64, labels: &[&str]) -> SeedMessage {
@@ -556,6 +558,6 @@ mod tests {
             attribution(ms, "A <a@b.c>"),
             "On Tue, Nov 17, 2026 at 9:12 AM A <a@b.c> wrote:"
         );
-        assert_eq!(quote("x\n\n> y"), "> x\r\n>\r\n>> y");
+        assert_eq!(quote("x\n\n> y"), "> x\n>\n>> y");
     }
 }
