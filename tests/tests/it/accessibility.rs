@@ -256,8 +256,46 @@ fn check_real_mail(instance: &mut ExtensionBrowser, audit: &mut Audit, scheme: &
             v.open && v.thread == row.thread && !v.loading && !v.cards.is_empty()
         }));
         audit.check(instance, &format!("{name}-reader{scheme}"));
+        // Replying: the composer over the list (popup) or beside it (new tab).
+        ok(instance.session.press_keys(&["r"], false));
+        wait_script(
+            instance,
+            "the composer",
+            "return !!document.getElementById(arguments[0]);",
+            "compose-body",
+        );
+        audit.check(instance, &format!("{name}-composer{scheme}"));
+        ok(instance.session.press_keys(&[ESCAPE], false));
+        wait_script(
+            instance,
+            "the composer closed",
+            "return !document.getElementById(arguments[0]);",
+            "composer",
+        );
         ok(instance.session.press_keys(&[ESCAPE], false));
         ok(instance.wait_for_reader("the reader closed", |v| !v.open));
+        // Triage: a row selected shows the bar of actions on the selection.
+        let focused = ok(instance.session.execute(
+            "const r = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"]`);
+             if (r) { r.focus(); } return !!r;",
+            &[json!(row.thread)],
+        ));
+        assert_eq!(focused, json!(true));
+        ok(instance.session.press_keys(&["x"], false));
+        wait_script(
+            instance,
+            "the selection's bar",
+            "return !!document.getElementById(arguments[0]);",
+            "bulk-count",
+        );
+        audit.check(instance, &format!("{name}-selection{scheme}"));
+        ok(instance.session.press_keys(&["*", "n"], false));
+        wait_script(
+            instance,
+            "the selection cleared",
+            "return !document.getElementById(arguments[0]);",
+            "bulk-count",
+        );
 
         ok(instance.click_css("#labels-button"));
         wait_script(
