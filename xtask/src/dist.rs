@@ -582,6 +582,50 @@ mod tests {
         );
     }
 
+    /// A rule left open (an easy slip when two branches append to the stylesheet) swallows every rule after it
+    /// without any error from the browser: every block must close, and only at-rules may hold rules.
+    #[test]
+    fn the_stylesheet_closes_every_rule() {
+        let css = fs::read_to_string(workspace_root().join("extension/static/gmux.css")).unwrap();
+        let mut in_comment = false;
+        let mut stack: Vec<(usize, bool)> = Vec::new();
+        let mut selector = String::new();
+        let bytes = css.as_bytes();
+        let mut line = 1;
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
+            if c == b'\n' {
+                line += 1;
+            }
+            if in_comment {
+                if c == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                    in_comment = false;
+                    i += 1;
+                }
+            } else if c == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                in_comment = true;
+                i += 1;
+            } else if c == b'{' {
+                let at_rule = selector.trim().starts_with('@');
+                if let Some((opened, false)) = stack.last() {
+                    panic!("line {line}: a rule inside the rule opened on line {opened} (is a }} missing?)");
+                }
+                stack.push((line, at_rule));
+                selector.clear();
+            } else if c == b'}' {
+                assert!(stack.pop().is_some(), "line {line}: a }} closes nothing");
+                selector.clear();
+            } else if c == b';' {
+                selector.clear();
+            } else {
+                selector.push(c as char);
+            }
+            i += 1;
+        }
+        assert!(stack.is_empty(), "rules left open: {stack:?}");
+    }
+
     #[test]
     fn csp_allows_wasm_and_nothing_inline() {
         let csp = shared()["content_security_policy"]["extension_pages"]
