@@ -403,13 +403,6 @@ fn listen() -> Result<(), JsValue> {
         }
     });
     document.add_event_listener_with_callback("focusin", focus.as_ref().unchecked_ref())?;
-    // Typing in the composer goes to the background at once (it holds the text until Gmail has the draft).
-    let input = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
-        if let Some(target) = target_element(&event) {
-            compose::on_input(&target);
-        }
-    });
-    document.add_event_listener_with_callback("input", input.as_ref().unchecked_ref())?;
     let key = Closure::<dyn FnMut(KeyboardEvent)>::new(on_key);
     document.add_event_listener_with_callback("keydown", key.as_ref().unchecked_ref())?;
     let input = Closure::<dyn FnMut(web_sys::Event)>::new(on_input);
@@ -492,7 +485,10 @@ fn on_input(event: web_sys::Event) {
     match target.id().as_str() {
         "search" => views::on_search_input(value_of(&target)),
         "picker-filter" => views::on_picker_filter(value_of(&target)),
-        _ => {}
+        // Typing in the composer goes to the background at once (it holds the text until Gmail has the draft).
+        _ => {
+            compose::on_input(&target);
+        }
     }
 }
 
