@@ -163,7 +163,7 @@ fn measure(browser: Browser, accounts: usize) -> Result<()> {
         gmux_e2e::all_synced(local, accounts)
     })?;
     // The poll alarm must not land in a measurement.
-    instance.send_intent(json!({"type": "set_poll_minutes", "minutes": 30}))?;
+    instance.send_intent(json!({"type": "set_poll", "seconds": 1800}))?;
 
     // Idle poll: nothing changed since the first sync.
     emulator.post("/_emulator/counters/reset", json!({}))?;
