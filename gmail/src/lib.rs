@@ -41,6 +41,7 @@ pub mod client;
 pub mod compose;
 pub mod env;
 pub mod error;
+mod fetch;
 pub mod listing;
 pub mod reader;
 pub mod replay;

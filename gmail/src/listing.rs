@@ -196,7 +196,7 @@ pub async fn fetch_rows(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(crate::sync::fetch_threads(client, ids).await?.rows)
+    Ok(crate::fetch::fetch_threads(client, ids).await?.rows)
 }
 
 /// Every label of the account with its colour (`labels.list`, 1 request, 1 unit; no counters).

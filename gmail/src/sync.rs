@@ -16,6 +16,7 @@ use crate::batch::BatchCall;
 use crate::client::{GmailClient, RetryPolicy, DEFAULT_MAX_IN_FLIGHT};
 use crate::env::{Env, TokenSource};
 use crate::error::{ApiError, GmailError};
+use crate::fetch::{fetch_threads, Fetched};
 use crate::listing::{apply_counts, count_calls, primary_unread, read_account_counts, read_counts};
 use gmux_core::inbox::{bound_threads, AccountInbox, SyncHealth, ThreadRow};
 use gmux_core::notify::{NewMessage, PollKind};
@@ -535,13 +536,6 @@ pub fn health_sentence(e: &GmailError) -> String {
     }
 }
 
-#[derive(Default)]
-pub(crate) struct Fetched {
-    pub(crate) rows: Vec<ThreadRow>,
-    /// The threads the rows were made from, for the added messages' headers.
-    pub(crate) threads: Vec<Thread>,
-}
-
 /// Reads one batch answer that must have succeeded.
 fn part_json<T: serde::de::DeserializeOwned>(
     part: Option<crate::batch::BatchPart>,
@@ -555,42 +549,6 @@ fn part_json<T: serde::de::DeserializeOwned>(
         )));
     }
     crate::client::decode_json(&part.body)
-}
-
-/// threads.get metadata for each id, in batches. A thread Gmail no longer has (404) is simply absent.
-pub(crate) async fn fetch_threads(
-    client: &GmailClient,
-    ids: &[String],
-) -> Result<Fetched, GmailError> {
-    let calls: Vec<BatchCall> = ids
-        .iter()
-        .map(|id| BatchCall::get(GmailClient::thread_metadata_path(id)))
-        .collect();
-    let parts = client.batch(&calls).await?;
-    let mut rows = Vec::with_capacity(parts.len());
-    let mut threads = Vec::with_capacity(parts.len());
-    // Answers come back in the order asked; an answer about another thread than the one asked for is not
-    // trusted (it would add a row nobody asked for, or a duplicate).
-    for (id, part) in ids.iter().zip(parts) {
-        match part.status {
-            200..=299 => {
-                let thread: crate::api::Thread = crate::client::decode_json(&part.body)?;
-                if thread.id == *id {
-                    rows.push(thread.to_row(client.account()));
-                    threads.push(thread);
-                }
-            }
-            404 => {}
-            status => {
-                return Err(GmailError::Api(ApiError::from_parts(
-                    status,
-                    &part.headers,
-                    &part.body,
-                )))
-            }
-        }
-    }
-    Ok(Fetched { rows, threads })
 }
 
 /// The approach gmux avoids, for comparison in benches: one threads.list, then one threads.get per thread
