@@ -226,6 +226,17 @@ fn check_hostile(browser: Browser) {
         std::thread::sleep(Duration::from_millis(50));
     };
     ok(instance.session.switch_to_window(&tab));
+    // The tab exists before its document is the link's: until the tracker's answer commits, it shows
+    // about:blank (Firefox shows it long enough to be read under load). Its own document is the one to ask.
+    let expected = format!("{}{LINK_PATH}", tracker.base());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while ok(instance.session.execute("return location.href;", &[])) != json!(expected) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the link's tab never showed {expected}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let opener = ok(instance
         .session
         .execute("return [window.opener === null, location.href];", &[]));
