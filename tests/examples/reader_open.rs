@@ -17,8 +17,19 @@ const NOT_FETCHED_TARGET_MS: f64 = 150.0;
 /// Issue 14: under 30 ms when the body is in the background's memory.
 const IN_MEMORY_TARGET_MS: f64 = 30.0;
 
-/// Opens the row and returns click → first text, in the page's own clock.
-fn open(instance: &ExtensionBrowser, account: &str, thread: &str) -> Result<f64, HarnessError> {
+/// Where one open's time went, in the page's own clock: click → the background's answer → gmux-mail's read →
+/// the first text shown.
+struct Open {
+    total: f64,
+    body: f64,
+    read: f64,
+    module: f64,
+    /// Whether the first expanded message is HTML (shown in a frame).
+    html: bool,
+}
+
+/// Opens the row and returns where click → first text went.
+fn open(instance: &ExtensionBrowser, account: &str, thread: &str) -> Result<Open, HarnessError> {
     instance.click_css(&format!(
         "#inbox .row[data-account=\"{account}\"][data-thread=\"{thread}\"] .subject"
     ))?;
@@ -28,7 +39,17 @@ fn open(instance: &ExtensionBrowser, account: &str, thread: &str) -> Result<f64,
     instance.session.press_keys(&["u"], false)?;
     instance.wait_for_reader("the list again", |v| !v.open)?;
     match (view.open_ms, view.first_text_ms) {
-        (Some(open), Some(text)) => Ok(text - open),
+        (Some(open), Some(text)) => Ok(Open {
+            total: text - open,
+            body: view.body_ms.map_or(f64::NAN, |b| b - open),
+            read: view.read_ms.map_or(f64::NAN, |r| r - open),
+            module: view.module_ms.map_or(f64::NAN, |m| m - open),
+            html: view
+                .cards
+                .iter()
+                .find(|c| c.expanded)
+                .is_some_and(|c| c.frames > 0),
+        }),
         _ => Err(HarnessError::Unexpected("no timing stamps".into())),
     }
 }
@@ -78,13 +99,45 @@ fn main() -> Result<(), HarnessError> {
         for (account, thread) in &rows[..n] {
             kept.push(open(&instance, account, thread)?);
         }
-        let (fetched_ms, kept_ms) = (median(&fetched), median(&kept));
+        let part =
+            |opens: &[Open], f: fn(&Open) -> f64| median(&opens.iter().map(f).collect::<Vec<_>>());
+        // Back, and the same conversation again: the page kept it drawn.
+        let mut again = Vec::new();
+        for (account, thread) in &rows[..n] {
+            open(&instance, account, thread)?;
+            again.push(open(&instance, account, thread)?);
+        }
+        let (fetched_ms, kept_ms) = (part(&fetched, |o| o.total), part(&kept, |o| o.total));
+        let again_ms = part(&again, |o| o.total);
         println!(
             "{} popup: click to the first message's text, body not fetched: median {fetched_ms:.0} ms over {n} \
-             conversations; already in memory: median {kept_ms:.0} ms; the first open, loading the reader module: \
-             {first:.0} ms",
-            browser.name()
+             conversations; in the background's memory: median {kept_ms:.0} ms; kept in the page (back, then the \
+             same conversation again): median {again_ms:.0} ms; the first open, loading the reader module: {:.0} ms",
+            browser.name(),
+            first.total
         );
+        for (what, opens) in [
+            ("not fetched", &fetched),
+            ("in the background's memory", &kept),
+            ("kept in the page", &again),
+        ] {
+            println!(
+                "  {what}: the reader module asked at {:.0} ms, the background's answer at {:.0} ms, read by gmux-mail at {:.0} ms, text shown at {:.0} ms",
+                part(opens, |o| o.module),
+                part(opens, |o| o.body),
+                part(opens, |o| o.read),
+                part(opens, |o| o.total)
+            );
+            let html: Vec<f64> = opens.iter().filter(|o| o.html).map(|o| o.total).collect();
+            let text: Vec<f64> = opens.iter().filter(|o| !o.html).map(|o| o.total).collect();
+            println!(
+                "  {what}: {} HTML messages (in a frame) median {:.0} ms, {} text median {:.0} ms",
+                html.len(),
+                median(&html),
+                text.len(),
+                median(&text)
+            );
+        }
         if browser == Browser::Chromium {
             println!(
                 "{}",
@@ -101,12 +154,24 @@ fn main() -> Result<(), HarnessError> {
             println!(
                 "{}",
                 target_line(
-                    &format!("chromium body in memory under {IN_MEMORY_TARGET_MS:.0} ms"),
+                    &format!("chromium kept in the page under {IN_MEMORY_TARGET_MS:.0} ms"),
+                    again_ms < IN_MEMORY_TARGET_MS,
+                    || "showing the kept cards again is the time; profile reader::show_kept"
+                        .to_string()
+                )
+            );
+            println!(
+                "{}",
+                target_line(
+                    &format!(
+                        "chromium body in the background's memory under {IN_MEMORY_TARGET_MS:.0} ms"
+                    ),
                     kept_ms < IN_MEMORY_TARGET_MS,
                     || {
-                        "the message round trip and the MIME walk are the time; To close it: keep the read \
-                        views in the page"
-                        .to_string()
+                        "the message round trip (the JSON copied between contexts) and the sandboxed frame's load \
+                        are the time (see the split above); To close it: draw a frame's document before its \
+                        conversation is asked for (on hover), or keep more conversations drawn in the page"
+                            .to_string()
                     }
                 )
             );

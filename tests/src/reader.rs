@@ -50,6 +50,8 @@ pub struct ReaderView {
     /// When the background's answer arrived, and when gmux-mail had read it.
     pub body_ms: Option<f64>,
     pub read_ms: Option<f64>,
+    /// When the page handed the conversation to the reader module.
+    pub module_ms: Option<f64>,
 }
 
 const READ_READER: &str = r#"
@@ -67,7 +69,8 @@ return { open: !reader.hidden, account: reader.dataset.account || '', thread: re
   subject: t(reader, '#reader-subject'), labels: [...reader.querySelectorAll('.label-chip')].map(l => l.textContent),
   cards, failed: failed ? failed.textContent : null, loading: !!reader.querySelector('.reader-loading'),
   open_ms: reader.dataset.openMs || null, first_ms: reader.dataset.firstTextMs || null,
-  body_ms: reader.dataset.bodyMs || null, read_ms: reader.dataset.readMs || null };
+  body_ms: reader.dataset.bodyMs || null, read_ms: reader.dataset.readMs || null,
+  module_ms: reader.dataset.moduleMs || null };
 "#;
 
 fn parse_reader(v: &Value) -> ReaderView {
@@ -113,6 +116,7 @@ fn parse_reader(v: &Value) -> ReaderView {
         first_text_ms: v["first_ms"].as_str().and_then(|m| m.parse().ok()),
         body_ms: v["body_ms"].as_str().and_then(|m| m.parse().ok()),
         read_ms: v["read_ms"].as_str().and_then(|m| m.parse().ok()),
+        module_ms: v["module_ms"].as_str().and_then(|m| m.parse().ok()),
     }
 }
 

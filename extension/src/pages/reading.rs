@@ -53,6 +53,7 @@ struct OpenRequest<'a> {
     settings: &'a gmux_core::reader::ReaderSettings,
     tz_offset_minutes: i32,
     row_labels: Option<Vec<String>>,
+    message_count: Option<u32>,
 }
 
 fn body() -> Option<HtmlElement> {
@@ -113,12 +114,20 @@ pub(super) fn open(account: &str, thread: &str) {
             loaded: false,
         });
         page.focused = Some((account.to_string(), thread.to_string()));
-        let labels = find_row(page, account, thread).map(|r| r.label_ids);
-        Some((page.settings.reader.clone(), labels))
+        let row = find_row(page, account, thread);
+        let count = row.as_ref().map(|r| r.message_count);
+        Some((
+            page.settings.reader.clone(),
+            row.map(|r| r.label_ids),
+            count,
+        ))
     });
-    let Some((settings, row_labels)) = settings else {
+    let Some((settings, row_labels, message_count)) = settings else {
         return;
     };
+    // The conversation open now (j and k) is handed back to the reader module, which keeps it drawn, before
+    // its place is cleared below.
+    close_module();
     if let Some(body) = body() {
         let _ = body.class_list().add_1("reading");
     }
@@ -126,7 +135,12 @@ pub(super) fn open(account: &str, thread: &str) {
         if let Some(reader) = document.get_element_by_id("reader") {
             let _ = reader.remove_attribute("hidden");
             let _ = reader.set_attribute("data-open-ms", &opened_at);
-            for stamp in ["data-first-text-ms", "data-body-ms", "data-read-ms"] {
+            for stamp in [
+                "data-first-text-ms",
+                "data-body-ms",
+                "data-read-ms",
+                "data-module-ms",
+            ] {
                 let _ = reader.remove_attribute(stamp);
             }
             let _ = reader.set_attribute("data-thread", thread);
@@ -178,6 +192,7 @@ pub(super) fn open(account: &str, thread: &str) {
         settings: &settings,
         tz_offset_minutes: super::tz_offset_minutes(),
         row_labels,
+        message_count,
     };
     let request = match browser::to_js(&request) {
         Ok(request) => request,
@@ -215,6 +230,18 @@ pub(super) fn open(account: &str, thread: &str) {
             log_error("opening the conversation", e);
         }
     });
+}
+
+/// Tells the reader module, if loaded, that its conversation closes (it keeps it drawn for a while).
+fn close_module() {
+    if let Some(module) = MODULE.with(|m| m.borrow().clone()) {
+        if let Some(close) = Reflect::get(&module, &JsValue::from_str("reader_close"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+        {
+            let _ = close.call0(&JsValue::NULL);
+        }
+    }
 }
 
 /// Whether the reader replaces the list (the popup, and a narrow new tab) rather than standing beside it.
@@ -331,14 +358,7 @@ pub(super) fn close() {
         return;
     };
     GENERATION.with(|g| g.set(g.get() + 1));
-    if let Some(module) = MODULE.with(|m| m.borrow().clone()) {
-        if let Some(close) = Reflect::get(&module, &JsValue::from_str("reader_close"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-        {
-            let _ = close.call0(&JsValue::NULL);
-        }
-    }
+    close_module();
     if let Some(body) = body() {
         let _ = body.class_list().remove_1("reading");
     }

@@ -106,6 +106,36 @@ pub fn conversation(generation: u64) {
     stamp_text_if_shown(generation);
 }
 
+/// A kept conversation shown again: its header from the row as it is now, each card's unread mark as it is now,
+/// and its first text counted as shown (its cards and frames never left the page).
+pub fn shown_again(generation: u64) {
+    let Ok(document) = dom::document() else {
+        return;
+    };
+    let drawn = with_current(generation, |c| -> Result<(), JsValue> {
+        head(&document, c)?;
+        if let Some(area) = area(&document) {
+            let cards = area.query_selector_all(":scope > article.msg")?;
+            for i in 0..cards.length() {
+                let Some(card) = cards.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+                    continue;
+                };
+                let index: Option<usize> = card
+                    .get_attribute("data-index")
+                    .and_then(|i| i.parse().ok());
+                if index.and_then(|i| c.unread.get(i)) == Some(&false) {
+                    card.remove_attribute("data-unread")?;
+                }
+            }
+        }
+        Ok(())
+    });
+    if let Some(Err(e)) = drawn {
+        log_error("showing the conversation again", e);
+    }
+    stamp_first_text(generation);
+}
+
 /// Draws one card again (expanded or collapsed, images shown...).
 pub fn redraw_card(generation: u64, index: usize) {
     redraw_card_focus(generation, index, false);
@@ -671,6 +701,35 @@ fn find_url(text: &str) -> Option<usize> {
         offset = at + 4;
     }
     None
+}
+
+/// Keeps one empty frame with the messages' sandbox in the page while it lives. A browser that isolates sandboxed
+/// frames in a process of their own (Chromium does) then keeps that process, and a message's frame loads in it
+/// at once, instead of waiting for a new process each time a conversation opens.
+pub fn keep_sandbox_warm() {
+    let Ok(document) = dom::document() else {
+        return;
+    };
+    if document.get_element_by_id("reader-warm").is_some() {
+        return;
+    }
+    let made = (|| -> Result<(), JsValue> {
+        let frame: HtmlIFrameElement = document.create_element("iframe")?.dyn_into()?;
+        frame.set_id("reader-warm");
+        frame.set_attribute("sandbox", FRAME_SANDBOX)?;
+        frame.set_attribute("aria-hidden", "true")?;
+        frame.set_attribute("tabindex", "-1")?;
+        frame.set_attribute("title", "")?;
+        frame.set_attribute("class", "reader-warm")?;
+        frame.set_srcdoc("<!doctype html><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\">");
+        if let Some(body) = document.body() {
+            body.append_child(&frame)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = made {
+        log_error("keeping the reader's frame process", e);
+    }
 }
 
 /// The sanitised document in a frame that runs nothing and reaches nothing.

@@ -46,7 +46,15 @@ pub struct OpenRequest {
     /// The inbox row's labels, newer than a body the background kept; none for a thread outside the inbox.
     #[serde(default)]
     pub row_labels: Option<Vec<String>>,
+    /// The inbox row's message count: a conversation kept in the page is shown again only while it is the same.
+    #[serde(default)]
+    pub message_count: Option<u32>,
 }
+
+/// How many conversations the page keeps drawn (hidden) after they were closed, so going back to one (Back then
+/// the row again, or j and k) shows it at once, frames loaded, without asking the background or reading the
+/// MIME again. Each holds its JSON and its drawn cards; the page's lifetime is theirs.
+const KEPT_MAX: usize = 6;
 
 /// The conversation open in the page.
 pub(crate) struct Conversation {
@@ -79,6 +87,8 @@ thread_local! {
     static OPEN: RefCell<Option<Conversation>> = const { RefCell::new(None) };
     static GENERATION: Cell<u64> = const { Cell::new(0) };
     static LISTENER: RefCell<Option<EventListener>> = const { RefCell::new(None) };
+    /// Conversations closed in this page, newest last, each with the element its cards are drawn in (hidden).
+    static KEPT: RefCell<Vec<(Conversation, web_sys::Element)>> = const { RefCell::new(Vec::new()) };
 }
 
 fn log_error(what: &str, error: impl std::fmt::Debug) {
@@ -105,6 +115,7 @@ pub(crate) fn current_generation() -> Option<u64> {
 }
 
 pub fn open(request: JsValue, on_event: Function) {
+    stamp("data-module-ms");
     let request: OpenRequest = match browser::from_js(request) {
         Ok(request) => request,
         Err(e) => return log_error("the page's request", e),
@@ -115,6 +126,11 @@ pub fn open(request: JsValue, on_event: Function) {
     });
     if let Err(e) = listen() {
         log_error("listening to clicks", e);
+    }
+    // Whatever is open now is kept before its place is taken.
+    shelve();
+    if let Some(kept) = take_kept(&request) {
+        return show_kept(kept, generation, request, on_event);
     }
     OPEN.with(|o| {
         *o.borrow_mut() = Some(Conversation {
@@ -134,12 +150,125 @@ pub fn open(request: JsValue, on_event: Function) {
         })
     });
     draw::loading();
+    draw::keep_sandbox_warm();
     spawn_local(load(generation));
 }
 
 pub fn close() {
     GENERATION.with(|g| g.set(g.get() + 1));
+    shelve();
     OPEN.with(|o| *o.borrow_mut() = None);
+}
+
+/// Keeps the open conversation, if it was shown whole, drawn in its element, hidden; a fresh `#reader-messages`
+/// takes the element's place for what opens next. The oldest kept one goes when there are too many.
+fn shelve() {
+    let Some(open) = OPEN.with(|o| o.borrow_mut().take()) else {
+        return;
+    };
+    if open.view.is_none() || open.json.is_none() {
+        return;
+    }
+    let Ok(document) = dom::document() else {
+        return;
+    };
+    let Some(area) = document.get_element_by_id("reader-messages") else {
+        return;
+    };
+    let fresh = (|| -> Result<web_sys::Element, JsValue> {
+        let fresh = document.create_element("div")?;
+        fresh.set_attribute("class", &area.get_attribute("class").unwrap_or_default())?;
+        if let Some(live) = area.get_attribute("aria-live") {
+            fresh.set_attribute("aria-live", &live)?;
+        }
+        area.remove_attribute("id")?;
+        area.set_attribute("hidden", "")?;
+        area.set_attribute("aria-hidden", "true")?;
+        area.after_with_node_1(&fresh)?;
+        fresh.set_id("reader-messages");
+        LISTENER.with(|l| {
+            if let Some(listener) = l.borrow().as_ref() {
+                let _ = fresh
+                    .add_event_listener_with_callback("click", listener.as_ref().unchecked_ref());
+            }
+        });
+        Ok(fresh)
+    })();
+    if let Err(e) = fresh {
+        return log_error("keeping the conversation", e);
+    }
+    KEPT.with(|k| {
+        let mut kept = k.borrow_mut();
+        kept.push((open, area));
+        while kept.len() > KEPT_MAX {
+            let (_, element) = kept.remove(0);
+            element.remove();
+        }
+    });
+}
+
+/// The kept conversation `request` asks for, if it is still what the inbox row says: no new message, read with
+/// the same options, and not unread at the row while every kept message is read (marked unread from here or
+/// elsewhere: which messages are unread is then read afresh).
+fn take_kept(request: &OpenRequest) -> Option<(Conversation, web_sys::Element)> {
+    KEPT.with(|k| {
+        let mut kept = k.borrow_mut();
+        let index = kept.iter().position(|(c, _)| {
+            c.request.account == request.account && c.request.thread == request.thread
+        })?;
+        let (conversation, element) = kept.remove(index);
+        let same_count = match (request.message_count, &conversation.view) {
+            (Some(count), Some(view)) => view.messages.len() == count as usize,
+            _ => false,
+        };
+        let row_unread = request
+            .row_labels
+            .as_ref()
+            .is_some_and(|labels| labels.iter().any(|l| l == "UNREAD"));
+        let unread_known = !row_unread || conversation.unread.iter().any(|u| *u);
+        if same_count
+            && unread_known
+            && conversation.request.settings.prefer_plain == request.settings.prefer_plain
+        {
+            Some((conversation, element))
+        } else {
+            element.remove();
+            None
+        }
+    })
+}
+
+/// Shows a kept conversation again in place of the empty `#reader-messages`: its cards as they were (frames
+/// loaded, messages expanded, images shown), its header and unread marks from the row as it is now.
+fn show_kept(
+    (mut conversation, element): (Conversation, web_sys::Element),
+    generation: u64,
+    request: OpenRequest,
+    on_event: Function,
+) {
+    if let Ok(document) = dom::document() {
+        if let Some(empty) = document.get_element_by_id("reader-messages") {
+            empty.remove();
+        }
+    }
+    element.set_id("reader-messages");
+    let _ = element.remove_attribute("hidden");
+    let _ = element.remove_attribute("aria-hidden");
+    // A row read now (opened before, or read elsewhere) has every message read.
+    let row_read = request
+        .row_labels
+        .as_ref()
+        .is_some_and(|labels| !labels.iter().any(|l| l == "UNREAD"));
+    if row_read {
+        conversation.unread.iter_mut().for_each(|u| *u = false);
+    }
+    conversation.generation = generation;
+    conversation.request = request;
+    conversation.on_event = on_event;
+    conversation.first_text = false;
+    OPEN.with(|o| *o.borrow_mut() = Some(conversation));
+    draw::shown_again(generation);
+    emit(generation, "loaded", "");
 }
 
 /// Tells the page something (`loaded`, `failed`, `marked_unread`, `error`).

@@ -227,6 +227,38 @@ fn check_reading(browser: Browser) {
         Some(newer.thread.as_str())
     );
 
+    // The page keeps the conversations it closed drawn, and shows one again only while it is what the row says: a
+    // new message in it means it is asked for and read afresh.
+    ok(emulator.post(
+        "/_emulator/deliver",
+        json!({"account": email_of(&instance, &offsite.account), "thread_id": offsite.thread,
+               "from": "Priya Raman <priya@example.com>", "subject": "Re: Offsite agenda",
+               "text": "One more thing: bring a jacket for the boat."}),
+    ));
+    gmux_e2e::sync_now(&instance);
+    ok(
+        instance.wait_for_inbox("the new message in the offsite thread", |v| {
+            v.rows
+                .iter()
+                .any(|r| r.thread == offsite.thread && r.unread)
+        }),
+    );
+    focus_row(&instance, &offsite);
+    ok(instance.session.press_keys(&["o"], false));
+    let reader = ok(
+        instance.wait_for_reader("the offsite thread with its new message", |v| {
+            v.open && v.thread == offsite.thread && v.cards.len() == 4
+        }),
+    );
+    assert!(
+        reader.cards[3].expanded && reader.cards[3].text.contains("bring a jacket"),
+        "{:?}",
+        reader.cards[3]
+    );
+    ok(instance.session.press_keys(&["u"], false));
+    ok(instance.wait_for_reader("the reader closed", |v| !v.open));
+    let view = ok(instance.inbox_view());
+
     // Every charset of the demo, decoded by the browser's TextDecoder; a click opens.
     let cases = [
         (
@@ -346,7 +378,7 @@ fn check_reading(browser: Browser) {
     wait_until("the row unread", || {
         stored_unread(&instance, &offsite) == Some(true)
     });
-    assert_eq!(gmail_unread(&emulator, &offsite), [false, true, true]);
+    assert_eq!(gmail_unread(&emulator, &offsite), [false, true, true, true]);
 
     // The conversation's actions from its header: star, then archive (back to the list, the row gone).
     ok(instance.click_css(&format!("{} .subject", row_selector(&offsite))));
