@@ -997,7 +997,7 @@ pub fn unsnooze_change(snoozed: &Snoozed, label_id: &str) -> LabelChange {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct BrowserTab {
     pub id: i64,
-    #[serde(default)]
+    #[serde(default, alias = "windowId")]
     pub window_id: i64,
     #[serde(default)]
     pub url: String,

@@ -789,3 +789,88 @@ pub async fn create_alarm_at(name: &str, when_ms: f64) -> Result<(), BrowserErro
 pub async fn clear_alarm(name: &str) -> Result<(), BrowserError> {
     settle(api()?.alarms().clear_alarm(name)?).await.map(drop)
 }
+
+// The Gmail tab a person already has (issue 18): Gmail's tabs are seen only with the optional host permission for
+// mail.google.com, which the person grants from the settings page; without it "Open in Gmail" opens a new tab.
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(method, getter)]
+    fn permissions(this: &Api) -> Permissions;
+
+    type Permissions;
+    #[wasm_bindgen(method, catch, js_name = contains)]
+    fn contains_permissions(this: &Permissions, which: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = request)]
+    fn request_permissions(this: &Permissions, which: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = remove)]
+    fn remove_permissions(this: &Permissions, which: &JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = query)]
+    fn query_tabs(this: &Tabs, query: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = update)]
+    fn update_tab(this: &Tabs, id: f64, properties: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+fn origins(pattern: &str) -> Result<JsValue, BrowserError> {
+    to_js(&serde_json::json!({ "origins": [pattern] }))
+}
+
+/// Whether the extension holds the host permission `pattern` (granted at install or later).
+pub async fn has_origin(pattern: &str) -> Result<bool, BrowserError> {
+    let answer = settle(
+        api()?
+            .permissions()
+            .contains_permissions(&origins(pattern)?)?,
+    )
+    .await?;
+    Ok(answer.as_bool().unwrap_or(false))
+}
+
+/// Asks the person for the host permission `pattern`. The browser asks only from within the handler of their
+/// click (Firefox checks it synchronously), so the request starts here, at once; the answer comes with the
+/// returned future.
+pub fn request_origin(
+    pattern: &str,
+) -> Result<impl std::future::Future<Output = Result<bool, BrowserError>>, BrowserError> {
+    let asked = api()?
+        .permissions()
+        .request_permissions(&origins(pattern)?)?;
+    Ok(async move { Ok(settle(asked).await?.as_bool().unwrap_or(false)) })
+}
+
+/// Gives the host permission `pattern` back.
+pub async fn remove_origin(pattern: &str) -> Result<bool, BrowserError> {
+    let answer = settle(
+        api()?
+            .permissions()
+            .remove_permissions(&origins(pattern)?)?,
+    )
+    .await?;
+    Ok(answer.as_bool().unwrap_or(false))
+}
+
+/// The open tabs whose address matches `pattern` (their addresses and titles are seen only with its host
+/// permission).
+pub async fn tabs_matching(
+    pattern: &str,
+) -> Result<Vec<gmux_core::triage::BrowserTab>, BrowserError> {
+    let query = to_js(&serde_json::json!({ "url": pattern }))?;
+    from_js(settle(api()?.tabs().query_tabs(&query)?).await?)
+}
+
+/// Shows `url` in the tab `id` and brings the tab and its window to the front.
+pub async fn show_in_tab(id: i64, window_id: i64, url: &str) -> Result<(), BrowserError> {
+    let api = api()?;
+    let properties = to_js(&serde_json::json!({ "url": url, "active": true }))?;
+    settle(api.tabs().update_tab(id as f64, &properties)?).await?;
+    let focused = to_js(&serde_json::json!({ "focused": true }))?;
+    if let Ok(raised) = api
+        .windows()
+        .update_window(&JsValue::from_f64(window_id as f64), &focused)
+    {
+        // A window that cannot be raised still shows the thread in its tab.
+        let _ = settle(raised).await;
+    }
+    Ok(())
+}

@@ -511,6 +511,8 @@ fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessi
         "--disable-background-networking".into(),
         "--disable-component-update".into(),
         "--disable-sync".into(),
+        // A test's "Gmail tab" is never looked up outside this machine: its address is all that matters.
+        "--host-resolver-rules=MAP mail.google.com ~NOTFOUND".into(),
         format!("--user-data-dir={}", root.join("profile").display()),
         format!("--load-extension={extension}"),
         format!("--disable-extensions-except={extension}"),
@@ -608,6 +610,11 @@ fn start_firefox(
         // a test reads every notification shown from `notifications.getAll()`.
         "alerts.useSystemBackend": false,
         "alerts.totalOpenTime": 3_600_000,
+        // The settings page's "Allow" for Gmail's tabs (an optional host permission) is granted without the
+        // prompt a person answers, which WebDriver cannot reach.
+        "extensions.webextOptionalPermissionPrompts": false,
+        // A test's "Gmail tab" resolves to loopback, where nothing answers: its address is all that matters.
+        "network.dns.localDomains": "mail.google.com",
     });
     if profile == FirefoxProfile::Kept {
         args.extend(["-profile".to_string(), profile_path]);

@@ -996,3 +996,20 @@ fn a_snoozes_time_reads_as_today_tomorrow_or_a_date() {
     assert_eq!(snooze_menu_time(utc(2026, 3, 6, 8, 0), now, 0), "Fri 08:00");
     assert_eq!(snooze_menu_time(utc(2026, 3, 9, 8, 0), now, 0), "Mon 08:00");
 }
+
+#[test]
+fn a_tab_reads_as_tabs_query_reports_it() {
+    // Chromium and Firefox name the window `windowId`; a tab gmux may not see has no url or title.
+    let tabs: Vec<BrowserTab> = serde_json::from_value(serde_json::json!([
+        {"id": 7, "windowId": 3, "url": "https://mail.google.com/mail/u/0/#inbox", "title": "Inbox - ada@example.com - Gmail", "active": false},
+        {"id": 9, "windowId": 3}
+    ]))
+    .unwrap();
+    assert_eq!(tabs[0].window_id, 3);
+    assert_eq!(tabs[0].url, "https://mail.google.com/mail/u/0/#inbox");
+    assert_eq!(tabs[1].url, "");
+    assert_eq!(
+        gmail_tab_for(&tabs, "ada@example.com").map(|t| t.id),
+        Some(7)
+    );
+}

@@ -4,6 +4,7 @@
 //! the DOM through `textContent`.
 
 mod compose;
+mod gmail_tabs;
 mod inbox;
 mod notifications;
 mod options;
@@ -511,6 +512,9 @@ fn on_click(event: web_sys::Event) {
     if action.as_deref().is_some_and(notifications::on_click) {
         return;
     }
+    if action.as_deref().is_some_and(gmail_tabs::on_click) {
+        return;
+    }
     // A click anywhere else closes the notifications menu.
     if notifications::close_menu() {
         redraw();
@@ -823,7 +827,7 @@ fn act_on_row(command: InboxKey, account: &str, thread: &str) {
             return;
         }
         InboxKey::OpenInGmail => {
-            open_gmail_url(&email, thread);
+            gmail_tabs::open_thread(email, thread.to_string(), row.label_ids.clone());
             return;
         }
         InboxKey::Archive => (ThreadAction::Archive, "archive"),
@@ -844,28 +848,23 @@ fn act_on_row(command: InboxKey, account: &str, thread: &str) {
     }
 }
 
-/// Opens the thread in Gmail, in its account, in a new tab.
+/// Opens the thread in Gmail, in its account: in its open Gmail tab when gmux may see it, else in a new tab.
 fn open_in_gmail(account: &str, thread: &str) {
-    let email = PAGE.with(|p| {
-        p.borrow()
-            .as_ref()
-            .and_then(|p| p.store.account(account).map(|a| a.account.email.clone()))
+    let found = PAGE.with(|p| {
+        p.borrow().as_ref().and_then(|p| {
+            let email = p.store.account(account)?.account.email.clone();
+            let labels = find_row(p, account, thread)
+                .map(|r| r.label_ids)
+                .unwrap_or_default();
+            Some((email, labels))
+        })
     });
-    match email {
-        Some(email) => open_gmail_url(&email, thread),
+    match found {
+        Some((email, labels)) => gmail_tabs::open_thread(email, thread.to_string(), labels),
         None => update(|page| {
             page.message = Some("gmux knows no such account: reload the page.".to_string())
         }),
     }
-}
-
-fn open_gmail_url(email: &str, thread: &str) {
-    let url = view::gmail_thread_url(email, thread);
-    spawn_local(async move {
-        if let Err(e) = browser::open_tab(&url).await {
-            update(|page| page.message = Some(format!("Gmail could not be opened: {e}.")));
-        }
-    });
 }
 
 /// Sends an intent; a refusal becomes the page's message (the background has already restored the row).

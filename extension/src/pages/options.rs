@@ -96,6 +96,7 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     super::notifications::draw_options(&document, page)?;
     super::reading_options::draw(&document, page)?;
     super::compose::draw_options(&document, page)?;
+    super::gmail_tabs::draw_options(&document)?;
     if let Some(area) = dom::clear(&document, "notices")? {
         if let Some(failed) = super::inbox::add_failed_notice(&document, page)? {
             area.append_child(&failed)?;

@@ -5,6 +5,7 @@ mod accessibility;
 mod compose;
 mod demo;
 mod faults;
+mod gmail_tab;
 mod hardening;
 mod hostile;
 mod notifications;
