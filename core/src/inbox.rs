@@ -107,7 +107,25 @@ impl ThreadRow {
     pub fn in_inbox(&self) -> bool {
         self.label_ids.iter().any(|l| l == "INBOX")
     }
+
+    /// Whether Gmail's Primary tab lists the thread: in the inbox and in no other category (what
+    /// `listing::primary_unread_query` counts).
+    pub fn in_primary(&self) -> bool {
+        self.in_inbox()
+            && !self
+                .label_ids
+                .iter()
+                .any(|l| NOT_PRIMARY.contains(&l.as_str()))
+    }
 }
+
+/// The inbox categories other than Primary.
+const NOT_PRIMARY: [&str; 4] = [
+    "CATEGORY_SOCIAL",
+    "CATEGORY_PROMOTIONS",
+    "CATEGORY_UPDATES",
+    "CATEGORY_FORUMS",
+];
 
 /// Sorts rows newest first; ties are broken by account and thread id so the order is stable.
 pub fn sort_newest_first(rows: &mut [ThreadRow]) {
@@ -223,6 +241,15 @@ impl AccountInbox {
             from.in_inbox() && from.unread,
             to.in_inbox() && to.unread,
         );
+        // The Primary-only count follows too, once a sync has counted it, so a badge that shows it changes at
+        // once rather than at the next poll.
+        if let Some(primary) = self.account.primary_unread.as_mut() {
+            *primary = shift(
+                *primary,
+                from.in_primary() && from.unread,
+                to.in_primary() && to.unread,
+            );
+        }
     }
 }
 
@@ -664,6 +691,49 @@ mod tests {
         }
         assert_eq!(inbox.replace_thread(row("a", "unlisted", 1, true)), None);
         assert_eq!(inbox, original);
+    }
+
+    #[test]
+    fn the_primary_only_count_moves_with_a_primary_row_and_only_then() {
+        let social = |unread: bool| {
+            let mut r = row("a", "s", 30, unread);
+            r.label_ids.push("CATEGORY_SOCIAL".into());
+            r
+        };
+        let personal = |unread: bool| {
+            let mut r = row("a", "p", 20, unread);
+            r.label_ids.push("CATEGORY_PERSONAL".into());
+            r
+        };
+        let archived = |mut r: ThreadRow| {
+            r.label_ids.retain(|l| l != "INBOX");
+            r
+        };
+        // (the new state of a row, the Primary-only count after it; it starts at 2: "p" and "1")
+        let cases = [
+            (personal(false), Some(1)),
+            (archived(personal(true)), Some(1)),
+            (row("a", "1", 10, false), Some(1)),
+            (social(false), Some(2)),
+            (archived(social(true)), Some(2)),
+        ];
+        for (new_row, primary) in cases {
+            let mut inbox = AccountInbox::new("a", "a@x");
+            inbox.threads = vec![social(true), personal(true), row("a", "1", 10, true)];
+            inbox.account.counts.threads_unread = 3;
+            inbox.account.counts.threads_total = 3;
+            inbox.account.primary_unread = Some(2);
+            let original = inbox.clone();
+            let previous = inbox.replace_thread(new_row.clone()).unwrap();
+            assert_eq!(inbox.account.primary_unread, primary, "{new_row:?}");
+            inbox.restore_thread(&new_row, previous);
+            assert_eq!(inbox, original, "{new_row:?}");
+        }
+        // Not counted yet: it stays unknown.
+        let mut inbox = AccountInbox::new("a", "a@x");
+        inbox.threads = vec![personal(true)];
+        inbox.replace_thread(personal(false));
+        assert_eq!(inbox.account.primary_unread, None);
     }
 
     #[test]
