@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::messages::IntentError;
+use crate::reply::IntentError;
 
 /// A draft is saved to Gmail this long after the last change.
 pub const SAVE_AFTER_MS: u32 = 2_000;
@@ -324,7 +324,7 @@ impl ComposeReply {
         }
     }
 
-    pub fn from_intent(reply: crate::messages::IntentReply) -> ComposeReply {
+    pub fn from_intent(reply: crate::reply::IntentReply) -> ComposeReply {
         ComposeReply {
             ok: reply.ok,
             error: reply.error,

@@ -63,7 +63,7 @@ pub struct Account {
     /// The inbox categories the account's inbox mail is in (Primary for mail in no other category), read at each
     /// sync that reads the counters; `None` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub categories: Option<Vec<crate::listing::Category>>,
+    pub categories: Option<Vec<crate::category::Category>>,
 }
 
 impl Account {
@@ -417,42 +417,7 @@ pub fn clip_chars(s: &str, max: usize) -> String {
     }
 }
 
-/// The display name of a `From`/`To` header value: `"Ann Lee" <ann@x.org>` → `Ann Lee`,
-/// `ann@x.org` → `ann`, `<ann@x.org>` → `ann`.
-pub fn sender_display_name(header: &str) -> String {
-    let header = header.trim();
-    if let Some(open) = header.rfind('<') {
-        let name = header[..open].trim();
-        let name = name
-            .strip_prefix('"')
-            .and_then(|n| n.strip_suffix('"'))
-            .unwrap_or(name)
-            .trim();
-        // A name of only zero-width or formatting characters would show as nothing: the address says more.
-        if !crate::text::is_blank_text(name) {
-            return unquote(name);
-        }
-        let addr = header[open + 1..].trim_end_matches('>');
-        return local_part(addr);
-    }
-    if header.contains('@') {
-        return local_part(header);
-    }
-    unquote(
-        header
-            .strip_prefix('"')
-            .and_then(|n| n.strip_suffix('"'))
-            .unwrap_or(header),
-    )
-}
-
-fn local_part(addr: &str) -> String {
-    addr.split('@').next().unwrap_or(addr).trim().to_string()
-}
-
-fn unquote(name: &str) -> String {
-    name.replace("\\\"", "\"").replace("\\\\", "\\")
-}
+pub use crate::text::sender_display_name;
 
 /// Turns Gmail's HTML-escaped `snippet` into text: named entities Gmail emits (`&amp; &lt; &gt; &quot;
 /// &apos; &nbsp;`) and numeric ones (`&#39;`, `&#x27;`). Unknown or malformed entities are kept as written.

@@ -4,6 +4,7 @@
 //! plain data and pure functions, testable natively.
 
 pub mod calendar;
+pub mod category;
 pub mod compose;
 pub mod icon;
 pub mod ids;
@@ -15,6 +16,7 @@ pub mod offline;
 pub mod png;
 pub mod protocol;
 pub mod reader;
+pub mod reply;
 pub mod settings;
 pub mod status;
 pub mod text;

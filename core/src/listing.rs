@@ -26,67 +26,11 @@
 //!   thread): 2 requests and 510 units for a page of 50.
 
 use crate::inbox::{sort_newest_first, AccountInbox, InboxStore, ThreadRow};
-use crate::messages::ThreadAction;
+use crate::reply::ThreadAction;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Gmail's inbox categories, in the order Gmail shows their tabs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    Primary,
-    Social,
-    Promotions,
-    Updates,
-    Forums,
-}
-
-impl Category {
-    pub const ALL: [Category; 5] = [
-        Category::Primary,
-        Category::Social,
-        Category::Promotions,
-        Category::Updates,
-        Category::Forums,
-    ];
-
-    /// The system label Gmail puts on the category's mail.
-    pub fn label_id(self) -> &'static str {
-        match self {
-            Category::Primary => "CATEGORY_PERSONAL",
-            Category::Social => "CATEGORY_SOCIAL",
-            Category::Promotions => "CATEGORY_PROMOTIONS",
-            Category::Updates => "CATEGORY_UPDATES",
-            Category::Forums => "CATEGORY_FORUMS",
-        }
-    }
-
-    /// The tab's name as Gmail shows it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Category::Primary => "Primary",
-            Category::Social => "Social",
-            Category::Promotions => "Promotions",
-            Category::Updates => "Updates",
-            Category::Forums => "Forums",
-        }
-    }
-
-    /// The word Gmail's `category:` operator takes.
-    pub fn search_word(self) -> &'static str {
-        match self {
-            Category::Primary => "primary",
-            Category::Social => "social",
-            Category::Promotions => "promotions",
-            Category::Updates => "updates",
-            Category::Forums => "forums",
-        }
-    }
-
-    pub fn from_label_id(id: &str) -> Option<Category> {
-        Category::ALL.into_iter().find(|c| c.label_id() == id)
-    }
-}
+pub use crate::category::Category;
 
 /// What Primary means: inbox mail in none of the other four categories. Gmail's Primary tab shows inbox mail
 /// it put in no category at all (mail one sends oneself, for one), which `CATEGORY_PERSONAL` alone would miss.
@@ -132,8 +76,7 @@ pub fn primary_unread_query() -> ListQuery {
     }
 }
 
-/// Label ids per account: a user label has another id in every account (`Label_3` here, `Label_12` there).
-pub type AccountLabelIds = BTreeMap<String, String>;
+pub use crate::triage::AccountLabelIds;
 
 /// What a list shows. The inbox stays the cached default; every other view is fetched on demand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

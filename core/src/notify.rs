@@ -44,10 +44,12 @@
 //! be that short; the open page keeps the worker alive). See [`poll_plan`] and [`quota_units_per_day`].
 
 use crate::calendar::{civil_from_days, days_from_civil};
-use crate::inbox::sender_display_name;
-use crate::messages::ThreadAction;
+use crate::reply::ThreadAction;
 use crate::settings::{AccountSettings, Settings};
-use crate::text::{display_text, is_blank_text, percent_encode, truncate_chars};
+pub use crate::settings::{NotifySettings, OpenIn, QuietHours};
+use crate::text::{
+    display_text, is_blank_text, percent_encode, sender_display_name, truncate_chars,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashSet, VecDeque};
 
@@ -109,7 +111,7 @@ pub struct NewMessage {
 
 /// The display name and address of a `From` header value: `"Ann Lee" <ann@x.org>` → (`Ann Lee`, `ann@x.org`),
 /// `ann@x.org` → (``, `ann@x.org`), `Team` → (`Team`, ``). The name is read by
-/// [`crate::inbox::sender_display_name`], the inbox rows' reader.
+/// [`crate::text::sender_display_name`], the inbox rows' reader.
 pub fn parse_from(header: &str) -> (String, String) {
     let header = header.trim();
     if let Some(open) = header.rfind('<') {
@@ -148,15 +150,6 @@ pub struct AccountPoll {
     pub added: Vec<NewMessage>,
 }
 
-/// A daily range of local time without notifications, in minutes after midnight: from `start_minute`
-/// (included) to `end_minute` (excluded). A start after the end crosses midnight (22:00 to 07:00); equal start
-/// and end is an empty range, no quiet hours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuietHours {
-    pub start_minute: u16,
-    pub end_minute: u16,
-}
-
 impl QuietHours {
     /// Whether the local minute of the day (0..1440) falls inside the range.
     pub fn contains_minute(self, minute: u16) -> bool {
@@ -172,43 +165,6 @@ impl QuietHours {
     pub fn contains(self, now_ms: u64, utc_offset_minutes: i32) -> bool {
         self.contains_minute(local_minute_of_day(now_ms, utc_offset_minutes))
     }
-}
-
-/// The notification settings shared by every account, serde-ready for `storage.local` (absent fields take their
-/// defaults). Each account's own switches (notifications on or off, Primary only) are in
-/// [`crate::settings::Settings::accounts`], which the list and the badge read too.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct NotifySettings {
-    pub quiet_hours: Option<QuietHours>,
-    /// Notifications are paused until this unix ms.
-    pub paused_until_ms: Option<u64>,
-    /// Play the system's notification sound (Chromium; Firefox leaves the sound to the system).
-    pub sound: bool,
-    /// Where a click on a notification opens the conversation.
-    pub open_in: OpenIn,
-}
-
-impl Default for NotifySettings {
-    fn default() -> Self {
-        NotifySettings {
-            quiet_hours: None,
-            paused_until_ms: None,
-            sound: true,
-            open_in: OpenIn::default(),
-        }
-    }
-}
-
-/// Where a click on a notification opens the conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OpenIn {
-    /// gmux's own reader, in the new-tab page (`newtab.html#open=<account>:<thread>`).
-    #[default]
-    Gmux,
-    /// Gmail in a tab, in the message's account.
-    Gmail,
 }
 
 impl NotifySettings {

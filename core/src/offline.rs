@@ -50,7 +50,7 @@
 //! and [`OfflineQueue::is_pending`] the row's marker.
 
 use crate::inbox::{AccountInbox, ThreadRow};
-use crate::messages::ThreadAction;
+use crate::reply::ThreadAction;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::messages::{IntentError, IntentReply};
+use crate::reply::{IntentError, IntentReply};
 
 /// The fragment key that opens a conversation: `newtab.html#open=<account id>:<thread id>`.
 pub const OPEN_FRAGMENT_KEY: &str = "open";

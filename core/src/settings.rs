@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::notify::NotifySettings;
-
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(from = "StoredSettings")]
 pub struct Settings {
@@ -99,6 +97,55 @@ pub use crate::reader::ReaderSettings;
 
 /// How mail is written and sent (the composer's part): see [`crate::compose`].
 pub use crate::compose::ComposeSettings;
+
+// The notification settings' data, here beside the other parts so that the settings need nothing from the
+// features that read them; what they mean (quiet hours' minutes, silenced) is in `notify`, which re-exports them.
+
+/// A daily range of local time without notifications, in minutes after midnight: from `start_minute`
+/// (included) to `end_minute` (excluded). A start after the end crosses midnight (22:00 to 07:00); equal start
+/// and end is an empty range, no quiet hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuietHours {
+    pub start_minute: u16,
+    pub end_minute: u16,
+}
+
+/// The notification settings shared by every account, serde-ready for `storage.local` (absent fields take their
+/// defaults). Each account's own switches (notifications on or off, Primary only) are in
+/// [`crate::settings::Settings::accounts`], which the list and the badge read too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifySettings {
+    pub quiet_hours: Option<QuietHours>,
+    /// Notifications are paused until this unix ms.
+    pub paused_until_ms: Option<u64>,
+    /// Play the system's notification sound (Chromium; Firefox leaves the sound to the system).
+    pub sound: bool,
+    /// Where a click on a notification opens the conversation.
+    pub open_in: OpenIn,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            quiet_hours: None,
+            paused_until_ms: None,
+            sound: true,
+            open_in: OpenIn::default(),
+        }
+    }
+}
+
+/// Where a click on a notification opens the conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenIn {
+    /// gmux's own reader, in the new-tab page (`newtab.html#open=<account>:<thread>`).
+    #[default]
+    Gmux,
+    /// Gmail in a tab, in the message's account.
+    Gmail,
+}
 
 #[cfg(test)]
 mod tests {

@@ -54,6 +54,43 @@ pub fn percent_encode(s: &str, safe: &[u8]) -> String {
     out
 }
 
+/// The display name of a `From`/`To` header value: `"Ann Lee" <ann@x.org>` → `Ann Lee`,
+/// `ann@x.org` → `ann`, `<ann@x.org>` → `ann`.
+pub fn sender_display_name(header: &str) -> String {
+    let header = header.trim();
+    if let Some(open) = header.rfind('<') {
+        let name = header[..open].trim();
+        let name = name
+            .strip_prefix('"')
+            .and_then(|n| n.strip_suffix('"'))
+            .unwrap_or(name)
+            .trim();
+        // A name of only zero-width or formatting characters would show as nothing: the address says more.
+        if !is_blank_text(name) {
+            return unquote(name);
+        }
+        let addr = header[open + 1..].trim_end_matches('>');
+        return local_part(addr);
+    }
+    if header.contains('@') {
+        return local_part(header);
+    }
+    unquote(
+        header
+            .strip_prefix('"')
+            .and_then(|n| n.strip_suffix('"'))
+            .unwrap_or(header),
+    )
+}
+
+fn local_part(addr: &str) -> String {
+    addr.split('@').next().unwrap_or(addr).trim().to_string()
+}
+
+fn unquote(name: &str) -> String {
+    name.replace("\\\"", "\"").replace("\\\\", "\\")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,11 +26,13 @@
 
 use crate::calendar::{civil_from_days, days_from_civil};
 use crate::inbox::ThreadRow;
-use crate::listing::AccountLabelIds;
-use crate::messages::ThreadAction;
+use crate::reply::ThreadAction;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
+
+/// Label ids per account: a user label has another id in every account (`Label_3` here, `Label_12` there).
+pub type AccountLabelIds = std::collections::BTreeMap<String, String>;
 
 /// Labels no client can add or remove (Gmail answers 400 `Invalid label`).
 pub const IMMUTABLE_LABELS: [&str; 3] = ["SENT", "DRAFT", "CHAT"];

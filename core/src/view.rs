@@ -4,8 +4,8 @@
 
 use crate::calendar::civil_from_days;
 use crate::inbox::{Account as InboxAccount, InboxStore, SyncHealth};
-use crate::messages::ThreadAction;
 use crate::protocol::Account as HostAccount;
+use crate::reply::ThreadAction;
 use crate::status::HostState;
 use crate::text::{percent_encode, truncate_chars};
 
