@@ -458,6 +458,32 @@ pub fn size_report() -> Result<Vec<String>> {
     Ok(lines)
 }
 
+/// What each module's shipped code is made of (`wasm_size::report`): wasm-bindgen run again on the built module
+/// into `target/wasm/named/`, keeping the function names the shipped module drops.
+pub fn contributors_report() -> Result<Vec<String>> {
+    let root = workspace_root();
+    let bindgen = setup::find_program("wasm-bindgen").context("wasm-bindgen is not installed")?;
+    let scratch = root.join("target/wasm/named");
+    fs::create_dir_all(&scratch)?;
+    let mut lines = Vec::new();
+    for module in WASM_MODULES {
+        let wasm = root
+            .join("target/wasm")
+            .join(module)
+            .join("wasm32-unknown-unknown/wasm-release/gmux_extension.wasm");
+        run(Command::new(&bindgen)
+            .arg(&wasm)
+            .args(["--target", "web", "--no-typescript", "--out-name", module])
+            .arg("--out-dir")
+            .arg(&scratch))?;
+        let named = fs::read(scratch.join(format!("{module}_bg.wasm")))?;
+        let contents = crate::wasm_size::contents(&named)
+            .with_context(|| format!("reading the {module} module"))?;
+        lines.extend(crate::wasm_size::report(module, &contents, 10, 6));
+    }
+    Ok(lines)
+}
+
 fn kb(bytes: usize) -> f64 {
     bytes as f64 / 1024.0
 }

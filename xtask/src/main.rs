@@ -8,6 +8,7 @@ mod package;
 mod package_checks;
 mod setup;
 mod test;
+mod wasm_size;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,6 +31,8 @@ cargo xtask <command>
   install          build in release, put gmux-host in ~/.local/bin and write its manifest for every browser found
   uninstall        undo install (accounts stay in the keyring until removed)
   bench            run every benchmark; writes BENCHMARKS.md and target/bench/bench.json
+  sizes            what each wasm module of the last dist weighs, and what it is made of (by crate, the
+                   largest functions)
 ";
 
 fn main() {
@@ -56,6 +59,15 @@ fn real_main() -> Result<()> {
         "test" => test::test(rest),
         "demo" => demo::demo(rest),
         "bench" => bench::bench(rest),
+        "sizes" => {
+            for line in dist::size_report()?
+                .into_iter()
+                .chain(dist::contributors_report()?)
+            {
+                println!("{line}");
+            }
+            Ok(())
+        }
         "install" => install::install(),
         "uninstall" => install::uninstall(),
         "help" | "--help" | "-h" => {
