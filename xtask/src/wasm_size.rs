@@ -105,21 +105,19 @@ pub fn contents(wasm: &[u8]) -> Result<Contents> {
                 }
             }
             11 => data = size,
-            0 => {
-                if name(section, &mut p)? == "name" {
-                    while p < section.len() {
-                        let sub = section[p];
-                        p += 1;
-                        let len = leb(section, &mut p)? as usize;
-                        if sub == 1 {
-                            let mut q = p;
-                            for _ in 0..leb(section, &mut q)? {
-                                let index = leb(section, &mut q)? as usize;
-                                names.insert(index, name(section, &mut q)?);
-                            }
+            0 if name(section, &mut p)? == "name" => {
+                while p < section.len() {
+                    let sub = section[p];
+                    p += 1;
+                    let len = leb(section, &mut p)? as usize;
+                    if sub == 1 {
+                        let mut q = p;
+                        for _ in 0..leb(section, &mut q)? {
+                            let index = leb(section, &mut q)? as usize;
+                            names.insert(index, name(section, &mut q)?);
                         }
-                        p += len;
                     }
+                    p += len;
                 }
             }
             _ => {}
@@ -155,7 +153,7 @@ pub fn crate_of(symbol: &str) -> String {
     let first = |text: &str| -> String {
         let text = text.trim_start_matches(['<', '&', '*']);
         let text = text.strip_prefix("mut ").unwrap_or(text);
-        text.split(|c: char| matches!(c, ':' | '[' | '<' | '>' | ' ' | ','))
+        text.split([':', '[', '<', '>', ' ', ','])
             .next()
             .unwrap_or_default()
             .to_string()
@@ -180,12 +178,11 @@ fn readable(symbol: &str) -> String {
     let path = match symbol.strip_prefix("_ZN") {
         Some(mut rest) => {
             let mut parts = Vec::new();
-            while let Some(len) = rest
+            while let Ok(len) = rest
                 .chars()
                 .take_while(char::is_ascii_digit)
                 .collect::<String>()
                 .parse::<usize>()
-                .ok()
             {
                 let digits = len.to_string().len();
                 let Some(part) = rest.get(digits..digits + len) else {
