@@ -6,6 +6,7 @@
 mod compose;
 mod inbox;
 mod notifications;
+mod offline;
 mod options;
 mod presence;
 mod reading;
@@ -584,6 +585,7 @@ fn on_click(event: web_sys::Event) {
             }
         }
         (Some("dismiss"), _) => update(|page| page.message = None),
+        (Some("dismiss-offline"), _) => offline::dismiss(),
         (Some("undo"), _) => triage::undo(),
         (Some("mark-all-read"), _) => triage::mark_all_read(false),
         (Some("unsnooze"), Some(key)) => {

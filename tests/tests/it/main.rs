@@ -8,6 +8,7 @@ mod faults;
 mod hardening;
 mod hostile;
 mod notifications;
+mod offline;
 mod popup;
 mod reader;
 mod reader_hostile;
