@@ -268,8 +268,13 @@ impl Syncer {
                 .find(|r| r.thread_id == thread)
                 .map(|r| r.label_ids.clone())
         });
-        // Actions already wait for Gmail on this account: this one goes behind them, so Gmail gets them in order.
-        let waiting = self.store.offline(|q| q.pending_for(account) > 0);
+        // Actions already wait for Gmail on this account (this one goes behind them, so Gmail gets them in
+        // order), or its last sync found Gmail unreachable (this one waits for the next sync that reaches it).
+        let waiting = self.store.offline(|q| q.pending_for(account) > 0)
+            || self.store.inbox(|s| {
+                s.account(account)
+                    .is_some_and(|i| i.account.health == gmux_core::inbox::SyncHealth::Offline)
+            });
         let pending = self
             .store
             .inbox(|inbox| actions::begin(inbox, account, thread, action));

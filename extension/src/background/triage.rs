@@ -163,11 +163,18 @@ impl Triage {
             self.store.persist().await;
         }
 
-        // Accounts with actions already waiting for Gmail: this one waits behind them, so Gmail gets them in
-        // order.
+        // Accounts with actions already waiting for Gmail (this one waits behind them, so Gmail gets them in
+        // order), or whose last sync found Gmail unreachable (this one waits for the next sync that reaches it,
+        // rather than for retries that would fail the same way).
         let waiting: BTreeSet<String> = accounts
             .iter()
-            .filter(|a| self.store.offline(|q| q.pending_for(a) > 0))
+            .filter(|a| {
+                self.store.offline(|q| q.pending_for(a) > 0)
+                    || self.store.inbox(|s| {
+                        s.account(a)
+                            .is_some_and(|i| i.account.health == SyncHealth::Offline)
+                    })
+            })
             .cloned()
             .collect();
         let to_send: Vec<ThreadState> = hints
@@ -257,14 +264,17 @@ impl Triage {
         }
         if !queued.is_empty() {
             // The toast says what was done, and that Gmail has not got it yet; Undo cancels it in the queue.
-            let waits = format!(
-                "{} Waiting for Gmail.",
-                action.done_sentence(queued.len()).trim_end()
-            );
             reply.sentence = if reply.sentence.is_empty() {
-                waits
+                format!(
+                    "{} Waiting for Gmail.",
+                    action.done_sentence(queued.len()).trim_end()
+                )
             } else {
-                format!("{} {waits}", reply.sentence)
+                format!(
+                    "{} {} more waiting for Gmail.",
+                    reply.sentence.trim_end(),
+                    queued.len()
+                )
             };
             reply.undo = true;
         }
