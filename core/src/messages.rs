@@ -26,6 +26,9 @@ pub const REVISION_KEY: &str = "revision";
 /// `storage.local` key of the ids of the messages already notified (a [`crate::notify::NotifiedLog`]): ids only,
 /// nothing from the mail itself.
 pub const NOTIFIED_KEY: &str = "notified";
+/// `storage.local` key of the actions waiting for Gmail (a [`crate::offline::OfflineQueue`]): account, thread and
+/// label ids and times only; written by the background.
+pub const OFFLINE_KEY: &str = "offline_queue";
 
 /// The revision for the next write after `last`: larger than every earlier one, and (taken from the clock when
 /// that is larger) larger than any a page may hold from before `storage.local` was cleared.
@@ -206,6 +209,8 @@ pub enum Intent {
     SetUndoSeconds { seconds: u32 },
     /// The unsent message being written in this conversation, if there is one (answered with its state).
     ComposeFind { account: String, thread: String },
+    /// Clear the notice of queued actions Gmail refused.
+    DismissOfflineRefusals,
 }
 
 pub use crate::reply::{IntentError, IntentReply, ThreadAction};

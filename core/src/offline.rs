@@ -564,6 +564,141 @@ impl OfflineQueue {
     }
 }
 
+/// One thread with a waiting change, as the pages mark it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingThread {
+    pub account_id: String,
+    pub thread_id: String,
+}
+
+/// The most refusals the pages list at once; older ones give way to newer ones.
+pub const MAX_REFUSED_SHOWN: usize = 5;
+
+/// What the pages show of the queue (carried in the status): how many actions wait, which threads they change
+/// (a quiet marker on each row), and the waiting actions Gmail refused for good, until the user dismisses them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OfflineShown {
+    /// Entries waiting, the banner's count.
+    #[serde(default)]
+    pub waiting: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<PendingThread>,
+    /// Sentences, oldest first, at most [`MAX_REFUSED_SHOWN`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
+}
+
+impl OfflineShown {
+    pub fn is_empty(&self) -> bool {
+        self.waiting == 0 && self.pending.is_empty() && self.refused.is_empty()
+    }
+
+    /// Whether the row of this thread gets the pending marker.
+    pub fn is_pending(&self, account_id: &str, thread_id: &str) -> bool {
+        self.pending
+            .iter()
+            .any(|p| p.account_id == account_id && p.thread_id == thread_id)
+    }
+
+    /// The queue as it is now, the refusals kept.
+    pub fn follow(&mut self, queue: &OfflineQueue) {
+        self.waiting = queue.pending_count();
+        let mut seen = HashSet::new();
+        self.pending = queue
+            .entries
+            .iter()
+            .filter(|e| seen.insert((e.account_id.as_str(), e.thread_id.as_str())))
+            .map(|e| PendingThread {
+                account_id: e.account_id.clone(),
+                thread_id: e.thread_id.clone(),
+            })
+            .collect();
+    }
+
+    /// Adds a refusal's sentence, the oldest giving way past [`MAX_REFUSED_SHOWN`].
+    pub fn refused(&mut self, sentence: String) {
+        self.refused.push(sentence);
+        let over = self.refused.len().saturating_sub(MAX_REFUSED_SHOWN);
+        self.refused.drain(..over);
+    }
+}
+
+/// The banner's words for `waiting` queued actions; none when nothing waits.
+pub fn waiting_sentence(waiting: usize) -> Option<String> {
+    match waiting {
+        0 => None,
+        1 => Some("1 action waiting for Gmail: it is sent when Gmail answers again.".into()),
+        n => Some(format!(
+            "{n} actions waiting for Gmail: they are sent in order when Gmail answers again."
+        )),
+    }
+}
+
+/// What a waiting change does, in a word or two (the first that applies).
+fn change_words(labels: &BTreeMap<String, bool>) -> &'static str {
+    let has = |l: &str, added: bool| labels.get(l) == Some(&added);
+    if has("TRASH", true) {
+        "move to Trash"
+    } else if has("TRASH", false) {
+        "restore from Trash"
+    } else if has("SPAM", true) {
+        "report spam"
+    } else if has("INBOX", false) {
+        "archive"
+    } else if has("INBOX", true) {
+        "move to the inbox"
+    } else if has("UNREAD", false) {
+        "mark read"
+    } else if has("UNREAD", true) {
+        "mark unread"
+    } else if has("STARRED", true) {
+        "star"
+    } else if has("STARRED", false) {
+        "unstar"
+    } else {
+        "label change"
+    }
+}
+
+/// The sentence for a waiting change Gmail refused for good (`email`: the account's address).
+pub fn refused_sentence(email: &str, change: &PendingChange, failure: &Failure) -> String {
+    let why = match failure {
+        Failure::Http { status: 404, .. } => {
+            "the conversation no longer exists in Gmail".to_string()
+        }
+        Failure::Http { status: 400, .. } => {
+            "Gmail refused the change (a label may no longer exist)".to_string()
+        }
+        Failure::Http { status, reason, .. } if reason.is_empty() => {
+            format!("Gmail refused it ({status})")
+        }
+        Failure::Http { status, reason, .. } => format!("Gmail refused it ({status} {reason})"),
+        Failure::Offline | Failure::HostUnavailable | Failure::ReauthRequired => {
+            "Gmail refused it".to_string()
+        }
+    };
+    format!(
+        "An action taken offline was dropped ({} in {email}): {why}.",
+        change_words(&change.labels)
+    )
+}
+
+/// Whether an action that failed with this code (an [`crate::messages::IntentError`]'s, as a bulk action's
+/// per-account failure carries it) is worth queueing: Gmail could not be reached or was busy, which
+/// [`classify`] calls transient. A refusal, or an account that must be reconnected, is shown as it is.
+pub fn is_transient_code(code: &str) -> bool {
+    use crate::messages::IntentError;
+    matches!(
+        IntentError::parse(code),
+        Some(
+            IntentError::Offline
+                | IntentError::TokenUnavailable
+                | IntentError::GmailBusy
+                | IntentError::HostUnavailable
+        )
+    )
+}
+
 /// The row with other labels, its unread and starred flags following them.
 pub fn row_with_labels(row: &ThreadRow, label_ids: Vec<String>) -> ThreadRow {
     let mut row = row.clone();
@@ -1059,5 +1194,106 @@ mod tests {
             actions,
             serde_json::json!({"type": "thread", "action": "mark_read"})
         );
+    }
+
+    #[test]
+    fn what_the_pages_show_of_the_queue() {
+        let mut q = OfflineQueue::default();
+        let shown = labels(&["INBOX", "UNREAD"]);
+        q.enqueue("a", "t1", &act(ThreadAction::Archive), &shown, 0)
+            .unwrap();
+        q.enqueue("b", "t2", &act(ThreadAction::MarkRead), &shown, 0)
+            .unwrap();
+        let mut s = OfflineShown::default();
+        assert!(s.is_empty());
+        s.follow(&q);
+        assert_eq!(s.waiting, 2);
+        assert!(s.is_pending("a", "t1") && s.is_pending("b", "t2") && !s.is_pending("a", "t2"));
+        for i in 0..7 {
+            s.refused(format!("r{i}"));
+        }
+        assert_eq!(s.refused, ["r2", "r3", "r4", "r5", "r6"]);
+        q.remove_account("a");
+        q.remove_account("b");
+        s.follow(&q);
+        assert_eq!((s.waiting, s.pending.len(), s.refused.len()), (0, 0, 5));
+
+        let cases = [
+            (0, None),
+            (
+                1,
+                Some("1 action waiting for Gmail: it is sent when Gmail answers again."),
+            ),
+            (
+                3,
+                Some(
+                    "3 actions waiting for Gmail: they are sent in order when Gmail answers again.",
+                ),
+            ),
+        ];
+        for (n, want) in cases {
+            assert_eq!(waiting_sentence(n).as_deref(), want, "{n}");
+        }
+    }
+
+    #[test]
+    fn refusals_say_what_was_dropped_and_why() {
+        let change = |net: &[(&str, bool)]| PendingChange {
+            seq: 1,
+            account_id: "a".into(),
+            thread_id: "t".into(),
+            labels: net.iter().map(|(l, a)| (l.to_string(), *a)).collect(),
+            queued_ms: 0,
+            before: vec![],
+            in_flight: false,
+        };
+        let http = |status: u16, reason: &str| Failure::Http {
+            status,
+            reason: reason.into(),
+            retry_after_ms: None,
+        };
+        let cases = [
+            (
+                change(&[("INBOX", false)]),
+                http(404, "notFound"),
+                "An action taken offline was dropped (archive in a@x.com): the conversation no longer exists in Gmail.",
+            ),
+            (
+                change(&[("INBOX", false), ("TRASH", true)]),
+                http(403, "forbidden"),
+                "An action taken offline was dropped (move to Trash in a@x.com): Gmail refused it (403 forbidden).",
+            ),
+            (
+                change(&[("Label_9", true)]),
+                http(400, "invalidArgument"),
+                "An action taken offline was dropped (label change in a@x.com): Gmail refused the change (a label may no longer exist).",
+            ),
+            (
+                change(&[("UNREAD", false)]),
+                http(410, ""),
+                "An action taken offline was dropped (mark read in a@x.com): Gmail refused it (410).",
+            ),
+        ];
+        for (c, failure, want) in cases {
+            assert_eq!(refused_sentence("a@x.com", &c, &failure), want);
+        }
+    }
+
+    #[test]
+    fn which_failed_actions_are_queued() {
+        let cases = [
+            ("offline", true),
+            ("token_unavailable", true),
+            ("gmail_busy", true),
+            ("host_unavailable", true),
+            ("not_found", false),
+            ("reauth_required", false),
+            ("scope_missing", false),
+            ("gmail_error", false),
+            ("nonsense", false),
+        ];
+        for (code, want) in cases {
+            assert_eq!(is_transient_code(code), want, "{code}");
+        }
     }
 }

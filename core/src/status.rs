@@ -80,6 +80,12 @@ pub struct Status {
     /// starts or one succeeds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_error: Option<String>,
+    /// Actions waiting for Gmail and the ones it refused ([`crate::offline::OfflineShown`]).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::offline::OfflineShown::is_empty"
+    )]
+    pub offline: crate::offline::OfflineShown,
     /// Only in an answer to `Intent::Status`: the background's storage revision when it answered, so a page
     /// that already drew a newer status from storage keeps it (see `crate::messages::is_newer`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

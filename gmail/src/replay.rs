@@ -83,6 +83,30 @@ fn answer_of(parts: &[BatchPart]) -> Answer {
     }
 }
 
+/// Sends planned steps (one account's, from [`OfflineQueue::take_batch`]) in one Gmail batch request and
+/// returns each step's answer, in order, for [`OfflineQueue::settle`]. A request that got no answer fails every
+/// step the same way.
+pub async fn send_steps(client: &GmailClient, steps: &[ReplayStep]) -> Vec<Answer> {
+    let per_step: Vec<Vec<BatchCall>> = steps.iter().map(batch_calls).collect();
+    let calls: Vec<BatchCall> = per_step.iter().flatten().cloned().collect();
+    match client.batch(&calls).await {
+        Ok(parts) => {
+            let mut parts = parts.into_iter();
+            per_step
+                .iter()
+                .map(|c| answer_of(&parts.by_ref().take(c.len()).collect::<Vec<_>>()))
+                .collect()
+        }
+        Err(e) => {
+            let failure = failure_of(&e);
+            steps
+                .iter()
+                .map(|_| Answer::Failed(failure.clone()))
+                .collect()
+        }
+    }
+}
+
 impl SyncEngine {
     /// Sends the account's queued changes, batch after batch, settling each answer in `queue`. Stops when
     /// the account's queue is empty, waits (backoff, reconnection), or a batch confirmed nothing. The caller
@@ -97,24 +121,7 @@ impl SyncEngine {
             if steps.is_empty() {
                 break;
             }
-            let per_step: Vec<Vec<BatchCall>> = steps.iter().map(batch_calls).collect();
-            let calls: Vec<BatchCall> = per_step.iter().flatten().cloned().collect();
-            let answers: Vec<Answer> = match client.batch(&calls).await {
-                Ok(parts) => {
-                    let mut parts = parts.into_iter();
-                    per_step
-                        .iter()
-                        .map(|c| answer_of(&parts.by_ref().take(c.len()).collect::<Vec<_>>()))
-                        .collect()
-                }
-                Err(e) => {
-                    let failure = failure_of(&e);
-                    steps
-                        .iter()
-                        .map(|_| Answer::Failed(failure.clone()))
-                        .collect()
-                }
-            };
+            let answers = send_steps(&client, &steps).await;
             let now = client.env().now_ms();
             let mut progressed = false;
             for (step, answer) in steps.iter().zip(answers) {

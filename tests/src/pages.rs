@@ -103,6 +103,8 @@ pub struct RowView {
     pub count: String,
     pub unread: bool,
     pub starred: bool,
+    /// The row's change waits for Gmail (`data-pending`, issue 22).
+    pub pending: bool,
 }
 
 /// One account badge as drawn.
@@ -138,7 +140,8 @@ const text = (root, sel) => { const e = root.querySelector(sel); return e ? e.te
 const rows = [...document.querySelectorAll('#inbox .row')].map(r => ({
   account: r.dataset.account, thread: r.dataset.thread, senders: text(r, '.senders'), subject: text(r, '.subject'),
   snippet: text(r, '.snippet'), date: text(r, '.date'), count: text(r, '.count'),
-  unread: r.classList.contains('unread'), starred: r.classList.contains('starred') }));
+  unread: r.classList.contains('unread'), starred: r.classList.contains('starred'),
+  pending: r.hasAttribute('data-pending') }));
 const badges = [...document.querySelectorAll('#accounts .acct-badge')].map(b => ({
   account: b.dataset.account, name: text(b, '.acct-name'), count: text(b, '.acct-count'),
   pressed: b.querySelector('.acct-filter').getAttribute('aria-pressed') === 'true',
@@ -168,6 +171,7 @@ fn parse_inbox(value: &Value) -> InboxView {
                     count: s(&r["count"]),
                     unread: r["unread"].as_bool().unwrap_or(false),
                     starred: r["starred"].as_bool().unwrap_or(false),
+                    pending: r["pending"].as_bool().unwrap_or(false),
                 })
                 .collect()
         })

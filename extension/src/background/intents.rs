@@ -6,6 +6,7 @@ use std::rc::Rc;
 use super::compose::Composer;
 use super::host::HostPort;
 use super::notify::{Notifier, NotifyAnswer};
+use super::offline::Offline;
 use super::reader::Reader;
 use super::store::Store;
 use super::sync::Syncer;
@@ -28,6 +29,7 @@ pub struct Intents {
     pub notifier: Rc<Notifier>,
     pub triage: Rc<Triage>,
     pub composer: Rc<Composer>,
+    pub offline: Rc<Offline>,
 }
 
 /// The answer to one message from a page.
@@ -65,6 +67,11 @@ impl Intents {
                     .await,
             ),
             Intent::Labels { fresh } => Answer::Labels(self.views.labels(fresh).await),
+            // Needs neither gmux-host nor Gmail.
+            Intent::DismissOfflineRefusals => {
+                self.offline.dismiss_refusals().await;
+                Answer::Reply(IntentReply::ok())
+            }
             Intent::TestToolbarIcon if browser::is_test_build() => {
                 self.store.loaded().await;
                 Answer::Icon(self.store.icon_shown())

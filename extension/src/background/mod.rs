@@ -15,6 +15,7 @@
 //!   recent searches; Primary only.
 //! - [`reader`]: conversations' bodies and attachments for the pages, in memory only.
 //! - [`notify`]: desktop notifications for each poll's new mail, their clicks and buttons, their settings.
+//! - [`offline`]: actions taken while Gmail cannot be reached, replayed when it answers again (issue 22).
 //! - [`presence`]: which pages are open and in view, and the faster poll while one is.
 //! - [`sync`]: the Gmail engine, per-account locks, the host's account list reconciled into the store, a user's
 //!   action on one thread.
@@ -33,6 +34,7 @@ mod compose;
 mod host;
 mod intents;
 mod notify;
+mod offline;
 mod presence;
 mod reader;
 mod store;
@@ -92,6 +94,12 @@ pub fn start() {
         let notifier = polled.clone();
         Box::pin(async move { notifier.after_poll(poll).await })
     }));
+    let offline = Rc::new(offline::Offline::new(store.clone(), syncer.clone()));
+    let answered = offline.clone();
+    syncer.on_answered(Rc::new(move |account| {
+        let offline = answered.clone();
+        Box::pin(async move { offline.gmail_answered(&account).await })
+    }));
     let presence = Presence::new(store.clone(), syncer.clone());
     let triage = Rc::new(triage::Triage::new(
         port.clone(),
@@ -113,6 +121,7 @@ pub fn start() {
         notifier: notifier.clone(),
         triage,
         composer,
+        offline,
     };
     let bg = Rc::new(Background {
         port,

@@ -10,10 +10,11 @@ use gmux_core::icon::{self, IconShown};
 use gmux_core::inbox::InboxStore;
 use gmux_core::listing::RecentSearches;
 use gmux_core::messages::{
-    next_revision, Settings, NOTIFIED_KEY, RECENT_SEARCHES_KEY, REVISION_KEY, SETTINGS_KEY,
-    SNOOZES_KEY, STATUS_KEY, STORE_KEY,
+    next_revision, Settings, NOTIFIED_KEY, OFFLINE_KEY, RECENT_SEARCHES_KEY, REVISION_KEY,
+    SETTINGS_KEY, SNOOZES_KEY, STATUS_KEY, STORE_KEY,
 };
 use gmux_core::notify::NotifiedLog;
+use gmux_core::offline::OfflineQueue;
 use gmux_core::status::Status;
 use gmux_core::triage::Snoozes;
 use serde_json::{json, Value};
@@ -54,6 +55,9 @@ struct Inner {
     notified: NotifiedLog,
     /// The snoozed conversations, kept across restarts so a snooze whose time passed fires at the next start.
     snoozes: Snoozes,
+    /// The actions waiting for Gmail, kept across restarts (ids, labels and times only); written with the inbox,
+    /// whose rows show them.
+    offline: OfflineQueue,
     /// The revision of the last write to `storage.local`.
     revision: u64,
     /// Opens once the stored inbox, settings and revision were read.
@@ -82,6 +86,7 @@ impl Store {
             RECENT_SEARCHES_KEY,
             NOTIFIED_KEY,
             SNOOZES_KEY,
+            OFFLINE_KEY,
         ])
         .await;
         let waiters = self.with(|inner| {
@@ -95,6 +100,8 @@ impl Store {
                 inner.notified = NotifiedLog::from_json(items[NOTIFIED_KEY].clone());
                 inner.snoozes =
                     serde_json::from_value(items[SNOOZES_KEY].clone()).unwrap_or_default();
+                inner.offline = OfflineQueue::from_json(items[OFFLINE_KEY].clone());
+                inner.status.offline.follow(&inner.offline);
             }
             inner.loaded.open()
         });
@@ -158,11 +165,19 @@ impl Store {
         self.update_badge().await;
     }
 
-    /// Writes the inbox and the status in one write, and sets the badge.
+    /// Writes the inbox, the status and the actions waiting for Gmail in one write (so the rows and the queue
+    /// that changed them never disagree in storage), and sets the badge.
     pub async fn persist(&self) {
-        let (inbox, status) = self.with(|inner| (inner.inbox.clone(), inner.status.clone()));
+        let (inbox, status, offline) = self.with(|inner| {
+            inner.status.offline.follow(&inner.offline);
+            (
+                inner.inbox.clone(),
+                inner.status.clone(),
+                inner.offline.clone(),
+            )
+        });
         if let Err(e) = self
-            .write(json!({ STORE_KEY: inbox, STATUS_KEY: status }))
+            .write(json!({ STORE_KEY: inbox, STATUS_KEY: status, OFFLINE_KEY: offline }))
             .await
         {
             log_error("the inbox could not be saved", &e);
@@ -228,6 +243,11 @@ impl Store {
         if let Err(e) = self.write(json!({ SNOOZES_KEY: snoozes })).await {
             log_error("the snoozed conversations could not be saved", &e);
         }
+    }
+
+    /// Reads or changes the actions waiting for Gmail (saved with [`Store::persist`]).
+    pub fn offline<R>(&self, f: impl FnOnce(&mut OfflineQueue) -> R) -> R {
+        self.with(|inner| f(&mut inner.offline))
     }
 
     async fn update_badge(&self) {

@@ -11,8 +11,10 @@ use futures::future::LocalBoxFuture;
 use futures::lock::Mutex as AsyncMutex;
 use gmux_core::messages::{IntentReply, ThreadAction};
 use gmux_core::notify::{AccountPoll, PollKind};
+use gmux_core::offline::{classify, Disposition, Enqueued, QueuedAction};
 use gmux_core::protocol::{method, AccountsListParams};
 use gmux_core::status::HostState;
+use gmux_gmail::replay::failure_of;
 use gmux_gmail::{actions, SyncEngine};
 use wasm_bindgen::JsValue;
 
@@ -36,7 +38,13 @@ pub struct Syncer {
     reconnected: RefCell<HashSet<String>>,
     /// Called with every account's successful poll, under the account's lock.
     polled: RefCell<Option<PollHook>>,
+    /// Called with the account's id after each successful sync (Gmail answered), under the account's lock:
+    /// the actions waiting for Gmail go then (`offline.rs`).
+    answered: RefCell<Option<AnsweredHook>>,
 }
+
+/// What is told that Gmail answered an account again.
+pub type AnsweredHook = Rc<dyn Fn(String) -> LocalBoxFuture<'static, ()>>;
 
 /// What gets each account's poll: it may take its time (the account waits), and it gets the poll once.
 pub type PollHook = Rc<dyn Fn(AccountPoll) -> LocalBoxFuture<'static, ()>>;
@@ -52,7 +60,13 @@ impl Syncer {
             syncing: Cell::new(0),
             reconnected: RefCell::new(HashSet::new()),
             polled: RefCell::new(None),
+            answered: RefCell::new(None),
         }
+    }
+
+    /// Tells `hook` of every account's successful sync from now on.
+    pub fn on_answered(&self, hook: AnsweredHook) {
+        *self.answered.borrow_mut() = Some(hook);
     }
 
     /// Hands every account's poll to `hook` from now on.
@@ -103,6 +117,18 @@ impl Syncer {
             .accounts;
         self.store.loaded().await;
         self.store.inbox(|inbox| inbox.reconcile(&accounts));
+        // A removed account's waiting actions go with it.
+        self.store.offline(|queue| {
+            let gone: Vec<String> = queue
+                .entries()
+                .iter()
+                .map(|e| e.account_id.clone())
+                .filter(|a| !accounts.iter().any(|h| &h.id == a))
+                .collect();
+            for account in gone {
+                queue.remove_account(&account);
+            }
+        });
         self.store.status(|status| status.accounts = accounts);
         self.accounts_known.set(true);
         self.store.persist().await;
@@ -182,6 +208,8 @@ impl Syncer {
             }
         };
         let email = inbox.account.email.clone();
+        // Actions still waiting for Gmail stay shown over what Gmail has (an archived row does not come back).
+        self.store.offline(|queue| queue.apply_pending(&mut inbox));
         // The account may have been removed while it synced.
         let kept = self.store.inbox(|store| {
             let present = store.account(id).is_some();
@@ -198,6 +226,10 @@ impl Syncer {
         }
         self.store.persist().await;
         let Some(report) = report else { return };
+        let answered = self.answered.borrow().clone();
+        if let Some(answered) = answered {
+            answered(id.to_string()).await;
+        }
         let kind = if self.reconnected.borrow_mut().remove(id) {
             PollKind::Reconnected
         } else {
@@ -227,9 +259,30 @@ impl Syncer {
         let Some(engine) = self.engine().filter(|_| known) else {
             return actions::not_started(known);
         };
+        // The labels shown before the action: what a queued action compares with, and puts back when refused.
+        let shown: Option<Vec<String>> = self.store.inbox(|inbox| {
+            inbox
+                .account(account)?
+                .threads
+                .iter()
+                .find(|r| r.thread_id == thread)
+                .map(|r| r.label_ids.clone())
+        });
+        // Actions already wait for Gmail on this account (this one goes behind them, so Gmail gets them in
+        // order), or its last sync found Gmail unreachable (this one waits for the next sync that reaches it).
+        let waiting = self.store.offline(|q| q.pending_for(account) > 0)
+            || self.store.inbox(|s| {
+                s.account(account)
+                    .is_some_and(|i| i.account.health == gmux_core::inbox::SyncHealth::Offline)
+            });
         let pending = self
             .store
             .inbox(|inbox| actions::begin(inbox, account, thread, action));
+        if let (true, Some(labels)) = (waiting, &shown) {
+            return self
+                .queue_action(account, thread, action, labels, pending)
+                .await;
+        }
         if pending.changed_store() {
             self.store.persist().await;
         }
@@ -237,6 +290,14 @@ impl Syncer {
             return actions::not_started(false);
         };
         let applied = engine.apply(&mut inbox, thread, action).await;
+        if let (Err(e), Some(labels)) = (&applied, &shown) {
+            // Gmail cannot be reached (or is busy): the action waits, still shown, instead of going back.
+            if classify(&failure_of(e)) == Disposition::Transient {
+                return self
+                    .queue_action(account, thread, action, labels, pending)
+                    .await;
+            }
+        }
         let reply = self.store.inbox(|store| {
             let outcome = match &applied {
                 Ok(_) => Ok(inbox),
@@ -247,6 +308,56 @@ impl Syncer {
         self.store.persist().await;
         reply
     }
+
+    /// Keeps an action for later (the store already shows it), or, when the queue is full, takes it back and
+    /// says so.
+    async fn queue_action(
+        &self,
+        account: &str,
+        thread: &str,
+        action: ThreadAction,
+        shown: &[String],
+        pending: actions::Pending,
+    ) -> IntentReply {
+        let queued = self.store.offline(|q| {
+            q.enqueue(
+                account,
+                thread,
+                &QueuedAction::from(action),
+                shown,
+                js_sys::Date::now() as u64,
+            )
+        });
+        let reply = match queued {
+            Ok(
+                Enqueued::Added(_) | Enqueued::Merged(_) | Enqueued::Cancelled | Enqueued::Nothing,
+            ) => {
+                drop(pending);
+                IntentReply::ok()
+            }
+            Err(e) => self.store.inbox(|store| {
+                let mut reply = actions::settle(
+                    store,
+                    pending,
+                    Err(&gmux_gmail::GmailError::Offline(
+                        gmux_gmail::env::TransportError(e.to_string()),
+                    )),
+                );
+                reply.error = Some(format!("{}.", capitalised(&e.to_string())));
+                reply
+            }),
+        };
+        self.store.persist().await;
+        reply
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn log(text: &str) {

@@ -13,6 +13,7 @@ use std::rc::Rc;
 use gmux_core::inbox::{SyncHealth, ThreadRow};
 use gmux_core::listing::{AccountLabelIds, ListQuery, View};
 use gmux_core::messages::IntentError;
+use gmux_core::offline::{is_transient_code, QueuedAction};
 use gmux_core::triage::{
     mark_all_read_done, mark_all_read_needs_confirmation, mark_all_read_question, plan,
     relabel_row, snooze_time, snooze_time_text, undone_sentence, unsnooze_change, GmailCall,
@@ -36,6 +37,31 @@ struct Last {
     rows: Vec<ThreadRow>,
     /// The rows a snooze put in the snooze list, which its undo takes out again.
     snoozed: Vec<(String, String)>,
+    /// Threads whose change waits for Gmail (offline): their undo is queued too, where it cancels the change.
+    queued: Vec<Queued>,
+}
+
+/// One thread's change kept for Gmail: its labels before and after.
+#[derive(Clone)]
+struct Queued {
+    account_id: String,
+    thread_id: String,
+    before: Vec<String>,
+    after: Vec<String>,
+}
+
+impl Queued {
+    fn key(&self) -> (String, String) {
+        (self.account_id.clone(), self.thread_id.clone())
+    }
+
+    /// The change from `from` to `to` as one label change.
+    fn change(from: &[String], to: &[String]) -> QueuedAction {
+        QueuedAction::Labels {
+            add: to.iter().filter(|l| !from.contains(l)).cloned().collect(),
+            remove: from.iter().filter(|l| !to.contains(l)).cloned().collect(),
+        }
+    }
 }
 
 pub struct Triage {
@@ -137,7 +163,53 @@ impl Triage {
             self.store.persist().await;
         }
 
-        let (sent, settled) = gmail_triage::triage(&engine, &action, &hints).await;
+        // Accounts with actions already waiting for Gmail (this one waits behind them, so Gmail gets them in
+        // order), or whose last sync found Gmail unreachable (this one waits for the next sync that reaches it,
+        // rather than for retries that would fail the same way).
+        let waiting: BTreeSet<String> = accounts
+            .iter()
+            .filter(|a| {
+                self.store.offline(|q| q.pending_for(a) > 0)
+                    || self.store.inbox(|s| {
+                        s.account(a)
+                            .is_some_and(|i| i.account.health == SyncHealth::Offline)
+                    })
+            })
+            .cloned()
+            .collect();
+        let to_send: Vec<ThreadState> = hints
+            .iter()
+            .filter(|h| !waiting.contains(&h.account_id))
+            .cloned()
+            .collect();
+        let (sent, mut settled) = if to_send.is_empty() {
+            (plan(&action, &[]), Default::default())
+        } else {
+            gmail_triage::triage(&engine, &action, &to_send).await
+        };
+        // Gmail could not be reached (or was busy) for these accounts: their rows wait instead of going back.
+        let unreachable: BTreeSet<String> = settled
+            .failures
+            .iter()
+            .filter(|f| is_transient_code(&f.code))
+            .map(|f| f.account_id.clone())
+            .collect();
+        let (queued, full) = self.queue(&predicted.predicted, &hints, |p| {
+            waiting.contains(&p.0) || (unreachable.contains(&p.0) && settled.restore.contains(p))
+        });
+        settled
+            .restore
+            .retain(|k| !queued.iter().any(|q| &q.key() == k));
+        settled
+            .failures
+            .retain(|f| !(unreachable.contains(&f.account_id) && is_transient_code(&f.code)));
+        let mut restore_full: Vec<(String, String)> = Vec::new();
+        for q in &full {
+            if !settled.restore.contains(&q.key()) {
+                settled.restore.push(q.key());
+            }
+            restore_full.push(q.key());
+        }
 
         self.store.inbox(|store| {
             for (account, now, previous) in &shown {
@@ -145,6 +217,13 @@ impl Triage {
                 let Some(inbox) = store.account_mut(account) else {
                     continue;
                 };
+                if queued.iter().any(|q| q.key() == key) {
+                    // Shown as done; Gmail gets it when it answers again.
+                    continue;
+                }
+                if waiting.contains(account) && !restore_full.contains(&key) {
+                    continue;
+                }
                 let refused = sent
                     .refused
                     .iter()
@@ -175,6 +254,30 @@ impl Triage {
         self.store.persist().await;
 
         let mut reply = TriageReply::of_settled(&settled, &sent.refused, |a| self.email_of(a));
+        if !full.is_empty() {
+            reply.ok = false;
+            reply.failures.push(format!(
+                "{} conversation(s) not changed: {}.",
+                full.len(),
+                gmux_core::offline::QueueError::Full
+            ));
+        }
+        if !queued.is_empty() {
+            // The toast says what was done, and that Gmail has not got it yet; Undo cancels it in the queue.
+            reply.sentence = if reply.sentence.is_empty() {
+                format!(
+                    "{} Waiting for Gmail.",
+                    action.done_sentence(queued.len()).trim_end()
+                )
+            } else {
+                format!(
+                    "{} {} more waiting for Gmail.",
+                    reply.sentence.trim_end(),
+                    queued.len()
+                )
+            };
+            reply.undo = true;
+        }
         for r in &unknown {
             reply.ok = false;
             reply
@@ -191,9 +294,55 @@ impl Triage {
                 record: settled.undo,
                 rows,
                 snoozed: Vec::new(),
+                queued,
             });
         }
         reply
+    }
+
+    /// Queues the planned changes `pick` chooses (by (account, thread)), from the labels the page showed to the
+    /// predicted ones; returns those queued and those the full queue refused. The caller writes the store.
+    fn queue(
+        &self,
+        predicted: &[ThreadState],
+        hints: &[ThreadState],
+        pick: impl Fn(&(String, String)) -> bool,
+    ) -> (Vec<Queued>, Vec<Queued>) {
+        let now = js_sys::Date::now() as u64;
+        let mut queued = Vec::new();
+        let mut full = Vec::new();
+        for p in predicted {
+            let key = (p.account_id.clone(), p.thread_id.clone());
+            if !pick(&key) {
+                continue;
+            }
+            let Some(hint) = hints
+                .iter()
+                .find(|h| h.account_id == p.account_id && h.thread_id == p.thread_id)
+            else {
+                continue;
+            };
+            let q = Queued {
+                account_id: p.account_id.clone(),
+                thread_id: p.thread_id.clone(),
+                before: hint.label_ids.clone(),
+                after: p.label_ids.clone(),
+            };
+            let taken = self.store.offline(|queue| {
+                queue.enqueue(
+                    &q.account_id,
+                    &q.thread_id,
+                    &Queued::change(&q.before, &q.after),
+                    &q.before,
+                    now,
+                )
+            });
+            match taken {
+                Ok(_) => queued.push(q),
+                Err(_) => full.push(q),
+            }
+        }
+        (queued, full)
     }
 
     /// Undoes the last action at Gmail and puts its rows back in the store; `restore` names the rows the page
@@ -225,6 +374,7 @@ impl Triage {
             .iter()
             .map(|t| t.account_id.clone())
             .chain(last.record.messages.iter().map(|m| m.account_id.clone()))
+            .chain(last.queued.iter().map(|q| q.account_id.clone()))
             .collect();
         for a in &accounts {
             self.views.forget_account(a);
@@ -238,7 +388,30 @@ impl Triage {
             for lock in &locks {
                 _held.push(lock.lock().await);
             }
-            gmail_triage::undo(&engine, &last.record).await
+            let mut undone = gmail_triage::undo(&engine, &last.record).await;
+            // The changes still waiting for Gmail: their undo joins them in the queue, where it cancels them
+            // (nothing is sent), or follows one already on its way.
+            let now = js_sys::Date::now() as u64;
+            for q in &last.queued {
+                let taken = self.store.offline(|queue| {
+                    queue.enqueue(
+                        &q.account_id,
+                        &q.thread_id,
+                        &Queued::change(&q.after, &q.before),
+                        &q.after,
+                        now,
+                    )
+                });
+                if taken.is_ok() {
+                    undone.restored.push(ThreadState {
+                        account_id: q.account_id.clone(),
+                        thread_id: q.thread_id.clone(),
+                        label_ids: q.before.clone(),
+                        messages: Vec::new(),
+                    });
+                }
+            }
+            undone
         };
         if !last.snoozed.is_empty() {
             self.store.snoozes(|s| {
@@ -275,6 +448,14 @@ impl Triage {
                         .record
                         .thread(&t.account_id, &t.thread_id)
                         .map(|u| relabel_row(before, &u.after))
+                        .or_else(|| {
+                            last.queued
+                                .iter()
+                                .find(|q| {
+                                    q.account_id == t.account_id && q.thread_id == t.thread_id
+                                })
+                                .map(|q| relabel_row(before, &q.after))
+                        })
                         .unwrap_or_else(|| before.clone());
                     inbox.restore_thread(&after, want);
                 }
@@ -289,7 +470,7 @@ impl Triage {
             .collect();
         let sentence = if !failures.is_empty() && undone.restored.is_empty() {
             String::new()
-        } else if last.record.threads.is_empty() {
+        } else if last.record.threads.is_empty() && last.queued.is_empty() {
             // Mark all read's undo is per message.
             "Undone.".to_string()
         } else {
@@ -440,6 +621,7 @@ impl Triage {
                 record: undo,
                 rows: Vec::new(),
                 snoozed: Vec::new(),
+                queued: Vec::new(),
             });
         }
         TriageReply {

@@ -178,7 +178,7 @@ fn health_name(health: SyncHealth) -> &'static str {
     }
 }
 
-fn notice(document: &Document, kind: &str, text: &str) -> Result<Element, JsValue> {
+pub(super) fn notice(document: &Document, kind: &str, text: &str) -> Result<Element, JsValue> {
     let box_ = el(document, "div", "notice", None)?;
     box_.set_attribute("data-notice", kind)?;
     dom::append(&box_, el(document, "span", "notice-text", Some(text))?)?;
@@ -227,6 +227,7 @@ fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
         )?;
         area.append_child(&failed)?;
     }
+    super::offline::draw_notices(document, &area, &page.status.offline)?;
     let reauth: Vec<&gmux_core::inbox::Account> = page
         .store
         .accounts
@@ -368,7 +369,21 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         .enumerate()
         .map(|(position, id)| view::account_color(&page.status.accounts, id, position))
         .collect();
-    let signature = format!("{}|{}|{}", focus_target.0, focus_target.1, colors.join(","));
+    // The threads with a change waiting for Gmail: a row's marker comes and goes while the row stays the same.
+    let pending: Vec<String> = page
+        .status
+        .offline
+        .pending
+        .iter()
+        .map(|p| format!("{}:{}", p.account_id, p.thread_id))
+        .collect();
+    let signature = format!(
+        "{}|{}|{}|{}",
+        focus_target.0,
+        focus_target.1,
+        colors.join(","),
+        pending.join(",")
+    );
     let keep = page.first_row_painted
         && page.drawn_signature == signature
         && page.drawn.len() <= target.len()
@@ -385,10 +400,15 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         let color = &colors[position.min(colors.len().saturating_sub(1))];
         let email = account_email(page, &row.account_id).unwrap_or_default();
         let is_focus_target = focus_target.0 == row.account_id && focus_target.1 == row.thread_id;
-        dom::append(
-            &list,
-            draw_row(document, row, email, color, now, tz, is_focus_target)?,
-        )?;
+        let item = draw_row(document, row, email, color, now, tz, is_focus_target)?;
+        if page
+            .status
+            .offline
+            .is_pending(&row.account_id, &row.thread_id)
+        {
+            super::offline::mark_pending(document, &item)?;
+        }
+        dom::append(&list, item)?;
     }
     page.drawn = target.to_vec();
     page.drawn_rows = target.len();

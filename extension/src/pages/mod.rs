@@ -7,6 +7,7 @@ mod compose;
 mod gmail_tabs;
 mod inbox;
 mod notifications;
+mod offline;
 mod options;
 mod presence;
 mod reading;
@@ -588,6 +589,7 @@ fn on_click(event: web_sys::Event) {
             }
         }
         (Some("dismiss"), _) => update(|page| page.message = None),
+        (Some("dismiss-offline"), _) => offline::dismiss(),
         (Some("undo"), _) => triage::undo(),
         (Some("mark-all-read"), _) => triage::mark_all_read(false),
         (Some("unsnooze"), Some(key)) => {

@@ -9,6 +9,7 @@ mod gmail_tab;
 mod hardening;
 mod hostile;
 mod notifications;
+mod offline;
 mod popup;
 mod reader;
 mod reader_hostile;
