@@ -683,11 +683,11 @@ pub fn refused_sentence(email: &str, change: &PendingChange, failure: &Failure) 
     )
 }
 
-/// Whether an action that failed with this code (an [`crate::messages::IntentError`]'s, as a bulk action's
+/// Whether an action that failed with this code (an [`crate::reply::IntentError`]'s, as a bulk action's
 /// per-account failure carries it) is worth queueing: Gmail could not be reached or was busy, which
 /// [`classify`] calls transient. A refusal, or an account that must be reconnected, is shown as it is.
 pub fn is_transient_code(code: &str) -> bool {
-    use crate::messages::IntentError;
+    use crate::reply::IntentError;
     matches!(
         IntentError::parse(code),
         Some(
