@@ -47,7 +47,8 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
         super::views::draw(&document, page)?;
         super::triage::draw(&document, page)?;
     }
-    if restore_focus {
+    // Unless the draw gave the focus to something outside the list on purpose (a menu that opened).
+    if restore_focus && focus_is_in_list(&document) {
         if let Some((account, thread)) = &page.focused {
             let selector = format!(
                 "#inbox .row[data-account=\"{}\"][data-thread=\"{}\"]",
