@@ -7,6 +7,7 @@ mod demo;
 mod faults;
 mod hardening;
 mod hostile;
+mod keyboard;
 mod notifications;
 mod popup;
 mod reader;
