@@ -359,6 +359,47 @@ pub fn message_count_label(message_count: u32) -> Option<String> {
     (message_count > 1).then(|| message_count.to_string())
 }
 
+/// What the page's live region says when a write of the stored inbox brought new mail while the page is open
+/// (screen readers announce it; sighted people see the new rows): the unread conversations newer than every
+/// conversation the account had before. An account not synced before (just added, or a first sync) is not news,
+/// and a row put back by an undo is older than the newest row, so neither is announced.
+pub fn new_mail_sentence(before: &InboxStore, after: &InboxStore) -> Option<String> {
+    let mut new: Vec<&crate::inbox::ThreadRow> = Vec::new();
+    for inbox in &after.accounts {
+        let Some(old) = before
+            .accounts
+            .iter()
+            .find(|a| a.account.id == inbox.account.id)
+        else {
+            continue;
+        };
+        if old.history_id.is_none() {
+            continue;
+        }
+        let newest = old.threads.iter().map(|t| t.date_ms).max().unwrap_or(0);
+        new.extend(inbox.threads.iter().filter(|t| {
+            t.unread
+                && t.date_ms > newest
+                && !old.threads.iter().any(|o| o.thread_id == t.thread_id)
+        }));
+    }
+    match new.as_slice() {
+        [] => None,
+        [one] => {
+            let subject = if one.subject.trim().is_empty() {
+                "(no subject)".to_string()
+            } else {
+                truncate_chars(one.subject.trim(), 120)
+            };
+            Some(format!(
+                "New mail from {}: {subject}",
+                senders_line(&one.senders)
+            ))
+        }
+        many => Some(format!("{} new conversations", many.len())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,5 +712,63 @@ mod tests {
         store.account_mut("b").unwrap().account.primary_unread = Some(1);
         let b = store_badge(&store, HostState::Connected, &settings);
         assert_eq!((b.text.as_str(), b.title.contains("4 unread")), ("4", true));
+    }
+    #[test]
+    fn new_mail_is_announced_only_when_it_is_news() {
+        use crate::inbox::{AccountInbox, ThreadRow};
+        let row = |thread: &str, date_ms: u64, unread: bool| ThreadRow {
+            account_id: "a".into(),
+            thread_id: thread.into(),
+            senders: vec!["Ada".into()],
+            subject: format!("About {thread}"),
+            date_ms,
+            unread,
+            ..Default::default()
+        };
+        let store = |history: Option<&str>, rows: Vec<ThreadRow>| {
+            let mut inbox = AccountInbox::default();
+            inbox.account.id = "a".into();
+            inbox.history_id = history.map(str::to_string);
+            inbox.threads = rows;
+            InboxStore {
+                accounts: vec![inbox],
+                ..Default::default()
+            }
+        };
+        let before = store(Some("5"), vec![row("t1", 100, true), row("t2", 50, false)]);
+        let check = |after: &InboxStore, before: &InboxStore, expected: Option<&str>| {
+            assert_eq!(
+                new_mail_sentence(before, after).as_deref(),
+                expected,
+                "{after:?}"
+            );
+        };
+        // One new unread conversation, newest of all.
+        let one = store(Some("6"), vec![row("t3", 200, true), row("t1", 100, true)]);
+        check(&one, &before, Some("New mail from Ada: About t3"));
+        // Two.
+        let two = store(
+            Some("7"),
+            vec![
+                row("t4", 300, true),
+                row("t3", 200, true),
+                row("t1", 100, true),
+            ],
+        );
+        check(&two, &before, Some("2 new conversations"));
+        // Read already (sent from another device, say): not announced.
+        check(
+            &store(Some("6"), vec![row("t3", 200, false)]),
+            &before,
+            None,
+        );
+        // A row back from an undo is older than the newest: not news.
+        let undone = store(Some("6"), vec![row("t1", 100, true), row("t0", 80, true)]);
+        check(&undone, &before, None);
+        // The first sync of an account, or an account not there before: not news.
+        check(&one, &store(None, vec![]), None);
+        check(&one, &InboxStore::default(), None);
+        // Nothing changed.
+        check(&before, &before, None);
     }
 }

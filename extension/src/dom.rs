@@ -144,3 +144,14 @@ pub fn append(parent: &Element, child: Element) -> Result<(), JsValue> {
     parent.append_child(&child)?;
     Ok(())
 }
+
+/// Says `text` through the page's live region (`#announce`, in the page's HTML from its first paint, so screen
+/// readers already follow it: a region added together with its text is not announced). Nothing moves the focus.
+pub fn announce(text: &str) {
+    if let Some(region) = document()
+        .ok()
+        .and_then(|d| d.get_element_by_id("announce"))
+    {
+        region.set_text_content(Some(text));
+    }
+}

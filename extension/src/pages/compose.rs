@@ -1003,7 +1003,8 @@ fn toast(text: &str, undo_for: Option<&str>) {
         return;
     };
     toast.set_id("compose-toast");
-    let _ = toast.set_attribute("role", "status");
+    // The toast comes with its words, too late for a live region of its own: the page's region says them.
+    dom::announce(text);
     if let Some(id) = undo_for {
         let _ = toast.set_attribute("data-compose-id", id);
         if let Ok(button) = dom::text_button(&document, "compose-undo", "Undo", "compose-undo") {
@@ -1011,8 +1012,14 @@ fn toast(text: &str, undo_for: Option<&str>) {
             let _ = toast.append_child(&button);
         }
     }
-    if let Some(body) = document.body() {
-        let _ = body.append_child(&toast);
+    // In the page's footer landmark (it shows fixed at the bottom wherever it sits), so nothing is outside one.
+    let parent = document
+        .query_selector("footer")
+        .ok()
+        .flatten()
+        .or_else(|| document.body().map(Into::into));
+    if let Some(parent) = parent {
+        let _ = parent.append_child(&toast);
     }
     if undo_for.is_none() {
         let shown = toast.clone();

@@ -36,8 +36,12 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     let document = dom::document()?;
     // The first draw puts in only what the first paint needs: the controls beyond the inbox come with the next.
     let painted_before = page.first_row_painted;
-    // While a conversation is open the focus is the reader's: a redraw of the list must not take it.
-    let restore_focus = page.reading.is_none() && focus_is_in_list(&document);
+    // While a conversation is open the focus is the reader's: a redraw of the list must not take it. Beside the
+    // conversation (a wide new tab) the opened row keeps it, also when the redraw replaces the row (marked read).
+    let on_a_row = document
+        .active_element()
+        .is_some_and(|a| a.closest("#inbox").ok().flatten().is_some());
+    let restore_focus = (page.reading.is_none() || on_a_row) && focus_is_in_list(&document);
     draw_badges(&document, page)?;
     draw_notices(&document, page)?;
     super::notifications::draw_page_control(&document, page)?;
@@ -47,7 +51,8 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
         super::views::draw(&document, page)?;
         super::triage::draw(&document, page)?;
     }
-    if restore_focus {
+    // Unless the draw gave the focus to something outside the list on purpose (a menu that opened).
+    if restore_focus && focus_is_in_list(&document) {
         if let Some((account, thread)) = &page.focused {
             let selector = format!(
                 "#inbox .row[data-account=\"{}\"][data-thread=\"{}\"]",

@@ -209,7 +209,11 @@ fn apply_change(page: &mut Page, change: browser::StorageChange) {
     for (key, value) in change {
         match key.as_str() {
             STORE_KEY => {
-                page.store = parse_store(value);
+                let store = parse_store(value);
+                if let Some(sentence) = view::new_mail_sentence(&page.store, &store) {
+                    dom::announce(&sentence);
+                }
+                page.store = store;
                 views::follow_store(page);
             }
             STATUS_KEY => {
@@ -711,6 +715,11 @@ fn on_key(event: KeyboardEvent) {
     if target.id() == "picker-filter" && key == "Enter" {
         event.prevent_default();
         views::choose_label(0);
+        return;
+    }
+    // Escape closes the snooze menu or mark all read's question, from any of their controls.
+    if key == "Escape" && triage::cancel_bar() {
+        event.prevent_default();
         return;
     }
     if in_field {

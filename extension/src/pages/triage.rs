@@ -119,6 +119,38 @@ fn act_on_targets(action: TriageAction, focused: Option<Key>) {
     }
 }
 
+/// Closes the snooze menu or mark all read's question (Escape, or Cancel); `true` when one was open. The focus
+/// goes back to the row it was opened from.
+pub(super) fn cancel_bar() -> bool {
+    let open =
+        read_page(|p| p.triage.confirm.is_some() || p.triage.snoozing.is_some()).unwrap_or(false);
+    if open {
+        leave_bar();
+        update(|page| {
+            page.triage.confirm = None;
+            // The row `b` was pressed on is the one to go back to.
+            if let Some([row]) = page.triage.snoozing.as_deref() {
+                page.focused = Some(row.clone());
+            }
+            page.triage.snoozing = None;
+        });
+    }
+    open
+}
+
+/// The bar above the list is about to change under the focus (an action taken from it, or its menu closed):
+/// the focus leaves it, so the redraw gives it to the focused row (never lost to the page's body).
+fn leave_bar() {
+    let Some(active) = dom::document().ok().and_then(|d| d.active_element()) else {
+        return;
+    };
+    if active.closest("#bulk").ok().flatten().is_some() {
+        if let Some(active) = active.dyn_ref::<web_sys::HtmlElement>() {
+            let _ = active.blur();
+        }
+    }
+}
+
 /// Whether rows are selected (the row shortcuts then act on them).
 pub(super) fn has_selection() -> bool {
     read_page(|p| !p.triage.selection.is_empty()).unwrap_or(false)
@@ -129,10 +161,8 @@ pub(super) fn on_selection(command: &str) {
     match command {
         "confirm-read" => return mark_all_read(true),
         "cancel" => {
-            return update(|page| {
-                page.triage.confirm = None;
-                page.triage.snoozing = None;
-            })
+            cancel_bar();
+            return;
         }
         "snooze-at" => {
             let ms = dom::document()
@@ -227,6 +257,7 @@ fn act_as(action: TriageAction, keys: Vec<Key>, snooze: Option<SnoozeChoice>) {
             | TriageAction::Move { .. }
             | TriageAction::Snooze { .. }
     );
+    leave_bar();
     // Focus moves on to the row after the last one acted on when they leave the list.
     if removes {
         let shown: Vec<Key> = rows_in_list().iter().filter_map(row_of).collect();
@@ -591,6 +622,16 @@ pub(super) fn draw(document: &Document, page: &mut Page) -> Result<(), JsValue> 
     if page.triage.drawn.bar != bar_signature {
         page.triage.drawn.bar = bar_signature;
         draw_bulk(document, &mode)?;
+        // The snooze menu and the question take the focus when they open, so the keyboard is where the choice is
+        // (Escape closes them and gives it back).
+        if matches!(mode, Bar::Snooze(_) | Bar::Confirm(_)) {
+            if let Some(first) = document
+                .query_selector("#bulk .bulk-button")?
+                .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                first.focus()?;
+            }
+        }
     }
     let toast = page.triage.toast.clone();
     let toast_signature = format!("{toast:?}");
@@ -720,11 +761,12 @@ fn draw_toast(document: &Document, toast: Option<&(String, bool, u32)>) -> Resul
     let Some(area) = dom::clear(document, "toast")? else {
         return Ok(());
     };
+    // The area stays in the page, empty and out of sight (CSS `.toast:empty`), never `hidden`: it is the live
+    // region that screen readers follow, and a region shown together with its words is not announced.
+    area.remove_attribute("hidden")?;
     let Some((text, offers_undo, _)) = toast else {
-        area.set_attribute("hidden", "")?;
         return Ok(());
     };
-    area.remove_attribute("hidden")?;
     dom::append(&area, el(document, "span", "toast-text", Some(text))?)?;
     if *offers_undo {
         let b = text_button(document, "toast-undo", "Undo", "undo")?;

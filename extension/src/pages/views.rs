@@ -362,7 +362,13 @@ pub(super) fn on_search_focus() {
 }
 
 pub(super) fn on_search_blur() {
-    update(|page| page.views.suggestions_open = false);
+    // Drawn once the focus has arrived where it is going: during `focusout` the focus is on the page's body,
+    // which a redraw takes for a row that left the list and would give the focus to the last row focused (Tab
+    // from the search box then jumped into the list).
+    spawn_local(async {
+        sleep(0).await;
+        update(|page| page.views.suggestions_open = false);
+    });
 }
 
 /// Opens or closes the label picker; its labels are asked for when it opens.
@@ -390,11 +396,26 @@ pub(super) fn close_picker() {
             .and_then(|a| a.closest("#label-picker").ok().flatten())
             .is_some()
     });
+    let moving = super::triage::is_moving();
+    if within && moving {
+        // Opened by `v` on a row: the focus goes back to that row (the redraw gives it to the focused row).
+        if let Some(active) = document
+            .as_ref()
+            .and_then(|d| d.active_element())
+            .and_then(|a| a.dyn_into::<HtmlElement>().ok())
+        {
+            let _ = active.blur();
+        }
+    }
     update(|page| {
         page.views.picker_open = false;
+        // The row `v` was pressed on is the one to go back to.
+        if let Some([row]) = page.triage.moving.as_deref() {
+            page.focused = Some(row.clone());
+        }
         page.triage.moving = None;
     });
-    if within {
+    if within && !moving {
         if let Some(button) = document
             .and_then(|d| d.get_element_by_id("labels-button"))
             .and_then(|b| b.dyn_into::<HtmlElement>().ok())
@@ -570,6 +591,11 @@ fn draw_viewbar(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         return Ok(());
     }
     page.views.viewbar_drawn = signature;
+    // The tab with the focus (Enter on it changed the view, which draws the bar again) keeps it in the new bar.
+    let focused_tab = document
+        .active_element()
+        .filter(|a| a.closest("#tabs").ok().flatten().is_some())
+        .map(|a| a.get_attribute("data-tab").unwrap_or_default());
     let Some(bar) = dom::clear(document, "tabs")? else {
         return Ok(());
     };
@@ -622,6 +648,18 @@ fn draw_viewbar(document: &Document, page: &mut Page) -> Result<(), JsValue> {
                 title.set_attribute("data-colour", "")?;
             }
             bar.append_child(&title)?;
+        }
+    }
+    if let Some(name) = focused_tab {
+        let buttons = bar.query_selector_all("button")?;
+        let same = (0..buttons.length())
+            .filter_map(|i| buttons.item(i)?.dyn_into::<HtmlElement>().ok())
+            .find(|b| b.get_attribute("data-tab").unwrap_or_default() == name);
+        let first = bar
+            .query_selector("button")?
+            .and_then(|b| b.dyn_into::<HtmlElement>().ok());
+        if let Some(button) = same.or(first) {
+            button.focus()?;
         }
     }
     Ok(())
@@ -702,10 +740,11 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     let mut drawn = 0;
     let mut user_heading = false;
     if moving {
-        dom::append(
-            &list,
-            el(document, "li", "picker-section", Some("Move to"))?,
-        )?;
+        // A named separator, as the Labels heading: the one such thing a menu may hold.
+        let section = el(document, "li", "picker-section", Some("Move to"))?;
+        section.set_attribute("role", "separator")?;
+        section.set_attribute("aria-label", "Move to")?;
+        dom::append(&list, section)?;
     }
     // With one account shown alone, its own labels (each still naming every account's, so the view chosen can
     // show all accounts again).

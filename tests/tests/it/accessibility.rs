@@ -29,14 +29,14 @@ const ESCAPE: &str = "\u{E00C}";
 const ACCEPTED: &[(&str, &str)] = &[];
 
 /// What the audit found so far: every page and state checked, and what failed, so one run names every problem.
-struct Audit {
+pub(crate) struct Audit {
     browser: Browser,
     checked: Vec<String>,
     failures: Vec<String>,
 }
 
 impl Audit {
-    fn new(browser: Browser) -> Audit {
+    pub(crate) fn new(browser: Browser) -> Audit {
         Audit {
             browser,
             checked: Vec::new(),
@@ -45,7 +45,7 @@ impl Audit {
     }
 
     /// Runs axe on the page as it is now, and keeps a screenshot of what was checked.
-    fn check(&mut self, instance: &ExtensionBrowser, state: &str) {
+    pub(crate) fn check(&mut self, instance: &ExtensionBrowser, state: &str) {
         let report = ok(instance.axe_check());
         ok(instance.screenshot(&format!("a11y-{state}")));
         self.checked.push(state.to_string());
@@ -65,7 +65,7 @@ impl Audit {
         }
     }
 
-    fn finish(self) {
+    pub(crate) fn finish(self) {
         assert!(
             self.failures.is_empty(),
             "accessibility violations (checked: {}):\n{}",
@@ -92,10 +92,14 @@ fn wait_script(
         if matches!(done, Ok(serde_json::Value::Bool(true))) {
             return;
         }
-        assert!(
-            Instant::now() < until,
-            "timed out waiting for {what}: {done:?}"
-        );
+        if Instant::now() >= until {
+            let focus = instance.session.execute(
+                "const a = document.activeElement;
+                 return a ? a.outerHTML.slice(0, 300) + ' in ' + location.href : null;",
+                &[],
+            );
+            panic!("timed out waiting for {what}: {done:?} (the focus: {focus:?})");
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
 }

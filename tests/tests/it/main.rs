@@ -8,6 +8,7 @@ mod faults;
 mod gmail_tab;
 mod hardening;
 mod hostile;
+mod keyboard;
 mod notifications;
 mod offline;
 mod popup;
