@@ -5,7 +5,7 @@
 //! `*a`, `*n` and an action on the selection, mark all read (Tab to it, Enter), open with Enter or `o` and back
 //! with `u` or Escape, `j`/`k` while reading, compose `c` (typed, sent with the keyboard), undo `z`, search `/`,
 //! the view tabs. Then what screen readers are told without the focus moving: new mail (delivered at the
-//! emulator, then a poll), a failed action (a 500) and the undo toast each appear in a live region that was in
+//! emulator, then a poll), a failed action (a refusal) and the undo toast each appear in a live region that was in
 //! the page before the words came. axe-core checks the states the seeded audit cannot reach (the toast, the
 //! snooze menu, the move picker, a failed action's notice) in both schemes, and the pages do not animate when
 //! the system asks for reduced motion. One browser session per browser, one seeded account.
@@ -637,11 +637,11 @@ fn walk(instance: &mut ExtensionBrowser, emulator: &EmulatorProcess, audit: &mut
         &row_focus(&rows[2]),
     );
 
-    // A failed action: Gmail answers 500; the row comes back and the notice is said, the focus where the
-    // action left it.
+    // A failed action: Gmail refuses it for good (404; a 5xx would queue it until Gmail answers, issue 22); the
+    // row comes back and the notice is said, the focus where the action left it.
     ok(emulator.post(
         "/_emulator/faults",
-        json!({"method": "gmail.users.threads.modify", "status": 500, "account": EMAIL}),
+        json!({"method": "gmail.users.threads.modify", "status": 404, "account": EMAIL}),
     ));
     let thread = rows[3].clone();
     let view = ok(instance.inbox_view());
