@@ -155,3 +155,11 @@ pub fn announce(text: &str) {
         region.set_text_content(Some(text));
     }
 }
+
+/// A notice of the pages' notice area (`#notices`): its kind (`data-notice`) and its sentence, as text.
+pub fn notice(document: &Document, kind: &str, text: &str) -> Result<Element, JsValue> {
+    let box_ = el(document, "div", "notice", None)?;
+    box_.set_attribute("data-notice", kind)?;
+    append(&box_, el(document, "span", "notice-text", Some(text))?)?;
+    Ok(box_)
+}

@@ -22,7 +22,7 @@ use web_sys::{
     KeyboardEvent,
 };
 
-use super::{log_error, reading, PAGE};
+use super::{log_error, reader_module, PAGE};
 use crate::browser;
 use crate::dom::{self, el, icon_button, Icon};
 use crate::timers::sleep;
@@ -126,7 +126,7 @@ pub(super) fn start(kind: ComposeKind) {
 
 /// The open conversation's last message as the reader module reads it.
 async fn reply_source() -> Option<gmux_core::compose::ReplySource> {
-    let module = reading::load_module().await.ok()?;
+    let module = reader_module::load().await.ok()?;
     let function = Reflect::get(&module, &JsValue::from_str("reader_reply_source"))
         .ok()?
         .dyn_into::<Function>()

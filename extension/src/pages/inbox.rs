@@ -183,13 +183,6 @@ fn health_name(health: SyncHealth) -> &'static str {
     }
 }
 
-pub(super) fn notice(document: &Document, kind: &str, text: &str) -> Result<Element, JsValue> {
-    let box_ = el(document, "div", "notice", None)?;
-    box_.set_attribute("data-notice", kind)?;
-    dom::append(&box_, el(document, "span", "notice-text", Some(text))?)?;
-    Ok(box_)
-}
-
 /// "Add account" or "Reconnect" that did not finish (consent denied, the tab closed, Google refused): the
 /// host's sentence and a way to try again.
 pub(super) fn add_failed_notice(
@@ -200,7 +193,7 @@ pub(super) fn add_failed_notice(
         return Ok(None);
     };
     let text = format!("The account was not added: {error}");
-    let box_ = notice(document, "add_failed", &text)?;
+    let box_ = dom::notice(document, "add_failed", &text)?;
     box_.set_attribute("role", "alert")?;
     dom::append(
         &box_,
@@ -217,14 +210,14 @@ fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
         area.append_child(&failed)?;
     }
     for (kind, text) in super::views::notices(page) {
-        let box_ = notice(document, kind, &text)?;
+        let box_ = dom::notice(document, kind, &text)?;
         if kind != "view_changed" {
             box_.set_attribute("role", "alert")?;
         }
         area.append_child(&box_)?;
     }
     if let Some(message) = &page.message {
-        let failed = notice(document, "failed", message)?;
+        let failed = dom::notice(document, "failed", message)?;
         failed.set_attribute("role", "alert")?;
         dom::append(
             &failed,
@@ -242,7 +235,7 @@ fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
         .collect();
     let emails: Vec<&str> = reauth.iter().map(|a| a.email.as_str()).collect();
     if let Some(text) = view::reauth_notice(&emails) {
-        let reauth_box = notice(document, "reauth", &text)?;
+        let reauth_box = dom::notice(document, "reauth", &text)?;
         for account in &reauth {
             let button = text_button(document, "reconnect", "Reconnect", "reconnect")?;
             button.set_attribute("data-account", &account.id)?;
@@ -265,7 +258,7 @@ fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
     if let Some(text) =
         view::stale_notice(&accounts, js_sys::Date::now() as u64, tz_offset_minutes())
     {
-        dom::append(&area, notice(document, "stale", &text)?)?;
+        dom::append(&area, dom::notice(document, "stale", &text)?)?;
     }
     Ok(())
 }

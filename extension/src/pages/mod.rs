@@ -10,6 +10,7 @@ mod notifications;
 mod offline;
 mod options;
 mod presence;
+mod reader_module;
 mod reading;
 mod reading_options;
 mod triage;

@@ -38,7 +38,7 @@ pub(super) fn draw_notices(
     shown: &OfflineShown,
 ) -> Result<(), JsValue> {
     for sentence in &shown.refused {
-        let refused = super::inbox::notice(document, "offline_refused", sentence)?;
+        let refused = dom::notice(document, "offline_refused", sentence)?;
         refused.set_attribute("role", "alert")?;
         dom::append(
             &refused,
@@ -47,7 +47,7 @@ pub(super) fn draw_notices(
         area.append_child(&refused)?;
     }
     if let Some(sentence) = waiting_sentence(shown.waiting) {
-        let waiting = super::inbox::notice(document, "offline_waiting", &sentence)?;
+        let waiting = dom::notice(document, "offline_waiting", &sentence)?;
         waiting.set_attribute("role", "status")?;
         waiting.insert_before(
             &dom::icon(document, Icon::Pending)?.into(),

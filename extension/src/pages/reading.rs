@@ -10,13 +10,14 @@
 use gmux_core::messages::{Intent, ThreadAction};
 use gmux_core::reader::{self, ReaderKey};
 use gmux_core::{text, view};
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element, HtmlElement, KeyboardEvent};
 
+use super::reader_module;
 use super::{find_row, log_error, row_of, rows_in_list, send, stamp_now, update, PAGE};
 use crate::browser;
 use crate::dom::{self, el, icon_button, Icon};
@@ -41,8 +42,6 @@ thread_local! {
     static GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// The reader module's `on_event` callback, alive while the page is.
     static ON_EVENT: std::cell::RefCell<Option<ReaderEvents>> = const { std::cell::RefCell::new(None) };
-    /// The reader module once loaded.
-    static MODULE: std::cell::RefCell<Option<JsValue>> = const { std::cell::RefCell::new(None) };
 }
 
 /// What the reader module is asked to open (`reader::OpenRequest` on its side).
@@ -199,7 +198,7 @@ pub(super) fn open(account: &str, thread: &str) {
         Err(e) => return log_error("the reader's request", e),
     };
     spawn_local(async move {
-        let module = match load_module().await {
+        let module = match reader_module::load().await {
             Ok(module) => module,
             Err(e) => {
                 log_error("loading the reader", &e);
@@ -234,7 +233,7 @@ pub(super) fn open(account: &str, thread: &str) {
 
 /// Tells the reader module, if loaded, that its conversation closes (it keeps it drawn for a while).
 fn close_module() {
-    if let Some(module) = MODULE.with(|m| m.borrow().clone()) {
+    if let Some(module) = reader_module::loaded() {
         if let Some(close) = Reflect::get(&module, &JsValue::from_str("reader_close"))
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok())
@@ -259,20 +258,6 @@ fn is_current(generation: u64) -> bool {
             .and_then(|p| p.reading.as_ref())
             .is_some_and(|r| r.generation == generation)
     })
-}
-
-/// The reader module, loaded once per page by the loader's `gmuxLoadReader` (a dynamic `import()`).
-pub(super) async fn load_module() -> Result<JsValue, JsValue> {
-    if let Some(module) = MODULE.with(|m| m.borrow().clone()) {
-        return Ok(module);
-    }
-    let loader = Reflect::get(&js_sys::global(), &JsValue::from_str("gmuxLoadReader"))?
-        .dyn_into::<Function>()
-        .map_err(|_| JsValue::from_str("the page has no reader loader"))?;
-    let promise = loader.call0(&JsValue::NULL)?;
-    let module = JsFuture::from(Promise::resolve(&promise)).await?;
-    MODULE.with(|m| *m.borrow_mut() = Some(module.clone()));
-    Ok(module)
 }
 
 /// What the reader module tells the page.
