@@ -557,7 +557,7 @@ fn on_click(event: web_sys::Event) {
                 .and_then(|b| b.get_attribute("data-index"))
                 .and_then(|i| i.parse().ok())
             {
-                views::choose_label(index);
+                choose_label(index);
             }
         }
         (Some("recent"), _) => {
@@ -616,6 +616,13 @@ fn on_click(event: web_sys::Event) {
         }
         (None, Some((account, thread))) => act_on_row(InboxKey::Open, &account, &thread),
         _ => {}
+    }
+}
+
+/// A label picker entry chosen: the label's view opens, or the rows the picker moves go there.
+fn choose_label(index: usize) {
+    if let Some(to) = views::choose_label(index) {
+        triage::move_to(to);
     }
 }
 
@@ -715,7 +722,7 @@ fn on_key(event: KeyboardEvent) {
     }
     if target.id() == "picker-filter" && key == "Enter" {
         event.prevent_default();
-        views::choose_label(0);
+        choose_label(0);
         return;
     }
     // Escape closes the snooze menu or mark all read's question, from any of their controls.

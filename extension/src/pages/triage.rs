@@ -35,8 +35,6 @@ pub(super) struct TriageUi {
     toast_seq: u32,
     /// Rows of the last action as a view beyond the stored inbox showed them before: its undo puts them back.
     handles: Vec<ViewUndo>,
-    /// The rows the label picker moves, while it is open to choose where.
-    pub moving: Option<Vec<Key>>,
     /// Mark all read's question, waiting for the person's answer.
     confirm: Option<String>,
     /// The rows the snooze menu is open for.
@@ -287,7 +285,7 @@ fn act_as(action: TriageAction, keys: Vec<Key>, snooze: Option<SnoozeChoice>) {
         }
         page.triage.handles = handles;
         page.triage.selection.clear();
-        page.triage.moving = None;
+        page.views.picker_moves = None;
         page.triage.snoozing = None;
     });
     if rows.is_empty() {
@@ -528,8 +526,7 @@ fn is_snoozed_view(page: &Page) -> bool {
 
 /// `v` or the bar's Move: the label picker opens to choose where the rows go.
 fn open_move(keys: Vec<Key>) {
-    update(|page| page.triage.moving = Some(keys));
-    super::views::open_picker();
+    super::views::open_picker_to_move(keys);
 }
 
 /// The picker's line chosen while moving: the rows go to that label, out of the view's label (or the inbox).
@@ -539,7 +536,7 @@ pub(super) fn move_to(to: AccountLabelIds) {
             View::Label { ids, .. } => Some(ids),
             _ => None,
         };
-        p.triage.moving.clone().map(|k| (k, from))
+        p.views.picker_moves.clone().map(|k| (k, from))
     })
     .flatten() else {
         return;
@@ -554,11 +551,6 @@ pub(super) fn move_to(to: AccountLabelIds) {
     }
     super::views::close_picker();
     act(TriageAction::Move { to, from }, keys);
-}
-
-/// Whether the picker is choosing where to move.
-pub(super) fn is_moving() -> bool {
-    read_page(|p| p.triage.moving.is_some()).unwrap_or(false)
 }
 
 /// The rows' boxes, the bar of actions on the selection, the toast.

@@ -8,8 +8,8 @@
 
 use gmux_core::inbox::InboxStore;
 use gmux_core::listing::{
-    category_tabs, lines_of_account, store_categories, Category, Debounce, LabelColor, NodeKind,
-    PickerEntry, RecentSearches, View,
+    category_tabs, lines_of_account, store_categories, AccountLabelIds, Category, Debounce,
+    LabelColor, NodeKind, PickerEntry, RecentSearches, View,
 };
 use gmux_core::messages::{Intent, IntentError, IntentReply, RECENT_SEARCHES_KEY};
 use gmux_core::views::{
@@ -25,6 +25,9 @@ use super::{update, Page};
 use crate::browser;
 use crate::timers::sleep;
 
+/// A row: (account id, thread id).
+type Key = (String, String);
+
 /// How close to the list's end (in pixels) the next pages are asked for.
 const LOAD_AHEAD_PX: f64 = 600.0;
 
@@ -38,6 +41,9 @@ pub(super) struct ViewsUi {
     /// A label changed in Gmail (one shown was gone): the next picker asks past the background's memory.
     labels_stale: bool,
     picker_open: bool,
+    /// The rows the picker moves (triage's Move to), while it is open to choose where; `None` when it opens
+    /// a label's view.
+    pub picker_moves: Option<Vec<Key>>,
     picker_filter: String,
     /// The views of the picker's entries as drawn, by index.
     picker_views: Vec<View>,
@@ -377,7 +383,7 @@ pub(super) fn toggle_picker() {
     update(|page| {
         page.views.picker_open = !page.views.picker_open;
         page.views.picker_filter.clear();
-        page.triage.moving = None;
+        page.views.picker_moves = None;
         load = page.views.picker_open && page.views.labels.is_none();
     });
     if load {
@@ -396,7 +402,7 @@ pub(super) fn close_picker() {
             .and_then(|a| a.closest("#label-picker").ok().flatten())
             .is_some()
     });
-    let moving = super::triage::is_moving();
+    let moving = is_moving();
     if within && moving {
         // Opened by `v` on a row: the focus goes back to that row (the redraw gives it to the focused row).
         if let Some(active) = document
@@ -410,10 +416,10 @@ pub(super) fn close_picker() {
     update(|page| {
         page.views.picker_open = false;
         // The row `v` was pressed on is the one to go back to.
-        if let Some([row]) = page.triage.moving.as_deref() {
+        if let Some([row]) = page.views.picker_moves.as_deref() {
             page.focused = Some(row.clone());
         }
-        page.triage.moving = None;
+        page.views.picker_moves = None;
     });
     if within && !moving {
         if let Some(button) = document
@@ -491,18 +497,31 @@ pub(super) fn on_picker_filter(text: String) {
     update(|page| page.views.picker_filter = text);
 }
 
-/// A picker entry, by its index as drawn.
-pub(super) fn choose_label(index: usize) {
+/// A picker entry, by its index as drawn: its label's view opens, or, while the picker moves rows, the label's
+/// ids are returned for triage to move them there.
+pub(super) fn choose_label(index: usize) -> Option<AccountLabelIds> {
     let view = super::read_page(|p| p.views.picker_views.get(index).cloned()).flatten();
-    if super::triage::is_moving() {
-        if let Some(View::Label { ids, .. }) = view {
-            super::triage::move_to(ids);
-        }
-        return;
+    if is_moving() {
+        return match view {
+            Some(View::Label { ids, .. }) => Some(ids),
+            _ => None,
+        };
     }
     if let Some(view) = view {
         open(view, false);
     }
+    None
+}
+
+/// Whether the picker is choosing where to move rows.
+fn is_moving() -> bool {
+    super::read_page(|p| p.views.picker_moves.is_some()).unwrap_or(false)
+}
+
+/// Opens the label picker to choose where `keys` go.
+pub(super) fn open_picker_to_move(keys: Vec<Key>) {
+    update(|page| page.views.picker_moves = Some(keys));
+    open_picker();
 }
 
 /// A category tab (`inbox` for the whole inbox).
@@ -666,7 +685,7 @@ fn draw_viewbar(document: &Document, page: &mut Page) -> Result<(), JsValue> {
 }
 
 /// The background colour of a label shown, from the labels read for the picker.
-fn label_color(page: &Page, ids: &gmux_core::listing::AccountLabelIds) -> Option<String> {
+fn label_color(page: &Page, ids: &AccountLabelIds) -> Option<String> {
     let labels = page.views.labels.as_ref()?;
     labels
         .entries
@@ -687,7 +706,7 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         return Ok(());
     }
     panel.remove_attribute("hidden")?;
-    let moving = page.triage.moving.is_some();
+    let moving = page.views.picker_moves.is_some();
     let signature = format!(
         "{}|{}|{}|{}|{}|{moving}",
         page.views.labels.is_some(),
