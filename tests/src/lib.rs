@@ -114,6 +114,18 @@ pub fn sync_now(instance: &ExtensionBrowser) {
     assert_eq!(reply["ok"], true, "sync_now: {reply}");
 }
 
+/// Waits until `done` holds, asking every 50 ms; fails the test, naming `what`, once `deadline` has passed.
+pub fn wait_until(what: &str, deadline: std::time::Duration, done: impl Fn() -> bool) {
+    let until = std::time::Instant::now() + deadline;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < until,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// The median of some measurements (the mean of the middle two for an even count; NaN for none), for the
 /// benchmark programs.
 pub fn median(times: &[f64]) -> f64 {

@@ -208,6 +208,16 @@ fn parse_inbox(value: &Value) -> InboxView {
 }
 
 impl ExtensionBrowser {
+    /// Gives the keyboard focus to the list's row of `thread`; `false` when the list has no such row.
+    pub fn focus_row(&self, thread: &str) -> Result<bool> {
+        let focused = self.session.execute(
+            "const row = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"]`);
+             if (row) { row.focus(); } return !!row;",
+            &[json!(thread)],
+        )?;
+        Ok(focused == json!(true))
+    }
+
     /// Writes `items` into the extension's `storage.local`, as the background does. The current page must be
     /// one of the extension's.
     pub fn seed_storage(&self, items: &Value) -> Result<()> {

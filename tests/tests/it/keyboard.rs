@@ -34,11 +34,7 @@ const INBOX: usize = 16;
 const EMAIL: &str = "kim@keys.test";
 
 fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let until = Instant::now() + DEADLINE;
-    while !done() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    gmux_e2e::wait_until(what, DEADLINE, done);
 }
 
 /// One account: 16 inbox threads (every other one unread, every fifth starred; every fourth in Social, the rest
@@ -83,20 +79,7 @@ fn seed() -> Value {
 
 /// Every label of a thread's messages, sorted and once each.
 fn labels_of(truth: &GmailTruth, thread: &str) -> Vec<String> {
-    let t = ok(truth.get(
-        EMAIL,
-        &format!("/gmail/v1/users/me/threads/{thread}?format=minimal"),
-    ));
-    let mut labels: Vec<String> = t["messages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|m| m["labelIds"].as_array().cloned().unwrap_or_default())
-        .filter_map(|l| l.as_str().map(str::to_string))
-        .collect();
-    labels.sort();
-    labels.dedup();
-    labels
+    ok(truth.thread_labels(EMAIL, thread))
 }
 
 fn has(labels: &[String], label: &str) -> bool {
@@ -142,12 +125,7 @@ fn row_focus(thread: &str) -> String {
 }
 
 fn focus_row(instance: &ExtensionBrowser, thread: &str) {
-    let focused = ok(instance.session.execute(
-        "const row = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"]`);
-         if (row) { row.focus(); } return !!row;",
-        &[json!(thread)],
-    ));
-    assert_eq!(focused, json!(true), "no row {thread}");
+    assert!(ok(instance.focus_row(thread)), "no row {thread}");
 }
 
 /// Presses Tab (or Shift+Tab) until `want` has the focus.

@@ -26,11 +26,7 @@ const DEADLINE: Duration = Duration::from_secs(60);
 const AWAY_POPUP: &str = "popup.html?gmux-test-away";
 
 fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let until = Instant::now() + DEADLINE;
-    while !done() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    gmux_e2e::wait_until(what, DEADLINE, done);
 }
 
 /// The ids in the browser's own list of gmux's notifications.

@@ -5,7 +5,7 @@
 //! thread that got a new message meanwhile stays archived with both messages; an action on a thread deleted
 //! meanwhile (404) is dropped with a message, and is not sent again. One browser session per browser.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gmux_e2e::faults::{point_token_endpoint_at, Forwarder};
 use gmux_e2e::views::GmailTruth;
@@ -22,11 +22,7 @@ const DEADLINE: Duration = Duration::from_secs(90);
 const INBOX: usize = 5;
 
 fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let until = Instant::now() + DEADLINE;
-    while !done() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    gmux_e2e::wait_until(what, DEADLINE, done);
 }
 
 /// Three accounts of five inbox threads, "Thread k-i", the even ones unread.
@@ -58,12 +54,7 @@ fn seed(emails: &[String]) -> Value {
 }
 
 fn focus_row(instance: &ExtensionBrowser, thread: &str) {
-    let focused = ok(instance.session.execute(
-        "const row = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"]`);
-         if (row) { row.focus(); } return !!row;",
-        &[json!(thread)],
-    ));
-    assert_eq!(focused, json!(true), "no row {thread}");
+    assert!(ok(instance.focus_row(thread)), "no row {thread}");
 }
 
 /// The toast's words, when it shows.

@@ -23,11 +23,7 @@ const ENTER: &str = "\u{E007}";
 const ESCAPE: &str = "\u{E00C}";
 
 fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let until = Instant::now() + DEADLINE;
-    while !done() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    gmux_e2e::wait_until(what, DEADLINE, done);
 }
 
 /// The emulator's demo accounts, all added, the popup showing their synced inbox.

@@ -62,11 +62,7 @@ fn poll_choice(instance: &ExtensionBrowser) -> String {
 }
 
 fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !done() {
-        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    gmux_e2e::wait_until(what, std::time::Duration::from_secs(15), done);
 }
 
 fn store_value(store: &InboxStore, now: u64) -> Value {

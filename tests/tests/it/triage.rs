@@ -30,11 +30,7 @@ const INBOX: usize = 40;
 const NEWSLETTERS: usize = 300;
 
 fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let until = Instant::now() + DEADLINE;
-    while !done() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    gmux_e2e::wait_until(what, DEADLINE, done);
 }
 
 /// Three accounts: 40 inbox threads each (every third unread, every fifth starred, every seventh labelled Work,

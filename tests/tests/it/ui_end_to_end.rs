@@ -4,7 +4,7 @@
 //! Add account on the options page runs the consent flow, a revoked account shows Reconnect and reconnecting
 //! restores it. Screenshots of real mail in light and dark. One browser session per browser.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gmux_core::inbox::InboxStore;
 use gmux_core::view;
@@ -46,11 +46,7 @@ fn counts_of(emulator: &EmulatorProcess, sub: &str) -> (u64, u64) {
 }
 
 fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let until = Instant::now() + DEADLINE;
-    while !done() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    gmux_e2e::wait_until(what, DEADLINE, done);
 }
 
 fn store_of(instance: &ExtensionBrowser) -> InboxStore {
@@ -70,12 +66,7 @@ fn badges_match_emulator(view: &InboxView, emulator: &EmulatorProcess) -> bool {
 }
 
 fn focus_row(instance: &ExtensionBrowser, thread: &str) {
-    let focused = ok(instance.session.execute(
-        "const row = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"]`);
-         if (row) { row.focus(); } return !!row;",
-        &[json!(thread)],
-    ));
-    assert_eq!(focused, json!(true), "no row {thread}");
+    assert!(ok(instance.focus_row(thread)), "no row {thread}");
 }
 
 fn row_listed(view: &InboxView, thread: &str) -> bool {

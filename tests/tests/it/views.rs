@@ -8,7 +8,7 @@
 //! progress; recent searches are kept and cleared. Screenshots light and dark. One browser session per browser.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gmux_core::listing::{Category, NOT_IN_OTHER_CATEGORIES};
 use gmux_core::view;
@@ -37,11 +37,7 @@ const LABEL_IDS: [(&str, &str); 5] = [
 ];
 
 fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let until = Instant::now() + DEADLINE;
-    while !done() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    gmux_e2e::wait_until(what, DEADLINE, done);
 }
 
 /// Two lists of rows are the same, or where they first differ.
