@@ -319,9 +319,13 @@ impl ExtensionBrowser {
         while Instant::now() < deadline {
             // A navigation still under way can refuse scripts for a moment; that is not a failure yet.
             if let Ok(value) = self.session.execute(READ_STATUS, &[]) {
+                // Painted, and past "connecting": a page opened while the background is still reaching gmux-host
+                // (right after the browser started) paints "connecting…" first, then the handshake's outcome.
+                let settled = !matches!(value["state"].as_str(), None | Some("" | "connecting"));
                 if let Some(painted_ms) = value["painted"]
                     .as_str()
                     .and_then(|p| p.parse::<f64>().ok())
+                    .filter(|_| settled)
                 {
                     return Ok(PopupStatus {
                         state: value["state"].as_str().unwrap_or_default().to_string(),
