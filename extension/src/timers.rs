@@ -27,3 +27,37 @@ pub fn now_ms() -> f64 {
         .map(|performance| performance.now())
         .unwrap_or(0.0)
 }
+
+/// `now_ms()` as text with one decimal, for the bench's stamps. Written by hand: `format!("{:.1}")` would link
+/// Rust's float formatting (about 15 KB of wasm) into a module that otherwise never prints a float.
+#[cfg(any(feature = "pages", feature = "reader"))]
+pub fn stamp_now() -> String {
+    tenths(now_ms())
+}
+
+/// `ms` with one decimal, rounded down; a negative or non-finite value is "0.0".
+#[cfg(any(feature = "pages", feature = "reader", test))]
+fn tenths(ms: f64) -> String {
+    let t = if ms.is_finite() && ms > 0.0 {
+        (ms * 10.0) as u64
+    } else {
+        0
+    };
+    format!("{}.{}", t / 10, t % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stamps_keep_one_decimal() {
+        for (ms, text) in [
+            (0.0, "0.0"),
+            (12.34, "12.3"),
+            (1500.0, "1500.0"),
+            (-3.0, "0.0"),
+            (f64::NAN, "0.0"),
+        ] {
+            assert_eq!(super::tenths(ms), text, "{ms}");
+        }
+    }
+}

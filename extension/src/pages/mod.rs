@@ -32,7 +32,7 @@ use web_sys::{Element, HtmlElement, KeyboardEvent};
 
 use crate::browser::{self, BrowserError};
 use crate::dom;
-use crate::timers::{now_ms, sleep};
+use crate::timers::sleep;
 
 /// The background may still be starting when a page opens (a Chrome worker being restarted, a Firefox event
 /// page waking); a few short retries cover that without hiding a background that really is broken.
@@ -954,5 +954,5 @@ fn stamp_root(attribute: &str) {
 }
 
 fn stamp_now() -> String {
-    format!("{:.1}", now_ms())
+    crate::timers::stamp_now()
 }

@@ -205,8 +205,9 @@ fn fill_last_frame(document: &Document, area: &Element) {
         let _ = frame.set_attribute(
             "style",
             &format!(
-                "{}; min-height: {room:.0}px",
-                frame.get_attribute("style").unwrap_or_default()
+                "{}; min-height: {}px",
+                frame.get_attribute("style").unwrap_or_default(),
+                room as u32
             ),
         );
     }
@@ -799,10 +800,7 @@ fn stamp_first_text(generation: u64) {
         .ok()
         .and_then(|d| d.get_element_by_id("reader"))
     {
-        let _ = reader.set_attribute(
-            "data-first-text-ms",
-            &format!("{:.1}", crate::timers::now_ms()),
-        );
+        let _ = reader.set_attribute("data-first-text-ms", &crate::timers::stamp_now());
     }
 }
 

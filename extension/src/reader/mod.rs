@@ -289,7 +289,7 @@ fn stamp(attribute: &str) {
         .ok()
         .and_then(|d| d.get_element_by_id("reader"))
     {
-        let _ = reader.set_attribute(attribute, &format!("{:.1}", crate::timers::now_ms()));
+        let _ = reader.set_attribute(attribute, &crate::timers::stamp_now());
     }
 }
 
