@@ -91,7 +91,11 @@ pub fn dist(opts: &DistOptions) -> Result<()> {
                 .args(["--out-name", module, "--out-dir"])
                 .arg(out.join("pkg")))?;
         }
-        if !opts.release {
+        if opts.release {
+            for module in WASM_MODULES {
+                optimise(module, &out.join("pkg").join(format!("{module}_bg.wasm")))?;
+            }
+        } else {
             write_floor_pages(&out)?;
         }
         let derived = manifest_for(&manifest, browser, opts.release)?;
@@ -127,6 +131,52 @@ pub fn dist(opts: &DistOptions) -> Result<()> {
         "xtask: extensions in {}/{{chrome,firefox}}",
         dist_dir().display()
     );
+    Ok(())
+}
+
+/// The flags `wasm-opt` is given: shrink for size, with the features rustc's wasm32 target enables by default
+/// (binaryen refuses a module that uses a feature not named).
+const WASM_OPT_ARGS: &[&str] = &[
+    "-Oz",
+    "--enable-bulk-memory",
+    "--enable-bulk-memory-opt",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-reference-types",
+    "--enable-multivalue",
+    "--enable-mutable-globals",
+    "--enable-call-indirect-overlong",
+    "--strip-debug",
+    "--strip-producers",
+];
+
+/// Store builds: `wasm-opt -Oz` over a module wasm-bindgen wrote, in place (issue 21). Measured on the pages'
+/// module: 9% fewer bytes for the browser to compile on every open, though gzip's figure grows by about as much,
+/// since binaryen's output compresses less well; the download happens once, the compile on every page load.
+/// The result is kept beside its input under target/, so the second browser's identical module and the next
+/// store build of unchanged code cost nothing.
+fn optimise(module: &str, wasm: &Path) -> Result<()> {
+    setup::ensure_binaryen()?;
+    let input = fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let cache = workspace_root().join("target/wasm/opt");
+    fs::create_dir_all(&cache)?;
+    let (seen, kept) = (
+        cache.join(format!("{module}.in.wasm")),
+        cache.join(format!("{module}.out.wasm")),
+    );
+    if fs::read(&seen).ok().as_deref() != Some(input.as_slice()) || !kept.is_file() {
+        let node =
+            setup::find_program("node").context("node is needed to run binaryen's wasm-opt")?;
+        run(Command::new(node)
+            .arg(setup::wasm_opt_script())
+            .args(WASM_OPT_ARGS)
+            .arg(wasm)
+            .arg("-o")
+            .arg(&kept))
+        .with_context(|| format!("wasm-opt on the {module} module"))?;
+        fs::write(&seen, &input)?;
+    }
+    fs::copy(&kept, wasm)?;
     Ok(())
 }
 

@@ -106,6 +106,7 @@ pub fn ensure_all() -> Result<()> {
     ensure_geckodriver()?;
     ensure_google_python_client()?;
     ensure_axe_core()?;
+    ensure_binaryen()?;
     Ok(())
 }
 
@@ -211,6 +212,41 @@ fn ensure_axe_core() -> Result<()> {
         &format!("axe-core@{AXE_CORE_VERSION}"),
     ]))
     .context("npm is needed for axe-core, the accessibility engine of the browser tests")
+}
+
+/// Binaryen's `wasm-opt`, pinned, from npm into target/ (issue 21): the store build's modules go through it.
+/// Debian's binaryen (108) predates features current rustc emits; npm's is binaryen compiled to wasm, run by node.
+pub const BINARYEN_VERSION: &str = "132.0.0";
+
+/// The `wasm-opt` script of npm's binaryen package (run it with node).
+pub fn wasm_opt_script() -> std::path::PathBuf {
+    crate::workspace_root().join("target/binaryen/node_modules/binaryen/bin/wasm-opt")
+}
+
+pub fn ensure_binaryen() -> Result<()> {
+    let dir = crate::workspace_root().join("target/binaryen");
+    let installed = std::fs::read_to_string(dir.join("node_modules/binaryen/package.json"))
+        .ok()
+        .and_then(|text| package_version(&text));
+    if installed.as_deref() == Some(BINARYEN_VERSION) && wasm_opt_script().is_file() {
+        return Ok(());
+    }
+    if find_program("npm").is_none() {
+        ensure_os_packages(&[("npm", "/usr/bin/npm")])?;
+    }
+    eprintln!(
+        "xtask: installing binaryen {BINARYEN_VERSION} (wasm-opt) from npm into {}",
+        dir.display()
+    );
+    std::fs::create_dir_all(&dir)?;
+    run(Command::new("npm").current_dir(&dir).args([
+        "install",
+        "--silent",
+        "--no-audit",
+        "--no-fund",
+        &format!("binaryen@{BINARYEN_VERSION}"),
+    ]))
+    .context("npm is needed for binaryen's wasm-opt, which shrinks the store build's wasm")
 }
 
 /// What the demo needs: the build tools, the browsers and the keyring; geckodriver only for Firefox.
