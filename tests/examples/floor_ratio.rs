@@ -58,6 +58,32 @@ fn main() -> Result<(), gmux_e2e::HarnessError> {
                 med(&|r| of(r).fcp),
                 med(&|r| of(r).fcp / r.blank_fcp),
             );
+            // Issue 21, item 4: the new tab's figure moved between 73 and 106 ms across runs. The spread of the
+            // absolute figure beside the spread of its ratio to the blank page of the same round says whether the
+            // page itself varies or the machine does (a steady ratio under a wide absolute spread is the machine).
+            let (abs_lo, abs_hi) =
+                spread(&all.iter().map(|r| of(r).first_row()).collect::<Vec<_>>());
+            let (blank_lo, blank_hi) = spread(&all.iter().map(|r| r.blank_fcp).collect::<Vec<_>>());
+            let (ratio_lo, ratio_hi) = spread(
+                &all.iter()
+                    .map(|r| of(r).first_row() / r.blank_fcp)
+                    .collect::<Vec<_>>(),
+            );
+            let (abs_width, ratio_width) = (abs_hi / abs_lo, ratio_hi / ratio_lo);
+            println!(
+                "{} {name} spread (10th to 90th percentile of {} rounds): first row {abs_lo:.0}-{abs_hi:.0} ms \
+                 ({abs_width:.2}x), blank page {blank_lo:.0}-{blank_hi:.0} ms ({:.2}x), ratio \
+                 {ratio_lo:.2}-{ratio_hi:.2} ({ratio_width:.2}x): {}",
+                browser.name(),
+                all.len(),
+                blank_hi / blank_lo,
+                if ratio_width < abs_width {
+                    "the ratio moves less than the time, so most of the variance is the machine's, shared with \
+                     the blank page loaded in the same round"
+                } else {
+                    "the ratio moves as much as the time, so the variance is the page's own"
+                }
+            );
             println!(
                 "{}",
                 target_line(
@@ -76,4 +102,15 @@ fn main() -> Result<(), gmux_e2e::HarnessError> {
         }
     }
     Ok(())
+}
+
+/// The 10th and 90th percentiles of the finite values (NaN when there are none).
+fn spread(values: &[f64]) -> (f64, f64) {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    (at(0.1), at(0.9))
 }
