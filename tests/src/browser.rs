@@ -41,7 +41,7 @@ impl Browser {
     }
 
     /// The folder under `dist/`.
-    fn dist_folder(self) -> &'static str {
+    pub(crate) fn dist_folder(self) -> &'static str {
         match self {
             Browser::Chromium => "chrome",
             Browser::Firefox => "firefox",
@@ -522,7 +522,23 @@ fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessi
         format!("--disable-extensions-except={extension}"),
         "--window-size=800,600".into(),
     ];
-    let args: Vec<String> = headless.into_iter().chain(args).collect();
+    // For the bench's investigations: GMUX_E2E_CHROMIUM_TRACE=<file> writes Chromium's own trace of the first
+    // seconds (its timeline, frames and V8's wasm compiles) to that file, to be read in chrome://tracing or Perfetto.
+    let trace = std::env::var_os("GMUX_E2E_CHROMIUM_TRACE").map(|file| {
+        vec![
+            "--trace-startup=devtools.timeline,disabled-by-default-devtools.timeline,\
+             disabled-by-default-devtools.timeline.frame,blink.user_timing,v8.wasm,loading,cc,viz"
+                .to_string(),
+            format!("--trace-startup-file={}", PathBuf::from(file).display()),
+            "--trace-startup-duration=20".to_string(),
+            "--trace-startup-format=json".to_string(),
+        ]
+    });
+    let args: Vec<String> = headless
+        .into_iter()
+        .chain(args)
+        .chain(trace.into_iter().flatten())
+        .collect();
     let session = driver.client.new_session(json!({
         "browserName": "chrome",
         "goog:chromeOptions": {

@@ -3,6 +3,10 @@
 //! only), and the same with an empty wasm module run (`floor-wasm.html`). Loads take turns (blank, empty wasm,
 //! popup, new tab, each round starting one page later) so drift on a shared machine touches all alike; each
 //! figure is then a ratio to the blank page's first contentful paint of the same round.
+//!
+//! A third floor answers what painting the rows costs by itself: before the rounds, the popup and the new tab
+//! are drawn once and their DOM, the rows that fit the window, saved as static pages with no script (`floor-drawn-*.html`, removed
+//! after), whose first contentful paint already holds the rows.
 
 use std::time::{Duration, Instant};
 
@@ -13,13 +17,20 @@ use crate::pages::{connected_status, demo_store, unix_now_ms};
 use crate::{HarnessError, Result};
 
 /// One round's figures, in ms from navigation start (NaN where the browser has no such figure).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct FloorRound {
     /// `floor-blank.html`'s first contentful paint.
     pub blank_fcp: f64,
     /// `floor-wasm.html`'s first contentful paint, and when its empty module had run.
     pub wasm_fcp: f64,
     pub wasm_ran: f64,
+    /// `floor-compile.html`: when the pages' own module had been fetched and compiled, nothing run, and how
+    /// (streaming, or from the bytes where the browser refused to stream).
+    pub compiled: f64,
+    pub compiled_by: Option<String>,
+    /// The drawn popup and new tab saved as static HTML: their first contentful paint, rows included.
+    pub drawn_popup_fcp: f64,
+    pub drawn_newtab_fcp: f64,
     /// The popup: first contentful paint, first row inserted, the animation frame after it, and its Element
     /// Timing paint (Chromium).
     pub popup: PageFigures,
@@ -29,6 +40,9 @@ pub struct FloorRound {
 #[derive(Debug, Clone, Copy)]
 pub struct PageFigures {
     pub fcp: f64,
+    /// The pages' wasm running (its start function), and the cached store read and parsed.
+    pub wasm_ready: f64,
+    pub store_read: f64,
     pub row_inserted: f64,
     pub row_frame: f64,
     pub row_painted: f64,
@@ -48,7 +62,7 @@ impl PageFigures {
 /// Reads, once the page is loaded and has its figures, the first contentful paint and gmux's stamps.
 /// (WebDriver's Execute Script waits for the promise it returns.)
 const READ_FIGURES: &str = r#"
-const wantsRow = arguments[0];
+const wantsRow = arguments[0], wantsWasm = arguments[1];
 return new Promise((done) => {
 const fcp = () => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime;
 const element = new Promise((resolve) => {
@@ -62,10 +76,11 @@ const started = performance.now();
 const poll = () => {
   const d = document.documentElement.dataset;
   const list = document.getElementById('inbox');
-  const ready = fcp() !== undefined && (!wantsRow || (d.firstRowFrameMs && list && list.dataset.firstRowMs));
+  const ready = fcp() !== undefined && (!wantsRow || (d.firstRowFrameMs && list && list.dataset.firstRowMs))
+    && (!wantsWasm || d.wasmReadyMs);
   if (!ready && performance.now() - started < 20000) { setTimeout(poll, 20); return; }
   const rowWait = wantsRow ? element : Promise.resolve(null);
-  rowWait.then((painted) => done({ fcp: fcp() ?? null, wasm: d.wasmReadyMs ?? null,
+  rowWait.then((painted) => done({ fcp: fcp() ?? null, wasm: d.wasmReadyMs ?? null, store: d.storeReadMs ?? null, compiledBy: d.compiledBy ?? null,
     inserted: list ? list.dataset.firstRowMs ?? null : null, frame: d.firstRowFrameMs ?? null, painted }));
 };
 poll();
@@ -84,9 +99,14 @@ fn load(instance: &ExtensionBrowser, page: &str, wants_row: bool) -> Result<Valu
     instance
         .session
         .navigate(&instance.browser.extension_url(page))?;
-    let figures = instance
-        .session
-        .execute(READ_FIGURES, &[Value::Bool(wants_row)])?;
+    let figures = instance.session.execute(
+        READ_FIGURES,
+        &[
+            Value::Bool(wants_row),
+            // The floor pages that run wasm stamp when it ran: wait for that too.
+            Value::Bool(page.starts_with("floor-wasm") || page.starts_with("floor-compile")),
+        ],
+    )?;
     if !number(&figures["fcp"]).is_finite() {
         return Err(HarnessError::Unexpected(format!(
             "{page} reported no first contentful paint: {figures}"
@@ -98,10 +118,37 @@ fn load(instance: &ExtensionBrowser, page: &str, wants_row: bool) -> Result<Valu
 fn page_figures(v: &Value) -> PageFigures {
     PageFigures {
         fcp: number(&v["fcp"]),
+        wasm_ready: number(&v["wasm"]),
+        store_read: number(&v["store"]),
         row_inserted: number(&v["inserted"]),
         row_frame: number(&v["frame"]),
         row_painted: number(&v["painted"]),
     }
+}
+
+/// The page as drawn, without its scripts and without the rows below the window (the first draw puts in only what
+/// fits): what the browser must paint for the first row with no wasm at all.
+const DRAWN_PAGE: &str = r#"
+const below = [...document.querySelectorAll('#inbox .row')].map((r) => r.getBoundingClientRect().top >= innerHeight);
+const copy = document.documentElement.cloneNode(true);
+copy.querySelectorAll('#inbox .row').forEach((r, i) => { if (below[i]) r.remove(); });
+copy.querySelectorAll('script, link[rel="modulepreload"], iframe').forEach((e) => e.remove());
+for (const name of Object.keys(copy.dataset)) delete copy.dataset[name];
+return '<!doctype html>\n' + copy.outerHTML;
+"#;
+
+/// Draws `page` once from the seeded store and saves it as `floor-drawn-<page>` in the loaded extension's folder.
+fn save_drawn(instance: &ExtensionBrowser, page: &str) -> Result<std::path::PathBuf> {
+    load(instance, page, true)?;
+    let html = instance.session.execute(DRAWN_PAGE, &[])?;
+    let html = html.as_str().ok_or_else(|| {
+        HarnessError::Unexpected(format!("{page}'s drawn DOM was not text: {html}"))
+    })?;
+    let path = crate::paths::extension_dir(instance.browser.dist_folder())?
+        .join(format!("floor-drawn-{page}"));
+    std::fs::write(&path, html)
+        .map_err(|e| HarnessError::Unexpected(format!("writing {}: {e}", path.display())))?;
+    Ok(path)
 }
 
 /// `rounds` rounds of blank, empty wasm, popup and new tab in one browser, from a cached store of `accounts` x
@@ -117,6 +164,18 @@ pub fn floor_rounds(
     let now = unix_now_ms();
     let store = demo_store(accounts, threads, now);
     instance.seed_inbox(&store, &connected_status(&store, now))?;
+    let saved = [
+        save_drawn(&instance, "popup.html")?,
+        save_drawn(&instance, "newtab.html")?,
+    ];
+    let rounds = run_rounds(&instance, rounds);
+    for path in saved {
+        let _ = std::fs::remove_file(path);
+    }
+    rounds
+}
+
+fn run_rounds(instance: &ExtensionBrowser, rounds: usize) -> Result<Vec<FloorRound>> {
     let deadline = Instant::now() + Duration::from_secs(600);
     let mut out = Vec::with_capacity(rounds);
     for round in 0..=rounds {
@@ -131,13 +190,17 @@ pub fn floor_rounds(
             ("floor-wasm.html", false),
             ("popup.html", true),
             ("newtab.html", true),
+            ("floor-drawn-popup.html", false),
+            ("floor-drawn-newtab.html", false),
+            ("floor-compile.html", false),
         ];
         let mut figures = vec![Value::Null; pages.len()];
         for k in 0..pages.len() {
             let i = (round + k) % pages.len();
-            figures[i] = load(&instance, pages[i].0, pages[i].1)?;
+            figures[i] = load(instance, pages[i].0, pages[i].1)?;
         }
-        let [blank, wasm, popup, newtab] = [0, 1, 2, 3].map(|i| figures[i].clone());
+        let [blank, wasm, popup, newtab, drawn_popup, drawn_newtab, compile] =
+            [0, 1, 2, 3, 4, 5, 6].map(|i| figures[i].clone());
         if round == 0 {
             continue;
         }
@@ -145,6 +208,10 @@ pub fn floor_rounds(
             blank_fcp: number(&blank["fcp"]),
             wasm_fcp: number(&wasm["fcp"]),
             wasm_ran: number(&wasm["wasm"]),
+            compiled: number(&compile["wasm"]),
+            compiled_by: compile["compiledBy"].as_str().map(str::to_string),
+            drawn_popup_fcp: number(&drawn_popup["fcp"]),
+            drawn_newtab_fcp: number(&drawn_newtab["fcp"]),
             popup: page_figures(&popup),
             newtab: page_figures(&newtab),
         });

@@ -29,6 +29,7 @@ pub use driver::DriverProcess;
 pub use pages::{
     cold_first_row_times, connected_status, demo_store, first_row_miss, first_row_times,
     target_line, unix_now_ms, BadgeView, FirstRowTiming, InboxView, PageTimings, RowView,
+    FLOOR_BLANK,
 };
 pub use sync::{
     add_account_through_consent, configure_host_for_emulator, configure_host_with_accounts,

@@ -208,6 +208,26 @@ fn write_floor_pages(out: &Path) -> Result<()> {
          \x20 document.documentElement.dataset.wasmReadyMs = performance.now().toFixed(1);\n\
          });\n",
     )?;
+    // The pages' own module, fetched and compiled with nothing run: what its size costs in this browser.
+    fs::write(
+        out.join("floor-compile.html"),
+        without_scripts.replacen(
+            "</head>",
+            "  <script type=\"module\" src=\"floor-compile.js\"></script>\n</head>",
+            1,
+        ),
+    )?;
+    fs::write(
+        out.join("floor-compile.js"),
+        "// The bench's floor: the pages' wasm fetched and compiled, nothing run (test builds only).\n\
+         // As early.js does: where streaming is refused, compile from the bytes; say which way it went.\n\
+         const root = document.documentElement;\n\
+         WebAssembly.compileStreaming(fetch('pkg/pages_bg.wasm'))\n\
+         \x20 .then(() => { root.dataset.compiledBy = 'streaming'; })\n\
+         \x20 .catch((e) => fetch('pkg/pages_bg.wasm').then((r) => r.arrayBuffer()).then((b) => WebAssembly.compile(b))\n\
+         \x20   .then(() => { root.dataset.compiledBy = `bytes (streaming refused: ${e})`; }))\n\
+         \x20 .then(() => { root.dataset.wasmReadyMs = performance.now().toFixed(1); });\n",
+    )?;
     Ok(())
 }
 
