@@ -36,11 +36,16 @@ pub fn bench(args: &[String]) -> Result<()> {
     let root = workspace_root();
     setup::ensure_all()?;
     let build_dist = !args.iter().any(|a| a == "--no-dist");
-    if !build_dist {
+    let store_sizes = if !build_dist {
         eprintln!("xtask: bench: measuring the extension in dist/ as it is (--no-dist)");
+        Vec::new()
     } else {
+        // The store build first, for its sizes (wasm-opt runs only there); then the test build the browsers load.
+        dist::dist(&DistOptions { release: true })?;
+        let store = dist::size_report()?;
         dist::dist(&DistOptions { release: false })?;
-    }
+        store
+    };
     // One cargo run for every bench program: one feature set for the shared dependencies, so they compile once.
     run(cargo().args([
         "build",
@@ -88,6 +93,12 @@ pub fn bench(args: &[String]) -> Result<()> {
         output: {
             let verdict = size_verdict(&sizes);
             sizes.extend(verdict);
+            if !store_sizes.is_empty() {
+                sizes.push(
+                    "the store build (cargo xtask dist --release: the same code through wasm-opt -Oz):".into(),
+                );
+                sizes.extend(store_sizes.iter().map(|line| format!("  {line}")));
+            }
             sizes.extend(contributors);
             sizes.join("\n")
         },
@@ -217,6 +228,16 @@ pub fn bench(args: &[String]) -> Result<()> {
         anyhow::bail!("some benchmarks failed: {}", failed.join("; "));
     }
     Ok(())
+}
+
+const BY_HAND_START: &str = "<!-- by hand: kept by cargo xtask bench -->";
+const BY_HAND_END: &str = "<!-- end by hand -->";
+
+/// The part of a report between the by-hand markers, markers included.
+fn kept_by_hand(report: &str) -> Option<String> {
+    let start = report.find(BY_HAND_START)?;
+    let end = report[start..].find(BY_HAND_END)? + start + BY_HAND_END.len();
+    Some(report[start..end].to_string())
 }
 
 /// The popup's size against its target, from the size report's line for the pages.
@@ -351,6 +372,16 @@ fn write_reports(sections: &[Section], total_seconds: f64) -> Result<()> {
          {load} when it ended). The whole bench took {total_seconds:.0} s.\n\
          Every figure below is what the benchmark printed in that run; each section names the program that measured it.\n"
     );
+    // What people found and wrote by hand between these markers (how a figure was explained, what was tried) is
+    // kept from the last report, since the bench cannot write it.
+    let by_hand = fs::read_to_string(root.join("BENCHMARKS.md"))
+        .ok()
+        .and_then(|old| kept_by_hand(&old));
+    if let Some(kept) = by_hand {
+        md.push('\n');
+        md.push_str(&kept);
+        md.push('\n');
+    }
     let missed = misses(sections);
     md.push_str("\n## Targets missed\n\n");
     if missed.is_empty() {
@@ -422,6 +453,19 @@ mod tests {
         check("98.1 KB", Some("met"));
         check("150.0 KB", Some("missed"));
         check("unreadable", None);
+    }
+
+    #[test]
+    fn the_part_written_by_hand_is_kept_with_its_markers() {
+        let report = format!(
+            "# gmux\n\nintro\n{BY_HAND_START}\n## Findings\n\nx\n{BY_HAND_END}\n\n## Size\n"
+        );
+        assert_eq!(
+            kept_by_hand(&report).as_deref(),
+            Some(format!("{BY_HAND_START}\n## Findings\n\nx\n{BY_HAND_END}").as_str())
+        );
+        assert_eq!(kept_by_hand("# gmux\n\n## Size\n"), None);
+        assert_eq!(kept_by_hand(&format!("{BY_HAND_START} never closed")), None);
     }
 
     #[test]
