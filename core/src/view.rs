@@ -54,26 +54,48 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// A date as the inbox shows it, like Gmail: the time for today, "Yesterday", day and month within the
-/// year, day month year before that. `tz_offset_minutes` is the local offset from UTC (east positive),
-/// which the page reads from the browser so Rust needs no time-zone database.
-pub fn relative_date(date_ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String {
+/// Which form a date takes in the list, like Gmail: the time for today, "Yesterday", day and month within the
+/// year, day month year before that. The page writes it in the browser's language (`Intl`); this decides which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateForm {
+    Time,
+    Yesterday,
+    DayMonth,
+    DayMonthYear,
+}
+
+/// The form `date_ms` takes when it is `now_ms`. `tz_offset_minutes` is the local offset from UTC (east
+/// positive), which the page reads from the browser so Rust needs no time-zone database.
+pub fn date_form(date_ms: u64, now_ms: u64, tz_offset_minutes: i32) -> DateForm {
     let offset = i64::from(tz_offset_minutes) * MS_PER_MINUTE;
-    let local = clamp_date_ms(date_ms) + offset;
-    let now_local = clamp_date_ms(now_ms) + offset;
-    let day = local.div_euclid(MS_PER_DAY);
-    let today = now_local.div_euclid(MS_PER_DAY);
-    let (y, m, d) = civil_from_days(day);
+    let day = (clamp_date_ms(date_ms) + offset).div_euclid(MS_PER_DAY);
+    let today = (clamp_date_ms(now_ms) + offset).div_euclid(MS_PER_DAY);
+    let (y, _, _) = civil_from_days(day);
     let (now_y, _, _) = civil_from_days(today);
     if day == today {
-        let minutes = local.rem_euclid(MS_PER_DAY) / MS_PER_MINUTE;
-        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+        DateForm::Time
     } else if day == today - 1 {
-        "Yesterday".to_string()
+        DateForm::Yesterday
     } else if y == now_y && day < today {
-        format!("{} {}", d, MONTHS[(m - 1) as usize])
+        DateForm::DayMonth
     } else {
-        format!("{} {} {}", d, MONTHS[(m - 1) as usize], y)
+        DateForm::DayMonthYear
+    }
+}
+
+/// A date as the inbox shows it in English, in the form [`date_form`] decides (the pages write it in the
+/// browser's language instead; this is the English the tests and the bench read).
+pub fn relative_date(date_ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String {
+    let local = clamp_date_ms(date_ms) + i64::from(tz_offset_minutes) * MS_PER_MINUTE;
+    let (y, m, d) = civil_from_days(local.div_euclid(MS_PER_DAY));
+    match date_form(date_ms, now_ms, tz_offset_minutes) {
+        DateForm::Time => {
+            let minutes = local.rem_euclid(MS_PER_DAY) / MS_PER_MINUTE;
+            format!("{:02}:{:02}", minutes / 60, minutes % 60)
+        }
+        DateForm::Yesterday => "Yesterday".to_string(),
+        DateForm::DayMonth => format!("{} {}", d, MONTHS[(m - 1) as usize]),
+        DateForm::DayMonthYear => format!("{} {} {}", d, MONTHS[(m - 1) as usize], y),
     }
 }
 
@@ -433,6 +455,25 @@ mod tests {
         check_date(NOW - 15 * 60 * 60_000, 600, "Yesterday");
         // A date in the future (clock skew) still shows a date, never a negative time.
         check_date(NOW + 3 * 86_400_000, 0, "26 Nov 2026");
+    }
+
+    #[test]
+    fn a_date_takes_the_form_its_day_asks_for() {
+        let check = |date_ms: u64, offset: i32, expected: DateForm| {
+            assert_eq!(
+                date_form(date_ms, NOW, offset),
+                expected,
+                "{date_ms} at {offset}"
+            );
+        };
+        check(NOW - 5 * 60_000, 0, DateForm::Time);
+        check(NOW - 86_400_000, 0, DateForm::Yesterday);
+        check(NOW - 3 * 86_400_000, 0, DateForm::DayMonth);
+        check(NOW - 400 * 86_400_000, 0, DateForm::DayMonthYear);
+        check(NOW, 600, DateForm::Time);
+        check(NOW - 15 * 60 * 60_000, 600, DateForm::Yesterday);
+        check(NOW + 3 * 86_400_000, 0, DateForm::DayMonthYear);
+        check(u64::MAX, 0, DateForm::DayMonthYear);
     }
 
     #[test]

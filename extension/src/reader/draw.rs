@@ -6,7 +6,7 @@
 //! images" (its own Content-Security-Policy says so, and the sanitiser left nothing else in it).
 
 use gmux_core::reader::{shown_labels, size_label, type_label};
-use gmux_core::{text, view};
+use gmux_core::text;
 use gmux_mail::mime::{Attachment, Body, MessageView};
 use gmux_mail::quote::TextSegment;
 use wasm_bindgen::prelude::*;
@@ -374,9 +374,9 @@ fn card_head(
             document,
             "time",
             "msg-date",
-            Some(&view::relative_date(ms, now_ms(), tz)),
+            Some(&crate::i18n::shown_date(ms, now_ms(), tz)),
         )?;
-        date.set_attribute("title", &view::full_date(ms, tz))?;
+        date.set_attribute("title", &crate::i18n::full_date(ms, tz))?;
         head.append_child(&date)?;
     } else if !message.date_header.is_empty() {
         dom::append(
