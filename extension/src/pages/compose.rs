@@ -25,6 +25,7 @@ use web_sys::{
 use super::{log_error, reader_module, PAGE};
 use crate::browser;
 use crate::dom::{self, el, icon_button, Icon};
+use crate::i18n::{t, t_with};
 use crate::timers::sleep;
 
 /// The composer open in this page.
@@ -57,7 +58,12 @@ fn document() -> Option<Document> {
 pub(super) fn draw_options(document: &Document, page: &super::Page) -> Result<(), JsValue> {
     let current = page.settings.compose.undo_seconds();
     if let Some(select) = dom::clear(document, "undo-seconds")? {
-        for (seconds, words) in decide::undo_choices(current) {
+        for (seconds, _) in decide::undo_choices(current) {
+            let words = match seconds {
+                0 => t("undoNone"),
+                1 => t("oneSecond"),
+                s => t_with("seconds", &[&s.to_string()]),
+            };
             let option = el(document, "option", "", Some(&words))?;
             option.set_attribute("value", &seconds.to_string())?;
             if seconds == current {

@@ -121,11 +121,11 @@ fn draw_badges(document: &Document, page: &Page) -> Result<(), JsValue> {
         dom::append(&filter, el(document, "span", "acct-dot", None)?)?;
         dom::append(
             &filter,
-            el(
+            dom::mail_el(
                 document,
                 "span",
                 "acct-name",
-                Some(&view::account_short_name(&account.email)),
+                &view::account_short_name(&account.email),
             )?,
         )?;
         // A space between name and count, which the flex layout does not draw, so the chip's text reads
@@ -480,16 +480,16 @@ fn draw_row(
     item.append_child(&chip)?;
     dom::append(
         &item,
-        el(
+        dom::mail_el(
             document,
             "span",
             "acct-col",
-            Some(&view::account_short_name(email)),
+            &view::account_short_name(email),
         )?,
     )?;
 
     let from = el(document, "span", "from", None)?;
-    dom::append(&from, el(document, "span", "senders", Some(&senders))?)?;
+    dom::append(&from, dom::mail_el(document, "span", "senders", &senders)?)?;
     if let Some(count) = view::message_count_label(row.message_count) {
         let count = el(document, "span", "count", Some(&count))?;
         count.set_attribute("title", &format!("{} messages", row.message_count))?;
@@ -498,19 +498,19 @@ fn draw_row(
     item.append_child(&from)?;
 
     let text = el(document, "span", "text", None)?;
-    dom::append(&text, el(document, "span", "subject", Some(&subject))?)?;
+    dom::append(&text, dom::mail_el(document, "span", "subject", &subject)?)?;
     dom::append(
         &text,
-        el(
+        dom::mail_el(
             document,
             "span",
             "snippet",
             // A snippet that shows nothing leaves the column empty, without the new tab's dash before it.
-            Some(&if text::is_blank_text(&row.snippet) {
+            &if text::is_blank_text(&row.snippet) {
                 String::new()
             } else {
                 text::display_text(&row.snippet)
-            }),
+            },
         )?,
     )?;
     item.append_child(&text)?;

@@ -151,7 +151,10 @@ fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
         color.set_attribute("aria-label", &t_with("colourOf", &[&line.email]))?;
         item.append_child(&color)?;
         let who = el(document, "div", "acct-who", None)?;
-        dom::append(&who, el(document, "div", "acct-email", Some(&line.email))?)?;
+        dom::append(
+            &who,
+            dom::mail_el(document, "div", "acct-email", &line.email)?,
+        )?;
         dom::append(&who, el(document, "div", "acct-state", Some(&line.state))?)?;
         dom::append(
             &who,
