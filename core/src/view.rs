@@ -30,14 +30,19 @@ pub fn account_short_name(email: &str) -> String {
 /// A row's accessible name: screen readers get the subject cut to a sentence's length, not a 20,000-character
 /// subject in full.
 pub fn row_label(unread: bool, senders: &str, subject: &str, email: &str) -> String {
-    const MAX_SUBJECT_CHARS: usize = 200;
     let state = if unread { "unread, " } else { "" };
+    format!("{state}{senders}: {}, {email}", label_subject(subject))
+}
+
+/// A subject as a row's accessible name holds it: cut to a sentence's length.
+pub fn label_subject(subject: &str) -> String {
+    const MAX_SUBJECT_CHARS: usize = 200;
     let mut chars = subject.chars();
     let mut cut: String = chars.by_ref().take(MAX_SUBJECT_CHARS).collect();
     if chars.next().is_some() {
         cut.push('…');
     }
-    format!("{state}{senders}: {cut}, {email}")
+    cut
 }
 
 pub fn senders_line(senders: &[String]) -> String {

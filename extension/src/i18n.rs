@@ -71,3 +71,18 @@ fn formatted(slot: usize, options: &[(&str, &str)], date_ms: u64) -> Option<Stri
     let date = js_sys::Date::new(&JsValue::from_f64(date_ms.min(8_640_000_000_000_000) as f64));
     format.format().call1(&format, &date).ok()?.as_string()
 }
+
+/// A whole number as the browser's language writes it (`15,000`, `15.000`).
+pub fn number(n: u64) -> String {
+    let locales = js_sys::Array::new();
+    if let Some(language) = browser::ui_language() {
+        locales.push(&wasm_bindgen::JsValue::from_str(&language));
+    }
+    let format = js_sys::Intl::NumberFormat::new(&locales, &js_sys::Object::new());
+    format
+        .format()
+        .call1(&format, &wasm_bindgen::JsValue::from_f64(n as f64))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| n.to_string())
+}

@@ -62,7 +62,7 @@ pub fn substitutions(message: &str) -> BTreeSet<char> {
 }
 
 /// English made pseudo-Arabic: each word's letters accented and the word shown right to left (wrapped in
-/// RIGHT-TO-LEFT OVERRIDE … POP DIRECTIONAL FORMATTING), substitutions and punctuation kept. A tester sees at a
+/// RIGHT-TO-LEFT OVERRIDE … POP DIRECTIONAL FORMATTING), substitutions and punctuation kept, arrows turned. A tester sees at a
 /// glance which words came from the catalogue (accented, reversed) and which did not (plain English), and the
 /// page lays out as an Arabic one does.
 pub fn pseudo(message: &str) -> String {
@@ -84,6 +84,14 @@ pub fn pseudo(message: &str) -> String {
             if let Some(next) = chars.next() {
                 out.push(next);
             }
+        } else if c == '\u{2190}' || c == '\u{2192}' {
+            // An arrow that points back or on points the other way in a right-to-left language.
+            flush(&mut word, &mut out);
+            out.push(if c == '\u{2190}' {
+                '\u{2192}'
+            } else {
+                '\u{2190}'
+            });
         } else if c.is_ascii_alphabetic() {
             word.push(accented(c));
         } else {
@@ -346,6 +354,7 @@ mod tests {
         check("synced $1", "\u{202E}šýñçéđ\u{202C} $1");
         check("Reconnect $1.", "\u{202E}Ŕéçóññéçţ\u{202C} $1.");
         check("(e)", "(\u{202E}é\u{202C})");
+        check("\u{2190} Inbox", "\u{2192} \u{202E}Íñƀóẋ\u{202C}");
         check("", "");
     }
 

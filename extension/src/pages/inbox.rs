@@ -111,11 +111,17 @@ fn draw_badges(document: &Document, page: &Page) -> Result<(), JsValue> {
         filter.set_attribute("aria-pressed", if pressed { "true" } else { "false" })?;
         let primary_only = page.settings.account(&account.id).primary_only;
         let unread = account.shown_unread(primary_only);
-        let label = view::account_chip_label(
-            &account.email,
-            unread,
-            primary_only && account.primary_unread.is_some(),
-        );
+        let words = [
+            view::account_short_name(&account.email),
+            view::unread_label(unread),
+            account.email.clone(),
+        ];
+        let words = words.each_ref().map(String::as_str);
+        let label = if primary_only && account.primary_unread.is_some() {
+            t_with("accountChipPrimary", &words)
+        } else {
+            t_with("accountChip", &words)
+        };
         filter.set_attribute("aria-label", &label)?;
         filter.set_attribute("title", &label)?;
         dom::append(&filter, el(document, "span", "acct-dot", None)?)?;
@@ -470,7 +476,17 @@ fn draw_row(
     };
     item.set_attribute(
         "aria-label",
-        &view::row_label(row.unread, &senders, &subject, email),
+        &if row.unread {
+            t_with(
+                "rowLabelUnread",
+                &[&senders, &view::label_subject(&subject), email],
+            )
+        } else {
+            t_with(
+                "rowLabel",
+                &[&senders, &view::label_subject(&subject), email],
+            )
+        },
     )?;
 
     dom::append(&item, super::triage::select_box(document)?)?;
@@ -492,7 +508,10 @@ fn draw_row(
     dom::append(&from, dom::mail_el(document, "span", "senders", &senders)?)?;
     if let Some(count) = view::message_count_label(row.message_count) {
         let count = el(document, "span", "count", Some(&count))?;
-        count.set_attribute("title", &format!("{} messages", row.message_count))?;
+        count.set_attribute(
+            "title",
+            &t_with("nMessages", &[&row.message_count.to_string()]),
+        )?;
         from.append_child(&count)?;
     }
     item.append_child(&from)?;

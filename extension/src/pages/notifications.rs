@@ -239,10 +239,10 @@ pub(super) fn draw_options(document: &Document, page: &Page) -> Result<(), JsVal
     select.set_attribute("data-setting", "open-in")?;
     select.set_id("open-in");
     for (value, text, choice) in [
-        ("gmux", "gmux", OpenIn::Gmux),
-        ("gmail", "Gmail", OpenIn::Gmail),
+        ("gmux", "gmux".to_string(), OpenIn::Gmux),
+        ("gmail", t("gmail"), OpenIn::Gmail),
     ] {
-        let option = el(document, "option", "", Some(text))?;
+        let option = el(document, "option", "", Some(&text))?;
         option.set_attribute("value", value)?;
         if notify.open_in == choice {
             option.set_attribute("selected", "")?;
@@ -316,10 +316,20 @@ fn draw_poll(document: &Document, page: &Page) -> Result<(), JsValue> {
         }
     }
     if let Some(hint) = document.get_element_by_id("poll-cost") {
-        hint.set_text_content(Some(&notify::poll_cost_text(
-            browser,
-            page.settings.poll_period_ms(),
-        )));
+        // Core's `notify::poll_cost_text` in the browser's language.
+        let period = page.settings.poll_period_ms();
+        let plan = notify::poll_plan(browser, period, false);
+        let mut text = t_with(
+            "pollCost",
+            &[&crate::i18n::number(notify::quota_units_per_day(
+                plan.alarm_period_ms,
+            ))],
+        );
+        if let Some(ms) = notify::poll_plan(browser, period, true).page_timer_ms {
+            text.push(' ');
+            text.push_str(&t_with("pollInView", &[&(ms / 1_000).to_string()]));
+        }
+        hint.set_text_content(Some(&text));
     }
     Ok(())
 }

@@ -653,12 +653,7 @@ fn draw_viewbar(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         None => {
             bar.remove_attribute("role")?;
             bar.set_attribute("data-mode", "title")?;
-            let back = text_button(
-                document,
-                "back",
-                &format!("\u{2190} {}", t("inbox")),
-                "back",
-            )?;
+            let back = text_button(document, "back", &t("backInbox"), "back")?;
             back.set_attribute("aria-label", &t("backToInbox"))?;
             bar.append_child(&back)?;
             let title = el(document, "span", "view-title", Some(&view_words(&shown)))?;

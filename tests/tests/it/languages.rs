@@ -184,6 +184,7 @@ fn check_right_to_left(browser: Browser) {
         Ok(())
     }));
     let (store, status, _) = seeded_store();
+    let mail = mail_of(&store);
     let count = store.merged().len();
     ok(instance.open_page("options.html"));
     ok(instance.seed_inbox(&store, &status));
@@ -223,6 +224,7 @@ fn check_right_to_left(browser: Browser) {
                 "\u{202E}Ṁáŕķ\u{202C} \u{202E}áĺĺ\u{202C} \u{202E}ŕéáđ\u{202C}",
             );
             ok(instance.screenshot(&format!("rtl-{page}{scheme}")));
+            assert_all_translated(&instance, page, &mail);
         }
         ok(instance.open_page("options.html"));
         assert_shows(
@@ -231,9 +233,99 @@ fn check_right_to_left(browser: Browser) {
             "return document.documentElement.dir;",
             "rtl",
         );
+        wait_for_options(&instance);
         ok(instance.screenshot(&format!("rtl-options{scheme}")));
+        assert_all_translated(&instance, "options", &mail);
     }
+    // No account yet: the list's empty state and the options page's.
+    ok(instance.seed_inbox(
+        &InboxStore::default(),
+        &json!({"host": "connected", "host_version": "0.1.0"}),
+    ));
+    ok(instance.open_inbox_page("popup.html", |v: &InboxView| {
+        v.empty_state.as_deref() == Some("no_accounts")
+    }));
+    assert_all_translated(&instance, "popup without accounts", &mail);
+    ok(instance.open_page("options.html"));
+    wait_for_options(&instance);
+    assert_all_translated(&instance, "options without accounts", &mail);
 }
+
+/// The options page has drawn its cards (the Gmail tabs card is the last, after the browser answered).
+fn wait_for_options(instance: &ExtensionBrowser) {
+    gmux_e2e::wait_until(
+        "the options page's cards",
+        std::time::Duration::from_secs(30),
+        || {
+            text_of(
+                instance,
+                "return document.getElementById('gmail-tabs-button') ? 'drawn' : '';",
+            ) == "drawn"
+        },
+    );
+}
+
+/// Every piece of mail the seeded store shows, which no catalogue translates.
+fn mail_of(store: &InboxStore) -> Vec<String> {
+    let mut mail = vec!["0.1.0".to_string()];
+    for inbox in &store.accounts {
+        mail.push(inbox.account.email.clone());
+        mail.push(gmux_core::view::account_short_name(&inbox.account.email));
+        for row in &inbox.threads {
+            mail.extend(row.senders.iter().cloned());
+            mail.push(row.subject.clone());
+            mail.push(gmux_core::text::display_text(&row.snippet));
+        }
+    }
+    // The longest first, so a name inside a subject does not leave the rest of the subject behind.
+    mail.sort_by_key(|m| std::cmp::Reverse(m.chars().count()));
+    mail
+}
+
+/// The test that fails when the pages show a word that is not in the catalogue: in the pseudo locale every word
+/// from the catalogue is accented and wrapped in RIGHT-TO-LEFT OVERRIDE … POP DIRECTIONAL FORMATTING, so what is
+/// left of a visible text, a select's options, or an `aria-label`, `title`, `placeholder` or `alt` once those
+/// words, the mail shown (marked `dir="auto"`, or the seeded store's) and the brand `gmux` are taken out must
+/// hold no letter.
+fn assert_all_translated(instance: &ExtensionBrowser, state: &str, mail: &[String]) {
+    let found = ok(instance.session.execute(UNTRANSLATED, &[json!(mail)]));
+    let found: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+    assert!(
+        found.is_empty(),
+        "{} {state} shows words that are not in the English catalogue:\n  {}",
+        instance.browser.name(),
+        found.join("\n  ")
+    );
+}
+
+const UNTRANSLATED: &str = r#"
+const mail = arguments[0];
+const rest = (s) => {
+  let out = s.replace(/\u202E[^\u202C]*\u202C/g, ' ');
+  for (const m of mail) if (m) out = out.split(m).join(' ');
+  return out.replace(/\bgmux\b/g, ' ');
+};
+const foreign = (s) => /[A-Za-z]/.test(rest(s));
+const isMail = (e) => !!e.closest('[dir=auto], code, pre');
+const shown = (e) => e.tagName === 'OPTION' || (!e.closest('[hidden]') && e.getClientRects().length > 0);
+const where = (e) => `<${e.tagName.toLowerCase()} class="${e.className}">`;
+const found = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  const parent = node.parentElement;
+  if (!parent || isMail(parent) || !shown(parent) || parent.closest('script, style')) continue;
+  if (foreign(node.textContent)) found.push(`text ${JSON.stringify(node.textContent.trim())} in ${where(parent)}`);
+}
+for (const e of document.querySelectorAll('[aria-label], [title], [placeholder], [alt]')) {
+  if (isMail(e) || !shown(e)) continue;
+  for (const a of ['aria-label', 'title', 'placeholder', 'alt']) {
+    const v = e.getAttribute(a);
+    if (v && foreign(v)) found.push(`${a} ${JSON.stringify(v)} on ${where(e)}`);
+  }
+}
+if (foreign(document.title)) found.push(`the title ${JSON.stringify(document.title)}`);
+return found;
+"#;
 
 #[test]
 fn chromium_pages_lay_out_right_to_left_in_the_pseudo_arabic_locale() {
