@@ -316,24 +316,17 @@ pub fn stale_notice(
     now_ms: u64,
     tz_offset_minutes: i32,
 ) -> Option<String> {
-    let stale: Vec<&InboxAccount> = accounts
-        .iter()
-        .filter(|a| matches!(a.health, SyncHealth::Offline | SyncHealth::Failing))
-        .collect();
-    let first = stale.first()?;
-    let offline = stale.iter().any(|a| a.health == SyncHealth::Offline);
-    let what = if offline {
+    let stale = stale_state(accounts)?;
+    let what = if stale.offline {
         "Offline"
     } else {
         "Gmail is not answering"
     };
-    let oldest = stale.iter().filter_map(|a| a.last_good_sync_ms).min();
-    let whose = if stale.len() == 1 && accounts.len() > 1 {
-        format!(" for {}", first.email)
-    } else {
-        String::new()
-    };
-    let mut text = match oldest {
+    let whose = stale
+        .account
+        .map(|email| format!(" for {email}"))
+        .unwrap_or_default();
+    let mut text = match stale.as_of_ms {
         Some(ms) => {
             let when = relative_date(ms, now_ms, tz_offset_minutes);
             let when = if when == "Yesterday" {
@@ -345,18 +338,50 @@ pub fn stale_notice(
         }
         None => format!("{what}{whose}: no mail has been fetched yet."),
     };
-    // When Gmail itself is fine but something before it is not (a locked keyring, the token endpoint), the one
-    // sentence that says so is worth the space.
+    if let Some(detail) = stale.detail {
+        text.push(' ');
+        text.push_str(&detail);
+    }
+    Some(text)
+}
+
+/// What the stale banner says, as data (the pages put it in words in the browser's language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleState {
+    /// Offline, rather than Gmail not answering.
+    pub offline: bool,
+    /// The one account concerned, when there are others.
+    pub account: Option<String>,
+    /// The oldest last good sync of the accounts concerned.
+    pub as_of_ms: Option<u64>,
+    /// The one reason all share, when Gmail itself is fine but something before it is not (a locked keyring, the
+    /// token endpoint): the one sentence that says so is worth the space.
+    pub detail: Option<String>,
+}
+
+/// The stale banner's facts; `None` when every account synced.
+pub fn stale_state(accounts: &[InboxAccount]) -> Option<StaleState> {
+    let stale: Vec<&InboxAccount> = accounts
+        .iter()
+        .filter(|a| matches!(a.health, SyncHealth::Offline | SyncHealth::Failing))
+        .collect();
+    let first = stale.first()?;
+    let offline = stale.iter().any(|a| a.health == SyncHealth::Offline);
+    let mut detail = None;
     if !offline {
         let mut details = stale.iter().filter_map(|a| a.health_detail.as_deref());
-        if let Some(detail) = details.next() {
-            if details.all(|d| d == detail) && !detail.starts_with("Gmail") {
-                text.push(' ');
-                text.push_str(detail);
+        if let Some(first_detail) = details.next() {
+            if details.all(|d| d == first_detail) && !first_detail.starts_with("Gmail") {
+                detail = Some(first_detail.to_string());
             }
         }
     }
-    Some(text)
+    Some(StaleState {
+        offline,
+        account: (stale.len() == 1 && accounts.len() > 1).then(|| first.email.clone()),
+        as_of_ms: stale.iter().filter_map(|a| a.last_good_sync_ms).min(),
+        detail,
+    })
 }
 
 /// The banner naming the accounts Google stopped accepting; `None` when there are none.

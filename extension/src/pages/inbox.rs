@@ -242,7 +242,12 @@ fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
         .filter(|a| a.health == SyncHealth::ReauthRequired)
         .collect();
     let emails: Vec<&str> = reauth.iter().map(|a| a.email.as_str()).collect();
-    if let Some(text) = view::reauth_notice(&emails) {
+    let reauth_text = match emails.as_slice() {
+        [] => None,
+        [one] => Some(t_with("reauthOne", &[one])),
+        many => Some(t_with("reauthMany", &[&many.join(", ")])),
+    };
+    if let Some(text) = reauth_text {
         let reauth_box = dom::notice(document, "reauth", &text)?;
         for account in &reauth {
             let button = text_button(document, "reconnect", &t("reconnect"), "reconnect")?;
@@ -263,9 +268,8 @@ fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
         .iter()
         .map(|a| a.account.clone())
         .collect();
-    if let Some(text) =
-        view::stale_notice(&accounts, js_sys::Date::now() as u64, tz_offset_minutes())
-    {
+    if let Some(stale) = view::stale_state(&accounts) {
+        let text = stale_words(&stale, js_sys::Date::now() as u64, tz_offset_minutes());
         dom::append(&area, dom::notice(document, "stale", &text)?)?;
     }
     Ok(())
@@ -327,7 +331,10 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
                     .session
                     .only()
                     .and_then(|id| account_email(page, id));
-                view::empty_inbox_text(filtered_to)
+                match filtered_to {
+                    None => t("inboxZero"),
+                    Some(email) => t_with("nothingInInbox", &[email]),
+                }
             }
         };
         // A view still loading keeps the space quiet (its spinner is under the list).
@@ -699,4 +706,30 @@ fn status_words(status: &gmux_core::status::Status) -> gmux_core::status::Status
     view.detail = detail;
     view.hint = hint;
     view
+}
+
+/// The stale banner in the browser's language (core's `stale_notice` is its English).
+fn stale_words(stale: &view::StaleState, now_ms: u64, tz: i32) -> String {
+    let when = stale.as_of_ms.map(|ms| {
+        if view::date_form(ms, now_ms, tz) == view::DateForm::Yesterday {
+            t("yesterdayInSentence")
+        } else {
+            crate::i18n::shown_date(ms, now_ms, tz)
+        }
+    });
+    let mut text = match (stale.offline, &stale.account, &when) {
+        (true, None, Some(when)) => t_with("staleOffline", &[when]),
+        (true, Some(email), Some(when)) => t_with("staleOfflineFor", &[email, when]),
+        (true, None, None) => t("staleOfflineNothing"),
+        (true, Some(email), None) => t_with("staleOfflineForNothing", &[email]),
+        (false, None, Some(when)) => t_with("staleFailing", &[when]),
+        (false, Some(email), Some(when)) => t_with("staleFailingFor", &[email, when]),
+        (false, None, None) => t("staleFailingNothing"),
+        (false, Some(email), None) => t_with("staleFailingForNothing", &[email]),
+    };
+    if let Some(detail) = &stale.detail {
+        text.push(' ');
+        text.push_str(detail);
+    }
+    text
 }

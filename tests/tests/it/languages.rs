@@ -8,7 +8,7 @@
 //! gmux-host is installed but not configured: the background then never syncs, so it writes nothing over the
 //! store seeded here.
 
-use gmux_core::inbox::InboxStore;
+use gmux_core::inbox::{InboxStore, SyncHealth};
 use gmux_e2e::ok;
 use gmux_e2e::{connected_status, demo_store, unix_now_ms, Browser, ExtensionBrowser, InboxView};
 use serde_json::{json, Value};
@@ -236,6 +236,31 @@ fn check_right_to_left(browser: Browser) {
         wait_for_options(&instance);
         ok(instance.screenshot(&format!("rtl-options{scheme}")));
         assert_all_translated(&instance, "options", &mail);
+    }
+    // The popup's other designed states: an account to reconnect, one offline, every inbox empty.
+    let mut reauth = store.clone();
+    reauth.accounts[1].account.health = SyncHealth::ReauthRequired;
+    let mut offline = store.clone();
+    offline.accounts[0].account.health = SyncHealth::Offline;
+    let mut empty = store.clone();
+    for account in &mut empty.accounts {
+        account.threads.clear();
+        account.account.counts = Default::default();
+    }
+    for (state, seeded, kind) in [
+        ("reconnect", &reauth, "reauth"),
+        ("offline", &offline, "stale"),
+        ("empty", &empty, ""),
+    ] {
+        ok(instance.seed_inbox(seeded, &status));
+        ok(instance.open_inbox_page("popup.html", |v: &InboxView| {
+            if kind.is_empty() {
+                v.empty_state.as_deref() == Some("empty")
+            } else {
+                v.notices.iter().any(|(k, _)| k == kind)
+            }
+        }));
+        assert_all_translated(&instance, &format!("popup {state}"), &mail);
     }
     // No account yet: the list's empty state and the options page's.
     ok(instance.seed_inbox(
