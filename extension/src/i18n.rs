@@ -42,6 +42,16 @@ pub fn full_date(date_ms: u64, tz_offset_minutes: i32) -> String {
     .unwrap_or_else(|| gmux_core::view::full_date(date_ms, tz_offset_minutes))
 }
 
+/// A time of day, in the browser's language (`14:05`, `2:05 PM`).
+pub fn time_of_day(date_ms: u64) -> String {
+    formatted(
+        gmux_core::view::DateForm::Time as usize,
+        &[("hour", "numeric"), ("minute", "2-digit")],
+        date_ms,
+    )
+    .unwrap_or_default()
+}
+
 const FULL: usize = 4;
 
 thread_local! {

@@ -39,7 +39,7 @@ pub(super) fn draw_page_control(document: &Document, page: &Page) -> Result<(), 
     let Some(slot) = dom::clear(document, "notify-control")? else {
         return Ok(());
     };
-    let paused = notify::paused_text(&page.settings.notify, now_ms(), tz_offset_minutes());
+    let paused = paused_words(&page.settings.notify, now_ms(), tz_offset_minutes());
     let open = MENU_OPEN.with(Cell::get);
     let (icon, label) = match &paused {
         Some(text) => (Icon::BellPaused, text.clone()),
@@ -131,7 +131,7 @@ pub(super) fn account_switches(
 pub(super) fn draw_options(document: &Document, page: &Page) -> Result<(), JsValue> {
     draw_poll(document, page)?;
     let browser = browser::browser_kind();
-    let paused = notify::paused_text(&page.settings.notify, now_ms(), tz_offset_minutes());
+    let paused = paused_words(&page.settings.notify, now_ms(), tz_offset_minutes());
     let accounts: Vec<&str> = page.status.accounts.iter().map(|a| a.id.as_str()).collect();
     let on = accounts
         .iter()
@@ -427,4 +427,21 @@ fn value_of(element: &Element) -> String {
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_default()
+}
+
+/// Core's `notify::paused_text` in the browser's language: `None` when notifications are not paused, else until a
+/// time today, tomorrow at a time, or a date and time further out.
+fn paused_words(
+    settings: &gmux_core::settings::NotifySettings,
+    now_ms: u64,
+    tz: i32,
+) -> Option<String> {
+    notify::paused_text(settings, now_ms, tz)?;
+    let until = settings.paused_until_ms?;
+    let day = |ms: u64| (ms as i64 + i64::from(tz) * 60_000).div_euclid(86_400_000);
+    Some(match day(until) - day(now_ms) {
+        0 => t_with("pausedUntil", &[&crate::i18n::time_of_day(until)]),
+        1 => t_with("pausedUntilTomorrow", &[&crate::i18n::time_of_day(until)]),
+        _ => t_with("pausedUntil", &[&crate::i18n::full_date(until, tz)]),
+    })
 }
