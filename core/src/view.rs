@@ -30,14 +30,19 @@ pub fn account_short_name(email: &str) -> String {
 /// A row's accessible name: screen readers get the subject cut to a sentence's length, not a 20,000-character
 /// subject in full.
 pub fn row_label(unread: bool, senders: &str, subject: &str, email: &str) -> String {
-    const MAX_SUBJECT_CHARS: usize = 200;
     let state = if unread { "unread, " } else { "" };
+    format!("{state}{senders}: {}, {email}", label_subject(subject))
+}
+
+/// A subject as a row's accessible name holds it: cut to a sentence's length.
+pub fn label_subject(subject: &str) -> String {
+    const MAX_SUBJECT_CHARS: usize = 200;
     let mut chars = subject.chars();
     let mut cut: String = chars.by_ref().take(MAX_SUBJECT_CHARS).collect();
     if chars.next().is_some() {
         cut.push('…');
     }
-    format!("{state}{senders}: {cut}, {email}")
+    cut
 }
 
 pub fn senders_line(senders: &[String]) -> String {
@@ -54,26 +59,48 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// A date as the inbox shows it, like Gmail: the time for today, "Yesterday", day and month within the
-/// year, day month year before that. `tz_offset_minutes` is the local offset from UTC (east positive),
-/// which the page reads from the browser so Rust needs no time-zone database.
-pub fn relative_date(date_ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String {
+/// Which form a date takes in the list, like Gmail: the time for today, "Yesterday", day and month within the
+/// year, day month year before that. The page writes it in the browser's language (`Intl`); this decides which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateForm {
+    Time,
+    Yesterday,
+    DayMonth,
+    DayMonthYear,
+}
+
+/// The form `date_ms` takes when it is `now_ms`. `tz_offset_minutes` is the local offset from UTC (east
+/// positive), which the page reads from the browser so Rust needs no time-zone database.
+pub fn date_form(date_ms: u64, now_ms: u64, tz_offset_minutes: i32) -> DateForm {
     let offset = i64::from(tz_offset_minutes) * MS_PER_MINUTE;
-    let local = clamp_date_ms(date_ms) + offset;
-    let now_local = clamp_date_ms(now_ms) + offset;
-    let day = local.div_euclid(MS_PER_DAY);
-    let today = now_local.div_euclid(MS_PER_DAY);
-    let (y, m, d) = civil_from_days(day);
+    let day = (clamp_date_ms(date_ms) + offset).div_euclid(MS_PER_DAY);
+    let today = (clamp_date_ms(now_ms) + offset).div_euclid(MS_PER_DAY);
+    let (y, _, _) = civil_from_days(day);
     let (now_y, _, _) = civil_from_days(today);
     if day == today {
-        let minutes = local.rem_euclid(MS_PER_DAY) / MS_PER_MINUTE;
-        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+        DateForm::Time
     } else if day == today - 1 {
-        "Yesterday".to_string()
+        DateForm::Yesterday
     } else if y == now_y && day < today {
-        format!("{} {}", d, MONTHS[(m - 1) as usize])
+        DateForm::DayMonth
     } else {
-        format!("{} {} {}", d, MONTHS[(m - 1) as usize], y)
+        DateForm::DayMonthYear
+    }
+}
+
+/// A date as the inbox shows it in English, in the form [`date_form`] decides (the pages write it in the
+/// browser's language instead; this is the English the tests and the bench read).
+pub fn relative_date(date_ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String {
+    let local = clamp_date_ms(date_ms) + i64::from(tz_offset_minutes) * MS_PER_MINUTE;
+    let (y, m, d) = civil_from_days(local.div_euclid(MS_PER_DAY));
+    match date_form(date_ms, now_ms, tz_offset_minutes) {
+        DateForm::Time => {
+            let minutes = local.rem_euclid(MS_PER_DAY) / MS_PER_MINUTE;
+            format!("{:02}:{:02}", minutes / 60, minutes % 60)
+        }
+        DateForm::Yesterday => "Yesterday".to_string(),
+        DateForm::DayMonth => format!("{} {}", d, MONTHS[(m - 1) as usize]),
+        DateForm::DayMonthYear => format!("{} {} {}", d, MONTHS[(m - 1) as usize], y),
     }
 }
 
@@ -289,24 +316,17 @@ pub fn stale_notice(
     now_ms: u64,
     tz_offset_minutes: i32,
 ) -> Option<String> {
-    let stale: Vec<&InboxAccount> = accounts
-        .iter()
-        .filter(|a| matches!(a.health, SyncHealth::Offline | SyncHealth::Failing))
-        .collect();
-    let first = stale.first()?;
-    let offline = stale.iter().any(|a| a.health == SyncHealth::Offline);
-    let what = if offline {
+    let stale = stale_state(accounts)?;
+    let what = if stale.offline {
         "Offline"
     } else {
         "Gmail is not answering"
     };
-    let oldest = stale.iter().filter_map(|a| a.last_good_sync_ms).min();
-    let whose = if stale.len() == 1 && accounts.len() > 1 {
-        format!(" for {}", first.email)
-    } else {
-        String::new()
-    };
-    let mut text = match oldest {
+    let whose = stale
+        .account
+        .map(|email| format!(" for {email}"))
+        .unwrap_or_default();
+    let mut text = match stale.as_of_ms {
         Some(ms) => {
             let when = relative_date(ms, now_ms, tz_offset_minutes);
             let when = if when == "Yesterday" {
@@ -318,18 +338,50 @@ pub fn stale_notice(
         }
         None => format!("{what}{whose}: no mail has been fetched yet."),
     };
-    // When Gmail itself is fine but something before it is not (a locked keyring, the token endpoint), the one
-    // sentence that says so is worth the space.
+    if let Some(detail) = stale.detail {
+        text.push(' ');
+        text.push_str(&detail);
+    }
+    Some(text)
+}
+
+/// What the stale banner says, as data (the pages put it in words in the browser's language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleState {
+    /// Offline, rather than Gmail not answering.
+    pub offline: bool,
+    /// The one account concerned, when there are others.
+    pub account: Option<String>,
+    /// The oldest last good sync of the accounts concerned.
+    pub as_of_ms: Option<u64>,
+    /// The one reason all share, when Gmail itself is fine but something before it is not (a locked keyring, the
+    /// token endpoint): the one sentence that says so is worth the space.
+    pub detail: Option<String>,
+}
+
+/// The stale banner's facts; `None` when every account synced.
+pub fn stale_state(accounts: &[InboxAccount]) -> Option<StaleState> {
+    let stale: Vec<&InboxAccount> = accounts
+        .iter()
+        .filter(|a| matches!(a.health, SyncHealth::Offline | SyncHealth::Failing))
+        .collect();
+    let first = stale.first()?;
+    let offline = stale.iter().any(|a| a.health == SyncHealth::Offline);
+    let mut detail = None;
     if !offline {
         let mut details = stale.iter().filter_map(|a| a.health_detail.as_deref());
-        if let Some(detail) = details.next() {
-            if details.all(|d| d == detail) && !detail.starts_with("Gmail") {
-                text.push(' ');
-                text.push_str(detail);
+        if let Some(first_detail) = details.next() {
+            if details.all(|d| d == first_detail) && !first_detail.starts_with("Gmail") {
+                detail = Some(first_detail.to_string());
             }
         }
     }
-    Some(text)
+    Some(StaleState {
+        offline,
+        account: (stale.len() == 1 && accounts.len() > 1).then(|| first.email.clone()),
+        as_of_ms: stale.iter().filter_map(|a| a.last_good_sync_ms).min(),
+        detail,
+    })
 }
 
 /// The banner naming the accounts Google stopped accepting; `None` when there are none.
@@ -433,6 +485,25 @@ mod tests {
         check_date(NOW - 15 * 60 * 60_000, 600, "Yesterday");
         // A date in the future (clock skew) still shows a date, never a negative time.
         check_date(NOW + 3 * 86_400_000, 0, "26 Nov 2026");
+    }
+
+    #[test]
+    fn a_date_takes_the_form_its_day_asks_for() {
+        let check = |date_ms: u64, offset: i32, expected: DateForm| {
+            assert_eq!(
+                date_form(date_ms, NOW, offset),
+                expected,
+                "{date_ms} at {offset}"
+            );
+        };
+        check(NOW - 5 * 60_000, 0, DateForm::Time);
+        check(NOW - 86_400_000, 0, DateForm::Yesterday);
+        check(NOW - 3 * 86_400_000, 0, DateForm::DayMonth);
+        check(NOW - 400 * 86_400_000, 0, DateForm::DayMonthYear);
+        check(NOW, 600, DateForm::Time);
+        check(NOW - 15 * 60 * 60_000, 600, DateForm::Yesterday);
+        check(NOW + 3 * 86_400_000, 0, DateForm::DayMonthYear);
+        check(u64::MAX, 0, DateForm::DayMonthYear);
     }
 
     #[test]

@@ -874,3 +874,46 @@ pub async fn show_in_tab(id: i64, window_id: i64, url: &str) -> Result<(), Brows
     }
     Ok(())
 }
+
+// ---- Languages (issue 20): the words of the browser's UI language, from `_locales/<lang>/messages.json` ----
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(method, getter)]
+    fn i18n(this: &Api) -> I18n;
+
+    type I18n;
+    #[wasm_bindgen(method, catch, js_name = getMessage)]
+    fn get_message_with(
+        this: &I18n,
+        key: &str,
+        substitutions: &JsValue,
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// The message `key` of the catalogue the browser chose, `$1`… filled from `substitutions`; `None` when the
+/// catalogues have no such key (or this is not an extension context).
+pub fn message(key: &str, substitutions: &[&str]) -> Option<String> {
+    let subs = js_sys::Array::new();
+    for s in substitutions {
+        subs.push(&JsValue::from_str(s));
+    }
+    let text = api()
+        .ok()?
+        .i18n()
+        .get_message_with(key, &subs)
+        .ok()?
+        .as_string()?;
+    (!text.is_empty()).then_some(text)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(method, js_name = getUILanguage)]
+    fn get_ui_language(this: &I18n) -> JsValue;
+}
+
+/// The browser's UI language (`de`, `en-US`), which dates and times follow.
+pub fn ui_language() -> Option<String> {
+    api().ok()?.i18n().get_ui_language().as_string()
+}

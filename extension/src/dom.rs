@@ -82,6 +82,20 @@ pub fn el(
     Ok(element)
 }
 
+/// A new element holding mail (a sender, a subject, a snippet, an address): its text keeps its own direction
+/// whatever the page's (an English subject in a right-to-left page still ends with its question mark), and
+/// `dir="auto"` tells the languages test that this text is mail, which no catalogue translates.
+pub fn mail_el(
+    document: &Document,
+    tag: &str,
+    class: &str,
+    text: &str,
+) -> Result<Element, JsValue> {
+    let element = el(document, tag, class, Some(text))?;
+    element.set_attribute("dir", "auto")?;
+    Ok(element)
+}
+
 /// An icon-only button: the label is for screen readers and the tooltip, `action` for the page's click handler.
 pub fn icon_button(
     document: &Document,

@@ -15,6 +15,10 @@ mod background;
 mod dom;
 #[cfg(feature = "background")]
 mod fetch_env;
+// Each module uses only some of it.
+#[cfg(any(feature = "pages", feature = "reader", feature = "background"))]
+#[allow(dead_code)]
+mod i18n;
 #[cfg(feature = "pages")]
 mod pages;
 #[cfg(feature = "reader")]

@@ -167,7 +167,25 @@ impl ExtensionBrowser {
         host_env: &[(String, String)],
         prepare: impl FnOnce(&Path) -> Result<()>,
     ) -> Result<ExtensionBrowser> {
-        Self::launch_variant(browser, setup, host_env, prepare, Variant::Test)
+        Self::launch_variant(browser, setup, host_env, prepare, Variant::Test, None)
+    }
+
+    /// [`launch_prepared`](Self::launch_prepared) with the browser's UI language `language` (`de`, or `ar` for
+    /// the pseudo-Arabic test locale), which the extension's catalogues and dates follow. Both browsers take it
+    /// only from the languages installed (`cargo xtask setup`: chromium-l10n, firefox-esr-l10n-*).
+    pub fn launch_in_language(
+        browser: Browser,
+        language: &str,
+        prepare: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<ExtensionBrowser> {
+        Self::launch_variant(
+            browser,
+            HostSetup::Installed,
+            &[],
+            prepare,
+            Variant::Test,
+            Some(language),
+        )
     }
 
     /// [`launch_prepared`](Self::launch_prepared) with the release build's manifest: the test build's
@@ -184,6 +202,7 @@ impl ExtensionBrowser {
             host_env,
             prepare,
             Variant::Release,
+            None,
         )
     }
 
@@ -193,6 +212,7 @@ impl ExtensionBrowser {
         host_env: &[(String, String)],
         prepare: impl FnOnce(&Path) -> Result<()>,
         variant: Variant,
+        language: Option<&str>,
     ) -> Result<ExtensionBrowser> {
         // A test that panicked while holding the lock left nothing shared broken: its browser is gone.
         let guard = BROWSER_LOCK
@@ -225,8 +245,8 @@ impl ExtensionBrowser {
         }
 
         let (driver, session) = match browser {
-            Browser::Chromium => start_chromium(root, &extension)?,
-            Browser::Firefox => start_firefox(root, &extension, FirefoxProfile::Fresh)?,
+            Browser::Chromium => start_chromium(root, &extension, language)?,
+            Browser::Firefox => start_firefox(root, &extension, FirefoxProfile::Fresh, language)?,
         };
         Ok(ExtensionBrowser {
             browser,
@@ -487,7 +507,11 @@ impl ExtensionBrowser {
     }
 }
 
-fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Session)> {
+fn start_chromium(
+    root: &Path,
+    extension: &Path,
+    language: Option<&str>,
+) -> Result<(DriverProcess, Session)> {
     let chromedriver =
         paths::find_program("chromedriver", &[PathBuf::from("/usr/bin/chromedriver")]).ok_or(
             HarnessError::ToolMissing {
@@ -500,7 +524,10 @@ fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessi
     let driver = DriverProcess::start(
         &chromedriver,
         |port| vec![format!("--port={port}")],
-        &[],
+        // Chromium on Linux takes its UI language from the environment, which chromedriver passes on.
+        &language
+            .map(|l| vec![("LANGUAGE", Path::new(l)), ("LANG", Path::new(l))])
+            .unwrap_or_default(),
         &root.join("chromedriver.log"),
     )?;
     let extension = extension.to_string_lossy();
@@ -534,12 +561,14 @@ fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessi
             "--trace-startup-format=json".to_string(),
         ]
     });
+    let lang = language.map(|l| format!("--lang={l}"));
     let args: Vec<String> = headless
         .into_iter()
         .chain(args)
+        .chain(lang)
         .chain(trace.into_iter().flatten())
         .collect();
-    let session = driver.client.new_session(json!({
+    let mut capabilities = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
             "binary": CHROMIUM_BINARY,
@@ -553,7 +582,11 @@ fn start_chromium(root: &Path, extension: &Path) -> Result<(DriverProcess, Sessi
             // chromedriver would otherwise pass switches that keep unpacked extensions from loading.
             "excludeSwitches": ["disable-extensions"],
         },
-    }))?;
+    });
+    if let Some(language) = language {
+        capabilities["goog:chromeOptions"]["prefs"]["intl.accept_languages"] = json!(language);
+    }
+    let session = driver.client.new_session(capabilities)?;
     Ok((driver, session))
 }
 
@@ -570,6 +603,7 @@ fn start_firefox(
     root: &Path,
     extension: &Path,
     profile: FirefoxProfile,
+    language: Option<&str>,
 ) -> Result<(DriverProcess, Session)> {
     let geckodriver =
         paths::find_program("geckodriver", &[paths::cargo_bin_dir().join("geckodriver")]).ok_or(
@@ -636,6 +670,11 @@ fn start_firefox(
         // A test's "Gmail tab" resolves to loopback, where nothing answers: its address is all that matters.
         "network.dns.localDomains": "mail.google.com",
     });
+    if let Some(language) = language {
+        // The language packs Debian installs into Firefox's own folder; Firefox switches its UI to one asked for.
+        prefs["intl.locale.requested"] = json!(language);
+        prefs["intl.accept_languages"] = json!(language);
+    }
     if profile == FirefoxProfile::Kept {
         args.extend(["-profile".to_string(), profile_path]);
         // A temporary add-on is removed when Firefox quits; these keep its storage.local for the next start.
@@ -805,7 +844,7 @@ fn start_keeping_profile(
     extension: &Path,
 ) -> Result<(DriverProcess, Session)> {
     match browser {
-        Browser::Chromium => start_chromium(root, extension),
-        Browser::Firefox => start_firefox(root, extension, FirefoxProfile::Kept),
+        Browser::Chromium => start_chromium(root, extension, None),
+        Browser::Firefox => start_firefox(root, extension, FirefoxProfile::Kept, None),
     }
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
-use crate::{cargo, run, setup, workspace_root};
+use crate::{cargo, locales, run, setup, workspace_root};
 
 pub const BROWSERS: [&str; 2] = ["chrome", "firefox"];
 
@@ -37,6 +37,7 @@ pub fn dist_dir() -> PathBuf {
 
 pub fn dist(opts: &DistOptions) -> Result<()> {
     setup::ensure_build_tools()?;
+    locales::check_catalogues()?;
     let root = workspace_root();
     let mut modules = Vec::new();
     for module in WASM_MODULES {
@@ -78,6 +79,9 @@ pub fn dist(opts: &DistOptions) -> Result<()> {
         }
         fs::create_dir_all(&out)?;
         copy_tree(&root.join("extension/static"), &out)?;
+        if !opts.release {
+            locales::write_pseudo_locale(&out)?;
+        }
         for (module, wasm) in &modules {
             run(Command::new(&bindgen)
                 .arg(wasm)

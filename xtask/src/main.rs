@@ -4,6 +4,7 @@ mod bench;
 mod demo;
 mod dist;
 mod install;
+mod locales;
 mod package;
 mod package_checks;
 mod setup;

@@ -22,6 +22,17 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     ("firefox-esr", "/usr/bin/firefox-esr"),
+    // The languages test runs each browser in German and in the pseudo-Arabic test locale: a browser shows an
+    // extension's messages in its own UI language, which it takes only from the languages it ships.
+    ("chromium-l10n", "/usr/lib/chromium/locales/de.pak"),
+    (
+        "firefox-esr-l10n-de",
+        "/usr/lib/firefox-esr/browser/extensions/langpack-de@firefox-esr.mozilla.org.xpi",
+    ),
+    (
+        "firefox-esr-l10n-ar",
+        "/usr/lib/firefox-esr/browser/extensions/langpack-ar@firefox-esr.mozilla.org.xpi",
+    ),
     ("gnome-keyring", "/usr/bin/gnome-keyring-daemon"),
     ("dbus-x11", "/usr/bin/dbus-launch"),
     ("dbus-daemon", "/usr/bin/dbus-run-session"),

@@ -25,6 +25,7 @@ use web_sys::{
 use super::{log_error, reader_module, PAGE};
 use crate::browser;
 use crate::dom::{self, el, icon_button, Icon};
+use crate::i18n::{t, t_with};
 use crate::timers::sleep;
 
 /// The composer open in this page.
@@ -44,7 +45,7 @@ async fn ask(intent: Intent) -> ComposeReply {
         Ok(reply) => reply,
         Err(e) => ComposeReply::failed(
             gmux_core::messages::IntentError::Internal,
-            format!("The gmux background did not answer: {e}."),
+            t_with("backgroundNoAnswer", &[&e.to_string()]),
         ),
     }
 }
@@ -57,7 +58,12 @@ fn document() -> Option<Document> {
 pub(super) fn draw_options(document: &Document, page: &super::Page) -> Result<(), JsValue> {
     let current = page.settings.compose.undo_seconds();
     if let Some(select) = dom::clear(document, "undo-seconds")? {
-        for (seconds, words) in decide::undo_choices(current) {
+        for (seconds, _) in decide::undo_choices(current) {
+            let words = match seconds {
+                0 => t("undoNone"),
+                1 => t("oneSecond"),
+                s => t_with("seconds", &[&s.to_string()]),
+            };
             let option = el(document, "option", "", Some(&words))?;
             option.set_attribute("value", &seconds.to_string())?;
             if seconds == current {
@@ -98,9 +104,7 @@ pub(super) fn start(kind: ComposeKind) {
         }
     });
     let Some(account) = account else {
-        return super::update(|page| {
-            page.message = Some("Add a Gmail account to write mail.".to_string())
-        });
+        return super::update(|page| page.message = Some(t("addAccountToWrite")));
     };
     spawn_local(async move {
         let source = match (&thread, kind) {
@@ -108,10 +112,7 @@ pub(super) fn start(kind: ComposeKind) {
             _ => None,
         };
         if thread.is_some() && source.is_none() && kind != ComposeKind::New {
-            return super::update(|page| {
-                page.message =
-                    Some("Wait for the conversation to load, then answer it.".to_string())
-            });
+            return super::update(|page| page.message = Some(t("waitForConversation")));
         }
         let reply = ask(Intent::ComposeStart {
             kind,
@@ -143,17 +144,12 @@ async fn reply_source() -> Option<gmux_core::compose::ReplySource> {
 /// Opens the composer of a reply from the background, or says why not.
 async fn show(reply: ComposeReply) {
     let Some(state) = reply.state.filter(|_| reply.ok) else {
-        let error = reply
-            .error
-            .unwrap_or_else(|| "The composer could not be opened.".to_string());
+        let error = reply.error.unwrap_or_else(|| t("composerNotOpened"));
         return super::update(|page| page.message = Some(error));
     };
     let identities = ask(Intent::ComposeIdentities).await.identities;
     let (note, kind) = if state.resumed {
-        (
-            Some("Your unsent message, as you left it.".to_string()),
-            "note",
-        )
+        (Some(t("unsentAsLeft")), "note")
     } else {
         (state.failed.clone(), "error")
     };
@@ -198,12 +194,16 @@ pub(super) fn offer_unsent(account: &str, thread: &str) {
             ComposeKind::Forward => "forward",
             _ => "reply",
         };
-        let words = format!("Your unsent {} is kept", state.kind.title().to_lowercase());
+        let words = match state.kind {
+            ComposeKind::New => t("unsentNewKept"),
+            ComposeKind::Reply | ComposeKind::ReplyAll => t("unsentReplyKept"),
+            ComposeKind::Forward => t("unsentForwardKept"),
+        };
         let Ok(line) = el(&document, "div", "compose-unsent", Some(&words)) else {
             return;
         };
         line.set_id("compose-unsent");
-        if let Ok(button) = dom::text_button(&document, "link", "Continue writing", action) {
+        if let Ok(button) = dom::text_button(&document, "link", &t("continueWriting"), action) {
             let _ = line.append_child(&button);
         }
         let _ = head.append_child(&line);
@@ -272,7 +272,7 @@ fn draw(note: Option<&str>) -> Result<(), JsValue> {
     let root = el(&document, "section", "composer", None)?;
     root.set_id("composer");
     root.set_attribute("role", "dialog")?;
-    root.set_attribute("aria-label", state.kind.title())?;
+    root.set_attribute("aria-label", &kind_title(state.kind))?;
     root.set_attribute("data-compose-id", &state.id)?;
     if popped {
         root.set_attribute("data-popped", "")?;
@@ -280,25 +280,25 @@ fn draw(note: Option<&str>) -> Result<(), JsValue> {
     let head = el(&document, "header", "composer-head", None)?;
     dom::append(
         &head,
-        el(&document, "h2", "composer-title", Some(state.kind.title()))?,
+        el(
+            &document,
+            "h2",
+            "composer-title",
+            Some(&kind_title(state.kind)),
+        )?,
     )?;
     let saved = el(&document, "span", "composer-saved", None)?;
     saved.set_id("compose-saved");
     head.append_child(&saved)?;
     if !popped {
-        let pop = icon_button(
-            &document,
-            Icon::Open,
-            "Pop out into its own tab",
-            "compose-pop",
-        )?;
+        let pop = icon_button(&document, Icon::Open, &t("popOut"), "compose-pop")?;
         pop.set_attribute("tabindex", "0")?;
         head.append_child(&pop)?;
     }
     let close = icon_button(
         &document,
         Icon::Close,
-        "Close (Esc): the draft is kept",
+        &t("closeKeepDraft"),
         "compose-close",
     )?;
     close.set_attribute("tabindex", "0")?;
@@ -308,7 +308,7 @@ fn draw(note: Option<&str>) -> Result<(), JsValue> {
     let from_row = el(&document, "label", "composer-row", None)?;
     dom::append(
         &from_row,
-        el(&document, "span", "composer-label", Some("From"))?,
+        el(&document, "span", "composer-label", Some(&t("from")))?,
     )?;
     let select = el(&document, "select", "composer-from", None)?;
     select.set_id("compose-from");
@@ -333,12 +333,12 @@ fn draw(note: Option<&str>) -> Result<(), JsValue> {
     root.append_child(&from_row)?;
 
     for (id, label, value) in [
-        ("compose-to", "To", &state.fields.to),
-        ("compose-cc", "Cc", &state.fields.cc),
-        ("compose-bcc", "Bcc", &state.fields.bcc),
+        ("compose-to", t("to"), &state.fields.to),
+        ("compose-cc", t("cc"), &state.fields.cc),
+        ("compose-bcc", t("bcc"), &state.fields.bcc),
     ] {
         let row = el(&document, "label", "composer-row", None)?;
-        dom::append(&row, el(&document, "span", "composer-label", Some(label))?)?;
+        dom::append(&row, el(&document, "span", "composer-label", Some(&label))?)?;
         let field = document
             .create_element("input")?
             .dyn_into::<HtmlInputElement>()?;
@@ -364,8 +364,8 @@ fn draw(note: Option<&str>) -> Result<(), JsValue> {
     subject.set_id("compose-subject");
     subject.set_class_name("composer-input composer-subject");
     subject.set_type("text");
-    subject.set_placeholder("Subject");
-    subject.set_attribute("aria-label", "Subject")?;
+    subject.set_placeholder(&t("subject"));
+    subject.set_attribute("aria-label", &t("subject"))?;
     subject.set_value(&state.fields.subject);
     root.append_child(&subject)?;
 
@@ -374,18 +374,18 @@ fn draw(note: Option<&str>) -> Result<(), JsValue> {
         .dyn_into::<HtmlTextAreaElement>()?;
     body.set_id("compose-body");
     body.set_class_name("composer-body");
-    body.set_attribute("aria-label", "Message")?;
+    body.set_attribute("aria-label", &t("message"))?;
     body.set_value(&state.fields.body);
     root.append_child(&body)?;
 
     if !state.quote.is_empty() {
         let details = el(&document, "details", "composer-quote", None)?;
         let summary = if state.kind == ComposeKind::Forward {
-            "Forwarded message"
+            t("forwardedMessage")
         } else {
-            "Quoted text"
+            t("quotedText")
         };
-        dom::append(&details, el(&document, "summary", "", Some(summary))?)?;
+        dom::append(&details, el(&document, "summary", "", Some(&summary))?)?;
         dom::append(
             &details,
             el(&document, "pre", "composer-quote-text", Some(&state.quote))?,
@@ -403,13 +403,18 @@ fn draw(note: Option<&str>) -> Result<(), JsValue> {
     root.append_child(&message)?;
 
     let foot = el(&document, "footer", "composer-foot", None)?;
-    let send = dom::text_button(&document, "primary composer-send", "Send", "compose-send")?;
-    send.set_attribute("title", "Send (Ctrl+Enter)")?;
+    let send = dom::text_button(
+        &document,
+        "primary composer-send",
+        &t("send"),
+        "compose-send",
+    )?;
+    send.set_attribute("title", &t("sendKey"))?;
     foot.append_child(&send)?;
     let attach = el(&document, "label", "composer-attach", None)?;
-    attach.set_attribute("title", "Attach files (up to 25 MB in all)")?;
+    attach.set_attribute("title", &t("attachTitle"))?;
     dom::append(&attach, dom::icon(&document, Icon::Attachment)?)?;
-    dom::append(&attach, el(&document, "span", "", Some("Attach"))?)?;
+    dom::append(&attach, el(&document, "span", "", Some(&t("attach")))?)?;
     let picker = document
         .create_element("input")?
         .dyn_into::<HtmlInputElement>()?;
@@ -422,7 +427,7 @@ fn draw(note: Option<&str>) -> Result<(), JsValue> {
     let discard = icon_button(
         &document,
         Icon::Trash,
-        "Discard the draft",
+        &t("discardDraft"),
         "compose-discard",
     )?;
     discard.set_attribute("tabindex", "0")?;
@@ -490,7 +495,7 @@ fn draw_files(document: &Document) -> Result<(), JsValue> {
         let remove = icon_button(
             document,
             Icon::Close,
-            &format!("Remove {}", a.file_name),
+            &t_with("removeFile", &[&a.file_name]),
             "compose-detach",
         )?;
         remove.set_attribute("data-index", &i.to_string())?;
@@ -533,13 +538,11 @@ fn draw_saved() {
         return;
     };
     let (text, error) = OPEN.with(|o| match o.borrow().as_ref() {
-        Some(o) if o.state.save_error.is_some() => {
-            ("Not saved to Gmail yet", o.state.save_error.clone())
-        }
-        Some(o) if o.state.saved => ("Saved to Drafts", None),
-        _ => ("", None),
+        Some(o) if o.state.save_error.is_some() => (t("notSavedYet"), o.state.save_error.clone()),
+        Some(o) if o.state.saved => (t("savedToDrafts"), None),
+        _ => (String::new(), None),
     });
-    saved.set_text_content(Some(text));
+    saved.set_text_content(Some(&text));
     match error {
         Some(e) => {
             let _ = saved.set_attribute("title", &e);
@@ -863,7 +866,7 @@ fn close(save: bool) {
             let reply = ask(Intent::ComposeClose { id }).await;
             if let Some(state) = reply.state.filter(|s| s.saved) {
                 let _ = state;
-                toast("Draft saved", None);
+                toast(&t("draftSaved"), None);
             }
         });
     }
@@ -875,7 +878,7 @@ fn discard() {
     spawn_local(async move {
         let reply = ask(Intent::ComposeDiscard { id }).await;
         if reply.ok {
-            toast("Draft discarded", None);
+            toast(&t("draftDiscarded"), None);
         }
     });
 }
@@ -894,7 +897,7 @@ fn pop_out() {
         }
         if let Err(e) = browser::open_extension_page(&format!("newtab.html#compose={id}")).await {
             super::update(|page| {
-                page.message = Some(format!("The composer could not open in a tab: {e}."))
+                page.message = Some(t_with("composerNotInTab", &[&e.to_string()]))
             });
         }
     });
@@ -940,7 +943,7 @@ fn send() {
             _ => 0,
         };
         PENDING.with(|p| *p.borrow_mut() = Some((id.clone(), until)));
-        toast("Sending…", Some(&id));
+        toast(&t("sending"), Some(&id));
         let done = ask(Intent::ComposeWait { id: id.clone() }).await;
         let still_ours = PENDING.with(|p| p.borrow().as_ref().is_some_and(|(p, _)| *p == id));
         PENDING.with(|p| {
@@ -949,7 +952,7 @@ fn send() {
             }
         });
         match done.state {
-            Some(state) if state.phase == Phase::Sent => toast("Message sent", None),
+            Some(state) if state.phase == Phase::Sent => toast(&t("messageSent"), None),
             Some(state) if state.failed.is_some() => {
                 hide_toast();
                 let failed = state.failed.clone();
@@ -963,12 +966,7 @@ fn send() {
             // Undone: the composer is back already.
             Some(_) => {}
             // The background lost it (restarted): say so rather than leave "Sending…" up.
-            None => toast(
-                done.error
-                    .as_deref()
-                    .unwrap_or("gmux lost track of this message: look in Sent and Drafts."),
-                None,
-            ),
+            None => toast(&done.error.unwrap_or_else(|| t("lostTrack")), None),
         }
     });
 }
@@ -984,7 +982,7 @@ fn undo() {
             hide_toast();
             show(reply).await;
         } else {
-            toast(reply.error.as_deref().unwrap_or("Too late to undo."), None);
+            toast(&reply.error.unwrap_or_else(|| t("tooLateToUndo")), None);
         }
     });
 }
@@ -1007,8 +1005,9 @@ fn toast(text: &str, undo_for: Option<&str>) {
     dom::announce(text);
     if let Some(id) = undo_for {
         let _ = toast.set_attribute("data-compose-id", id);
-        if let Ok(button) = dom::text_button(&document, "compose-undo", "Undo", "compose-undo") {
-            let _ = button.set_attribute("title", "Undo (z)");
+        if let Ok(button) = dom::text_button(&document, "compose-undo", &t("undo"), "compose-undo")
+        {
+            let _ = button.set_attribute("title", &t("undoKey"));
             let _ = toast.append_child(&button);
         }
     }
@@ -1029,5 +1028,15 @@ fn toast(text: &str, undo_for: Option<&str>) {
                 shown.remove();
             }
         });
+    }
+}
+
+/// The composer's title in the browser's language (core's `ComposeKind::title` is its English).
+fn kind_title(kind: ComposeKind) -> String {
+    match kind {
+        ComposeKind::New => t("composeNew"),
+        ComposeKind::Reply => t("composeReply"),
+        ComposeKind::ReplyAll => t("composeReplyAll"),
+        ComposeKind::Forward => t("composeForward"),
     }
 }

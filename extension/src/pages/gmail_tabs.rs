@@ -16,6 +16,7 @@ use web_sys::Document;
 use super::{log_error, redraw, update};
 use crate::browser;
 use crate::dom::{self, el, text_button};
+use crate::i18n::{t, t_with};
 
 thread_local! {
     /// Whether the permission is held, once known (the settings card draws from it).
@@ -37,7 +38,7 @@ pub(super) fn open_thread(email: String, thread: String, label_ids: Vec<String>)
             return;
         }
         if let Err(e) = browser::open_tab(&view::gmail_thread_url(&email, &thread)).await {
-            update(|page| page.message = Some(format!("Gmail could not be opened: {e}.")));
+            update(|page| page.message = Some(t_with("gmailNotOpened", &[&e.to_string()])));
         }
     });
 }
@@ -73,23 +74,18 @@ pub(super) fn on_click(action: &str) -> bool {
                         Ok(granted) => {
                             ALLOWED.with(|a| a.set(Some(granted)));
                             if !granted {
-                                update(|page| {
-                                    page.message = Some(
-                                        "Not allowed: Open in Gmail goes on opening a new tab."
-                                            .to_string(),
-                                    )
-                                });
+                                update(|page| page.message = Some(t("gmailTabsRefused")));
                                 return;
                             }
                             redraw();
                         }
                         Err(e) => update(|page| {
-                            page.message = Some(format!("The browser did not allow it: {e}."))
+                            page.message = Some(t_with("browserDidNotAllow", &[&e.to_string()]))
                         }),
                     }
                 }),
                 Err(e) => update(|page| {
-                    page.message = Some(format!("The browser did not allow it: {e}."))
+                    page.message = Some(t_with("browserDidNotAllow", &[&e.to_string()]))
                 }),
             }
             true
@@ -102,7 +98,7 @@ pub(super) fn on_click(action: &str) -> bool {
                         redraw();
                     }
                     Err(e) => update(|page| {
-                        page.message = Some(format!("The browser kept the permission: {e}."))
+                        page.message = Some(t_with("browserKeptPermission", &[&e.to_string()]))
                     }),
                 }
             });
@@ -131,20 +127,19 @@ pub(super) fn draw_options(document: &Document) -> Result<(), JsValue> {
     let words = el(document, "div", "field-text", None)?;
     let (line, hint, button) = if allowed {
         (
-            "On: Open in Gmail switches to the Gmail tab you have open for that account.",
-            "gmux sees only the addresses and titles of your mail.google.com tabs, never their content.",
-            text_button(document, "quiet", "Turn off", "gmail-tabs-off")?,
+            t("gmailTabsOn"),
+            t("gmailTabsOnHint"),
+            text_button(document, "quiet", &t("turnOff"), "gmail-tabs-off")?,
         )
     } else {
         (
-            "Open in Gmail can switch to the Gmail tab you have open for that account, instead of opening another.",
-            "Your browser will ask to let gmux \u{201c}read and change your data on mail.google.com\u{201d}: gmux uses \
-             it only to see the addresses and titles of Gmail's tabs, and never reads or changes Gmail's pages.",
-            text_button(document, "quiet", "Allow", "gmail-tabs-allow")?,
+            t("gmailTabsOff"),
+            t("gmailTabsOffHint"),
+            text_button(document, "quiet", &t("allow"), "gmail-tabs-allow")?,
         )
     };
-    dom::append(&words, el(document, "p", "gmail-tabs-line", Some(line))?)?;
-    dom::append(&words, el(document, "p", "field-hint", Some(hint))?)?;
+    dom::append(&words, el(document, "p", "gmail-tabs-line", Some(&line))?)?;
+    dom::append(&words, el(document, "p", "field-hint", Some(&hint))?)?;
     card.append_child(&words)?;
     button.set_id("gmail-tabs-button");
     card.append_child(&button)?;

@@ -8,6 +8,7 @@ use web_sys::{Document, Element, HtmlElement};
 
 use super::{stamp_now, tz_offset_minutes, Page, PageKind};
 use crate::dom::{self, el, icon_button, text_button, Icon};
+use crate::i18n::{t, t_with};
 
 /// Rows in the first draw when the window's height is unknown.
 const FIRST_DRAW_ROWS: usize = 30;
@@ -110,21 +111,27 @@ fn draw_badges(document: &Document, page: &Page) -> Result<(), JsValue> {
         filter.set_attribute("aria-pressed", if pressed { "true" } else { "false" })?;
         let primary_only = page.settings.account(&account.id).primary_only;
         let unread = account.shown_unread(primary_only);
-        let label = view::account_chip_label(
-            &account.email,
-            unread,
-            primary_only && account.primary_unread.is_some(),
-        );
+        let words = [
+            view::account_short_name(&account.email),
+            view::unread_label(unread),
+            account.email.clone(),
+        ];
+        let words = words.each_ref().map(String::as_str);
+        let label = if primary_only && account.primary_unread.is_some() {
+            t_with("accountChipPrimary", &words)
+        } else {
+            t_with("accountChip", &words)
+        };
         filter.set_attribute("aria-label", &label)?;
         filter.set_attribute("title", &label)?;
         dom::append(&filter, el(document, "span", "acct-dot", None)?)?;
         dom::append(
             &filter,
-            el(
+            dom::mail_el(
                 document,
                 "span",
                 "acct-name",
-                Some(&view::account_short_name(&account.email)),
+                &view::account_short_name(&account.email),
             )?,
         )?;
         // A space between name and count, which the flex layout does not draw, so the chip's text reads
@@ -164,9 +171,10 @@ fn draw_badges(document: &Document, page: &Page) -> Result<(), JsValue> {
         }
         badge.append_child(&filter)?;
         if account.health == SyncHealth::ReauthRequired {
-            let reconnect = text_button(document, "reconnect", "Reconnect", "reconnect")?;
+            let reconnect = text_button(document, "reconnect", &t("reconnect"), "reconnect")?;
             reconnect.set_attribute("data-account", &account.id)?;
-            reconnect.set_attribute("aria-label", &format!("Reconnect {}", account.email))?;
+            reconnect
+                .set_attribute("aria-label", &t_with("reconnectAccount", &[&account.email]))?;
             badge.append_child(&reconnect)?;
         }
         nav.append_child(&badge)?;
@@ -192,12 +200,12 @@ pub(super) fn add_failed_notice(
     let Some(error) = &page.status.add_error else {
         return Ok(None);
     };
-    let text = format!("The account was not added: {error}");
+    let text = t_with("accountNotAdded", &[&error.to_string()]);
     let box_ = dom::notice(document, "add_failed", &text)?;
     box_.set_attribute("role", "alert")?;
     dom::append(
         &box_,
-        text_button(document, "link", "Try again", "add-account")?,
+        text_button(document, "link", &t("tryAgain"), "add-account")?,
     )?;
     Ok(Some(box_))
 }
@@ -221,7 +229,7 @@ fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
         failed.set_attribute("role", "alert")?;
         dom::append(
             &failed,
-            text_button(document, "link", "Dismiss", "dismiss")?,
+            text_button(document, "link", &t("dismiss"), "dismiss")?,
         )?;
         area.append_child(&failed)?;
     }
@@ -234,15 +242,20 @@ fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
         .filter(|a| a.health == SyncHealth::ReauthRequired)
         .collect();
     let emails: Vec<&str> = reauth.iter().map(|a| a.email.as_str()).collect();
-    if let Some(text) = view::reauth_notice(&emails) {
+    let reauth_text = match emails.as_slice() {
+        [] => None,
+        [one] => Some(t_with("reauthOne", &[one])),
+        many => Some(t_with("reauthMany", &[&many.join(", ")])),
+    };
+    if let Some(text) = reauth_text {
         let reauth_box = dom::notice(document, "reauth", &text)?;
         for account in &reauth {
-            let button = text_button(document, "reconnect", "Reconnect", "reconnect")?;
+            let button = text_button(document, "reconnect", &t("reconnect"), "reconnect")?;
             button.set_attribute("data-account", &account.id)?;
             if reauth.len() > 1 {
-                button.set_text_content(Some(&format!(
-                    "Reconnect {}",
-                    view::account_short_name(&account.email)
+                button.set_text_content(Some(&t_with(
+                    "reconnectAccount",
+                    &[&view::account_short_name(&account.email)],
                 )));
             }
             reauth_box.append_child(&button)?;
@@ -255,9 +268,8 @@ fn draw_notices(document: &Document, page: &Page) -> Result<(), JsValue> {
         .iter()
         .map(|a| a.account.clone())
         .collect();
-    if let Some(text) =
-        view::stale_notice(&accounts, js_sys::Date::now() as u64, tz_offset_minutes())
-    {
+    if let Some(stale) = view::stale_state(&accounts) {
+        let text = stale_words(&stale, js_sys::Date::now() as u64, tz_offset_minutes());
         dom::append(&area, dom::notice(document, "stale", &text)?)?;
     }
     Ok(())
@@ -286,20 +298,15 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
             empty.set_attribute("data-state", "no_accounts")?;
             dom::append(
                 &empty,
-                el(document, "p", "empty-title", Some("No accounts yet"))?,
+                el(document, "p", "empty-title", Some(&t("noAccountsYet")))?,
             )?;
             dom::append(
                 &empty,
-                el(
-                    document,
-                    "p",
-                    "empty-text",
-                    Some("Add your Gmail accounts to see every inbox here, newest first."),
-                )?,
+                el(document, "p", "empty-text", Some(&t("noAccountsYetText")))?,
             )?;
             dom::append(
                 &empty,
-                text_button(document, "primary", "Add account", "add-account")?,
+                text_button(document, "primary", &t("addAccount"), "add-account")?,
             )?;
         } else if page.status.is_connected() {
             // The host knows accounts the store has not synced yet: the first sync is under way.
@@ -307,7 +314,7 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
             empty.set_attribute("data-state", "loading")?;
             dom::append(
                 &empty,
-                el(document, "p", "empty-text", Some("Fetching your mail…"))?,
+                el(document, "p", "empty-text", Some(&t("fetchingMail")))?,
             )?;
         }
         return Ok(());
@@ -324,7 +331,10 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
                     .session
                     .only()
                     .and_then(|id| account_email(page, id));
-                view::empty_inbox_text(filtered_to)
+                match filtered_to {
+                    None => t("inboxZero"),
+                    Some(email) => t_with("nothingInInbox", &[email]),
+                }
             }
         };
         // A view still loading keeps the space quiet (its spinner is under the list).
@@ -473,7 +483,17 @@ fn draw_row(
     };
     item.set_attribute(
         "aria-label",
-        &view::row_label(row.unread, &senders, &subject, email),
+        &if row.unread {
+            t_with(
+                "rowLabelUnread",
+                &[&senders, &view::label_subject(&subject), email],
+            )
+        } else {
+            t_with(
+                "rowLabel",
+                &[&senders, &view::label_subject(&subject), email],
+            )
+        },
     )?;
 
     dom::append(&item, super::triage::select_box(document)?)?;
@@ -483,37 +503,40 @@ fn draw_row(
     item.append_child(&chip)?;
     dom::append(
         &item,
-        el(
+        dom::mail_el(
             document,
             "span",
             "acct-col",
-            Some(&view::account_short_name(email)),
+            &view::account_short_name(email),
         )?,
     )?;
 
     let from = el(document, "span", "from", None)?;
-    dom::append(&from, el(document, "span", "senders", Some(&senders))?)?;
+    dom::append(&from, dom::mail_el(document, "span", "senders", &senders)?)?;
     if let Some(count) = view::message_count_label(row.message_count) {
         let count = el(document, "span", "count", Some(&count))?;
-        count.set_attribute("title", &format!("{} messages", row.message_count))?;
+        count.set_attribute(
+            "title",
+            &t_with("nMessages", &[&row.message_count.to_string()]),
+        )?;
         from.append_child(&count)?;
     }
     item.append_child(&from)?;
 
     let text = el(document, "span", "text", None)?;
-    dom::append(&text, el(document, "span", "subject", Some(&subject))?)?;
+    dom::append(&text, dom::mail_el(document, "span", "subject", &subject)?)?;
     dom::append(
         &text,
-        el(
+        dom::mail_el(
             document,
             "span",
             "snippet",
             // A snippet that shows nothing leaves the column empty, without the new tab's dash before it.
-            Some(&if text::is_blank_text(&row.snippet) {
+            &if text::is_blank_text(&row.snippet) {
                 String::new()
             } else {
                 text::display_text(&row.snippet)
-            }),
+            },
         )?,
     )?;
     item.append_child(&text)?;
@@ -522,9 +545,9 @@ fn draw_row(
         document,
         "time",
         "date",
-        Some(&view::relative_date(row.date_ms, now, tz)),
+        Some(&crate::i18n::shown_date(row.date_ms, now, tz)),
     )?;
-    date.set_attribute("title", &view::full_date(row.date_ms, tz))?;
+    date.set_attribute("title", &crate::i18n::full_date(row.date_ms, tz))?;
     item.append_child(&date)?;
 
     item.append_child(&row_actions(document, row.unread, row.starred)?)?;
@@ -556,29 +579,29 @@ fn build_row_actions(document: &Document, unread: bool, starred: bool) -> Result
     let actions = el(document, "span", "actions", None)?;
     dom::append(
         &actions,
-        icon_button(document, Icon::Archive, "Archive (e)", "archive")?,
+        icon_button(document, Icon::Archive, &t("archiveKey"), "archive")?,
     )?;
     dom::append(
         &actions,
-        icon_button(document, Icon::Trash, "Delete (#)", "trash")?,
+        icon_button(document, Icon::Trash, &t("deleteKey"), "trash")?,
     )?;
     let (icon, label) = if unread {
-        (Icon::MarkRead, "Mark as read (u)")
+        (Icon::MarkRead, t("markReadKey"))
     } else {
-        (Icon::MarkUnread, "Mark as unread (u)")
+        (Icon::MarkUnread, t("markUnreadKey"))
     };
-    dom::append(&actions, icon_button(document, icon, label, "read")?)?;
+    dom::append(&actions, icon_button(document, icon, &label, "read")?)?;
     let (icon, label) = if starred {
-        (Icon::Star, "Unstar (s)")
+        (Icon::Star, t("unstarKey"))
     } else {
-        (Icon::StarOutline, "Star (s)")
+        (Icon::StarOutline, t("starKey"))
     };
-    let star = icon_button(document, icon, label, "star")?;
+    let star = icon_button(document, icon, &label, "star")?;
     star.set_attribute("aria-pressed", if starred { "true" } else { "false" })?;
     actions.append_child(&star)?;
     dom::append(
         &actions,
-        icon_button(document, Icon::Open, "Open in Gmail (g)", "open")?,
+        icon_button(document, Icon::Open, &t("openInGmailKey"), "open")?,
     )?;
     Ok(actions)
 }
@@ -589,11 +612,14 @@ pub(super) fn draw_status(document: &Document, page: &Page) -> Result<(), JsValu
     let Some(card) = dom::clear(document, "status-card")? else {
         return Ok(());
     };
-    let view = if page.status_settled {
-        page.status.view()
+    let unsettled;
+    let status = if page.status_settled {
+        &page.status
     } else {
-        gmux_core::status::Status::default().view()
+        unsettled = gmux_core::status::Status::default();
+        &unsettled
     };
+    let view = status_words(status);
     card.set_attribute("data-state", view.state)?;
     let line = el(document, "div", "status-line", None)?;
     dom::append(&line, el(document, "span", "dot", None)?)?;
@@ -603,11 +629,11 @@ pub(super) fn draw_status(document: &Document, page: &Page) -> Result<(), JsValu
     line.append_child(&headline)?;
     if page.status.is_connected() {
         if let Some(ms) = page.status.last_sync_ms {
-            let when = view::relative_date(ms, js_sys::Date::now() as u64, tz_offset_minutes());
+            let when = crate::i18n::shown_date(ms, js_sys::Date::now() as u64, tz_offset_minutes());
             let sync = if page.status.syncing {
-                "syncing…".to_string()
+                t("syncing")
             } else {
-                format!("synced {when}")
+                t_with("syncedWhen", &[&when])
             };
             dom::append(&line, el(document, "span", "sync-line", Some(&sync))?)?;
         }
@@ -630,4 +656,80 @@ pub(super) fn draw_status(document: &Document, page: &Page) -> Result<(), JsValu
         headline.set_attribute("data-painted-ms", &stamp_now())?;
     }
     Ok(())
+}
+
+/// The status in the browser's language: core's `StatusView` says which state and command, the catalogue the words
+/// (keyed by the state); the reason a host or browser gave stays as it came, a technical sentence.
+fn status_words(status: &gmux_core::status::Status) -> gmux_core::status::StatusView {
+    use gmux_core::status::HostState;
+    let mut view = status.view();
+    let reason = status
+        .host_error
+        .as_deref()
+        .unwrap_or("gmux-host stopped")
+        .trim_end_matches('.');
+    let (headline, detail, hint) = match status.host {
+        HostState::Connecting => (t("statusConnecting"), None, None),
+        HostState::Connected => (
+            t_with(
+                "statusConnected",
+                &[status.host_version.as_deref().unwrap_or_default()],
+            ),
+            Some(t("statusConnectedDetail")),
+            None,
+        ),
+        HostState::Missing => (
+            t("statusMissing"),
+            Some(t("statusMissingDetail")),
+            Some(t_with(
+                "statusMissingHint",
+                &[gmux_core::status::CHECKOUT_INSTALL_COMMAND],
+            )),
+        ),
+        HostState::NotConfigured => (
+            t("statusNotConfigured"),
+            Some(t("statusNotConfiguredDetail")),
+            Some(t("statusNotConfiguredHint")),
+        ),
+        HostState::Untrusted => (
+            t("statusUntrusted"),
+            Some(t_with("statusUntrustedDetail", &[reason])),
+            None,
+        ),
+        HostState::Failed => (
+            t("statusFailed"),
+            Some(t_with("statusFailedDetail", &[reason])),
+            Some(t("statusFailedHint")),
+        ),
+    };
+    view.headline = headline;
+    view.detail = detail;
+    view.hint = hint;
+    view
+}
+
+/// The stale banner in the browser's language (core's `stale_notice` is its English).
+fn stale_words(stale: &view::StaleState, now_ms: u64, tz: i32) -> String {
+    let when = stale.as_of_ms.map(|ms| {
+        if view::date_form(ms, now_ms, tz) == view::DateForm::Yesterday {
+            t("yesterdayInSentence")
+        } else {
+            crate::i18n::shown_date(ms, now_ms, tz)
+        }
+    });
+    let mut text = match (stale.offline, &stale.account, &when) {
+        (true, None, Some(when)) => t_with("staleOffline", &[when]),
+        (true, Some(email), Some(when)) => t_with("staleOfflineFor", &[email, when]),
+        (true, None, None) => t("staleOfflineNothing"),
+        (true, Some(email), None) => t_with("staleOfflineForNothing", &[email]),
+        (false, None, Some(when)) => t_with("staleFailing", &[when]),
+        (false, Some(email), Some(when)) => t_with("staleFailingFor", &[email, when]),
+        (false, None, None) => t("staleFailingNothing"),
+        (false, Some(email), None) => t_with("staleFailingForNothing", &[email]),
+    };
+    if let Some(detail) = &stale.detail {
+        text.push(' ');
+        text.push_str(detail);
+    }
+    text
 }

@@ -32,6 +32,7 @@ use web_sys::{Element, HtmlElement, KeyboardEvent};
 
 use crate::browser::{self, BrowserError};
 use crate::dom;
+use crate::i18n::{t, t_with};
 use crate::timers::sleep;
 
 /// The background may still be starting when a page opens (a Chrome worker being restarted, a Firefox event
@@ -567,7 +568,7 @@ fn on_click(event: web_sys::Event) {
         }
         (Some("refresh"), _) => views::refresh(),
         (Some("clear-searches"), _) => {
-            send_then_say(Intent::ClearRecentSearches, "Recent searches cleared.")
+            send_then_say(Intent::ClearRecentSearches, t("recentSearchesCleared"))
         }
         (Some("reconnect"), _) => {
             if let Some(account) = account_of_button {
@@ -892,7 +893,7 @@ fn send(intent: Intent) {
 }
 
 /// [`send`], then `done` as the page's confirmation once the background says it worked.
-fn send_then_say(intent: Intent, done: &'static str) {
+fn send_then_say(intent: Intent, done: String) {
     update(|page| {
         page.message = None;
         page.confirmation = None;
@@ -900,16 +901,12 @@ fn send_then_say(intent: Intent, done: &'static str) {
     spawn_local(async move {
         let failure = match browser::send_message::<_, IntentReply>(&intent).await {
             Ok(reply) if reply.ok => None,
-            Ok(reply) => Some(
-                reply
-                    .error
-                    .unwrap_or_else(|| "That did not work.".to_string()),
-            ),
-            Err(e) => Some(format!("The gmux background did not answer: {e}.")),
+            Ok(reply) => Some(reply.error.unwrap_or_else(|| t("didNotWork"))),
+            Err(e) => Some(t_with("backgroundNoAnswer", &[&e.to_string()])),
         };
         update(|page| match failure {
             Some(failure) => page.message = Some(failure),
-            None => page.confirmation = Some(done.to_string()),
+            None => page.confirmation = Some(done),
         });
     });
 }
@@ -923,16 +920,9 @@ fn send_then(intent: Intent, on_refusal: impl FnOnce() + 'static) {
     spawn_local(async move {
         let failure = match browser::send_message::<_, IntentReply>(&intent).await {
             Ok(reply) if reply.ok => None,
-            Ok(reply) => Some(
-                reply
-                    .error
-                    .unwrap_or_else(|| "That did not work.".to_string()),
-            ),
-            Err(BrowserError::Conversion(_)) => Some(
-                "The gmux background did not understand the request: reload the extension."
-                    .to_string(),
-            ),
-            Err(e) => Some(format!("The gmux background did not answer: {e}.")),
+            Ok(reply) => Some(reply.error.unwrap_or_else(|| t("didNotWork"))),
+            Err(BrowserError::Conversion(_)) => Some(t("backgroundNotUnderstood")),
+            Err(e) => Some(t_with("backgroundNoAnswer", &[&e.to_string()])),
         };
         if let Some(message) = failure {
             on_refusal();

@@ -16,6 +16,7 @@ use web_sys::{Document, Element};
 use super::dom::{self, el, icon_button, text_button, Icon};
 use super::{send, tz_offset_minutes, update, Page};
 use crate::browser;
+use crate::i18n::{t, t_with};
 
 /// The periods the options page offers, in seconds; `None` is the default (30 s).
 const POLL_CHOICES: [Option<u32>; 6] =
@@ -38,11 +39,11 @@ pub(super) fn draw_page_control(document: &Document, page: &Page) -> Result<(), 
     let Some(slot) = dom::clear(document, "notify-control")? else {
         return Ok(());
     };
-    let paused = notify::paused_text(&page.settings.notify, now_ms(), tz_offset_minutes());
+    let paused = paused_words(&page.settings.notify, now_ms(), tz_offset_minutes());
     let open = MENU_OPEN.with(Cell::get);
     let (icon, label) = match &paused {
         Some(text) => (Icon::BellPaused, text.clone()),
-        None => (Icon::Bell, "Notifications: pause or resume".to_string()),
+        None => (Icon::Bell, t("notifyMenuLabel")),
     };
     let bell = icon_button(document, icon, &label, "notify-menu")?;
     bell.set_attribute("tabindex", "0")?;
@@ -56,17 +57,17 @@ pub(super) fn draw_page_control(document: &Document, page: &Page) -> Result<(), 
     if open {
         let menu = el(document, "div", "menu", None)?;
         menu.set_attribute("role", "menu")?;
-        menu.set_attribute("aria-label", "Notifications")?;
-        let items: &[(&str, &str)] = if paused.is_some() {
-            &[("Resume notifications", "notify-resume")]
+        menu.set_attribute("aria-label", &t("notifications"))?;
+        let items = if paused.is_some() {
+            vec![(t("resumeNotifications"), "notify-resume")]
         } else {
-            &[
-                ("Pause for 1 hour", "notify-pause-hour"),
-                ("Pause until tomorrow", "notify-pause-tomorrow"),
+            vec![
+                (t("pauseHour"), "notify-pause-hour"),
+                (t("pauseTomorrow"), "notify-pause-tomorrow"),
             ]
         };
         for (text, action) in items {
-            let item = text_button(document, "menu-item", text, action)?;
+            let item = text_button(document, "menu-item", &text, action)?;
             item.set_attribute("role", "menuitem")?;
             menu.append_child(&item)?;
         }
@@ -78,7 +79,7 @@ pub(super) fn draw_page_control(document: &Document, page: &Page) -> Result<(), 
         dom::append(&notice, el(document, "span", "notice-text", Some(&text))?)?;
         dom::append(
             &notice,
-            text_button(document, "link", "Resume", "notify-resume")?,
+            text_button(document, "link", &t("resume"), "notify-resume")?,
         )?;
         notices.append_child(&notice)?;
     }
@@ -97,15 +98,15 @@ pub(super) fn account_switches(
     let switches = [
         (
             "notifications",
-            "Notify me of new mail",
+            t("notifyNewMail"),
             chosen.notifications,
-            format!("Desktop notifications for {email}"),
+            t_with("notifyNewMailFor", &[email]),
         ),
         (
             "primary_only",
-            "Primary only",
+            t("primaryOnly"),
             chosen.primary_only,
-            format!("Only mail in the Primary category of {email}"),
+            t_with("primaryOnlyFor", &[email]),
         ),
     ];
     for (name, text, on, description) in switches {
@@ -120,7 +121,7 @@ pub(super) fn account_switches(
             input.set_attribute("checked", "")?;
         }
         label.append_child(&input)?;
-        dom::append(&label, el(document, "span", "", Some(text))?)?;
+        dom::append(&label, el(document, "span", "", Some(&text))?)?;
         box_.append_child(&label)?;
     }
     Ok(box_)
@@ -130,7 +131,7 @@ pub(super) fn account_switches(
 pub(super) fn draw_options(document: &Document, page: &Page) -> Result<(), JsValue> {
     draw_poll(document, page)?;
     let browser = browser::browser_kind();
-    let paused = notify::paused_text(&page.settings.notify, now_ms(), tz_offset_minutes());
+    let paused = paused_words(&page.settings.notify, now_ms(), tz_offset_minutes());
     let accounts: Vec<&str> = page.status.accounts.iter().map(|a| a.id.as_str()).collect();
     let on = accounts
         .iter()
@@ -152,22 +153,22 @@ pub(super) fn draw_options(document: &Document, page: &Page) -> Result<(), JsVal
 
     let summary = match (&paused, on, accounts.len()) {
         (Some(text), _, _) => text.clone(),
-        (None, _, 0) => "Notifications start once an account is added.".to_string(),
-        (None, 0, _) => "Notifications are off for every account.".to_string(),
-        (None, on, all) if on == all => "Notifications are on for every account.".to_string(),
-        (None, on, all) => format!("Notifications are on for {on} of {all} accounts."),
+        (None, _, 0) => t("notifyStartOnceAdded"),
+        (None, 0, _) => t("notifyOffAll"),
+        (None, on, all) if on == all => t("notifyOnAll"),
+        (None, on, all) => t_with("notifyOnSome", &[&on.to_string(), &all.to_string()]),
     };
     let head = el(document, "div", "notify-summary", None)?;
     dom::append(&head, el(document, "p", "", Some(&summary))?)?;
     if paused.is_some() {
         dom::append(
             &head,
-            text_button(document, "quiet", "Resume", "notify-resume")?,
+            text_button(document, "quiet", &t("resume"), "notify-resume")?,
         )?;
     } else if on > 0 {
         dom::append(
             &head,
-            text_button(document, "quiet", "Pause for 1 hour", "notify-pause-hour")?,
+            text_button(document, "quiet", &t("pauseHour"), "notify-pause-hour")?,
         )?;
     }
     card.append_child(&head)?;
@@ -179,7 +180,10 @@ pub(super) fn draw_options(document: &Document, page: &Page) -> Result<(), JsVal
     let label = el(document, "label", "switch", None)?;
     let toggle = checkbox(document, "quiet-on", quiet.is_some())?;
     label.append_child(&toggle)?;
-    dom::append(&label, el(document, "span", "", Some("Quiet hours from"))?)?;
+    dom::append(
+        &label,
+        el(document, "span", "", Some(&t("quietHoursFrom")))?,
+    )?;
     row.append_child(&label)?;
     dom::append(
         &row,
@@ -187,30 +191,25 @@ pub(super) fn draw_options(document: &Document, page: &Page) -> Result<(), JsVal
             document,
             "quiet-start",
             shown.start_minute,
-            "Quiet hours start",
+            &t("quietHoursStart"),
             quiet.is_none(),
         )?,
     )?;
-    dom::append(&row, el(document, "span", "", Some("to"))?)?;
+    dom::append(&row, el(document, "span", "", Some(&t("quietHoursTo")))?)?;
     dom::append(
         &row,
         time_input(
             document,
             "quiet-end",
             shown.end_minute,
-            "Quiet hours end",
+            &t("quietHoursEnd"),
             quiet.is_none(),
         )?,
     )?;
     card.append_child(&row)?;
     dom::append(
         &card,
-        el(
-            document,
-            "p",
-            "field-hint",
-            Some("Every day, across midnight if need be. Mail that arrives then is not announced later; the badge still counts it."),
-        )?,
+        el(document, "p", "field-hint", Some(&t("quietHoursHint")))?,
     )?;
 
     // Sound: Chromium's to choose; Firefox's notifications take no such option.
@@ -220,17 +219,12 @@ pub(super) fn draw_options(document: &Document, page: &Page) -> Result<(), JsVal
         sound.set_attribute("disabled", "")?;
     }
     label.append_child(&sound)?;
-    dom::append(&label, el(document, "span", "", Some("Play a sound"))?)?;
+    dom::append(&label, el(document, "span", "", Some(&t("playSound")))?)?;
     card.append_child(&label)?;
     if browser == Browser::Firefox {
         dom::append(
             &card,
-            el(
-                document,
-                "p",
-                "field-hint",
-                Some("Firefox leaves the sound to your system's notification settings."),
-            )?,
+            el(document, "p", "field-hint", Some(&t("firefoxSoundHint")))?,
         )?;
     }
 
@@ -239,16 +233,16 @@ pub(super) fn draw_options(document: &Document, page: &Page) -> Result<(), JsVal
         document,
         "label",
         "field",
-        Some("A click opens the conversation in "),
+        Some(&format!("{} ", t("clickOpensIn"))),
     )?;
     let select = el(document, "select", "", None)?;
     select.set_attribute("data-setting", "open-in")?;
     select.set_id("open-in");
     for (value, text, choice) in [
-        ("gmux", "gmux", OpenIn::Gmux),
-        ("gmail", "Gmail", OpenIn::Gmail),
+        ("gmux", "gmux".to_string(), OpenIn::Gmux),
+        ("gmail", t("gmail"), OpenIn::Gmail),
     ] {
-        let option = el(document, "option", "", Some(text))?;
+        let option = el(document, "option", "", Some(&text))?;
         option.set_attribute("value", value)?;
         if notify.open_in == choice {
             option.set_attribute("selected", "")?;
@@ -258,14 +252,10 @@ pub(super) fn draw_options(document: &Document, page: &Page) -> Result<(), JsVal
     field.append_child(&select)?;
     card.append_child(&field)?;
     let buttons = match browser {
-        Browser::Chromium => {
-            "A notification for one message also has Mark as read and Archive buttons."
-        }
-        Browser::Firefox => {
-            "Firefox notifications have no buttons: click one to open the conversation, then act on it there."
-        }
+        Browser::Chromium => t("chromiumButtonsHint"),
+        Browser::Firefox => t("firefoxButtonsHint"),
     };
-    dom::append(&card, el(document, "p", "field-hint", Some(buttons))?)?;
+    dom::append(&card, el(document, "p", "field-hint", Some(&buttons))?)?;
     Ok(())
 }
 
@@ -311,11 +301,11 @@ fn draw_poll(document: &Document, page: &Page) -> Result<(), JsValue> {
         }
         for choice in choices {
             let text = match choice {
-                None => "every 30 seconds".to_string(),
-                Some(60) => "every minute".to_string(),
-                Some(3_600) => "every hour".to_string(),
-                Some(s) if s % 60 == 0 => format!("every {} minutes", s / 60),
-                Some(s) => format!("every {s} seconds"),
+                None => t("every30Seconds"),
+                Some(60) => t("everyMinute"),
+                Some(3_600) => t("everyHour"),
+                Some(s) if s % 60 == 0 => t_with("everyMinutes", &[&(s / 60).to_string()]),
+                Some(s) => t_with("everySeconds", &[&s.to_string()]),
             };
             let option = el(document, "option", "", Some(&text))?;
             option.set_attribute("value", &choice.map(|s| s.to_string()).unwrap_or_default())?;
@@ -326,10 +316,20 @@ fn draw_poll(document: &Document, page: &Page) -> Result<(), JsValue> {
         }
     }
     if let Some(hint) = document.get_element_by_id("poll-cost") {
-        hint.set_text_content(Some(&notify::poll_cost_text(
-            browser,
-            page.settings.poll_period_ms(),
-        )));
+        // Core's `notify::poll_cost_text` in the browser's language.
+        let period = page.settings.poll_period_ms();
+        let plan = notify::poll_plan(browser, period, false);
+        let mut text = t_with(
+            "pollCost",
+            &[&crate::i18n::number(notify::quota_units_per_day(
+                plan.alarm_period_ms,
+            ))],
+        );
+        if let Some(ms) = notify::poll_plan(browser, period, true).page_timer_ms {
+            text.push(' ');
+            text.push_str(&t_with("pollInView", &[&(ms / 1_000).to_string()]));
+        }
+        hint.set_text_content(Some(&text));
     }
     Ok(())
 }
@@ -427,4 +427,21 @@ fn value_of(element: &Element) -> String {
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_default()
+}
+
+/// Core's `notify::paused_text` in the browser's language: `None` when notifications are not paused, else until a
+/// time today, tomorrow at a time, or a date and time further out.
+fn paused_words(
+    settings: &gmux_core::settings::NotifySettings,
+    now_ms: u64,
+    tz: i32,
+) -> Option<String> {
+    notify::paused_text(settings, now_ms, tz)?;
+    let until = settings.paused_until_ms?;
+    let day = |ms: u64| (ms as i64 + i64::from(tz) * 60_000).div_euclid(86_400_000);
+    Some(match day(until) - day(now_ms) {
+        0 => t_with("pausedUntil", &[&crate::i18n::time_of_day(until)]),
+        1 => t_with("pausedUntilTomorrow", &[&crate::i18n::time_of_day(until)]),
+        _ => t_with("pausedUntil", &[&crate::i18n::full_date(until, tz)]),
+    })
 }

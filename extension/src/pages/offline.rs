@@ -8,15 +8,16 @@ use wasm_bindgen::JsValue;
 use web_sys::{Document, Element};
 
 use crate::dom::{self, el, text_button, Icon};
+use crate::i18n::{t, t_with};
 
 /// Marks a row whose thread has a change waiting for Gmail.
 pub(super) fn mark_pending(document: &Document, row: &Element) -> Result<(), JsValue> {
     row.set_attribute("data-pending", "")?;
     if let Some(label) = row.get_attribute("aria-label") {
-        row.set_attribute("aria-label", &format!("{label}, waiting for Gmail"))?;
+        row.set_attribute("aria-label", &t_with("waitingForGmailRow", &[&label]))?;
     }
     let mark = el(document, "span", "pending-mark", None)?;
-    mark.set_attribute("title", "Waiting for Gmail: sent when it answers again")?;
+    mark.set_attribute("title", &t("waitingForGmail"))?;
     mark.set_attribute("aria-hidden", "true")?;
     dom::append(&mark, dom::icon(document, Icon::Pending)?)?;
     // Inside the date's cell, before the date: the row's grid stays as it is.
@@ -42,7 +43,7 @@ pub(super) fn draw_notices(
         refused.set_attribute("role", "alert")?;
         dom::append(
             &refused,
-            text_button(document, "link", "Dismiss", "dismiss-offline")?,
+            text_button(document, "link", &t("dismiss"), "dismiss-offline")?,
         )?;
         area.append_child(&refused)?;
     }

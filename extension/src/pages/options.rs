@@ -10,6 +10,7 @@ use web_sys::Document;
 
 use super::Page;
 use crate::dom::{self, el, text_button};
+use crate::i18n::{t, t_with};
 
 /// One account as the options page lists it.
 struct AccountLine {
@@ -75,17 +76,17 @@ fn state_text(
     unread: Option<u64>,
 ) -> String {
     if needs_reconnect {
-        return "Needs reconnecting: Google stopped accepting its sign-in".to_string();
+        return t("accountNeedsReconnecting");
     }
     match (health, unread) {
-        (SyncHealth::Offline, _) => "Offline: showing the last mail fetched".to_string(),
+        (SyncHealth::Offline, _) => t("accountOffline"),
         (SyncHealth::Failing, _) => match detail {
-            Some(detail) => format!("Not syncing, retrying: {detail}"),
-            None => "Gmail is not answering; retrying".to_string(),
+            Some(detail) => t_with("accountRetrying", &[detail]),
+            None => t("accountGmailNotAnswering"),
         },
-        (_, Some(1)) => "Connected · 1 unread".to_string(),
-        (_, Some(n)) => format!("Connected · {n} unread"),
-        (_, None) => "Connected · not synced yet".to_string(),
+        (_, Some(1)) => t("accountConnectedOne"),
+        (_, Some(n)) => t_with("accountConnectedUnread", &[&n.to_string()]),
+        (_, None) => t("accountNotSynced"),
     }
 }
 
@@ -118,7 +119,7 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
             )?;
             dom::append(
                 &failed,
-                text_button(&document, "link", "Dismiss", "dismiss")?,
+                text_button(&document, "link", &t("dismiss"), "dismiss")?,
             )?;
             area.append_child(&failed)?;
         }
@@ -132,12 +133,7 @@ fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
     };
     let lines = account_lines(page);
     if lines.is_empty() {
-        let empty = el(
-            document,
-            "li",
-            "acct-empty",
-            Some("No accounts yet. Add one to see its inbox in gmux."),
-        )?;
+        let empty = el(document, "li", "acct-empty", Some(&t("noAccountsOptions")))?;
         list.append_child(&empty)?;
     }
     for line in lines {
@@ -152,10 +148,13 @@ fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
         color.set_attribute("value", &line.color)?;
         color.set_attribute("data-setting", "color")?;
         color.set_attribute("data-account", &line.id)?;
-        color.set_attribute("aria-label", &format!("Colour of {}", line.email))?;
+        color.set_attribute("aria-label", &t_with("colourOf", &[&line.email]))?;
         item.append_child(&color)?;
         let who = el(document, "div", "acct-who", None)?;
-        dom::append(&who, el(document, "div", "acct-email", Some(&line.email))?)?;
+        dom::append(
+            &who,
+            dom::mail_el(document, "div", "acct-email", &line.email)?,
+        )?;
         dom::append(&who, el(document, "div", "acct-state", Some(&line.state))?)?;
         dom::append(
             &who,
@@ -168,13 +167,13 @@ fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
         )?;
         item.append_child(&who)?;
         if line.needs_reconnect {
-            let reconnect = text_button(document, "reconnect", "Reconnect", "reconnect")?;
+            let reconnect = text_button(document, "reconnect", &t("reconnect"), "reconnect")?;
             reconnect.set_attribute("data-account", &line.id)?;
             item.append_child(&reconnect)?;
         }
-        let remove = text_button(document, "quiet", "Remove", "remove")?;
+        let remove = text_button(document, "quiet", &t("remove"), "remove")?;
         remove.set_attribute("data-account", &line.id)?;
-        remove.set_attribute("aria-label", &format!("Remove {}", line.email))?;
+        remove.set_attribute("aria-label", &t_with("removeAccount", &[&line.email]))?;
         item.append_child(&remove)?;
         list.append_child(&item)?;
     }

@@ -21,6 +21,7 @@ use super::reader_module;
 use super::{find_row, log_error, row_of, rows_in_list, send, stamp_now, update, PAGE};
 use crate::browser;
 use crate::dom::{self, el, icon_button, Icon};
+use crate::i18n::t;
 use crate::timers::sleep;
 
 /// The conversation open in the page.
@@ -157,7 +158,7 @@ pub(super) fn open(account: &str, thread: &str) {
                 &document,
                 "p",
                 "reader-loading",
-                Some("Loading the conversation…"),
+                Some(&t("loadingConversation")),
             ) {
                 let _ = messages.append_child(&line);
             }
@@ -202,12 +203,7 @@ pub(super) fn open(account: &str, thread: &str) {
             Ok(module) => module,
             Err(e) => {
                 log_error("loading the reader", &e);
-                return update(|page| {
-                    page.message = Some(
-                        "The reader could not be loaded: reload the page and try again."
-                            .to_string(),
-                    )
-                });
+                return update(|page| page.message = Some(t("readerNotLoaded")));
             }
         };
         if !is_current(generation) {
@@ -613,7 +609,7 @@ pub(super) fn draw_head(document: &Document, fresh: bool) -> Result<(), JsValue>
     if fresh || head.first_child().is_none() {
         head.set_text_content(None);
         let top = el(document, "div", "reader-bar", None)?;
-        let back = icon_button(document, Icon::Back, "Back to the list (u)", "back")?;
+        let back = icon_button(document, Icon::Back, &t("backToListKey"), "back")?;
         back.set_attribute("tabindex", "0")?;
         top.append_child(&back)?;
         let tools = el(document, "div", "reader-tools", None)?;
@@ -624,11 +620,11 @@ pub(super) fn draw_head(document: &Document, fresh: bool) -> Result<(), JsValue>
             .as_ref()
             .map(|r| r.subject.clone())
             .filter(|s| !text::is_blank_text(s));
-        let title = el(
+        let title = dom::mail_el(
             document,
             "h2",
             "reader-subject",
-            Some(&subject.map_or(String::new(), |s| text::display_text(&s))),
+            &subject.map_or(String::new(), |s| text::display_text(&s)),
         )?;
         title.set_id("reader-subject");
         // Focusable by script only: opening a conversation in place of the list puts the focus here.
@@ -636,11 +632,11 @@ pub(super) fn draw_head(document: &Document, fresh: bool) -> Result<(), JsValue>
         head.append_child(&title)?;
         let meta = el(document, "div", "reader-meta", None)?;
         if let Some(email) = &email {
-            let who = el(
+            let who = dom::mail_el(
                 document,
                 "span",
                 "reader-account",
-                Some(&view::account_short_name(email)),
+                &view::account_short_name(email),
             )?;
             who.set_attribute("title", email)?;
             let position = PAGE.with(|p| {
@@ -670,45 +666,45 @@ pub(super) fn draw_head(document: &Document, fresh: bool) -> Result<(), JsValue>
     tools.set_text_content(None);
     // Answering (the composer's, see `compose.rs`).
     for (icon, label, action) in [
-        (Icon::Reply, "Reply (r)", "reply"),
-        (Icon::ReplyAll, "Reply all (a)", "reply-all"),
-        (Icon::Forward, "Forward (f)", "forward"),
+        (Icon::Reply, t("replyKey"), "reply"),
+        (Icon::ReplyAll, t("replyAllKey"), "reply-all"),
+        (Icon::Forward, t("forwardKey"), "forward"),
     ] {
-        dom::append(&tools, icon_button(document, icon, label, action)?)?;
+        dom::append(&tools, icon_button(document, icon, &label, action)?)?;
     }
     dom::append(
         &tools,
-        icon_button(document, Icon::Archive, "Archive (e)", "archive")?,
+        icon_button(document, Icon::Archive, &t("archiveKey"), "archive")?,
     )?;
     dom::append(
         &tools,
-        icon_button(document, Icon::Trash, "Delete (#)", "trash")?,
+        icon_button(document, Icon::Trash, &t("deleteKey"), "trash")?,
     )?;
     let (icon, label) = if unread {
-        (Icon::MarkRead, "Mark as read (Shift+I)")
+        (Icon::MarkRead, t("markReadShiftKey"))
     } else {
-        (Icon::MarkUnread, "Mark as unread (Shift+U)")
+        (Icon::MarkUnread, t("markUnreadShiftKey"))
     };
-    dom::append(&tools, icon_button(document, icon, label, "read")?)?;
+    dom::append(&tools, icon_button(document, icon, &label, "read")?)?;
     let (icon, label) = if starred {
-        (Icon::Star, "Unstar (s)")
+        (Icon::Star, t("unstarKey"))
     } else {
-        (Icon::StarOutline, "Star (s)")
+        (Icon::StarOutline, t("starKey"))
     };
-    let star = icon_button(document, icon, label, "star")?;
+    let star = icon_button(document, icon, &label, "star")?;
     star.set_attribute("aria-pressed", if starred { "true" } else { "false" })?;
     tools.append_child(&star)?;
     dom::append(
         &tools,
-        icon_button(document, Icon::Newer, "Newer conversation (k)", "newer")?,
+        icon_button(document, Icon::Newer, &t("newerKey"), "newer")?,
     )?;
     dom::append(
         &tools,
-        icon_button(document, Icon::Older, "Older conversation (j)", "older")?,
+        icon_button(document, Icon::Older, &t("olderKey"), "older")?,
     )?;
     dom::append(
         &tools,
-        icon_button(document, Icon::Open, "Open in Gmail (g)", "open-gmail")?,
+        icon_button(document, Icon::Open, &t("openInGmailKey"), "open-gmail")?,
     )?;
     // The header's buttons are reached with Tab, unlike a row's, which its keys reach.
     let buttons = tools.query_selector_all("button")?;

@@ -8,12 +8,13 @@ use web_sys::Document;
 
 use super::Page;
 use crate::dom::{self, el, text_button};
+use crate::i18n::{t, t_with};
 
 pub(super) fn draw(document: &Document, page: &Page) -> Result<(), JsValue> {
     let reader = &page.settings.reader;
     if let Some(select) = dom::clear(document, "mark-read")? {
         for choice in MarkRead::choices(reader.mark_read) {
-            let option = el(document, "option", "", Some(&choice.label()))?;
+            let option = el(document, "option", "", Some(&mark_read_words(choice)))?;
             option.set_attribute("value", &choice.choice())?;
             if choice == reader.mark_read {
                 option.set_attribute("selected", "")?;
@@ -46,49 +47,46 @@ pub(super) fn draw(document: &Document, page: &Page) -> Result<(), JsValue> {
         })
         .collect();
     if senders.is_empty() {
-        dom::append(
-            &area,
-            el(
-                document,
-                "p",
-                "hint",
-                Some("Remote images show only after you click Show images in a message; choose Always there to trust a sender."),
-            )?,
-        )?;
+        dom::append(&area, el(document, "p", "hint", Some(&t("imagesHint")))?)?;
         return Ok(());
     }
     dom::append(
         &area,
-        el(
-            document,
-            "p",
-            "hint",
-            Some("Images always show from these senders:"),
-        )?,
+        el(document, "p", "hint", Some(&t("imagesAlwaysFrom")))?,
     )?;
     let list = el(document, "ul", "sender-list", None)?;
     for (account, email, sender) in senders {
         let item = el(document, "li", "sender-item", None)?;
-        dom::append(&item, el(document, "span", "sender-address", Some(sender))?)?;
+        dom::append(
+            &item,
+            dom::mail_el(document, "span", "sender-address", sender)?,
+        )?;
         dom::append(
             &item,
             el(
                 document,
                 "span",
                 "sender-account",
-                Some(&format!("in {email}")),
+                Some(&t_with("inAccount", &[&email])),
             )?,
         )?;
-        let forget = text_button(document, "quiet", "Ask again", "forget-images")?;
+        let forget = text_button(document, "quiet", &t("askAgain"), "forget-images")?;
         forget.set_attribute("data-account", &account)?;
         forget.set_attribute("data-sender", sender)?;
-        forget.set_attribute(
-            "aria-label",
-            &format!("Ask again before showing images from {sender}"),
-        )?;
+        forget.set_attribute("aria-label", &t_with("askAgainFrom", &[sender]))?;
         item.append_child(&forget)?;
         list.append_child(&item)?;
     }
     area.append_child(&list)?;
     Ok(())
+}
+
+/// A mark-read choice in the browser's language (core's `MarkRead::label` is its English).
+fn mark_read_words(choice: MarkRead) -> String {
+    match choice {
+        MarkRead::OnOpen => t("markReadOnOpen"),
+        MarkRead::AfterSeconds(1) => t("markReadAfterOneSecond"),
+        MarkRead::AfterSeconds(s) => t_with("markReadAfterSeconds", &[&s.to_string()]),
+        MarkRead::Never => t("markReadNever"),
+    }
 }

@@ -10,7 +10,7 @@ use gmux_core::messages::{Intent, SNOOZES_KEY};
 use gmux_core::triage::{
     read_toggle_of, relabel_row, snooze_choice_name, snooze_menu, snooze_menu_time,
     snooze_time_text, star_toggle_of, Selection, SnoozeChoice, Snoozes, TriageAction, TriageKey,
-    TriageReply, SNOOZED_LABEL_NAME, SNOOZE_NOTE, UNDO_TOAST_MS,
+    TriageReply, SNOOZED_LABEL_NAME, UNDO_TOAST_MS,
 };
 use gmux_core::views::Undo as ViewUndo;
 use wasm_bindgen::{JsCast, JsValue};
@@ -20,6 +20,7 @@ use web_sys::{Document, Element};
 use super::dom::{self, el, text_button};
 use super::{find_row, read_page, row_of, rows_in_list, update, Page};
 use crate::browser;
+use crate::i18n::{t, t_with};
 use crate::timers::sleep;
 
 type Key = (String, String);
@@ -170,9 +171,7 @@ pub(super) fn on_selection(command: &str) {
                 .and_then(|v| parse_local_time(&v, super::tz_offset_minutes()));
             return match ms {
                 Some(ms) => snooze(SnoozeChoice::At { ms }),
-                None => update(|page| {
-                    page.message = Some("Choose a date and a time to snooze until.".into())
-                }),
+                None => update(|page| page.message = Some(t("chooseSnoozeTime"))),
             };
         }
         c if c.starts_with("snooze-") => {
@@ -305,7 +304,7 @@ fn act_as(action: TriageAction, keys: Vec<Key>, snooze: Option<SnoozeChoice>) {
             Ok(reply) => reply,
             Err(e) => TriageReply {
                 restore: keys.clone(),
-                ..TriageReply::refused(format!("The gmux background did not answer: {e}."))
+                ..TriageReply::refused(t_with("backgroundNoAnswer", &[&e.to_string()]))
             },
         };
         if snoozing && reply.undo {
@@ -321,14 +320,14 @@ pub(super) fn undo() {
     update(|page| {
         page.message = None;
         if let Some(t) = page.triage.toast.as_mut() {
-            t.0 = "Undoing…".to_string();
+            t.0 = crate::i18n::t("undoing");
             t.1 = false;
         }
     });
     spawn_local(async move {
         let reply = match browser::send_message::<_, TriageReply>(&Intent::Undo).await {
             Ok(reply) => reply,
-            Err(e) => TriageReply::refused(format!("The gmux background did not answer: {e}.")),
+            Err(e) => TriageReply::refused(t_with("backgroundNoAnswer", &[&e.to_string()])),
         };
         settle(reply, true);
     });
@@ -386,7 +385,7 @@ pub(super) fn mark_all_read(confirmed: bool) {
         page.triage.confirm = None;
         page.triage.toast_seq += 1;
         let seq = page.triage.toast_seq;
-        page.triage.toast = Some(("Marking as read…".to_string(), false, seq));
+        page.triage.toast = Some((t("markingRead"), false, seq));
     });
     spawn_local(async move {
         let intent = Intent::MarkAllRead {
@@ -396,7 +395,7 @@ pub(super) fn mark_all_read(confirmed: bool) {
         };
         let reply = match browser::send_message::<_, TriageReply>(&intent).await {
             Ok(reply) => reply,
-            Err(e) => TriageReply::refused(format!("The gmux background did not answer: {e}.")),
+            Err(e) => TriageReply::refused(t_with("backgroundNoAnswer", &[&e.to_string()])),
         };
         if let Some(question) = reply.confirm {
             return update(|page| {
@@ -470,7 +469,7 @@ pub(super) fn unsnooze(key: Key) {
         };
         let reply = match browser::send_message::<_, TriageReply>(&intent).await {
             Ok(reply) => reply,
-            Err(e) => TriageReply::refused(format!("The gmux background did not answer: {e}.")),
+            Err(e) => TriageReply::refused(t_with("backgroundNoAnswer", &[&e.to_string()])),
         };
         if reply.ok {
             // It leaves the Snoozed view shown.
@@ -606,7 +605,7 @@ pub(super) fn draw(document: &Document, page: &mut Page) -> Result<(), JsValue> 
     } else if !selected.is_empty() {
         Bar::Selection(selected.len())
     } else if snoozed_view {
-        Bar::Note(SNOOZE_NOTE)
+        Bar::Note(t("snoozeNote"))
     } else {
         Bar::Hidden
     };
@@ -642,7 +641,7 @@ enum Bar {
     Confirm(String),
     /// The snooze menu, for this many rows.
     Snooze(usize),
-    Note(&'static str),
+    Note(String),
 }
 
 fn draw_bulk(document: &Document, mode: &Bar) -> Result<(), JsValue> {
@@ -670,14 +669,14 @@ fn draw_bulk(document: &Document, mode: &Bar) -> Result<(), JsValue> {
             let yes = text_button(
                 document,
                 "bulk-button primary",
-                "Mark as read",
+                &t("markAsRead"),
                 "bulk-confirm-read",
             )?;
             yes.set_id("confirm-read");
             bar.append_child(&yes)?;
             dom::append(
                 &bar,
-                text_button(document, "bulk-button", "Cancel", "bulk-cancel")?,
+                text_button(document, "bulk-button", &t("cancel"), "bulk-cancel")?,
             )?;
             return Ok(());
         }
@@ -685,9 +684,9 @@ fn draw_bulk(document: &Document, mode: &Bar) -> Result<(), JsValue> {
             bar.remove_attribute("hidden")?;
             bar.set_attribute("data-mode", "snooze")?;
             let what = if *n == 1 {
-                "Snooze until".to_string()
+                t("snoozeUntil")
             } else {
-                format!("Snooze {n} until")
+                t_with("snoozeNUntil", &[&n.to_string()])
             };
             dom::append(&bar, el(document, "span", "bulk-count", Some(&what))?)?;
             let now = js_sys::Date::now() as u64;
@@ -705,17 +704,20 @@ fn draw_bulk(document: &Document, mode: &Bar) -> Result<(), JsValue> {
             let at = el(document, "input", "snooze-at", None)?;
             at.set_id("snooze-at");
             at.set_attribute("type", "datetime-local")?;
-            at.set_attribute("aria-label", "Snooze until a date and time")?;
+            at.set_attribute("aria-label", &t("snoozeUntilDateTime"))?;
             bar.append_child(&at)?;
             dom::append(
                 &bar,
-                text_button(document, "bulk-button", "Snooze", "bulk-snooze-at")?,
+                text_button(document, "bulk-button", &t("snooze"), "bulk-snooze-at")?,
             )?;
             dom::append(
                 &bar,
-                text_button(document, "bulk-button", "Cancel", "bulk-cancel")?,
+                text_button(document, "bulk-button", &t("cancel"), "bulk-cancel")?,
             )?;
-            dom::append(&bar, el(document, "span", "bulk-note", Some(SNOOZE_NOTE))?)?;
+            dom::append(
+                &bar,
+                el(document, "span", "bulk-note", Some(&t("snoozeNote")))?,
+            )?;
             return Ok(());
         }
         Bar::Selection(n) => *n,
@@ -725,25 +727,25 @@ fn draw_bulk(document: &Document, mode: &Bar) -> Result<(), JsValue> {
         document,
         "span",
         "bulk-count",
-        Some(&format!("{n} selected")),
+        Some(&t_with("nSelected", &[&n.to_string()])),
     )?;
     count.set_id("bulk-count");
     bar.append_child(&count)?;
     let buttons = [
-        ("archive", "Archive", "e"),
-        ("trash", "Delete", "#"),
-        ("mark-read", "Read", "Shift+I"),
-        ("mark-unread", "Unread", "Shift+U"),
-        ("star", "Star", "s"),
-        ("spam", "Spam", "!"),
-        ("move", "Move to…", "v"),
-        ("snooze", "Snooze…", "b"),
-        ("all", "All", "*a"),
-        ("none", "None", "*n"),
+        ("archive", t("bulkArchive"), "e"),
+        ("trash", t("bulkDelete"), "#"),
+        ("mark-read", t("bulkRead"), "Shift+I"),
+        ("mark-unread", t("bulkUnread"), "Shift+U"),
+        ("star", t("bulkStar"), "s"),
+        ("spam", t("bulkSpam"), "!"),
+        ("move", t("bulkMove"), "v"),
+        ("snooze", t("bulkSnooze"), "b"),
+        ("all", t("bulkAll"), "*a"),
+        ("none", t("bulkNone"), "*n"),
     ];
     for (name, label, key) in buttons {
-        let b = text_button(document, "bulk-button", label, &format!("bulk-{name}"))?;
-        b.set_attribute("title", &format!("{label} ({key})"))?;
+        let b = text_button(document, "bulk-button", &label, &format!("bulk-{name}"))?;
+        b.set_attribute("title", &t_with("withKey", &[&label, key]))?;
         bar.append_child(&b)?;
     }
     Ok(())
@@ -761,8 +763,8 @@ fn draw_toast(document: &Document, toast: Option<&(String, bool, u32)>) -> Resul
     };
     dom::append(&area, el(document, "span", "toast-text", Some(text))?)?;
     if *offers_undo {
-        let b = text_button(document, "toast-undo", "Undo", "undo")?;
-        b.set_attribute("title", "Undo (z)")?;
+        let b = text_button(document, "toast-undo", &t("undo"), "undo")?;
+        b.set_attribute("title", &t("undoKey"))?;
         b.set_id("undo");
         area.append_child(&b)?;
     }
@@ -789,10 +791,10 @@ fn mark_snoozed(document: &Document, page: &Page, row: &Element) -> Result<(), J
             document,
             "span",
             "snooze-until",
-            Some(&format!("Back {}", snooze_time_text(until, now, tz))),
+            Some(&t_with("backAt", &[&snooze_time_text(until, now, tz)])),
         )?,
     )?;
-    let b = text_button(document, "snooze-undo", "Unsnooze", "unsnooze")?;
+    let b = text_button(document, "snooze-undo", &t("unsnooze"), "unsnooze")?;
     b.set_attribute("tabindex", "-1")?;
     line.append_child(&b)?;
     row.append_child(&line)?;
@@ -804,8 +806,8 @@ pub(super) fn select_box(document: &Document) -> Result<Element, JsValue> {
     let b = el(document, "span", "select", None)?;
     b.set_attribute("role", "checkbox")?;
     b.set_attribute("aria-checked", "false")?;
-    b.set_attribute("aria-label", "Select (x)")?;
-    b.set_attribute("title", "Select (x); Shift-click selects a range")?;
+    b.set_attribute("aria-label", &t("selectKey"))?;
+    b.set_attribute("title", &t("selectTitle"))?;
     b.set_attribute("data-action", "select")?;
     Ok(b)
 }

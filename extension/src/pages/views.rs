@@ -23,6 +23,7 @@ use web_sys::{Document, Element, HtmlElement};
 use super::dom::{self, el, text_button};
 use super::{update, Page};
 use crate::browser;
+use crate::i18n::{t, t_with};
 use crate::timers::sleep;
 
 /// A row: (account id, thread id).
@@ -70,7 +71,7 @@ fn read_page_reply(value: &JsValue) -> PageReply {
         let code = browser::string_field(value, "code").and_then(|c| IntentError::parse(&c));
         return PageReply::failed(
             code.unwrap_or(IntentError::Internal),
-            browser::string_field(value, "error").unwrap_or_else(|| "That did not work.".into()),
+            browser::string_field(value, "error").unwrap_or_else(|| t("didNotWork")),
         );
     }
     PageReply::page(
@@ -129,7 +130,7 @@ pub(super) fn run(fetches: Vec<Fetch>) {
                 Ok(reply) => read_page_reply(&reply),
                 Err(e) => PageReply::failed(
                     IntentError::Internal,
-                    format!("The gmux background did not answer: {e}."),
+                    t_with("backgroundNoAnswer", &[&e.to_string()]),
                 ),
             };
             let mut next = Vec::new();
@@ -474,7 +475,7 @@ fn load_labels(fresh: bool) {
         let reply = match browser::send_message_js(&Intent::Labels { fresh }).await {
             Ok(reply) => read_labels_reply(&reply),
             Err(e) => LabelsReply {
-                error: Some(format!("The gmux background did not answer: {e}.")),
+                error: Some(t_with("backgroundNoAnswer", &[&e.to_string()])),
                 ..Default::default()
             },
         };
@@ -622,13 +623,13 @@ fn draw_viewbar(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         Some(selected) => {
             bar.set_attribute("role", "tablist")?;
             bar.set_attribute("data-mode", "tabs")?;
-            let inbox = tab(document, "inbox", "Inbox", selected.is_none())?;
+            let inbox = tab(document, "inbox", &t("inbox"), selected.is_none())?;
             bar.append_child(&inbox)?;
             for category in tabs {
                 let button = tab(
                     document,
                     category.search_word(),
-                    category.name(),
+                    &category_words(category),
                     selected == Some(category),
                 )?;
                 if category == Category::Primary && primary_known {
@@ -652,16 +653,11 @@ fn draw_viewbar(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         None => {
             bar.remove_attribute("role")?;
             bar.set_attribute("data-mode", "title")?;
-            let back = text_button(document, "back", "\u{2190} Inbox", "back")?;
-            back.set_attribute("aria-label", "Back to the inbox")?;
+            let back = text_button(document, "back", &t("backInbox"), "back")?;
+            back.set_attribute("aria-label", &t("backToInbox"))?;
             bar.append_child(&back)?;
-            let title = el(
-                document,
-                "span",
-                "view-title",
-                Some(&core_views::view_title(&shown)),
-            )?;
-            title.set_attribute("title", &core_views::view_title(&shown))?;
+            let title = el(document, "span", "view-title", Some(&view_words(&shown)))?;
+            title.set_attribute("title", &view_words(&shown))?;
             if let Some(color) = &color {
                 title.set_attribute("style", &format!("--label: {color}"))?;
                 title.set_attribute("data-colour", "")?;
@@ -724,8 +720,8 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         let filter = el(document, "input", "picker-filter", None)?;
         filter.set_id("picker-filter");
         filter.set_attribute("type", "search")?;
-        filter.set_attribute("placeholder", "Filter labels")?;
-        filter.set_attribute("aria-label", "Filter labels")?;
+        filter.set_attribute("placeholder", &t("filterLabels"))?;
+        filter.set_attribute("aria-label", &t("filterLabels"))?;
         filter.set_attribute("autocomplete", "off")?;
         panel.append_child(&filter)?;
     }
@@ -744,7 +740,7 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     };
     page.views.picker_views.clear();
     let Some(labels) = &page.views.labels else {
-        dom::append(&list, picker_note(document, Some("Loading labels…"))?)?;
+        dom::append(&list, picker_note(document, Some(&t("loadingLabels")))?)?;
         return Ok(());
     };
     if let Some(error) = &labels.error {
@@ -760,9 +756,9 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     let mut user_heading = false;
     if moving {
         // A named separator, as the Labels heading: the one such thing a menu may hold.
-        let section = el(document, "li", "picker-section", Some("Move to"))?;
+        let section = el(document, "li", "picker-section", Some(&t("moveTo")))?;
         section.set_attribute("role", "separator")?;
-        section.set_attribute("aria-label", "Move to")?;
+        section.set_attribute("aria-label", &t("moveTo"))?;
         dom::append(&list, section)?;
     }
     // With one account shown alone, its own labels (each still naming every account's, so the view chosen can
@@ -786,9 +782,9 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         if !system && !user_heading && !filtering {
             user_heading = true;
             // A heading inside a menu: a named separator is the one such thing a menu may hold.
-            let section = el(document, "li", "picker-section", Some("Labels"))?;
+            let section = el(document, "li", "picker-section", Some(&t("labels")))?;
             section.set_attribute("role", "separator")?;
-            section.set_attribute("aria-label", "Labels")?;
+            section.set_attribute("aria-label", &t("labels"))?;
             dom::append(&list, section)?;
         }
         let item = el(document, "li", "picker-item", None)?;
@@ -850,7 +846,7 @@ fn draw_picker(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         list.append_child(&item)?;
     }
     if drawn == 0 {
-        dom::append(&list, picker_note(document, Some("No label matches."))?)?;
+        dom::append(&list, picker_note(document, Some(&t("noLabelMatches")))?)?;
     }
     for failure in &labels.failures {
         let text = format!("{}: {}", failure.email, failure.sentence);
@@ -901,7 +897,12 @@ fn draw_suggestions(document: &Document, page: &mut Page) -> Result<(), JsValue>
     list.remove_attribute("hidden")?;
     dom::append(
         &list,
-        el(document, "li", "suggestion-title", Some("Recent searches"))?,
+        el(
+            document,
+            "li",
+            "suggestion-title",
+            Some(&t("recentSearches")),
+        )?,
     )?;
     for query in matching {
         let item = el(document, "li", "", None)?;
@@ -933,11 +934,11 @@ fn draw_foot(document: &Document, page: &Page) -> Result<(), JsValue> {
         spinner.set_attribute("aria-hidden", "true")?;
         foot.append_child(&spinner)?;
         let words = if session.is_inbox() || page.drawn_rows > 0 {
-            "Loading more…"
+            t("loadingMore")
         } else {
-            "Loading…"
+            t("loading")
         };
-        dom::append(&foot, el(document, "span", "", Some(words))?)?;
+        dom::append(&foot, el(document, "span", "", Some(&words))?)?;
     }
     Ok(())
 }
@@ -984,7 +985,34 @@ pub(super) fn empty_text(page: &Page) -> Option<String> {
     if session.is_loading(&page.store) {
         return Some(String::new());
     }
-    Some(core_views::empty_view_text(&session.view()))
+    let view = session.view();
+    Some(match &view {
+        View::Search { query } => t_with("noMatch", &[query.trim()]),
+        View::Category { category } => t_with("nothingIn", &[&category_words(*category)]),
+        other => t_with("noConversationsIn", &[&view_words(other)]),
+    })
+}
+
+/// A Gmail category's name in the browser's language.
+pub(super) fn category_words(category: Category) -> String {
+    match category {
+        Category::Primary => t("categoryPrimary"),
+        Category::Social => t("categorySocial"),
+        Category::Promotions => t("categoryPromotions"),
+        Category::Updates => t("categoryUpdates"),
+        Category::Forums => t("categoryForums"),
+    }
+}
+
+/// A view's title in the browser's language (core's `view_title` is its English); a label is its own name.
+pub(super) fn view_words(view: &View) -> String {
+    match view {
+        View::Inbox => t("inbox"),
+        View::Category { category } => category_words(*category),
+        View::AllMail => t("allMail"),
+        View::Search { query } => t_with("resultsFor", &[query.trim()]),
+        View::Label { .. } => core_views::view_title(view),
+    }
 }
 
 /// The store changed: accounts removed leave every list.

@@ -6,7 +6,7 @@
 //! images" (its own Content-Security-Policy says so, and the sanitiser left nothing else in it).
 
 use gmux_core::reader::{shown_labels, size_label, type_label};
-use gmux_core::{text, view};
+use gmux_core::text;
 use gmux_mail::mime::{Attachment, Body, MessageView};
 use gmux_mail::quote::TextSegment;
 use wasm_bindgen::prelude::*;
@@ -16,6 +16,7 @@ use web_sys::{Document, Element, HtmlIFrameElement};
 use super::files::Download;
 use super::{blocks_remote, log_error, with_current, Conversation};
 use crate::dom::{self, el, Icon};
+use crate::i18n::{t, t_with};
 
 /// The sandbox of every mail frame: a link the user clicks may open a tab (which is not sandboxed, so the site
 /// works); nothing else. Never `allow-scripts`, never `allow-same-origin`.
@@ -39,7 +40,7 @@ pub fn loading() {
         &document,
         "p",
         "reader-loading",
-        Some("Loading the conversation…"),
+        Some(&t("loadingConversation")),
     ) {
         let _ = area.append_child(&line);
     }
@@ -56,7 +57,7 @@ pub fn failure(text: &str) {
         let box_ = el(&document, "div", "reader-failed", None)?;
         box_.set_attribute("role", "alert")?;
         dom::append(&box_, el(&document, "p", "reader-failed-text", Some(text))?)?;
-        let retry = el(&document, "button", "quiet", Some("Try again"))?;
+        let retry = el(&document, "button", "quiet", Some(&t("tryAgain")))?;
         retry.set_attribute("type", "button")?;
         retry.set_attribute("data-reader-action", "retry")?;
         box_.append_child(&retry)?;
@@ -85,12 +86,7 @@ pub fn conversation(generation: u64) {
         if count == 0 {
             dom::append(
                 &area,
-                el(
-                    &document,
-                    "p",
-                    "reader-loading",
-                    Some("This conversation has no messages."),
-                )?,
+                el(&document, "p", "reader-loading", Some(&t("noMessages")))?,
             )?;
         }
         for index in 0..count {
@@ -302,7 +298,7 @@ fn card(document: &Document, c: &mut Conversation, index: usize) -> Result<Eleme
         document,
         "button",
         "msg-tool",
-        Some("Mark unread from here"),
+        Some(&t("markUnreadFromHere")),
     )?;
     unread_from.set_attribute("type", "button")?;
     unread_from.set_attribute("data-reader-action", "unread-from")?;
@@ -375,9 +371,9 @@ fn card_head(
             document,
             "time",
             "msg-date",
-            Some(&view::relative_date(ms, now_ms(), tz)),
+            Some(&crate::i18n::shown_date(ms, now_ms(), tz)),
         )?;
-        date.set_attribute("title", &view::full_date(ms, tz))?;
+        date.set_attribute("title", &crate::i18n::full_date(ms, tz))?;
         head.append_child(&date)?;
     } else if !message.date_header.is_empty() {
         dom::append(
@@ -409,15 +405,13 @@ fn recipients_line(message: &MessageView) -> String {
     };
     let mut line = String::new();
     if !message.to.is_empty() {
-        line.push_str("to ");
-        line.push_str(&names(&message.to));
+        line.push_str(&t_with("recipientsTo", &[&names(&message.to)]));
     }
     if !message.cc.is_empty() {
         if !line.is_empty() {
             line.push_str(" · ");
         }
-        line.push_str("cc ");
-        line.push_str(&names(&message.cc));
+        line.push_str(&t_with("recipientsCc", &[&names(&message.cc)]));
     }
     text::truncate_chars(&line, 600)
 }
@@ -442,15 +436,7 @@ fn body_and_files(
     }
     let body = el(document, "div", "msg-body", None)?;
     match &message.body {
-        Body::Empty => dom::append(
-            &body,
-            el(
-                document,
-                "p",
-                "msg-empty",
-                Some("This message has no text."),
-            )?,
-        )?,
+        Body::Empty => dom::append(&body, el(document, "p", "msg-empty", Some(&t("noText")))?)?,
         Body::Text { segments } => text_body(document, &body, segments)?,
         Body::Html { document: html, .. } => {
             dom::append(&body, frame(document, html, &sender_name(message))?)?;
@@ -486,7 +472,7 @@ fn body_and_files(
                 document,
                 "p",
                 "msg-forwarded-label",
-                Some("Forwarded message"),
+                Some(&t("forwardedMessage")),
             )?,
         )?;
         let nested = el(document, "article", "msg nested", None)?;
@@ -568,10 +554,10 @@ fn images_bar(
             document,
             "span",
             "msg-images-text",
-            Some("Images are not shown, so the sender cannot tell you opened this."),
+            Some(&t("imagesHidden")),
         )?,
     )?;
-    let show = el(document, "button", "quiet", Some("Show images"))?;
+    let show = el(document, "button", "quiet", Some(&t("showImages")))?;
     show.set_attribute("type", "button")?;
     show.set_attribute("data-reader-action", "show-images")?;
     show.set_attribute("data-message", gmail_id)?;
@@ -581,10 +567,7 @@ fn images_bar(
             document,
             "button",
             "link",
-            Some(&format!(
-                "Always from {}",
-                text::display_text(&from.address)
-            )),
+            Some(&t_with("alwaysFrom", &[&text::display_text(&from.address)])),
         )?;
         always.set_attribute("type", "button")?;
         always.set_attribute("data-reader-action", "always-images")?;
@@ -618,8 +601,8 @@ fn text_body(document: &Document, into: &Element, segments: &[TextSegment]) -> R
         toggle.set_attribute("type", "button")?;
         toggle.set_attribute("data-reader-action", "quote")?;
         toggle.set_attribute("aria-expanded", "false")?;
-        toggle.set_attribute("aria-label", "Show quoted text")?;
-        toggle.set_attribute("title", "Show quoted text")?;
+        toggle.set_attribute("aria-label", &t("showQuoted"))?;
+        toggle.set_attribute("title", &t("showQuoted"))?;
         into.append_child(&toggle)?;
         let quoted = el(document, "div", "msg-text msg-quoted", None)?;
         quoted.set_attribute("hidden", "")?;
@@ -646,12 +629,12 @@ pub fn toggle_quote(button: &Element) {
     };
     let _ = button.set_attribute("aria-expanded", if open { "true" } else { "false" });
     let label = if open {
-        "Hide quoted text"
+        t("hideQuoted")
     } else {
-        "Show quoted text"
+        t("showQuoted")
     };
-    let _ = button.set_attribute("aria-label", label);
-    let _ = button.set_attribute("title", label);
+    let _ = button.set_attribute("aria-label", &label);
+    let _ = button.set_attribute("title", &label);
 }
 
 /// Text with `http(s)://` addresses as links that open in a new tab, showing where they go.
@@ -739,7 +722,7 @@ fn frame(document: &Document, html: &str, from: &str) -> Result<Element, JsValue
     frame.set_attribute("sandbox", FRAME_SANDBOX)?;
     frame.set_attribute("referrerpolicy", "no-referrer")?;
     frame.set_attribute("class", "msg-frame")?;
-    frame.set_attribute("title", &format!("Message from {from}"))?;
+    frame.set_attribute("title", &t_with("messageFrom", &[from]))?;
     frame.set_attribute("style", &format!("height: {}px", super::frame_height(html)))?;
     let onload = Closure::once_into_js(move || {
         if let Some(generation) = super::current_generation() {
@@ -759,7 +742,7 @@ fn file_item(document: &Document, attachment: &Attachment, key: &str) -> Result<
     button.set_attribute("data-reader-action", "download")?;
     button.set_attribute("data-download", key)?;
     let name = text::display_text(&attachment.file_name);
-    button.set_attribute("title", &format!("Download {name}"))?;
+    button.set_attribute("title", &t_with("downloadFile", &[&name]))?;
     let icon = dom::icon(document, Icon::Attachment)?;
     icon.set_attribute("class", "file-icon")?;
     button.append_child(&icon)?;

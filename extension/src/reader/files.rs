@@ -11,6 +11,7 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
 use crate::browser;
 use crate::dom;
+use crate::i18n::{t, t_with};
 
 /// What a download button saves.
 #[derive(Debug, Clone)]
@@ -39,14 +40,15 @@ pub async fn attachment_bytes(
         "body",
     )
     .await
-    .map_err(|e| format!("The gmux background did not answer: {e}."))?;
+    .map_err(|e| t_with("backgroundNoAnswer", &[&e.to_string()]))?;
     match body {
-        Some(data) if reply.reply.ok => base64_lenient(data.as_bytes())
-            .ok_or_else(|| "Gmail sent the attachment in a form gmux cannot read.".to_string()),
+        Some(data) if reply.reply.ok => {
+            base64_lenient(data.as_bytes()).ok_or_else(|| t("attachmentUnreadable"))
+        }
         _ => Err(reply
             .reply
             .error
-            .unwrap_or_else(|| "The attachment could not be downloaded.".to_string())),
+            .unwrap_or_else(|| t("attachmentNotDownloaded"))),
     }
 }
 
@@ -54,15 +56,18 @@ pub async fn attachment_bytes(
 pub async fn download(account: &str, download: &Download) -> Result<(), String> {
     let bytes = match (&download.attachment_id, &download.content_base64) {
         (Some(id), _) => attachment_bytes(account, &download.message, id).await?,
-        (None, Some(data)) => base64_lenient(data.as_bytes())
-            .ok_or_else(|| "This attachment cannot be read.".to_string())?,
-        (None, None) => return Err("This attachment has no data to save.".to_string()),
+        (None, Some(data)) => {
+            base64_lenient(data.as_bytes()).ok_or_else(|| t("attachmentCannotBeRead"))?
+        }
+        (None, None) => return Err(t("attachmentNoData")),
     };
     save(&bytes, &download.file_name).map_err(|e| {
-        format!(
-            "The browser did not save {}: {}.",
-            download.file_name,
-            browser::BrowserError::from(e)
+        t_with(
+            "browserDidNotSave",
+            &[
+                &download.file_name,
+                &browser::BrowserError::from(e).to_string(),
+            ],
         )
     })
 }

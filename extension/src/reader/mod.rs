@@ -33,6 +33,7 @@ use wasm_bindgen_futures::spawn_local;
 
 use crate::browser::{self, BrowserError};
 use crate::dom;
+use crate::i18n::{t, t_with};
 
 /// What the page asks the reader to open.
 #[derive(Debug, Deserialize)]
@@ -318,19 +319,17 @@ async fn load(generation: u64) {
             match shown {
                 None => return,
                 Some(Ok(())) => None,
-                Some(Err(e)) => Some(format!("This conversation could not be read: {e}.")),
+                Some(Err(e)) => Some(t_with("conversationUnreadable", &[&e.to_string()])),
             }
         }
         Ok(reply) => Some(
             reply
                 .reply
                 .error
-                .unwrap_or_else(|| "The conversation could not be loaded.".to_string()),
+                .unwrap_or_else(|| t("conversationNotLoaded")),
         ),
-        Err(BrowserError::Conversion(e)) => Some(format!(
-            "The gmux background answered something the reader cannot read ({e}): reload the extension."
-        )),
-        Err(e) => Some(format!("The gmux background did not answer: {e}.")),
+        Err(BrowserError::Conversion(e)) => Some(t_with("backgroundUnreadable", &[&e.to_string()])),
+        Err(e) => Some(t_with("backgroundNoAnswer", &[&e.to_string()])),
     };
     if let Some(text) = failure {
         draw::failure(&text);
@@ -646,14 +645,12 @@ async fn always_images(generation: u64, message: String, sender: String) {
         Ok(reply) => emit(
             generation,
             "error",
-            &reply
-                .error
-                .unwrap_or_else(|| "The choice could not be saved.".to_string()),
+            &reply.error.unwrap_or_else(|| t("choiceNotSaved")),
         ),
         Err(e) => emit(
             generation,
             "error",
-            &format!("The gmux background did not answer: {e}."),
+            &t_with("backgroundNoAnswer", &[&e.to_string()]),
         ),
     }
 }
@@ -687,14 +684,12 @@ async fn unread_from(generation: u64, index: usize) {
         Ok(reply) => emit(
             generation,
             "error",
-            &reply
-                .error
-                .unwrap_or_else(|| "The messages could not be marked unread.".to_string()),
+            &reply.error.unwrap_or_else(|| t("notMarkedUnread")),
         ),
         Err(e) => emit(
             generation,
             "error",
-            &format!("The gmux background did not answer: {e}."),
+            &t_with("backgroundNoAnswer", &[&e.to_string()]),
         ),
     }
 }

@@ -9,6 +9,7 @@ mod gmail_tab;
 mod hardening;
 mod hostile;
 mod keyboard;
+mod languages;
 mod notifications;
 mod offline;
 mod popup;
