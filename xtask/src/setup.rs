@@ -201,17 +201,28 @@ fn package_version(package_json: &str) -> Option<String> {
     value["version"].as_str().map(str::to_string)
 }
 
-fn ensure_axe_core() -> Result<()> {
-    let dir = crate::workspace_root().join(AXE_CORE_DIR);
-    let package = dir.join("node_modules/axe-core");
-    let installed = std::fs::read_to_string(package.join("package.json"))
+/// A pinned npm package in its own folder under target/ (`dir`), unless the installed one is that version and
+/// has `file`; `why` says what it is for when npm fails.
+fn ensure_npm_package(
+    dir: &str,
+    package: &str,
+    version: &str,
+    file: &str,
+    why: &str,
+) -> Result<()> {
+    let dir = crate::workspace_root().join(dir);
+    let installed_at = dir.join("node_modules").join(package);
+    let installed = std::fs::read_to_string(installed_at.join("package.json"))
         .ok()
         .and_then(|text| package_version(&text));
-    if installed.as_deref() == Some(AXE_CORE_VERSION) && package.join("axe.min.js").is_file() {
+    if installed.as_deref() == Some(version) && installed_at.join(file).is_file() {
         return Ok(());
     }
+    if find_program("npm").is_none() {
+        ensure_os_packages(&[("npm", "/usr/bin/npm")])?;
+    }
     eprintln!(
-        "xtask: installing axe-core {AXE_CORE_VERSION} from npm into {}",
+        "xtask: installing {package} {version} from npm into {}",
         dir.display()
     );
     std::fs::create_dir_all(&dir)?;
@@ -220,9 +231,19 @@ fn ensure_axe_core() -> Result<()> {
         "--silent",
         "--no-audit",
         "--no-fund",
-        &format!("axe-core@{AXE_CORE_VERSION}"),
+        &format!("{package}@{version}"),
     ]))
-    .context("npm is needed for axe-core, the accessibility engine of the browser tests")
+    .with_context(|| format!("npm is needed for {package}, {why}"))
+}
+
+fn ensure_axe_core() -> Result<()> {
+    ensure_npm_package(
+        AXE_CORE_DIR,
+        "axe-core",
+        AXE_CORE_VERSION,
+        "axe.min.js",
+        "the accessibility engine of the browser tests",
+    )
 }
 
 /// Binaryen's `wasm-opt`, pinned, from npm into target/ (issue 21): the store build's modules go through it.
@@ -235,29 +256,13 @@ pub fn wasm_opt_script() -> std::path::PathBuf {
 }
 
 pub fn ensure_binaryen() -> Result<()> {
-    let dir = crate::workspace_root().join("target/binaryen");
-    let installed = std::fs::read_to_string(dir.join("node_modules/binaryen/package.json"))
-        .ok()
-        .and_then(|text| package_version(&text));
-    if installed.as_deref() == Some(BINARYEN_VERSION) && wasm_opt_script().is_file() {
-        return Ok(());
-    }
-    if find_program("npm").is_none() {
-        ensure_os_packages(&[("npm", "/usr/bin/npm")])?;
-    }
-    eprintln!(
-        "xtask: installing binaryen {BINARYEN_VERSION} (wasm-opt) from npm into {}",
-        dir.display()
-    );
-    std::fs::create_dir_all(&dir)?;
-    run(Command::new("npm").current_dir(&dir).args([
-        "install",
-        "--silent",
-        "--no-audit",
-        "--no-fund",
-        &format!("binaryen@{BINARYEN_VERSION}"),
-    ]))
-    .context("npm is needed for binaryen's wasm-opt, which shrinks the store build's wasm")
+    ensure_npm_package(
+        "target/binaryen",
+        "binaryen",
+        BINARYEN_VERSION,
+        "bin/wasm-opt",
+        "whose wasm-opt shrinks the store build's wasm",
+    )
 }
 
 /// What the demo needs: the build tools, the browsers and the keyring; geckodriver only for Firefox.
