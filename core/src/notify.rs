@@ -259,6 +259,23 @@ pub struct Notification {
     pub silent: bool,
     /// When the (newest) message arrived, unix ms: the time a notification centre shows.
     pub time_ms: u64,
+    /// Which of gmux's own words `title` and `body` are, so the extension can say them in the browser's
+    /// language (`title` and `body` hold the English).
+    #[serde(default)]
+    pub words: NotificationWords,
+}
+
+/// The words of a notification that are gmux's own rather than mail's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NotificationWords {
+    /// One message: the title and body are the mail's.
+    #[default]
+    Mail,
+    /// A summary of `count` messages; `named` is false when the body is the no-sender sentence rather than
+    /// the senders' names.
+    Summary { count: usize, named: bool },
+    /// A button's action did not happen: the title names it; the body is the failure's sentence.
+    Failed(ThreadAction),
 }
 
 /// What a notification id points at.
@@ -465,6 +482,7 @@ fn single(poll: &AccountPoll, message: &NewMessage, sound: bool) -> Notification
         message_ids: vec![message.id.clone()],
         silent: !sound,
         time_ms: message.internal_date_ms,
+        words: NotificationWords::Mail,
     }
 }
 
@@ -488,6 +506,7 @@ fn summary(poll: &AccountPoll, chosen: &[&NewMessage], sound: bool) -> Notificat
         }
         names.push(name);
     }
+    let named = !names.is_empty();
     let mut body = names.join(", ");
     if more {
         body.push_str(", …");
@@ -509,6 +528,10 @@ fn summary(poll: &AccountPoll, chosen: &[&NewMessage], sound: bool) -> Notificat
         message_ids: chosen.iter().map(|m| m.id.clone()).collect(),
         silent: !sound,
         time_ms: chosen.last().map_or(0, |m| m.internal_date_ms),
+        words: NotificationWords::Summary {
+            count: chosen.len(),
+            named,
+        },
     }
 }
 
@@ -683,6 +706,7 @@ pub fn action_failed(
         message_ids: Vec::new(),
         silent: true,
         time_ms: 0,
+        words: NotificationWords::Failed(action),
     }
 }
 

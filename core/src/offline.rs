@@ -634,48 +634,103 @@ pub fn waiting_sentence(waiting: usize) -> Option<String> {
     }
 }
 
-/// What a waiting change does, in a word or two (the first that applies).
-fn change_words(labels: &BTreeMap<String, bool>) -> &'static str {
+/// What a waiting change does (the first that applies), for the words that name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Trash,
+    Untrash,
+    Spam,
+    Archive,
+    ToInbox,
+    MarkRead,
+    MarkUnread,
+    Star,
+    Unstar,
+    Labels,
+}
+
+/// The kind of a waiting change by its labels.
+pub fn change_kind(labels: &BTreeMap<String, bool>) -> ChangeKind {
     let has = |l: &str, added: bool| labels.get(l) == Some(&added);
     if has("TRASH", true) {
-        "move to Trash"
+        ChangeKind::Trash
     } else if has("TRASH", false) {
-        "restore from Trash"
+        ChangeKind::Untrash
     } else if has("SPAM", true) {
-        "report spam"
+        ChangeKind::Spam
     } else if has("INBOX", false) {
-        "archive"
+        ChangeKind::Archive
     } else if has("INBOX", true) {
-        "move to the inbox"
+        ChangeKind::ToInbox
     } else if has("UNREAD", false) {
-        "mark read"
+        ChangeKind::MarkRead
     } else if has("UNREAD", true) {
-        "mark unread"
+        ChangeKind::MarkUnread
     } else if has("STARRED", true) {
-        "star"
+        ChangeKind::Star
     } else if has("STARRED", false) {
-        "unstar"
+        ChangeKind::Unstar
     } else {
-        "label change"
+        ChangeKind::Labels
     }
 }
 
-/// The sentence for a waiting change Gmail refused for good (`email`: the account's address).
-pub fn refused_sentence(email: &str, change: &PendingChange, failure: &Failure) -> String {
-    let why = match failure {
-        Failure::Http { status: 404, .. } => {
-            "the conversation no longer exists in Gmail".to_string()
+/// What a waiting change does, in a word or two, in English.
+fn change_words(labels: &BTreeMap<String, bool>) -> &'static str {
+    match change_kind(labels) {
+        ChangeKind::Trash => "move to Trash",
+        ChangeKind::Untrash => "restore from Trash",
+        ChangeKind::Spam => "report spam",
+        ChangeKind::Archive => "archive",
+        ChangeKind::ToInbox => "move to the inbox",
+        ChangeKind::MarkRead => "mark read",
+        ChangeKind::MarkUnread => "mark unread",
+        ChangeKind::Star => "star",
+        ChangeKind::Unstar => "unstar",
+        ChangeKind::Labels => "label change",
+    }
+}
+
+/// Why Gmail refused a waiting change for good, for the words that say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefusalWhy {
+    /// The conversation no longer exists (404).
+    Gone,
+    /// A label may no longer exist (400).
+    BadLabel,
+    /// Another HTTP status, with Gmail's reason when it gave one.
+    Status { status: u16, reason: String },
+    /// Refused without an HTTP status.
+    Refused,
+}
+
+/// Why `failure` refused a waiting change.
+pub fn refusal_why(failure: &Failure) -> RefusalWhy {
+    match failure {
+        Failure::Http { status: 404, .. } => RefusalWhy::Gone,
+        Failure::Http { status: 400, .. } => RefusalWhy::BadLabel,
+        Failure::Http { status, reason, .. } => RefusalWhy::Status {
+            status: *status,
+            reason: reason.clone(),
+        },
+        Failure::Offline | Failure::HostUnavailable | Failure::ReauthRequired => {
+            RefusalWhy::Refused
         }
-        Failure::Http { status: 400, .. } => {
+    }
+}
+
+/// The sentence for a waiting change Gmail refused for good (`email`: the account's address), in English.
+pub fn refused_sentence(email: &str, change: &PendingChange, failure: &Failure) -> String {
+    let why = match refusal_why(failure) {
+        RefusalWhy::Gone => "the conversation no longer exists in Gmail".to_string(),
+        RefusalWhy::BadLabel => {
             "Gmail refused the change (a label may no longer exist)".to_string()
         }
-        Failure::Http { status, reason, .. } if reason.is_empty() => {
+        RefusalWhy::Status { status, reason } if reason.is_empty() => {
             format!("Gmail refused it ({status})")
         }
-        Failure::Http { status, reason, .. } => format!("Gmail refused it ({status} {reason})"),
-        Failure::Offline | Failure::HostUnavailable | Failure::ReauthRequired => {
-            "Gmail refused it".to_string()
-        }
+        RefusalWhy::Status { status, reason } => format!("Gmail refused it ({status} {reason})"),
+        RefusalWhy::Refused => "Gmail refused it".to_string(),
     };
     format!(
         "An action taken offline was dropped ({} in {email}): {why}.",

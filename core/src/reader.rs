@@ -342,28 +342,46 @@ pub fn size_label(bytes: u64) -> String {
     }
 }
 
-/// A file's type as people read it: `PDF`, `PNG image`, `Text`, else its extension or "File".
-pub fn type_label(mime_type: &str, file_name: &str) -> String {
+/// A file's type, for the words that name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileType {
+    Pdf,
+    Zip,
+    Text,
+    Html,
+    Calendar,
+    Email,
+    Word,
+    Spreadsheet,
+    /// An image, with its kind in capitals (`PNG`) when the type names one.
+    Image(Option<String>),
+    /// Only the file name's extension is known, in capitals (`CSV`).
+    Extension(String),
+    File,
+}
+
+/// What kind of file an attachment is, by its type, else its name's extension.
+pub fn file_type(mime_type: &str, file_name: &str) -> FileType {
     let mime = mime_type.trim().to_ascii_lowercase();
     let named = match mime.as_str() {
-        "application/pdf" => Some("PDF"),
-        "application/zip" | "application/x-zip-compressed" => Some("ZIP archive"),
-        "text/plain" => Some("Text"),
-        "text/html" => Some("HTML"),
-        "text/calendar" => Some("Calendar invitation"),
-        "message/rfc822" => Some("Email message"),
+        "application/pdf" => Some(FileType::Pdf),
+        "application/zip" | "application/x-zip-compressed" => Some(FileType::Zip),
+        "text/plain" => Some(FileType::Text),
+        "text/html" => Some(FileType::Html),
+        "text/calendar" => Some(FileType::Calendar),
+        "message/rfc822" => Some(FileType::Email),
         "application/msword"
         | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
-            Some("Word document")
+            Some(FileType::Word)
         }
         "application/vnd.ms-excel"
         | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => {
-            Some("Spreadsheet")
+            Some(FileType::Spreadsheet)
         }
         _ => None,
     };
     if let Some(named) = named {
-        return named.to_string();
+        return named;
     }
     if let Some(kind) = mime.strip_prefix("image/") {
         let kind: String = kind
@@ -371,11 +389,7 @@ pub fn type_label(mime_type: &str, file_name: &str) -> String {
             .take_while(|c| c.is_ascii_alphanumeric())
             .take(8)
             .collect();
-        return if kind.is_empty() {
-            "Image".to_string()
-        } else {
-            format!("{} image", kind.to_ascii_uppercase())
-        };
+        return FileType::Image((!kind.is_empty()).then(|| kind.to_ascii_uppercase()));
     }
     match file_name.rsplit_once('.') {
         Some((stem, ext))
@@ -383,9 +397,27 @@ pub fn type_label(mime_type: &str, file_name: &str) -> String {
                 && (1..=5).contains(&ext.len())
                 && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
         {
-            format!("{} file", ext.to_ascii_uppercase())
+            FileType::Extension(ext.to_ascii_uppercase())
         }
-        _ => "File".to_string(),
+        _ => FileType::File,
+    }
+}
+
+/// A file's type as people read it, in English: `PDF`, `PNG image`, `Text`, else its extension or "File".
+pub fn type_label(mime_type: &str, file_name: &str) -> String {
+    match file_type(mime_type, file_name) {
+        FileType::Pdf => "PDF".into(),
+        FileType::Zip => "ZIP archive".into(),
+        FileType::Text => "Text".into(),
+        FileType::Html => "HTML".into(),
+        FileType::Calendar => "Calendar invitation".into(),
+        FileType::Email => "Email message".into(),
+        FileType::Word => "Word document".into(),
+        FileType::Spreadsheet => "Spreadsheet".into(),
+        FileType::Image(None) => "Image".into(),
+        FileType::Image(Some(kind)) => format!("{kind} image"),
+        FileType::Extension(ext) => format!("{ext} file"),
+        FileType::File => "File".into(),
     }
 }
 

@@ -416,6 +416,27 @@ pub fn message_count_label(message_count: u32) -> Option<String> {
 /// conversation the account had before. An account not synced before (just added, or a first sync) is not news,
 /// and a row put back by an undo is older than the newest row, so neither is announced.
 pub fn new_mail_sentence(before: &InboxStore, after: &InboxStore) -> Option<String> {
+    Some(match new_mail(before, after)? {
+        NewMail::One { from, subject } => format!(
+            "New mail from {from}: {}",
+            subject.unwrap_or_else(|| "(no subject)".to_string())
+        ),
+        NewMail::Many(n) => format!("{n} new conversations"),
+    })
+}
+
+/// New mail worth announcing: one conversation (its senders, and its subject unless it has none) or how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewMail {
+    One {
+        from: String,
+        subject: Option<String>,
+    },
+    Many(usize),
+}
+
+/// The facts of [`new_mail_sentence`], for the extension to say in the browser's language.
+pub fn new_mail(before: &InboxStore, after: &InboxStore) -> Option<NewMail> {
     let mut new: Vec<&crate::inbox::ThreadRow> = Vec::new();
     for inbox in &after.accounts {
         let Some(old) = before
@@ -437,18 +458,12 @@ pub fn new_mail_sentence(before: &InboxStore, after: &InboxStore) -> Option<Stri
     }
     match new.as_slice() {
         [] => None,
-        [one] => {
-            let subject = if one.subject.trim().is_empty() {
-                "(no subject)".to_string()
-            } else {
-                truncate_chars(one.subject.trim(), 120)
-            };
-            Some(format!(
-                "New mail from {}: {subject}",
-                senders_line(&one.senders)
-            ))
-        }
-        many => Some(format!("{} new conversations", many.len())),
+        [one] => Some(NewMail::One {
+            from: senders_line(&one.senders),
+            subject: (!one.subject.trim().is_empty())
+                .then(|| truncate_chars(one.subject.trim(), 120)),
+        }),
+        many => Some(NewMail::Many(many.len())),
     }
 }
 

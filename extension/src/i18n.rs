@@ -53,11 +53,62 @@ pub fn time_of_day(date_ms: u64) -> String {
 }
 
 const FULL: usize = 4;
+const WEEKDAY_TIME: usize = 5;
+const WEEKDAY_DAY_TIME: usize = 6;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Days from `now_ms`'s local day to `ms`'s (0 today, 1 tomorrow).
+fn days_ahead(ms: u64, now_ms: u64, tz_offset_minutes: i32) -> i64 {
+    let offset = i64::from(tz_offset_minutes) * 60_000;
+    let day =
+        |t: u64| (i64::try_from(t).unwrap_or(i64::MAX).saturating_add(offset)).div_euclid(DAY_MS);
+    day(ms) - day(now_ms)
+}
+
+/// A snooze menu line's time, in the browser's language: the time today, else the weekday and time (the
+/// choices are at most a week ahead).
+pub fn snooze_menu_time(ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String {
+    if days_ahead(ms, now_ms, tz_offset_minutes) == 0 {
+        return time_of_day(ms);
+    }
+    formatted(
+        WEEKDAY_TIME,
+        &[
+            ("weekday", "short"),
+            ("hour", "numeric"),
+            ("minute", "2-digit"),
+        ],
+        ms,
+    )
+    .unwrap_or_else(|| gmux_core::triage::snooze_menu_time(ms, now_ms, tz_offset_minutes))
+}
+
+/// When a snooze ends, in the browser's language: the time today, "tomorrow" and the time, else the weekday,
+/// date and time.
+pub fn snooze_time(ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String {
+    match days_ahead(ms, now_ms, tz_offset_minutes) {
+        0 => time_of_day(ms),
+        1 => t_with("snoozeTomorrowAt", &[&time_of_day(ms)]),
+        _ => formatted(
+            WEEKDAY_DAY_TIME,
+            &[
+                ("weekday", "short"),
+                ("day", "numeric"),
+                ("month", "short"),
+                ("hour", "numeric"),
+                ("minute", "2-digit"),
+            ],
+            ms,
+        )
+        .unwrap_or_else(|| gmux_core::triage::snooze_time_text(ms, now_ms, tz_offset_minutes)),
+    }
+}
 
 thread_local! {
     /// One `Intl.DateTimeFormat` per form, made once: making one costs far more than formatting with it.
-    static FORMATS: std::cell::RefCell<[Option<js_sys::Intl::DateTimeFormat>; 5]> =
-        const { std::cell::RefCell::new([None, None, None, None, None]) };
+    static FORMATS: std::cell::RefCell<[Option<js_sys::Intl::DateTimeFormat>; 7]> =
+        const { std::cell::RefCell::new([None, None, None, None, None, None, None]) };
 }
 
 fn formatted(slot: usize, options: &[(&str, &str)], date_ms: u64) -> Option<String> {
@@ -95,4 +146,45 @@ pub fn number(n: u64) -> String {
         .ok()
         .and_then(|s| s.as_string())
         .unwrap_or_else(|| n.to_string())
+}
+
+/// A number with at most one decimal, as the browser's language writes it (`3.4`, `3,4`).
+pub fn decimal(n: f64) -> String {
+    let locales = js_sys::Array::new();
+    if let Some(language) = browser::ui_language() {
+        locales.push(&wasm_bindgen::JsValue::from_str(&language));
+    }
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(
+        &options,
+        &wasm_bindgen::JsValue::from_str("maximumFractionDigits"),
+        &wasm_bindgen::JsValue::from_f64(1.0),
+    );
+    let format = js_sys::Intl::NumberFormat::new(&locales, &options);
+    format
+        .format()
+        .call1(&format, &wasm_bindgen::JsValue::from_f64(n))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| format!("{n:.1}"))
+}
+
+/// A size in the browser's language: `512 bytes`, `12 KB`, `3.4 MB` (`3,4 MB` in German), rounded up as core's
+/// `size_label` does.
+pub fn size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * 1024;
+    match bytes {
+        0..KB => t_with("sizeBytes", &[&number(bytes)]),
+        KB..MB => t_with("sizeKB", &[&number(bytes.div_ceil(KB))]),
+        _ => {
+            let tenths = (bytes * 10).div_ceil(MB);
+            let shown = if tenths >= 100 {
+                number(tenths.div_ceil(10))
+            } else {
+                decimal(tenths as f64 / 10.0)
+            };
+            t_with("sizeMB", &[&shown])
+        }
+    }
 }

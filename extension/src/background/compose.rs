@@ -461,9 +461,9 @@ impl Composer {
             if !decide::fits_limit(current, bytes.len() as u64) {
                 return ComposeReply::failed(
                     IntentError::Internal,
-                    format!(
-                        "{file_name} does not fit: attachments can add up to 25 MB in Gmail, and this message has {} already.",
-                        gmux_core::reader::size_label(current)
+                    crate::i18n::t_with(
+                        "composeFileTooBigShort",
+                        &[&file_name, &crate::i18n::size(current)],
                     ),
                 );
             }

@@ -11,7 +11,8 @@ use std::rc::Rc;
 use gmux_core::icon;
 use gmux_core::messages::{Intent, IntentError, IntentReply, ThreadAction};
 use gmux_core::notify::{
-    self, AccountPoll, Browser, Notification, NotificationTarget, OpenTarget, ShownNotification,
+    self, AccountPoll, Browser, Notification, NotificationButton, NotificationOptions,
+    NotificationTarget, NotificationWords, OpenTarget, ShownNotification,
 };
 use gmux_core::settings::Settings;
 use gmux_core::view;
@@ -22,6 +23,7 @@ use super::alarms;
 use super::store::Store;
 use super::sync::Syncer;
 use crate::browser;
+use crate::i18n::{t, t_with};
 
 /// Message ids an open page reported as shown, kept for the polls to come. A page shows a few dozen messages at
 /// a time; this holds several pages' worth.
@@ -122,7 +124,18 @@ impl Notifier {
 
     async fn show(&self, notification: &Notification) {
         let icon = self.icon_for(&notification.account_id);
-        let options = notification.options(self.browser, &icon);
+        let options = localized(notification).options(self.browser, &icon);
+        let options = NotificationOptions {
+            buttons: options
+                .buttons
+                .iter()
+                .zip(notify::BUTTONS)
+                .map(|(_, (action, _))| NotificationButton {
+                    title: button_words(action),
+                })
+                .collect(),
+            ..options
+        };
         if let Err(e) = browser::show_notification(&notification.id, &options).await {
             log(&format!("gmux: a notification could not be shown: {e}"));
             return;
@@ -317,4 +330,37 @@ fn not_a_test_build() -> IntentReply {
 
 fn log(text: &str) {
     web_sys::console::log_1(&JsValue::from_str(text));
+}
+
+/// The notification with gmux's own words in the browser's language (the mail's stay as they are).
+fn localized(notification: &Notification) -> Notification {
+    let mut shown = notification.clone();
+    match notification.words {
+        NotificationWords::Mail => {}
+        NotificationWords::Summary { count, named } => {
+            shown.title = t_with("notifySummaryTitle", &[&count.to_string()]);
+            if !named {
+                shown.body = t("notifySummaryNoSenders");
+            }
+        }
+        NotificationWords::Failed(action) => {
+            shown.title = match action {
+                ThreadAction::MarkRead => t("notifyFailedMarkRead"),
+                ThreadAction::Archive => t("notifyFailedArchive"),
+                ThreadAction::MarkUnread => t("notifyFailedMarkUnread"),
+                ThreadAction::Trash => t("notifyFailedTrash"),
+                ThreadAction::Star => t("notifyFailedStar"),
+                ThreadAction::Unstar => t("notifyFailedUnstar"),
+            };
+        }
+    }
+    shown
+}
+
+/// A notification button's words.
+fn button_words(action: ThreadAction) -> String {
+    match action {
+        ThreadAction::Archive => t("notifyButtonArchive"),
+        _ => t("notifyButtonMarkRead"),
+    }
 }

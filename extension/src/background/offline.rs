@@ -8,14 +8,13 @@
 use std::rc::Rc;
 
 use gmux_core::inbox::InboxStore;
-use gmux_core::offline::{
-    refused_sentence, row_with_labels, Failure, PendingChange, Settled, MAX_REPLAY_CALLS,
-};
+use gmux_core::offline::{row_with_labels, Failure, PendingChange, Settled, MAX_REPLAY_CALLS};
 use gmux_gmail::replay::send_steps;
 use wasm_bindgen::JsValue;
 
 use super::store::Store;
 use super::sync::Syncer;
+use crate::i18n::{t, t_with};
 
 pub struct Offline {
     store: Rc<Store>,
@@ -108,7 +107,7 @@ fn show_refusals(store: &mut InboxStore, dropped: &[(PendingChange, Failure)]) -
             .account(&change.account_id)
             .map(|a| a.account.email.clone())
             .unwrap_or_else(|| change.account_id.clone());
-        sentences.push(refused_sentence(&email, change, failure));
+        sentences.push(refused_words(&email, change, failure));
         let Some(inbox) = store.account_mut(&change.account_id) else {
             continue;
         };
@@ -136,4 +135,34 @@ fn show_refusals(store: &mut InboxStore, dropped: &[(PendingChange, Failure)]) -
 
 fn log(text: &str) {
     web_sys::console::log_1(&JsValue::from_str(text));
+}
+
+/// The sentence for a waiting change Gmail refused for good, in the browser's language (core's
+/// `refused_sentence` in English).
+fn refused_words(email: &str, change: &PendingChange, failure: &Failure) -> String {
+    use gmux_core::offline::{change_kind, refusal_why, ChangeKind, RefusalWhy};
+    let what = match change_kind(&change.labels) {
+        ChangeKind::Trash => t("offlineChangeTrash"),
+        ChangeKind::Untrash => t("offlineChangeUntrash"),
+        ChangeKind::Spam => t("offlineChangeSpam"),
+        ChangeKind::Archive => t("offlineChangeArchive"),
+        ChangeKind::ToInbox => t("offlineChangeToInbox"),
+        ChangeKind::MarkRead => t("offlineChangeMarkRead"),
+        ChangeKind::MarkUnread => t("offlineChangeMarkUnread"),
+        ChangeKind::Star => t("offlineChangeStar"),
+        ChangeKind::Unstar => t("offlineChangeUnstar"),
+        ChangeKind::Labels => t("offlineChangeLabels"),
+    };
+    let why = match refusal_why(failure) {
+        RefusalWhy::Gone => t("offlineWhyGone"),
+        RefusalWhy::BadLabel => t("offlineWhyBadLabel"),
+        RefusalWhy::Status { status, reason } if reason.is_empty() => {
+            t_with("offlineWhyStatus", &[&status.to_string()])
+        }
+        RefusalWhy::Status { status, reason } => {
+            t_with("offlineWhyStatus", &[&format!("{status} {reason}")])
+        }
+        RefusalWhy::Refused => t("offlineWhyRefused"),
+    };
+    t_with("offlineDropped", &[&what, email, &why])
 }

@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 
 use crate::browser::{self, BrowserError};
+use crate::i18n::{t, t_with};
 
 /// Opens once and lets everyone waiting through; later waits pass at once.
 #[derive(Default)]
@@ -252,11 +253,13 @@ impl Store {
 
     async fn update_badge(&self) {
         // Until the stored inbox is read, the badge the browser kept from before a restart is the better one.
-        let Some(toolbar) = self.with(|inner| {
-            inner
-                .loaded
-                .open
-                .then(|| icon::toolbar(&inner.inbox, &inner.status, &inner.settings))
+        let Some((toolbar, host)) = self.with(|inner| {
+            inner.loaded.open.then(|| {
+                (
+                    icon::toolbar(&inner.inbox, &inner.status, &inner.settings),
+                    inner.status.host,
+                )
+            })
         }) else {
             return;
         };
@@ -264,7 +267,7 @@ impl Store {
         if let Err(e) = browser::set_badge(&badge.text, badge.color).await {
             log_error("the badge could not be set", &e);
         }
-        if let Err(e) = browser::set_badge_title(&badge.title).await {
+        if let Err(e) = browser::set_badge_title(&toolbar_title(host, &toolbar.accounts)).await {
             log_error("the toolbar title could not be set", &e);
         }
         let unchanged = self.with(|inner| {
@@ -299,4 +302,31 @@ impl Store {
 
 fn log_error(what: &str, e: &BrowserError) {
     web_sys::console::warn_1(&JsValue::from_str(&format!("gmux: {what}: {e}")));
+}
+
+/// The toolbar button's tooltip in the browser's language, for the same cases as core's `icon::toolbar`: what
+/// is wrong with gmux-host, or every account with its unread count and whether it needs reconnecting.
+fn toolbar_title(host: gmux_core::status::HostState, accounts: &[icon::IconAccount]) -> String {
+    use gmux_core::status::HostState;
+    match host {
+        HostState::Missing => return t("toolbarHostMissing"),
+        HostState::Failed => return t("toolbarHostFailed"),
+        HostState::Untrusted => return t("toolbarHostUntrusted"),
+        HostState::Connecting | HostState::Connected | HostState::NotConfigured => {}
+    }
+    if accounts.is_empty() {
+        return t("toolbarNoAccounts");
+    }
+    let mut lines = vec!["gmux".to_string()];
+    for a in accounts {
+        let email = gmux_core::text::display_text(&a.email);
+        let count = crate::i18n::number(a.unread);
+        lines.push(match (a.needs_reconnect, a.unread) {
+            (false, 0) => t_with("toolbarAccountNone", &[&email]),
+            (false, 1) => t_with("toolbarAccountOne", &[&email]),
+            (false, _) => t_with("toolbarAccountMany", &[&email, &count]),
+            (true, _) => t_with("toolbarAccountReconnect", &[&email, &count]),
+        });
+    }
+    lines.join("\n")
 }

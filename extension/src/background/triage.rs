@@ -15,9 +15,9 @@ use gmux_core::listing::{AccountLabelIds, ListQuery, View};
 use gmux_core::messages::IntentError;
 use gmux_core::offline::{is_transient_code, QueuedAction};
 use gmux_core::triage::{
-    mark_all_read_done, mark_all_read_needs_confirmation, mark_all_read_question, plan,
-    relabel_row, snooze_time, snooze_time_text, undone_sentence, unsnooze_change, GmailCall,
-    SnoozeChoice, SnoozeError, ThreadState, TriageAction, TriageReply, UndoRecord,
+    mark_all_read_done, mark_all_read_needs_confirmation, plan, relabel_row, snooze_time,
+    unsnooze_change, GmailCall, SnoozeChoice, SnoozeError, ThreadState, TriageAction, TriageReply,
+    UndoRecord,
 };
 use gmux_core::views::view_title;
 use gmux_gmail::error::{ApiError, GmailError};
@@ -30,6 +30,7 @@ use super::store::Store;
 use super::sync::Syncer;
 use super::views::Views;
 use crate::browser;
+use crate::i18n::{t, t_with};
 
 /// The last action's undo: what Gmail must put back, and the rows as they were, to show them again.
 struct Last {
@@ -110,15 +111,11 @@ impl Triage {
     /// [`Triage::act`] with the order already held.
     async fn act_in_order(&self, action: TriageAction, rows: Vec<ThreadRow>) -> TriageReply {
         if !self.port.settled().await {
-            return TriageReply::refused(
-                "gmux-host is not connected: open the gmux popup to see what to do.",
-            );
+            return TriageReply::refused(t("toastHostNotConnected"));
         }
         self.store.loaded().await;
         let Some(engine) = self.syncer.engine() else {
-            return TriageReply::refused(
-                "gmux is not connected to Gmail yet: try again in a moment.",
-            );
+            return TriageReply::refused(t("toastGmailNotYet"));
         };
         let (rows, unknown): (Vec<ThreadRow>, Vec<ThreadRow>) = rows
             .into_iter()
@@ -254,26 +251,52 @@ impl Triage {
         self.store.persist().await;
 
         let mut reply = TriageReply::of_settled(&settled, &sent.refused, |a| self.email_of(a));
+        // The same facts in the browser's language.
+        if !reply.sentence.is_empty() {
+            reply.sentence = done_words(&action, settled.undo.threads.len());
+        }
+        reply.failures = settled
+            .failures
+            .iter()
+            .map(|f| not_changed_words(&self.email_of(&f.account_id), f.failed, &f.sentence))
+            .collect();
+        let mut refused_per: std::collections::BTreeMap<&str, (usize, &str)> =
+            std::collections::BTreeMap::new();
+        for r in &sent.refused {
+            refused_per
+                .entry(r.account_id.as_str())
+                .or_insert((0, r.sentence.as_str()))
+                .0 += 1;
+        }
+        for (account, (n, sentence)) in refused_per {
+            reply
+                .failures
+                .push(not_changed_words(&self.email_of(account), n, sentence));
+        }
         if !full.is_empty() {
             reply.ok = false;
-            reply.failures.push(format!(
-                "{} conversation(s) not changed: {}.",
-                full.len(),
-                gmux_core::offline::QueueError::Full
+            reply.failures.push(t_with(
+                "toastQueueFull",
+                &[
+                    &crate::i18n::number(full.len() as u64),
+                    &crate::i18n::number(gmux_core::offline::MAX_ENTRIES as u64),
+                ],
             ));
         }
         if !queued.is_empty() {
             // The toast says what was done, and that Gmail has not got it yet; Undo cancels it in the queue.
             reply.sentence = if reply.sentence.is_empty() {
-                format!(
-                    "{} Waiting for Gmail.",
-                    action.done_sentence(queued.len()).trim_end()
+                t_with(
+                    "toastWaitingForGmail",
+                    &[&done_words(&action, queued.len())],
                 )
             } else {
-                format!(
-                    "{} {} more waiting for Gmail.",
-                    reply.sentence.trim_end(),
-                    queued.len()
+                t_with(
+                    "toastMoreWaitingForGmail",
+                    &[
+                        reply.sentence.trim_end(),
+                        &crate::i18n::number(queued.len() as u64),
+                    ],
                 )
             };
             reply.undo = true;
@@ -285,9 +308,7 @@ impl Triage {
                 .push((r.account_id.clone(), r.thread_id.clone()));
         }
         if !unknown.is_empty() {
-            reply
-                .failures
-                .push("gmux no longer knows an account of the selection: reload the page.".into());
+            reply.failures.push(t("toastUnknownAccount"));
         }
         if reply.undo {
             *self.last.borrow_mut() = Some(Last {
@@ -352,21 +373,17 @@ impl Triage {
         let Some(last) = self.last.borrow_mut().take() else {
             return TriageReply {
                 ok: true,
-                sentence: undone_sentence(0),
+                sentence: t("toastNothingToUndo"),
                 ..Default::default()
             };
         };
         if !self.port.settled().await {
             *self.last.borrow_mut() = Some(last);
-            return TriageReply::refused(
-                "gmux-host is not connected: open the gmux popup to see what to do.",
-            );
+            return TriageReply::refused(t("toastHostNotConnected"));
         }
         let Some(engine) = self.syncer.engine() else {
             *self.last.borrow_mut() = Some(last);
-            return TriageReply::refused(
-                "gmux is not connected to Gmail yet: try again in a moment.",
-            );
+            return TriageReply::refused(t("toastGmailNotYet"));
         };
         let accounts: BTreeSet<String> = last
             .record
@@ -466,15 +483,19 @@ impl Triage {
         let failures: Vec<String> = undone
             .failures
             .iter()
-            .map(|f| gmux_core::triage::failure_sentence(&self.email_of(&f.account_id), f))
+            .map(|f| not_changed_words(&self.email_of(&f.account_id), f.failed, &f.sentence))
             .collect();
         let sentence = if !failures.is_empty() && undone.restored.is_empty() {
             String::new()
         } else if last.record.threads.is_empty() && last.queued.is_empty() {
             // Mark all read's undo is per message.
-            "Undone.".to_string()
+            t("toastUndone")
         } else {
-            undone_sentence(undone.restored.len())
+            match undone.restored.len() {
+                0 => t("toastNothingToUndo"),
+                1 => t("toastUndoneOne"),
+                n => t_with("toastUndoneMany", &[&crate::i18n::number(n as u64)]),
+            }
         };
         TriageReply {
             ok: failures.is_empty(),
@@ -502,15 +523,11 @@ impl Triage {
     ) -> TriageReply {
         let _order = self.order.lock().await;
         if !self.port.settled().await {
-            return TriageReply::refused(
-                "gmux-host is not connected: open the gmux popup to see what to do.",
-            );
+            return TriageReply::refused(t("toastHostNotConnected"));
         }
         self.store.loaded().await;
         let Some(engine) = self.syncer.engine() else {
-            return TriageReply::refused(
-                "gmux is not connected to Gmail yet: try again in a moment.",
-            );
+            return TriageReply::refused(t("toastGmailNotYet"));
         };
         let queries: Vec<(String, ListQuery)> = self.store.inbox(|s| {
             s.accounts
@@ -524,7 +541,7 @@ impl Triage {
                 .collect()
         });
         if queries.is_empty() {
-            return TriageReply::refused("No account shows this list.");
+            return TriageReply::refused(t("toastNoAccountShowsList"));
         }
         if !confirmed {
             let counts = futures::future::join_all(queries.iter().map(|(a, q)| {
@@ -549,18 +566,21 @@ impl Triage {
             if total == 0 {
                 return TriageReply {
                     ok: true,
-                    sentence: "Nothing was unread.".into(),
+                    sentence: t("toastNothingUnread"),
                     ..Default::default()
                 };
             }
             if mark_all_read_needs_confirmation(total) {
                 let mut place = view_title(view);
                 if let Some(a) = only {
-                    place = format!("{place} of {}", self.email_of(a));
+                    place = t_with("viewOfAccount", &[&place, &self.email_of(a)]);
                 }
                 return TriageReply {
                     ok: false,
-                    confirm: Some(mark_all_read_question(total, &place)),
+                    confirm: Some(t_with(
+                        "markAllReadQuestion",
+                        &[&conversations_words(total as usize), &place],
+                    )),
                     ..Default::default()
                 };
             }
@@ -593,20 +613,27 @@ impl Triage {
             };
             threads += done.threads;
             if let Some(e) = error {
-                failures.push(format!(
-                    "{}: not everything was marked read. {}",
-                    self.email_of(a),
-                    gmail_triage::failure(&e).1
+                failures.push(t_with(
+                    "toastNotAllMarkedRead",
+                    &[&self.email_of(a), &gmail_triage::failure(&e).1],
                 ));
             } else if !done.complete {
-                failures.push(format!(
-                    "{}: more than 10,000 messages were unread; mark all read again for the rest.",
-                    self.email_of(a)
+                failures.push(t_with(
+                    "toastMarkAllReadAgain",
+                    &[&self.email_of(a), &crate::i18n::number(10_000)],
                 ));
             }
             marked.push((a.clone(), done.message_ids));
         }
-        let (sentence, undo) = mark_all_read_done(&marked, threads);
+        let (_, undo) = mark_all_read_done(&marked, threads);
+        let sentence = if threads == 0 {
+            t("toastNothingUnread")
+        } else {
+            t_with(
+                "toastMarkedAllRead",
+                &[&conversations_words(threads as usize)],
+            )
+        };
         // The stored inbox is read again to show it (a poll: the history since the last one).
         futures::future::join_all(
             marked
@@ -646,18 +673,16 @@ impl Triage {
         let now = js_sys::Date::now() as u64;
         let until = match snooze_time(choice, now, utc_offset_minutes) {
             Ok(until) => until,
-            Err(e) => return TriageReply::refused(format!("Not snoozed: {e}.")),
+            Err(e) => {
+                return TriageReply::refused(t_with("toastNotSnoozed", &[&snooze_error_words(&e)]))
+            }
         };
         if !self.port.settled().await {
-            return TriageReply::refused(
-                "gmux-host is not connected: open the gmux popup to see what to do.",
-            );
+            return TriageReply::refused(t("toastHostNotConnected"));
         }
         self.store.loaded().await;
         let Some(engine) = self.syncer.engine() else {
-            return TriageReply::refused(
-                "gmux is not connected to Gmail yet: try again in a moment.",
-            );
+            return TriageReply::refused(t("toastGmailNotYet"));
         };
         let accounts: BTreeSet<String> = rows.iter().map(|r| r.account_id.clone()).collect();
         let mut labels: AccountLabelIds = AccountLabelIds::new();
@@ -676,10 +701,9 @@ impl Triage {
                         .snoozes(|s| s.list_mut(a).label_id = Some(id.clone()));
                     labels.insert(a.clone(), id);
                 }
-                Err(e) => failures.push(format!(
-                    "{}: the gmux/Snoozed label could not be made. {}",
-                    self.email_of(a),
-                    gmail_triage::failure(&e).1
+                Err(e) => failures.push(t_with(
+                    "toastSnoozeLabelFailed",
+                    &[&self.email_of(a), &gmail_triage::failure(&e).1],
                 )),
             }
         }
@@ -704,10 +728,9 @@ impl Triage {
                     .add(&ThreadState::from(row), until)
                     .is_err()
                 {
-                    failures.push(format!(
-                        "{}: {}.",
-                        self.email_of(&row.account_id),
-                        SnoozeError::Full
+                    failures.push(t_with(
+                        "toastSnoozeListFull",
+                        &[&self.email_of(&row.account_id)],
                     ));
                 }
             }
@@ -718,10 +741,12 @@ impl Triage {
             if let Some(last) = self.last.borrow_mut().as_mut() {
                 last.snoozed = snoozed.clone();
             }
-            reply.sentence = format!(
-                "{} until {}.",
-                reply.sentence.trim_end_matches('.'),
-                snooze_time_text(until, now, utc_offset_minutes)
+            reply.sentence = t_with(
+                "toastSnoozedUntil",
+                &[
+                    reply.sentence.trim_end_matches('.'),
+                    &crate::i18n::snooze_time(until, now, utc_offset_minutes),
+                ],
             );
         }
         reply.restore.extend(
@@ -739,9 +764,7 @@ impl Triage {
         let _order = self.order.lock().await;
         self.store.loaded().await;
         let Some(engine) = self.syncer.engine() else {
-            return TriageReply::refused(
-                "gmux is not connected to Gmail yet: try again in a moment.",
-            );
+            return TriageReply::refused(t("toastGmailNotYet"));
         };
         let found = self.store.snoozes(|s| {
             let list = s.list(account)?;
@@ -750,7 +773,7 @@ impl Triage {
             Some((label, entry))
         });
         let Some((label, entry)) = found else {
-            return TriageReply::refused("This conversation is not snoozed.");
+            return TriageReply::refused(t("toastNotSnoozedThread"));
         };
         let call = GmailCall::ModifyThread {
             thread_id: thread.to_string(),
@@ -770,17 +793,16 @@ impl Triage {
                 self.syncer.sync_account(account).await;
                 TriageReply {
                     ok: true,
-                    sentence: "Unsnoozed: back in the inbox.".into(),
+                    sentence: t("toastUnsnoozed"),
                     restore: vec![(account.to_string(), thread.to_string())],
                     ..Default::default()
                 }
             }
-            Some(Err(e)) => TriageReply::refused(format!(
-                "{}: not unsnoozed. {}",
-                self.email_of(account),
-                gmail_triage::failure(&e).1
+            Some(Err(e)) => TriageReply::refused(t_with(
+                "toastNotUnsnoozed",
+                &[&self.email_of(account), &gmail_triage::failure(&e).1],
             )),
-            None => TriageReply::refused("Gmail did not answer."),
+            None => TriageReply::refused(t("toastGmailNoAnswer")),
         }
     }
 
@@ -843,4 +865,46 @@ pub const SNOOZE_ALARM: &str = "snooze";
 
 fn log(text: &str) {
     web_sys::console::log_1(&wasm_bindgen::JsValue::from_str(text));
+}
+
+/// "1 conversation", "3 conversations" in the browser's language.
+fn conversations_words(n: usize) -> String {
+    if n == 1 {
+        t("conversationsOne")
+    } else {
+        t_with("conversationsMany", &[&crate::i18n::number(n as u64)])
+    }
+}
+
+/// The toast after an action on `n` conversations ("Archived 3 conversations."), as core's
+/// `TriageAction::done_sentence` says it in English.
+fn done_words(action: &TriageAction, n: usize) -> String {
+    let c = conversations_words(n);
+    match action {
+        TriageAction::Archive => t_with("toastArchived", &[&c]),
+        TriageAction::Trash => t_with("toastTrashed", &[&c]),
+        TriageAction::MarkRead => t_with("toastMarkedRead", &[&c]),
+        TriageAction::MarkUnread => t_with("toastMarkedUnread", &[&c]),
+        TriageAction::Star => t_with("toastStarred", &[&c]),
+        TriageAction::Unstar => t_with("toastUnstarred", &[&c]),
+        TriageAction::Spam => t_with("toastSpam", &[&c]),
+        TriageAction::NotSpam => t_with("toastNotSpam", &[&c]),
+        TriageAction::Move { .. } => t_with("toastMoved", &[&c]),
+        TriageAction::Snooze { .. } => t_with("toastSnoozed", &[&c]),
+    }
+}
+
+/// One account's failure in an action: "ann@example.org: 2 conversations not changed. <why>".
+fn not_changed_words(email: &str, n: usize, why: &str) -> String {
+    t_with("toastNotChanged", &[email, &conversations_words(n), why])
+}
+
+/// Why a snooze time was refused, in the browser's language.
+fn snooze_error_words(e: &SnoozeError) -> String {
+    match e {
+        SnoozeError::InThePast => t("snoozeErrorPast"),
+        SnoozeError::TooFar => t("snoozeErrorTooFar"),
+        SnoozeError::TooLateToday => t("snoozeErrorTooLate"),
+        SnoozeError::Full => t("snoozeErrorFull"),
+    }
 }

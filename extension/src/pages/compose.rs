@@ -489,7 +489,7 @@ fn draw_files(document: &Document) -> Result<(), JsValue> {
                 document,
                 "span",
                 "composer-file-size",
-                Some(&gmux_core::reader::size_label(a.size)),
+                Some(&crate::i18n::size(a.size)),
             )?,
         )?;
         let remove = icon_button(
@@ -665,11 +665,13 @@ fn attach_files(picker: &HtmlInputElement) {
             let size = file.size() as u64;
             // Gmail's limit, before any byte leaves the page.
             if !decide::fits_limit(current, size) {
-                show_message(Some(&format!(
-                    "{} ({}) does not fit: attachments can add up to 25 MB in Gmail, and this message has {} already.",
-                    file.name(),
-                    gmux_core::reader::size_label(size),
-                    gmux_core::reader::size_label(current)
+                show_message(Some(&t_with(
+                    "composeFileTooBig",
+                    &[
+                        &file.name(),
+                        &crate::i18n::size(size),
+                        &crate::i18n::size(current),
+                    ],
                 )));
                 continue;
             }

@@ -477,7 +477,7 @@ fn draw_row(
     item.set_attribute("tabindex", if focus_target { "0" } else { "-1" })?;
     let senders = text::display_text(&view::senders_line(&row.senders));
     let subject = if text::is_blank_text(&row.subject) {
-        "(no subject)".to_string()
+        crate::i18n::t("noSubject")
     } else {
         text::display_text(&row.subject)
     };

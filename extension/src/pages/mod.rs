@@ -162,7 +162,7 @@ pub fn start() {
             Ok(answer) => answer,
             Err(e) => Status {
                 host: HostState::Failed,
-                host_error: Some(format!("the gmux background did not answer: {e}")),
+                host_error: Some(crate::i18n::t_with("backgroundNoAnswer", &[&e.to_string()])),
                 ..Status::default()
             },
         };
@@ -212,8 +212,19 @@ fn apply_change(page: &mut Page, change: browser::StorageChange) {
         match key.as_str() {
             STORE_KEY => {
                 let store = parse_store(value);
-                if let Some(sentence) = view::new_mail_sentence(&page.store, &store) {
-                    dom::announce(&sentence);
+                if let Some(new) = view::new_mail(&page.store, &store) {
+                    dom::announce(&match new {
+                        view::NewMail::One { from, subject } => crate::i18n::t_with(
+                            "newMailFrom",
+                            &[
+                                &from,
+                                &subject.unwrap_or_else(|| crate::i18n::t("noSubject")),
+                            ],
+                        ),
+                        view::NewMail::Many(n) => {
+                            crate::i18n::t_with("newMailMany", &[&crate::i18n::number(n as u64)])
+                        }
+                    });
                 }
                 page.store = store;
                 views::follow_store(page);
@@ -881,9 +892,7 @@ fn open_in_gmail(account: &str, thread: &str) {
     });
     match found {
         Some((email, labels)) => gmail_tabs::open_thread(email, thread.to_string(), labels),
-        None => update(|page| {
-            page.message = Some("gmux knows no such account: reload the page.".to_string())
-        }),
+        None => update(|page| page.message = Some(crate::i18n::t("unknownAccountReload"))),
     }
 }
 

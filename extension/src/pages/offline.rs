@@ -3,7 +3,7 @@
 //! dismissed. The background decides all of it (`status.offline`); this only draws.
 
 use gmux_core::messages::Intent;
-use gmux_core::offline::{waiting_sentence, OfflineShown};
+use gmux_core::offline::OfflineShown;
 use wasm_bindgen::JsValue;
 use web_sys::{Document, Element};
 
@@ -47,7 +47,15 @@ pub(super) fn draw_notices(
         )?;
         area.append_child(&refused)?;
     }
-    if let Some(sentence) = waiting_sentence(shown.waiting) {
+    let waiting_words = match shown.waiting {
+        0 => None,
+        1 => Some(t("offlineWaitingOne")),
+        n => Some(t_with(
+            "offlineWaitingMany",
+            &[&crate::i18n::number(n as u64)],
+        )),
+    };
+    if let Some(sentence) = waiting_words {
         let waiting = dom::notice(document, "offline_waiting", &sentence)?;
         waiting.set_attribute("role", "status")?;
         waiting.insert_before(

@@ -8,9 +8,8 @@ use gmux_core::inbox::ThreadRow;
 use gmux_core::listing::{AccountLabelIds, View};
 use gmux_core::messages::{Intent, SNOOZES_KEY};
 use gmux_core::triage::{
-    read_toggle_of, relabel_row, snooze_choice_name, snooze_menu, snooze_menu_time,
-    snooze_time_text, star_toggle_of, Selection, SnoozeChoice, Snoozes, TriageAction, TriageKey,
-    TriageReply, SNOOZED_LABEL_NAME, UNDO_TOAST_MS,
+    read_toggle_of, relabel_row, snooze_menu, star_toggle_of, Selection, SnoozeChoice, Snoozes,
+    TriageAction, TriageKey, TriageReply, SNOOZED_LABEL_NAME, UNDO_TOAST_MS,
 };
 use gmux_core::views::Undo as ViewUndo;
 use wasm_bindgen::{JsCast, JsValue};
@@ -692,10 +691,15 @@ fn draw_bulk(document: &Document, mode: &Bar) -> Result<(), JsValue> {
             let now = js_sys::Date::now() as u64;
             let tz = super::tz_offset_minutes();
             for (i, (choice, at)) in snooze_menu(now, tz).iter().enumerate() {
+                let name = match choice {
+                    SnoozeChoice::LaterToday => t("snoozeLaterToday"),
+                    SnoozeChoice::TomorrowMorning => t("snoozeTomorrowMorning"),
+                    SnoozeChoice::NextWeek => t("snoozeNextWeek"),
+                    SnoozeChoice::At { .. } => t("snoozePickTime"),
+                };
                 let label = format!(
-                    "{} \u{b7} {}",
-                    snooze_choice_name(choice),
-                    snooze_menu_time(*at, now, tz)
+                    "{name} \u{b7} {}",
+                    crate::i18n::snooze_menu_time(*at, now, tz)
                 );
                 let b = text_button(document, "bulk-button", &label, &format!("bulk-snooze-{i}"))?;
                 b.set_id(&format!("snooze-{i}"));
@@ -791,7 +795,10 @@ fn mark_snoozed(document: &Document, page: &Page, row: &Element) -> Result<(), J
             document,
             "span",
             "snooze-until",
-            Some(&t_with("backAt", &[&snooze_time_text(until, now, tz)])),
+            Some(&t_with(
+                "backAt",
+                &[&crate::i18n::snooze_time(until, now, tz)],
+            )),
         )?,
     )?;
     let b = text_button(document, "snooze-undo", &t("unsnooze"), "unsnooze")?;

@@ -5,7 +5,7 @@
 //! in the frame, which runs no script, has an opaque origin and loads nothing from the network until "Show
 //! images" (its own Content-Security-Policy says so, and the sanitiser left nothing else in it).
 
-use gmux_core::reader::{shown_labels, size_label, type_label};
+use gmux_core::reader::shown_labels;
 use gmux_core::text;
 use gmux_mail::mime::{Attachment, Body, MessageView};
 use gmux_mail::quote::TextSegment;
@@ -218,7 +218,7 @@ fn head(document: &Document, c: &Conversation) -> Result<(), JsValue> {
             .iter()
             .map(|m| m.subject.as_str())
             .find(|s| !text::is_blank_text(s));
-        let shown = first.map_or_else(|| "(no subject)".to_string(), text::display_text);
+        let shown = first.map_or_else(|| t("noSubject"), text::display_text);
         subject.set_text_content(Some(&shown));
     }
     if let Some(labels) = document.get_element_by_id("reader-labels") {
@@ -445,7 +445,7 @@ fn body_and_files(
     into.append_child(&body)?;
     if !message.attachments.is_empty() {
         let list = el(document, "ul", "msg-files", None)?;
-        list.set_attribute("aria-label", "Attachments")?;
+        list.set_attribute("aria-label", &t("attachments"))?;
         for (n, attachment) in message.attachments.iter().enumerate() {
             let download_key = format!("{key}.a{n}");
             c.downloads.insert(
@@ -756,8 +756,8 @@ fn file_item(document: &Document, attachment: &Attachment, key: &str) -> Result<
             "file-meta",
             Some(&format!(
                 "{} · {}",
-                type_label(&attachment.mime_type, &attachment.file_name),
-                size_label(attachment.size)
+                file_type_words(&attachment.mime_type, &attachment.file_name),
+                crate::i18n::size(attachment.size)
             )),
         )?,
     )?;
@@ -796,5 +796,24 @@ fn stamp_text_if_shown(generation: u64) {
     });
     if text_first == Some(Some(true)) {
         stamp_first_text(generation);
+    }
+}
+
+/// A file's type in the browser's language (core's `type_label` in English).
+fn file_type_words(mime_type: &str, file_name: &str) -> String {
+    use gmux_core::reader::FileType;
+    match gmux_core::reader::file_type(mime_type, file_name) {
+        FileType::Pdf => "PDF".into(),
+        FileType::Html => "HTML".into(),
+        FileType::Zip => t("fileZip"),
+        FileType::Text => t("fileText"),
+        FileType::Calendar => t("fileCalendar"),
+        FileType::Email => t("fileEmail"),
+        FileType::Word => t("fileWord"),
+        FileType::Spreadsheet => t("fileSpreadsheet"),
+        FileType::Image(None) => t("fileImage"),
+        FileType::Image(Some(kind)) => t_with("fileImageOf", &[&kind]),
+        FileType::Extension(ext) => t_with("fileOf", &[&ext]),
+        FileType::File => t("fileFile"),
     }
 }

@@ -322,12 +322,15 @@ async fn load(generation: u64) {
                 Some(Err(e)) => Some(t_with("conversationUnreadable", &[&e.to_string()])),
             }
         }
-        Ok(reply) => Some(
-            reply
+        // The refusals gmux itself makes are said in the browser's language; Gmail's own reasons as they came.
+        Ok(reply) => Some(match reply.reply.code {
+            Some(gmux_core::messages::IntentError::AccountUnknown) => t("unknownAccountReload"),
+            Some(gmux_core::messages::IntentError::HostUnavailable) => t("toastHostNotConnected"),
+            _ => reply
                 .reply
                 .error
                 .unwrap_or_else(|| t("conversationNotLoaded")),
-        ),
+        }),
         Err(BrowserError::Conversion(e)) => Some(t_with("backgroundUnreadable", &[&e.to_string()])),
         Err(e) => Some(t_with("backgroundNoAnswer", &[&e.to_string()])),
     };

@@ -237,6 +237,7 @@ fn check_right_to_left(browser: Browser) {
         ok(instance.screenshot(&format!("rtl-options{scheme}")));
         assert_all_translated(&instance, "options", &mail);
     }
+    check_menus_toast_composer_reader(&mut instance, &store, &mail);
     // The popup's other designed states: an account to reconnect, one offline, every inbox empty.
     let mut reauth = store.clone();
     reauth.accounts[1].account.health = SyncHealth::ReauthRequired;
@@ -274,6 +275,78 @@ fn check_right_to_left(browser: Browser) {
     ok(instance.open_page("options.html"));
     wait_for_options(&instance);
     assert_all_translated(&instance, "options without accounts", &mail);
+}
+
+const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
+
+/// What opens from the list, in the new tab: the snooze menu (`b`), the label picker (`v`), the reader (Enter: it cannot fetch the conversation here, so it shows its failure) and, last, what an action
+/// says (`e`: gmux-host has no Google client here, so the action is refused and a notice says why).
+fn check_menus_toast_composer_reader(
+    instance: &mut ExtensionBrowser,
+    store: &InboxStore,
+    mail: &[String],
+) {
+    let count = store.merged().len();
+    ok(instance.open_inbox_page("newtab.html", |v: &InboxView| v.rows.len() == count));
+    // The first row shown (an archived row leaves the list, so it is looked up each time).
+    let focus = |instance: &ExtensionBrowser| {
+        wait_for(
+            instance,
+            "a row to focus",
+            "const row = document.querySelector('#inbox .row[data-thread]');
+             if (row) { row.focus(); } return !!row && document.activeElement === row;",
+        );
+    };
+
+    focus(instance);
+    ok(instance.session.press_keys(&["b"], false));
+    wait_for(
+        instance,
+        "the snooze menu",
+        "return document.getElementById('bulk').dataset.mode === 'snooze';",
+    );
+    assert_all_translated(instance, "snooze menu", mail);
+    ok(instance.session.press_keys(&[ESCAPE], false));
+
+    focus(instance);
+    ok(instance.session.press_keys(&["v"], false));
+    wait_for(
+        instance,
+        "the label picker",
+        "return !document.getElementById('label-picker').hidden;",
+    );
+    assert_all_translated(instance, "label picker", mail);
+    ok(instance.session.press_keys(&[ESCAPE], false));
+
+    ok(instance.open_inbox_page("newtab.html", |v: &InboxView| v.rows.len() == count));
+    focus(instance);
+    ok(instance.session.press_keys(&[ENTER], false));
+    wait_for(
+        instance,
+        "the reader",
+        "const r = document.getElementById('reader'); return !!r && !r.hidden && r.getClientRects().length > 0;",
+    );
+    assert_all_translated(instance, "reader", mail);
+    ok(instance.screenshot("rtl-reader"));
+
+    ok(instance.open_inbox_page("newtab.html", |v: &InboxView| v.rows.len() == count));
+    focus(instance);
+    ok(instance.session.press_keys(&["e"], false));
+    wait_for(
+        instance,
+        "the toast or the refusal after archiving",
+        "const t = document.querySelector('#toast .toast-text, .notice[data-notice=failed]');
+         return !!t && t.textContent.length > 0;",
+    );
+    assert_all_translated(instance, "toast", mail);
+}
+
+/// Waits until `script` returns true.
+fn wait_for(instance: &ExtensionBrowser, what: &str, script: &str) {
+    gmux_e2e::wait_until(what, std::time::Duration::from_secs(30), || {
+        ok(instance.session.execute(script, &[])) == json!(true)
+    });
 }
 
 /// The options page has drawn its cards (the Gmail tabs card is the last, after the browser answered).
