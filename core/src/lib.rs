@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod category;
 pub mod compose;
+pub mod head;
 pub mod icon;
 pub mod ids;
 pub mod inbox;

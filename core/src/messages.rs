@@ -11,6 +11,9 @@ use crate::settings::AccountSettings;
 
 /// `storage.local` key of the inbox store.
 pub const STORE_KEY: &str = "inbox";
+/// `storage.local` key of the store's head (an [`crate::inbox::InboxStore`] cut by [`crate::head::store_head`]):
+/// written with [`STORE_KEY`] in every write of it, read by a page before the whole store.
+pub const HEAD_KEY: &str = "inbox_head";
 /// `storage.local` key of the background's status.
 pub const STATUS_KEY: &str = "status";
 /// `storage.local` key of the user's settings.

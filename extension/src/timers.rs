@@ -18,6 +18,34 @@ pub async fn sleep(ms: i32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Resolves once the page has painted the frame after now (a task after the next animation frame), or after
+/// `at_most_ms` when no frame comes (a hidden tab paints nothing). Work that waits for it stays off the first
+/// paint's path.
+#[cfg(feature = "pages")]
+pub async fn after_next_paint(at_most_ms: i32) {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let global = js_sys::global();
+        let function = |name: &str| {
+            Reflect::get(&global, &JsValue::from_str(name))
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+        };
+        let (Some(set_timeout), Some(frame)) =
+            (function("setTimeout"), function("requestAnimationFrame"))
+        else {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+            return;
+        };
+        let _ = set_timeout.call2(&global, &resolve, &JsValue::from(at_most_ms));
+        // The animation frame runs before its paint; a task queued from it runs after.
+        let queue = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = set_timeout.call2(&js_sys::global(), &resolve, &JsValue::from(0));
+        });
+        let _ = frame.call1(&global, &queue);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// Milliseconds since this context's time origin (for a page: navigation start).
 #[cfg(any(feature = "pages", feature = "reader"))]
 pub fn now_ms() -> f64 {

@@ -1,4 +1,4 @@
-// Starts the two slow things an inbox page waits for, reading the cached inbox from storage.local and compiling
+// Starts the two slow things an inbox page waits for, reading the cached inbox's head from storage.local and compiling
 // the wasm, as soon as the page's head is parsed: the module loader runs tens of milliseconds later. The loader
 // (popup.js, newtab.js, options.js) and the wasm take the promises from globalThis; without them they do the work
 // themselves, so a failure here only costs time.
@@ -15,7 +15,9 @@
     if (changes.deliver) changes.deliver(change);
     else changes.pending.push(change);
   });
-  globalThis.gmuxCachedStorage = api?.storage?.local.get(['inbox', 'status', 'settings', 'revision']);
+  // The inbox's head, not the whole inbox: the rows of the first screen, whatever the number of accounts. The
+  // page reads the rest after its first draw.
+  globalThis.gmuxCachedStorage = api?.storage?.local.get(['inbox_head', 'status', 'settings', 'revision']);
   const wasm = 'pkg/pages_bg.wasm';
   globalThis.gmuxWasmModule = WebAssembly.compileStreaming(fetch(wasm))
     // A server that does not say application/wasm: compile from the bytes instead.

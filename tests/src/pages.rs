@@ -218,14 +218,37 @@ impl ExtensionBrowser {
         Ok(focused == json!(true))
     }
 
-    /// Writes `items` into the extension's `storage.local`, as the background does. The current page must be
-    /// one of the extension's.
+    /// Writes `items` into the extension's `storage.local`, as the background does: an inbox goes with its
+    /// head (`gmux_core::head`), cut for the settings written with it. The current page must be one of the
+    /// extension's.
     pub fn seed_storage(&self, items: &Value) -> Result<()> {
+        let mut items = items.clone();
+        if let Some(inbox) = items
+            .get("inbox")
+            .filter(|_| items.get("inbox_head").is_none())
+        {
+            // An inbox a test made unreadable on purpose is its own head, so the page meets it first.
+            let head = match serde_json::from_value::<InboxStore>(inbox.clone()) {
+                Ok(store) => {
+                    let settings = items
+                        .get("settings")
+                        .and_then(|s| serde_json::from_value(s.clone()).ok())
+                        .unwrap_or_default();
+                    json!(gmux_core::head::store_head(
+                        &store,
+                        &settings,
+                        gmux_core::head::HEAD_ROWS
+                    ))
+                }
+                Err(_) => inbox.clone(),
+            };
+            items["inbox_head"] = head;
+        }
         self.session
             .execute(
                 "const api = globalThis.browser ?? globalThis.chrome;
                  return api.storage.local.set(arguments[0]).then(() => true);",
-                std::slice::from_ref(items),
+                std::slice::from_ref(&items),
             )
             .map(drop)
     }

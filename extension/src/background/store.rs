@@ -6,12 +6,13 @@
 use std::cell::RefCell;
 
 use futures::channel::oneshot;
+use gmux_core::head::{store_head, HEAD_ROWS};
 use gmux_core::icon::{self, IconShown};
 use gmux_core::inbox::InboxStore;
 use gmux_core::listing::RecentSearches;
 use gmux_core::messages::{
-    next_revision, Settings, NOTIFIED_KEY, OFFLINE_KEY, RECENT_SEARCHES_KEY, REVISION_KEY,
-    SETTINGS_KEY, SNOOZES_KEY, STATUS_KEY, STORE_KEY,
+    next_revision, Settings, HEAD_KEY, NOTIFIED_KEY, OFFLINE_KEY, RECENT_SEARCHES_KEY,
+    REVISION_KEY, SETTINGS_KEY, SNOOZES_KEY, STATUS_KEY, STORE_KEY,
 };
 use gmux_core::notify::NotifiedLog;
 use gmux_core::offline::OfflineQueue;
@@ -166,19 +167,26 @@ impl Store {
         self.update_badge().await;
     }
 
-    /// Writes the inbox, the status and the actions waiting for Gmail in one write (so the rows and the queue
-    /// that changed them never disagree in storage), and sets the badge.
+    /// Writes the inbox with its head, the status and the actions waiting for Gmail in one write (so the rows,
+    /// the head a page draws first and the queue that changed them never disagree in storage), and sets the
+    /// badge.
     pub async fn persist(&self) {
-        let (inbox, status, offline) = self.with(|inner| {
+        let (inbox, head, status, offline) = self.with(|inner| {
             inner.status.offline.follow(&inner.offline);
             (
                 inner.inbox.clone(),
+                store_head(&inner.inbox, &inner.settings, HEAD_ROWS),
                 inner.status.clone(),
                 inner.offline.clone(),
             )
         });
         if let Err(e) = self
-            .write(json!({ STORE_KEY: inbox, STATUS_KEY: status, OFFLINE_KEY: offline }))
+            .write(json!({
+                STORE_KEY: inbox,
+                HEAD_KEY: head,
+                STATUS_KEY: status,
+                OFFLINE_KEY: offline,
+            }))
             .await
         {
             log_error("the inbox could not be saved", &e);
@@ -186,10 +194,16 @@ impl Store {
         self.update_badge().await;
     }
 
-    /// Saves new settings, and sets the badge (Primary only changes what it counts).
+    /// Saves new settings with the store's head cut for them (Primary only changes which rows a page shows
+    /// first), and sets the badge (and what it counts).
     pub async fn set_settings(&self, settings: Settings) -> Result<(), BrowserError> {
-        self.with(|inner| inner.settings = settings.clone());
-        let written = self.write(json!({ SETTINGS_KEY: settings })).await;
+        let head = self.with(|inner| {
+            inner.settings = settings.clone();
+            store_head(&inner.inbox, &inner.settings, HEAD_ROWS)
+        });
+        let written = self
+            .write(json!({ SETTINGS_KEY: settings, HEAD_KEY: head }))
+            .await;
         self.update_badge().await;
         written
     }

@@ -364,7 +364,8 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     };
     // The first draw puts only what fits on screen in the DOM so the browser paints it sooner; the rest follows
     // once the page has had a frame.
-    let limit = if page.first_row_painted {
+    // The same holds while the page has only the store's head, which is exact for the first screen alone.
+    let limit = if page.first_row_painted && !page.partial {
         rows.len()
     } else {
         first_draw_rows(page.kind)

@@ -1,5 +1,6 @@
-//! The popup, new-tab and options pages. Each reads the inbox and the background's status from `storage.local`
-//! once, draws at once, and redraws on every `storage.onChanged`; it asks the background for the host's status
+//! The popup, new-tab and options pages. Each reads the inbox's head (`gmux_core::head`) and the background's
+//! status from `storage.local`, draws at once, reads the whole inbox after that first draw, and redraws on every
+//! `storage.onChanged`; it asks the background for the host's status
 //! (which also wakes a stopped background) and sends user actions as `Intent`s. Every string from mail reaches
 //! the DOM through `textContent`.
 
@@ -20,8 +21,8 @@ use std::cell::RefCell;
 
 use gmux_core::inbox::{InboxStore, ThreadRow};
 use gmux_core::messages::{
-    is_newer, Intent, IntentReply, Settings, ThreadAction, REVISION_KEY, SETTINGS_KEY, STATUS_KEY,
-    STORE_KEY,
+    is_newer, Intent, IntentReply, Settings, ThreadAction, HEAD_KEY, REVISION_KEY, SETTINGS_KEY,
+    STATUS_KEY, STORE_KEY,
 };
 use gmux_core::status::{self, HostState, Status};
 use gmux_core::view::{self, InboxKey};
@@ -50,6 +51,9 @@ enum PageKind {
 struct Page {
     kind: PageKind,
     store: InboxStore,
+    /// Whether `store` is only the head the page drew first: until the whole store is read, the list shows no
+    /// more than its first screen and asks Gmail for no older mail.
+    partial: bool,
     status: Status,
     /// Whether the background has answered (or written) a settled status since the page opened: until then the
     /// status line says "connecting" rather than repeat what an older page saw.
@@ -115,11 +119,20 @@ pub fn start() {
         let field = |key: &str| {
             js_sys::Reflect::get(&stored, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
         };
-        let store = parse_store(field(STORE_KEY));
+        // The head, when the background wrote one (a store from an older gmux has none: then the whole store is
+        // read before the first draw, as before).
+        let head = field(HEAD_KEY);
+        let partial = !head.is_undefined() && !head.is_null();
+        let store = if partial {
+            parse_store(head)
+        } else {
+            read_whole_store().await.unwrap_or_default()
+        };
         stamp_root("data-store-read-ms");
         let page = Page {
             kind,
             store,
+            partial,
             status: parse_status(field(STATUS_KEY)),
             status_settled: false,
             settings: browser::from_js(field(SETTINGS_KEY)).unwrap_or_default(),
@@ -137,6 +150,21 @@ pub fn start() {
         };
         PAGE.with(|p| *p.borrow_mut() = Some(page));
         redraw();
+        if partial {
+            // After the first rows are painted (the whole store's structured clone would hold that frame), and
+            // before the page follows the storage changes: a write since the first read waits for it in the feed
+            // and applies after this (its revision is newer than the page's), so the whole store read here is
+            // never older than what the page ends up showing.
+            crate::timers::after_next_paint(100).await;
+            if let Some(whole) = read_whole_store().await {
+                update(|page| {
+                    if page.partial {
+                        take_whole_store(page, whole);
+                    }
+                });
+            }
+            views::load_more_if_near_end();
+        }
         hold_for_tests().await;
         match feed {
             Ok(feed) => follow(feed),
@@ -212,6 +240,11 @@ fn apply_change(page: &mut Page, change: browser::StorageChange) {
         match key.as_str() {
             STORE_KEY => {
                 let store = parse_store(value);
+                if page.partial {
+                    // The whole store is here before the page read it: nothing in it is new mail.
+                    take_whole_store(page, store);
+                    continue;
+                }
                 if let Some(new) = view::new_mail(&page.store, &store) {
                     dom::announce(&match new {
                         view::NewMail::One { from, subject } => crate::i18n::t_with(
@@ -310,6 +343,27 @@ fn parse_store(value: JsValue) -> InboxStore {
         .unwrap_or_default()
 }
 
+/// The whole stored inbox, or `None` when storage cannot be read (the page keeps what it has and logs why).
+async fn read_whole_store() -> Option<InboxStore> {
+    match browser::storage_get_js(&[STORE_KEY]).await {
+        Ok(stored) => Some(parse_store(
+            js_sys::Reflect::get(&stored, &JsValue::from_str(STORE_KEY))
+                .unwrap_or(JsValue::UNDEFINED),
+        )),
+        Err(e) => {
+            log_error("reading the whole inbox", e);
+            None
+        }
+    }
+}
+
+/// The whole store in place of the head the page drew first.
+fn take_whole_store(page: &mut Page, store: InboxStore) {
+    page.store = store;
+    page.partial = false;
+    views::follow_store(page);
+}
+
 /// The stored or answered status; anything unreadable counts as "still connecting".
 fn parse_status(value: JsValue) -> Status {
     browser::from_js(value).unwrap_or_default()
@@ -323,7 +377,7 @@ async fn read_cached_storage() -> Result<JsValue, BrowserError> {
         .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
     match started {
         Some(promise) => Ok(wasm_bindgen_futures::JsFuture::from(promise).await?),
-        None => browser::storage_get_js(&[STORE_KEY, STATUS_KEY, SETTINGS_KEY, REVISION_KEY]).await,
+        None => browser::storage_get_js(&[HEAD_KEY, STATUS_KEY, SETTINGS_KEY, REVISION_KEY]).await,
     }
 }
 

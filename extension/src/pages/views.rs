@@ -213,7 +213,12 @@ pub(super) fn load_more_if_near_end() {
         return;
     }
     let mut fetches = Vec::new();
-    super::with_page(&mut |page| fetches = page.views.session.more(&page.store));
+    // The head's accounts look as if they had older mail beyond their few rows: ask only of the whole store.
+    super::with_page(&mut |page| {
+        if !page.partial {
+            fetches = page.views.session.more(&page.store);
+        }
+    });
     if !fetches.is_empty() {
         super::redraw();
         run(fetches);

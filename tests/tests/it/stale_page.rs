@@ -2,9 +2,13 @@
 //! race is made certain instead of likely: test builds hold a page for a while between its first read of
 //! `storage.local` and its taking over of the storage changes (`?gmux-test-hold-ms=`), and the test writes the
 //! store, the status and the settings exactly in that window. A page that listens only after its read never
-//! sees that write: before the fix this test failed in every run, in both browsers.
+//! sees that write: before the fix this test failed in every run, in both browsers. The same session checks that
+//! a page drawing first from the store's head ends up listing the whole store.
 
+use gmux_core::head::HEAD_ROWS;
 use gmux_core::inbox::InboxStore;
+use gmux_core::messages::Settings;
+use gmux_core::views::ViewSession;
 use gmux_e2e::ok;
 use gmux_e2e::{connected_status, demo_store, unix_now_ms, Browser, ExtensionBrowser, HostSetup};
 use serde_json::{json, Value};
@@ -96,6 +100,63 @@ fn check_no_write_is_missed(browser: Browser) {
     wait_until(
         "the options page to list three accounts and poll every 15 minutes",
         || email_count(&instance) == 3 && poll_choice(&instance) == "900",
+    );
+
+    check_the_head_then_the_whole_store(&mut instance, now);
+}
+
+/// The thread ids of the inbox view of `store`, in the order a page lists them.
+fn inbox_order(store: &InboxStore) -> Vec<String> {
+    ViewSession::default()
+        .rows(store, &Settings::default())
+        .into_iter()
+        .map(|r| r.thread_id)
+        .collect()
+}
+
+fn shown_order(view: &gmux_e2e::InboxView) -> Vec<String> {
+    view.rows.iter().map(|r| r.thread.clone()).collect()
+}
+
+/// A page reads the store's head first (`gmux_core::head`) and the whole store after its first draw: with 20
+/// accounts of 100 rows, every row still ends up listed in order; a head that disagrees with the store (which
+/// the background never writes) loses to the whole store; a store from before heads is read whole at once.
+fn check_the_head_then_the_whole_store(instance: &mut ExtensionBrowser, now: u64) {
+    let large = demo_store(20, 100, now);
+    let expected = inbox_order(&large);
+    assert_eq!(expected.len(), 2_000);
+    ok(instance.seed_storage(&store_value(&large, now)));
+    let stored = ok(instance.storage("local"));
+    let head: InboxStore = ok(serde_json::from_value(stored["inbox_head"].clone())
+        .map_err(|e| gmux_e2e::HarnessError::Unexpected(e.to_string())));
+    let head_rows: usize = head.accounts.iter().map(|a| a.threads.len()).sum();
+    assert!(head_rows <= HEAD_ROWS + 20, "{head_rows} rows in the head");
+    for page in ["popup.html", "newtab.html"] {
+        ok(instance.open_page(page));
+        ok(instance.wait_for_inbox(
+            &format!("{page} to list all 2,000 rows of 20 accounts in order"),
+            |v| shown_order(v) == expected,
+        ));
+    }
+
+    let small = demo_store(3, 4, now);
+    let mut items = store_value(&large, now);
+    items["inbox_head"] = serde_json::to_value(&small).unwrap_or_default();
+    ok(instance.seed_storage(&items));
+    ok(instance.open_page("popup.html"));
+    ok(instance.wait_for_inbox(
+        "the popup to list the whole store, not the head that disagrees with it",
+        |v| shown_order(v) == expected,
+    ));
+
+    let mut items = store_value(&small, now);
+    items["inbox_head"] = Value::Null;
+    ok(instance.seed_storage(&items));
+    ok(instance.open_page("newtab.html"));
+    ok(
+        instance.wait_for_inbox("the new tab to list a store that has no head", |v| {
+            shown_order(v) == inbox_order(&small)
+        }),
     );
 }
 

@@ -5,6 +5,9 @@
 
 use std::time::Duration;
 
+use gmux_core::head::{store_head, HEAD_ROWS};
+use gmux_core::inbox::InboxStore;
+
 use gmux_e2e::{all_synced, ok, stored_account_by_email, stored_accounts, sync_now};
 use gmux_e2e::{
     configure_host_with_accounts, Browser, EmulatorProcess, ExtensionBrowser, HostSetup,
@@ -110,6 +113,16 @@ fn check_background_sync(browser: Browser) {
     let after_delivery = ok(emulator.total_threads_unread());
     assert_eq!(after_delivery, expected_total + 1);
     assert_eq!(store_unread(&local), after_delivery);
+    // Each write of the inbox carries the head a page draws first, cut from that same inbox.
+    let parse = |v: &Value| -> InboxStore {
+        serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{e}: {v}"))
+    };
+    let settings = serde_json::from_value(local["settings"].clone()).unwrap_or_default();
+    assert_eq!(
+        parse(&local["inbox_head"]),
+        store_head(&parse(&local["inbox"]), &settings, HEAD_ROWS),
+        "the head written with the inbox"
+    );
     ok(instance.wait_for_badge(&after_delivery.to_string()));
 
     // Marking it read lowers the emulator's count and the badge.
