@@ -69,6 +69,10 @@ struct Page {
     drawn: Vec<ThreadRow>,
     /// How many rows the list shows.
     drawn_rows: usize,
+    /// How many rows the list should hold: it grows by `inbox::ROWS_AHEAD` as a scroll nears the list's end.
+    rows_wanted: usize,
+    /// How many rows the view has, drawn or not.
+    rows_available: usize,
     /// The row in the tab order and the accounts' colours when the list was drawn: a change redraws it whole.
     drawn_signature: String,
     /// `(account, thread)` of the focused row, kept across redraws.
@@ -141,6 +145,8 @@ pub fn start() {
             triage: triage::TriageUi::default(),
             drawn: Vec::new(),
             drawn_rows: 0,
+            rows_wanted: 0,
+            rows_available: 0,
             drawn_signature: String::new(),
             focused: None,
             message: None,

@@ -197,19 +197,34 @@ pub(super) fn refresh() {
 pub(super) fn load_more_if_near_end() {
     // The foot says whether there is more to load (drawn from the list's progress); scrolling alone costs
     // nothing then.
-    let near = dom::document()
+    let foot = dom::document()
         .ok()
-        .and_then(|d| d.get_element_by_id("list-foot"))
-        .filter(|foot| foot.get_attribute("data-state").as_deref() == Some("more"))
-        .is_some_and(|foot| {
-            let top = foot.get_bounding_client_rect().top();
-            let height = web_sys::window()
-                .and_then(|w| w.inner_height().ok())
-                .and_then(|h| h.as_f64())
-                .unwrap_or(600.0);
-            top < height + LOAD_AHEAD_PX
-        });
+        .and_then(|d| d.get_element_by_id("list-foot"));
+    let near = foot.as_ref().is_some_and(|foot| {
+        let top = foot.get_bounding_client_rect().top();
+        let height = web_sys::window()
+            .and_then(|w| w.inner_height().ok())
+            .and_then(|h| h.as_f64())
+            .unwrap_or(600.0);
+        top < height + LOAD_AHEAD_PX
+    });
     if !near {
+        return;
+    }
+    // First the rows the page has and has not put in the list yet, then Gmail's older pages.
+    let mut grew = false;
+    super::with_page(&mut |page| {
+        if page.first_row_painted && !page.partial && page.drawn_rows < page.rows_available {
+            page.rows_wanted = page.drawn_rows + super::inbox::ROWS_AHEAD;
+            grew = true;
+        }
+    });
+    if grew {
+        super::redraw();
+        // A screen taller than what came in asks again.
+        return load_more_if_near_end();
+    }
+    if foot.and_then(|f| f.get_attribute("data-state")).as_deref() != Some("more") {
         return;
     }
     let mut fetches = Vec::new();
