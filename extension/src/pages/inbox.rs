@@ -298,6 +298,7 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
 
     if page.store.accounts.is_empty() {
         clear(page);
+        page.rows_available = 0;
         // Until the host has answered, the cached (empty) store says nothing for sure: keep the space quiet.
         if page.status.is_connected() && page.status.accounts.is_empty() {
             empty.remove_attribute("hidden")?;
@@ -327,6 +328,7 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     }
 
     let rows: Vec<ThreadRow> = page.views.session.rows(&page.store, &page.settings);
+    page.rows_available = rows.len();
     if rows.is_empty() {
         clear(page);
         let text = match super::views::empty_text(page) {
@@ -377,7 +379,7 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     } else {
         first_draw_rows(page.kind)
     };
-    page.rows_available = rows.len();
+
     let target = &rows[..rows.len().min(limit)];
     // What the list already shows stays when the new rows only add to its end (the next page came): the rows,
     // the row in the tab order and the accounts' colours unchanged.

@@ -212,17 +212,21 @@ pub(super) fn load_more_if_near_end() {
         return;
     }
     // First the rows the page has and has not put in the list yet, then Gmail's older pages.
-    let mut grew = false;
+    let mut drawn_before = None;
     super::with_page(&mut |page| {
         if page.first_row_painted && !page.partial && page.drawn_rows < page.rows_available {
             page.rows_wanted = page.drawn_rows + super::inbox::ROWS_AHEAD;
-            grew = true;
+            drawn_before = Some(page.drawn_rows);
         }
     });
-    if grew {
+    if let Some(before) = drawn_before {
         super::redraw();
-        // A screen taller than what came in asks again.
-        return load_more_if_near_end();
+        let mut drawn = before;
+        super::with_page(&mut |page| drawn = page.drawn_rows);
+        if drawn > before {
+            // A screen taller than what came in asks again.
+            return load_more_if_near_end();
+        }
     }
     if foot.and_then(|f| f.get_attribute("data-state")).as_deref() != Some("more") {
         return;
@@ -943,7 +947,8 @@ fn draw_foot(document: &Document, page: &Page) -> Result<(), JsValue> {
     let loading = session.is_loading(&page.store);
     let state = if loading {
         "loading"
-    } else if session.has_more(&page.store) {
+    } else if session.has_more(&page.store) || page.drawn_rows < page.rows_available {
+        // More to load from Gmail, or rows the page has and has not put in the list yet.
         "more"
     } else {
         "end"
