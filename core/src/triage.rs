@@ -1228,16 +1228,43 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+/// The form a snooze's end takes where a person reads it (the menu's lines, the toast, the Snoozed view): its
+/// local day against today's. The pages write each form through `Intl` in the browser's language; the English
+/// functions below write them for the tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnoozeForm {
+    /// Today: the time alone.
+    Today,
+    /// Tomorrow: "tomorrow" and the time.
+    Tomorrow,
+    /// Any other day: the weekday, date and time.
+    Later,
+}
+
+/// Which [`SnoozeForm`] the time `ms` takes at `now_ms`, both read on the local day of `utc_offset_minutes`
+/// (east positive), as the page reads it from the browser.
+pub fn snooze_form(ms: u64, now_ms: u64, utc_offset_minutes: i32) -> SnoozeForm {
+    let offset = i64::from(utc_offset_minutes) * 60_000;
+    let day = |t: u64| {
+        i64::try_from(t)
+            .unwrap_or(i64::MAX)
+            .saturating_add(offset)
+            .div_euclid(DAY_MS)
+    };
+    match day(ms) - day(now_ms) {
+        0 => SnoozeForm::Today,
+        1 => SnoozeForm::Tomorrow,
+        _ => SnoozeForm::Later,
+    }
+}
+
 /// A snooze menu line's time: "18:00" today, else the weekday and time ("Mon 08:00"), the choices being at most a
 /// week ahead.
 pub fn snooze_menu_time(ms: u64, now_ms: u64, utc_offset_minutes: i32) -> String {
     let offset = i64::from(utc_offset_minutes) * 60_000;
     let local = i64::try_from(ms).unwrap_or(i64::MAX).saturating_add(offset);
-    let now_local = i64::try_from(now_ms)
-        .unwrap_or(i64::MAX)
-        .saturating_add(offset);
     let (_, _, _, h, mi) = local_time(ms, utc_offset_minutes);
-    if local.div_euclid(DAY_MS) == now_local.div_euclid(DAY_MS) {
+    if snooze_form(ms, now_ms, utc_offset_minutes) == SnoozeForm::Today {
         format!("{h:02}:{mi:02}")
     } else {
         let weekday = WEEKDAYS[(local.div_euclid(DAY_MS) + 3).rem_euclid(7) as usize];
@@ -1248,23 +1275,21 @@ pub fn snooze_menu_time(ms: u64, now_ms: u64, utc_offset_minutes: i32) -> String
 /// When a snooze ends, as a person reads it: "18:00" today, "tomorrow 08:00", "Mon 9 Mar, 08:00".
 pub fn snooze_time_text(ms: u64, now_ms: u64, utc_offset_minutes: i32) -> String {
     let offset = i64::from(utc_offset_minutes) * 60_000;
-    let local = i64::try_from(ms).unwrap_or(i64::MAX).saturating_add(offset);
-    let now_local = i64::try_from(now_ms)
+    let day = i64::try_from(ms)
         .unwrap_or(i64::MAX)
-        .saturating_add(offset);
-    let day = local.div_euclid(DAY_MS);
-    let today = now_local.div_euclid(DAY_MS);
+        .saturating_add(offset)
+        .div_euclid(DAY_MS);
     let (_, m, d, h, mi) = local_time(ms, utc_offset_minutes);
     let time = format!("{h:02}:{mi:02}");
-    if day == today {
-        time
-    } else if day == today + 1 {
-        format!("tomorrow {time}")
-    } else {
-        // 1970-01-01 was a Thursday.
-        let weekday = WEEKDAYS[(day + 3).rem_euclid(7) as usize];
-        let month = MONTHS[((m - 1).clamp(0, 11)) as usize];
-        format!("{weekday} {d} {month}, {time}")
+    match snooze_form(ms, now_ms, utc_offset_minutes) {
+        SnoozeForm::Today => time,
+        SnoozeForm::Tomorrow => format!("tomorrow {time}"),
+        SnoozeForm::Later => {
+            // 1970-01-01 was a Thursday.
+            let weekday = WEEKDAYS[(day + 3).rem_euclid(7) as usize];
+            let month = MONTHS[((m - 1).clamp(0, 11)) as usize];
+            format!("{weekday} {d} {month}, {time}")
+        }
     }
 }
 

@@ -56,20 +56,11 @@ const FULL: usize = 4;
 const WEEKDAY_TIME: usize = 5;
 const WEEKDAY_DAY_TIME: usize = 6;
 
-const DAY_MS: i64 = 86_400_000;
-
-/// Days from `now_ms`'s local day to `ms`'s (0 today, 1 tomorrow).
-fn days_ahead(ms: u64, now_ms: u64, tz_offset_minutes: i32) -> i64 {
-    let offset = i64::from(tz_offset_minutes) * 60_000;
-    let day =
-        |t: u64| (i64::try_from(t).unwrap_or(i64::MAX).saturating_add(offset)).div_euclid(DAY_MS);
-    day(ms) - day(now_ms)
-}
-
 /// A snooze menu line's time, in the browser's language: the time today, else the weekday and time (the
 /// choices are at most a week ahead).
 pub fn snooze_menu_time(ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String {
-    if days_ahead(ms, now_ms, tz_offset_minutes) == 0 {
+    use gmux_core::triage::{snooze_form, SnoozeForm};
+    if snooze_form(ms, now_ms, tz_offset_minutes) == SnoozeForm::Today {
         return time_of_day(ms);
     }
     formatted(
@@ -84,13 +75,14 @@ pub fn snooze_menu_time(ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String 
     .unwrap_or_else(|| gmux_core::triage::snooze_menu_time(ms, now_ms, tz_offset_minutes))
 }
 
-/// When a snooze ends, in the browser's language: the time today, "tomorrow" and the time, else the weekday,
-/// date and time.
+/// When a snooze ends, in the browser's language: the form is core's decision (`triage::snooze_form`: the time
+/// today, "tomorrow" and the time, else the weekday, date and time), the words are `Intl`'s.
 pub fn snooze_time(ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String {
-    match days_ahead(ms, now_ms, tz_offset_minutes) {
-        0 => time_of_day(ms),
-        1 => t_with("snoozeTomorrowAt", &[&time_of_day(ms)]),
-        _ => formatted(
+    use gmux_core::triage::{snooze_form, SnoozeForm};
+    match snooze_form(ms, now_ms, tz_offset_minutes) {
+        SnoozeForm::Today => time_of_day(ms),
+        SnoozeForm::Tomorrow => t_with("snoozeTomorrowAt", &[&time_of_day(ms)]),
+        SnoozeForm::Later => formatted(
             WEEKDAY_DAY_TIME,
             &[
                 ("weekday", "short"),

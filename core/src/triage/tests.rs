@@ -976,6 +976,42 @@ fn the_snoozes_of_every_account_say_when_each_comes_back_and_when_the_alarm_fire
     assert_eq!(back, s);
 }
 
+fn check_form(ms: u64, now: u64, tz: i32, want: SnoozeForm) {
+    assert_eq!(
+        snooze_form(ms, now, tz),
+        want,
+        "{ms} at {now}, UTC{tz:+} min"
+    );
+}
+
+#[test]
+fn a_snoozes_form_follows_the_local_day_across_midnight_and_offsets() {
+    use SnoozeForm::*;
+    let now = utc(2026, 3, 5, 10, 0);
+    // UTC: the last minute of today, midnight, the last minute of tomorrow, the day after.
+    check_form(utc(2026, 3, 5, 23, 59), now, 0, Today);
+    check_form(utc(2026, 3, 6, 0, 0), now, 0, Tomorrow);
+    check_form(utc(2026, 3, 6, 23, 59), now, 0, Tomorrow);
+    check_form(utc(2026, 3, 7, 0, 0), now, 0, Later);
+    check_form(utc(2026, 3, 12, 8, 0), now, 0, Later);
+    // A time already past today is still today; yesterday is another day.
+    check_form(utc(2026, 3, 5, 0, 0), now, 0, Today);
+    check_form(utc(2026, 3, 4, 23, 59), now, 0, Later);
+    // UTC+2: 21:59 UTC is 23:59 today, 22:00 UTC is local midnight, tomorrow.
+    check_form(utc(2026, 3, 5, 21, 59), now, 120, Today);
+    check_form(utc(2026, 3, 5, 22, 0), now, 120, Tomorrow);
+    check_form(utc(2026, 3, 6, 22, 0), now, 120, Later);
+    // UTC-5: now is 05:00 local; 04:59 UTC on the 6th is 23:59 local on the 5th, 05:00 UTC is midnight.
+    check_form(utc(2026, 3, 6, 4, 59), now, -300, Today);
+    check_form(utc(2026, 3, 6, 5, 0), now, -300, Tomorrow);
+    check_form(utc(2026, 3, 7, 4, 59), now, -300, Tomorrow);
+    check_form(utc(2026, 3, 7, 5, 0), now, -300, Later);
+    // Now just before local midnight: a minute later is tomorrow.
+    let late = utc(2026, 3, 5, 4, 59); // 23:59 on the 4th in UTC-5
+    check_form(utc(2026, 3, 5, 5, 0), late, -300, Tomorrow);
+    check_form(utc(2026, 3, 5, 4, 59), late, -300, Today);
+}
+
 #[test]
 fn a_snoozes_time_reads_as_today_tomorrow_or_a_date() {
     let now = utc(2026, 3, 5, 10, 0); // a Thursday
