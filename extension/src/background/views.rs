@@ -21,7 +21,7 @@ use std::rc::Rc;
 use gmux_core::listing::{LabelInfo, RecentSearches, View};
 use gmux_core::messages::{IntentError, IntentReply};
 use gmux_core::views::{labels_reply, LabelsFailure, LabelsReply, PageReply};
-use gmux_gmail::listing::{list_labels, load_view_page, LIST_PAGE_SIZE};
+use gmux_gmail::listing::{list_labels, load_view_page, ListError, LIST_PAGE_SIZE};
 
 use super::host::HostPort;
 use super::store::Store;
@@ -116,6 +116,10 @@ impl Views {
         let client = engine.client(account);
         let reply = match load_view_page(&client, view, page_token, LIST_PAGE_SIZE).await {
             Ok(page) => PageReply::page(page.rows, page.next_page_token),
+            // A refused search carries Gmail's reason alone: the page says it inside its own words.
+            Err(ListError::BadQuery(reason)) => {
+                return PageReply::failed(IntentError::BadQuery, reason.trim())
+            }
             Err(e) => return PageReply::failed(e.intent_error(), e.sentence()),
         };
         // Removed while Gmail answered: the page drops it from the list.

@@ -13,7 +13,8 @@ use gmux_core::listing::{
 };
 use gmux_core::messages::{Intent, IntentError, IntentReply, RECENT_SEARCHES_KEY};
 use gmux_core::views::{
-    self as core_views, Fetch, LabelsFailure, LabelsReply, PageReply, Progress, ViewSession,
+    self as core_views, Fetch, LabelsFailure, LabelsReply, PageReply, Progress, ViewNotice,
+    ViewSession,
 };
 use gmux_core::{text, view};
 use wasm_bindgen::{JsCast, JsValue};
@@ -948,23 +949,31 @@ fn draw_foot(document: &Document, page: &Page) -> Result<(), JsValue> {
 pub(super) fn notices(page: &Page) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     let session = &page.views.session;
-    if let Some(notice) = session.notice() {
-        let kind = if matches!(session.view(), View::Search { .. }) {
-            "search_error"
-        } else {
-            "view_changed"
-        };
-        out.push((kind, notice.to_string()));
-    }
+    let refused = match session.notice() {
+        Some(ViewNotice::SearchRefused { reason }) => {
+            out.push(("search_error", t_with("searchRefused", &[reason.trim()])));
+            Some(reason.as_str())
+        }
+        Some(ViewNotice::LabelGone { name }) => {
+            out.push(("view_changed", t_with("labelGoneShowingInbox", &[name])));
+            None
+        }
+        None => None,
+    };
     if session.is_inbox() {
         return out;
     }
     for (account, progress) in session.progress(&page.store) {
         if let Progress::Failed { sentence } = progress {
             // A refused search is said once, under the box, not per account.
-            if session.notice() == Some(sentence.as_str()) {
+            if refused == Some(sentence.as_str()) {
                 continue;
             }
+            let sentence = if sentence.is_empty() {
+                t("didNotWork")
+            } else {
+                sentence
+            };
             let email = page
                 .store
                 .account(&account)

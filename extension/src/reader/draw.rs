@@ -7,7 +7,7 @@
 
 use gmux_core::reader::shown_labels;
 use gmux_core::text;
-use gmux_mail::mime::{Attachment, Body, MessageView};
+use gmux_mail::mime::{Attachment, Body, MessageView, Notice};
 use gmux_mail::quote::TextSegment;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -257,7 +257,7 @@ fn sender_name(message: &MessageView) -> String {
     match &message.from {
         Some(from) if !text::is_blank_text(&from.name) => text::display_text(&from.name),
         Some(from) if !from.address.is_empty() => text::display_text(&from.address),
-        _ => "(unknown sender)".to_string(),
+        _ => t("unknownSender"),
     }
 }
 
@@ -416,6 +416,25 @@ fn recipients_line(message: &MessageView) -> String {
     text::truncate_chars(&line, 600)
 }
 
+/// What gmux-mail could not show of a message, in the browser's language.
+fn notice_text(notice: &Notice) -> String {
+    match notice {
+        Notice::PartsLeftOut => t("noticePartsLeftOut"),
+        Notice::PartCutOff => t("noticePartCutOff"),
+        Notice::PartEmpty => t("noticePartEmpty"),
+        Notice::Encrypted => t("noticeEncrypted"),
+        Notice::UnknownCharset { charset } => t_with("noticeUnknownCharset", &[charset]),
+        Notice::TextCut { shown_bytes } => {
+            t_with("noticeTextCut", &[&crate::i18n::size(*shown_bytes)])
+        }
+        Notice::TextAsAttachment => t("noticeTextAsAttachment"),
+        Notice::ImageAsAttachment => t("noticeImageAsAttachment"),
+        Notice::AttachmentInGmail => t("noticeAttachmentInGmail"),
+        Notice::DocumentCut => t("noticeDocumentCut"),
+        Notice::FormattingSimplified => t("noticeFormattingSimplified"),
+    }
+}
+
 /// The notices, the images bar, the body, the attachments and forwarded messages of one message.
 fn body_and_files(
     document: &Document,
@@ -427,7 +446,7 @@ fn body_and_files(
     depth: usize,
 ) -> Result<(), JsValue> {
     for notice in &message.notices {
-        let line = el(document, "p", "msg-notice", Some(&notice.text))?;
+        let line = el(document, "p", "msg-notice", Some(&notice_text(notice)))?;
         line.set_attribute("role", "note")?;
         into.append_child(&line)?;
     }
