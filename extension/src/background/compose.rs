@@ -36,6 +36,7 @@ use wasm_bindgen_futures::spawn_local;
 use super::reader::Reader;
 use super::store::Store;
 use super::sync::Syncer;
+use crate::i18n::{t, t_with};
 use crate::timers::sleep;
 
 /// One message being written.
@@ -84,10 +85,7 @@ fn tz_offset_minutes() -> i32 {
 }
 
 fn not_found() -> ComposeReply {
-    ComposeReply::failed(
-        IntentError::NotFound,
-        "This message is no longer open: it was sent or discarded, or the browser restarted gmux.",
-    )
+    ComposeReply::failed(IntentError::NotFound, t("composeNoLongerOpen"))
 }
 
 /// An address field's mailboxes as the user sees them in the field.
@@ -345,24 +343,21 @@ impl Composer {
         let failed = |why: &str| {
             ComposeReply::failed(
                 IntentError::GmailError,
-                format!(
-                    "The attachment {} could not be forwarded: {why}",
-                    a.file_name
-                ),
+                t_with("composeAttachmentNotForwarded", &[&a.file_name, why]),
             )
         };
         let Some(data) = reply.body.as_deref() else {
             return Err(failed(
-                reply
+                &reply
                     .reply
                     .error
-                    .as_deref()
-                    .unwrap_or("Gmail did not give it."),
+                    .clone()
+                    .unwrap_or_else(|| t("composeGmailGaveNothing")),
             ));
         };
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(data.trim_end_matches('=').as_bytes())
-            .map_err(|_| failed("Gmail gave data gmux cannot read."))?;
+            .map_err(|_| failed(&t("composeGmailDataUnreadable")))?;
         Ok(Attachment {
             file_name: mail::sanitize_file_name(&a.file_name),
             mime_type: a.mime_type.clone(),
@@ -403,10 +398,7 @@ impl Composer {
                 return not_found();
             };
             if !s.state.phase.editable() {
-                return ComposeReply::failed(
-                    IntentError::Internal,
-                    "The message is being sent: undo first to change it.",
-                );
+                return ComposeReply::failed(IntentError::Internal, t("composeBeingSent"));
             }
             if s.state.fields == fields {
                 return ComposeReply {
@@ -450,7 +442,7 @@ impl Composer {
         data: &str,
     ) -> ComposeReply {
         let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data.as_bytes()) else {
-            return ComposeReply::failed(IntentError::Internal, "The file could not be read.");
+            return ComposeReply::failed(IntentError::Internal, t("composeFileUnreadable"));
         };
         let edits = {
             let mut sessions = self.sessions.borrow_mut();
