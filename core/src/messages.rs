@@ -213,7 +213,7 @@ pub enum Intent {
     DismissOfflineRefusals,
 }
 
-pub use crate::reply::{IntentError, IntentReply, ThreadAction};
+pub use crate::reply::{Cause, IntentError, IntentReply, ThreadAction};
 pub use crate::settings::Settings;
 
 #[cfg(test)]

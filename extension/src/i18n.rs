@@ -180,3 +180,55 @@ pub fn size(bytes: u64) -> String {
         }
     }
 }
+
+/// What went wrong with Gmail for an account (`cause`, gmux-gmail's data), in the browser's language: after a
+/// background sync (`after_sync`: gmux retries by itself) or after something the person asked for now (they try
+/// again). Gmail's and gmux-host's own reasons are quoted as they came.
+pub fn cause_words(cause: &gmux_core::messages::Cause, after_sync: bool) -> String {
+    use gmux_core::messages::Cause;
+    match (cause, after_sync) {
+        (Cause::ReauthRequired, _) => t("causeReauth"),
+        (Cause::NoToken { reason }, _) => t_with("causeNoToken", &[reason]),
+        (Cause::Offline, true) => t("causeSyncOffline"),
+        (Cause::Offline, false) => t("causeOffline"),
+        (Cause::ScopeMissing, true) => t("causeSyncScope"),
+        (Cause::ScopeMissing, false) => t("causeScope"),
+        (Cause::Unreadable, true) => t("causeSyncUnreadable"),
+        (Cause::Unreadable, false) => t("causeUnreadable"),
+        (
+            Cause::NotFound | Cause::Busy { .. } | Cause::Refused { .. } | Cause::GmailError { .. },
+            true,
+        ) => t_with("causeSyncGmailError", &[&cause.gmail_code()]),
+        (Cause::NotFound, false) => t("causeNotFound"),
+        (Cause::Busy { .. }, false) => t("causeBusy"),
+        (Cause::Refused { message, .. }, false) => t_with("causeRefused", &[message]),
+        (Cause::GmailError { .. }, false) => t_with("causeGmailError", &[&cause.gmail_code()]),
+    }
+}
+
+/// A refused action on one conversation: what did not happen, and why.
+pub fn action_failed_words(
+    action: gmux_core::messages::ThreadAction,
+    cause: &gmux_core::messages::Cause,
+) -> String {
+    use gmux_core::messages::ThreadAction;
+    let key = match action {
+        ThreadAction::MarkRead => "actionFailedMarkRead",
+        ThreadAction::MarkUnread => "actionFailedMarkUnread",
+        ThreadAction::Archive => "actionFailedArchive",
+        ThreadAction::Trash => "actionFailedTrash",
+        ThreadAction::Star => "actionFailedStar",
+        ThreadAction::Unstar => "actionFailedUnstar",
+    };
+    t_with(key, &[&cause_words(cause, false)])
+}
+
+/// A conversation (`attachment` false) or an attachment Gmail did not give the reader, and why.
+pub fn reading_failed_words(cause: &gmux_core::messages::Cause, attachment: bool) -> String {
+    match (cause, attachment) {
+        (gmux_core::messages::Cause::NotFound, false) => t("conversationGone"),
+        (gmux_core::messages::Cause::NotFound, true) => t("attachmentGone"),
+        (cause, false) => t_with("conversationNotLoadedWhy", &[&cause_words(cause, false)]),
+        (cause, true) => t_with("attachmentNotDownloadedWhy", &[&cause_words(cause, false)]),
+    }
+}

@@ -82,7 +82,10 @@ impl Reader {
             Err(ReadError::TooLarge(_)) => BodyReply::too_large(),
             Err(ReadError::Gmail(e)) => {
                 self.cache.borrow_mut().forget(account, &key);
-                BodyReply::failed(gmail_reader::failure(&e))
+                BodyReply::failed(IntentReply::failed(
+                    e.intent_error(),
+                    crate::i18n::reading_failed_words(&e.cause(), false),
+                ))
             }
         }
     }
@@ -122,7 +125,10 @@ impl Reader {
                     .put(account, &key, data.clone(), None);
                 BodyReply::body(data.to_string(), BTreeMap::new())
             }
-            Err(e) => BodyReply::failed(gmail_reader::attachment_failure(&e)),
+            Err(e) => BodyReply::failed(IntentReply::failed(
+                e.intent_error(),
+                crate::i18n::reading_failed_words(&e.cause(), true),
+            )),
         }
     }
 
@@ -160,7 +166,7 @@ impl Reader {
                 Ok(_) => Ok(inbox),
                 Err(e) => Err(e),
             };
-            actions::settle(store, pending, outcome)
+            actions::settle(store, pending, outcome, &crate::i18n::action_failed_words)
         });
         self.store.persist().await;
         reply

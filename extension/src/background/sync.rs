@@ -303,7 +303,7 @@ impl Syncer {
                 Ok(_) => Ok(inbox),
                 Err(e) => Err(e),
             };
-            actions::settle(store, pending, outcome)
+            actions::settle(store, pending, outcome, &crate::i18n::action_failed_words)
         });
         self.store.persist().await;
         reply
@@ -342,6 +342,7 @@ impl Syncer {
                     Err(&gmux_gmail::GmailError::Offline(
                         gmux_gmail::env::TransportError(e.to_string()),
                     )),
+                    &crate::i18n::action_failed_words,
                 );
                 reply.error = Some(format!("{}.", capitalised(&e.to_string())));
                 reply

@@ -243,7 +243,8 @@ impl Triage {
                 if f.code == IntentError::ReauthRequired.as_str() {
                     if let Some(inbox) = store.account_mut(&f.account_id) {
                         inbox.account.health = SyncHealth::ReauthRequired;
-                        inbox.account.health_detail = Some(f.sentence.clone());
+                        inbox.account.health_cause =
+                            Some(gmux_core::messages::Cause::ReauthRequired);
                     }
                 }
             }

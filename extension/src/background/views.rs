@@ -120,7 +120,14 @@ impl Views {
             Err(ListError::BadQuery(reason)) => {
                 return PageReply::failed(IntentError::BadQuery, reason.trim())
             }
-            Err(e) => return PageReply::failed(e.intent_error(), e.sentence()),
+            Err(e) => {
+                let words = match (&e, e.cause()) {
+                    (_, Some(cause)) => crate::i18n::cause_words(&cause, false),
+                    (ListError::PageTokenExpired(_), None) => crate::i18n::t("listStartsAgain"),
+                    _ => crate::i18n::t("labelNoLongerInGmail"),
+                };
+                return PageReply::failed(e.intent_error(), words);
+            }
         };
         // Removed while Gmail answered: the page drops it from the list.
         if self.history_of(account).is_none() {
@@ -216,7 +223,7 @@ impl Views {
                 Ok(labels) => read.push((id.as_str(), labels)),
                 Err(e) => failures.push(LabelsFailure {
                     email: email.clone(),
-                    sentence: gmux_gmail::sync::health_sentence(&e),
+                    sentence: crate::i18n::cause_words(&e.cause(), false),
                 }),
             }
         }

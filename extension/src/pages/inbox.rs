@@ -727,9 +727,9 @@ fn stale_words(stale: &view::StaleState, now_ms: u64, tz: i32) -> String {
         (false, None, None) => t("staleFailingNothing"),
         (false, Some(email), None) => t_with("staleFailingForNothing", &[email]),
     };
-    if let Some(detail) = &stale.detail {
+    if let Some(cause) = &stale.detail {
         text.push(' ');
-        text.push_str(detail);
+        text.push_str(&crate::i18n::cause_words(cause, true));
     }
     text
 }
