@@ -356,12 +356,9 @@ mod tests {
             serde_json::to_value(&reply).unwrap(),
             json!({"ok": false, "error": "run gmux-host configure", "code": "oauth_client_not_configured"})
         );
-        let reply = IntentReply::host_unavailable(Some("Native host has exited."));
+        let reply = IntentReply::host_unavailable("gmux-host is not connected");
         assert_eq!(reply.code, Some(IntentError::HostUnavailable));
-        assert!(reply
-            .error
-            .unwrap_or_default()
-            .contains("open the gmux popup"));
+        assert_eq!(reply.error.as_deref(), Some("gmux-host is not connected"));
         assert_eq!(
             serde_json::to_value(IntentReply::ok()).unwrap(),
             json!({"ok": true})

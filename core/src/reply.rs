@@ -116,15 +116,10 @@ impl IntentReply {
         IntentReply::failed(IntentError::from(code), message)
     }
 
-    /// gmux-host is not connected (with the browser's reason when there is one).
-    pub fn host_unavailable(reason: Option<&str>) -> Self {
-        let sentence = match reason {
-            Some(reason) => format!(
-                "gmux-host is not connected ({reason}): open the gmux popup to see what to do"
-            ),
-            None => "gmux-host is not connected: open the gmux popup to see what to do".to_string(),
-        };
-        IntentReply::failed(IntentError::HostUnavailable, sentence)
+    /// gmux-host is not connected: `words` say so in the browser's language (with the browser's reason when
+    /// there is one).
+    pub fn host_unavailable(words: impl Into<String>) -> Self {
+        IntentReply::failed(IntentError::HostUnavailable, words)
     }
 }
 

@@ -232,3 +232,26 @@ pub fn reading_failed_words(cause: &gmux_core::messages::Cause, attachment: bool
         (cause, true) => t_with("attachmentNotDownloadedWhy", &[&cause_words(cause, false)]),
     }
 }
+
+/// The reply when something asked could not even start: gmux is not connected to Gmail yet (`account_known`),
+/// or no such account.
+pub fn not_started(account_known: bool) -> gmux_core::messages::IntentReply {
+    use gmux_core::messages::{IntentError, IntentReply};
+    if account_known {
+        IntentReply::failed(IntentError::HostUnavailable, t("toastHostNotConnected"))
+    } else {
+        IntentReply::failed(IntentError::AccountUnknown, t("unknownAccountReload"))
+    }
+}
+
+/// The reply when gmux-host is not connected, with the browser's own reason (its words) when there is one.
+pub fn host_unavailable(reason: Option<&str>) -> gmux_core::messages::IntentReply {
+    let words = match reason
+        .map(|r| r.trim().trim_end_matches('.'))
+        .filter(|r| !r.is_empty())
+    {
+        Some(reason) => t_with("hostNotConnectedBecause", &[reason]),
+        None => t("toastHostNotConnected"),
+    };
+    gmux_core::messages::IntentReply::host_unavailable(words)
+}

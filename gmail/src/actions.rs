@@ -3,7 +3,7 @@
 //! so every outcome is table-tested natively; the background only adds the browser around it.
 
 use gmux_core::inbox::{AccountInbox, InboxStore, SyncHealth, ThreadRow};
-use gmux_core::messages::{Cause, IntentError, IntentReply, ThreadAction};
+use gmux_core::messages::{Cause, IntentReply, ThreadAction};
 
 use crate::error::GmailError;
 use crate::sync::optimistic_row;
@@ -89,26 +89,12 @@ pub fn failure(
     IntentReply::failed(e.intent_error(), words(action, &e.cause()))
 }
 
-/// The reply when the action could not even start: no Gmail connection yet, or no such account.
-pub fn not_started(account_known: bool) -> IntentReply {
-    if account_known {
-        IntentReply::failed(
-            IntentError::HostUnavailable,
-            "gmux-host is not connected: open the gmux popup to see what to do",
-        )
-    } else {
-        IntentReply::failed(
-            IntentError::AccountUnknown,
-            "gmux knows no such account: reload the page",
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::env::TransportError;
     use crate::error::ApiError;
+    use gmux_core::messages::IntentError;
 
     fn words(action: ThreadAction, cause: &Cause) -> String {
         format!("{action:?}: {cause:?}")
@@ -235,7 +221,5 @@ mod tests {
         let reply = failure(ThreadAction::Star, &offline(), &words);
         assert_eq!(reply.code, Some(IntentError::Offline));
         assert_eq!(reply.error.as_deref(), Some("Star: Offline"));
-        assert_eq!(not_started(true).code, Some(IntentError::HostUnavailable));
-        assert_eq!(not_started(false).code, Some(IntentError::AccountUnknown));
     }
 }

@@ -25,7 +25,7 @@ use gmux_core::compose::{
 };
 use gmux_core::messages::{IntentError, IntentReply};
 use gmux_gmail::compose as gmail;
-use gmux_gmail::{actions, GmailClient};
+use gmux_gmail::GmailClient;
 use gmux_mail::address::{parse_list_lenient, Mailbox};
 use gmux_mail::compose::{
     self as mail, Attachment, ComposeError, DateStyle, Draft, Original, Quote, ReplyContext,
@@ -88,6 +88,36 @@ fn not_found() -> ComposeReply {
     ComposeReply::failed(IntentError::NotFound, t("composeNoLongerOpen"))
 }
 
+/// Why Gmail did not take a draft or a send, in the browser's language.
+fn send_words(cause: &gmux_core::messages::Cause) -> String {
+    use gmux_core::messages::Cause;
+    match cause {
+        // After the client's retries a draft gone may mean an earlier try sent it.
+        Cause::NotFound => t("composeDraftGone"),
+        Cause::ScopeMissing => t("composeNotAllowedToSend"),
+        other => crate::i18n::cause_words(other, false),
+    }
+}
+
+/// A send that failed: why, and where the message is now.
+fn not_sent_words(why: &str, kept_in_drafts: bool) -> String {
+    let key = if kept_in_drafts {
+        "composeNotSentInDrafts"
+    } else {
+        "composeNotSentKeptHere"
+    };
+    t_with(key, &[why.trim()])
+}
+
+/// Why Send or Undo did nothing.
+fn refusal_words(refusal: decide::Refusal) -> String {
+    t(match refusal {
+        decide::Refusal::AlreadySending => "composeAlreadySending",
+        decide::Refusal::AlreadySent => "composeAlreadySent",
+        decide::Refusal::TooLate => "composeTooLateToUndo",
+    })
+}
+
 /// An address field's mailboxes as the user sees them in the field.
 fn field_text(list: &[Mailbox]) -> String {
     list.iter()
@@ -114,7 +144,7 @@ impl Composer {
         let known = self.store.inbox(|inbox| inbox.account(account).is_some());
         match self.syncer.engine().filter(|_| known) {
             Some(engine) => Ok(engine.client(account)),
-            None => Err(actions::not_started(known)),
+            None => Err(crate::i18n::not_started(known)),
         }
     }
 
@@ -244,7 +274,7 @@ impl Composer {
         }
         let identities = self.identities_of(&account).await;
         let Some(identity) = decide::default_identity(&identities, &account).cloned() else {
-            return ComposeReply::from_intent(actions::not_started(false));
+            return ComposeReply::from_intent(crate::i18n::not_started(false));
         };
         let from = Mailbox {
             name: (!identity.name.trim().is_empty()).then(|| identity.name.clone()),
@@ -537,14 +567,12 @@ impl Composer {
             (s.state.fields.clone(), s.reply.clone(), s.quote.clone())
         };
         let identity = self.identity(&fields.from).await.ok_or_else(|| {
-            ComposeReply::refused(
-                "bad_from",
-                &format!("{} is not an address of any account in gmux", fields.from),
-            )
+            ComposeReply::refused("bad_from", t_with("composeNotAnAccount", &[&fields.from]))
         })?;
         let list = |header: &str, text: &str| {
-            mail::typed_list(header, text)
-                .map_err(|e| ComposeReply::refused(e.code(), &e.to_string()))
+            mail::typed_list(header, text).map_err(|e| {
+                ComposeReply::refused(e.code(), t_with("composeNotSentBecause", &[&e.to_string()]))
+            })
         };
         let mut draft = Draft {
             from: Mailbox {
@@ -638,7 +666,10 @@ impl Composer {
         let raw = match self.build(id, &mut draft, &client) {
             Ok(raw) => raw,
             Err(e) => {
-                self.set_save_error(id, Some(format!("Not saved to Gmail: {e}.")));
+                self.set_save_error(
+                    id,
+                    Some(t_with("composeNotSavedBecause", &[&e.to_string()])),
+                );
                 return false;
             }
         };
@@ -670,16 +701,11 @@ impl Composer {
                 true
             }
             Err(e) => {
-                let (_, why) = gmail::send_failure(&e);
+                let why = send_words(&e.cause());
                 if let Some(s) = self.sessions.borrow_mut().get_mut(id) {
                     s.save_why = Some(why.clone());
                 }
-                self.set_save_error(
-                    id,
-                    Some(format!(
-                        "Not saved to Gmail yet: {why} gmux keeps the text and tries again."
-                    )),
-                );
+                self.set_save_error(id, Some(t_with("composeNotSavedYet", &[&why])));
                 self.retry_save_later(id);
                 false
             }
@@ -717,14 +743,20 @@ impl Composer {
             Err(reply) => return reply,
         };
         if let Err(e) = mail::check_sendable(&draft) {
-            return ComposeReply::refused(e.code(), &e.to_string());
+            return ComposeReply::refused(
+                e.code(),
+                t_with("composeNotSentBecause", &[&e.to_string()]),
+            );
         }
         let client = match self.client(&identity.account).await {
             Ok(client) => client,
             Err(reply) => return ComposeReply::from_intent(reply),
         };
         if let Err(e) = self.build(id, &mut draft, &client) {
-            return ComposeReply::refused(e.code(), &e.to_string());
+            return ComposeReply::refused(
+                e.code(),
+                t_with("composeNotSentBecause", &[&e.to_string()]),
+            );
         }
         let undo = self.store.settings().compose.undo_seconds();
         let (generation, until) = {
@@ -744,7 +776,7 @@ impl Composer {
                     (s.send_generation, until)
                 }
                 Err(refusal) => {
-                    return ComposeReply::failed(IntentError::Internal, refusal.sentence())
+                    return ComposeReply::failed(IntentError::Internal, refusal_words(refusal))
                 }
             }
         };
@@ -786,12 +818,9 @@ impl Composer {
                 Ok(client) => gmail::send_draft(&client, &draft)
                     .await
                     .map(|_| account)
-                    .map_err(|e| decide::send_failed_sentence(&gmail::send_failure(&e).1, true)),
-                Err(reply) => Err(decide::send_failed_sentence(
-                    reply
-                        .error
-                        .as_deref()
-                        .unwrap_or("The account cannot send now."),
+                    .map_err(|e| not_sent_words(&send_words(&e.cause()), true)),
+                Err(reply) => Err(not_sent_words(
+                    &reply.error.unwrap_or_else(|| t("composeAccountCannotSend")),
                     true,
                 )),
             },
@@ -801,8 +830,8 @@ impl Composer {
                     .borrow()
                     .get(id)
                     .and_then(|s| s.save_why.clone().or_else(|| s.state.save_error.clone()))
-                    .unwrap_or_else(|| "Gmail did not take the message.".to_string());
-                Err(decide::send_failed_sentence(&why, false))
+                    .unwrap_or_else(|| t("composeGmailDidNotTake"));
+                Err(not_sent_words(&why, false))
             }
         };
         let waiters = {
@@ -855,7 +884,7 @@ impl Composer {
                     std::mem::take(&mut s.waiters)
                 }
                 Err(refusal) => {
-                    return ComposeReply::failed(IntentError::Internal, refusal.sentence())
+                    return ComposeReply::failed(IntentError::Internal, refusal_words(refusal))
                 }
             }
         };
@@ -896,7 +925,7 @@ impl Composer {
             Ok(()) => IntentReply::ok(),
             Err(e) => IntentReply::failed(
                 IntentError::StorageFailed,
-                format!("the setting could not be saved: {e}"),
+                t_with("settingNotSaved", &[&e.to_string()]),
             ),
         }
     }

@@ -40,7 +40,7 @@ impl Reader {
         let known = self.store.inbox(|inbox| inbox.account(account).is_some());
         match self.syncer.engine().filter(|_| known) {
             Some(engine) => Ok(engine.client(account)),
-            None => Err(actions::not_started(known)),
+            None => Err(crate::i18n::not_started(known)),
         }
     }
 
@@ -145,7 +145,7 @@ impl Reader {
         let _held = lock.lock().await;
         let known = self.store.inbox(|inbox| inbox.account(account).is_some());
         let Some(engine) = self.syncer.engine().filter(|_| known) else {
-            return actions::not_started(known);
+            return crate::i18n::not_started(known);
         };
         let pending = self
             .store
@@ -154,7 +154,7 @@ impl Reader {
             self.store.persist().await;
         }
         let Some(mut inbox) = self.store.inbox(|store| store.account(account).cloned()) else {
-            return actions::not_started(false);
+            return crate::i18n::not_started(false);
         };
         let applied = gmail_reader::mark_unread_from(&engine, &mut inbox, thread, messages).await;
         if applied.is_ok() {
