@@ -192,7 +192,8 @@ impl Step {
 }
 
 /// Why an action cannot apply to a thread, before any call.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TriageError {
     #[error("the account has no label to move the conversation to")]
     NoSuchLabel,
@@ -337,7 +338,8 @@ pub struct AccountCalls {
 pub struct Refusal {
     pub account_id: String,
     pub thread_id: String,
-    pub sentence: String,
+    /// Why, for the page to word.
+    pub why: TriageError,
 }
 
 /// What one thread's undo needs.
@@ -563,7 +565,7 @@ pub fn plan(action: &TriageAction, threads: &[ThreadState]) -> Plan {
                 out.refused.push(Refusal {
                     account_id: t.account_id.clone(),
                     thread_id: t.thread_id.clone(),
-                    sentence: sentence_of(&e),
+                    why: e,
                 });
                 continue;
             }
@@ -643,8 +645,12 @@ pub enum CallOutcome {
         #[serde(default)]
         labels: Option<Vec<String>>,
     },
-    /// Gmail refused, or the account could not be reached: a stable code and a sentence.
-    Failed { code: String, sentence: String },
+    /// Gmail refused, or the account could not be reached: a stable code and what went wrong, for the page
+    /// to word.
+    Failed {
+        code: String,
+        cause: crate::reply::Cause,
+    },
 }
 
 /// One account's failures in a bulk action, for a message naming it.
@@ -653,7 +659,8 @@ pub struct AccountFailure {
     pub account_id: String,
     pub failed: usize,
     pub code: String,
-    pub sentence: String,
+    /// What went wrong, for the page to word; `None` when Gmail did not answer for the conversation.
+    pub cause: Option<crate::reply::Cause>,
 }
 
 /// What a bulk action came to.
@@ -697,14 +704,11 @@ pub fn settle(plan: &Plan, outcomes: &BTreeMap<(String, String), CallOutcome>) -
                 out.undo.threads.push(UndoThread { after, ..u.clone() });
             }
             other => {
-                let (code, sentence) = match other {
-                    Some(CallOutcome::Failed { code, sentence }) => {
-                        (code.clone(), sentence.clone())
+                let (code, cause) = match other {
+                    Some(CallOutcome::Failed { code, cause }) => {
+                        (code.clone(), Some(cause.clone()))
                     }
-                    _ => (
-                        "gmail_error".to_string(),
-                        "Gmail did not answer for this conversation.".to_string(),
-                    ),
+                    _ => ("gmail_error".to_string(), None),
                 };
                 out.restore.push(k);
                 let f = failures
@@ -713,7 +717,7 @@ pub fn settle(plan: &Plan, outcomes: &BTreeMap<(String, String), CallOutcome>) -
                         account_id: u.account_id.clone(),
                         failed: 0,
                         code,
-                        sentence,
+                        cause,
                     });
                 f.failed += 1;
             }
@@ -725,13 +729,10 @@ pub fn settle(plan: &Plan, outcomes: &BTreeMap<(String, String), CallOutcome>) -
     out
 }
 
-/// A sentence naming an account that failed in a bulk action.
+/// A sentence naming an account that failed in a bulk action (the pages add why, from `f.cause`, in the
+/// browser's language).
 pub fn failure_sentence(email: &str, f: &AccountFailure) -> String {
-    format!(
-        "{email}: {} not changed. {}",
-        conversations(f.failed),
-        f.sentence
-    )
+    format!("{email}: {} not changed.", conversations(f.failed))
 }
 
 /// Mark all as read asks first above this many conversations.
@@ -1341,18 +1342,19 @@ impl TriageReply {
             .iter()
             .map(|f| failure_sentence(&email_of(&f.account_id), f))
             .collect();
-        let mut refused_per: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+        let mut refused_per: BTreeMap<&str, (usize, TriageError)> = BTreeMap::new();
         for r in refused {
             let e = refused_per
                 .entry(r.account_id.as_str())
-                .or_insert((0, r.sentence.as_str()));
+                .or_insert((0, r.why));
             e.0 += 1;
         }
-        for (account, (n, sentence)) in refused_per {
+        for (account, (n, why)) in refused_per {
             failures.push(format!(
-                "{}: {} not changed. {sentence}",
+                "{}: {} not changed. {}",
                 email_of(account),
-                conversations(n)
+                conversations(n),
+                sentence_of(&why)
             ));
         }
         let mut restore = settled.restore.clone();

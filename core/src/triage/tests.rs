@@ -1,4 +1,5 @@
 use super::*;
+use crate::reply::Cause;
 
 fn v(labels: &[&str]) -> Vec<String> {
     labels.iter().map(|s| s.to_string()).collect()
@@ -188,7 +189,7 @@ fn a_bulk_plan_groups_per_account_skips_what_needs_nothing_and_refuses_what_cann
         [Refusal {
             account_id: "c".into(),
             thread_id: "c1".into(),
-            sentence: "This account has no such label.".into()
+            why: TriageError::NoSuchLabel,
         }]
     );
     assert_eq!(p.undo.threads.len(), 3);
@@ -380,12 +381,12 @@ fn settling_restores_only_the_failed_rows_and_names_each_failing_account() {
             // b's batch failed as a whole (a 500 that outlasted the retries).
             ("b", _) => CallOutcome::Failed {
                 code: "gmail_busy".into(),
-                sentence: "Gmail is busy: try again in a minute.".into(),
+                cause: busy(),
             },
             // One thread of c was deleted meanwhile; another got no answer at all.
             ("c", "c7") => CallOutcome::Failed {
                 code: "not_found".into(),
-                sentence: "The conversation no longer exists.".into(),
+                cause: Cause::NotFound,
             },
             ("c", "c8") => continue,
             _ => CallOutcome::Done { labels: None },
@@ -409,9 +410,17 @@ fn settling_restores_only_the_failed_rows_and_names_each_failing_account() {
             .collect::<Vec<_>>(),
         [("b", 40, "gmail_busy"), ("c", 2, "not_found")]
     );
+    // The first failure met names the account's cause; a conversation without an answer has none.
+    assert_eq!(
+        s.failures
+            .iter()
+            .map(|f| f.cause.clone())
+            .collect::<Vec<_>>(),
+        [Some(busy()), Some(Cause::NotFound)]
+    );
     assert_eq!(
         failure_sentence("b@example.com", &s.failures[0]),
-        "b@example.com: 40 conversations not changed. Gmail is busy: try again in a minute."
+        "b@example.com: 40 conversations not changed."
     );
     // The undo of what did change: one batch of 40 for a, 38 for c, nothing for b.
     let undo = s.undo.restore_plan();
@@ -906,7 +915,7 @@ fn a_triage_reply_names_each_failing_account_and_the_rows_to_put_back() {
             key("b", t),
             CallOutcome::Failed {
                 code: "gmail_busy".into(),
-                sentence: "Gmail is busy: try again in a minute.".into(),
+                cause: busy(),
             },
         );
     }
@@ -914,7 +923,7 @@ fn a_triage_reply_names_each_failing_account_and_the_rows_to_put_back() {
     let refused = [Refusal {
         account_id: "c".into(),
         thread_id: "9".into(),
-        sentence: "This account has no such label.".into(),
+        why: TriageError::NoSuchLabel,
     }];
     let reply = TriageReply::of_settled(&settled, &refused, |a| format!("{a}@x.test"));
     assert!(!reply.ok);
@@ -923,8 +932,7 @@ fn a_triage_reply_names_each_failing_account_and_the_rows_to_put_back() {
     assert_eq!(
         reply.failures,
         vec![
-            "b@x.test: 2 conversations not changed. Gmail is busy: try again in a minute."
-                .to_string(),
+            "b@x.test: 2 conversations not changed.".to_string(),
             "c@x.test: 1 conversation not changed. This account has no such label.".to_string(),
         ]
     );
@@ -1048,4 +1056,11 @@ fn a_tab_reads_as_tabs_query_reports_it() {
         gmail_tab_for(&tabs, "ada@example.com").map(|t| t.id),
         Some(7)
     );
+}
+
+fn busy() -> Cause {
+    Cause::Busy {
+        status: 503,
+        reason: "backendError".into(),
+    }
 }
