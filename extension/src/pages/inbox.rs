@@ -663,11 +663,8 @@ pub(super) fn draw_status(document: &Document, page: &Page) -> Result<(), JsValu
 fn status_words(status: &gmux_core::status::Status) -> gmux_core::status::StatusView {
     use gmux_core::status::HostState;
     let mut view = status.view();
-    let reason = status
-        .host_error
-        .as_deref()
-        .unwrap_or("gmux-host stopped")
-        .trim_end_matches('.');
+    let reason = host_problem_words(status.host_problem.as_ref());
+    let reason = reason.trim_end_matches('.');
     let (headline, detail, hint) = match status.host {
         HostState::Connecting => (t("statusConnecting"), None, None),
         HostState::Connected => (
@@ -706,6 +703,47 @@ fn status_words(status: &gmux_core::status::Status) -> gmux_core::status::Status
     view.detail = detail;
     view.hint = hint;
     view
+}
+
+/// What went wrong with gmux-host, in the browser's language; the browser's and the host's own reasons are
+/// quoted as they came.
+fn host_problem_words(problem: Option<&gmux_core::status::HostProblem>) -> String {
+    use gmux_core::status::HostProblem;
+    match problem {
+        None => t("hostStopped"),
+        Some(HostProblem::NotFound { .. }) => t("statusMissing"),
+        Some(HostProblem::Stopped { reason }) if reason.trim().is_empty() => t("hostStopped"),
+        Some(HostProblem::Stopped { reason }) => {
+            t_with("hostStoppedBecause", &[reason.trim().trim_end_matches('.')])
+        }
+        Some(HostProblem::TimedOut { seconds }) => {
+            t_with("hostTimedOut", &[&crate::i18n::number(u64::from(*seconds))])
+        }
+        Some(HostProblem::OtherProtocol {
+            host_version,
+            protocol,
+        }) => t_with(
+            "hostOtherProtocol",
+            &[
+                host_version,
+                &protocol.to_string(),
+                &gmux_core::protocol::PROTOCOL_VERSION.to_string(),
+            ],
+        ),
+        Some(HostProblem::UnreadableHello { error }) => t_with("hostUnreadableHello", &[error]),
+        Some(HostProblem::HelloRefused { code, message }) => t_with(
+            "hostRefusedHello",
+            &[message.trim().trim_end_matches('.'), code],
+        ),
+        Some(HostProblem::NoOAuthClient) => t("statusNotConfigured"),
+        Some(HostProblem::Untrusted { base }) => t_with(
+            "hostUntrustedBase",
+            &[base, gmux_core::trust::GOOGLE_GMAIL_BASE],
+        ),
+        Some(HostProblem::BackgroundNoAnswer { error }) => {
+            t_with("backgroundNoAnswer", &[error.trim_end_matches('.')])
+        }
+    }
 }
 
 /// The stale banner in the browser's language (core's `stale_notice` is its English).
