@@ -162,7 +162,16 @@ fn draw_badges(document: &Document, page: &Page) -> Result<(), JsValue> {
             }
             Some(gmux_core::views::Progress::Failed { sentence }) => {
                 badge.set_attribute("data-progress", "failed")?;
-                filter.set_attribute("title", &format!("{}: {sentence}", account.email))?;
+                filter.set_attribute(
+                    "title",
+                    &t_with(
+                        "accountFailedTitle",
+                        &[
+                            &account.email,
+                            &super::views::failure_words(page, &sentence),
+                        ],
+                    ),
+                )?;
                 let mark = el(document, "span", "acct-failed", Some("!"))?;
                 mark.set_attribute("aria-hidden", "true")?;
                 filter.append_child(&mark)?;

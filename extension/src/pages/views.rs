@@ -944,6 +944,18 @@ fn draw_foot(document: &Document, page: &Page) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// An account's failure in the view shown, in the browser's language: a refused search inside the page's own
+/// sentence (the reason is Gmail's), the background's words otherwise, "that did not work" when it gave none.
+pub(super) fn failure_words(page: &Page, sentence: &str) -> String {
+    match page.views.session.notice() {
+        Some(ViewNotice::SearchRefused { reason }) if reason == sentence => {
+            t_with("searchRefused", &[reason.trim()])
+        }
+        _ if sentence.is_empty() => t("didNotWork"),
+        _ => sentence.to_string(),
+    }
+}
+
 /// The sentences the view adds to the notices: why it changed by itself or Gmail refused a search, and each
 /// account that failed in it, named.
 pub(super) fn notices(page: &Page) -> Vec<(&'static str, String)> {
