@@ -230,7 +230,8 @@ fn on_host_event(bg: &Rc<Background>, event: Event) {
                 ));
                 failed.message
             }
-            _ => "Google sign-in did not finish; try again".to_string(),
+            // Without the host's words the page says its own.
+            _ => String::new(),
         };
         bg.store.status(|s| s.add_error = Some(shown));
         let store = bg.store.clone();

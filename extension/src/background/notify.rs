@@ -319,7 +319,7 @@ fn replied(saved: Result<Settings, String>) -> IntentReply {
         Ok(_) => IntentReply::ok(),
         Err(e) => IntentReply::failed(
             IntentError::StorageFailed,
-            format!("the setting could not be saved: {e}"),
+            crate::i18n::t_with("settingNotSaved", &[&e.to_string()]),
         ),
     }
 }

@@ -181,7 +181,7 @@ impl Reader {
             Ok(()) => IntentReply::ok(),
             Err(e) => IntentReply::failed(
                 IntentError::StorageFailed,
-                format!("the setting could not be saved: {e}"),
+                crate::i18n::t_with("settingNotSaved", &[&e.to_string()]),
             ),
         }
     }

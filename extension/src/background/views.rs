@@ -248,7 +248,7 @@ impl Views {
             Ok(()) => IntentReply::ok(),
             Err(e) => IntentReply::failed(
                 IntentError::StorageFailed,
-                format!("the recent searches could not be saved: {e}"),
+                crate::i18n::t_with("recentSearchesNotSaved", &[&e.to_string()]),
             ),
         }
     }

@@ -209,7 +209,12 @@ pub(super) fn add_failed_notice(
     let Some(error) = &page.status.add_error else {
         return Ok(None);
     };
-    let text = t_with("accountNotAdded", &[&error.to_string()]);
+    let reason = if error.trim().is_empty() {
+        t("signInDidNotFinish")
+    } else {
+        error.to_string()
+    };
+    let text = t_with("accountNotAdded", &[&reason]);
     let box_ = dom::notice(document, "add_failed", &text)?;
     box_.set_attribute("role", "alert")?;
     dom::append(
