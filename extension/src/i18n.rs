@@ -212,15 +212,15 @@ pub fn action_failed_words(
     cause: &gmux_core::messages::Cause,
 ) -> String {
     use gmux_core::messages::ThreadAction;
-    let key = match action {
-        ThreadAction::MarkRead => "actionFailedMarkRead",
-        ThreadAction::MarkUnread => "actionFailedMarkUnread",
-        ThreadAction::Archive => "actionFailedArchive",
-        ThreadAction::Trash => "actionFailedTrash",
-        ThreadAction::Star => "actionFailedStar",
-        ThreadAction::Unstar => "actionFailedUnstar",
-    };
-    t_with(key, &[&cause_words(cause, false)])
+    let why = cause_words(cause, false);
+    match action {
+        ThreadAction::MarkRead => t_with("actionFailedMarkRead", &[&why]),
+        ThreadAction::MarkUnread => t_with("actionFailedMarkUnread", &[&why]),
+        ThreadAction::Archive => t_with("actionFailedArchive", &[&why]),
+        ThreadAction::Trash => t_with("actionFailedTrash", &[&why]),
+        ThreadAction::Star => t_with("actionFailedStar", &[&why]),
+        ThreadAction::Unstar => t_with("actionFailedUnstar", &[&why]),
+    }
 }
 
 /// A conversation (`attachment` false) or an attachment Gmail did not give the reader, and why.

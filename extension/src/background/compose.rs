@@ -101,21 +101,20 @@ fn send_words(cause: &gmux_core::messages::Cause) -> String {
 
 /// A send that failed: why, and where the message is now.
 fn not_sent_words(why: &str, kept_in_drafts: bool) -> String {
-    let key = if kept_in_drafts {
-        "composeNotSentInDrafts"
+    if kept_in_drafts {
+        t_with("composeNotSentInDrafts", &[why.trim()])
     } else {
-        "composeNotSentKeptHere"
-    };
-    t_with(key, &[why.trim()])
+        t_with("composeNotSentKeptHere", &[why.trim()])
+    }
 }
 
 /// Why Send or Undo did nothing.
 fn refusal_words(refusal: decide::Refusal) -> String {
-    t(match refusal {
-        decide::Refusal::AlreadySending => "composeAlreadySending",
-        decide::Refusal::AlreadySent => "composeAlreadySent",
-        decide::Refusal::TooLate => "composeTooLateToUndo",
-    })
+    match refusal {
+        decide::Refusal::AlreadySending => t("composeAlreadySending"),
+        decide::Refusal::AlreadySent => t("composeAlreadySent"),
+        decide::Refusal::TooLate => t("composeTooLateToUndo"),
+    }
 }
 
 /// An address field's mailboxes as the user sees them in the field.

@@ -276,10 +276,10 @@ impl Triage {
                 .0 += 1;
         }
         for (account, (n, why)) in refused_per {
-            let why = t(match why {
-                TriageError::NoSuchLabel => "triageNoSuchLabel",
-                TriageError::AlreadyThere => "triageAlreadyThere",
-            });
+            let why = match why {
+                TriageError::NoSuchLabel => t("triageNoSuchLabel"),
+                TriageError::AlreadyThere => t("triageAlreadyThere"),
+            };
             reply
                 .failures
                 .push(not_changed_words(&self.email_of(account), n, &why));
