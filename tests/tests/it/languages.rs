@@ -515,6 +515,42 @@ fn check_reader_and_composer_right_to_left(browser: Browser) {
     );
     ok(instance.screenshot("rtl-composer-new"));
     assert_all_translated(&instance, "composer (new message)", &mail);
+
+    // A conversation Gmail will not give (busy on every try): the reader's refusal with Gmail's cause inside,
+    // both from the catalogue.
+    ok(instance.session.press_keys(&[ESCAPE], false));
+    wait_for(
+        &instance,
+        "the new message's composer to close",
+        "return !document.getElementById('composer');",
+    );
+    let other = view
+        .rows
+        .iter()
+        .find(|r| r.thread != row.thread)
+        .unwrap_or_else(|| panic!("no second row"))
+        .clone();
+    let email = store
+        .account(&other.account)
+        .map(|a| a.account.email.clone())
+        .unwrap_or_default();
+    ok(emulator.post(
+        "/_emulator/faults",
+        json!({"method": "gmail.users.threads.get", "status": 429, "count": 4, "account": email}),
+    ));
+    ok(instance.session.execute(
+        "const r = document.querySelector(`#inbox .row[data-account=\"${arguments[0]}\"][data-thread=\"${arguments[1]}\"]`);
+         r.scrollIntoView({block: 'center'}); r.focus(); return true;",
+        &[json!(other.account), json!(other.thread)],
+    ));
+    ok(instance.session.press_keys(&[ENTER], false));
+    ok(
+        instance.wait_for_reader("the busy conversation's refusal", |v| {
+            v.open && v.thread == other.thread && v.failed.is_some()
+        }),
+    );
+    ok(instance.screenshot("rtl-reader-refused"));
+    assert_all_translated(&instance, "reader refusing a conversation", &mail);
 }
 
 #[test]
