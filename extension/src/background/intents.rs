@@ -303,7 +303,7 @@ impl Intents {
             Ok(()) => IntentReply::ok(),
             Err(e) => IntentReply::failed(
                 IntentError::TabFailed,
-                format!("the Google sign-in page could not be opened: {e}"),
+                crate::i18n::t_with("signInPageNotOpened", &[&e.to_string()]),
             ),
         }
     }
@@ -334,8 +334,9 @@ fn host_failure(e: RequestError) -> IntentReply {
     match e {
         RequestError::Host { body, .. } => IntentReply::host_refused(body.code, body.message),
         RequestError::Disconnected(reason) => crate::i18n::host_unavailable(Some(&reason)),
-        RequestError::Unreadable { .. } => {
-            IntentReply::failed(IntentError::Internal, e.to_string())
-        }
+        RequestError::Unreadable { error, .. } => IntentReply::failed(
+            IntentError::Internal,
+            crate::i18n::t_with("hostUnreadableHello", &[&error]),
+        ),
     }
 }
