@@ -240,11 +240,8 @@ impl HostPort {
             if inner.generation != generation {
                 return None;
             }
-            inner.client.disconnected(if reason.is_empty() {
-                "the port to gmux-host closed"
-            } else {
-                &reason
-            });
+            // Without the browser's reason the page says its own sentence alone.
+            inner.client.disconnected(&reason);
             Some((inner.port.take(), inner.state.unwrap_or_default()))
         });
         let Some((port, before)) = closed else { return };
