@@ -190,16 +190,6 @@ pub enum Refusal {
     TooLate,
 }
 
-impl Refusal {
-    pub fn sentence(self) -> &'static str {
-        match self {
-            Refusal::AlreadySending => "This message is already being sent.",
-            Refusal::AlreadySent => "This message has been sent already.",
-            Refusal::TooLate => "Too late to undo: the message has gone to Gmail.",
-        }
-    }
-}
-
 impl Phase {
     /// Send pressed at `now_ms` with an undo window of `undo_seconds` (clamped to [`MAX_UNDO_SECONDS`]).
     pub fn send(&self, now_ms: u64, undo_seconds: u32) -> Result<Phase, Refusal> {
@@ -316,11 +306,12 @@ impl ComposeReply {
         }
     }
 
-    /// The message cannot be built: nothing was sent, and the sentence says why.
-    pub fn refused(compose_code: &str, why: &str) -> ComposeReply {
+    /// The message cannot be built: nothing was sent, and `words` (the caller's, in the browser's language)
+    /// say why.
+    pub fn refused(compose_code: &str, words: impl Into<String>) -> ComposeReply {
         ComposeReply {
             compose_code: Some(compose_code.to_string()),
-            ..ComposeReply::failed(IntentError::Internal, format!("Not sent: {why}."))
+            ..ComposeReply::failed(IntentError::Internal, words)
         }
     }
 
@@ -332,16 +323,6 @@ impl ComposeReply {
             ..ComposeReply::default()
         }
     }
-}
-
-/// What the user is told when Gmail did not take the message: it stays a draft.
-pub fn send_failed_sentence(reason: &str, kept_in_drafts: bool) -> String {
-    let kept = if kept_in_drafts {
-        "It is saved in Drafts; press Send to try again."
-    } else {
-        "It is kept here; press Send to try again."
-    };
-    format!("Not sent. {} {kept}", reason.trim())
 }
 
 /// The size shown beside the attachments: "1.2 MB of 25 MB".
@@ -714,7 +695,6 @@ mod tests {
         assert!(!fits_limit(MAX_ATTACHMENT_BYTES, 1));
         assert!(!fits_limit(u64::MAX, 1));
         assert_eq!(attachments_label(0), "0 bytes of 25 MB");
-        assert!(send_failed_sentence("Gmail is busy.", true).contains("saved in Drafts"));
     }
 
     #[test]

@@ -53,9 +53,10 @@ pub struct Account {
     /// Unix ms of the last sync that succeeded; `None` before the first.
     #[serde(default)]
     pub last_good_sync_ms: Option<u64>,
-    /// A sentence saying what is wrong when `health` is not `Ok`.
+    /// What is wrong when `health` is not `Ok`, as data the pages word. (An older store's English
+    /// `health_detail` is ignored: the next sync says it again.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub health_detail: Option<String>,
+    pub health_cause: Option<crate::reply::Cause>,
     /// Unread conversations in the Primary tab, exact (`gmux_core::listing::primary_unread_query`, read in the
     /// same batch as the INBOX counters); `None` until a sync has read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -374,13 +375,10 @@ impl InboxStore {
             inbox.account.email = account.email.clone();
             if account.status == AccountStatus::ReauthRequired {
                 inbox.account.health = SyncHealth::ReauthRequired;
-                inbox.account.health_detail = Some(
-                    "Google no longer accepts this account's sign-in: add the account again."
-                        .into(),
-                );
+                inbox.account.health_cause = Some(crate::reply::Cause::ReauthRequired);
             } else if inbox.account.health == SyncHealth::ReauthRequired {
                 inbox.account.health = SyncHealth::Ok;
-                inbox.account.health_detail = None;
+                inbox.account.health_cause = None;
             }
             next.push(inbox);
         }

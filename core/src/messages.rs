@@ -216,7 +216,7 @@ pub enum Intent {
     DismissOfflineRefusals,
 }
 
-pub use crate::reply::{IntentError, IntentReply, ThreadAction};
+pub use crate::reply::{Cause, IntentError, IntentReply, ThreadAction};
 pub use crate::settings::Settings;
 
 #[cfg(test)]
@@ -359,12 +359,9 @@ mod tests {
             serde_json::to_value(&reply).unwrap(),
             json!({"ok": false, "error": "run gmux-host configure", "code": "oauth_client_not_configured"})
         );
-        let reply = IntentReply::host_unavailable(Some("Native host has exited."));
+        let reply = IntentReply::host_unavailable("gmux-host is not connected");
         assert_eq!(reply.code, Some(IntentError::HostUnavailable));
-        assert!(reply
-            .error
-            .unwrap_or_default()
-            .contains("open the gmux popup"));
+        assert_eq!(reply.error.as_deref(), Some("gmux-host is not connected"));
         assert_eq!(
             serde_json::to_value(IntentReply::ok()).unwrap(),
             json!({"ok": true})

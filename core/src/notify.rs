@@ -266,16 +266,26 @@ pub struct Notification {
 }
 
 /// The words of a notification that are gmux's own rather than mail's.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NotificationWords {
-    /// One message: the title and body are the mail's.
-    #[default]
-    Mail,
+    /// One message: the title and body are the mail's, except the title when the message names no sender
+    /// (`no_sender`: the title is the unknown-sender placeholder) and the body's first line when it has no
+    /// subject (`no_subject`: the no-subject placeholder).
+    Mail { no_sender: bool, no_subject: bool },
     /// A summary of `count` messages; `named` is false when the body is the no-sender sentence rather than
     /// the senders' names.
     Summary { count: usize, named: bool },
     /// A button's action did not happen: the title names it; the body is the failure's sentence.
     Failed(ThreadAction),
+}
+
+impl Default for NotificationWords {
+    fn default() -> Self {
+        NotificationWords::Mail {
+            no_sender: false,
+            no_subject: false,
+        }
+    }
 }
 
 /// What a notification id points at.
@@ -482,7 +492,11 @@ fn single(poll: &AccountPoll, message: &NewMessage, sound: bool) -> Notification
         message_ids: vec![message.id.clone()],
         silent: !sound,
         time_ms: message.internal_date_ms,
-        words: NotificationWords::Mail,
+        words: NotificationWords::Mail {
+            no_sender: is_blank_text(&message.sender_name)
+                && is_blank_text(&message.sender_address),
+            no_subject: is_blank_text(&message.subject),
+        },
     }
 }
 
@@ -1354,11 +1368,18 @@ mod tests {
     fn hostile_text_reads_like_an_inbox_row() {
         let long = "x".repeat(10_000);
         let cases = [
-            // (name, address, subject, snippet) → (title, body)
-            (("", "ann@x.org", "", ""), ("ann@x.org", "(no subject)")),
+            // (name, address, subject, snippet) → (title, body, which of them are gmux's placeholders)
+            (
+                ("", "ann@x.org", "", ""),
+                ("ann@x.org", "(no subject)", (false, true)),
+            ),
             (
                 ("\u{200B}\u{FEFF}", "", " \u{202E} ", "  "),
-                ("(unknown sender)", "(no subject)"),
+                ("(unknown sender)", "(no subject)", (true, true)),
+            ),
+            (
+                ("", "", "Hi", "there"),
+                ("(unknown sender)", "Hi\nthere", (true, false)),
             ),
             (
                 (
@@ -1367,11 +1388,18 @@ mod tests {
                     "Pay\u{7} now\r\nplease",
                     "line\tone",
                 ),
-                ("Invoice fdp.exe", "Pay now  please\nline one"),
+                (
+                    "Invoice fdp.exe",
+                    "Pay now  please\nline one",
+                    (false, false),
+                ),
             ),
-            (("\u{1b}[31mred", "a@b", "ok", "\u{0}"), ("[31mred", "ok")),
+            (
+                ("\u{1b}[31mred", "a@b", "ok", "\u{0}"),
+                ("[31mred", "ok", (false, false)),
+            ),
         ];
-        for ((name, address, subject, snippet), (title, body)) in cases {
+        for ((name, address, subject, snippet), (title, body, (no_sender, no_subject))) in cases {
             let mut m = msg("m", &["INBOX", "UNREAD"], name, address, subject);
             m.snippet = snippet.into();
             let n = decide(
@@ -1383,8 +1411,15 @@ mod tests {
                 0,
             );
             assert_eq!(
-                (n[0].title.as_str(), n[0].body.as_str()),
-                (title, body),
+                (n[0].title.as_str(), n[0].body.as_str(), n[0].words),
+                (
+                    title,
+                    body,
+                    NotificationWords::Mail {
+                        no_sender,
+                        no_subject
+                    }
+                ),
                 "{name:?}"
             );
         }

@@ -290,37 +290,86 @@ pub fn reader_key(key: &str) -> Option<ReaderKey> {
     }
 }
 
-/// The labels a conversation shows, in Gmail's words: user labels by their names (`names`, id to name), the
-/// system ones people recognise; `UNREAD`, `STARRED` and Primary are shown otherwise or not at all.
-pub fn shown_labels(label_ids: &[String], names: &BTreeMap<String, String>) -> Vec<String> {
+/// A label as the reader shows it: one of Gmail's system labels, which the page words in the browser's language,
+/// or a user label's own name (mail, never translated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShownLabel {
+    System(SystemLabel),
+    User(String),
+}
+
+/// The system labels people recognise, in the order Gmail's ids are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemLabel {
+    Inbox,
+    Important,
+    Sent,
+    Draft,
+    Spam,
+    Bin,
+    Social,
+    Promotions,
+    Updates,
+    Forums,
+}
+
+impl SystemLabel {
+    /// Its English name, for the tests and the bench.
+    pub fn english(self) -> &'static str {
+        match self {
+            SystemLabel::Inbox => "Inbox",
+            SystemLabel::Important => "Important",
+            SystemLabel::Sent => "Sent",
+            SystemLabel::Draft => "Draft",
+            SystemLabel::Spam => "Spam",
+            SystemLabel::Bin => "Bin",
+            SystemLabel::Social => "Social",
+            SystemLabel::Promotions => "Promotions",
+            SystemLabel::Updates => "Updates",
+            SystemLabel::Forums => "Forums",
+        }
+    }
+}
+
+impl ShownLabel {
+    /// The label's English words: a system label's name, a user label's own.
+    pub fn english(&self) -> &str {
+        match self {
+            ShownLabel::System(label) => label.english(),
+            ShownLabel::User(name) => name,
+        }
+    }
+}
+
+/// The labels a conversation shows: user labels by their names (`names`, id to name), after the system ones
+/// people recognise; `UNREAD`, `STARRED` and Primary are shown otherwise or not at all.
+pub fn shown_labels(label_ids: &[String], names: &BTreeMap<String, String>) -> Vec<ShownLabel> {
     let mut system = Vec::new();
     let mut user = Vec::new();
     for id in label_ids {
-        let name = match id.as_str() {
-            "INBOX" => Some("Inbox"),
-            "IMPORTANT" => Some("Important"),
-            "SENT" => Some("Sent"),
-            "DRAFT" => Some("Draft"),
-            "SPAM" => Some("Spam"),
-            "TRASH" => Some("Bin"),
-            "CATEGORY_SOCIAL" => Some("Social"),
-            "CATEGORY_PROMOTIONS" => Some("Promotions"),
-            "CATEGORY_UPDATES" => Some("Updates"),
-            "CATEGORY_FORUMS" => Some("Forums"),
-            "UNREAD" | "STARRED" | "CATEGORY_PERSONAL" | "CHAT" => None,
+        let label = match id.as_str() {
+            "INBOX" => SystemLabel::Inbox,
+            "IMPORTANT" => SystemLabel::Important,
+            "SENT" => SystemLabel::Sent,
+            "DRAFT" => SystemLabel::Draft,
+            "SPAM" => SystemLabel::Spam,
+            "TRASH" => SystemLabel::Bin,
+            "CATEGORY_SOCIAL" => SystemLabel::Social,
+            "CATEGORY_PROMOTIONS" => SystemLabel::Promotions,
+            "CATEGORY_UPDATES" => SystemLabel::Updates,
+            "CATEGORY_FORUMS" => SystemLabel::Forums,
+            "UNREAD" | "STARRED" | "CATEGORY_PERSONAL" | "CHAT" => continue,
             _ => {
                 if let Some(name) = names.get(id).filter(|n| !n.trim().is_empty()) {
                     user.push(crate::text::display_text(name));
                 }
-                None
+                continue;
             }
         };
-        if let Some(name) = name {
-            system.push(name.to_string());
-        }
+        system.push(ShownLabel::System(label));
     }
     user.sort();
-    system.extend(user);
+    system.extend(user.into_iter().map(ShownLabel::User));
     system
 }
 
@@ -802,10 +851,18 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        let shown = shown_labels(&ids, &names);
         assert_eq!(
-            shown_labels(&ids, &names),
-            ["Inbox", "Promotions", "Bills", "Travel"]
+            shown,
+            [
+                ShownLabel::System(SystemLabel::Inbox),
+                ShownLabel::System(SystemLabel::Promotions),
+                ShownLabel::User("Bills".into()),
+                ShownLabel::User("Travel".into()),
+            ]
         );
+        let english: Vec<&str> = shown.iter().map(ShownLabel::english).collect();
+        assert_eq!(english, ["Inbox", "Promotions", "Bills", "Travel"]);
     }
 
     #[test]

@@ -34,6 +34,54 @@ impl ThreadAction {
     }
 }
 
+/// What went wrong between gmux and Gmail for one account, as data: the pages and the background say it in the
+/// browser's language, in words that fit what the person was doing (a sync retries by itself; a click is tried
+/// again by hand). Gmail's and gmux-host's own reasons ride inside as they came, untranslated. It is stored with
+/// an account's health in `storage.local["inbox"]`, so its shape only grows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Cause {
+    /// Google no longer accepts the account's sign-in: it must be added again.
+    ReauthRequired,
+    /// Gmail could not be reached.
+    Offline,
+    /// gmux-host gave no access token; `reason` is the host's own (a locked keyring, Google unreachable).
+    NoToken { reason: String },
+    /// gmux's grant lacks a permission Gmail asks for.
+    ScopeMissing,
+    /// Gmail no longer has what was asked for (404).
+    NotFound,
+    /// Gmail is busy or limiting the rate, after the client's retries (`status`, Gmail's `reason`).
+    Busy { status: u16, reason: String },
+    /// Gmail refused the request (400); `message` is Gmail's own.
+    Refused { status: u16, message: String },
+    /// Gmail answered another error (`status`, Gmail's `reason`).
+    GmailError { status: u16, reason: String },
+    /// Gmail answered something gmux cannot read.
+    Unreadable,
+}
+
+impl Cause {
+    /// Whether the trouble is before Gmail (gmux-host, the grant), so a banner that says "Gmail is not
+    /// answering" is worth the sentence that says what really is wrong.
+    pub fn is_before_gmail(&self) -> bool {
+        matches!(self, Cause::NoToken { .. } | Cause::ScopeMissing)
+    }
+
+    /// Gmail's status and reason as one short technical token (`503 backendError`), for the sentences that
+    /// quote it; empty for the causes without one.
+    pub fn gmail_code(&self) -> String {
+        match self {
+            Cause::Busy { status, reason } | Cause::GmailError { status, reason } => {
+                format!("{status} {reason}").trim().to_string()
+            }
+            Cause::Refused { status, .. } => status.to_string(),
+            Cause::NotFound => "404".to_string(),
+            _ => String::new(),
+        }
+    }
+}
+
 /// The background's answer to an [`Intent`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntentReply {
@@ -68,15 +116,10 @@ impl IntentReply {
         IntentReply::failed(IntentError::from(code), message)
     }
 
-    /// gmux-host is not connected (with the browser's reason when there is one).
-    pub fn host_unavailable(reason: Option<&str>) -> Self {
-        let sentence = match reason {
-            Some(reason) => format!(
-                "gmux-host is not connected ({reason}): open the gmux popup to see what to do"
-            ),
-            None => "gmux-host is not connected: open the gmux popup to see what to do".to_string(),
-        };
-        IntentReply::failed(IntentError::HostUnavailable, sentence)
+    /// gmux-host is not connected: `words` say so in the browser's language (with the browser's reason when
+    /// there is one).
+    pub fn host_unavailable(words: impl Into<String>) -> Self {
+        IntentReply::failed(IntentError::HostUnavailable, words)
     }
 }
 
@@ -195,5 +238,82 @@ impl<'de> Deserialize<'de> for IntentError {
         let text = String::deserialize(deserializer)?;
         // An unknown code (a newer background) still reads as a failure, with its sentence.
         Ok(IntentError::parse(&text).unwrap_or(IntentError::Internal))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inbox::Account;
+
+    #[test]
+    fn a_cause_is_stored_as_data_and_an_older_english_detail_still_reads() {
+        let check = |json: &str, expected: Option<Cause>| {
+            let account: Account = serde_json::from_str(json).unwrap();
+            assert_eq!(account.health_cause, expected, "{json}");
+            let again: Account =
+                serde_json::from_str(&serde_json::to_string(&account).unwrap()).unwrap();
+            assert_eq!(again, account);
+        };
+        let base = r#""id":"a","email":"a@x","counts":{"threads_total":0,"threads_unread":0,"messages_total":0,"messages_unread":0},"health":"failing""#;
+        check(
+            &format!(r#"{{{base},"health_detail":"Gmail answered an error (500 backendError)"}}"#),
+            None,
+        );
+        check(
+            &format!(
+                r#"{{{base},"health_cause":{{"kind":"no_token","reason":"the keyring is locked"}}}}"#
+            ),
+            Some(Cause::NoToken {
+                reason: "the keyring is locked".into(),
+            }),
+        );
+        check(
+            &format!(
+                r#"{{{base},"health_cause":{{"kind":"busy","status":503,"reason":"backendError"}}}}"#
+            ),
+            Some(Cause::Busy {
+                status: 503,
+                reason: "backendError".into(),
+            }),
+        );
+    }
+
+    #[test]
+    fn gmail_code_and_before_gmail() {
+        let check = |cause: Cause, code: &str, before: bool| {
+            assert_eq!(cause.gmail_code(), code, "{cause:?}");
+            assert_eq!(cause.is_before_gmail(), before, "{cause:?}");
+        };
+        check(Cause::ReauthRequired, "", false);
+        check(Cause::Offline, "", false);
+        check(Cause::NoToken { reason: "x".into() }, "", true);
+        check(Cause::ScopeMissing, "", true);
+        check(Cause::NotFound, "404", false);
+        check(
+            Cause::Busy {
+                status: 429,
+                reason: "rateLimitExceeded".into(),
+            },
+            "429 rateLimitExceeded",
+            false,
+        );
+        check(
+            Cause::Refused {
+                status: 400,
+                message: "Invalid".into(),
+            },
+            "400",
+            false,
+        );
+        check(
+            Cause::GmailError {
+                status: 500,
+                reason: String::new(),
+            },
+            "500",
+            false,
+        );
+        check(Cause::Unreadable, "", false);
     }
 }

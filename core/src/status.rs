@@ -60,9 +60,11 @@ pub struct Status {
     pub host: HostState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_version: Option<String>,
-    /// The browser's or the host's words when `host` is not `Connected`.
+    /// What went wrong when `host` is not `Connected`, as data the pages word (the browser's or the host's own
+    /// reason inside, as it came). An older stored English `host_error` is ignored: the next connection says it
+    /// again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host_error: Option<String>,
+    pub host_problem: Option<HostProblem>,
     /// The accounts the host knows, in the user's order, with colours and health.
     #[serde(default)]
     pub accounts: Vec<HostAccount>,
@@ -104,7 +106,11 @@ impl Status {
 
     /// How a page shows the host's state.
     pub fn view(&self) -> StatusView {
-        let error = self.host_error.as_deref().unwrap_or("gmux-host stopped");
+        let error = self
+            .host_problem
+            .as_ref()
+            .map(HostProblem::english)
+            .unwrap_or_else(|| "gmux-host stopped".to_string());
         match self.host {
             HostState::Connecting => StatusView {
                 state: "connecting",
@@ -206,13 +212,73 @@ pub struct StatusView {
     pub hint: Option<String>,
 }
 
-/// The host's state after a connection attempt settled: the state, the host's version when it said one, and the
-/// sentence for the user when it is not connected.
+/// What went wrong with gmux-host, as data: the pages say it in the browser's language; the browser's and the
+/// host's own reasons ride inside as they came.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HostProblem {
+    /// The port closed before the handshake (to the user: not installed); `reason` is the browser's, for logs.
+    NotFound { reason: String },
+    /// The port closed after the handshake; `reason` is the browser's, empty when it gave none.
+    Stopped { reason: String },
+    /// The handshake never came back.
+    TimedOut { seconds: u32 },
+    /// The host speaks another protocol version.
+    OtherProtocol { host_version: String, protocol: u32 },
+    /// The host's answer to `hello` could not be read; `error` is the reader's.
+    UnreadableHello { error: String },
+    /// The host refused `hello`: its code and its own words.
+    HelloRefused { code: String, message: String },
+    /// The host has no OAuth client yet.
+    NoOAuthClient,
+    /// The host named `base` as Gmail's address, which this build does not send tokens to.
+    Untrusted { base: String },
+    /// The page's own: the background did not answer (its error).
+    BackgroundNoAnswer { error: String },
+}
+
+impl HostProblem {
+    /// The English of it, for logs and core's own view (the pages word it from the catalogues).
+    pub fn english(&self) -> String {
+        match self {
+            HostProblem::NotFound { reason } => reason.clone(),
+            HostProblem::Stopped { reason } if reason.is_empty() => {
+                "gmux-host stopped: the port to gmux-host closed".to_string()
+            }
+            HostProblem::Stopped { reason } => format!("gmux-host stopped: {reason}"),
+            HostProblem::TimedOut { seconds } => {
+                format!("gmux-host did not answer within {seconds} seconds")
+            }
+            HostProblem::OtherProtocol {
+                host_version,
+                protocol,
+            } => format!(
+                "gmux-host {host_version} speaks protocol {protocol}, this extension speaks {PROTOCOL_VERSION}: update both"
+            ),
+            HostProblem::UnreadableHello { error } => {
+                format!("gmux-host answered hello with something unreadable: {error}")
+            }
+            HostProblem::HelloRefused { code, message } => {
+                format!("gmux-host refused hello: {message} ({code})")
+            }
+            HostProblem::NoOAuthClient => {
+                "gmux-host has no OAuth client yet: run gmux-host configure --client-secrets FILE".to_string()
+            }
+            HostProblem::Untrusted { base } => format!("gmux-host named {base} as Gmail's address"),
+            HostProblem::BackgroundNoAnswer { error } => {
+                format!("the gmux background did not answer: {error}")
+            }
+        }
+    }
+}
+
+/// The host's state after a connection attempt settled: the state, the host's version when it said one, and
+/// what went wrong when it is not connected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settled {
     pub state: HostState,
     pub version: Option<String>,
-    pub error: Option<String>,
+    pub error: Option<HostProblem>,
 }
 
 /// What a `hello` reply means: connected, connected without an OAuth client, or a host this extension cannot
@@ -227,24 +293,20 @@ pub fn after_hello(reply: Result<Hello, String>) -> Settled {
         Ok(hello) if hello.protocol == PROTOCOL_VERSION => Settled {
             state: HostState::NotConfigured,
             version: Some(hello.host_version),
-            error: Some(
-                "gmux-host has no OAuth client yet: run gmux-host configure --client-secrets FILE".into(),
-            ),
+            error: Some(HostProblem::NoOAuthClient),
         },
         Ok(hello) => Settled {
             state: HostState::Failed,
-            error: Some(format!(
-                "gmux-host {} speaks protocol {}, this extension speaks {PROTOCOL_VERSION}: update both",
-                hello.host_version, hello.protocol
-            )),
+            error: Some(HostProblem::OtherProtocol {
+                host_version: hello.host_version.clone(),
+                protocol: hello.protocol,
+            }),
             version: Some(hello.host_version),
         },
         Err(e) => Settled {
             state: HostState::Failed,
             version: None,
-            error: Some(format!(
-                "gmux-host answered hello with something unreadable: {e}"
-            )),
+            error: Some(HostProblem::UnreadableHello { error: e }),
         },
     }
 }
@@ -255,17 +317,13 @@ pub fn after_hello(reply: Result<Hello, String>) -> Settled {
 /// Firefox: "No such native application dev.gmux.host", and sometimes only "Native host has exited."), so a
 /// port that closes before the handshake finished counts as a missing host: to the user the remedy is the same.
 pub fn after_disconnect(before: HostState, reason: &str) -> Settled {
-    // Firefox gives no reason when the host process dies; the user still deserves a sentence.
-    let reason = if reason.is_empty() {
-        "the port to gmux-host closed"
-    } else {
-        reason
-    };
+    // Firefox gives no reason when the host process dies; the page still says a sentence.
+    let reason = reason.trim().to_string();
     match before {
         HostState::Connecting | HostState::Missing => Settled {
             state: HostState::Missing,
             version: None,
-            error: Some(reason.to_string()),
+            error: Some(HostProblem::NotFound { reason }),
         },
         HostState::Connected
         | HostState::NotConfigured
@@ -273,7 +331,7 @@ pub fn after_disconnect(before: HostState, reason: &str) -> Settled {
         | HostState::Untrusted => Settled {
             state: HostState::Failed,
             version: None,
-            error: Some(format!("gmux-host stopped: {reason}")),
+            error: Some(HostProblem::Stopped { reason }),
         },
     }
 }
@@ -283,7 +341,7 @@ pub fn hello_timed_out(seconds: u32) -> Settled {
     Settled {
         state: HostState::Failed,
         version: None,
-        error: Some(format!("gmux-host did not answer within {seconds} seconds")),
+        error: Some(HostProblem::TimedOut { seconds }),
     }
 }
 
@@ -333,9 +391,30 @@ mod tests {
         for (reply, state, words) in cases {
             let settled = after_hello(reply.clone());
             assert_eq!(settled.state, state, "{reply:?}");
-            let error = settled.error.unwrap_or_default();
+            let error = settled
+                .error
+                .as_ref()
+                .map(HostProblem::english)
+                .unwrap_or_default();
             assert!(error.contains(words), "{reply:?}: {error}");
         }
+        assert_eq!(
+            after_hello(Ok(hello(PROTOCOL_VERSION + 1, true))).error,
+            Some(HostProblem::OtherProtocol {
+                host_version: "0.1.0".into(),
+                protocol: PROTOCOL_VERSION + 1
+            })
+        );
+        assert_eq!(
+            after_hello(Ok(hello(PROTOCOL_VERSION, false))).error,
+            Some(HostProblem::NoOAuthClient)
+        );
+        assert_eq!(
+            after_hello(Err("missing field".into())).error,
+            Some(HostProblem::UnreadableHello {
+                error: "missing field".into()
+            })
+        );
         assert_eq!(
             after_hello(Ok(hello(PROTOCOL_VERSION, true)))
                 .version
@@ -346,46 +425,55 @@ mod tests {
 
     #[test]
     fn a_port_closing_before_hello_means_the_host_is_missing() {
+        let not_found = |reason: &str| HostProblem::NotFound {
+            reason: reason.into(),
+        };
+        let stopped = |reason: &str| HostProblem::Stopped {
+            reason: reason.into(),
+        };
         let cases = [
             (
                 HostState::Connecting,
                 "Specified native messaging host not found.",
                 HostState::Missing,
-                "Specified native messaging host not found.",
+                not_found("Specified native messaging host not found."),
             ),
             (
                 HostState::Connecting,
                 "No such native application dev.gmux.host",
                 HostState::Missing,
-                "No such native application dev.gmux.host",
+                not_found("No such native application dev.gmux.host"),
             ),
-            (
-                HostState::Missing,
-                "",
-                HostState::Missing,
-                "the port to gmux-host closed",
-            ),
+            (HostState::Missing, "", HostState::Missing, not_found("")),
             (
                 HostState::Connected,
                 "Native host has exited.",
                 HostState::Failed,
-                "gmux-host stopped: Native host has exited.",
+                stopped("Native host has exited."),
             ),
             (
                 HostState::NotConfigured,
-                "",
+                " ",
                 HostState::Failed,
-                "gmux-host stopped: the port to gmux-host closed",
+                stopped(""),
             ),
         ];
         for (before, reason, state, error) in cases {
             let settled = after_disconnect(before, reason);
             assert_eq!(
-                (settled.state, settled.error.as_deref()),
+                (settled.state, settled.error),
                 (state, Some(error)),
                 "{before:?} {reason:?}"
             );
         }
+        assert_eq!(
+            hello_timed_out(10).error,
+            Some(HostProblem::TimedOut { seconds: 10 })
+        );
+        assert_eq!(
+            stopped("").english(),
+            "gmux-host stopped: the port to gmux-host closed"
+        );
     }
 
     #[test]
@@ -428,13 +516,13 @@ mod tests {
                 None,
             ),
             (
-                json!({"host": "missing", "host_error": "No such native application dev.gmux.host"}),
+                json!({"host": "missing", "host_problem": {"kind": "not_found", "reason": "No such native application dev.gmux.host"}}),
                 "missing",
                 "gmux-host is not installed",
                 Some(INSTALL_COMMAND),
             ),
             (
-                json!({"host": "failed", "host_error": "gmux-host stopped: Native host has exited."}),
+                json!({"host": "failed", "host_problem": {"kind": "stopped", "reason": "Native host has exited."}}),
                 "error",
                 "gmux-host is not answering",
                 Some(DOCTOR_COMMAND),
@@ -469,9 +557,12 @@ mod tests {
             assert!(!format!("{view:?}").contains("No such native application"));
         }
         let stopped = status(
-            json!({"host": "failed", "host_error": "gmux-host stopped: Native host has exited."}),
+            json!({"host": "failed", "host_problem": {"kind": "stopped", "reason": "Native host has exited."}}),
         )
         .view();
+        // An older status with an English sentence still reads, without it.
+        let older = status(json!({"host": "failed", "host_error": "gmux-host stopped"}));
+        assert_eq!((older.host, older.host_problem), (HostState::Failed, None));
         assert_eq!(
             stopped.detail.as_deref(),
             Some("gmux-host stopped: Native host has exited. If this keeps happening, this command says what is wrong with it:")

@@ -192,7 +192,8 @@ impl Step {
 }
 
 /// Why an action cannot apply to a thread, before any call.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TriageError {
     #[error("the account has no label to move the conversation to")]
     NoSuchLabel,
@@ -337,7 +338,8 @@ pub struct AccountCalls {
 pub struct Refusal {
     pub account_id: String,
     pub thread_id: String,
-    pub sentence: String,
+    /// Why, for the page to word.
+    pub why: TriageError,
 }
 
 /// What one thread's undo needs.
@@ -563,7 +565,7 @@ pub fn plan(action: &TriageAction, threads: &[ThreadState]) -> Plan {
                 out.refused.push(Refusal {
                     account_id: t.account_id.clone(),
                     thread_id: t.thread_id.clone(),
-                    sentence: sentence_of(&e),
+                    why: e,
                 });
                 continue;
             }
@@ -643,8 +645,12 @@ pub enum CallOutcome {
         #[serde(default)]
         labels: Option<Vec<String>>,
     },
-    /// Gmail refused, or the account could not be reached: a stable code and a sentence.
-    Failed { code: String, sentence: String },
+    /// Gmail refused, or the account could not be reached: a stable code and what went wrong, for the page
+    /// to word.
+    Failed {
+        code: String,
+        cause: crate::reply::Cause,
+    },
 }
 
 /// One account's failures in a bulk action, for a message naming it.
@@ -653,7 +659,8 @@ pub struct AccountFailure {
     pub account_id: String,
     pub failed: usize,
     pub code: String,
-    pub sentence: String,
+    /// What went wrong, for the page to word; `None` when Gmail did not answer for the conversation.
+    pub cause: Option<crate::reply::Cause>,
 }
 
 /// What a bulk action came to.
@@ -697,14 +704,11 @@ pub fn settle(plan: &Plan, outcomes: &BTreeMap<(String, String), CallOutcome>) -
                 out.undo.threads.push(UndoThread { after, ..u.clone() });
             }
             other => {
-                let (code, sentence) = match other {
-                    Some(CallOutcome::Failed { code, sentence }) => {
-                        (code.clone(), sentence.clone())
+                let (code, cause) = match other {
+                    Some(CallOutcome::Failed { code, cause }) => {
+                        (code.clone(), Some(cause.clone()))
                     }
-                    _ => (
-                        "gmail_error".to_string(),
-                        "Gmail did not answer for this conversation.".to_string(),
-                    ),
+                    _ => ("gmail_error".to_string(), None),
                 };
                 out.restore.push(k);
                 let f = failures
@@ -713,7 +717,7 @@ pub fn settle(plan: &Plan, outcomes: &BTreeMap<(String, String), CallOutcome>) -
                         account_id: u.account_id.clone(),
                         failed: 0,
                         code,
-                        sentence,
+                        cause,
                     });
                 f.failed += 1;
             }
@@ -725,13 +729,10 @@ pub fn settle(plan: &Plan, outcomes: &BTreeMap<(String, String), CallOutcome>) -
     out
 }
 
-/// A sentence naming an account that failed in a bulk action.
+/// A sentence naming an account that failed in a bulk action (the pages add why, from `f.cause`, in the
+/// browser's language).
 pub fn failure_sentence(email: &str, f: &AccountFailure) -> String {
-    format!(
-        "{email}: {} not changed. {}",
-        conversations(f.failed),
-        f.sentence
-    )
+    format!("{email}: {} not changed.", conversations(f.failed))
 }
 
 /// Mark all as read asks first above this many conversations.
@@ -1228,16 +1229,43 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+/// The form a snooze's end takes where a person reads it (the menu's lines, the toast, the Snoozed view): its
+/// local day against today's. The pages write each form through `Intl` in the browser's language; the English
+/// functions below write them for the tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnoozeForm {
+    /// Today: the time alone.
+    Today,
+    /// Tomorrow: "tomorrow" and the time.
+    Tomorrow,
+    /// Any other day: the weekday, date and time.
+    Later,
+}
+
+/// Which [`SnoozeForm`] the time `ms` takes at `now_ms`, both read on the local day of `utc_offset_minutes`
+/// (east positive), as the page reads it from the browser.
+pub fn snooze_form(ms: u64, now_ms: u64, utc_offset_minutes: i32) -> SnoozeForm {
+    let offset = i64::from(utc_offset_minutes) * 60_000;
+    let day = |t: u64| {
+        i64::try_from(t)
+            .unwrap_or(i64::MAX)
+            .saturating_add(offset)
+            .div_euclid(DAY_MS)
+    };
+    match day(ms) - day(now_ms) {
+        0 => SnoozeForm::Today,
+        1 => SnoozeForm::Tomorrow,
+        _ => SnoozeForm::Later,
+    }
+}
+
 /// A snooze menu line's time: "18:00" today, else the weekday and time ("Mon 08:00"), the choices being at most a
 /// week ahead.
 pub fn snooze_menu_time(ms: u64, now_ms: u64, utc_offset_minutes: i32) -> String {
     let offset = i64::from(utc_offset_minutes) * 60_000;
     let local = i64::try_from(ms).unwrap_or(i64::MAX).saturating_add(offset);
-    let now_local = i64::try_from(now_ms)
-        .unwrap_or(i64::MAX)
-        .saturating_add(offset);
     let (_, _, _, h, mi) = local_time(ms, utc_offset_minutes);
-    if local.div_euclid(DAY_MS) == now_local.div_euclid(DAY_MS) {
+    if snooze_form(ms, now_ms, utc_offset_minutes) == SnoozeForm::Today {
         format!("{h:02}:{mi:02}")
     } else {
         let weekday = WEEKDAYS[(local.div_euclid(DAY_MS) + 3).rem_euclid(7) as usize];
@@ -1248,23 +1276,21 @@ pub fn snooze_menu_time(ms: u64, now_ms: u64, utc_offset_minutes: i32) -> String
 /// When a snooze ends, as a person reads it: "18:00" today, "tomorrow 08:00", "Mon 9 Mar, 08:00".
 pub fn snooze_time_text(ms: u64, now_ms: u64, utc_offset_minutes: i32) -> String {
     let offset = i64::from(utc_offset_minutes) * 60_000;
-    let local = i64::try_from(ms).unwrap_or(i64::MAX).saturating_add(offset);
-    let now_local = i64::try_from(now_ms)
+    let day = i64::try_from(ms)
         .unwrap_or(i64::MAX)
-        .saturating_add(offset);
-    let day = local.div_euclid(DAY_MS);
-    let today = now_local.div_euclid(DAY_MS);
+        .saturating_add(offset)
+        .div_euclid(DAY_MS);
     let (_, m, d, h, mi) = local_time(ms, utc_offset_minutes);
     let time = format!("{h:02}:{mi:02}");
-    if day == today {
-        time
-    } else if day == today + 1 {
-        format!("tomorrow {time}")
-    } else {
-        // 1970-01-01 was a Thursday.
-        let weekday = WEEKDAYS[(day + 3).rem_euclid(7) as usize];
-        let month = MONTHS[((m - 1).clamp(0, 11)) as usize];
-        format!("{weekday} {d} {month}, {time}")
+    match snooze_form(ms, now_ms, utc_offset_minutes) {
+        SnoozeForm::Today => time,
+        SnoozeForm::Tomorrow => format!("tomorrow {time}"),
+        SnoozeForm::Later => {
+            // 1970-01-01 was a Thursday.
+            let weekday = WEEKDAYS[(day + 3).rem_euclid(7) as usize];
+            let month = MONTHS[((m - 1).clamp(0, 11)) as usize];
+            format!("{weekday} {d} {month}, {time}")
+        }
     }
 }
 
@@ -1316,18 +1342,19 @@ impl TriageReply {
             .iter()
             .map(|f| failure_sentence(&email_of(&f.account_id), f))
             .collect();
-        let mut refused_per: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+        let mut refused_per: BTreeMap<&str, (usize, TriageError)> = BTreeMap::new();
         for r in refused {
             let e = refused_per
                 .entry(r.account_id.as_str())
-                .or_insert((0, r.sentence.as_str()));
+                .or_insert((0, r.why));
             e.0 += 1;
         }
-        for (account, (n, sentence)) in refused_per {
+        for (account, (n, why)) in refused_per {
             failures.push(format!(
-                "{}: {} not changed. {sentence}",
+                "{}: {} not changed. {}",
                 email_of(account),
-                conversations(n)
+                conversations(n),
+                sentence_of(&why)
             ));
         }
         let mut restore = settled.restore.clone();

@@ -310,7 +310,8 @@ pub fn account_chip_label(email: &str, unread: u64, in_primary: bool) -> String 
 }
 
 /// The quiet banner over a cached inbox when Gmail could not be reached (or kept failing) for some account, with
-/// the time of the last good sync; `None` when every account synced.
+/// the time of the last good sync; `None` when every account synced. (The pages add the shared cause,
+/// [`StaleState::detail`], in the browser's language.)
 pub fn stale_notice(
     accounts: &[InboxAccount],
     now_ms: u64,
@@ -326,7 +327,7 @@ pub fn stale_notice(
         .account
         .map(|email| format!(" for {email}"))
         .unwrap_or_default();
-    let mut text = match stale.as_of_ms {
+    let text = match stale.as_of_ms {
         Some(ms) => {
             let when = relative_date(ms, now_ms, tz_offset_minutes);
             let when = if when == "Yesterday" {
@@ -338,10 +339,6 @@ pub fn stale_notice(
         }
         None => format!("{what}{whose}: no mail has been fetched yet."),
     };
-    if let Some(detail) = stale.detail {
-        text.push(' ');
-        text.push_str(&detail);
-    }
     Some(text)
 }
 
@@ -355,8 +352,8 @@ pub struct StaleState {
     /// The oldest last good sync of the accounts concerned.
     pub as_of_ms: Option<u64>,
     /// The one reason all share, when Gmail itself is fine but something before it is not (a locked keyring, the
-    /// token endpoint): the one sentence that says so is worth the space.
-    pub detail: Option<String>,
+    /// token endpoint, the grant): the one sentence that says so is worth the space.
+    pub detail: Option<crate::reply::Cause>,
 }
 
 /// The stale banner's facts; `None` when every account synced.
@@ -369,10 +366,10 @@ pub fn stale_state(accounts: &[InboxAccount]) -> Option<StaleState> {
     let offline = stale.iter().any(|a| a.health == SyncHealth::Offline);
     let mut detail = None;
     if !offline {
-        let mut details = stale.iter().filter_map(|a| a.health_detail.as_deref());
-        if let Some(first_detail) = details.next() {
-            if details.all(|d| d == first_detail) && !first_detail.starts_with("Gmail") {
-                detail = Some(first_detail.to_string());
+        let mut causes = stale.iter().filter_map(|a| a.health_cause.as_ref());
+        if let Some(first_cause) = causes.next() {
+            if causes.all(|c| c == first_cause) && first_cause.is_before_gmail() {
+                detail = Some(first_cause.clone());
             }
         }
     }
@@ -470,6 +467,7 @@ pub fn new_mail(before: &InboxStore, after: &InboxStore) -> Option<NewMail> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reply::Cause;
 
     // 2026-11-23 14:05:00 UTC
     const NOW: u64 = 1_795_442_700_000;
@@ -646,20 +644,30 @@ mod tests {
             stale_notice(std::slice::from_ref(&failing), NOW, 0).as_deref(),
             Some("Gmail is not answering: showing mail as of yesterday.")
         );
-        // The reason is added when it is not Gmail's own error and every failing account shares it.
+        // The cause is kept when it is not Gmail's own error and every failing account shares it.
+        let no_token = Cause::NoToken {
+            reason: "the keyring is locked".into(),
+        };
         let mut locked = failing.clone();
-        locked.health_detail =
-            Some("gmux-host gave no access token: the keyring is locked.".into());
+        locked.health_cause = Some(no_token.clone());
+        let shared = stale_state(&[ok.clone(), locked.clone()]);
         assert_eq!(
-            stale_notice(&[ok.clone(), locked.clone()], NOW, 0).as_deref(),
-            Some("Gmail is not answering for c@x: showing mail as of yesterday. gmux-host gave no access token: the keyring is locked.")
+            shared.as_ref().and_then(|s| s.detail.clone()),
+            Some(no_token.clone())
+        );
+        assert_eq!(shared.and_then(|s| s.account), Some("c@x".to_string()));
+        let mut other = locked.clone();
+        other.health_cause = Some(Cause::ScopeMissing);
+        assert_eq!(
+            stale_state(&[locked.clone(), other]).and_then(|s| s.detail),
+            None
         );
         let mut gmail_error = failing.clone();
-        gmail_error.health_detail = Some("Gmail answered an error (500 backendError)".into());
-        assert_eq!(
-            stale_notice(&[gmail_error], NOW, 0).as_deref(),
-            Some("Gmail is not answering: showing mail as of yesterday.")
-        );
+        gmail_error.health_cause = Some(Cause::GmailError {
+            status: 500,
+            reason: "backendError".into(),
+        });
+        assert_eq!(stale_state(&[gmail_error]).and_then(|s| s.detail), None);
         assert_eq!(
             stale_notice(&[account("d@x", SyncHealth::Offline, None)], NOW, 0).as_deref(),
             Some("Offline: no mail has been fetched yet.")

@@ -162,7 +162,17 @@ impl Undo {
     }
 }
 
-/// The page's view: which list, its rows and progress, and a sentence when the view had to change by itself.
+/// Why the view changed by itself, or what went wrong for all of it, until the next view is chosen. The page
+/// says it in the browser's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ViewNotice {
+    /// The label shown no longer exists in any account, so the inbox is shown; `name` is the label's Gmail name.
+    LabelGone { name: String },
+    /// Gmail refused the search; `reason` is Gmail's own (the page reply's error), said once under the box.
+    SearchRefused { reason: String },
+}
+
+/// The page's view: which list, its rows and progress, and a notice when the view had to change by itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewSession {
     current: Current,
@@ -172,7 +182,7 @@ pub struct ViewSession {
     only: Option<String>,
     /// Why the view changed or what went wrong for all of it (a label gone, Gmail's reason for a refused
     /// search), until the next view is chosen.
-    notice: Option<String>,
+    notice: Option<ViewNotice>,
 }
 
 impl Default for ViewSession {
@@ -205,8 +215,8 @@ impl ViewSession {
         self.only.as_deref()
     }
 
-    pub fn notice(&self) -> Option<&str> {
-        self.notice.as_deref()
+    pub fn notice(&self) -> Option<&ViewNotice> {
+        self.notice.as_ref()
     }
 
     /// The accounts a view lists: the store's (or the one shown alone), and for a label only those that have it.
@@ -366,7 +376,7 @@ impl ViewSession {
                 code => self.older.fail(
                     account,
                     code.unwrap_or(IntentError::Internal).as_str(),
-                    reply.error.as_deref().unwrap_or("That did not work."),
+                    reply.error.as_deref().unwrap_or_default(),
                 ),
             }
             return Vec::new();
@@ -380,9 +390,8 @@ impl ViewSession {
             list.add_page(account, reply.rows, reply.next_page_token);
             return Vec::new();
         }
-        let sentence = reply
-            .error
-            .unwrap_or_else(|| "That did not work.".to_string());
+        // Without a sentence the page says its own "that did not work".
+        let sentence = reply.error.unwrap_or_default();
         match reply.code {
             Some(IntentError::PageTokenExpired) => {
                 list.restart(account);
@@ -395,7 +404,7 @@ impl ViewSession {
             Some(IntentError::AccountUnknown) => list.remove_account(account),
             Some(IntentError::BadQuery) => {
                 list.fail(account, IntentError::BadQuery.as_str(), &sentence);
-                self.notice = Some(sentence);
+                self.notice = Some(ViewNotice::SearchRefused { reason: sentence });
             }
             code => list.fail(
                 account,
@@ -427,9 +436,7 @@ impl ViewSession {
             let name = name.clone();
             self.current = Current::Inbox;
             self.generation += 1;
-            self.notice = Some(format!(
-                "The label \u{201c}{name}\u{201d} no longer exists in Gmail: showing the inbox."
-            ));
+            self.notice = Some(ViewNotice::LabelGone { name });
         }
     }
 

@@ -56,20 +56,11 @@ const FULL: usize = 4;
 const WEEKDAY_TIME: usize = 5;
 const WEEKDAY_DAY_TIME: usize = 6;
 
-const DAY_MS: i64 = 86_400_000;
-
-/// Days from `now_ms`'s local day to `ms`'s (0 today, 1 tomorrow).
-fn days_ahead(ms: u64, now_ms: u64, tz_offset_minutes: i32) -> i64 {
-    let offset = i64::from(tz_offset_minutes) * 60_000;
-    let day =
-        |t: u64| (i64::try_from(t).unwrap_or(i64::MAX).saturating_add(offset)).div_euclid(DAY_MS);
-    day(ms) - day(now_ms)
-}
-
 /// A snooze menu line's time, in the browser's language: the time today, else the weekday and time (the
 /// choices are at most a week ahead).
 pub fn snooze_menu_time(ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String {
-    if days_ahead(ms, now_ms, tz_offset_minutes) == 0 {
+    use gmux_core::triage::{snooze_form, SnoozeForm};
+    if snooze_form(ms, now_ms, tz_offset_minutes) == SnoozeForm::Today {
         return time_of_day(ms);
     }
     formatted(
@@ -84,13 +75,14 @@ pub fn snooze_menu_time(ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String 
     .unwrap_or_else(|| gmux_core::triage::snooze_menu_time(ms, now_ms, tz_offset_minutes))
 }
 
-/// When a snooze ends, in the browser's language: the time today, "tomorrow" and the time, else the weekday,
-/// date and time.
+/// When a snooze ends, in the browser's language: the form is core's decision (`triage::snooze_form`: the time
+/// today, "tomorrow" and the time, else the weekday, date and time), the words are `Intl`'s.
 pub fn snooze_time(ms: u64, now_ms: u64, tz_offset_minutes: i32) -> String {
-    match days_ahead(ms, now_ms, tz_offset_minutes) {
-        0 => time_of_day(ms),
-        1 => t_with("snoozeTomorrowAt", &[&time_of_day(ms)]),
-        _ => formatted(
+    use gmux_core::triage::{snooze_form, SnoozeForm};
+    match snooze_form(ms, now_ms, tz_offset_minutes) {
+        SnoozeForm::Today => time_of_day(ms),
+        SnoozeForm::Tomorrow => t_with("snoozeTomorrowAt", &[&time_of_day(ms)]),
+        SnoozeForm::Later => formatted(
             WEEKDAY_DAY_TIME,
             &[
                 ("weekday", "short"),
@@ -187,4 +179,79 @@ pub fn size(bytes: u64) -> String {
             t_with("sizeMB", &[&shown])
         }
     }
+}
+
+/// What went wrong with Gmail for an account (`cause`, gmux-gmail's data), in the browser's language: after a
+/// background sync (`after_sync`: gmux retries by itself) or after something the person asked for now (they try
+/// again). Gmail's and gmux-host's own reasons are quoted as they came.
+pub fn cause_words(cause: &gmux_core::messages::Cause, after_sync: bool) -> String {
+    use gmux_core::messages::Cause;
+    match (cause, after_sync) {
+        (Cause::ReauthRequired, _) => t("causeReauth"),
+        (Cause::NoToken { reason }, _) => t_with("causeNoToken", &[reason]),
+        (Cause::Offline, true) => t("causeSyncOffline"),
+        (Cause::Offline, false) => t("causeOffline"),
+        (Cause::ScopeMissing, true) => t("causeSyncScope"),
+        (Cause::ScopeMissing, false) => t("causeScope"),
+        (Cause::Unreadable, true) => t("causeSyncUnreadable"),
+        (Cause::Unreadable, false) => t("causeUnreadable"),
+        (
+            Cause::NotFound | Cause::Busy { .. } | Cause::Refused { .. } | Cause::GmailError { .. },
+            true,
+        ) => t_with("causeSyncGmailError", &[&cause.gmail_code()]),
+        (Cause::NotFound, false) => t("causeNotFound"),
+        (Cause::Busy { .. }, false) => t("causeBusy"),
+        (Cause::Refused { message, .. }, false) => t_with("causeRefused", &[message]),
+        (Cause::GmailError { .. }, false) => t_with("causeGmailError", &[&cause.gmail_code()]),
+    }
+}
+
+/// A refused action on one conversation: what did not happen, and why.
+pub fn action_failed_words(
+    action: gmux_core::messages::ThreadAction,
+    cause: &gmux_core::messages::Cause,
+) -> String {
+    use gmux_core::messages::ThreadAction;
+    let why = cause_words(cause, false);
+    match action {
+        ThreadAction::MarkRead => t_with("actionFailedMarkRead", &[&why]),
+        ThreadAction::MarkUnread => t_with("actionFailedMarkUnread", &[&why]),
+        ThreadAction::Archive => t_with("actionFailedArchive", &[&why]),
+        ThreadAction::Trash => t_with("actionFailedTrash", &[&why]),
+        ThreadAction::Star => t_with("actionFailedStar", &[&why]),
+        ThreadAction::Unstar => t_with("actionFailedUnstar", &[&why]),
+    }
+}
+
+/// A conversation (`attachment` false) or an attachment Gmail did not give the reader, and why.
+pub fn reading_failed_words(cause: &gmux_core::messages::Cause, attachment: bool) -> String {
+    match (cause, attachment) {
+        (gmux_core::messages::Cause::NotFound, false) => t("conversationGone"),
+        (gmux_core::messages::Cause::NotFound, true) => t("attachmentGone"),
+        (cause, false) => t_with("conversationNotLoadedWhy", &[&cause_words(cause, false)]),
+        (cause, true) => t_with("attachmentNotDownloadedWhy", &[&cause_words(cause, false)]),
+    }
+}
+
+/// The reply when something asked could not even start: gmux is not connected to Gmail yet (`account_known`),
+/// or no such account.
+pub fn not_started(account_known: bool) -> gmux_core::messages::IntentReply {
+    use gmux_core::messages::{IntentError, IntentReply};
+    if account_known {
+        IntentReply::failed(IntentError::HostUnavailable, t("toastHostNotConnected"))
+    } else {
+        IntentReply::failed(IntentError::AccountUnknown, t("unknownAccountReload"))
+    }
+}
+
+/// The reply when gmux-host is not connected, with the browser's own reason (its words) when there is one.
+pub fn host_unavailable(reason: Option<&str>) -> gmux_core::messages::IntentReply {
+    let words = match reason
+        .map(|r| r.trim().trim_end_matches('.'))
+        .filter(|r| !r.is_empty())
+    {
+        Some(reason) => t_with("hostNotConnectedBecause", &[reason]),
+        None => t("toastHostNotConnected"),
+    };
+    gmux_core::messages::IntentReply::host_unavailable(words)
 }

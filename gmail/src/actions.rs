@@ -3,10 +3,10 @@
 //! so every outcome is table-tested natively; the background only adds the browser around it.
 
 use gmux_core::inbox::{AccountInbox, InboxStore, SyncHealth, ThreadRow};
-use gmux_core::messages::{IntentError, IntentReply, ThreadAction};
+use gmux_core::messages::{Cause, IntentReply, ThreadAction};
 
 use crate::error::GmailError;
-use crate::sync::{health_sentence, optimistic_row};
+use crate::sync::optimistic_row;
 
 /// An action shown in the store and not yet answered by Gmail.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,16 +49,17 @@ pub fn begin(store: &mut InboxStore, account: &str, thread: &str, action: Thread
 /// Settles a pending action with Gmail's outcome: on success the account's inbox becomes `answered` (the
 /// engine's copy with Gmail's labels and counts); on failure the row and counters go back to what they were, and
 /// an account Google no longer accepts is marked so. An account removed meanwhile is left alone. Returns the
-/// reply for the page that asked.
+/// reply for the page that asked, a refusal said by `words` (the caller's, in the browser's language).
 pub fn settle(
     store: &mut InboxStore,
     pending: Pending,
     outcome: Result<AccountInbox, &GmailError>,
+    words: &dyn Fn(ThreadAction, &Cause) -> String,
 ) -> IntentReply {
     let Some(slot) = store.account_mut(&pending.account) else {
         return match outcome {
             Ok(_) => IntentReply::ok(),
-            Err(e) => failure(pending.action, e),
+            Err(e) => failure(pending.action, e, words),
         };
     };
     match outcome {
@@ -72,45 +73,20 @@ pub fn settle(
             }
             if matches!(e, GmailError::ReauthRequired(_)) {
                 slot.account.health = SyncHealth::ReauthRequired;
-                slot.account.health_detail = Some(health_sentence(e));
+                slot.account.health_cause = Some(e.cause());
             }
-            failure(pending.action, e)
+            failure(pending.action, e, words)
         }
     }
 }
 
-/// What a page is told when Gmail refused `action`: what did not happen, and why.
-pub fn failure(action: ThreadAction, e: &GmailError) -> IntentReply {
-    let what = match action {
-        ThreadAction::MarkRead => "marked read",
-        ThreadAction::MarkUnread => "marked unread",
-        ThreadAction::Archive => "archived",
-        ThreadAction::Trash => "moved to the bin",
-        ThreadAction::Star => "starred",
-        ThreadAction::Unstar => "unstarred",
-    };
-    IntentReply::failed(
-        e.intent_error(),
-        format!(
-            "The conversation could not be {what}. {}",
-            health_sentence(e)
-        ),
-    )
-}
-
-/// The reply when the action could not even start: no Gmail connection yet, or no such account.
-pub fn not_started(account_known: bool) -> IntentReply {
-    if account_known {
-        IntentReply::failed(
-            IntentError::HostUnavailable,
-            "gmux-host is not connected: open the gmux popup to see what to do",
-        )
-    } else {
-        IntentReply::failed(
-            IntentError::AccountUnknown,
-            "gmux knows no such account: reload the page",
-        )
-    }
+/// What a page is told when Gmail refused `action`: its code, and what did not happen and why in `words`.
+pub fn failure(
+    action: ThreadAction,
+    e: &GmailError,
+    words: &dyn Fn(ThreadAction, &Cause) -> String,
+) -> IntentReply {
+    IntentReply::failed(e.intent_error(), words(action, &e.cause()))
 }
 
 #[cfg(test)]
@@ -118,6 +94,11 @@ mod tests {
     use super::*;
     use crate::env::TransportError;
     use crate::error::ApiError;
+    use gmux_core::messages::IntentError;
+
+    fn words(action: ThreadAction, cause: &Cause) -> String {
+        format!("{action:?}: {cause:?}")
+    }
 
     fn row(id: &str, date: u64, labels: &[&str]) -> ThreadRow {
         let label_ids: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
@@ -176,7 +157,7 @@ mod tests {
             let pending = begin(&mut s, "a", thread, action);
             assert!(pending.changed_store(), "{action:?}");
             assert_eq!(shown(&s), at_once, "{action:?} shown at once");
-            let reply = settle(&mut s, pending, Err(&offline()));
+            let reply = settle(&mut s, pending, Err(&offline()), &words);
             assert_eq!(s, before, "{action:?} rolled back");
             assert!(!reply.ok);
             assert_eq!(reply.code, Some(IntentError::Offline));
@@ -189,7 +170,7 @@ mod tests {
         let pending = begin(&mut s, "a", "t1", ThreadAction::Archive);
         let mut answered = s.account("a").unwrap().clone();
         answered.account.counts.threads_total = 7;
-        let reply = settle(&mut s, pending, Ok(answered.clone()));
+        let reply = settle(&mut s, pending, Ok(answered.clone()), &words);
         assert_eq!(reply, IntentReply::ok());
         assert_eq!(s.account("a"), Some(&answered));
     }
@@ -202,7 +183,7 @@ mod tests {
         assert!(!pending.changed_store());
         assert_eq!(s, before);
         let not_found = GmailError::Api(ApiError::from_parts(404, &[], b"{}"));
-        let reply = settle(&mut s, pending, Err(&not_found));
+        let reply = settle(&mut s, pending, Err(&not_found), &words);
         assert_eq!((s, reply.code), (before, Some(IntentError::NotFound)));
     }
 
@@ -211,10 +192,13 @@ mod tests {
         let mut s = store();
         let pending = begin(&mut s, "a", "t1", ThreadAction::MarkRead);
         let reauth = GmailError::ReauthRequired("invalid_grant".into());
-        let reply = settle(&mut s, pending, Err(&reauth));
+        let reply = settle(&mut s, pending, Err(&reauth), &words);
         let account = &s.account("a").unwrap().account;
         assert_eq!(account.health, SyncHealth::ReauthRequired);
-        assert!(account.health_detail.is_some());
+        assert_eq!(
+            account.health_cause,
+            Some(gmux_core::messages::Cause::ReauthRequired)
+        );
         assert_eq!(reply.code, Some(IntentError::ReauthRequired));
         assert_eq!(shown(&s), (ids(&["t1", "t2"]), 2, 1), "the row is back");
     }
@@ -225,26 +209,17 @@ mod tests {
         let pending = begin(&mut s, "a", "t1", ThreadAction::Archive);
         let answered = s.account("a").unwrap().clone();
         s.remove_account("a");
-        assert_eq!(settle(&mut s, pending, Ok(answered)), IntentReply::ok());
+        assert_eq!(
+            settle(&mut s, pending, Ok(answered), &words),
+            IntentReply::ok()
+        );
         assert!(s.account("a").is_none());
     }
 
     #[test]
     fn a_failed_action_says_what_did_not_happen_and_why() {
-        let cases = [
-            (ThreadAction::MarkRead, "could not be marked read"),
-            (ThreadAction::MarkUnread, "could not be marked unread"),
-            (ThreadAction::Archive, "could not be archived"),
-            (ThreadAction::Trash, "could not be moved to the bin"),
-            (ThreadAction::Star, "could not be starred"),
-            (ThreadAction::Unstar, "could not be unstarred"),
-        ];
-        for (action, words) in cases {
-            let sentence = failure(action, &offline()).error.unwrap_or_default();
-            assert!(sentence.contains(words), "{sentence}");
-            assert!(sentence.contains("Gmail cannot be reached"), "{sentence}");
-        }
-        assert_eq!(not_started(true).code, Some(IntentError::HostUnavailable));
-        assert_eq!(not_started(false).code, Some(IntentError::AccountUnknown));
+        let reply = failure(ThreadAction::Star, &offline(), &words);
+        assert_eq!(reply.code, Some(IntentError::Offline));
+        assert_eq!(reply.error.as_deref(), Some("Star: Offline"));
     }
 }

@@ -10,7 +10,6 @@
 //! body of the JSON metadata and the message), which has no base64url third and is held to Gmail's 35 MB.
 
 use base64::Engine as _;
-use gmux_core::messages::IntentError;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -195,34 +194,6 @@ pub async fn delete_draft(client: &GmailClient, draft_id: &str) -> Result<(), Gm
     }
 }
 
-/// What the user is told when a send failed, and its code. `after_retry_404` is a `drafts.send` answered 404:
-/// the draft is gone, which after the client's retries means an earlier try may have sent it.
-pub fn send_failure(e: &GmailError) -> (IntentError, String) {
-    let why = match e {
-        GmailError::Offline(_) => "Gmail cannot be reached: you seem to be offline.".to_string(),
-        GmailError::ReauthRequired(_) => {
-            "Google no longer accepts this account's sign-in: reconnect it in gmux.".to_string()
-        }
-        GmailError::TokenUnavailable(_) => {
-            "gmux-host could not give an access token (is the keyring locked?).".to_string()
-        }
-        GmailError::Api(a) if a.is_missing_scope() => {
-            "gmux is not allowed to send from this account: reconnect it to grant sending.".to_string()
-        }
-        GmailError::Api(a) if a.status == 404 => {
-            "The draft is no longer in Gmail: it may have been sent or deleted meanwhile; look in Sent."
-                .to_string()
-        }
-        GmailError::Api(a) if a.is_retryable() => format!(
-            "Gmail is busy or unavailable right now ({} {}).",
-            a.status, a.reason
-        ),
-        GmailError::Api(a) => format!("Gmail refused the message ({}: {}).", a.status, a.message),
-        GmailError::Decode(_) => "Gmail answered something gmux cannot read.".to_string(),
-    };
-    (e.intent_error(), why)
-}
-
 /// The values of the headers named `names` (case ignored) anywhere in a Gmail message or thread resource, read
 /// from its JSON text without parsing it whole: a thread can be megabytes and nested deeper than a parser's
 /// recursion limit, and only the address headers are wanted (for suggestions). A header is an object whose
@@ -277,53 +248,6 @@ fn colon_then_string(rest: &str) -> Option<(String, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::TransportError;
-    use crate::error::ApiError;
-
-    fn api(status: u16, reason: &str) -> GmailError {
-        let body = format!(
-            r#"{{"error":{{"code":{status},"message":"m","errors":[{{"reason":"{reason}"}}]}}}}"#
-        );
-        GmailError::Api(ApiError::from_parts(status, &[], body.as_bytes()))
-    }
-
-    #[test]
-    fn every_send_failure_says_why_with_its_code() {
-        let cases = [
-            (
-                GmailError::Offline(TransportError("fetch failed".into())),
-                IntentError::Offline,
-                "offline",
-            ),
-            (
-                GmailError::ReauthRequired("x".into()),
-                IntentError::ReauthRequired,
-                "reconnect it",
-            ),
-            (api(503, "backendError"), IntentError::GmailBusy, "(503"),
-            (
-                api(429, "rateLimitExceeded"),
-                IntentError::GmailBusy,
-                "busy",
-            ),
-            (api(404, "notFound"), IntentError::NotFound, "look in Sent"),
-            (
-                api(403, "insufficientPermissions"),
-                IntentError::ScopeMissing,
-                "not allowed to send",
-            ),
-            (
-                api(400, "invalidArgument"),
-                IntentError::GmailError,
-                "refused",
-            ),
-        ];
-        for (e, code, words) in cases {
-            let (got, sentence) = send_failure(&e);
-            assert_eq!(got, code, "{e}");
-            assert!(sentence.contains(words), "{sentence}");
-        }
-    }
 
     #[test]
     fn address_headers_are_found_in_a_thread_without_parsing_it() {

@@ -1,7 +1,7 @@
 //! Gmail's error bodies, parsed into a typed error, and the client's own error type.
 
 use crate::env::{HttpResponse, TokenError, TransportError};
-use gmux_core::messages::IntentError;
+use gmux_core::messages::{Cause, IntentError};
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -212,6 +212,33 @@ impl GmailError {
         }
     }
 
+    /// What the failure means to a person, as data the extension words in the browser's language; Gmail's and
+    /// gmux-host's own reasons ride inside as they came.
+    pub fn cause(&self) -> Cause {
+        match self {
+            GmailError::Offline(_) => Cause::Offline,
+            GmailError::ReauthRequired(_) => Cause::ReauthRequired,
+            GmailError::TokenUnavailable(m) => Cause::NoToken {
+                reason: m.trim().trim_end_matches('.').to_string(),
+            },
+            GmailError::Api(a) if a.is_missing_scope() => Cause::ScopeMissing,
+            GmailError::Api(a) if a.status == 404 => Cause::NotFound,
+            GmailError::Api(a) if a.is_retryable() => Cause::Busy {
+                status: a.status,
+                reason: a.reason.clone(),
+            },
+            GmailError::Api(a) if a.status == 400 => Cause::Refused {
+                status: a.status,
+                message: a.message.trim().trim_end_matches('.').to_string(),
+            },
+            GmailError::Api(a) => Cause::GmailError {
+                status: a.status,
+                reason: a.reason.clone(),
+            },
+            GmailError::Decode(_) => Cause::Unreadable,
+        }
+    }
+
     /// Whether this is a history id Gmail no longer knows (404 on history.list): the caller must do a full sync.
     pub fn is_not_found(&self) -> bool {
         matches!(self, GmailError::Api(e) if e.status == 404)
@@ -224,6 +251,61 @@ mod tests {
 
     fn h(k: &str, v: &str) -> Vec<(String, String)> {
         vec![(k.to_string(), v.to_string())]
+    }
+
+    #[test]
+    fn every_failure_has_its_cause_with_gmails_words_inside() {
+        let api = |status: u16, reason: &str, message: &str| {
+            let body = format!(
+                r#"{{"error":{{"code":{status},"message":"{message}","errors":[{{"reason":"{reason}"}}]}}}}"#
+            );
+            GmailError::Api(ApiError::from_parts(status, &[], body.as_bytes()))
+        };
+        let check = |e: GmailError, expected: Cause| assert_eq!(e.cause(), expected, "{e:?}");
+        check(
+            GmailError::Offline(TransportError("refused".into())),
+            Cause::Offline,
+        );
+        check(
+            GmailError::ReauthRequired("invalid_grant".into()),
+            Cause::ReauthRequired,
+        );
+        check(
+            GmailError::TokenUnavailable(" The keyring is locked. ".into()),
+            Cause::NoToken {
+                reason: "The keyring is locked".into(),
+            },
+        );
+        check(
+            api(403, "insufficientPermissions", "no"),
+            Cause::ScopeMissing,
+        );
+        check(
+            api(404, "notFound", "Requested entity was not found."),
+            Cause::NotFound,
+        );
+        check(
+            api(429, "rateLimitExceeded", "slow down"),
+            Cause::Busy {
+                status: 429,
+                reason: "rateLimitExceeded".into(),
+            },
+        );
+        check(
+            api(400, "invalidArgument", "Invalid label name."),
+            Cause::Refused {
+                status: 400,
+                message: "Invalid label name".into(),
+            },
+        );
+        check(
+            api(403, "forbidden", "no"),
+            Cause::GmailError {
+                status: 403,
+                reason: "forbidden".into(),
+            },
+        );
+        check(GmailError::Decode("eof".into()), Cause::Unreadable);
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! match load_view_page(&client, &view, list.begin_next_page(&account_id).as_deref(), LIST_PAGE_SIZE).await {
 //!     Ok(page) => list.add_page(&account_id, page.rows, page.next_page_token),
 //!     Err(ListError::PageTokenExpired(_)) => list.restart(&account_id), // and load its first page again
-//!     Err(e) => list.fail(&account_id, e.code(), &e.sentence()),
+//!     Err(e) => list.fail(&account_id, e.code(), &words(&e)), // the caller's words for the failure
 //! };
 //! ```
 
@@ -83,32 +83,12 @@ impl ListError {
         }
     }
 
-    /// A sentence a person can act on, naming Gmail's own reason where it gave one.
-    pub fn sentence(&self) -> String {
+    /// What went wrong in Gmail's terms, for the caller to word: `None` for the failures a page answers by
+    /// itself (a refused search carries Gmail's reason, an expired token starts over, a label gone is a notice).
+    pub fn cause(&self) -> Option<gmux_core::messages::Cause> {
         match self {
-            ListError::BadQuery(reason) => {
-                format!("Gmail cannot run this search: {}", sentence_end(reason))
-            }
-            ListError::PageTokenExpired(_) => {
-                "The list changed in Gmail: loading it again from the top.".into()
-            }
-            ListError::LabelGone(_) => "This label no longer exists in Gmail.".into(),
-            ListError::Gmail(GmailError::ReauthRequired(_)) => {
-                "Google no longer accepts this account's sign-in: add the account again.".into()
-            }
-            ListError::Gmail(GmailError::Offline(_)) => "Gmail cannot be reached.".into(),
-            ListError::Gmail(GmailError::TokenUnavailable(m)) => {
-                format!("gmux-host gave no access token: {}", sentence_end(m))
-            }
-            ListError::Gmail(GmailError::Api(a)) if a.is_retryable() => {
-                "Gmail is busy: try again in a minute.".into()
-            }
-            ListError::Gmail(GmailError::Api(a)) => {
-                format!("Gmail answered an error ({} {}).", a.status, a.reason)
-            }
-            ListError::Gmail(GmailError::Decode(_)) => {
-                "Gmail answered something gmux cannot read.".into()
-            }
+            ListError::Gmail(e) => Some(e.cause()),
+            _ => None,
         }
     }
 
@@ -131,15 +111,6 @@ impl ListError {
             400 if !api.is_retryable() => ListError::BadQuery(api.message.clone()),
             _ => ListError::Gmail(error),
         }
-    }
-}
-
-fn sentence_end(s: &str) -> String {
-    let s = s.trim();
-    if s.ends_with(['.', '!', '?']) {
-        s.to_string()
-    } else {
-        format!("{s}.")
     }
 }
 
@@ -477,12 +448,13 @@ mod tests {
             let e = ListError::classify(error.clone(), query, token);
             assert_eq!(e.code(), code, "{error:?}");
             assert_eq!(e.intent_error().as_str(), code, "{error:?}");
-            assert!(e.sentence().ends_with('.'), "{}", e.sentence());
+            assert_eq!(
+                e.cause(),
+                matches!(e, ListError::Gmail(_)).then(|| error.cause()),
+                "{error:?}"
+            );
         }
-        assert_eq!(
-            ListError::BadQuery("Invalid query".into()).sentence(),
-            "Gmail cannot run this search: Invalid query."
-        );
+        assert_eq!(ListError::BadQuery("Invalid query".into()).cause(), None);
     }
 
     #[test]

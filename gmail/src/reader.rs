@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use gmux_core::inbox::{AccountInbox, ThreadRow};
 use gmux_core::listing::LabelKind;
-use gmux_core::messages::{IntentReply, ThreadAction};
+use gmux_core::messages::ThreadAction;
 use gmux_core::reader::MAX_THREAD_BYTES;
 
 use crate::api::ModifyRequest;
@@ -145,60 +145,9 @@ pub async fn mark_unread_from(
     Ok(row)
 }
 
-/// What a page is told when a conversation could not be loaded: why, and what to do (the page offers a retry).
-pub fn failure(e: &GmailError) -> IntentReply {
-    let sentence = match e {
-        GmailError::Api(a) if a.status == 404 => {
-            "This conversation is no longer in Gmail: it was deleted or moved meanwhile."
-                .to_string()
-        }
-        other => format!("The conversation could not be loaded. {}", why(other)),
-    };
-    IntentReply::failed(e.intent_error(), sentence)
-}
-
-/// What a page is told when an attachment could not be fetched.
-pub fn attachment_failure(e: &GmailError) -> IntentReply {
-    let sentence = match e {
-        GmailError::Api(a) if a.status == 404 => {
-            "This attachment is no longer in Gmail: the message was deleted meanwhile.".to_string()
-        }
-        other => format!("The attachment could not be downloaded. {}", why(other)),
-    };
-    IntentReply::failed(e.intent_error(), sentence)
-}
-
-/// The reason in words, for something the user asked for now (not a background sync).
-fn why(e: &GmailError) -> String {
-    match e {
-        GmailError::Offline(_) => "Gmail cannot be reached: try again when you are online.".into(),
-        GmailError::Api(a) if a.is_retryable() => {
-            "Gmail is busy right now: try again in a moment.".into()
-        }
-        GmailError::Api(a) if !a.is_missing_scope() => {
-            format!(
-                "Gmail answered an error ({} {}): try again.",
-                a.status, a.reason
-            )
-        }
-        GmailError::Decode(_) => "Gmail answered something gmux cannot read: try again.".into(),
-        other => crate::sync::health_sentence(other),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::TransportError;
-    use crate::error::ApiError;
-    use gmux_core::messages::IntentError;
-
-    fn api(status: u16, reason: &str) -> GmailError {
-        let body = format!(
-            r#"{{"error":{{"code":{status},"message":"m","errors":[{{"reason":"{reason}"}}]}}}}"#
-        );
-        GmailError::Api(ApiError::from_parts(status, &[], body.as_bytes()))
-    }
 
     #[test]
     fn long_inline_data_is_cut_to_whole_groups_and_nothing_else_changes() {
@@ -237,55 +186,5 @@ mod tests {
             trim_inline_data(r#"{"data":"ab"}"#, 9),
             std::borrow::Cow::Borrowed(_)
         ));
-    }
-
-    #[test]
-    fn every_failure_says_why_with_its_code() {
-        let cases = [
-            (
-                api(404, "notFound"),
-                IntentError::NotFound,
-                "no longer in Gmail",
-            ),
-            (
-                api(429, "rateLimitExceeded"),
-                IntentError::GmailBusy,
-                "busy right now",
-            ),
-            (
-                api(500, "backendError"),
-                IntentError::GmailBusy,
-                "busy right now",
-            ),
-            (
-                api(400, "invalidArgument"),
-                IntentError::GmailError,
-                "(400 invalidArgument)",
-            ),
-            (
-                GmailError::ReauthRequired("x".into()),
-                IntentError::ReauthRequired,
-                "add the account again",
-            ),
-            (
-                GmailError::Offline(TransportError("down".into())),
-                IntentError::Offline,
-                "when you are online",
-            ),
-            (
-                GmailError::Decode("x".into()),
-                IntentError::GmailError,
-                "cannot read",
-            ),
-        ];
-        for (e, code, words) in cases {
-            let reply = failure(&e);
-            assert!(!reply.ok);
-            assert_eq!(reply.code, Some(code), "{e}");
-            let text = reply.error.unwrap_or_default();
-            assert!(text.contains(words), "{e}: {text}");
-            let attachment = attachment_failure(&e).error.unwrap_or_default();
-            assert!(attachment.contains("attachment"), "{e}: {attachment}");
-        }
     }
 }

@@ -505,7 +505,7 @@ pub fn record_health(
     match result {
         Ok(_) => {
             account.health = SyncHealth::Ok;
-            account.health_detail = None;
+            account.health_cause = None;
             account.last_good_sync_ms = Some(now_ms);
         }
         Err(e) => {
@@ -514,25 +514,8 @@ pub fn record_health(
                 GmailError::Offline(_) => SyncHealth::Offline,
                 _ => SyncHealth::Failing,
             };
-            account.health_detail = Some(health_sentence(e));
+            account.health_cause = Some(e.cause());
         }
-    }
-}
-
-/// A sentence a person can act on.
-pub fn health_sentence(e: &GmailError) -> String {
-    match e {
-        GmailError::ReauthRequired(_) => "Google no longer accepts this account's sign-in: add the account again.".into(),
-        GmailError::Offline(_) => "Gmail cannot be reached: showing the inbox as it was at the last sync.".into(),
-        // The host's own sentence says what is wrong (a locked keyring, Google unreachable, the host gone).
-        GmailError::TokenUnavailable(m) => {
-            format!("gmux-host gave no access token: {}.", m.trim_end_matches('.'))
-        }
-        GmailError::Api(a) if a.is_missing_scope() => {
-            "gmux lacks permission to read this mailbox: add the account again and grant every permission.".into()
-        }
-        GmailError::Api(a) => format!("Gmail answered an error ({} {}): gmux will retry at the next sync.", a.status, a.reason),
-        GmailError::Decode(_) => "Gmail answered something gmux cannot read: it will retry at the next sync.".into(),
     }
 }
 
@@ -663,14 +646,13 @@ mod tests {
             (GmailError::Decode("bad".into()), SyncHealth::Failing),
         ];
         for (error, health) in cases {
+            let cause = error.cause();
             record_health(&mut inbox, &Err(error), 2_000);
             assert_eq!(inbox.account.health, health);
             assert_eq!(inbox.account.last_good_sync_ms, Some(1_000));
-            assert!(inbox
-                .account
-                .health_detail
-                .as_deref()
-                .is_some_and(|s| s.ends_with('.')));
+            assert_eq!(inbox.account.health_cause, Some(cause));
         }
+        record_health(&mut inbox, &ok, 3_000);
+        assert_eq!(inbox.account.health_cause, None);
     }
 }

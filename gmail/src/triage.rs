@@ -22,6 +22,7 @@ use crate::error::{ApiError, GmailError};
 use crate::listing::{list_message_ids, MAX_ID_PAGES};
 use crate::sync::SyncEngine;
 use gmux_core::listing::{distinct_threads, ListQuery};
+use gmux_core::messages::Cause;
 use gmux_core::triage::{
     settle, wake_change, AccountCalls, AccountFailure, CallOutcome, GmailCall, LabelChange, Plan,
     Settled, SnoozeList, ThreadState, TriageAction, UndoRecord, UntrashAnswer, SNOOZED_LABEL_NAME,
@@ -123,25 +124,9 @@ fn read_thread_part(call: &GmailCall, part: crate::batch::BatchPart) -> CallResu
     Ok(Some(thread))
 }
 
-/// The code and sentence of a failed triage call, for the page to show beside the account.
-pub fn failure(e: &GmailError) -> (String, String) {
-    let sentence = match e {
-        GmailError::Api(a) if a.status == 404 => "The conversation no longer exists in Gmail.".to_string(),
-        GmailError::Api(a) if a.is_missing_scope() => {
-            "gmux lacks permission to change this mailbox: add the account again and grant every permission."
-                .to_string()
-        }
-        GmailError::Api(a) if a.is_retryable() => "Gmail is busy: try again in a minute.".to_string(),
-        GmailError::Api(a) if a.status == 400 => format!("Gmail refused the change: {}", a.message.trim_end_matches('.')) + ".",
-        GmailError::Api(a) => format!("Gmail answered an error ({} {}).", a.status, a.reason),
-        GmailError::ReauthRequired(_) => {
-            "Google no longer accepts this account's sign-in: add the account again.".to_string()
-        }
-        GmailError::Offline(_) => "Gmail cannot be reached: nothing was changed.".to_string(),
-        GmailError::TokenUnavailable(m) => format!("gmux-host gave no access token: {}.", m.trim_end_matches('.')),
-        GmailError::Decode(_) => "Gmail answered something gmux cannot read.".to_string(),
-    };
-    (e.intent_error().as_str().to_string(), sentence)
+/// The code and the cause of a failed triage call, for the page to word beside the account.
+pub fn failure(e: &GmailError) -> (String, Cause) {
+    (e.intent_error().as_str().to_string(), e.cause())
 }
 
 fn outcome(result: &CallResult) -> CallOutcome {
@@ -153,8 +138,8 @@ fn outcome(result: &CallResult) -> CallOutcome {
                 .map(Thread::label_ids),
         },
         Err(e) => {
-            let (code, sentence) = failure(e);
-            CallOutcome::Failed { code, sentence }
+            let (code, cause) = failure(e);
+            CallOutcome::Failed { code, cause }
         }
     }
 }
@@ -203,8 +188,8 @@ pub struct Undone {
 pub async fn undo(engine: &SyncEngine, record: &UndoRecord) -> Undone {
     let accounts = record.restore_plan();
     let before: u64 = account_requests(engine, &accounts);
-    let mut failed: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
-    let mut failed_messages: BTreeMap<String, (usize, String, String)> = BTreeMap::new();
+    let mut failed: BTreeMap<(String, String), (String, Cause)> = BTreeMap::new();
+    let mut failed_messages: BTreeMap<String, (usize, String, Cause)> = BTreeMap::new();
     let mut answers: BTreeMap<(String, String), UntrashAnswer> = BTreeMap::new();
     let mut latest: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     let mut record_results =
@@ -215,10 +200,10 @@ pub async fn undo(engine: &SyncEngine, record: &UndoRecord) -> Undone {
             for (call, result) in calls.iter().zip(results) {
                 match (call, result) {
                     (GmailCall::ModifyMessages { ids, .. }, Err(e)) => {
-                        let (code, sentence) = failure(e);
+                        let (code, cause) = failure(e);
                         let entry = failed_messages
                             .entry(account.to_string())
-                            .or_insert((0, code, sentence));
+                            .or_insert((0, code, cause));
                         entry.0 += ids.len();
                     }
                     (GmailCall::ModifyMessages { .. }, Ok(_)) => {}
@@ -262,14 +247,14 @@ pub async fn undo(engine: &SyncEngine, record: &UndoRecord) -> Undone {
     let mut failures: BTreeMap<String, AccountFailure> = BTreeMap::new();
     for t in &record.threads {
         let k = (t.account_id.clone(), t.thread_id.clone());
-        if let Some((code, sentence)) = failed.get(&k) {
+        if let Some((code, cause)) = failed.get(&k) {
             let f = failures
                 .entry(t.account_id.clone())
                 .or_insert_with(|| AccountFailure {
                     account_id: t.account_id.clone(),
                     failed: 0,
                     code: code.clone(),
-                    sentence: sentence.clone(),
+                    cause: Some(cause.clone()),
                 });
             f.failed += 1;
             continue;
@@ -284,14 +269,14 @@ pub async fn undo(engine: &SyncEngine, record: &UndoRecord) -> Undone {
             messages: Vec::new(),
         });
     }
-    for (account, (n, code, sentence)) in failed_messages {
+    for (account, (n, code, cause)) in failed_messages {
         let f = failures
             .entry(account.clone())
             .or_insert_with(|| AccountFailure {
                 account_id: account.clone(),
                 failed: 0,
                 code,
-                sentence,
+                cause: Some(cause),
             });
         f.failed += n;
     }
@@ -449,7 +434,7 @@ pub struct Woken {
     pub woken: Vec<ThreadState>,
     /// Deleted in Gmail meanwhile: dropped from the list.
     pub gone: Vec<String>,
-    /// Still snoozed: the call failed; tried again at the next alarm.
+    /// Still snoozed: the call failed (the error, for the log); tried again at the next alarm.
     pub failed: Vec<(String, String)>,
 }
 
@@ -489,7 +474,7 @@ pub async fn wake_due(client: &GmailClient, list: &mut SnoozeList, now_ms: u64) 
                 list.remove(&s.thread_id);
                 out.gone.push(s.thread_id.clone());
             }
-            Err(e) => out.failed.push((s.thread_id.clone(), failure(&e).1)),
+            Err(e) => out.failed.push((s.thread_id.clone(), e.to_string())),
         }
     }
     out

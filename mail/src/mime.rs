@@ -273,10 +273,7 @@ fn view_of_gmail(
 }
 
 fn too_complex() -> Notice {
-    Notice::new(
-        NoticeKind::TooComplex,
-        "Parts of this message are nested too deeply or are too many to show; they were left out.",
-    )
+    Notice::PartsLeftOut
 }
 
 fn push_notice(notices: &mut Vec<Notice>, notice: Notice) {
@@ -388,10 +385,7 @@ impl<'a> Walker<'a> {
                 if part.parts.is_empty() && !part.mime_type.starts_with("multipart/") {
                     too_complex()
                 } else {
-                    Notice::new(
-                        NoticeKind::Unreadable,
-                        "Part of this message is cut off or malformed; what could be read is shown.",
-                    )
+                    Notice::PartCutOff
                 },
             );
         }
@@ -399,13 +393,7 @@ impl<'a> Walker<'a> {
         if let Some(sub) = mime.strip_prefix("multipart/") {
             if part.parts.is_empty() {
                 if !part.cut {
-                    push_notice(
-                        &mut found.notices,
-                        Notice::new(
-                            NoticeKind::Unreadable,
-                            "Part of this message is empty or malformed and could not be shown.",
-                        ),
-                    );
+                    push_notice(&mut found.notices, Notice::PartEmpty);
                 }
                 return;
             }
@@ -434,13 +422,7 @@ impl<'a> Walker<'a> {
                     }
                 }
                 "encrypted" => {
-                    push_notice(
-                        &mut found.notices,
-                        Notice::new(
-                            NoticeKind::Encrypted,
-                            "This message is encrypted; gmux cannot show it. Open it in a mail program that has the key.",
-                        ),
-                    );
+                    push_notice(&mut found.notices, Notice::Encrypted);
                 }
                 "signed" => {
                     // The signed content is the first part; the signature itself is not for reading.
@@ -571,13 +553,9 @@ impl<'a> Walker<'a> {
             text = clip_bytes(&text, cap).to_string();
             push_notice(
                 notices,
-                Notice::new(
-                    NoticeKind::TooLarge,
-                    format!(
-                        "This message is very long; only its first {} MB are shown.",
-                        cap >> 20
-                    ),
-                ),
+                Notice::TextCut {
+                    shown_bytes: cap as u64,
+                },
             );
         }
         if pieces.is_empty() || (text.trim().is_empty() && !any_html) {
@@ -594,13 +572,7 @@ impl<'a> Walker<'a> {
         let part = piece.part;
         let Some(data) = &part.body.data else {
             if part.body.attachment_id.is_some() {
-                push_notice(
-                    notices,
-                    Notice::new(
-                        NoticeKind::TooLarge,
-                        "Part of this message's text is too large for Gmail to include; it is listed as an attachment.",
-                    ),
-                );
+                push_notice(notices, Notice::TextAsAttachment);
             }
             return None;
         };
@@ -618,15 +590,7 @@ impl<'a> Walker<'a> {
         }
         let decoded = charset::decode(self.charsets, &label, data);
         if let Some(unknown) = decoded.unknown {
-            push_notice(
-                notices,
-                Notice::new(
-                    NoticeKind::UnknownCharset,
-                    format!(
-                        "This message is written in a character set gmux does not know ({unknown}); some characters may show wrongly."
-                    ),
-                ),
-            );
+            push_notice(notices, Notice::UnknownCharset { charset: unknown });
         }
         let mut text = decoded.text;
         if !piece.html
@@ -664,13 +628,7 @@ impl<'a> Walker<'a> {
                         cid_images.insert(cid, uri);
                     }
                 } else {
-                    push_notice(
-                        notices,
-                        Notice::new(
-                            NoticeKind::TooLarge,
-                            "An image in this message is too large to show inline; it is listed as an attachment.",
-                        ),
-                    );
+                    push_notice(notices, Notice::ImageAsAttachment);
                 }
             }
         }
@@ -761,13 +719,7 @@ fn attachment(part: &Part, charsets: &dyn Charsets, notices: &mut Vec<Notice>) -
             Some(base64::engine::general_purpose::STANDARD.encode(data))
         }
         (None, Some(_)) => {
-            push_notice(
-                notices,
-                Notice::new(
-                    NoticeKind::TooLarge,
-                    "An attachment is too large to open from here; open the message in Gmail to save it.",
-                ),
-            );
+            push_notice(notices, Notice::AttachmentInGmail);
             None
         }
         _ => None,

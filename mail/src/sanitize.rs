@@ -34,7 +34,7 @@ pub mod inert;
 
 use crate::bytes::clip_bytes;
 use crate::image::SAFE_IMAGE_TYPES;
-use crate::notice::{Notice, NoticeKind};
+use crate::notice::Notice;
 use crate::quote;
 use dom::{Data, Id};
 use std::collections::{BTreeMap, BTreeSet};
@@ -270,16 +270,18 @@ pub fn sanitize(html: &str, options: &SanitizeOptions) -> Sanitized {
     let mut html = html;
     if html.len() > MAX_HTML_BYTES {
         html = clip_bytes(html, MAX_HTML_BYTES);
-        notices.push(too_large());
+        notices.push(Notice::TextCut {
+            shown_bytes: MAX_HTML_BYTES as u64,
+        });
     }
     if let Some(cut) = guard::attribute_bomb(html.as_bytes()) {
         // The cut is at a `<`, so a character boundary.
         html = clip_bytes(html, cut);
-        notices.push(too_complex());
+        notices.push(Notice::FormattingSimplified);
     }
     let (tree, limits) = dom::parse(html, false);
     if limits.too_deep.get() || limits.too_many.get() {
-        notices.push(too_complex());
+        notices.push(Notice::FormattingSimplified);
     }
     let mut writer = Writer {
         nodes: &tree.nodes.borrow(),
@@ -293,10 +295,10 @@ pub fn sanitize(html: &str, options: &SanitizeOptions) -> Sanitized {
     };
     writer.walk();
     if writer.flattened {
-        push(&mut notices, too_complex());
+        push(&mut notices, Notice::FormattingSimplified);
     }
     if writer.css_cut || writer.cx.cid_bytes_cut {
-        push(&mut notices, too_large());
+        push(&mut notices, Notice::DocumentCut);
     }
     let mut document = String::with_capacity(writer.body.len() + writer.styles.len() + 1024);
     document.push_str(
@@ -323,21 +325,6 @@ pub fn sanitize(html: &str, options: &SanitizeOptions) -> Sanitized {
         missing_cids: writer.cx.missing_cids.into_iter().collect(),
         has_quote: writer.has_quote,
         notices,
-    }
-}
-
-fn too_large() -> Notice {
-    Notice {
-        kind: NoticeKind::TooLarge,
-        text: "This message is very large; only its beginning is shown.".into(),
-    }
-}
-
-fn too_complex() -> Notice {
-    Notice {
-        kind: NoticeKind::TooComplex,
-        text: "This message's formatting is too complex to show in full; some of it is simplified or left out."
-            .into(),
     }
 }
 

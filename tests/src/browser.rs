@@ -188,6 +188,24 @@ impl ExtensionBrowser {
         )
     }
 
+    /// [`launch_in_language`](Self::launch_in_language) with more variables for the host's wrapper, as
+    /// [`launch_prepared`](Self::launch_prepared) takes them (a private keyring, to sign accounts in).
+    pub fn launch_prepared_in_language(
+        browser: Browser,
+        language: &str,
+        host_env: &[(String, String)],
+        prepare: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<ExtensionBrowser> {
+        Self::launch_variant(
+            browser,
+            HostSetup::Installed,
+            host_env,
+            prepare,
+            Variant::Test,
+            Some(language),
+        )
+    }
+
     /// [`launch_prepared`](Self::launch_prepared) with the release build's manifest: the test build's
     /// extension with the loopback origin taken out of `host_permissions` and `connect-src` again, which is all
     /// that tells the two builds apart (`xtask dist --release` builds the same wasm).

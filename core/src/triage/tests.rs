@@ -1,4 +1,5 @@
 use super::*;
+use crate::reply::Cause;
 
 fn v(labels: &[&str]) -> Vec<String> {
     labels.iter().map(|s| s.to_string()).collect()
@@ -188,7 +189,7 @@ fn a_bulk_plan_groups_per_account_skips_what_needs_nothing_and_refuses_what_cann
         [Refusal {
             account_id: "c".into(),
             thread_id: "c1".into(),
-            sentence: "This account has no such label.".into()
+            why: TriageError::NoSuchLabel,
         }]
     );
     assert_eq!(p.undo.threads.len(), 3);
@@ -380,12 +381,12 @@ fn settling_restores_only_the_failed_rows_and_names_each_failing_account() {
             // b's batch failed as a whole (a 500 that outlasted the retries).
             ("b", _) => CallOutcome::Failed {
                 code: "gmail_busy".into(),
-                sentence: "Gmail is busy: try again in a minute.".into(),
+                cause: busy(),
             },
             // One thread of c was deleted meanwhile; another got no answer at all.
             ("c", "c7") => CallOutcome::Failed {
                 code: "not_found".into(),
-                sentence: "The conversation no longer exists.".into(),
+                cause: Cause::NotFound,
             },
             ("c", "c8") => continue,
             _ => CallOutcome::Done { labels: None },
@@ -409,9 +410,17 @@ fn settling_restores_only_the_failed_rows_and_names_each_failing_account() {
             .collect::<Vec<_>>(),
         [("b", 40, "gmail_busy"), ("c", 2, "not_found")]
     );
+    // The first failure met names the account's cause; a conversation without an answer has none.
+    assert_eq!(
+        s.failures
+            .iter()
+            .map(|f| f.cause.clone())
+            .collect::<Vec<_>>(),
+        [Some(busy()), Some(Cause::NotFound)]
+    );
     assert_eq!(
         failure_sentence("b@example.com", &s.failures[0]),
-        "b@example.com: 40 conversations not changed. Gmail is busy: try again in a minute."
+        "b@example.com: 40 conversations not changed."
     );
     // The undo of what did change: one batch of 40 for a, 38 for c, nothing for b.
     let undo = s.undo.restore_plan();
@@ -906,7 +915,7 @@ fn a_triage_reply_names_each_failing_account_and_the_rows_to_put_back() {
             key("b", t),
             CallOutcome::Failed {
                 code: "gmail_busy".into(),
-                sentence: "Gmail is busy: try again in a minute.".into(),
+                cause: busy(),
             },
         );
     }
@@ -914,7 +923,7 @@ fn a_triage_reply_names_each_failing_account_and_the_rows_to_put_back() {
     let refused = [Refusal {
         account_id: "c".into(),
         thread_id: "9".into(),
-        sentence: "This account has no such label.".into(),
+        why: TriageError::NoSuchLabel,
     }];
     let reply = TriageReply::of_settled(&settled, &refused, |a| format!("{a}@x.test"));
     assert!(!reply.ok);
@@ -923,8 +932,7 @@ fn a_triage_reply_names_each_failing_account_and_the_rows_to_put_back() {
     assert_eq!(
         reply.failures,
         vec![
-            "b@x.test: 2 conversations not changed. Gmail is busy: try again in a minute."
-                .to_string(),
+            "b@x.test: 2 conversations not changed.".to_string(),
             "c@x.test: 1 conversation not changed. This account has no such label.".to_string(),
         ]
     );
@@ -976,6 +984,42 @@ fn the_snoozes_of_every_account_say_when_each_comes_back_and_when_the_alarm_fire
     assert_eq!(back, s);
 }
 
+fn check_form(ms: u64, now: u64, tz: i32, want: SnoozeForm) {
+    assert_eq!(
+        snooze_form(ms, now, tz),
+        want,
+        "{ms} at {now}, UTC{tz:+} min"
+    );
+}
+
+#[test]
+fn a_snoozes_form_follows_the_local_day_across_midnight_and_offsets() {
+    use SnoozeForm::*;
+    let now = utc(2026, 3, 5, 10, 0);
+    // UTC: the last minute of today, midnight, the last minute of tomorrow, the day after.
+    check_form(utc(2026, 3, 5, 23, 59), now, 0, Today);
+    check_form(utc(2026, 3, 6, 0, 0), now, 0, Tomorrow);
+    check_form(utc(2026, 3, 6, 23, 59), now, 0, Tomorrow);
+    check_form(utc(2026, 3, 7, 0, 0), now, 0, Later);
+    check_form(utc(2026, 3, 12, 8, 0), now, 0, Later);
+    // A time already past today is still today; yesterday is another day.
+    check_form(utc(2026, 3, 5, 0, 0), now, 0, Today);
+    check_form(utc(2026, 3, 4, 23, 59), now, 0, Later);
+    // UTC+2: 21:59 UTC is 23:59 today, 22:00 UTC is local midnight, tomorrow.
+    check_form(utc(2026, 3, 5, 21, 59), now, 120, Today);
+    check_form(utc(2026, 3, 5, 22, 0), now, 120, Tomorrow);
+    check_form(utc(2026, 3, 6, 22, 0), now, 120, Later);
+    // UTC-5: now is 05:00 local; 04:59 UTC on the 6th is 23:59 local on the 5th, 05:00 UTC is midnight.
+    check_form(utc(2026, 3, 6, 4, 59), now, -300, Today);
+    check_form(utc(2026, 3, 6, 5, 0), now, -300, Tomorrow);
+    check_form(utc(2026, 3, 7, 4, 59), now, -300, Tomorrow);
+    check_form(utc(2026, 3, 7, 5, 0), now, -300, Later);
+    // Now just before local midnight: a minute later is tomorrow.
+    let late = utc(2026, 3, 5, 4, 59); // 23:59 on the 4th in UTC-5
+    check_form(utc(2026, 3, 5, 5, 0), late, -300, Tomorrow);
+    check_form(utc(2026, 3, 5, 4, 59), late, -300, Today);
+}
+
 #[test]
 fn a_snoozes_time_reads_as_today_tomorrow_or_a_date() {
     let now = utc(2026, 3, 5, 10, 0); // a Thursday
@@ -1012,4 +1056,11 @@ fn a_tab_reads_as_tabs_query_reports_it() {
         gmail_tab_for(&tabs, "ada@example.com").map(|t| t.id),
         Some(7)
     );
+}
+
+fn busy() -> Cause {
+    Cause::Busy {
+        status: 503,
+        reason: "backendError".into(),
+    }
 }

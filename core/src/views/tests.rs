@@ -336,9 +336,9 @@ fn a_label_gone_everywhere_goes_back_to_the_inbox_and_one_gone_elsewhere_is_name
     assert!(v.is_inbox());
     assert_eq!(
         v.notice(),
-        Some(
-            "The label \u{201c}Work/Clients\u{201d} no longer exists in Gmail: showing the inbox."
-        )
+        Some(&ViewNotice::LabelGone {
+            name: "Work/Clients".into()
+        })
     );
     assert_eq!(keys(&v.rows(&s, &settings)), "a:a1");
     // The next view chosen clears it.
@@ -361,14 +361,13 @@ fn a_refused_search_says_gmails_reason_and_a_failing_account_is_named_beside_the
     let first = v.open(query, &s, false);
     v.answer(
         &first[0],
-        PageReply::failed(
-            IntentError::BadQuery,
-            "Gmail cannot run this search: Invalid query.",
-        ),
+        PageReply::failed(IntentError::BadQuery, "Invalid query."),
     );
     assert_eq!(
         v.notice(),
-        Some("Gmail cannot run this search: Invalid query.")
+        Some(&ViewNotice::SearchRefused {
+            reason: "Invalid query.".into()
+        })
     );
 
     let first = v.open(

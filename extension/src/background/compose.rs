@@ -25,7 +25,7 @@ use gmux_core::compose::{
 };
 use gmux_core::messages::{IntentError, IntentReply};
 use gmux_gmail::compose as gmail;
-use gmux_gmail::{actions, GmailClient};
+use gmux_gmail::GmailClient;
 use gmux_mail::address::{parse_list_lenient, Mailbox};
 use gmux_mail::compose::{
     self as mail, Attachment, ComposeError, DateStyle, Draft, Original, Quote, ReplyContext,
@@ -36,6 +36,7 @@ use wasm_bindgen_futures::spawn_local;
 use super::reader::Reader;
 use super::store::Store;
 use super::sync::Syncer;
+use crate::i18n::{t, t_with};
 use crate::timers::sleep;
 
 /// One message being written.
@@ -84,10 +85,36 @@ fn tz_offset_minutes() -> i32 {
 }
 
 fn not_found() -> ComposeReply {
-    ComposeReply::failed(
-        IntentError::NotFound,
-        "This message is no longer open: it was sent or discarded, or the browser restarted gmux.",
-    )
+    ComposeReply::failed(IntentError::NotFound, t("composeNoLongerOpen"))
+}
+
+/// Why Gmail did not take a draft or a send, in the browser's language.
+fn send_words(cause: &gmux_core::messages::Cause) -> String {
+    use gmux_core::messages::Cause;
+    match cause {
+        // After the client's retries a draft gone may mean an earlier try sent it.
+        Cause::NotFound => t("composeDraftGone"),
+        Cause::ScopeMissing => t("composeNotAllowedToSend"),
+        other => crate::i18n::cause_words(other, false),
+    }
+}
+
+/// A send that failed: why, and where the message is now.
+fn not_sent_words(why: &str, kept_in_drafts: bool) -> String {
+    if kept_in_drafts {
+        t_with("composeNotSentInDrafts", &[why.trim()])
+    } else {
+        t_with("composeNotSentKeptHere", &[why.trim()])
+    }
+}
+
+/// Why Send or Undo did nothing.
+fn refusal_words(refusal: decide::Refusal) -> String {
+    match refusal {
+        decide::Refusal::AlreadySending => t("composeAlreadySending"),
+        decide::Refusal::AlreadySent => t("composeAlreadySent"),
+        decide::Refusal::TooLate => t("composeTooLateToUndo"),
+    }
 }
 
 /// An address field's mailboxes as the user sees them in the field.
@@ -116,7 +143,7 @@ impl Composer {
         let known = self.store.inbox(|inbox| inbox.account(account).is_some());
         match self.syncer.engine().filter(|_| known) {
             Some(engine) => Ok(engine.client(account)),
-            None => Err(actions::not_started(known)),
+            None => Err(crate::i18n::not_started(known)),
         }
     }
 
@@ -246,7 +273,7 @@ impl Composer {
         }
         let identities = self.identities_of(&account).await;
         let Some(identity) = decide::default_identity(&identities, &account).cloned() else {
-            return ComposeReply::from_intent(actions::not_started(false));
+            return ComposeReply::from_intent(crate::i18n::not_started(false));
         };
         let from = Mailbox {
             name: (!identity.name.trim().is_empty()).then(|| identity.name.clone()),
@@ -345,24 +372,21 @@ impl Composer {
         let failed = |why: &str| {
             ComposeReply::failed(
                 IntentError::GmailError,
-                format!(
-                    "The attachment {} could not be forwarded: {why}",
-                    a.file_name
-                ),
+                t_with("composeAttachmentNotForwarded", &[&a.file_name, why]),
             )
         };
         let Some(data) = reply.body.as_deref() else {
             return Err(failed(
-                reply
+                &reply
                     .reply
                     .error
-                    .as_deref()
-                    .unwrap_or("Gmail did not give it."),
+                    .clone()
+                    .unwrap_or_else(|| t("composeGmailGaveNothing")),
             ));
         };
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(data.trim_end_matches('=').as_bytes())
-            .map_err(|_| failed("Gmail gave data gmux cannot read."))?;
+            .map_err(|_| failed(&t("composeGmailDataUnreadable")))?;
         Ok(Attachment {
             file_name: mail::sanitize_file_name(&a.file_name),
             mime_type: a.mime_type.clone(),
@@ -403,10 +427,7 @@ impl Composer {
                 return not_found();
             };
             if !s.state.phase.editable() {
-                return ComposeReply::failed(
-                    IntentError::Internal,
-                    "The message is being sent: undo first to change it.",
-                );
+                return ComposeReply::failed(IntentError::Internal, t("composeBeingSent"));
             }
             if s.state.fields == fields {
                 return ComposeReply {
@@ -450,7 +471,7 @@ impl Composer {
         data: &str,
     ) -> ComposeReply {
         let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data.as_bytes()) else {
-            return ComposeReply::failed(IntentError::Internal, "The file could not be read.");
+            return ComposeReply::failed(IntentError::Internal, t("composeFileUnreadable"));
         };
         let edits = {
             let mut sessions = self.sessions.borrow_mut();
@@ -545,14 +566,12 @@ impl Composer {
             (s.state.fields.clone(), s.reply.clone(), s.quote.clone())
         };
         let identity = self.identity(&fields.from).await.ok_or_else(|| {
-            ComposeReply::refused(
-                "bad_from",
-                &format!("{} is not an address of any account in gmux", fields.from),
-            )
+            ComposeReply::refused("bad_from", t_with("composeNotAnAccount", &[&fields.from]))
         })?;
         let list = |header: &str, text: &str| {
-            mail::typed_list(header, text)
-                .map_err(|e| ComposeReply::refused(e.code(), &e.to_string()))
+            mail::typed_list(header, text).map_err(|e| {
+                ComposeReply::refused(e.code(), t_with("composeNotSentBecause", &[&e.to_string()]))
+            })
         };
         let mut draft = Draft {
             from: Mailbox {
@@ -646,7 +665,10 @@ impl Composer {
         let raw = match self.build(id, &mut draft, &client) {
             Ok(raw) => raw,
             Err(e) => {
-                self.set_save_error(id, Some(format!("Not saved to Gmail: {e}.")));
+                self.set_save_error(
+                    id,
+                    Some(t_with("composeNotSavedBecause", &[&e.to_string()])),
+                );
                 return false;
             }
         };
@@ -678,16 +700,11 @@ impl Composer {
                 true
             }
             Err(e) => {
-                let (_, why) = gmail::send_failure(&e);
+                let why = send_words(&e.cause());
                 if let Some(s) = self.sessions.borrow_mut().get_mut(id) {
                     s.save_why = Some(why.clone());
                 }
-                self.set_save_error(
-                    id,
-                    Some(format!(
-                        "Not saved to Gmail yet: {why} gmux keeps the text and tries again."
-                    )),
-                );
+                self.set_save_error(id, Some(t_with("composeNotSavedYet", &[&why])));
                 self.retry_save_later(id);
                 false
             }
@@ -725,14 +742,20 @@ impl Composer {
             Err(reply) => return reply,
         };
         if let Err(e) = mail::check_sendable(&draft) {
-            return ComposeReply::refused(e.code(), &e.to_string());
+            return ComposeReply::refused(
+                e.code(),
+                t_with("composeNotSentBecause", &[&e.to_string()]),
+            );
         }
         let client = match self.client(&identity.account).await {
             Ok(client) => client,
             Err(reply) => return ComposeReply::from_intent(reply),
         };
         if let Err(e) = self.build(id, &mut draft, &client) {
-            return ComposeReply::refused(e.code(), &e.to_string());
+            return ComposeReply::refused(
+                e.code(),
+                t_with("composeNotSentBecause", &[&e.to_string()]),
+            );
         }
         let undo = self.store.settings().compose.undo_seconds();
         let (generation, until) = {
@@ -752,7 +775,7 @@ impl Composer {
                     (s.send_generation, until)
                 }
                 Err(refusal) => {
-                    return ComposeReply::failed(IntentError::Internal, refusal.sentence())
+                    return ComposeReply::failed(IntentError::Internal, refusal_words(refusal))
                 }
             }
         };
@@ -794,12 +817,9 @@ impl Composer {
                 Ok(client) => gmail::send_draft(&client, &draft)
                     .await
                     .map(|_| account)
-                    .map_err(|e| decide::send_failed_sentence(&gmail::send_failure(&e).1, true)),
-                Err(reply) => Err(decide::send_failed_sentence(
-                    reply
-                        .error
-                        .as_deref()
-                        .unwrap_or("The account cannot send now."),
+                    .map_err(|e| not_sent_words(&send_words(&e.cause()), true)),
+                Err(reply) => Err(not_sent_words(
+                    &reply.error.unwrap_or_else(|| t("composeAccountCannotSend")),
                     true,
                 )),
             },
@@ -809,8 +829,8 @@ impl Composer {
                     .borrow()
                     .get(id)
                     .and_then(|s| s.save_why.clone().or_else(|| s.state.save_error.clone()))
-                    .unwrap_or_else(|| "Gmail did not take the message.".to_string());
-                Err(decide::send_failed_sentence(&why, false))
+                    .unwrap_or_else(|| t("composeGmailDidNotTake"));
+                Err(not_sent_words(&why, false))
             }
         };
         let waiters = {
@@ -863,7 +883,7 @@ impl Composer {
                     std::mem::take(&mut s.waiters)
                 }
                 Err(refusal) => {
-                    return ComposeReply::failed(IntentError::Internal, refusal.sentence())
+                    return ComposeReply::failed(IntentError::Internal, refusal_words(refusal))
                 }
             }
         };
@@ -904,7 +924,7 @@ impl Composer {
             Ok(()) => IntentReply::ok(),
             Err(e) => IntentReply::failed(
                 IntentError::StorageFailed,
-                format!("the setting could not be saved: {e}"),
+                t_with("settingNotSaved", &[&e.to_string()]),
             ),
         }
     }

@@ -9,7 +9,7 @@ use std::rc::{Rc, Weak};
 use futures::channel::oneshot;
 use gmux_core::ids::HOST_NAME;
 use gmux_core::protocol::{method, Event, Hello, HelloParams, Method, PROTOCOL_VERSION};
-use gmux_core::status::{self, HostState, Settled};
+use gmux_core::status::{self, HostProblem, HostState, Settled};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
@@ -38,7 +38,7 @@ pub enum PortEvent {
 pub struct PortState {
     pub host: HostState,
     pub version: Option<String>,
-    pub error: Option<String>,
+    pub error: Option<HostProblem>,
 }
 
 #[derive(Default)]
@@ -48,7 +48,7 @@ struct Inner {
     /// `None` until the first connection attempt.
     state: Option<HostState>,
     version: Option<String>,
-    error: Option<String>,
+    error: Option<HostProblem>,
     /// Counts connection attempts, so late callbacks from an old port cannot touch the state of a new one.
     generation: u64,
     /// Failed connection attempts in a row, for the reconnect backoff.
@@ -137,7 +137,9 @@ impl HostPort {
                     Settled {
                         state: HostState::Missing,
                         version: None,
-                        error: Some(e.to_string()),
+                        error: Some(HostProblem::NotFound {
+                            reason: e.to_string(),
+                        }),
                     },
                 );
                 self.schedule_reconnect(generation);
@@ -172,12 +174,15 @@ impl HostPort {
             Err(RequestError::Disconnected(reason)) => Settled {
                 state: HostState::Missing,
                 version: None,
-                error: Some(reason),
+                error: Some(HostProblem::NotFound { reason }),
             },
-            Err(e) => Settled {
+            Err(RequestError::Host { body, .. }) => Settled {
                 state: HostState::Failed,
                 version: None,
-                error: Some(e.to_string()),
+                error: Some(HostProblem::HelloRefused {
+                    code: body.code.as_str().to_string(),
+                    message: body.message,
+                }),
             },
         };
         let current =
@@ -235,11 +240,8 @@ impl HostPort {
             if inner.generation != generation {
                 return None;
             }
-            inner.client.disconnected(if reason.is_empty() {
-                "the port to gmux-host closed"
-            } else {
-                &reason
-            });
+            // Without the browser's reason the page says its own sentence alone.
+            inner.client.disconnected(&reason);
             Some((inner.port.take(), inner.state.unwrap_or_default()))
         });
         let Some((port, before)) = closed else { return };

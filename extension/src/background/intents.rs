@@ -83,7 +83,7 @@ impl Intents {
             Intent::ReadThread { account, thread } => {
                 if !self.port.settled().await {
                     return Answer::Body(gmux_core::reader::BodyReply::failed(
-                        IntentReply::host_unavailable(None),
+                        crate::i18n::host_unavailable(None),
                     ));
                 }
                 let reply = self.reader.thread(&account, &thread).await;
@@ -100,7 +100,7 @@ impl Intents {
             } => {
                 if !self.port.settled().await {
                     return Answer::Body(gmux_core::reader::BodyReply::failed(
-                        IntentReply::host_unavailable(None),
+                        crate::i18n::host_unavailable(None),
                     ));
                 }
                 Answer::Body(
@@ -143,7 +143,7 @@ impl Intents {
     async fn compose(&self, intent: Intent) -> gmux_core::compose::ComposeReply {
         use gmux_core::compose::ComposeReply;
         if !self.port.settled().await {
-            return ComposeReply::from_intent(IntentReply::host_unavailable(None));
+            return ComposeReply::from_intent(crate::i18n::host_unavailable(None));
         }
         let c = &self.composer;
         match intent {
@@ -176,7 +176,7 @@ impl Intents {
 
     async fn handle(&self, intent: Intent) -> IntentReply {
         if !self.port.settled().await {
-            return IntentReply::host_unavailable(None);
+            return crate::i18n::host_unavailable(None);
         }
         match intent {
             Intent::Status => IntentReply::ok(),
@@ -303,7 +303,7 @@ impl Intents {
             Ok(()) => IntentReply::ok(),
             Err(e) => IntentReply::failed(
                 IntentError::TabFailed,
-                format!("the Google sign-in page could not be opened: {e}"),
+                crate::i18n::t_with("signInPageNotOpened", &[&e.to_string()]),
             ),
         }
     }
@@ -333,9 +333,10 @@ fn is_compose(intent: &Intent) -> bool {
 fn host_failure(e: RequestError) -> IntentReply {
     match e {
         RequestError::Host { body, .. } => IntentReply::host_refused(body.code, body.message),
-        RequestError::Disconnected(reason) => IntentReply::host_unavailable(Some(&reason)),
-        RequestError::Unreadable { .. } => {
-            IntentReply::failed(IntentError::Internal, e.to_string())
-        }
+        RequestError::Disconnected(reason) => crate::i18n::host_unavailable(Some(&reason)),
+        RequestError::Unreadable { error, .. } => IntentReply::failed(
+            IntentError::Internal,
+            crate::i18n::t_with("hostUnreadableHello", &[&error]),
+        ),
     }
 }

@@ -157,7 +157,7 @@ fn on_port_event(event: PortEvent) {
                 if state.version.is_some() {
                     s.host_version = state.version;
                 }
-                s.host_error = state.error;
+                s.host_problem = state.error;
             });
             let store = bg.store.clone();
             spawn_local(async move { store.persist_status().await });
@@ -171,7 +171,9 @@ fn on_port_event(event: PortEvent) {
                 log(&format!("gmux: {sentence}"));
                 bg.store.status(|s| {
                     s.host = HostState::Untrusted;
-                    s.host_error = Some(sentence);
+                    s.host_problem = Some(gmux_core::status::HostProblem::Untrusted {
+                        base: hello.endpoints.gmail.clone(),
+                    });
                 });
                 let store = bg.store.clone();
                 spawn_local(async move { store.persist_status().await });
@@ -228,7 +230,8 @@ fn on_host_event(bg: &Rc<Background>, event: Event) {
                 ));
                 failed.message
             }
-            _ => "Google sign-in did not finish; try again".to_string(),
+            // Without the host's words the page says its own.
+            _ => String::new(),
         };
         bg.store.status(|s| s.add_error = Some(shown));
         let store = bg.store.clone();

@@ -319,7 +319,7 @@ fn replied(saved: Result<Settings, String>) -> IntentReply {
         Ok(_) => IntentReply::ok(),
         Err(e) => IntentReply::failed(
             IntentError::StorageFailed,
-            format!("the setting could not be saved: {e}"),
+            crate::i18n::t_with("settingNotSaved", &[&e.to_string()]),
         ),
     }
 }
@@ -336,7 +336,21 @@ fn log(text: &str) {
 fn localized(notification: &Notification) -> Notification {
     let mut shown = notification.clone();
     match notification.words {
-        NotificationWords::Mail => {}
+        NotificationWords::Mail {
+            no_sender,
+            no_subject,
+        } => {
+            if no_sender {
+                shown.title = t("unknownSender");
+            }
+            if no_subject {
+                // The body is the subject, then the snippet on its own line.
+                shown.body = match notification.body.split_once('\n') {
+                    Some((_, snippet)) => format!("{}\n{snippet}", t("noSubject")),
+                    None => t("noSubject"),
+                };
+            }
+        }
         NotificationWords::Summary { count, named } => {
             shown.title = t_with("notifySummaryTitle", &[&count.to_string()]);
             if !named {

@@ -40,7 +40,7 @@ impl Reader {
         let known = self.store.inbox(|inbox| inbox.account(account).is_some());
         match self.syncer.engine().filter(|_| known) {
             Some(engine) => Ok(engine.client(account)),
-            None => Err(actions::not_started(known)),
+            None => Err(crate::i18n::not_started(known)),
         }
     }
 
@@ -82,7 +82,10 @@ impl Reader {
             Err(ReadError::TooLarge(_)) => BodyReply::too_large(),
             Err(ReadError::Gmail(e)) => {
                 self.cache.borrow_mut().forget(account, &key);
-                BodyReply::failed(gmail_reader::failure(&e))
+                BodyReply::failed(IntentReply::failed(
+                    e.intent_error(),
+                    crate::i18n::reading_failed_words(&e.cause(), false),
+                ))
             }
         }
     }
@@ -122,7 +125,10 @@ impl Reader {
                     .put(account, &key, data.clone(), None);
                 BodyReply::body(data.to_string(), BTreeMap::new())
             }
-            Err(e) => BodyReply::failed(gmail_reader::attachment_failure(&e)),
+            Err(e) => BodyReply::failed(IntentReply::failed(
+                e.intent_error(),
+                crate::i18n::reading_failed_words(&e.cause(), true),
+            )),
         }
     }
 
@@ -139,7 +145,7 @@ impl Reader {
         let _held = lock.lock().await;
         let known = self.store.inbox(|inbox| inbox.account(account).is_some());
         let Some(engine) = self.syncer.engine().filter(|_| known) else {
-            return actions::not_started(known);
+            return crate::i18n::not_started(known);
         };
         let pending = self
             .store
@@ -148,7 +154,7 @@ impl Reader {
             self.store.persist().await;
         }
         let Some(mut inbox) = self.store.inbox(|store| store.account(account).cloned()) else {
-            return actions::not_started(false);
+            return crate::i18n::not_started(false);
         };
         let applied = gmail_reader::mark_unread_from(&engine, &mut inbox, thread, messages).await;
         if applied.is_ok() {
@@ -160,7 +166,7 @@ impl Reader {
                 Ok(_) => Ok(inbox),
                 Err(e) => Err(e),
             };
-            actions::settle(store, pending, outcome)
+            actions::settle(store, pending, outcome, &crate::i18n::action_failed_words)
         });
         self.store.persist().await;
         reply
@@ -175,7 +181,7 @@ impl Reader {
             Ok(()) => IntentReply::ok(),
             Err(e) => IntentReply::failed(
                 IntentError::StorageFailed,
-                format!("the setting could not be saved: {e}"),
+                crate::i18n::t_with("settingNotSaved", &[&e.to_string()]),
             ),
         }
     }

@@ -257,7 +257,7 @@ impl Syncer {
         let _held = lock.lock().await;
         let known = self.store.inbox(|inbox| inbox.account(account).is_some());
         let Some(engine) = self.engine().filter(|_| known) else {
-            return actions::not_started(known);
+            return crate::i18n::not_started(known);
         };
         // The labels shown before the action: what a queued action compares with, and puts back when refused.
         let shown: Option<Vec<String>> = self.store.inbox(|inbox| {
@@ -287,7 +287,7 @@ impl Syncer {
             self.store.persist().await;
         }
         let Some(mut inbox) = self.store.inbox(|store| store.account(account).cloned()) else {
-            return actions::not_started(false);
+            return crate::i18n::not_started(false);
         };
         let applied = engine.apply(&mut inbox, thread, action).await;
         if let (Err(e), Some(labels)) = (&applied, &shown) {
@@ -303,7 +303,7 @@ impl Syncer {
                 Ok(_) => Ok(inbox),
                 Err(e) => Err(e),
             };
-            actions::settle(store, pending, outcome)
+            actions::settle(store, pending, outcome, &crate::i18n::action_failed_words)
         });
         self.store.persist().await;
         reply
@@ -342,6 +342,7 @@ impl Syncer {
                     Err(&gmux_gmail::GmailError::Offline(
                         gmux_gmail::env::TransportError(e.to_string()),
                     )),
+                    &crate::i18n::action_failed_words,
                 );
                 reply.error = Some(format!("{}.", capitalised(&e.to_string())));
                 reply

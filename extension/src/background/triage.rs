@@ -16,8 +16,8 @@ use gmux_core::messages::IntentError;
 use gmux_core::offline::{is_transient_code, QueuedAction};
 use gmux_core::triage::{
     mark_all_read_done, mark_all_read_needs_confirmation, plan, relabel_row, snooze_time,
-    unsnooze_change, GmailCall, SnoozeChoice, SnoozeError, ThreadState, TriageAction, TriageReply,
-    UndoRecord,
+    unsnooze_change, GmailCall, SnoozeChoice, SnoozeError, ThreadState, TriageAction, TriageError,
+    TriageReply, UndoRecord,
 };
 use gmux_core::views::view_title;
 use gmux_gmail::error::{ApiError, GmailError};
@@ -243,7 +243,8 @@ impl Triage {
                 if f.code == IntentError::ReauthRequired.as_str() {
                     if let Some(inbox) = store.account_mut(&f.account_id) {
                         inbox.account.health = SyncHealth::ReauthRequired;
-                        inbox.account.health_detail = Some(f.sentence.clone());
+                        inbox.account.health_cause =
+                            Some(gmux_core::messages::Cause::ReauthRequired);
                     }
                 }
             }
@@ -258,20 +259,30 @@ impl Triage {
         reply.failures = settled
             .failures
             .iter()
-            .map(|f| not_changed_words(&self.email_of(&f.account_id), f.failed, &f.sentence))
+            .map(|f| {
+                not_changed_words(
+                    &self.email_of(&f.account_id),
+                    f.failed,
+                    &triage_cause_words(f.cause.as_ref()),
+                )
+            })
             .collect();
-        let mut refused_per: std::collections::BTreeMap<&str, (usize, &str)> =
+        let mut refused_per: std::collections::BTreeMap<&str, (usize, TriageError)> =
             std::collections::BTreeMap::new();
         for r in &sent.refused {
             refused_per
                 .entry(r.account_id.as_str())
-                .or_insert((0, r.sentence.as_str()))
+                .or_insert((0, r.why))
                 .0 += 1;
         }
-        for (account, (n, sentence)) in refused_per {
+        for (account, (n, why)) in refused_per {
+            let why = match why {
+                TriageError::NoSuchLabel => t("triageNoSuchLabel"),
+                TriageError::AlreadyThere => t("triageAlreadyThere"),
+            };
             reply
                 .failures
-                .push(not_changed_words(&self.email_of(account), n, sentence));
+                .push(not_changed_words(&self.email_of(account), n, &why));
         }
         if !full.is_empty() {
             reply.ok = false;
@@ -483,7 +494,13 @@ impl Triage {
         let failures: Vec<String> = undone
             .failures
             .iter()
-            .map(|f| not_changed_words(&self.email_of(&f.account_id), f.failed, &f.sentence))
+            .map(|f| {
+                not_changed_words(
+                    &self.email_of(&f.account_id),
+                    f.failed,
+                    &triage_cause_words(f.cause.as_ref()),
+                )
+            })
             .collect();
         let sentence = if !failures.is_empty() && undone.restored.is_empty() {
             String::new()
@@ -558,7 +575,7 @@ impl Triage {
                         return TriageReply::refused(format!(
                             "{}: {}",
                             self.email_of(a),
-                            gmail_triage::failure(&e).1
+                            triage_cause_words(Some(&e.cause()))
                         ))
                     }
                 }
@@ -615,7 +632,7 @@ impl Triage {
             if let Some(e) = error {
                 failures.push(t_with(
                     "toastNotAllMarkedRead",
-                    &[&self.email_of(a), &gmail_triage::failure(&e).1],
+                    &[&self.email_of(a), &triage_cause_words(Some(&e.cause()))],
                 ));
             } else if !done.complete {
                 failures.push(t_with(
@@ -703,7 +720,7 @@ impl Triage {
                 }
                 Err(e) => failures.push(t_with(
                     "toastSnoozeLabelFailed",
-                    &[&self.email_of(a), &gmail_triage::failure(&e).1],
+                    &[&self.email_of(a), &triage_cause_words(Some(&e.cause()))],
                 )),
             }
         }
@@ -800,7 +817,10 @@ impl Triage {
             }
             Some(Err(e)) => TriageReply::refused(t_with(
                 "toastNotUnsnoozed",
-                &[&self.email_of(account), &gmail_triage::failure(&e).1],
+                &[
+                    &self.email_of(account),
+                    &triage_cause_words(Some(&e.cause())),
+                ],
             )),
             None => TriageReply::refused(t("toastGmailNoAnswer")),
         }
@@ -897,6 +917,15 @@ fn done_words(action: &TriageAction, n: usize) -> String {
 /// One account's failure in an action: "ann@example.org: 2 conversations not changed. <why>".
 fn not_changed_words(email: &str, n: usize, why: &str) -> String {
     t_with("toastNotChanged", &[email, &conversations_words(n), why])
+}
+
+/// Why a conversation was not changed, in the browser's language: Gmail's cause, or no answer (`None`).
+fn triage_cause_words(cause: Option<&gmux_core::messages::Cause>) -> String {
+    match cause {
+        None => t("toastGmailNoAnswer"),
+        Some(gmux_core::messages::Cause::NotFound) => t("triageConversationGone"),
+        Some(cause) => crate::i18n::cause_words(cause, false),
+    }
 }
 
 /// Why a snooze time was refused, in the browser's language.

@@ -21,7 +21,7 @@ use std::rc::Rc;
 use gmux_core::listing::{LabelInfo, RecentSearches, View};
 use gmux_core::messages::{IntentError, IntentReply};
 use gmux_core::views::{labels_reply, LabelsFailure, LabelsReply, PageReply};
-use gmux_gmail::listing::{list_labels, load_view_page, LIST_PAGE_SIZE};
+use gmux_gmail::listing::{list_labels, load_view_page, ListError, LIST_PAGE_SIZE};
 
 use super::host::HostPort;
 use super::store::Store;
@@ -116,7 +116,18 @@ impl Views {
         let client = engine.client(account);
         let reply = match load_view_page(&client, view, page_token, LIST_PAGE_SIZE).await {
             Ok(page) => PageReply::page(page.rows, page.next_page_token),
-            Err(e) => return PageReply::failed(e.intent_error(), e.sentence()),
+            // A refused search carries Gmail's reason alone: the page says it inside its own words.
+            Err(ListError::BadQuery(reason)) => {
+                return PageReply::failed(IntentError::BadQuery, reason.trim())
+            }
+            Err(e) => {
+                let words = match (&e, e.cause()) {
+                    (_, Some(cause)) => crate::i18n::cause_words(&cause, false),
+                    (ListError::PageTokenExpired(_), None) => crate::i18n::t("listStartsAgain"),
+                    _ => crate::i18n::t("labelNoLongerInGmail"),
+                };
+                return PageReply::failed(e.intent_error(), words);
+            }
         };
         // Removed while Gmail answered: the page drops it from the list.
         if self.history_of(account).is_none() {
@@ -212,7 +223,7 @@ impl Views {
                 Ok(labels) => read.push((id.as_str(), labels)),
                 Err(e) => failures.push(LabelsFailure {
                     email: email.clone(),
-                    sentence: gmux_gmail::sync::health_sentence(&e),
+                    sentence: crate::i18n::cause_words(&e.cause(), false),
                 }),
             }
         }
@@ -237,7 +248,7 @@ impl Views {
             Ok(()) => IntentReply::ok(),
             Err(e) => IntentReply::failed(
                 IntentError::StorageFailed,
-                format!("the recent searches could not be saved: {e}"),
+                crate::i18n::t_with("recentSearchesNotSaved", &[&e.to_string()]),
             ),
         }
     }

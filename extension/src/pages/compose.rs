@@ -312,6 +312,9 @@ fn draw(note: Option<&str>) -> Result<(), JsValue> {
     )?;
     let select = el(&document, "select", "composer-from", None)?;
     select.set_id("compose-from");
+    // Addresses, subjects and the text are mail: each field takes its own direction from what it holds, so an
+    // address stays whole in a right-to-left page.
+    select.set_attribute("dir", "auto")?;
     for identity in &identities {
         let option = el(&document, "option", "", Some(&identity.label()))?;
         option.set_attribute("value", &identity.email)?;
@@ -348,6 +351,7 @@ fn draw(note: Option<&str>) -> Result<(), JsValue> {
         field.set_attribute("autocomplete", "off")?;
         field.set_attribute("spellcheck", "false")?;
         field.set_attribute("aria-autocomplete", "list")?;
+        field.set_attribute("dir", "auto")?;
         field.set_value(value);
         row.append_child(&field)?;
         root.append_child(&row)?;
@@ -366,6 +370,7 @@ fn draw(note: Option<&str>) -> Result<(), JsValue> {
     subject.set_type("text");
     subject.set_placeholder(&t("subject"));
     subject.set_attribute("aria-label", &t("subject"))?;
+    subject.set_attribute("dir", "auto")?;
     subject.set_value(&state.fields.subject);
     root.append_child(&subject)?;
 
@@ -375,6 +380,7 @@ fn draw(note: Option<&str>) -> Result<(), JsValue> {
     body.set_id("compose-body");
     body.set_class_name("composer-body");
     body.set_attribute("aria-label", &t("message"))?;
+    body.set_attribute("dir", "auto")?;
     body.set_value(&state.fields.body);
     root.append_child(&body)?;
 
@@ -481,7 +487,7 @@ fn draw_files(document: &Document) -> Result<(), JsValue> {
         let chip = el(document, "span", "composer-file-chip", None)?;
         dom::append(
             &chip,
-            el(document, "span", "composer-file-name", Some(&a.file_name))?,
+            dom::mail_el(document, "span", "composer-file-name", &a.file_name)?,
         )?;
         dom::append(
             &chip,

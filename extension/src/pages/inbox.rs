@@ -168,7 +168,16 @@ fn draw_badges(document: &Document, page: &Page) -> Result<(), JsValue> {
             }
             Some(gmux_core::views::Progress::Failed { sentence }) => {
                 badge.set_attribute("data-progress", "failed")?;
-                filter.set_attribute("title", &format!("{}: {sentence}", account.email))?;
+                filter.set_attribute(
+                    "title",
+                    &t_with(
+                        "accountFailedTitle",
+                        &[
+                            &account.email,
+                            &super::views::failure_words(page, &sentence),
+                        ],
+                    ),
+                )?;
                 let mark = el(document, "span", "acct-failed", Some("!"))?;
                 mark.set_attribute("aria-hidden", "true")?;
                 filter.append_child(&mark)?;
@@ -206,7 +215,12 @@ pub(super) fn add_failed_notice(
     let Some(error) = &page.status.add_error else {
         return Ok(None);
     };
-    let text = t_with("accountNotAdded", &[&error.to_string()]);
+    let reason = if error.trim().is_empty() {
+        t("signInDidNotFinish")
+    } else {
+        error.to_string()
+    };
+    let text = t_with("accountNotAdded", &[&reason]);
     let box_ = dom::notice(document, "add_failed", &text)?;
     box_.set_attribute("role", "alert")?;
     dom::append(
@@ -683,11 +697,8 @@ pub(super) fn draw_status(document: &Document, page: &Page) -> Result<(), JsValu
 fn status_words(status: &gmux_core::status::Status) -> gmux_core::status::StatusView {
     use gmux_core::status::HostState;
     let mut view = status.view();
-    let reason = status
-        .host_error
-        .as_deref()
-        .unwrap_or("gmux-host stopped")
-        .trim_end_matches('.');
+    let reason = host_problem_words(status.host_problem.as_ref());
+    let reason = reason.trim_end_matches('.');
     let (headline, detail, hint) = match status.host {
         HostState::Connecting => (t("statusConnecting"), None, None),
         HostState::Connected => (
@@ -728,6 +739,47 @@ fn status_words(status: &gmux_core::status::Status) -> gmux_core::status::Status
     view
 }
 
+/// What went wrong with gmux-host, in the browser's language; the browser's and the host's own reasons are
+/// quoted as they came.
+fn host_problem_words(problem: Option<&gmux_core::status::HostProblem>) -> String {
+    use gmux_core::status::HostProblem;
+    match problem {
+        None => t("hostStopped"),
+        Some(HostProblem::NotFound { .. }) => t("statusMissing"),
+        Some(HostProblem::Stopped { reason }) if reason.trim().is_empty() => t("hostStopped"),
+        Some(HostProblem::Stopped { reason }) => {
+            t_with("hostStoppedBecause", &[reason.trim().trim_end_matches('.')])
+        }
+        Some(HostProblem::TimedOut { seconds }) => {
+            t_with("hostTimedOut", &[&crate::i18n::number(u64::from(*seconds))])
+        }
+        Some(HostProblem::OtherProtocol {
+            host_version,
+            protocol,
+        }) => t_with(
+            "hostOtherProtocol",
+            &[
+                host_version,
+                &protocol.to_string(),
+                &gmux_core::protocol::PROTOCOL_VERSION.to_string(),
+            ],
+        ),
+        Some(HostProblem::UnreadableHello { error }) => t_with("hostUnreadableHello", &[error]),
+        Some(HostProblem::HelloRefused { code, message }) => t_with(
+            "hostRefusedHello",
+            &[message.trim().trim_end_matches('.'), code],
+        ),
+        Some(HostProblem::NoOAuthClient) => t("statusNotConfigured"),
+        Some(HostProblem::Untrusted { base }) => t_with(
+            "hostUntrustedBase",
+            &[base, gmux_core::trust::GOOGLE_GMAIL_BASE],
+        ),
+        Some(HostProblem::BackgroundNoAnswer { error }) => {
+            t_with("backgroundNoAnswer", &[error.trim_end_matches('.')])
+        }
+    }
+}
+
 /// The stale banner in the browser's language (core's `stale_notice` is its English).
 fn stale_words(stale: &view::StaleState, now_ms: u64, tz: i32) -> String {
     let when = stale.as_of_ms.map(|ms| {
@@ -747,9 +799,9 @@ fn stale_words(stale: &view::StaleState, now_ms: u64, tz: i32) -> String {
         (false, None, None) => t("staleFailingNothing"),
         (false, Some(email), None) => t_with("staleFailingForNothing", &[email]),
     };
-    if let Some(detail) = &stale.detail {
+    if let Some(cause) = &stale.detail {
         text.push(' ');
-        text.push_str(detail);
+        text.push_str(&crate::i18n::cause_words(cause, true));
     }
     text
 }

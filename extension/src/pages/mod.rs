@@ -196,7 +196,9 @@ pub fn start() {
             Ok(answer) => answer,
             Err(e) => Status {
                 host: HostState::Failed,
-                host_error: Some(crate::i18n::t_with("backgroundNoAnswer", &[&e.to_string()])),
+                host_problem: Some(gmux_core::status::HostProblem::BackgroundNoAnswer {
+                    error: e.to_string(),
+                }),
                 ..Status::default()
             },
         };

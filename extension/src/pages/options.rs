@@ -40,7 +40,7 @@ fn account_lines(page: &Page) -> Vec<AccountLine> {
                 state: state_text(
                     needs_reconnect,
                     health,
-                    stored.and_then(|a| a.health_detail.as_deref()),
+                    stored.and_then(|a| a.health_cause.as_ref()),
                     stored.map(|a| a.unread()),
                 ),
             }
@@ -61,7 +61,7 @@ fn account_lines(page: &Page) -> Vec<AccountLine> {
             state: state_text(
                 needs_reconnect,
                 account.health,
-                account.health_detail.as_deref(),
+                account.health_cause.as_ref(),
                 Some(account.unread()),
             ),
         });
@@ -72,7 +72,7 @@ fn account_lines(page: &Page) -> Vec<AccountLine> {
 fn state_text(
     needs_reconnect: bool,
     health: SyncHealth,
-    detail: Option<&str>,
+    cause: Option<&gmux_core::messages::Cause>,
     unread: Option<u64>,
 ) -> String {
     if needs_reconnect {
@@ -80,8 +80,8 @@ fn state_text(
     }
     match (health, unread) {
         (SyncHealth::Offline, _) => t("accountOffline"),
-        (SyncHealth::Failing, _) => match detail {
-            Some(detail) => t_with("accountRetrying", &[detail]),
+        (SyncHealth::Failing, _) => match cause {
+            Some(cause) => t_with("accountRetrying", &[&crate::i18n::cause_words(cause, true)]),
             None => t("accountGmailNotAnswering"),
         },
         (_, Some(1)) => t("accountConnectedOne"),

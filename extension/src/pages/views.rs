@@ -13,7 +13,8 @@ use gmux_core::listing::{
 };
 use gmux_core::messages::{Intent, IntentError, IntentReply, RECENT_SEARCHES_KEY};
 use gmux_core::views::{
-    self as core_views, Fetch, LabelsFailure, LabelsReply, PageReply, Progress, ViewSession,
+    self as core_views, Fetch, LabelsFailure, LabelsReply, PageReply, Progress, ViewNotice,
+    ViewSession,
 };
 use gmux_core::{text, view};
 use wasm_bindgen::{JsCast, JsValue};
@@ -968,28 +969,48 @@ fn draw_foot(document: &Document, page: &Page) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// An account's failure in the view shown, in the browser's language: a refused search inside the page's own
+/// sentence (the reason is Gmail's), the background's words otherwise, "that did not work" when it gave none.
+pub(super) fn failure_words(page: &Page, sentence: &str) -> String {
+    match page.views.session.notice() {
+        Some(ViewNotice::SearchRefused { reason }) if reason == sentence => {
+            t_with("searchRefused", &[reason.trim()])
+        }
+        _ if sentence.is_empty() => t("didNotWork"),
+        _ => sentence.to_string(),
+    }
+}
+
 /// The sentences the view adds to the notices: why it changed by itself or Gmail refused a search, and each
 /// account that failed in it, named.
 pub(super) fn notices(page: &Page) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     let session = &page.views.session;
-    if let Some(notice) = session.notice() {
-        let kind = if matches!(session.view(), View::Search { .. }) {
-            "search_error"
-        } else {
-            "view_changed"
-        };
-        out.push((kind, notice.to_string()));
-    }
+    let refused = match session.notice() {
+        Some(ViewNotice::SearchRefused { reason }) => {
+            out.push(("search_error", t_with("searchRefused", &[reason.trim()])));
+            Some(reason.as_str())
+        }
+        Some(ViewNotice::LabelGone { name }) => {
+            out.push(("view_changed", t_with("labelGoneShowingInbox", &[name])));
+            None
+        }
+        None => None,
+    };
     if session.is_inbox() {
         return out;
     }
     for (account, progress) in session.progress(&page.store) {
         if let Progress::Failed { sentence } = progress {
             // A refused search is said once, under the box, not per account.
-            if session.notice() == Some(sentence.as_str()) {
+            if refused == Some(sentence.as_str()) {
                 continue;
             }
+            let sentence = if sentence.is_empty() {
+                t("didNotWork")
+            } else {
+                sentence
+            };
             let email = page
                 .store
                 .account(&account)

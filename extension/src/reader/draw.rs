@@ -5,9 +5,9 @@
 //! in the frame, which runs no script, has an opaque origin and loads nothing from the network until "Show
 //! images" (its own Content-Security-Policy says so, and the sanitiser left nothing else in it).
 
-use gmux_core::reader::shown_labels;
+use gmux_core::reader::{shown_labels, ShownLabel, SystemLabel};
 use gmux_core::text;
-use gmux_mail::mime::{Attachment, Body, MessageView};
+use gmux_mail::mime::{Attachment, Body, MessageView, Notice};
 use gmux_mail::quote::TextSegment;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -234,11 +234,37 @@ fn head(document: &Document, c: &Conversation) -> Result<(), JsValue> {
         };
         ids.sort();
         ids.dedup();
-        for name in shown_labels(&ids, &c.label_names) {
-            dom::append(&labels, el(document, "span", "label-chip", Some(&name))?)?;
+        for label in shown_labels(&ids, &c.label_names) {
+            let chip = match label {
+                ShownLabel::System(system) => el(
+                    document,
+                    "span",
+                    "label-chip",
+                    Some(&system_label_words(system)),
+                )?,
+                // A user's label is their own words, shown as they wrote them.
+                ShownLabel::User(name) => dom::mail_el(document, "span", "label-chip", &name)?,
+            };
+            dom::append(&labels, chip)?;
         }
     }
     Ok(())
+}
+
+/// A Gmail system label's name in the browser's language.
+fn system_label_words(label: SystemLabel) -> String {
+    match label {
+        SystemLabel::Inbox => t("inbox"),
+        SystemLabel::Important => t("labelImportant"),
+        SystemLabel::Sent => t("labelSent"),
+        SystemLabel::Draft => t("labelDraft"),
+        SystemLabel::Spam => t("labelSpam"),
+        SystemLabel::Bin => t("labelBin"),
+        SystemLabel::Social => t("categorySocial"),
+        SystemLabel::Promotions => t("categoryPromotions"),
+        SystemLabel::Updates => t("categoryUpdates"),
+        SystemLabel::Forums => t("categoryForums"),
+    }
 }
 
 fn now_ms() -> u64 {
@@ -257,7 +283,7 @@ fn sender_name(message: &MessageView) -> String {
     match &message.from {
         Some(from) if !text::is_blank_text(&from.name) => text::display_text(&from.name),
         Some(from) if !from.address.is_empty() => text::display_text(&from.address),
-        _ => "(unknown sender)".to_string(),
+        _ => t("unknownSender"),
     }
 }
 
@@ -329,27 +355,26 @@ fn card_head(
         .as_ref()
         .map(|f| text::display_text(&f.address))
         .unwrap_or_default();
-    let avatar = el(
+    // The sender's initial is mail.
+    let avatar = dom::mail_el(
         document,
         "span",
         "msg-avatar",
-        Some(
-            &name
-                .chars()
-                .next()
-                .map(|c| c.to_uppercase().to_string())
-                .unwrap_or_default(),
-        ),
+        &name
+            .chars()
+            .next()
+            .map(|c| c.to_uppercase().to_string())
+            .unwrap_or_default(),
     )?;
     avatar.set_attribute("aria-hidden", "true")?;
     avatar.set_attribute("style", &format!("--hue: {}", avatar_hue(&address)))?;
     head.append_child(&avatar)?;
     let who = el(document, "span", "msg-who", None)?;
-    dom::append(&who, el(document, "span", "msg-name", Some(&name))?)?;
+    dom::append(&who, dom::mail_el(document, "span", "msg-name", &name)?)?;
     if expanded && !address.is_empty() && address != name {
         dom::append(
             &who,
-            el(document, "span", "msg-addr", Some(&format!("<{address}>")))?,
+            dom::mail_el(document, "span", "msg-addr", &format!("<{address}>"))?,
         )?;
     }
     head.append_child(&who)?;
@@ -416,6 +441,25 @@ fn recipients_line(message: &MessageView) -> String {
     text::truncate_chars(&line, 600)
 }
 
+/// What gmux-mail could not show of a message, in the browser's language.
+fn notice_text(notice: &Notice) -> String {
+    match notice {
+        Notice::PartsLeftOut => t("noticePartsLeftOut"),
+        Notice::PartCutOff => t("noticePartCutOff"),
+        Notice::PartEmpty => t("noticePartEmpty"),
+        Notice::Encrypted => t("noticeEncrypted"),
+        Notice::UnknownCharset { charset } => t_with("noticeUnknownCharset", &[charset]),
+        Notice::TextCut { shown_bytes } => {
+            t_with("noticeTextCut", &[&crate::i18n::size(*shown_bytes)])
+        }
+        Notice::TextAsAttachment => t("noticeTextAsAttachment"),
+        Notice::ImageAsAttachment => t("noticeImageAsAttachment"),
+        Notice::AttachmentInGmail => t("noticeAttachmentInGmail"),
+        Notice::DocumentCut => t("noticeDocumentCut"),
+        Notice::FormattingSimplified => t("noticeFormattingSimplified"),
+    }
+}
+
 /// The notices, the images bar, the body, the attachments and forwarded messages of one message.
 fn body_and_files(
     document: &Document,
@@ -427,7 +471,7 @@ fn body_and_files(
     depth: usize,
 ) -> Result<(), JsValue> {
     for notice in &message.notices {
-        let line = el(document, "p", "msg-notice", Some(&notice.text))?;
+        let line = el(document, "p", "msg-notice", Some(&notice_text(notice)))?;
         line.set_attribute("role", "note")?;
         into.append_child(&line)?;
     }
@@ -486,11 +530,11 @@ fn body_and_files(
         if let Some(from) = &forwarded.from {
             dom::append(
                 &who,
-                el(
+                dom::mail_el(
                     document,
                     "span",
                     "msg-addr",
-                    Some(&format!("<{}>", text::display_text(&from.address))),
+                    &format!("<{}>", text::display_text(&from.address)),
                 )?,
             )?;
         }
@@ -747,7 +791,7 @@ fn file_item(document: &Document, attachment: &Attachment, key: &str) -> Result<
     icon.set_attribute("class", "file-icon")?;
     button.append_child(&icon)?;
     let words = el(document, "span", "file-words", None)?;
-    dom::append(&words, el(document, "span", "file-name", Some(&name))?)?;
+    dom::append(&words, dom::mail_el(document, "span", "file-name", &name)?)?;
     dom::append(
         &words,
         el(
@@ -803,8 +847,8 @@ fn stamp_text_if_shown(generation: u64) {
 fn file_type_words(mime_type: &str, file_name: &str) -> String {
     use gmux_core::reader::FileType;
     match gmux_core::reader::file_type(mime_type, file_name) {
-        FileType::Pdf => "PDF".into(),
-        FileType::Html => "HTML".into(),
+        FileType::Pdf => t("filePdf"),
+        FileType::Html => t("fileHtml"),
         FileType::Zip => t("fileZip"),
         FileType::Text => t("fileText"),
         FileType::Calendar => t("fileCalendar"),

@@ -109,7 +109,7 @@ fn check(input: &[u8]) -> Verdict {
             view.attachments.len().min(4),
             view.inline_images.len().min(4),
             view.forwarded.len().min(3),
-            view.notices.iter().map(|n| n.kind).collect::<Vec<_>>(),
+            view.notices.iter().map(|n| n.kind()).collect::<Vec<_>>(),
         ));
     }
     Ok(signature(format!("{shape:?}")))

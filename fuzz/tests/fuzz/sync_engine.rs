@@ -361,11 +361,11 @@ fn apply_like_the_background(
             ))
         }
         Ok(_) => {
-            actions::settle(&mut store, pending, Ok(answered));
+            actions::settle(&mut store, pending, Ok(answered), &|_, _| String::new());
             "applied".to_string()
         }
         Err(e) => {
-            actions::settle(&mut store, pending, Err(e));
+            actions::settle(&mut store, pending, Err(e), &|_, _| String::new());
             e.intent_error().as_str().to_string()
         }
     };
@@ -479,7 +479,7 @@ fn inbox_invariants(
                     "a failed sync ({e}) changed the rows or the history id"
                 ));
             }
-            if after.account.health == SyncHealth::Ok || after.account.health_detail.is_none() {
+            if after.account.health == SyncHealth::Ok || after.account.health_cause.is_none() {
                 return Err(format!(
                     "a failed sync ({e}) left health {:?}",
                     after.account.health

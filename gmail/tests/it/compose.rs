@@ -3,8 +3,8 @@
 //! endpoint; a 503 on send leaves the draft in place; the send-as addresses.
 
 use base64::Engine as _;
-use gmux_core::messages::IntentError;
-use gmux_gmail::compose::{delete_draft, save_draft, send_as_list, send_draft, send_failure};
+use gmux_core::messages::{Cause, IntentError};
+use gmux_gmail::compose::{delete_draft, save_draft, send_as_list, send_draft};
 
 use crate::support::{engine, kit};
 
@@ -52,7 +52,8 @@ async fn a_draft_saved_twice_and_sent_arrives_once_as_last_saved() {
 
     // The draft is gone: sending it again finds nothing, and nothing is sent twice.
     let again = send_draft(&client, &draft.id).await.unwrap_err();
-    assert_eq!(send_failure(&again).0, IntentError::NotFound);
+    assert_eq!(again.intent_error(), IntentError::NotFound);
+    assert_eq!(again.cause(), Cause::NotFound);
     let list = kit.control.sent(&me.email).await.unwrap();
     assert_eq!(list["sent"].as_array().map(Vec::len), Some(1));
 }
@@ -89,7 +90,8 @@ async fn a_send_gmail_refuses_leaves_the_draft() {
         .await
         .unwrap();
     let e = send_draft(&client, &draft.id).await.unwrap_err();
-    assert_eq!(send_failure(&e).0, IntentError::GmailBusy);
+    assert_eq!(e.intent_error(), IntentError::GmailBusy);
+    assert!(matches!(e.cause(), Cause::Busy { .. }), "{e:?}");
     kit.control.clear_faults().await.unwrap();
     let list = kit.control.sent(&me.email).await.unwrap();
     assert_eq!(list["sent"].as_array().map(Vec::len), Some(0));

@@ -49,7 +49,10 @@ async fn a_revoked_account_needs_reauthorisation_while_the_others_keep_syncing()
     );
     assert_eq!(inboxes[0].account.health, SyncHealth::ReauthRequired);
     assert_eq!(inboxes[0].threads.len(), 10, "the last good inbox is kept");
-    assert!(inboxes[0].account.health_detail.is_some());
+    assert_eq!(
+        inboxes[0].account.health_cause,
+        Some(gmux_core::messages::Cause::ReauthRequired)
+    );
     assert_eq!(outcomes[1].as_ref().unwrap().kind, SyncKind::Incremental);
     assert_eq!(inboxes[1].threads[0].subject, "still here");
     assert_eq!(inboxes[1].account.health, SyncHealth::Ok);

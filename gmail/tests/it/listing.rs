@@ -292,8 +292,9 @@ async fn gmails_reason_for_a_refused_search_and_an_expired_page_token_reach_the_
         ListError::BadQuery("Invalid search query: unbalanced parenthesis".into())
     );
     assert_eq!(
-        error.sentence(),
-        "Gmail cannot run this search: Invalid search query: unbalanced parenthesis."
+        error.cause(),
+        None,
+        "the page words a refused search itself"
     );
 
     let inbox = ListQuery::labels(&["INBOX"]);
@@ -324,7 +325,7 @@ async fn gmails_reason_for_a_refused_search_and_an_expired_page_token_reach_the_
     };
     let error = load_view_page(&client, &gone, None, 50).await.unwrap_err();
     assert!(matches!(error, ListError::LabelGone(_)), "{error:?}");
-    assert_eq!(error.sentence(), "This label no longer exists in Gmail.");
+    assert_eq!(error.cause(), None, "the page words a label gone itself");
 }
 
 #[tokio::test]

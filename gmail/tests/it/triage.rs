@@ -120,9 +120,10 @@ async fn a_500_for_one_account_or_a_revoked_one_restores_only_its_rows() {
             (revoked.as_str(), 40, "reauth_required")
         ]
     );
-    assert!(settled.failures[1]
-        .sentence
-        .contains("add the account again"));
+    assert_eq!(
+        settled.failures[1].cause,
+        Some(gmux_core::messages::Cause::ReauthRequired)
+    );
     // The emulator agrees: only the first account's inbox is empty.
     kit.control.clear_faults().await.unwrap();
     assert_eq!(inbox_total(&kit, &kit.emails[0]).await, 0);
@@ -172,8 +173,8 @@ async fn a_thread_deleted_meanwhile_fails_alone() {
     assert_eq!(settled.failures[0].code, "not_found");
     assert_eq!(settled.failures[0].failed, 1);
     assert_eq!(
-        settled.failures[0].sentence,
-        "The conversation no longer exists in Gmail."
+        settled.failures[0].cause,
+        Some(gmux_core::messages::Cause::NotFound)
     );
     assert_eq!(settled.changed.len(), unread - 1);
 }

@@ -233,9 +233,9 @@ fn check_faults(browser: Browser) {
     let local = ok(instance.storage("local"));
     let faulted = stored_account_by_email(&local, a);
     assert_eq!(faulted["account"]["health"], "failing", "{faulted}");
-    let detail = faulted["account"]["health_detail"]
-        .as_str()
-        .unwrap_or_default();
+    let cause = &faulted["account"]["health_cause"];
+    assert_eq!(cause["kind"], "no_token", "{faulted}");
+    let detail = cause["reason"].as_str().unwrap_or_default();
     assert!(
         detail.contains("token endpoint"),
         "the account says why: {detail}"
@@ -382,10 +382,10 @@ fn check_faults(browser: Browser) {
         "the pending call waited for the dead host ({:?})",
         killed.elapsed()
     );
-    let detail = stored_account_by_email(&local, a)["account"]["health_detail"].clone();
-    assert!(
-        detail.as_str().is_some_and(|d| d.contains("gmux-host")),
-        "the account says what happened: {detail}"
+    let detail = stored_account_by_email(&local, a)["account"]["health_cause"].clone();
+    assert_eq!(
+        detail["kind"], "no_token",
+        "the account says gmux-host gave no token: {detail}"
     );
     eprintln!(
         "{}: host killed: the pending sync ended {} ms after the kill; {a} says {detail}",
@@ -416,9 +416,9 @@ fn check_faults(browser: Browser) {
         let local = ok(instance.storage("local"));
         let faulted = stored_account_by_email(&local, a);
         assert_eq!(faulted["account"]["health"], "failing", "{faulted}");
-        let detail = faulted["account"]["health_detail"]
-            .as_str()
-            .unwrap_or_default();
+        let cause = &faulted["account"]["health_cause"];
+        assert_eq!(cause["kind"], "no_token", "{faulted}");
+        let detail = cause["reason"].as_str().unwrap_or_default();
         assert!(detail.contains("keyring"), "the account says why: {detail}");
         eprintln!("{}: keyring locked: {a} says {detail:?}", browser.name());
         assert_eq!(
