@@ -197,7 +197,7 @@ fn check_seeded_states(instance: &mut ExtensionBrowser, audit: &mut Audit, schem
         json!({"status": {"host": "not_configured"}}),
         |v| v.status_state == "not_configured",
     );
-    let missing = json!({"status": {"host": "missing", "host_error": "not found"}});
+    let missing = json!({"status": {"host": "missing", "host_problem": {"kind": "not_found", "reason": "not found"}}});
     check_state(
         instance,
         audit,

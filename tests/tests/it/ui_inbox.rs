@@ -267,7 +267,7 @@ fn check_states(instance: &ExtensionBrowser, store: &InboxStore, now: u64) {
         view.text
     );
 
-    ok(instance.seed_storage(&json!({"status": {"host": "missing", "host_error": "not found"}})));
+    ok(instance.seed_storage(&json!({"status": {"host": "missing", "host_problem": {"kind": "not_found", "reason": "not found"}}})));
     let view =
         ok(instance.wait_for_inbox("the host-missing state", |v| v.status_state == "missing"));
     ok(instance.screenshot("popup-host-missing"));
