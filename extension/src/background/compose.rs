@@ -125,7 +125,8 @@ fn compose_error_words(error: &ComposeError) -> String {
             "composeProblemAddress",
             &[
                 &field_words(*field),
-                &error.entry,
+                // Isolated (FSI ... PDI), so a typed address stays whole inside a right-to-left sentence.
+                &format!("\u{2068}{}\u{2069}", error.entry),
                 &address_problem_words(error.problem),
             ],
         ),
