@@ -26,8 +26,9 @@ pub struct Mailbox {
     pub address: String,
 }
 
-/// What is wrong with one typed entry.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+/// What is wrong with one typed entry, as data (the extension words it); the `Display` text is English for
+/// tests and logs only.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
 #[error("{entry:?} is not an email address: {problem}")]
 pub struct AddressError {
     /// The entry as typed (cut to 100 characters).
@@ -35,8 +36,10 @@ pub struct AddressError {
     pub problem: Problem,
 }
 
-/// Why an entry is not an address, in words a person can act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why an entry is not an address; the extension words each in the browser's language (the `Display` text is
+/// English for tests and logs only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Problem {
     NoAt,
     EmptyLocalPart,

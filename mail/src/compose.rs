@@ -31,6 +31,7 @@ use crate::encode::{
     Sink,
 };
 use serde::{Deserialize, Serialize};
+use std::fmt;
 use thiserror::Error;
 
 /// Gmail's limit on the attachments of one message: "up to 25 MB in attachments" (Gmail Help), read here
@@ -288,46 +289,133 @@ impl Draft {
     }
 }
 
-/// Why a message could not be built. `code()` gives a stable code for the page.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+/// Which address field a recipient or a typed list is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Header {
+    To,
+    Cc,
+    Bcc,
+}
+
+impl Header {
+    /// The header's name as it is written in a message (not a word for people).
+    pub fn name(self) -> &'static str {
+        match self {
+            Header::To => "To",
+            Header::Cc => "Cc",
+            Header::Bcc => "Bcc",
+        }
+    }
+}
+
+/// Which part of a mailbox a refusal is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// The mailbox as a whole (an address that is not one).
+    Whole,
+    Name,
+    Address,
+}
+
+/// The value a refusal is about, as data: the page words it in the browser's language. Numbers count from 1
+/// as people do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "field", rename_all = "snake_case")]
+pub enum Field {
+    Sender {
+        part: Part,
+    },
+    Recipient {
+        header: Header,
+        number: usize,
+        part: Part,
+    },
+    /// A whole address field as the user typed it.
+    Typed {
+        header: Header,
+    },
+    Subject,
+    OriginalMessageId,
+    AttachmentName {
+        number: usize,
+    },
+    AttachmentType {
+        number: usize,
+    },
+}
+
+/// An English rendering for tests and logs only; people see the extension's catalogue words.
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let part = |part: Part| match part {
+            Part::Whole => "",
+            Part::Name => "the name of ",
+            Part::Address => "the address of ",
+        };
+        match self {
+            Field::Sender { part: p } => write!(f, "{}the sender", part(*p)),
+            Field::Recipient {
+                header,
+                number,
+                part: p,
+            } => write!(f, "{}recipient {number} in {}", part(*p), header.name()),
+            Field::Typed { header } => write!(f, "the {} field", header.name()),
+            Field::Subject => f.write_str("the subject"),
+            Field::OriginalMessageId => f.write_str("the original's Message-ID"),
+            Field::AttachmentName { number } => write!(f, "the file name of attachment {number}"),
+            Field::AttachmentType { number } => write!(f, "the type of attachment {number}"),
+        }
+    }
+}
+
+/// Why a message could not be built, as data (the field, the recipient's number, the sizes), so the
+/// extension words it in the browser's language. `code()` gives a stable code for the page; the `Display`
+/// text is English for tests and logs only.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
 pub enum ComposeError {
-    #[error("{0} has a line break in it, which a header cannot hold")]
-    LineBreak(String),
+    #[error("{field} has a line break in it, which a header cannot hold")]
+    LineBreak { field: Field },
     #[error("{field} has the control character U+{code:04X} in it")]
-    ControlCharacter { field: String, code: u32 },
+    ControlCharacter { field: Field, code: u32 },
     #[error("{field}: {error}")]
-    Address { field: String, error: AddressError },
-    #[error("attachment {0} has no file name")]
-    EmptyFileName(usize),
-    #[error("the file name of attachment {0} is longer than 255 bytes")]
-    FileNameTooLong(usize),
+    Address { field: Field, error: AddressError },
+    #[error("attachment {number} has no file name")]
+    EmptyFileName { number: usize },
+    #[error("the file name of attachment {number} is longer than {limit} bytes")]
+    FileNameTooLong { number: usize, limit: usize },
     #[error(
         "the attachments add up to {total} bytes, more than the {limit} bytes (25 MB) Gmail sends"
     )]
     AttachmentsTooLarge { total: usize, limit: usize },
     #[error("the message is {size} bytes once encoded, more than the {limit} bytes Gmail accepts")]
     MessageTooLarge { size: usize, limit: usize },
-    #[error("the time {0} ms is not between the years 1970 and 9999")]
-    TimeOutOfRange(i64),
-    #[error("the UTC offset of {0} minutes is not between -14:00 and +14:00")]
-    OffsetOutOfRange(i32),
+    #[error("the time {ms} ms is not between the years 1970 and 9999")]
+    TimeOutOfRange { ms: i64 },
+    #[error("the UTC offset of {minutes} minutes is not between -14:00 and +14:00")]
+    OffsetOutOfRange { minutes: i32 },
     #[error("the message has no recipient")]
     NoRecipients,
 }
+
+/// The longest file name, in bytes, a message gmux writes may carry.
+pub const MAX_FILE_NAME_BYTES: usize = 255;
 
 impl ComposeError {
     /// A stable, snake_case code for the page to choose its sentence or field by.
     pub fn code(&self) -> &'static str {
         match self {
-            ComposeError::LineBreak(_) => "line_break",
+            ComposeError::LineBreak { .. } => "line_break",
             ComposeError::ControlCharacter { .. } => "control_character",
             ComposeError::Address { .. } => "bad_address",
-            ComposeError::EmptyFileName(_) => "empty_file_name",
-            ComposeError::FileNameTooLong(_) => "file_name_too_long",
+            ComposeError::EmptyFileName { .. } => "empty_file_name",
+            ComposeError::FileNameTooLong { .. } => "file_name_too_long",
             ComposeError::AttachmentsTooLarge { .. } => "attachments_too_large",
             ComposeError::MessageTooLarge { .. } => "message_too_large",
-            ComposeError::TimeOutOfRange(_) => "bad_time",
-            ComposeError::OffsetOutOfRange(_) => "bad_offset",
+            ComposeError::TimeOutOfRange { .. } => "bad_time",
+            ComposeError::OffsetOutOfRange { .. } => "bad_offset",
             ComposeError::NoRecipients => "no_recipients",
         }
     }
@@ -490,42 +578,49 @@ impl Prepared {
 /// control character in it is refused like one in any header value, before the list is read: the address
 /// reader would take a line break for white space, and what looked like a header of its own (`Bcc: ...`)
 /// would become recipients nobody meant.
-pub fn typed_list(header: &str, text: &str) -> Result<Vec<Mailbox>, ComposeError> {
-    check_header_text(|| format!("the {header} field"), text)?;
-    crate::address::parse_list(text).map_err(|error| ComposeError::Address {
-        field: header.to_string(),
-        error,
-    })
+pub fn typed_list(header: Header, text: &str) -> Result<Vec<Mailbox>, ComposeError> {
+    let field = Field::Typed { header };
+    check_header_text(field, text)?;
+    crate::address::parse_list(text).map_err(|error| ComposeError::Address { field, error })
 }
 
 /// Refuses a line break or a control character (other than tab) in a header value.
-fn check_header_text(field: impl Fn() -> String, value: &str) -> Result<(), ComposeError> {
+fn check_header_text(field: Field, value: &str) -> Result<(), ComposeError> {
     if value.contains(['\r', '\n']) {
-        return Err(ComposeError::LineBreak(field()));
+        return Err(ComposeError::LineBreak { field });
     }
     if let Some(c) = value.chars().find(|c| c.is_ascii_control() && *c != '\t') {
         return Err(ComposeError::ControlCharacter {
-            field: field(),
+            field,
             code: u32::from(c),
         });
     }
     Ok(())
 }
 
-fn check_mailbox(field: &str, m: &Mailbox) -> Result<(), ComposeError> {
+/// Checks one mailbox; `field` names it with the part it is about.
+fn check_mailbox(field: impl Fn(Part) -> Field, m: &Mailbox) -> Result<(), ComposeError> {
     if let Some(name) = &m.name {
-        check_header_text(|| format!("the name of {field}"), name)?;
+        check_header_text(field(Part::Name), name)?;
     }
-    check_header_text(|| format!("the address of {field}"), &m.address)?;
+    check_header_text(field(Part::Address), &m.address)?;
     m.check().map_err(|error| ComposeError::Address {
-        field: field.to_string(),
+        field: field(Part::Whole),
         error,
     })
 }
 
-fn check_list(header: &str, list: &[Mailbox]) -> Result<(), ComposeError> {
+fn check_list(header: Header, list: &[Mailbox]) -> Result<(), ComposeError> {
     for (i, m) in list.iter().enumerate() {
-        check_mailbox(&format!("recipient {} in {header}", i + 1), m)?;
+        let number = i + 1;
+        check_mailbox(
+            |part| Field::Recipient {
+                header,
+                number,
+                part,
+            },
+            m,
+        )?;
     }
     Ok(())
 }
@@ -629,29 +724,34 @@ fn prepare(
     random: [u8; 16],
 ) -> Result<Prepared, ComposeError> {
     if utc_offset_minutes.unsigned_abs() > MAX_OFFSET_MINUTES.unsigned_abs() {
-        return Err(ComposeError::OffsetOutOfRange(utc_offset_minutes));
+        return Err(ComposeError::OffsetOutOfRange {
+            minutes: utc_offset_minutes,
+        });
     }
     let date = rfc5322(now_ms, utc_offset_minutes)
         .filter(|_| now_ms >= 0)
-        .ok_or(ComposeError::TimeOutOfRange(now_ms))?;
+        .ok_or(ComposeError::TimeOutOfRange { ms: now_ms })?;
 
-    check_mailbox("the sender", &draft.from)?;
-    check_list("To", &draft.to)?;
-    check_list("Cc", &draft.cc)?;
-    check_list("Bcc", &draft.bcc)?;
-    check_header_text(|| "the subject".to_string(), &draft.subject)?;
+    check_mailbox(|part| Field::Sender { part }, &draft.from)?;
+    check_list(Header::To, &draft.to)?;
+    check_list(Header::Cc, &draft.cc)?;
+    check_list(Header::Bcc, &draft.bcc)?;
+    check_header_text(Field::Subject, &draft.subject)?;
     if let Some(ctx) = &draft.reply {
-        check_header_text(|| "the original's Message-ID".to_string(), &ctx.message_id)?;
+        check_header_text(Field::OriginalMessageId, &ctx.message_id)?;
     }
     for (i, a) in draft.attachments.iter().enumerate() {
-        let n = i + 1;
-        check_header_text(|| format!("the file name of attachment {n}"), &a.file_name)?;
-        check_header_text(|| format!("the type of attachment {n}"), &a.mime_type)?;
+        let number = i + 1;
+        check_header_text(Field::AttachmentName { number }, &a.file_name)?;
+        check_header_text(Field::AttachmentType { number }, &a.mime_type)?;
         if a.file_name.trim().is_empty() {
-            return Err(ComposeError::EmptyFileName(n));
+            return Err(ComposeError::EmptyFileName { number });
         }
-        if a.file_name.len() > 255 {
-            return Err(ComposeError::FileNameTooLong(n));
+        if a.file_name.len() > MAX_FILE_NAME_BYTES {
+            return Err(ComposeError::FileNameTooLong {
+                number,
+                limit: MAX_FILE_NAME_BYTES,
+            });
         }
     }
 
@@ -796,12 +896,18 @@ mod tests {
             ("ann@example.com\u{7}", Err("control_character")),
         ];
         for (text, expected) in cases {
-            let got = typed_list("To", text)
+            let got = typed_list(Header::To, text)
                 .map(|l| l.len())
                 .map_err(|e| e.code());
             assert_eq!(got, expected, "{text:?}");
         }
-        let e = typed_list("Cc", "a@b.c\r\nBcc: x@y.z").unwrap_err();
+        let e = typed_list(Header::Cc, "a@b.c\r\nBcc: x@y.z").unwrap_err();
+        assert_eq!(
+            e,
+            ComposeError::LineBreak {
+                field: Field::Typed { header: Header::Cc }
+            }
+        );
         assert_eq!(
             e.to_string(),
             "the Cc field has a line break in it, which a header cannot hold"

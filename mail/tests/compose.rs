@@ -9,10 +9,10 @@
 // Helpers that build the table panic on a broken fixture, like the tests that call them.
 #![allow(clippy::unwrap_used)]
 
-use gmux_mail::address::{parse_list, Mailbox};
+use gmux_mail::address::{parse_list, AddressError, Mailbox, Problem};
 use gmux_mail::compose::{
-    build, check_sendable, measure, Attachment, ComposeError, DateStyle, Draft, Original,
-    MAX_ATTACHMENT_BYTES, MAX_MESSAGE_BYTES,
+    build, check_sendable, measure, typed_list, Attachment, ComposeError, DateStyle, Draft, Field,
+    Header, Original, Part, MAX_ATTACHMENT_BYTES, MAX_MESSAGE_BYTES,
 };
 use mail_parser::{MessageParser, MimeHeaders};
 use std::path::PathBuf;
@@ -382,49 +382,82 @@ fn gmail_reply_headers_and_recipients() {
 #[test]
 fn line_breaks_in_header_values_are_refused() {
     type Edit = fn(&mut Draft, &str);
-    let fields: &[(&str, Edit)] = &[
-        ("the subject", |d, v| {
+    let fields: &[(Field, Edit)] = &[
+        (Field::Subject, |d, v| {
             d.subject = format!("Hi{v}Bcc: eve@evil.example")
         }),
-        ("the name of the sender", |d, v| {
+        (Field::Sender { part: Part::Name }, |d, v| {
             d.from.name = Some(format!("Ada{v}X-Evil: 1"))
         }),
-        ("the address of the sender", |d, v| {
-            d.from.address = format!("ada@example.com{v}Bcc: eve@evil.example")
-        }),
-        ("the name of recipient 1 in To", |d, v| {
-            d.to[0].name = Some(format!("Bob{v}Bcc: eve@evil.example"))
-        }),
-        ("the address of recipient 1 in To", |d, v| {
-            d.to[0].address = format!("bob@example.com{v}")
-        }),
-        ("the name of recipient 1 in Cc", |d, v| {
-            d.cc = vec![mb(Some(&format!("C{v}")), "c@example.com")]
-        }),
-        ("the address of recipient 1 in Cc", |d, v| {
-            d.cc = vec![mb(None, &format!("{v}c@example.com"))]
-        }),
-        ("the name of recipient 1 in Bcc", |d, v| {
-            d.bcc = vec![mb(Some(&format!("Eve{v}")), "b@example.com")]
-        }),
-        ("the address of recipient 1 in Bcc", |d, v| {
-            d.bcc = vec![mb(None, &format!("b@exa{v}mple.com"))]
-        }),
-        ("the file name of attachment 1", |d, v| {
+        (
+            Field::Sender {
+                part: Part::Address,
+            },
+            |d, v| d.from.address = format!("ada@example.com{v}Bcc: eve@evil.example"),
+        ),
+        (
+            Field::Recipient {
+                header: Header::To,
+                number: 1,
+                part: Part::Name,
+            },
+            |d, v| d.to[0].name = Some(format!("Bob{v}Bcc: eve@evil.example")),
+        ),
+        (
+            Field::Recipient {
+                header: Header::To,
+                number: 1,
+                part: Part::Address,
+            },
+            |d, v| d.to[0].address = format!("bob@example.com{v}"),
+        ),
+        (
+            Field::Recipient {
+                header: Header::Cc,
+                number: 1,
+                part: Part::Name,
+            },
+            |d, v| d.cc = vec![mb(Some(&format!("C{v}")), "c@example.com")],
+        ),
+        (
+            Field::Recipient {
+                header: Header::Cc,
+                number: 1,
+                part: Part::Address,
+            },
+            |d, v| d.cc = vec![mb(None, &format!("{v}c@example.com"))],
+        ),
+        (
+            Field::Recipient {
+                header: Header::Bcc,
+                number: 1,
+                part: Part::Name,
+            },
+            |d, v| d.bcc = vec![mb(Some(&format!("Eve{v}")), "b@example.com")],
+        ),
+        (
+            Field::Recipient {
+                header: Header::Bcc,
+                number: 1,
+                part: Part::Address,
+            },
+            |d, v| d.bcc = vec![mb(None, &format!("b@exa{v}mple.com"))],
+        ),
+        (Field::AttachmentName { number: 1 }, |d, v| {
             d.attachments = vec![Attachment {
                 file_name: format!("a.pdf\"{v}Content-Type: text/html"),
                 mime_type: "application/pdf".into(),
                 data: vec![1],
             }]
         }),
-        ("the type of attachment 1", |d, v| {
+        (Field::AttachmentType { number: 1 }, |d, v| {
             d.attachments = vec![Attachment {
                 file_name: "a.pdf".into(),
                 mime_type: format!("text/plain{v}X-Evil: 1"),
                 data: vec![1],
             }]
         }),
-        ("the original's Message-ID", |d, v| {
+        (Field::OriginalMessageId, |d, v| {
             d.reply = Some(gmux_mail::compose::ReplyContext {
                 message_id: format!("<a@b>{v}X-Evil: 1"),
                 references: String::new(),
@@ -440,7 +473,7 @@ fn line_breaks_in_header_values_are_refused() {
             let got = build(&d, NOW, OFFSET, RANDOM);
             assert_eq!(
                 got,
-                Err(ComposeError::LineBreak(field.to_string())),
+                Err(ComposeError::LineBreak { field: *field }),
                 "{field} with {brk:?}"
             );
             assert_eq!(
@@ -464,8 +497,10 @@ fn other_refusals_say_what_is_wrong() {
         d.to = vec![mb(None, "bob@example.com")];
         d
     };
-    let check = |d: &Draft, now: i64, offset: i32, message: &str| {
+    // The exact data the extension words, and the English kept for logs.
+    let check = |d: &Draft, now: i64, offset: i32, expected: ComposeError, message: &str| {
         let e = build(d, now, offset, RANDOM).unwrap_err();
+        assert_eq!(e, expected);
         assert_eq!(e.to_string(), message);
     };
     let mut d = base();
@@ -474,6 +509,10 @@ fn other_refusals_say_what_is_wrong() {
         &d,
         NOW,
         OFFSET,
+        ComposeError::ControlCharacter {
+            field: Field::Subject,
+            code: 0,
+        },
         "the subject has the control character U+0000 in it",
     );
     let mut d = base();
@@ -482,6 +521,17 @@ fn other_refusals_say_what_is_wrong() {
         &d,
         NOW,
         OFFSET,
+        ComposeError::Address {
+            field: Field::Recipient {
+                header: Header::To,
+                number: 2,
+                part: Part::Whole,
+            },
+            error: AddressError {
+                entry: "not an address".into(),
+                problem: Problem::Space,
+            },
+        },
         "recipient 2 in To: \"not an address\" is not an email address: it has a space in it",
     );
     let mut d = base();
@@ -490,17 +540,25 @@ fn other_refusals_say_what_is_wrong() {
         mime_type: String::new(),
         data: vec![],
     }];
-    check(&d, NOW, OFFSET, "attachment 1 has no file name");
+    check(
+        &d,
+        NOW,
+        OFFSET,
+        ComposeError::EmptyFileName { number: 1 },
+        "attachment 1 has no file name",
+    );
     check(
         &base(),
         -1,
         OFFSET,
+        ComposeError::TimeOutOfRange { ms: -1 },
         "the time -1 ms is not between the years 1970 and 9999",
     );
     check(
         &base(),
         NOW,
         15 * 60,
+        ComposeError::OffsetOutOfRange { minutes: 900 },
         "the UTC offset of 900 minutes is not between -14:00 and +14:00",
     );
     // i32::MIN has no absolute value in i32: found by the fuzzer.
@@ -508,13 +566,74 @@ fn other_refusals_say_what_is_wrong() {
         &base(),
         NOW,
         i32::MIN,
+        ComposeError::OffsetOutOfRange { minutes: i32::MIN },
         "the UTC offset of -2147483648 minutes is not between -14:00 and +14:00",
     );
     assert_eq!(
-        check_sendable(&Draft::new(ada())).unwrap_err().to_string(),
-        "the message has no recipient"
+        check_sendable(&Draft::new(ada())),
+        Err(ComposeError::NoRecipients)
     );
     assert!(check_sendable(&base()).is_ok());
+}
+
+/// A typed field is refused as a whole (a line break or a control character before the list is read), an
+/// entry that is not an address with the entry and the problem; the data survives JSON both ways, and an
+/// over-long file name carries the limit.
+#[test]
+fn typed_fields_and_file_names_are_refused_as_data() {
+    let typed = |header| Field::Typed { header };
+    let cases: &[(Header, &str, ComposeError)] = &[
+        (
+            Header::Cc,
+            "a@example.com\nBcc: eve@evil.example",
+            ComposeError::LineBreak {
+                field: typed(Header::Cc),
+            },
+        ),
+        (
+            Header::Bcc,
+            "a@example.com\u{7}",
+            ComposeError::ControlCharacter {
+                field: typed(Header::Bcc),
+                code: 7,
+            },
+        ),
+        (
+            Header::To,
+            "ok@example.com, bob@",
+            ComposeError::Address {
+                field: typed(Header::To),
+                error: AddressError {
+                    entry: "bob@".into(),
+                    problem: Problem::NoDomain,
+                },
+            },
+        ),
+    ];
+    for (header, text, expected) in cases {
+        let got = typed_list(*header, text).unwrap_err();
+        assert_eq!(&got, expected, "{text:?}");
+        let json = serde_json::to_string(&got).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ComposeError>(&json).unwrap(),
+            got,
+            "{json}"
+        );
+    }
+    let mut d = Draft::new(ada());
+    d.to = vec![mb(None, "bob@example.com")];
+    d.attachments = vec![Attachment {
+        file_name: "x".repeat(256),
+        mime_type: "text/plain".into(),
+        data: vec![1],
+    }];
+    assert_eq!(
+        build(&d, NOW, OFFSET, RANDOM),
+        Err(ComposeError::FileNameTooLong {
+            number: 1,
+            limit: 255
+        })
+    );
 }
 
 #[test]

@@ -108,6 +108,114 @@ fn not_sent_words(why: &str, kept_in_drafts: bool) -> String {
     }
 }
 
+/// Why gmux-mail could not build the message, in the browser's language: gmux-mail gives the data (the
+/// field, the recipient's number, the sizes), the catalogue the words.
+fn compose_error_words(error: &ComposeError) -> String {
+    let n = |n: usize| crate::i18n::number(n as u64);
+    let size = |bytes: usize| crate::i18n::size(bytes as u64);
+    match error {
+        ComposeError::LineBreak { field } => {
+            t_with("composeProblemLineBreak", &[&field_words(*field)])
+        }
+        ComposeError::ControlCharacter { field, code } => t_with(
+            "composeProblemControl",
+            &[&field_words(*field), &format!("U+{code:04X}")],
+        ),
+        ComposeError::Address { field, error } => t_with(
+            "composeProblemAddress",
+            &[
+                &field_words(*field),
+                // Isolated (FSI ... PDI), so a typed address stays whole inside a right-to-left sentence.
+                &format!("\u{2068}{}\u{2069}", error.entry),
+                &address_problem_words(error.problem),
+            ],
+        ),
+        ComposeError::EmptyFileName { number } => {
+            t_with("composeProblemNoFileName", &[&n(*number)])
+        }
+        ComposeError::FileNameTooLong { number, limit } => {
+            t_with("composeProblemFileNameTooLong", &[&n(*number), &n(*limit)])
+        }
+        ComposeError::AttachmentsTooLarge { total, limit } => t_with(
+            "composeProblemAttachmentsTooLarge",
+            &[&size(*total), &size(*limit)],
+        ),
+        ComposeError::MessageTooLarge { size: bytes, limit } => t_with(
+            "composeProblemMessageTooLarge",
+            &[&size(*bytes), &size(*limit)],
+        ),
+        ComposeError::TimeOutOfRange { ms } => t_with("composeProblemBadTime", &[&ms.to_string()]),
+        ComposeError::OffsetOutOfRange { minutes } => {
+            t_with("composeProblemBadOffset", &[&minutes.to_string()])
+        }
+        ComposeError::NoRecipients => t("composeProblemNoRecipients"),
+    }
+}
+
+/// The value a refusal is about, as a phrase of the browser's language.
+fn field_words(field: mail::Field) -> String {
+    use mail::{Field, Header, Part};
+    let header = |h: Header| match h {
+        Header::To => t("to"),
+        Header::Cc => t("cc"),
+        Header::Bcc => t("bcc"),
+    };
+    match field {
+        Field::Sender { part: Part::Whole } => t("composeFieldSender"),
+        Field::Sender { part: Part::Name } => t("composeFieldSenderName"),
+        Field::Sender {
+            part: Part::Address,
+        } => t("composeFieldSenderAddress"),
+        Field::Recipient {
+            header: h,
+            number,
+            part,
+        } => {
+            let number = crate::i18n::number(number as u64);
+            let values: [&str; 2] = [&number, &header(h)];
+            match part {
+                Part::Whole => t_with("composeFieldRecipient", &values),
+                Part::Name => t_with("composeFieldRecipientName", &values),
+                Part::Address => t_with("composeFieldRecipientAddress", &values),
+            }
+        }
+        Field::Typed { header: h } => t_with("composeFieldTyped", &[&header(h)]),
+        Field::Subject => t("composeFieldSubject"),
+        Field::OriginalMessageId => t("composeFieldOriginalId"),
+        Field::AttachmentName { number } => t_with(
+            "composeFieldAttachmentName",
+            &[&crate::i18n::number(number as u64)],
+        ),
+        Field::AttachmentType { number } => t_with(
+            "composeFieldAttachmentType",
+            &[&crate::i18n::number(number as u64)],
+        ),
+    }
+}
+
+/// Why a typed entry is not an email address, in the browser's language.
+fn address_problem_words(problem: gmux_mail::address::Problem) -> String {
+    use gmux_mail::address::Problem;
+    match problem {
+        Problem::NoAt => t("addressNoAt"),
+        Problem::EmptyLocalPart => t("addressEmptyLocalPart"),
+        Problem::LocalPartTooLong => t("addressLocalPartTooLong"),
+        Problem::BadLocalPart => t("addressBadLocalPart"),
+        Problem::NoDomain => t("addressNoDomain"),
+        Problem::DomainWithoutDot => t("addressDomainWithoutDot"),
+        Problem::BadDomain => t("addressBadDomain"),
+        Problem::TooLong => t("addressTooLong"),
+        Problem::NonAscii => t("addressNonAscii"),
+        Problem::Space => t("addressSpace"),
+        Problem::LineBreak => t("addressLineBreak"),
+        Problem::ControlCharacter => t("addressControl"),
+        Problem::UnclosedQuote => t("addressUnclosedQuote"),
+        Problem::UnclosedAngle => t("addressUnclosedAngle"),
+        Problem::TextAfterAddress => t("addressTextAfter"),
+        Problem::NameWithoutAddress => t("addressNameOnly"),
+    }
+}
+
 /// Why Send or Undo did nothing.
 fn refusal_words(refusal: decide::Refusal) -> String {
     match refusal {
@@ -568,9 +676,12 @@ impl Composer {
         let identity = self.identity(&fields.from).await.ok_or_else(|| {
             ComposeReply::refused("bad_from", t_with("composeNotAnAccount", &[&fields.from]))
         })?;
-        let list = |header: &str, text: &str| {
+        let list = |header: mail::Header, text: &str| {
             mail::typed_list(header, text).map_err(|e| {
-                ComposeReply::refused(e.code(), t_with("composeNotSentBecause", &[&e.to_string()]))
+                ComposeReply::refused(
+                    e.code(),
+                    t_with("composeNotSentBecause", &[&compose_error_words(&e)]),
+                )
             })
         };
         let mut draft = Draft {
@@ -578,9 +689,9 @@ impl Composer {
                 name: (!identity.name.trim().is_empty()).then(|| identity.name.clone()),
                 address: identity.email.clone(),
             },
-            to: list("To", &fields.to)?,
-            cc: list("Cc", &fields.cc)?,
-            bcc: list("Bcc", &fields.bcc)?,
+            to: list(mail::Header::To, &fields.to)?,
+            cc: list(mail::Header::Cc, &fields.cc)?,
+            bcc: list(mail::Header::Bcc, &fields.bcc)?,
             subject: fields.subject,
             body: fields.body,
             attachments: Vec::new(),
@@ -667,7 +778,10 @@ impl Composer {
             Err(e) => {
                 self.set_save_error(
                     id,
-                    Some(t_with("composeNotSavedBecause", &[&e.to_string()])),
+                    Some(t_with(
+                        "composeNotSavedBecause",
+                        &[&compose_error_words(&e)],
+                    )),
                 );
                 return false;
             }
@@ -744,7 +858,7 @@ impl Composer {
         if let Err(e) = mail::check_sendable(&draft) {
             return ComposeReply::refused(
                 e.code(),
-                t_with("composeNotSentBecause", &[&e.to_string()]),
+                t_with("composeNotSentBecause", &[&compose_error_words(&e)]),
             );
         }
         let client = match self.client(&identity.account).await {
@@ -754,7 +868,7 @@ impl Composer {
         if let Err(e) = self.build(id, &mut draft, &client) {
             return ComposeReply::refused(
                 e.code(),
-                t_with("composeNotSentBecause", &[&e.to_string()]),
+                t_with("composeNotSentBecause", &[&compose_error_words(&e)]),
             );
         }
         let undo = self.store.settings().compose.undo_seconds();

@@ -299,7 +299,7 @@ fn check(input: &[u8]) -> Verdict {
 fn justify(d: &Draft, e: &ComposeError) -> Result<(), String> {
     let values = header_values(d);
     let ok = match e {
-        ComposeError::LineBreak(_) => values.iter().any(|v| v.contains(['\r', '\n'])),
+        ComposeError::LineBreak { .. } => values.iter().any(|v| v.contains(['\r', '\n'])),
         ComposeError::ControlCharacter { code, .. } => values.iter().any(|v| {
             v.chars()
                 .any(|c| u32::from(c) == *code && c.is_ascii_control())
@@ -309,12 +309,16 @@ fn justify(d: &Draft, e: &ComposeError) -> Result<(), String> {
             .chain(&d.cc)
             .chain(&d.bcc)
             .any(|m| m.check().is_err()),
-        ComposeError::EmptyFileName(n) => d.attachments[n - 1].file_name.trim().is_empty(),
-        ComposeError::FileNameTooLong(n) => d.attachments[n - 1].file_name.len() > 255,
+        ComposeError::EmptyFileName { number } => {
+            d.attachments[number - 1].file_name.trim().is_empty()
+        }
+        ComposeError::FileNameTooLong { number, limit } => {
+            d.attachments[number - 1].file_name.len() > *limit
+        }
         ComposeError::AttachmentsTooLarge { total, .. } => *total > MAX_ATTACHMENT_BYTES,
         ComposeError::MessageTooLarge { .. } => true,
-        ComposeError::TimeOutOfRange(t) => !(0..=253_402_300_799_999).contains(t),
-        ComposeError::OffsetOutOfRange(o) => !(-840..=840).contains(o),
+        ComposeError::TimeOutOfRange { ms } => !(0..=253_402_300_799_999).contains(ms),
+        ComposeError::OffsetOutOfRange { minutes } => !(-840..=840).contains(minutes),
         ComposeError::NoRecipients => false,
     };
     if ok {

@@ -559,10 +559,15 @@ fn check_compose(browser: Browser) {
         .as_str()
         .expect("a composer id")
         .to_string();
-    for (field, value) in [
-        ("subject", "Hello\r\nBcc: thief@evil.example"),
-        ("to", "ann@example.com\r\nBcc: thief@evil.example"),
-        ("cc", "ann@example.com\nX-Injected: yes"),
+    // gmux-mail names the field as data; the background words it from the catalogue.
+    for (field, value, words) in [
+        ("subject", "Hello\r\nBcc: thief@evil.example", "the subject"),
+        (
+            "to",
+            "ann@example.com\r\nBcc: thief@evil.example",
+            "the To field",
+        ),
+        ("cc", "ann@example.com\nX-Injected: yes", "the Cc field"),
     ] {
         let mut fields = json!({"from": me, "to": emails[1], "subject": "fine", "body": "text"});
         fields[field] = json!(value);
@@ -572,10 +577,10 @@ fn check_compose(browser: Browser) {
         let refused = ok(instance.send_intent(json!({"type": "compose_send", "id": id})));
         assert_eq!(refused["ok"], json!(false), "{field}: {refused}");
         let error = refused["error"].as_str().unwrap_or_default();
-        assert!(error.starts_with("Not sent:"), "{error}");
-        assert!(
-            error.contains("line break") || error.contains("not an email address"),
-            "{field}: {error}"
+        assert_eq!(
+            error,
+            format!("Not sent: {words} has a line break in it, which a header cannot hold."),
+            "{field}"
         );
     }
     ok(instance.send_intent(json!({"type": "compose_discard", "id": id})));
@@ -622,7 +627,7 @@ fn check_compose(browser: Browser) {
         c["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("not an email address"),
+            .contains("Not sent: the To field: “\u{2068}someone@\u{2069}” is not an email address: nothing comes after the @."),
         "{c}"
     );
     let after: usize = emails.iter().map(|e| sent(&emulator, e).len()).sum();

@@ -515,6 +515,23 @@ fn check_reader_and_composer_right_to_left(browser: Browser) {
     );
     ok(instance.screenshot("rtl-composer-new"));
     assert_all_translated(&instance, "composer (new message)", &mail);
+    // Send refused: gmux-mail says which field and why as data, the catalogue words it around the typed entry.
+    let typed = "someone@";
+    ok(instance.session.execute(
+        "const e = document.getElementById('compose-to'); e.focus(); e.value = arguments[0];
+         e.dispatchEvent(new Event('input', {bubbles: true})); return true;",
+        &[json!(typed)],
+    ));
+    ok(instance.click_css("#composer .composer-send"));
+    wait_for(
+        &instance,
+        "the send refused",
+        "const m = document.getElementById('compose-message'); return !!m && !m.hidden && m.textContent.length > 0;",
+    );
+    ok(instance.screenshot("rtl-composer-refused"));
+    let mut with_typed = mail.clone();
+    with_typed.push(typed.to_string());
+    assert_all_translated(&instance, "composer refusing an address", &with_typed);
 
     // A conversation Gmail will not give (busy on every try): the reader's refusal with Gmail's cause inside,
     // both from the catalogue.
