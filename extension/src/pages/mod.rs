@@ -156,6 +156,11 @@ pub fn start() {
         };
         PAGE.with(|p| *p.borrow_mut() = Some(page));
         redraw();
+        // Clicks and keys work from the first draw on: a person (or a test) acting on the rows as soon as they
+        // show is never ignored while the page reads the rest.
+        if let Err(e) = listen() {
+            log_error("listening", e);
+        }
         if partial {
             // After the first rows are painted (the whole store's structured clone would hold that frame), and
             // before the page follows the storage changes: a write since the first read waits for it in the feed
@@ -175,9 +180,6 @@ pub fn start() {
         match feed {
             Ok(feed) => follow(feed),
             Err(e) => log_error("listening to storage", e),
-        }
-        if let Err(e) = listen() {
-            log_error("listening", e);
         }
         presence::start();
         if kind != PageKind::Options {
