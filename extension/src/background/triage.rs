@@ -93,6 +93,20 @@ impl Triage {
         }
     }
 
+    /// Each account's failure, in the browser's language: how many were not changed, and Gmail's cause.
+    fn failure_words(&self, failures: &[gmux_core::triage::AccountFailure]) -> Vec<String> {
+        failures
+            .iter()
+            .map(|f| {
+                not_changed_words(
+                    &self.email_of(&f.account_id),
+                    f.failed,
+                    &triage_cause_words(f.cause.as_ref()),
+                )
+            })
+            .collect()
+    }
+
     fn email_of(&self, account: &str) -> String {
         self.store.inbox(|s| {
             s.account(account)
@@ -256,17 +270,7 @@ impl Triage {
         if !reply.sentence.is_empty() {
             reply.sentence = done_words(&action, settled.undo.threads.len());
         }
-        reply.failures = settled
-            .failures
-            .iter()
-            .map(|f| {
-                not_changed_words(
-                    &self.email_of(&f.account_id),
-                    f.failed,
-                    &triage_cause_words(f.cause.as_ref()),
-                )
-            })
-            .collect();
+        reply.failures = self.failure_words(&settled.failures);
         let mut refused_per: std::collections::BTreeMap<&str, (usize, TriageError)> =
             std::collections::BTreeMap::new();
         for r in &sent.refused {
@@ -491,17 +495,7 @@ impl Triage {
         });
         self.store.persist().await;
 
-        let failures: Vec<String> = undone
-            .failures
-            .iter()
-            .map(|f| {
-                not_changed_words(
-                    &self.email_of(&f.account_id),
-                    f.failed,
-                    &triage_cause_words(f.cause.as_ref()),
-                )
-            })
-            .collect();
+        let failures = self.failure_words(&undone.failures);
         let sentence = if !failures.is_empty() && undone.restored.is_empty() {
             String::new()
         } else if last.record.threads.is_empty() && last.queued.is_empty() {
