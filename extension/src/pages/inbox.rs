@@ -13,12 +13,6 @@ use crate::i18n::{t, t_with};
 /// Rows in the first draw when the window's height is unknown.
 const FIRST_DRAW_ROWS: usize = 30;
 
-/// Rows the list holds after the first draw, and how many more come each time a scroll nears its end
-/// (`views::load_more_if_near_end`). Twenty accounts store 2,000 rows: Firefox took about a second to insert and
-/// lay them out, and leaving such a page held up the next one. 200 rows are tens of milliseconds and fill any
-/// screen many times over.
-pub(super) const ROWS_AHEAD: usize = 200;
-
 /// The first draw puts in as many rows as the page could show, so the first paint is as full as the finished one
 /// while costing a fraction of it. The heights come from gmux.css: the popup's list is 400 px tall and a row there
 /// is at least 64 px (three lines: senders, subject, snippet); a new-tab row is at least 32 px (one line) in a list
@@ -387,9 +381,9 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     // The first draw puts only what fits on screen in the DOM so the browser paints it sooner; the rest follows
     // once the page has had a frame.
     // The same holds while the page has only the store's head, which is exact for the first screen alone. After
-    // that the list holds the rows a person has come near, `ROWS_AHEAD` at a time.
+    // that the list holds the rows a person has come near, `super::ROWS_AHEAD` at a time.
     let limit = if page.first_row_painted && !page.partial {
-        page.rows_wanted.max(ROWS_AHEAD)
+        page.rows_wanted.max(super::ROWS_AHEAD)
     } else {
         first_draw_rows(page.kind)
     };

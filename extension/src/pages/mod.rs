@@ -36,6 +36,12 @@ use crate::dom;
 use crate::i18n::{t, t_with};
 use crate::timers::sleep;
 
+/// Rows the list holds after the first draw, and how many more come each time a scroll nears its end
+/// (`views::load_more_if_near_end`). Twenty accounts store 2,000 rows: Firefox took about a second to insert and
+/// lay them out, and leaving such a page held up the next one. 200 rows are tens of milliseconds and fill any
+/// screen many times over.
+const ROWS_AHEAD: usize = 200;
+
 /// The background may still be starting when a page opens (a Chrome worker being restarted, a Firefox event
 /// page waking); a few short retries cover that without hiding a background that really is broken.
 const STATUS_ATTEMPTS: u32 = 20;
@@ -69,7 +75,7 @@ struct Page {
     drawn: Vec<ThreadRow>,
     /// How many rows the list shows.
     drawn_rows: usize,
-    /// How many rows the list should hold: it grows by `inbox::ROWS_AHEAD` as a scroll nears the list's end.
+    /// How many rows the list should hold: it grows by `ROWS_AHEAD` as a scroll nears the list's end.
     rows_wanted: usize,
     /// How many rows the view has, drawn or not.
     rows_available: usize,

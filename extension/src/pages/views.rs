@@ -216,7 +216,7 @@ pub(super) fn load_more_if_near_end() {
     let mut drawn_before = None;
     super::with_page(&mut |page| {
         if page.first_row_painted && !page.partial && page.drawn_rows < page.rows_available {
-            page.rows_wanted = page.drawn_rows + super::inbox::ROWS_AHEAD;
+            page.rows_wanted = page.drawn_rows + super::ROWS_AHEAD;
             drawn_before = Some(page.drawn_rows);
         }
     });

@@ -161,7 +161,7 @@ fn check_the_head_then_the_whole_store(instance: &mut ExtensionBrowser, now: u64
     assert!(head_rows <= HEAD_ROWS + 20, "{head_rows} rows in the head");
     for page in ["popup.html", "newtab.html"] {
         ok(instance.open_page(page));
-        // The list holds 200 rows at first (`inbox::ROWS_AHEAD`), and more each time a scroll nears its end.
+        // The list holds 200 rows at first (`pages::ROWS_AHEAD`), and more each time a scroll nears its end.
         ok(instance.wait_for_inbox(
             &format!("{page} to list the first 200 rows of 20 accounts in order"),
             |v| shown_order(v) == expected[..200],
