@@ -37,6 +37,10 @@ pub(super) struct TriageUi {
     handles: Vec<ViewUndo>,
     /// Mark all read's question, waiting for the person's answer.
     confirm: Option<String>,
+    /// Actions sent to the background and not yet answered. While Gmail is changing many conversations, a page
+    /// of a view fetched meanwhile would show some changed and some not, and keep that after an undo: the view
+    /// asks for its next pages only once none is pending (`views::load_more_if_near_end`).
+    pub in_flight: u32,
     /// The rows the snooze menu is open for.
     snoozing: Option<Vec<Key>>,
     /// Every account's snoozed conversations, as stored.
@@ -298,6 +302,7 @@ fn act_as(action: TriageAction, keys: Vec<Key>, snooze: Option<SnoozeChoice>) {
         },
         None => Intent::Triage { action, rows },
     };
+    update(|page| page.triage.in_flight += 1);
     spawn_local(async move {
         let reply = match browser::send_message::<_, TriageReply>(&intent).await {
             Ok(reply) => reply,
@@ -322,6 +327,7 @@ pub(super) fn undo() {
             t.0 = crate::i18n::t("undoing");
             t.1 = false;
         }
+        page.triage.in_flight += 1;
     });
     spawn_local(async move {
         let reply = match browser::send_message::<_, TriageReply>(&Intent::Undo).await {
@@ -337,6 +343,7 @@ pub(super) fn undo() {
 fn settle(reply: TriageReply, undoing: bool) {
     let mut seq = 0;
     update(|page| {
+        page.triage.in_flight = page.triage.in_flight.saturating_sub(1);
         let handles = std::mem::take(&mut page.triage.handles);
         let mut kept = Vec::new();
         // An undo that fully worked puts back every row the action changed here (mark all read's undo names no
@@ -358,6 +365,8 @@ fn settle(reply: TriageReply, undoing: bool) {
         page.triage.toast =
             (!reply.sentence.is_empty()).then(|| (reply.sentence.clone(), reply.undo, seq));
     });
+    // The pages a scroll asked for while the action was under way.
+    super::views::load_more_if_near_end();
     spawn_local(async move {
         sleep(UNDO_TOAST_MS as i32).await;
         update(|page| {
@@ -385,6 +394,7 @@ pub(super) fn mark_all_read(confirmed: bool) {
         page.triage.toast_seq += 1;
         let seq = page.triage.toast_seq;
         page.triage.toast = Some((t("markingRead"), false, seq));
+        page.triage.in_flight += 1;
     });
     spawn_local(async move {
         let intent = Intent::MarkAllRead {
@@ -397,10 +407,12 @@ pub(super) fn mark_all_read(confirmed: bool) {
             Err(e) => TriageReply::refused(t_with("backgroundNoAnswer", &[&e.to_string()])),
         };
         if let Some(question) = reply.confirm {
-            return update(|page| {
+            update(|page| {
+                page.triage.in_flight = page.triage.in_flight.saturating_sub(1);
                 page.triage.toast = None;
                 page.triage.confirm = Some(question);
             });
+            return super::views::load_more_if_near_end();
         }
         // A list beyond the stored inbox shows it here (the background reads the stored inbox again).
         if reply.undo {
@@ -460,7 +472,10 @@ fn parse_local_time(value: &str, utc_offset_minutes: i32) -> Option<u64> {
 
 /// A snoozed row's Unsnooze: back in the inbox now.
 pub(super) fn unsnooze(key: Key) {
-    update(|page| page.message = None);
+    update(|page| {
+        page.message = None;
+        page.triage.in_flight += 1;
+    });
     spawn_local(async move {
         let intent = Intent::Unsnooze {
             account: key.0.clone(),

@@ -233,9 +233,10 @@ pub(super) fn load_more_if_near_end() {
         return;
     }
     let mut fetches = Vec::new();
-    // The head's accounts look as if they had older mail beyond their few rows: ask only of the whole store.
+    // The head's accounts look as if they had older mail beyond their few rows: ask only of the whole store. And
+    // not while a triage action is changing conversations at Gmail (it asks again when it is done).
     super::with_page(&mut |page| {
-        if !page.partial {
+        if !page.partial && page.triage.in_flight == 0 {
             fetches = page.views.session.more(&page.store);
         }
     });
