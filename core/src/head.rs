@@ -10,8 +10,9 @@
 //! stores hides everything from its oldest stored row down (see [`crate::listing::MergedList`]), so cutting an
 //! account just below the line would hide rows of the other accounts that belong on the first screen.
 
-use crate::inbox::InboxStore;
+use crate::inbox::{InboxStore, SyncHealth};
 use crate::settings::Settings;
+use crate::status::Status;
 use crate::views::ViewSession;
 
 /// Rows of the inbox view the head guarantees: more than the tallest first screen draws (a new tab 2,160 pixels
@@ -37,6 +38,34 @@ pub fn store_head(store: &InboxStore, settings: &Settings, rows: usize) -> Inbox
         inbox.threads.truncate(keep);
     }
     head
+}
+
+/// What a page's first screen is drawn from, as one short string: the background writes it beside every write
+/// ([`crate::messages::SCREEN_KEY`]), and a page saves its first screen under it (the extension's
+/// `pages/first_screen.rs`). Equal keys draw the same first screen; a key stays the same across a poll that
+/// changed only when it ran (the sync times, what is syncing, the revision), which the first screen does not
+/// show, so a popup opened between polls still finds the screen the last page saved.
+pub fn screen_key(head: &InboxStore, settings: &Settings, status: &Status) -> String {
+    let mut head = head.clone();
+    for inbox in &mut head.accounts {
+        // Shown only while an account is failing, when it no longer moves.
+        if inbox.account.health == SyncHealth::Ok {
+            inbox.account.last_good_sync_ms = None;
+        }
+    }
+    let status = Status {
+        last_sync_ms: None,
+        syncing: false,
+        syncing_accounts: Vec::new(),
+        revision: None,
+        ..status.clone()
+    };
+    let drawn_from = serde_json::to_string(&(&head, settings, &status)).unwrap_or_default();
+    // FNV-1a: equality is all that is asked of it.
+    let hash = drawn_from.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{hash:016x}")
 }
 
 #[cfg(test)]
@@ -248,6 +277,60 @@ mod tests {
                 first(&whole),
                 "{shapes:?}, {only:?}, {wanted}"
             );
+        }
+    }
+
+    #[test]
+    fn the_screen_key_moves_with_what_the_first_screen_shows_and_not_with_when_a_poll_ran() {
+        let base = store(&[("a", &[(30, true), (20, true)], 2), ("b", &[(25, true)], 1)]);
+        let settings = Settings::default();
+        let status = Status::default();
+        let key = screen_key(&base, &settings, &status);
+        assert_eq!(key.len(), 16);
+        assert_eq!(
+            key,
+            screen_key(&base, &settings, &status),
+            "the same inputs, the same key"
+        );
+
+        let mut polled = base.clone();
+        polled.accounts[0].account.last_good_sync_ms = Some(99);
+        let polled_status = Status {
+            last_sync_ms: Some(99),
+            syncing: true,
+            syncing_accounts: vec!["a".into()],
+            revision: Some(7),
+            ..Status::default()
+        };
+        assert_eq!(
+            key,
+            screen_key(&polled, &settings, &polled_status),
+            "a poll that changed nothing shown"
+        );
+
+        let mut read = base.clone();
+        read.accounts[1].threads[0].unread = !read.accounts[1].threads[0].unread;
+        let mut failing = polled.clone();
+        failing.accounts[0].account.health = SyncHealth::Offline;
+        let primary = primary_only(&["b"]);
+        let mut connected = Status::default();
+        connected.host = crate::status::HostState::Connected;
+        for (what, other) in [
+            ("a row marked read", screen_key(&read, &settings, &status)),
+            (
+                "an account failing, with its last good sync",
+                screen_key(&failing, &settings, &status),
+            ),
+            (
+                "Primary only for an account",
+                screen_key(&base, &primary, &status),
+            ),
+            (
+                "the host connected",
+                screen_key(&base, &settings, &connected),
+            ),
+        ] {
+            assert_ne!(key, other, "{what} changes the first screen's key");
         }
     }
 }

@@ -14,6 +14,9 @@ pub const STORE_KEY: &str = "inbox";
 /// `storage.local` key of the store's head (an [`crate::inbox::InboxStore`] cut by [`crate::head::store_head`]):
 /// written with [`STORE_KEY`] in every write of it, read by a page before the whole store.
 pub const HEAD_KEY: &str = "inbox_head";
+/// `storage.local` key of [`crate::head::screen_key`], written with every write: what a page's first screen is
+/// drawn from.
+pub const SCREEN_KEY: &str = "screen_key";
 /// `storage.local` key of the background's status.
 pub const STATUS_KEY: &str = "status";
 /// `storage.local` key of the user's settings.

@@ -133,6 +133,8 @@ pub struct InboxView {
     pub text: String,
     /// `performance.now()` when the first row was put in the DOM.
     pub first_row_ms: Option<f64>,
+    /// Whether the page shows the first screen early.js put in before its wasm drew (`data-first-screen`).
+    pub first_screen: bool,
 }
 
 const READ_INBOX: &str = r#"
@@ -152,7 +154,8 @@ const status = document.getElementById('status');
 const list = document.getElementById('inbox');
 return { rows, badges, notices, empty: empty && !empty.hidden ? (empty.dataset.state || '') : null,
   status: status ? status.dataset.state || '' : '', text: document.body.innerText,
-  first: list && list.dataset.firstRowMs ? list.dataset.firstRowMs : null };
+  first: list && list.dataset.firstRowMs ? list.dataset.firstRowMs : null,
+  firstScreen: document.documentElement.hasAttribute('data-first-screen') };
 "#;
 
 fn parse_inbox(value: &Value) -> InboxView {
@@ -204,6 +207,7 @@ fn parse_inbox(value: &Value) -> InboxView {
         status_state: s(&value["status"]),
         text: s(&value["text"]),
         first_row_ms: value["first"].as_str().and_then(|v| v.parse().ok()),
+        first_screen: value["firstScreen"] == Value::Bool(true),
     }
 }
 
@@ -260,6 +264,47 @@ impl ExtensionBrowser {
         self.seed_storage(&json!({"inbox": store, "status": status}))
     }
 
+    /// For the benches: the store and status as the background writes them, with a revision and the first
+    /// screen's key (`gmux_core::head::screen_key`), so a page saves its first screen (`pages/first_screen.rs`)
+    /// and the next one shows it, as in use.
+    pub fn seed_inbox_as_written(
+        &self,
+        store: &InboxStore,
+        status: &Value,
+        revision: u64,
+    ) -> Result<()> {
+        let parsed: gmux_core::status::Status = serde_json::from_value(status.clone())
+            .map_err(|e| HarnessError::Unexpected(e.to_string()))?;
+        let settings = gmux_core::messages::Settings::default();
+        let head = gmux_core::head::store_head(store, &settings, gmux_core::head::HEAD_ROWS);
+        let key = gmux_core::head::screen_key(&head, &settings, &parsed);
+        let store =
+            serde_json::to_value(store).map_err(|e| HarnessError::Unexpected(e.to_string()))?;
+        self.seed_storage(
+            &json!({"inbox": store, "status": status, "revision": revision, "screen_key": key}),
+        )
+    }
+
+    /// Waits until the current page (`popup.html` or `newtab.html`) has saved its first screen under the stored
+    /// key (a page saves it once it has read the whole store).
+    pub fn wait_for_first_screen_saved(&self, page: &str) -> Result<()> {
+        const SAVED: &str = "const api = globalThis.browser ?? globalThis.chrome;
+            const kind = arguments[0].replace('.html', '');
+            const saved = JSON.parse(localStorage.getItem(`gmux.firstScreen.${kind}`) ?? 'null');
+            return api.storage.local.get('screen_key').then((s) => !!saved && saved.key === s.screen_key);";
+        let deadline = Instant::now() + PAGE_DEADLINE;
+        while Instant::now() < deadline {
+            if self.session.execute(SAVED, &[json!(page)])? == json!(true) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        Err(HarnessError::Timeout {
+            what: format!("{page} to save its first screen"),
+            last: String::new(),
+        })
+    }
+
     /// What the current inbox page shows now.
     pub fn inbox_view(&self) -> Result<InboxView> {
         Ok(parse_inbox(&self.session.execute(READ_INBOX, &[])?))
@@ -275,7 +320,9 @@ impl ExtensionBrowser {
         let mut last = None;
         while Instant::now() < deadline {
             // A navigation still under way can refuse scripts for a moment; that is not a failure yet.
-            if let Ok(view) = self.inbox_view() {
+            // The wasm's own draw: a first screen shown before it (the same rows, from the last page) is not
+            // the page yet, and tests act on the page (`stale_page::first_screen_*` test the first screen).
+            if let Some(view) = self.inbox_view().ok().filter(|v| !v.first_screen) {
                 if done(&view) {
                     return Ok(view);
                 }
@@ -421,11 +468,12 @@ pub fn first_row_times(
     instance.open_page("options.html")?;
     let now = unix_now_ms();
     let store = demo_store(accounts, threads, now);
-    instance.seed_inbox(&store, &connected_status(&store, now))?;
+    instance.seed_inbox_as_written(&store, &connected_status(&store, now), now)?;
     let mut times = Vec::with_capacity(loads);
     for _ in 0..loads {
         let view = instance.open_inbox_page(page, |v| v.first_row_ms.is_some())?;
         times.push(instance.first_row_timing(&view)?);
+        instance.wait_for_first_screen_saved(page)?;
     }
     Ok(times)
 }
@@ -448,13 +496,19 @@ pub fn cold_first_row_times(
     instance.open_page("options.html")?;
     let now = unix_now_ms();
     let store = demo_store(accounts, threads, now);
-    instance.seed_inbox(&store, &connected_status(&store, now))?;
+    instance.seed_inbox_as_written(&store, &connected_status(&store, now), now)?;
+    // Each page as a person has seen it before: its first screen saved.
+    for page in pages {
+        instance.open_inbox_page(page, |v| v.first_row_ms.is_some())?;
+        instance.wait_for_first_screen_saved(page)?;
+    }
     let mut cold = Vec::with_capacity(starts * (pages.len() + 1));
     for _ in 0..starts {
         for page in pages {
             instance = instance.restart()?;
             let view = instance.open_inbox_page(page, |v| v.first_row_ms.is_some())?;
             cold.push((page.to_string(), instance.first_row_timing(&view)?));
+            instance.wait_for_first_screen_saved(page)?;
         }
         // The floor (issue 21): the blank page (the popup's HTML and CSS, no script) as the first load after a
         // cold start; its first contentful paint stands as its "first row".
@@ -536,11 +590,17 @@ pub fn target_line(target: &str, met: bool, why_missed: impl FnOnce() -> String)
 
 /// Why a first row came later than its target, from where the median load's time went.
 pub fn first_row_miss(first_row_ms: f64, wasm_ready_ms: f64, store_read_ms: f64) -> String {
+    if first_row_ms < wasm_ready_ms {
+        return format!(
+            "Why: the first row is the first screen the page before saved (`pages/first_screen.rs`), in at \
+             {first_row_ms:.0} ms, before the pages' wasm runs at {wasm_ready_ms:.0} ms: what is left is the \
+             browser starting the page, reading the first screen's key and painting the rows"
+        );
+    }
     format!(
         "Why: {wasm_ready_ms:.0} of the {first_row_ms:.0} ms pass before the pages' wasm runs (fetching, compiling \
          and instantiating the module), {:.0} ms reading the store, {:.0} ms drawing. To close it: less wasm to \
-         compile before the first row (a smaller pages module, no serde_json on the first row's path), or paint \
-         the first rows from a small cached snapshot before the wasm is ready",
+         compile before the first row (a smaller pages module, no serde_json on the first row's path)",
         store_read_ms - wasm_ready_ms,
         first_row_ms - store_read_ms
     )

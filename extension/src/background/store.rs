@@ -6,13 +6,13 @@
 use std::cell::RefCell;
 
 use futures::channel::oneshot;
-use gmux_core::head::{store_head, HEAD_ROWS};
+use gmux_core::head::{screen_key, store_head, HEAD_ROWS};
 use gmux_core::icon::{self, IconShown};
 use gmux_core::inbox::InboxStore;
 use gmux_core::listing::RecentSearches;
 use gmux_core::messages::{
     next_revision, Settings, HEAD_KEY, NOTIFIED_KEY, OFFLINE_KEY, RECENT_SEARCHES_KEY,
-    REVISION_KEY, SETTINGS_KEY, SNOOZES_KEY, STATUS_KEY, STORE_KEY,
+    REVISION_KEY, SCREEN_KEY, SETTINGS_KEY, SNOOZES_KEY, STATUS_KEY, STORE_KEY,
 };
 use gmux_core::notify::NotifiedLog;
 use gmux_core::offline::OfflineQueue;
@@ -150,11 +150,17 @@ impl Store {
     /// here, after the stored revision was read, so revisions only grow.
     async fn write(&self, mut items: Value) -> Result<(), BrowserError> {
         self.loaded().await;
-        let revision = self.with(|inner| {
+        let (revision, screen) = self.with(|inner| {
             inner.revision = next_revision(inner.revision, js_sys::Date::now() as u64);
-            inner.revision
+            let head = store_head(&inner.inbox, &inner.settings, HEAD_ROWS);
+            (
+                inner.revision,
+                screen_key(&head, &inner.settings, &inner.status),
+            )
         });
         items[REVISION_KEY] = json!(revision);
+        // What a page's first screen is drawn from (a page saves its first screen under it).
+        items[SCREEN_KEY] = json!(screen);
         browser::storage_set(&items).await
     }
 

@@ -5,6 +5,7 @@
 //! the DOM through `textContent`.
 
 mod compose;
+mod first_screen;
 mod gmail_tabs;
 mod inbox;
 mod notifications;
@@ -21,8 +22,8 @@ use std::cell::RefCell;
 
 use gmux_core::inbox::{InboxStore, ThreadRow};
 use gmux_core::messages::{
-    is_newer, Intent, IntentReply, Settings, ThreadAction, HEAD_KEY, REVISION_KEY, SETTINGS_KEY,
-    STATUS_KEY, STORE_KEY,
+    is_newer, Intent, IntentReply, Settings, ThreadAction, HEAD_KEY, REVISION_KEY, SCREEN_KEY,
+    SETTINGS_KEY, STATUS_KEY, STORE_KEY,
 };
 use gmux_core::status::{self, HostState, Status};
 use gmux_core::view::{self, InboxKey};
@@ -90,6 +91,10 @@ struct Page {
     first_row_painted: bool,
     /// The conversation open in the reader, if one is.
     reading: Option<reading::Reading>,
+    /// What the page's first screen is drawn from (`gmux_core::head::screen_key`, from storage), and the key
+    /// whose first screen the page saved last (`first_screen`).
+    screen_key: Option<String>,
+    first_screen_saved: Option<String>,
 }
 
 thread_local! {
@@ -121,6 +126,7 @@ pub fn start() {
     // over below, so a write between the first read and the page's listening is never lost.
     let feed = browser::storage_feed();
     spawn_local(async move {
+        hold_start_for_tests().await;
         let kind = page_kind();
         let stored = read_cached_storage().await.unwrap_or_else(|e| {
             log_error("reading the cached inbox", e);
@@ -159,6 +165,8 @@ pub fn start() {
             confirmation: None,
             first_row_painted: false,
             reading: None,
+            screen_key: field(SCREEN_KEY).as_string(),
+            first_screen_saved: None,
         };
         PAGE.with(|p| *p.borrow_mut() = Some(page));
         redraw();
@@ -167,6 +175,8 @@ pub fn start() {
         if let Err(e) = listen() {
             log_error("listening", e);
         }
+        // The first draw is in and the page listens: a first screen early.js showed is the wasm's now.
+        first_screen::release();
         if partial {
             // After the first rows are painted (the whole store's structured clone would hold that frame), and
             // before the page follows the storage changes: a write since the first read waits for it in the feed
@@ -283,6 +293,7 @@ fn apply_change(page: &mut Page, change: browser::StorageChange) {
                 page.status_settled |= page.status.host.is_settled();
             }
             SETTINGS_KEY => page.settings = browser::from_js(value).unwrap_or_default(),
+            SCREEN_KEY => page.screen_key = value.as_string(),
             gmux_core::messages::SNOOZES_KEY => triage::snoozes_changed(page, value),
             _ => {}
         }
@@ -304,7 +315,13 @@ async fn catch_up() {
     if revision.is_none() || !is_newer(applied, revision) {
         return;
     }
-    let keys = [STORE_KEY, STATUS_KEY, SETTINGS_KEY, REVISION_KEY];
+    let keys = [
+        STORE_KEY,
+        STATUS_KEY,
+        SETTINGS_KEY,
+        REVISION_KEY,
+        SCREEN_KEY,
+    ];
     match browser::storage_get_js(&keys).await {
         Ok(all) => {
             let change = keys
@@ -325,14 +342,23 @@ async fn catch_up() {
 /// taking over the storage changes, so a browser test can write the store exactly in that window (the race of a
 /// page opened during a sync) rather than hope to hit it. A release build ignores the parameter.
 async fn hold_for_tests() {
-    const PARAMETER: &str = "gmux-test-hold-ms=";
+    test_hold("gmux-test-hold-ms=", "data-test-held").await;
+}
+
+/// Test and demo builds only: `?gmux-test-start-hold-ms=N` holds the wasm for up to 10 s before its first draw,
+/// so a browser test can see, and act on, the first screen early.js showed (`first_screen`).
+async fn hold_start_for_tests() {
+    test_hold("gmux-test-start-hold-ms=", "data-test-start-held").await;
+}
+
+async fn test_hold(parameter: &str, marker: &str) {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
     let Some(ms) = search
         .trim_start_matches('?')
         .split('&')
-        .find_map(|p| p.strip_prefix(PARAMETER))
+        .find_map(|p| p.strip_prefix(parameter))
         .and_then(|v| v.parse::<i32>().ok())
     else {
         return;
@@ -342,11 +368,11 @@ async fn hold_for_tests() {
     }
     let root = dom::document().ok().and_then(|d| d.document_element());
     if let Some(root) = &root {
-        let _ = root.set_attribute("data-test-held", "");
+        let _ = root.set_attribute(marker, "");
     }
     sleep(ms.clamp(0, 10_000)).await;
     if let Some(root) = &root {
-        let _ = root.remove_attribute("data-test-held");
+        let _ = root.remove_attribute(marker);
     }
 }
 
@@ -393,7 +419,10 @@ async fn read_cached_storage() -> Result<JsValue, BrowserError> {
         .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
     match started {
         Some(promise) => Ok(wasm_bindgen_futures::JsFuture::from(promise).await?),
-        None => browser::storage_get_js(&[HEAD_KEY, STATUS_KEY, SETTINGS_KEY, REVISION_KEY]).await,
+        None => {
+            browser::storage_get_js(&[HEAD_KEY, STATUS_KEY, SETTINGS_KEY, REVISION_KEY, SCREEN_KEY])
+                .await
+        }
     }
 }
 
@@ -457,6 +486,9 @@ pub(super) fn redraw() {
             PageKind::Popup | PageKind::NewTab => inbox::draw(page),
             PageKind::Options => options::draw(page),
         };
+        if drawn.is_ok() {
+            first_screen::save_after_draw(page);
+        }
         let reading = page.reading.is_some();
         drop(borrow);
         let drawn = drawn.and_then(|()| {

@@ -103,6 +103,9 @@ fn check_no_write_is_missed(browser: Browser) {
     );
 
     check_the_head_then_the_whole_store(&mut instance, now);
+    for page in ["popup.html", "newtab.html"] {
+        check_the_first_screen(&mut instance, page, now);
+    }
 }
 
 /// The thread ids of the inbox view of `store`, in the order a page lists them.
@@ -186,6 +189,127 @@ fn check_the_head_then_the_whole_store(instance: &mut ExtensionBrowser, now: u64
     ok(
         instance.wait_for_inbox("the new tab to list a store that has no head", |v| {
             shown_order(v) == inbox_order(&small)
+        }),
+    );
+}
+
+/// A subject that would run script if it were ever parsed as markup.
+const MARKUP_SUBJECT: &str = "<img src=x onerror=\"window.gmuxRan=1\"> Invoice <b>due</b>";
+
+fn root_has(instance: &ExtensionBrowser, attribute: &str) -> bool {
+    ok(instance.session.execute(
+        "return document.documentElement.hasAttribute(arguments[0]);",
+        &[json!(attribute)],
+    )) == json!(true)
+}
+
+/// Opens `page` with its wasm held before its first draw, and waits for that hold.
+fn open_held_before_first_draw(instance: &ExtensionBrowser, page: &str) {
+    let url = format!(
+        "{}?gmux-test-start-hold-ms={HOLD_MS}",
+        instance.browser.extension_url(page)
+    );
+    ok(instance.session.navigate(&url));
+    wait_until(&format!("{page}'s wasm to reach its hold"), || {
+        root_has(instance, "data-test-start-held")
+    });
+}
+
+/// The first screen (`pages/first_screen.rs`, `early.js`): a page saves what it first shows under the stored
+/// `screen_key`, and the next page of its kind shows that before its wasm has drawn, mail in it still text. A
+/// click and keys on it are kept and replayed once the wasm takes over. Under another key there is none.
+fn check_the_first_screen(instance: &mut ExtensionBrowser, page: &str, now: u64) {
+    let mut store = demo_store(3, 6, now);
+    store.accounts[0].threads[0].subject = MARKUP_SUBJECT.into();
+    let mut items = store_value(&store, now);
+    items["screen_key"] = json!(format!("first-{now}"));
+    ok(instance.seed_storage(&items));
+    let expected = inbox_order(&store);
+    ok(instance.open_page(page));
+    ok(
+        instance.wait_for_inbox(&format!("{page} to list the store"), |v| {
+            shown_order(v) == expected
+        }),
+    );
+    let kind = page.trim_end_matches(".html");
+    wait_until(&format!("{page} to save its first screen"), || {
+        ok(instance.session.execute(
+            "const s = JSON.parse(localStorage.getItem(`gmux.firstScreen.${arguments[0]}`) ?? 'null');
+             return s ? s.key : null;",
+            &[json!(kind)],
+        )) == json!(format!("first-{now}"))
+    });
+
+    // Opened again: the first screen shows while the wasm is held before its first draw.
+    open_held_before_first_draw(instance, page);
+    wait_until(&format!("{page} to show its first screen"), || {
+        root_has(instance, "data-first-screen")
+    });
+    let shown = ok(instance.inbox_view());
+    assert!(shown.first_screen);
+    let rows = shown_order(&shown);
+    assert!(
+        !rows.is_empty() && rows[..] == expected[..rows.len()],
+        "{page}'s first screen lists the first rows in order: {rows:?}"
+    );
+    assert_eq!(
+        shown.badges.len(),
+        3,
+        "{page}'s first screen has the badges"
+    );
+    assert!(
+        shown.rows.iter().any(|r| r.subject == MARKUP_SUBJECT),
+        "{page}'s first screen shows the subject as the text it is"
+    );
+    let ran = ok(instance.session.execute(
+        "return [document.querySelectorAll('#inbox img, #inbox b').length, window.gmuxRan ?? null];",
+        &[],
+    ));
+    assert_eq!(
+        ran,
+        json!([0, null]),
+        "{page}: mail in the first screen is never markup"
+    );
+
+    // A click on the second account's filter and two presses of j, while the wasm is still held.
+    ok(instance.click_css("#accounts .acct-badge:nth-child(2) .acct-filter"));
+    ok(instance.session.press_keys(&["j", "j"], false));
+    assert!(
+        root_has(instance, "data-test-start-held"),
+        "{page}: the click and keys came after the {HOLD_MS} ms hold: they did not land on the first screen"
+    );
+    let second = store.accounts[1].account.id.clone();
+    let second_rows: Vec<String> = expected
+        .iter()
+        .filter(|t| store.accounts[1].threads.iter().any(|r| &r.thread_id == *t))
+        .cloned()
+        .collect();
+    ok(instance.wait_for_inbox(
+        &format!("{page} to show only the second account, the click on its first screen replayed"),
+        |v| {
+            v.rows.iter().all(|r| r.account == second)
+                && v.badges.iter().any(|b| b.account == second && b.pressed)
+        },
+    ));
+    wait_until(
+        &format!("{page} to focus the second row, after two j"),
+        || ok(instance.focused_thread()).as_deref() == Some(second_rows[1].as_str()),
+    );
+
+    // Another key (the background wrote something the first screen shows): the saved screen is not this
+    // store's, and nothing shows before the wasm draws.
+    items["screen_key"] = json!(format!("second-{now}"));
+    ok(instance.seed_storage(&items));
+    open_held_before_first_draw(instance, page);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let view = ok(instance.inbox_view());
+    assert!(
+        !view.first_screen && view.rows.is_empty(),
+        "{page} showed a first screen saved for another key"
+    );
+    ok(
+        instance.wait_for_inbox(&format!("{page} to draw after its hold"), |v| {
+            shown_order(v) == expected
         }),
     );
 }

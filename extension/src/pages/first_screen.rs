@@ -1,0 +1,126 @@
+//! The first screen (early.js shows it): what a popup or new tab freshly opened draws first, saved by the page
+//! in `localStorage` after it draws, under the key of what it was drawn from (`gmux_core::head::screen_key`,
+//! which the background writes with every write). The next page of the same kind shows it as soon as its body is
+//! parsed and storage holds the same key, before its wasm has compiled; its first draw then draws the same over
+//! it and takes over (`release`). A poll that changed nothing shown keeps the key, so a popup opened between
+//! polls still finds its first screen.
+//!
+//! Only a page in its first state saves: the inbox of every account, nothing selected, no conversation open, no
+//! failure or confirmation shown, the whole store read. It saves the parts the first draw fills (badges, notices,
+//! the notifications control, the rows that fit the window, the empty-list panel), without the stamps of its own
+//! draws. The status line is not saved: a page opens saying it is connecting until the background answers.
+//!
+//! What is saved is the DOM the page built with `textContent`, serialised by the browser: mail in it is escaped
+//! text, and reading it back builds the same inert tree. It holds subjects, senders and snippets, as
+//! `storage.local` does; never a body or a token.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Element;
+
+use super::{inbox, Page, PageKind};
+use crate::dom;
+
+/// The parts early.js replaces, by id.
+const PARTS: [&str; 5] = ["accounts", "notices", "notify-control", "inbox", "empty"];
+
+/// Attributes the saving page's draws left that a fresh page's first draw has not made.
+const DROPPED: [&str; 5] = [
+    "data-first-row-ms",
+    "data-rows-settled",
+    "data-selecting",
+    "data-selected",
+    "elementtiming",
+];
+
+fn key(kind: PageKind) -> Option<&'static str> {
+    match kind {
+        PageKind::Popup => Some("gmux.firstScreen.popup"),
+        PageKind::NewTab => Some("gmux.firstScreen.newtab"),
+        PageKind::Options => None,
+    }
+}
+
+/// Whether the page shows what a page opened now would show first (beyond its rows' number).
+fn is_first_state(page: &Page) -> bool {
+    let session = &page.views.session;
+    page.first_row_painted
+        && !page.partial
+        && session.is_inbox()
+        && session.only().is_none()
+        && session.notice().is_none()
+        && page.triage.selection.is_empty()
+        && page.reading.is_none()
+        && page.message.is_none()
+        && page.confirmation.is_none()
+}
+
+/// Saves the first screen once per key, after a draw.
+pub(super) fn save_after_draw(page: &mut Page) {
+    let (Some(name), Some(screen)) = (key(page.kind), page.screen_key.clone()) else {
+        return;
+    };
+    if page.first_screen_saved.as_ref() == Some(&screen) || !is_first_state(page) {
+        return;
+    }
+    match save(name, &screen, inbox::first_draw_rows(page.kind)) {
+        Ok(()) => page.first_screen_saved = Some(screen),
+        Err(e) => super::log_error("saving the first screen", e),
+    }
+}
+
+fn save(name: &str, screen: &str, rows: usize) -> Result<(), JsValue> {
+    let document = dom::document()?;
+    let mut parts = serde_json::Map::new();
+    for id in PARTS {
+        let Some(part) = document.get_element_by_id(id) else {
+            continue;
+        };
+        let copy: Element = if id == "inbox" {
+            let list: Element = part.clone_node()?.unchecked_into();
+            let mut row = part.first_element_child();
+            for _ in 0..rows {
+                let Some(shown) = row else { break };
+                list.append_child(&shown.clone_node_with_deep(true)?)?;
+                row = shown.next_element_sibling();
+            }
+            list
+        } else {
+            part.clone_node_with_deep(true)?.unchecked_into()
+        };
+        for name in DROPPED {
+            copy.remove_attribute(name)?;
+            let marked = copy.query_selector_all(&format!("[{name}]"))?;
+            for i in 0..marked.length() {
+                if let Some(element) = marked.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    element.remove_attribute(name)?;
+                }
+            }
+        }
+        parts.insert(id.to_string(), copy.outer_html().into());
+    }
+    let saved = serde_json::json!({
+        "key": screen,
+        "lang": crate::browser::ui_language(),
+        "parts": parts,
+    });
+    let storage = web_sys::window()
+        .ok_or_else(|| JsValue::from_str("no window"))?
+        .local_storage()?
+        .ok_or_else(|| JsValue::from_str("no localStorage"))?;
+    storage.set_item(name, &saved.to_string())
+}
+
+/// Hands the page from the first screen to the wasm, once the first draw is in and the page listens: early.js
+/// stops holding clicks and keys and replays those it held. Called whether or not a first screen was shown.
+pub(super) fn release() {
+    let Ok(screen) = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("gmuxFirstScreen"))
+    else {
+        return;
+    };
+    let release = js_sys::Reflect::get(&screen, &JsValue::from_str("release")).ok();
+    if let Some(release) = release.and_then(|r| r.dyn_into::<js_sys::Function>().ok()) {
+        if let Err(e) = release.call0(&screen) {
+            super::log_error("taking over from the first screen", e);
+        }
+    }
+}
