@@ -301,7 +301,6 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     let clear = |page: &mut Page| {
         list.set_text_content(None);
         page.drawn.clear();
-        page.drawn_rows = 0;
     };
 
     if page.store.accounts.is_empty() {
@@ -442,11 +441,10 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         dom::append(&list, item)?;
     }
     page.drawn = target.to_vec();
-    page.drawn_rows = end;
     page.drawn_signature = signature;
     // For the bench: the page has the whole store and drew past its first screen (it waits for this before it
     // opens the next page).
-    if !page.partial && page.first_row_painted {
+    if !page.partial && page.first_row_painted && !list.has_attribute("data-rows-settled") {
         list.set_attribute("data-rows-settled", "")?;
     }
     if !page.first_row_painted {

@@ -74,8 +74,6 @@ struct Page {
     triage: triage::TriageUi,
     /// The rows in the list's DOM, in order, so a redraw that only adds rows at the end only appends them.
     drawn: Vec<ThreadRow>,
-    /// How many rows the list shows.
-    drawn_rows: usize,
     /// How many rows the list should hold: it grows by `ROWS_AHEAD` as a scroll nears the list's end.
     rows_wanted: usize,
     /// How many rows the view has, drawn or not.
@@ -156,7 +154,6 @@ pub fn start() {
             views: views::ViewsUi::default(),
             triage: triage::TriageUi::default(),
             drawn: Vec::new(),
-            drawn_rows: 0,
             rows_wanted: 0,
             rows_available: 0,
             drawn_signature: String::new(),
@@ -183,12 +180,9 @@ pub fn start() {
             // and applies after this (its revision is newer than the page's), so the whole store read here is
             // never older than what the page ends up showing.
             crate::timers::after_next_paint(100).await;
+            // Storage changes apply only once the page follows them, below: nothing took the whole store yet.
             if let Some(whole) = read_whole_store().await {
-                update(|page| {
-                    if page.partial {
-                        take_whole_store(page, whole);
-                    }
-                });
+                update(|page| take_whole_store(page, whole));
             }
             views::load_more_if_near_end();
         }

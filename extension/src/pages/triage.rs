@@ -578,7 +578,7 @@ pub(super) fn draw(document: &Document, page: &mut Page) -> Result<(), JsValue> 
     let snoozed_view = is_snoozed_view(page);
     let rows_signature = format!(
         "{}|{}|{}|{}|{}",
-        page.drawn_rows,
+        page.drawn.len(),
         page.drawn_signature,
         snoozed_view,
         page.triage.snoozes.next_alarm().unwrap_or_default(),

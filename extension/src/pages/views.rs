@@ -196,11 +196,12 @@ pub(super) fn refresh() {
 /// Asks for the next pages when the list's end is within [`LOAD_AHEAD_PX`] of the screen (scrolled there, or a
 /// list too short to fill it).
 pub(super) fn load_more_if_near_end() {
-    // The foot says whether there is more to load (drawn from the list's progress); scrolling alone costs
-    // nothing then.
+    // The foot says whether there is more to load (drawn from the list's progress): at the list's end,
+    // scrolling costs nothing, not even a layout read.
     let foot = dom::document()
         .ok()
-        .and_then(|d| d.get_element_by_id("list-foot"));
+        .and_then(|d| d.get_element_by_id("list-foot"))
+        .filter(|f| f.get_attribute("data-state").as_deref() != Some("end"));
     let near = foot.as_ref().is_some_and(|foot| {
         let top = foot.get_bounding_client_rect().top();
         let height = web_sys::window()
@@ -215,15 +216,15 @@ pub(super) fn load_more_if_near_end() {
     // First the rows the page has and has not put in the list yet, then Gmail's older pages.
     let mut drawn_before = None;
     super::with_page(&mut |page| {
-        if page.first_row_painted && !page.partial && page.drawn_rows < page.rows_available {
-            page.rows_wanted = page.drawn_rows + super::ROWS_AHEAD;
-            drawn_before = Some(page.drawn_rows);
+        if page.first_row_painted && !page.partial && page.drawn.len() < page.rows_available {
+            page.rows_wanted = page.drawn.len() + super::ROWS_AHEAD;
+            drawn_before = Some(page.drawn.len());
         }
     });
     if let Some(before) = drawn_before {
         super::redraw();
         let mut drawn = before;
-        super::with_page(&mut |page| drawn = page.drawn_rows);
+        super::with_page(&mut |page| drawn = page.drawn.len());
         if drawn > before {
             // A screen taller than what came in asks again.
             return load_more_if_near_end();
@@ -949,7 +950,7 @@ fn draw_foot(document: &Document, page: &Page) -> Result<(), JsValue> {
     let loading = session.is_loading(&page.store);
     let state = if loading {
         "loading"
-    } else if session.has_more(&page.store) || page.drawn_rows < page.rows_available {
+    } else if session.has_more(&page.store) || page.drawn.len() < page.rows_available {
         // More to load from Gmail, or rows the page has and has not put in the list yet.
         "more"
     } else {
@@ -960,7 +961,7 @@ fn draw_foot(document: &Document, page: &Page) -> Result<(), JsValue> {
         let spinner = el(document, "span", "spinner", None)?;
         spinner.set_attribute("aria-hidden", "true")?;
         foot.append_child(&spinner)?;
-        let words = if session.is_inbox() || page.drawn_rows > 0 {
+        let words = if session.is_inbox() || !page.drawn.is_empty() {
             t("loadingMore")
         } else {
             t("loading")

@@ -232,6 +232,8 @@ fn check_the_first_screen(instance: &mut ExtensionBrowser, page: &str, now: u64)
         }),
     );
     let kind = page.trim_end_matches(".html");
+    // Beside the first screen's own, below: the two should differ only in the status line.
+    ok(instance.screenshot(&format!("first-screen-{kind}-drawn")));
     wait_until(&format!("{page} to save its first screen"), || {
         ok(instance.session.execute(
             "const s = JSON.parse(localStorage.getItem(`gmux.firstScreen.${arguments[0]}`) ?? 'null');
@@ -247,6 +249,7 @@ fn check_the_first_screen(instance: &mut ExtensionBrowser, page: &str, now: u64)
     });
     let shown = ok(instance.inbox_view());
     assert!(shown.first_screen);
+    ok(instance.screenshot(&format!("first-screen-{kind}-shown")));
     let rows = shown_order(&shown);
     assert!(
         !rows.is_empty() && rows[..] == expected[..rows.len()],

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use gmux_core::head::{store_head, HEAD_ROWS};
+use gmux_core::head::{screen_key, store_head, HEAD_ROWS};
 use gmux_core::inbox::InboxStore;
 
 use gmux_e2e::{all_synced, ok, stored_account_by_email, stored_accounts, sync_now};
@@ -122,6 +122,13 @@ fn check_background_sync(browser: Browser) {
         parse(&local["inbox_head"]),
         store_head(&parse(&local["inbox"]), &settings, HEAD_ROWS),
         "the head written with the inbox"
+    );
+    // And the key of what a page's first screen is drawn from: that head, the settings and the status.
+    let status = serde_json::from_value(local["status"].clone()).unwrap_or_default();
+    assert_eq!(
+        local["screen_key"],
+        json!(screen_key(&parse(&local["inbox_head"]), &settings, &status)),
+        "the first screen's key written with the inbox"
     );
     ok(instance.wait_for_badge(&after_delivery.to_string()));
 
