@@ -27,7 +27,7 @@
     .catch(() => undefined);
 })();
 
-// The first screen: what the last popup or new tab drew (its badges, notices and first rows), saved
+// The first screen: what the last popup or new tab drew (its badges, tabs, notices and first rows), saved
 // by that page in localStorage under the key of what it was drawn from (pages/first_screen.rs). It is shown the
 // moment the body is parsed and storage holds the same key, before the wasm has compiled; the wasm's first draw
 // draws the same over it and calls `release`. A click or key on it in between is kept and replayed then, on the
@@ -91,12 +91,13 @@ function pathTo(screen, element) {
   return null;
 }
 
-// What a click on `element` acts on: its action, and the row and account it belongs to.
+// What a click on `element` acts on: its action, and the row, account or tab it belongs to.
 function identity(element) {
   return {
     action: element.closest('[data-action]')?.dataset.action ?? null,
     account: element.closest('[data-account]')?.dataset.account ?? null,
     thread: element.closest('.row')?.dataset.thread ?? null,
+    tab: element.closest('[data-tab]')?.dataset.tab ?? null,
   };
 }
 
@@ -137,7 +138,7 @@ function release(screen) {
     // another one in its stead.
     const same = (e) => {
       const found = identity(e);
-      return found.action === held.action && found.account === held.account && found.thread === held.thread;
+      return ['action', 'account', 'thread', 'tab'].every((what) => found[what] === held[what]);
     };
     if (!element || !same(element)) {
       const candidates = held.action ? part?.querySelectorAll('[data-action]') ?? [] : [];

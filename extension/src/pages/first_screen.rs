@@ -7,8 +7,8 @@
 //!
 //! Only a page in its first state saves: the inbox of every account, nothing selected, no conversation open, no
 //! failure or confirmation shown, the whole store read. It saves the parts the first draw fills (badges, notices,
-//! the notifications control, the rows that fit the window, the empty-list panel), without the stamps of its own
-//! draws. The status line is not saved: a page opens saying it is connecting until the background answers.
+//! the notifications control, the rows that fit the window, the empty-list panel) and the view's tabs, without
+//! the stamps of its own draws. The status line is not saved: a page opens saying it is connecting until the background answers.
 //!
 //! What is saved is the DOM the page built with `textContent`, serialised by the browser: mail in it is escaped
 //! text, and reading it back builds the same inert tree. It holds subjects, senders and snippets, as
@@ -20,8 +20,16 @@ use web_sys::Element;
 use super::{inbox, Page, PageKind};
 use crate::dom;
 
-/// The parts early.js replaces, by id.
-const PARTS: [&str; 5] = ["accounts", "notices", "notify-control", "inbox", "empty"];
+/// The parts early.js replaces, by id. The view's tabs are drawn only after the first paint (`views::draw`,
+/// which draws them anew the first time): saved, they are in the first frame too.
+const PARTS: [&str; 6] = [
+    "accounts",
+    "tabs",
+    "notices",
+    "notify-control",
+    "inbox",
+    "empty",
+];
 
 /// Attributes the saving page's draws left that a fresh page's first draw has not made.
 const DROPPED: [&str; 5] = [
