@@ -42,9 +42,11 @@ pub fn store_head(store: &InboxStore, settings: &Settings, rows: usize) -> Inbox
 
 /// What a page's first screen is drawn from, as one short string: the background writes it beside every write
 /// ([`crate::messages::SCREEN_KEY`]), and a page saves its first screen under it (the extension's
-/// `pages/first_screen.rs`). Equal keys draw the same first screen; a key stays the same across a poll that
-/// changed only when it ran (the sync times, what is syncing, the revision), which the first screen does not
-/// show, so a popup opened between polls still finds the screen the last page saved.
+/// `pages/first_screen.rs`). Equal keys draw the same first screen. The key holds only what that screen shows:
+/// the head and the settings, the colour each account is drawn in, the actions waiting for Gmail, and whether the
+/// host is connected only while there is no account (the empty list's words). So it stays the same across a poll
+/// that changed only when it ran, and across a browser's start, while the background reconnects to gmux-host
+/// (the status line, not part of the first screen, says that).
 pub fn screen_key(head: &InboxStore, settings: &Settings, status: &Status) -> String {
     let mut head = head.clone();
     for inbox in &mut head.accounts {
@@ -53,14 +55,21 @@ pub fn screen_key(head: &InboxStore, settings: &Settings, status: &Status) -> St
             inbox.account.last_good_sync_ms = None;
         }
     }
-    let status = Status {
-        last_sync_ms: None,
-        syncing: false,
-        syncing_accounts: Vec::new(),
-        revision: None,
-        ..status.clone()
-    };
-    let drawn_from = serde_json::to_string(&(&head, settings, &status)).unwrap_or_default();
+    let colors: Vec<String> = head
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(order, inbox)| {
+            crate::view::account_color(&status.accounts, &inbox.account.id, order)
+        })
+        .collect();
+    let empty_list = head
+        .accounts
+        .is_empty()
+        .then(|| (status.is_connected(), status.accounts.is_empty()));
+    let drawn_from =
+        serde_json::to_string(&(&head, settings, &colors, &status.offline, empty_list))
+            .unwrap_or_default();
     // FNV-1a: equality is all that is asked of it.
     let hash = drawn_from.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
@@ -315,6 +324,22 @@ mod tests {
         let primary = primary_only(&["b"]);
         let mut connected = Status::default();
         connected.host = crate::status::HostState::Connected;
+        assert_eq!(
+            key,
+            screen_key(&base, &settings, &connected),
+            "the host connecting again, accounts drawn in the same colours"
+        );
+        let mut painted = Status::default();
+        painted.accounts.push(crate::protocol::Account {
+            id: "b".into(),
+            email: "b@x.test".into(),
+            color: "#123456".into(),
+            order: 1,
+            status: crate::protocol::AccountStatus::Ok,
+            scopes: Vec::new(),
+            status_detail: None,
+        });
+        let none = InboxStore::default();
         for (what, other) in [
             ("a row marked read", screen_key(&read, &settings, &status)),
             (
@@ -326,11 +351,17 @@ mod tests {
                 screen_key(&base, &primary, &status),
             ),
             (
-                "the host connected",
-                screen_key(&base, &settings, &connected),
+                "an account's colour",
+                screen_key(&base, &settings, &painted),
             ),
+            ("no account at all", screen_key(&none, &settings, &status)),
         ] {
             assert_ne!(key, other, "{what} changes the first screen's key");
         }
+        assert_ne!(
+            screen_key(&none, &settings, &status),
+            screen_key(&none, &settings, &connected),
+            "with no account, the empty list says whether the host answered"
+        );
     }
 }

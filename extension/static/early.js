@@ -46,7 +46,10 @@ function firstScreen(api, stored) {
     return;
   }
   if (!saved || typeof saved.parts !== 'object' || typeof saved.key !== 'string') return;
-  stored.then((items) => {
+  // Firefox's background (a page, where Chrome's is a worker) also keeps the key in localStorage, after each
+  // write: when it matches, no need to wait for storage's answer. Otherwise storage's answer decides.
+  const mirrored = localStorage.getItem('gmux.screenKey') === saved.key;
+  (mirrored ? Promise.resolve({ screen_key: saved.key }) : stored).then((items) => {
     if (items?.screen_key !== saved.key || saved.lang !== api.i18n?.getUILanguage?.()) return;
     const show = () => {
       if (!screen.released && !screen.shown) screen.shown = showSaved(screen, saved.parts);

@@ -282,7 +282,16 @@ impl ExtensionBrowser {
             serde_json::to_value(store).map_err(|e| HarnessError::Unexpected(e.to_string()))?;
         self.seed_storage(
             &json!({"inbox": store, "status": status, "revision": revision, "screen_key": key}),
-        )
+        )?;
+        // Firefox's background, a page, mirrors the key into localStorage after each write
+        // (`background/store.rs`); Chrome's, a worker, cannot.
+        if self.browser == crate::Browser::Firefox {
+            self.session.execute(
+                "localStorage.setItem('gmux.screenKey', arguments[0]);",
+                &[json!(key)],
+            )?;
+        }
+        Ok(())
     }
 
     /// Waits until the current page (`popup.html` or `newtab.html`) has saved its first screen under the stored

@@ -161,7 +161,11 @@ impl Store {
         items[REVISION_KEY] = json!(revision);
         // What a page's first screen is drawn from (a page saves its first screen under it).
         items[SCREEN_KEY] = json!(screen);
-        browser::storage_set(&items).await
+        let written = browser::storage_set(&items).await;
+        if written.is_ok() {
+            mirror_screen_key(&screen);
+        }
+        written
     }
 
     /// Writes the status and sets the badge.
@@ -350,3 +354,18 @@ fn toolbar_title(host: gmux_core::status::HostState, accounts: &[icon::IconAccou
     }
     lines.join("\n")
 }
+
+/// Where the background is a page with a window (Firefox's event page; Chrome's service worker has none), the
+/// first screen's key also goes into `localStorage`, which early.js reads at once: a page there shows its first
+/// screen before its first paint when the key matches, instead of after storage's answer. Written after the
+/// storage write, so it is never ahead of what storage holds.
+fn mirror_screen_key(screen: &str) {
+    let local = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    // A mirror that failed (storage full, disabled) only sends a page back to storage's answer.
+    if let Some(local) = local {
+        let _ = local.set_item(SCREEN_KEY_MIRROR, screen);
+    }
+}
+
+/// The `localStorage` key of the mirror (read by `early.js`).
+const SCREEN_KEY_MIRROR: &str = "gmux.screenKey";

@@ -62,18 +62,37 @@ fn is_first_state(page: &Page) -> bool {
         && page.confirmation.is_none()
 }
 
-/// Saves the first screen once per key, after a draw.
+/// How long after a draw the first screen is saved: off the page's start, where serialising the rows and
+/// Firefox's first write to `localStorage` held up the status line by tens of milliseconds.
+const SAVE_AFTER_MS: i32 = 400;
+
+/// Saves the first screen once per key, a moment after a draw, if the page is still in its first state and its
+/// key the same then.
 pub(super) fn save_after_draw(page: &mut Page) {
-    let (Some(name), Some(screen)) = (key(page.kind), page.screen_key.clone()) else {
+    let (Some(_), Some(screen)) = (key(page.kind), page.screen_key.clone()) else {
         return;
     };
     if page.first_screen_saved.as_ref() == Some(&screen) || !is_first_state(page) {
         return;
     }
-    match save(name, &screen, inbox::first_draw_rows(page.kind)) {
-        Ok(()) => page.first_screen_saved = Some(screen),
-        Err(e) => super::log_error("saving the first screen", e),
-    }
+    // Once per key: a draw while the save waits does not ask again.
+    page.first_screen_saved = Some(screen.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        crate::timers::sleep(SAVE_AFTER_MS).await;
+        super::with_page(&mut |page| {
+            let Some(name) = key(page.kind) else { return };
+            if page.screen_key.as_ref() != Some(&screen) || !is_first_state(page) {
+                // The next draw in the first state saves it (unless a newer key's save is already waiting).
+                if page.first_screen_saved.as_ref() == Some(&screen) {
+                    page.first_screen_saved = None;
+                }
+                return;
+            }
+            if let Err(e) = save(name, &screen, inbox::first_draw_rows(page.kind)) {
+                super::log_error("saving the first screen", e);
+            }
+        });
+    });
 }
 
 fn save(name: &str, screen: &str, rows: usize) -> Result<(), JsValue> {

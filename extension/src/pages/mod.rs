@@ -90,7 +90,7 @@ struct Page {
     /// The conversation open in the reader, if one is.
     reading: Option<reading::Reading>,
     /// What the page's first screen is drawn from (`gmux_core::head::screen_key`, from storage), and the key
-    /// whose first screen the page saved last (`first_screen`).
+    /// whose first screen the page saved last or is about to save (`first_screen`).
     screen_key: Option<String>,
     first_screen_saved: Option<String>,
 }

@@ -130,6 +130,28 @@ fn check_background_sync(browser: Browser) {
         json!(screen_key(&parse(&local["inbox_head"]), &settings, &status)),
         "the first screen's key written with the inbox"
     );
+    // Firefox's background, a page, also keeps it in localStorage for the pages to read at once; Chrome's, a
+    // worker, has no localStorage.
+    let mirror = || {
+        ok(instance.session.execute(
+            "const api = globalThis.browser ?? globalThis.chrome;
+             return api.storage.local.get('screen_key')
+               .then((s) => [s.screen_key, localStorage.getItem('gmux.screenKey')]);",
+            &[],
+        ))
+    };
+    match browser {
+        // Read together, the two agree once no write is under way.
+        Browser::Firefox => gmux_e2e::wait_until(
+            "Firefox's background to mirror the first screen's key into localStorage",
+            SYNC_DEADLINE,
+            || {
+                let both = mirror();
+                both[0].is_string() && both[0] == both[1]
+            },
+        ),
+        Browser::Chromium => assert_eq!(mirror()[1], Value::Null, "a worker has no localStorage"),
+    }
     ok(instance.wait_for_badge(&after_delivery.to_string()));
 
     // Marking it read lowers the emulator's count and the badge.
