@@ -64,6 +64,9 @@ function showSaved(screen, parts) {
   const shown = [];
   for (const [id, html] of Object.entries(parts)) {
     const old = document.getElementById(id);
+    // The one HTML sink of the pages, and why it is safe: `html` is the page's own DOM, built with textContent
+    // and serialised by the browser (mail in it is escaped text), read back from this extension's own
+    // localStorage; a <template> runs nothing while parsing, and the CSP allows no inline script anyway.
     const template = document.createElement('template');
     template.innerHTML = html;
     const fresh = template.content.firstElementChild;
