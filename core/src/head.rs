@@ -322,8 +322,10 @@ mod tests {
         let mut failing = polled.clone();
         failing.accounts[0].account.health = SyncHealth::Offline;
         let primary = primary_only(&["b"]);
-        let mut connected = Status::default();
-        connected.host = crate::status::HostState::Connected;
+        let connected = Status {
+            host: crate::status::HostState::Connected,
+            ..Status::default()
+        };
         assert_eq!(
             key,
             screen_key(&base, &settings, &connected),
