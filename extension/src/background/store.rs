@@ -148,16 +148,23 @@ impl Store {
 
     /// Writes `items` into `storage.local` with the next revision. Every write of the background goes through
     /// here, after the stored revision was read, so revisions only grow.
-    async fn write(&self, mut items: Value) -> Result<(), BrowserError> {
+    async fn write(&self, items: Value) -> Result<(), BrowserError> {
+        self.write_and_head(items, false).await
+    }
+
+    /// `write`, and with `head_too` the inbox's head as well (`HEAD_KEY`, for a write of the inbox or the
+    /// settings): the head the first screen's key is computed from is cut once, and is the one written.
+    async fn write_and_head(&self, mut items: Value, head_too: bool) -> Result<(), BrowserError> {
         self.loaded().await;
-        let (revision, screen) = self.with(|inner| {
+        let (revision, screen, head) = self.with(|inner| {
             inner.revision = next_revision(inner.revision, js_sys::Date::now() as u64);
             let head = store_head(&inner.inbox, &inner.settings, HEAD_ROWS);
-            (
-                inner.revision,
-                screen_key(&head, &inner.settings, &inner.status),
-            )
+            let screen = screen_key(&head, &inner.settings, &inner.status);
+            (inner.revision, screen, head)
         });
+        if head_too {
+            items[HEAD_KEY] = json!(head);
+        }
         items[REVISION_KEY] = json!(revision);
         // What a page's first screen is drawn from (a page saves its first screen under it).
         items[SCREEN_KEY] = json!(screen);
@@ -181,22 +188,25 @@ impl Store {
     /// the head a page draws first and the queue that changed them never disagree in storage), and sets the
     /// badge.
     pub async fn persist(&self) {
-        let (inbox, head, status, offline) = self.with(|inner| {
+        // Loaded first, so `write_and_head` cuts the head from this same inbox without waiting in between.
+        self.loaded().await;
+        let (inbox, status, offline) = self.with(|inner| {
             inner.status.offline.follow(&inner.offline);
             (
                 inner.inbox.clone(),
-                store_head(&inner.inbox, &inner.settings, HEAD_ROWS),
                 inner.status.clone(),
                 inner.offline.clone(),
             )
         });
         if let Err(e) = self
-            .write(json!({
-                STORE_KEY: inbox,
-                HEAD_KEY: head,
-                STATUS_KEY: status,
-                OFFLINE_KEY: offline,
-            }))
+            .write_and_head(
+                json!({
+                    STORE_KEY: inbox,
+                    STATUS_KEY: status,
+                    OFFLINE_KEY: offline,
+                }),
+                true,
+            )
             .await
         {
             log_error("the inbox could not be saved", &e);
@@ -207,12 +217,9 @@ impl Store {
     /// Saves new settings with the store's head cut for them (Primary only changes which rows a page shows
     /// first), and sets the badge (and what it counts).
     pub async fn set_settings(&self, settings: Settings) -> Result<(), BrowserError> {
-        let head = self.with(|inner| {
-            inner.settings = settings.clone();
-            store_head(&inner.inbox, &inner.settings, HEAD_ROWS)
-        });
+        self.with(|inner| inner.settings = settings.clone());
         let written = self
-            .write(json!({ SETTINGS_KEY: settings, HEAD_KEY: head }))
+            .write_and_head(json!({ SETTINGS_KEY: settings }), true)
             .await;
         self.update_badge().await;
         written
