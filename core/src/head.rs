@@ -46,9 +46,9 @@ pub fn store_head(store: &InboxStore, settings: &Settings, rows: usize) -> Inbox
 /// the head and the settings, the colour each account is drawn in, the actions waiting for Gmail, and whether the
 /// host is connected only while there is no account (the empty list's words). So it stays the same across a poll
 /// that changed only when it ran, and across a browser's start, while the background reconnects to gmux-host
-/// (the status line, not part of the first screen, says that).
-pub fn screen_key(head: &InboxStore, settings: &Settings, status: &Status) -> String {
-    let mut head = head.clone();
+/// (the status line, not part of the first screen, says that). The head is taken by value: its sync times are
+/// cleared before it is hashed, and the caller has no use for it after.
+pub fn screen_key(mut head: InboxStore, settings: &Settings, status: &Status) -> String {
     for inbox in &mut head.accounts {
         // Shown only while an account is failing, when it no longer moves.
         if inbox.account.health == SyncHealth::Ok {
@@ -294,11 +294,11 @@ mod tests {
         let base = store(&[("a", &[(30, true), (20, true)], 2), ("b", &[(25, true)], 1)]);
         let settings = Settings::default();
         let status = Status::default();
-        let key = screen_key(&base, &settings, &status);
+        let key = screen_key(base.clone(), &settings, &status);
         assert_eq!(key.len(), 16);
         assert_eq!(
             key,
-            screen_key(&base, &settings, &status),
+            screen_key(base.clone(), &settings, &status),
             "the same inputs, the same key"
         );
 
@@ -313,7 +313,7 @@ mod tests {
         };
         assert_eq!(
             key,
-            screen_key(&polled, &settings, &polled_status),
+            screen_key(polled.clone(), &settings, &polled_status),
             "a poll that changed nothing shown"
         );
 
@@ -328,7 +328,7 @@ mod tests {
         };
         assert_eq!(
             key,
-            screen_key(&base, &settings, &connected),
+            screen_key(base.clone(), &settings, &connected),
             "the host connecting again, accounts drawn in the same colours"
         );
         let mut painted = Status::default();
@@ -343,26 +343,32 @@ mod tests {
         });
         let none = InboxStore::default();
         for (what, other) in [
-            ("a row marked read", screen_key(&read, &settings, &status)),
+            (
+                "a row marked read",
+                screen_key(read.clone(), &settings, &status),
+            ),
             (
                 "an account failing, with its last good sync",
-                screen_key(&failing, &settings, &status),
+                screen_key(failing.clone(), &settings, &status),
             ),
             (
                 "Primary only for an account",
-                screen_key(&base, &primary, &status),
+                screen_key(base.clone(), &primary, &status),
             ),
             (
                 "an account's colour",
-                screen_key(&base, &settings, &painted),
+                screen_key(base.clone(), &settings, &painted),
             ),
-            ("no account at all", screen_key(&none, &settings, &status)),
+            (
+                "no account at all",
+                screen_key(none.clone(), &settings, &status),
+            ),
         ] {
             assert_ne!(key, other, "{what} changes the first screen's key");
         }
         assert_ne!(
-            screen_key(&none, &settings, &status),
-            screen_key(&none, &settings, &connected),
+            screen_key(none.clone(), &settings, &status),
+            screen_key(none.clone(), &settings, &connected),
             "with no account, the empty list says whether the host answered"
         );
     }

@@ -277,7 +277,7 @@ impl ExtensionBrowser {
             .map_err(|e| HarnessError::Unexpected(e.to_string()))?;
         let settings = gmux_core::messages::Settings::default();
         let head = gmux_core::head::store_head(store, &settings, gmux_core::head::HEAD_ROWS);
-        let key = gmux_core::head::screen_key(&head, &settings, &parsed);
+        let key = gmux_core::head::screen_key(head, &settings, &parsed);
         let store =
             serde_json::to_value(store).map_err(|e| HarnessError::Unexpected(e.to_string()))?;
         self.seed_storage(

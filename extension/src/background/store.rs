@@ -159,11 +159,13 @@ impl Store {
         let (revision, screen, head) = self.with(|inner| {
             inner.revision = next_revision(inner.revision, js_sys::Date::now() as u64);
             let head = store_head(&inner.inbox, &inner.settings, HEAD_ROWS);
-            let screen = screen_key(&head, &inner.settings, &inner.status);
-            (inner.revision, screen, head)
+            // Serialised first: the key takes the head and clears its sync times.
+            let written = head_too.then(|| json!(head));
+            let screen = screen_key(head, &inner.settings, &inner.status);
+            (inner.revision, screen, written)
         });
-        if head_too {
-            items[HEAD_KEY] = json!(head);
+        if let Some(head) = head {
+            items[HEAD_KEY] = head;
         }
         items[REVISION_KEY] = json!(revision);
         // What a page's first screen is drawn from (a page saves its first screen under it).

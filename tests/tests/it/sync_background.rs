@@ -127,7 +127,7 @@ fn check_background_sync(browser: Browser) {
     let status = serde_json::from_value(local["status"].clone()).unwrap_or_default();
     assert_eq!(
         local["screen_key"],
-        json!(screen_key(&parse(&local["inbox_head"]), &settings, &status)),
+        json!(screen_key(parse(&local["inbox_head"]), &settings, &status)),
         "the first screen's key written with the inbox"
     );
     // Firefox's background, a page, also keeps it in localStorage for the pages to read at once; Chrome's, a
