@@ -15,8 +15,9 @@
     if (changes.deliver) changes.deliver(change);
     else changes.pending.push(change);
   });
-  // The first screen needs only its key: a read of its own, which comes back before the head's.
-  firstScreen(api, api?.storage?.local.get('screen_key'));
+  // The first screen needs only its key: a read of its own, which comes back before the head's, asked only when a
+  // first screen is saved and Firefox's copy of the key does not already match.
+  firstScreen(api, () => api.storage.local.get('screen_key'));
   // The inbox's head, not the whole inbox: the rows of the first screen, whatever the number of accounts. The
   // page reads the rest after its first draw.
   globalThis.gmuxCachedStorage = api?.storage?.local.get(['inbox_head', 'status', 'settings', 'revision', 'screen_key']);
@@ -38,7 +39,7 @@ function firstScreen(api, stored) {
   const screen = { released: false, shown: null, held: [] };
   screen.release = () => release(screen);
   globalThis.gmuxFirstScreen = screen;
-  if (!kind || !stored) return;
+  if (!kind || !api?.storage) return;
   let saved;
   try {
     saved = JSON.parse(localStorage.getItem(`gmux.firstScreen.${kind}`) ?? 'null');
@@ -49,7 +50,7 @@ function firstScreen(api, stored) {
   // Firefox's background (a page, where Chrome's is a worker) also keeps the key in localStorage, after each
   // write: when it matches, no need to wait for storage's answer. Otherwise storage's answer decides.
   const mirrored = localStorage.getItem('gmux.screenKey') === saved.key;
-  (mirrored ? Promise.resolve({ screen_key: saved.key }) : stored).then((items) => {
+  (mirrored ? Promise.resolve({ screen_key: saved.key }) : stored()).then((items) => {
     if (items?.screen_key !== saved.key || saved.lang !== api.i18n?.getUILanguage?.()) return;
     const show = () => {
       if (!screen.released && !screen.shown) screen.shown = showSaved(screen, saved.parts);
