@@ -130,11 +130,31 @@ fn save(name: &str, screen: &str, rows: usize) -> Result<(), JsValue> {
         "lang": crate::browser::ui_language(),
         "parts": parts,
     });
-    let storage = web_sys::window()
+    local_storage()?.set_item(name, &saved.to_string())
+}
+
+fn local_storage() -> Result<web_sys::Storage, JsValue> {
+    web_sys::window()
         .ok_or_else(|| JsValue::from_str("no window"))?
         .local_storage()?
-        .ok_or_else(|| JsValue::from_str("no localStorage"))?;
-    storage.set_item(name, &saved.to_string())
+        .ok_or_else(|| JsValue::from_str("no localStorage"))
+}
+
+/// Drops every saved first screen: when an account is removed, its subjects and senders should not stay behind in
+/// `localStorage` until the next popup or new tab draws (they would never be shown, their key no longer matching,
+/// but a person who removed an account expects its mail gone). The next page in its first state saves anew.
+pub(super) fn forget() {
+    let forgotten = local_storage().and_then(|storage| {
+        for kind in [PageKind::Popup, PageKind::NewTab] {
+            if let Some(name) = key(kind) {
+                storage.remove_item(name)?;
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = forgotten {
+        super::log_error("forgetting the first screen", e);
+    }
 }
 
 /// Hands the page from the first screen to the wasm, once the first draw is in and the page listens: early.js

@@ -684,6 +684,7 @@ fn on_click(event: web_sys::Event) {
         }
         (Some("remove"), _) => {
             if let Some(account) = account_of_button {
+                first_screen::forget();
                 send(Intent::RemoveAccount { account });
             }
         }

@@ -362,8 +362,26 @@ fn check_end_to_end(browser: Browser) {
         ok(instance.screenshot(&format!("newtab-demo{suffix}")));
     }
 
-    // Remove on the options page forgets the account; the popup keeps the others.
+    // Remove on the options page forgets the account; the popup keeps the others. The first screen the popup
+    // saved (pages/first_screen.rs) holds the account's rows; removing it drops that from localStorage too.
+    ok(instance.open_inbox_page("popup.html", rows));
+    ok(instance.wait_for_first_screen_saved("popup.html"));
     ok(instance.open_page("options.html"));
+    const SAVED_SCREENS: &str =
+        "return ['popup', 'newtab'].map(k => localStorage.getItem('gmux.firstScreen.' + k) || '');";
+    let saved_with_removed = || {
+        ok(instance.session.execute(SAVED_SCREENS, &[]))
+            .as_array()
+            .is_some_and(|saved| {
+                saved
+                    .iter()
+                    .any(|s| s.as_str().unwrap_or_default().contains(recoloured.as_str()))
+            })
+    };
+    assert!(
+        saved_with_removed(),
+        "the popup's first screen holds the account's rows"
+    );
     ok(instance.click_css(&format!(
         "#account-list button[data-action=\"remove\"][data-account=\"{recoloured}\"]"
     )));
@@ -375,6 +393,10 @@ fn check_end_to_end(browser: Browser) {
         ids.as_array()
             .is_some_and(|ids| ids.len() == 2 && !ids.contains(&json!(recoloured)))
     });
+    assert!(
+        !saved_with_removed(),
+        "a saved first screen still holds the removed account's rows"
+    );
     ok(instance.open_extension_page("popup.html"));
     ok(instance.wait_for_inbox("two accounts left", |v| {
         v.badges.len() == 2 && v.rows.iter().all(|r| r.account != recoloured)
