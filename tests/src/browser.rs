@@ -719,21 +719,52 @@ fn start_firefox(
     Ok((driver, session))
 }
 
+/// One load of [`popup_load_times`]: the popup's handshake text, and the blank floor page loaded beside it.
+#[derive(Debug, Clone, Copy)]
+pub struct HandshakeLoad {
+    /// Navigation start to the painted handshake text, in ms.
+    pub handshake: f64,
+    /// The blank extension page's first contentful paint (`floor-blank.html`: the popup's HTML and CSS, no script),
+    /// loaded just before or just after this popup, in ms.
+    pub blank: f64,
+}
+
+impl HandshakeLoad {
+    /// The handshake as a ratio to the blank page of the same pair: what drift on a shared machine cancels out of.
+    pub fn ratio(&self) -> f64 {
+        self.handshake / self.blank
+    }
+}
+
 /// Loads the popup `loads` times in one browser with the host installed and returns, per load, the time from
-/// navigation start to the painted handshake text, in milliseconds. The first load includes starting the host.
+/// navigation start to the painted handshake text, with the blank floor page's first contentful paint loaded
+/// beside it (before the popup in one load, after it in the next), so the figure can be read against a baseline
+/// of the same minute (issue 21). The first load includes starting the host.
 /// The host is configured (an OAuth client, no accounts), as after `gmux-host configure`, so the popup shows the
 /// handshake.
-pub fn popup_load_times(browser: Browser, loads: usize) -> Result<Vec<f64>> {
+pub fn popup_load_times(browser: Browser, loads: usize) -> Result<Vec<HandshakeLoad>> {
     let mut instance = ExtensionBrowser::launch_configured(browser, HostSetup::Installed)?;
     let mut times = Vec::with_capacity(loads);
-    for _ in 0..loads {
+    for load in 0..loads {
+        let blank_first = load % 2 == 1;
+        let mut blank = if blank_first {
+            crate::floor::blank_fcp(&instance)?
+        } else {
+            f64::NAN
+        };
         let status = instance.open_popup()?;
         if status.state != "connected" {
             return Err(HarnessError::Unexpected(format!(
                 "popup did not connect: {status:?}"
             )));
         }
-        times.push(status.painted_ms);
+        if !blank_first {
+            blank = crate::floor::blank_fcp(&instance)?;
+        }
+        times.push(HandshakeLoad {
+            handshake: status.painted_ms,
+            blank,
+        });
     }
     Ok(times)
 }

@@ -118,6 +118,12 @@ fn load(instance: &ExtensionBrowser, page: &str, wants_row: bool) -> Result<Valu
     Ok(figures)
 }
 
+/// The blank floor page's first contentful paint, loaded once in `instance` (a baseline for a figure measured
+/// outside the floor's rounds).
+pub fn blank_fcp(instance: &ExtensionBrowser) -> Result<f64> {
+    Ok(number(&load(instance, "floor-blank.html", false)?["fcp"]))
+}
+
 fn page_figures(v: &Value) -> PageFigures {
     PageFigures {
         fcp: number(&v["fcp"]),

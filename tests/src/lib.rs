@@ -24,7 +24,9 @@ mod sync;
 pub mod views;
 mod webdriver;
 
-pub use browser::{popup_load_times, Browser, ExtensionBrowser, HostSetup, PopupStatus};
+pub use browser::{
+    popup_load_times, Browser, ExtensionBrowser, HandshakeLoad, HostSetup, PopupStatus,
+};
 pub use driver::DriverProcess;
 pub use pages::{
     cold_first_row_times, connected_status, demo_store, first_row_miss, first_row_times,

@@ -135,8 +135,10 @@ pub fn bench(args: &[String]) -> Result<()> {
         setup::with_keyring(release.join("examples/bench"), &[]).env("GMUX_HOST_BIN", &host),
     ));
     sections.push(measure(
-        "Popup: navigation start to the host's handshake text (20 loads per browser)",
-        "no target for the handshake (issue 6 sets the first row's); the first load includes starting the host",
+        "Popup: navigation start to the host's handshake text (20 loads per browser), and as a ratio to the blank \
+         floor page loaded beside each popup",
+        "no target for the handshake (issue 6 sets the first row's); the first load includes starting the host. \
+         The ratio compares runs: absolute times drift on a shared machine, the blank page drifts with them",
         &mut in_browser("popup_load_times", &["20"]),
     ));
     sections.push(measure(
