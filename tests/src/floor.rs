@@ -149,6 +149,10 @@ return '<!doctype html>\n' + copy.outerHTML;
 /// Draws `page` once from the seeded store and saves it as `floor-drawn-<page>` in the loaded extension's folder.
 fn save_drawn(instance: &ExtensionBrowser, page: &str) -> Result<std::path::PathBuf> {
     load(instance, page, true)?;
+    // As a person's page lives: long enough to save its first screen (0.4 s after its draw), which every load
+    // after shows. Without this wait the floor's loads, each left once its row is in, never saved one, and the
+    // rounds measured the page with no first screen.
+    instance.wait_for_first_screen_saved(page)?;
     let html = instance.session.execute(DRAWN_PAGE, &[])?;
     let html = html.as_str().ok_or_else(|| {
         HarnessError::Unexpected(format!("{page}'s drawn DOM was not text: {html}"))
