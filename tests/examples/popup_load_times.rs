@@ -15,6 +15,7 @@ fn main() -> Result<(), gmux_e2e::HarnessError> {
         let handshakes: Vec<f64> = times.iter().map(|t| t.handshake).collect();
         // The first load starts the host: the warm figures leave it out.
         let warm = times.get(1..).unwrap_or_default();
+        let warm_handshakes: Vec<f64> = warm.iter().map(|t| t.handshake).collect();
         let warm_ratios: Vec<f64> = warm.iter().map(|t| t.ratio()).collect();
         let warm_blank: Vec<f64> = warm.iter().map(|t| t.blank).collect();
         let rounded: Vec<String> = handshakes.iter().map(|t| format!("{t:.0}")).collect();
@@ -23,7 +24,7 @@ fn main() -> Result<(), gmux_e2e::HarnessError> {
             browser.name(),
             median(&handshakes),
             handshakes.first().copied().unwrap_or(f64::NAN),
-            median(&handshakes[1.min(handshakes.len())..]),
+            median(&warm_handshakes),
             rounded.join(", ")
         );
         println!(

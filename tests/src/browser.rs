@@ -746,21 +746,20 @@ pub fn popup_load_times(browser: Browser, loads: usize) -> Result<Vec<HandshakeL
     let mut instance = ExtensionBrowser::launch_configured(browser, HostSetup::Installed)?;
     let mut times = Vec::with_capacity(loads);
     for load in 0..loads {
-        let blank_first = load % 2 == 1;
-        let mut blank = if blank_first {
-            crate::floor::blank_fcp(&instance)?
-        } else {
-            f64::NAN
-        };
+        // The blank page before the popup in odd loads, after it in even ones.
+        let before = (load % 2 == 1)
+            .then(|| crate::floor::blank_fcp(&instance))
+            .transpose()?;
         let status = instance.open_popup()?;
         if status.state != "connected" {
             return Err(HarnessError::Unexpected(format!(
                 "popup did not connect: {status:?}"
             )));
         }
-        if !blank_first {
-            blank = crate::floor::blank_fcp(&instance)?;
-        }
+        let blank = match before {
+            Some(blank) => blank,
+            None => crate::floor::blank_fcp(&instance)?,
+        };
         times.push(HandshakeLoad {
             handshake: status.painted_ms,
             blank,
