@@ -302,7 +302,12 @@ fn act_as(action: TriageAction, keys: Vec<Key>, snooze: Option<SnoozeChoice>) {
         },
         None => Intent::Triage { action, rows },
     };
-    update(|page| page.triage.in_flight += 1);
+    update(|page| {
+        page.triage.in_flight += 1;
+        // The last action's toast goes: its Undo would now undo this action (the background undoes the latest),
+        // not the one it names. This action's toast comes with its answer.
+        page.triage.toast = None;
+    });
     spawn_local(async move {
         let reply = match browser::send_message::<_, TriageReply>(&intent).await {
             Ok(reply) => reply,

@@ -123,12 +123,7 @@ fn messages_of(truth: &GmailTruth, email: &str, thread: &str) -> Vec<(String, Ve
 }
 
 fn focus_row(instance: &ExtensionBrowser, thread: &str) {
-    let focused = ok(instance.session.execute(
-        "const row = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"]`);
-         if (row) { row.focus(); } return !!row;",
-        &[json!(thread)],
-    ));
-    assert_eq!(focused, json!(true), "no row {thread}");
+    assert!(ok(instance.focus_row(thread)), "no row {thread}");
 }
 
 fn position(view: &InboxView, thread: &str) -> Option<usize> {
@@ -334,6 +329,50 @@ fn check_triage(browser: Browser) {
         false,
         "unstar",
     );
+    // A second action while Gmail is slow: the first one's toast goes at once (its Undo would undo the second),
+    // and the second's comes with its answer.
+    let (e, t) = pick(&|m| !has(m, "STARRED"));
+    focus_row(&instance, &t);
+    ok(instance.session.press_keys(&["s"], false));
+    wait_until("the first star at the emulator", || {
+        has(&messages_of(&truth, &e, &t), "STARRED")
+    });
+    wait_until("the first star's toast", || {
+        toast(&instance).is_some_and(|(_, undo)| undo)
+    });
+    let (e2, t2) = pick(&|m| !has(m, "STARRED"));
+    ok(emulator.post(
+        "/_emulator/faults",
+        json!({"method": "gmail.users.threads.modify", "latency_ms": 3000, "count": 1}),
+    ));
+    focus_row(&instance, &t2);
+    ok(instance.session.press_keys(&["s"], false));
+    let shown = toast(&instance);
+    assert!(
+        !has(&messages_of(&truth, &e2, &t2), "STARRED"),
+        "the second star reached Gmail before the toast was checked"
+    );
+    assert!(
+        shown.as_ref().is_none_or(|(_, undo)| !undo),
+        "the first star's toast still offers Undo while the second is on its way: {shown:?}"
+    );
+    wait_until("the second star at the emulator", || {
+        has(&messages_of(&truth, &e2, &t2), "STARRED")
+    });
+    wait_until("the second star's toast", || {
+        toast(&instance).is_some_and(|(_, undo)| undo)
+    });
+    // Undo keeps the last action only: `z` takes the second star back, `s` the first.
+    ok(instance.session.press_keys(&["z"], false));
+    wait_until("the second star undone at the emulator", || {
+        !has(&messages_of(&truth, &e2, &t2), "STARRED")
+    });
+    focus_row(&instance, &t);
+    ok(instance.session.press_keys(&["s"], false));
+    wait_until("the first star taken back at the emulator", || {
+        !has(&messages_of(&truth, &e, &t), "STARRED")
+    });
+
     // Report spam lands in SPAM, out of the inbox.
     let (e, t) = pick(&|m| m.len() == 2);
     check_undo(
