@@ -213,13 +213,30 @@ fn parse_inbox(value: &Value) -> InboxView {
 
 impl ExtensionBrowser {
     /// Gives the keyboard focus to the list's row of `thread`; `false` when the list has no such row.
+    ///
+    /// As a person's click or Tab would, it happens in a window that has the focus. Headless Firefox gives its own
+    /// notification windows the focus when they open; a `focus()` in a window without it moves
+    /// `document.activeElement` but sends no focus event, and the pages learn which row has the focus from those
+    /// events (a redraw would then give the focus back to the row focused before). So the window gets the focus
+    /// back first.
     pub fn focus_row(&self, thread: &str) -> Result<bool> {
+        self.focus_window()?;
         let focused = self.session.execute(
             "const row = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"]`);
              if (row) { row.focus(); } return !!row;",
             &[json!(thread)],
         )?;
         Ok(focused == json!(true))
+    }
+
+    /// Gives the system focus back to the test's window if something else (a notification's window) took it.
+    pub fn focus_window(&self) -> Result<()> {
+        if self.session.execute("return document.hasFocus();", &[])? != json!(true) {
+            // WebDriver's Switch To Window raises the window it switches to and gives it the focus.
+            let handle = self.session.window_handle()?;
+            self.session.switch_to_window(&handle)?;
+        }
+        Ok(())
     }
 
     /// Writes `items` into the extension's `storage.local`, as the background does: an inbox goes with its

@@ -249,12 +249,7 @@ fn check_real_mail(instance: &mut ExtensionBrowser, audit: &mut Audit, scheme: &
             v.badges.len() == 1 && v.rows.len() > 3 && v.status_state == "connected"
         }));
         let row = &view.rows[0];
-        let focused = ok(instance.session.execute(
-            "const r = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"]`);
-             if (r) { r.focus(); } return !!r;",
-            &[json!(row.thread)],
-        ));
-        assert_eq!(focused, json!(true));
+        assert!(ok(instance.focus_row(&row.thread)), "no row {}", row.thread);
         ok(instance.session.press_keys(&[ENTER], false));
         ok(instance.wait_for_reader("the conversation to open", |v| {
             v.open && v.thread == row.thread && !v.loading && !v.cards.is_empty()
@@ -279,12 +274,7 @@ fn check_real_mail(instance: &mut ExtensionBrowser, audit: &mut Audit, scheme: &
         ok(instance.session.press_keys(&[ESCAPE], false));
         ok(instance.wait_for_reader("the reader closed", |v| !v.open));
         // Triage: a row selected shows the bar of actions on the selection.
-        let focused = ok(instance.session.execute(
-            "const r = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"]`);
-             if (r) { r.focus(); } return !!r;",
-            &[json!(row.thread)],
-        ));
-        assert_eq!(focused, json!(true));
+        assert!(ok(instance.focus_row(&row.thread)), "no row {}", row.thread);
         ok(instance.session.press_keys(&["x"], false));
         wait_script(
             instance,

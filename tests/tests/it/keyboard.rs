@@ -37,6 +37,21 @@ fn wait_until(what: &str, done: impl Fn() -> bool) {
     gmux_e2e::wait_until(what, DEADLINE, done);
 }
 
+/// [`wait_until`], saying on failure what the page shows (its toast, its notices) and what has the focus.
+fn wait_seen(instance: &ExtensionBrowser, what: &str, done: impl Fn() -> bool) {
+    let until = Instant::now() + DEADLINE;
+    while !done() {
+        if Instant::now() >= until {
+            panic!(
+                "timed out waiting for {what}; the focus on {}, the page: {}",
+                active(instance),
+                ok(instance.inbox_view()).text
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// One account: 16 inbox threads (every other one unread, every fifth starred; every fourth in Social, the rest
 /// in Primary), one of them about a zebra for the search, and a Work label to move to.
 fn seed() -> Value {
@@ -509,7 +524,7 @@ fn walk(instance: &mut ExtensionBrowser, emulator: &EmulatorProcess, audit: &mut
     ));
     tab_to(instance, "#mark-all-read", false);
     press(instance, &[ENTER]);
-    wait_until("mark all read at the emulator", || {
+    wait_seen(instance, "mark all read at the emulator", || {
         unread_before
             .iter()
             .all(|t| !has(&labels_of(&truth, t), "UNREAD"))
