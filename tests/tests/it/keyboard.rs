@@ -38,13 +38,36 @@ fn wait_until(what: &str, done: impl Fn() -> bool) {
 }
 
 /// [`wait_until`], saying on failure what the page shows (its toast, its notices) and what has the focus.
+/// Keeps every text the toast shows from now on in `window.gmuxToasts`, with the keys and clicks the page gets,
+/// for [`wait_seen`] to report (a toast hides itself after a while).
+fn watch_toasts(instance: &ExtensionBrowser) {
+    ok(instance.session.execute(
+        "window.gmuxToasts = [];
+         const toast = document.getElementById('toast');
+         new MutationObserver(() => window.gmuxToasts.push(toast.textContent))
+           .observe(toast, {childList: true, subtree: true, characterData: true});
+         for (const type of ['keydown', 'keypress', 'keyup', 'click']) {
+           window.addEventListener(type, e => window.gmuxToasts.push(
+             type + ' ' + (e.key ?? '') + ' on ' + (e.target.id || e.target.tagName)
+             + (e.defaultPrevented ? ' prevented' : '')), true);
+         }
+         return true;",
+        &[],
+    ));
+}
+
 fn wait_seen(instance: &ExtensionBrowser, what: &str, done: impl Fn() -> bool) {
     let until = Instant::now() + DEADLINE;
     while !done() {
         if Instant::now() >= until {
             panic!(
-                "timed out waiting for {what}; the focus on {}, the page: {}",
+                "timed out waiting for {what}; the focus on {}, the toasts since the page was watched: {}, the \
+                 page: {}",
                 active(instance),
+                ok(instance.session.execute(
+                    "return JSON.stringify(window.gmuxToasts ?? null);",
+                    &[]
+                )),
                 ok(instance.inbox_view()).text
             );
         }
@@ -523,6 +546,7 @@ fn walk(instance: &mut ExtensionBrowser, emulator: &EmulatorProcess, audit: &mut
         &[],
     ));
     tab_to(instance, "#mark-all-read", false);
+    watch_toasts(instance);
     press(instance, &[ENTER]);
     wait_seen(instance, "mark all read at the emulator", || {
         unread_before
