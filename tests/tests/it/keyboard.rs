@@ -37,35 +37,37 @@ fn wait_until(what: &str, done: impl Fn() -> bool) {
     gmux_e2e::wait_until(what, DEADLINE, done);
 }
 
-/// [`wait_until`], saying on failure what the page shows (its toast, its notices) and what has the focus.
-/// Keeps every text the toast shows from now on in `window.gmuxToasts`, with the keys and clicks the page gets,
-/// for [`wait_seen`] to report (a toast hides itself after a while).
-fn watch_toasts(instance: &ExtensionBrowser) {
+/// Keeps every text the toast shows from now on in `window.gmuxSeen`, with the keys and clicks the page gets,
+/// for [`wait_seen`] to report (a toast hides itself after a while). The listeners are on the window's bubble
+/// phase, after the page's own on the document, so they see whether the page prevented the default.
+fn watch_page(instance: &ExtensionBrowser) {
     ok(instance.session.execute(
-        "window.gmuxToasts = [];
+        "window.gmuxSeen = [];
          const toast = document.getElementById('toast');
-         new MutationObserver(() => window.gmuxToasts.push(toast.textContent))
+         new MutationObserver(() => window.gmuxSeen.push('toast: ' + toast.textContent))
            .observe(toast, {childList: true, subtree: true, characterData: true});
          for (const type of ['keydown', 'keypress', 'keyup', 'click']) {
-           window.addEventListener(type, e => window.gmuxToasts.push(
+           window.addEventListener(type, e => window.gmuxSeen.push(
              type + ' ' + (e.key ?? '') + ' on ' + (e.target.id || e.target.tagName)
-             + (e.defaultPrevented ? ' prevented' : '')), true);
+             + (e.defaultPrevented ? ' prevented' : '')));
          }
          return true;",
         &[],
     ));
 }
 
+/// [`wait_until`], saying on failure what has the focus, what the page saw since [`watch_page`], and what it
+/// shows.
 fn wait_seen(instance: &ExtensionBrowser, what: &str, done: impl Fn() -> bool) {
     let until = Instant::now() + DEADLINE;
     while !done() {
         if Instant::now() >= until {
             panic!(
-                "timed out waiting for {what}; the focus on {}, the toasts since the page was watched: {}, the \
+                "timed out waiting for {what}; the focus on {}, what the page saw since it was watched: {}, the \
                  page: {}",
                 active(instance),
                 ok(instance.session.execute(
-                    "return JSON.stringify(window.gmuxToasts ?? null);",
+                    "return JSON.stringify(window.gmuxSeen ?? null);",
                     &[]
                 )),
                 ok(instance.inbox_view()).text
@@ -546,7 +548,7 @@ fn walk(instance: &mut ExtensionBrowser, emulator: &EmulatorProcess, audit: &mut
         &[],
     ));
     tab_to(instance, "#mark-all-read", false);
-    watch_toasts(instance);
+    watch_page(instance);
     press(instance, &[ENTER]);
     wait_seen(instance, "mark all read at the emulator", || {
         unread_before
