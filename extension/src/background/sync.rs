@@ -7,7 +7,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use futures::future::LocalBoxFuture;
+use futures::channel::oneshot;
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use futures::lock::Mutex as AsyncMutex;
 use gmux_core::messages::{IntentReply, ThreadAction};
 use gmux_core::notify::{AccountPoll, PollKind};
@@ -34,6 +35,11 @@ pub struct Syncer {
     accounts_known: Cell<bool>,
     /// Syncs under way.
     syncing: Cell<u32>,
+    /// A sync of every account that is still waiting for the handshake or the account list, and what ends when
+    /// that sync does. A [`Syncer::sync_all`] asked for meanwhile waits for it and asks Gmail nothing of its own:
+    /// without this, a page coming into view while gmux-host starts made every account's first sync followed by
+    /// a second one (a `history.list` each).
+    starting: RefCell<Option<Shared<oneshot::Receiver<()>>>>,
     /// Accounts added again (after Google refused their sign-in) whose next poll must not count as new mail.
     reconnected: RefCell<HashSet<String>>,
     /// Called with every account's successful poll, under the account's lock.
@@ -58,6 +64,7 @@ impl Syncer {
             locks: RefCell::new(HashMap::new()),
             accounts_known: Cell::new(false),
             syncing: Cell::new(0),
+            starting: RefCell::new(None),
             reconnected: RefCell::new(HashSet::new()),
             polled: RefCell::new(None),
             answered: RefCell::new(None),
@@ -135,35 +142,28 @@ impl Syncer {
         Ok(())
     }
 
-    /// After every successful handshake: the account list, then a sync of every account.
+    /// After every successful handshake: the account list (forgotten when the connection began), then a sync of
+    /// every account, or the one already waiting for this handshake.
     pub async fn after_connect(&self) {
-        match self.refresh_accounts().await {
-            Ok(()) => self.sync_all().await,
-            Err(e) => log(&format!("gmux: the account list could not be read: {e}")),
-        }
+        self.sync_all().await;
     }
 
     /// Syncs every account at once; one failing or slow account never holds up the others, and each one's
-    /// result is saved as soon as it is in.
+    /// result is saved as soon as it is in. Asked for while another is still waiting for gmux-host or the account
+    /// list, it waits for that one instead (it would read the same accounts at the same moment).
     pub async fn sync_all(&self) {
-        let up = self.port.settled().await;
-        // The status was saved when the host's state last changed; there is nothing new to write.
-        if !up || self.port.state().host != HostState::Connected {
+        let waiting = self.starting.borrow().clone();
+        if let Some(round) = waiting {
+            let _ = round.await;
             return;
         }
-        if !self.accounts_known.get() {
-            if let Err(e) = self.refresh_accounts().await {
-                log(&format!("gmux: the account list could not be read: {e}"));
-                return;
-            }
-        }
-        let ids: Vec<String> = self.store.inbox(|inbox| {
-            inbox
-                .accounts
-                .iter()
-                .map(|a| a.account.id.clone())
-                .collect()
-        });
+        let (done, round) = oneshot::channel::<()>();
+        *self.starting.borrow_mut() = Some(round.shared());
+        let starting = StartingRound(&self.starting);
+        let ids = self.accounts_to_sync().await;
+        // From here a new ask is a new sync: this one has read its accounts, and they may change.
+        drop(starting);
+        let Some(ids) = ids else { return };
         self.syncing.set(self.syncing.get() + 1);
         self.store.status(|s| {
             s.syncing = true;
@@ -185,6 +185,30 @@ impl Syncer {
             s.last_sync_ms = Some(js_sys::Date::now() as u64);
         });
         self.store.persist_status().await;
+        let _ = done.send(());
+    }
+
+    /// The accounts a sync covers, once gmux-host is connected and its account list read; `None` when it cannot
+    /// be (the status already says why).
+    async fn accounts_to_sync(&self) -> Option<Vec<String>> {
+        let up = self.port.settled().await;
+        // The status was saved when the host's state last changed; there is nothing new to write.
+        if !up || self.port.state().host != HostState::Connected {
+            return None;
+        }
+        if !self.accounts_known.get() {
+            if let Err(e) = self.refresh_accounts().await {
+                log(&format!("gmux: the account list could not be read: {e}"));
+                return None;
+            }
+        }
+        Some(self.store.inbox(|inbox| {
+            inbox
+                .accounts
+                .iter()
+                .map(|a| a.account.id.clone())
+                .collect()
+        }))
     }
 
     /// Syncs one account under its lock, saves the result and hands the poll to the hook. A failed sync keeps
@@ -363,4 +387,14 @@ fn capitalised(text: &str) -> String {
 
 fn log(text: &str) {
     web_sys::console::log_1(&JsValue::from_str(text));
+}
+
+/// Ends [`Syncer::sync_all`]'s waiting phase however it ends (a sync that returns early drops its sender, and the
+/// syncs that waited for it return too).
+struct StartingRound<'a>(&'a RefCell<Option<Shared<oneshot::Receiver<()>>>>);
+
+impl Drop for StartingRound<'_> {
+    fn drop(&mut self) {
+        self.0.borrow_mut().take();
+    }
 }
