@@ -46,6 +46,32 @@ pub async fn after_next_paint(at_most_ms: i32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Resolves in the next animation frame, before its paint (what is drawn then is in that frame), or after
+/// `at_most_ms` when no frame comes (a hidden tab paints nothing).
+#[cfg(feature = "pages")]
+pub async fn next_frame(at_most_ms: i32) {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let global = js_sys::global();
+        let function = |name: &str| {
+            Reflect::get(&global, &JsValue::from_str(name))
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+        };
+        if let Some(set_timeout) = function("setTimeout") {
+            let _ = set_timeout.call2(&global, &resolve, &JsValue::from(at_most_ms));
+        }
+        match function("requestAnimationFrame") {
+            Some(frame) => {
+                let _ = frame.call1(&global, &resolve);
+            }
+            None => {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// Milliseconds since this context's time origin (for a page: navigation start).
 #[cfg(any(feature = "pages", feature = "reader"))]
 pub fn now_ms() -> f64 {

@@ -22,7 +22,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element, HtmlElement};
 
 use super::dom::{self, el, text_button};
-use super::{update, Page};
+use super::{update, with_page, Page};
 use crate::browser;
 use crate::i18n::{t, t_with};
 use crate::timers::sleep;
@@ -135,7 +135,9 @@ pub(super) fn run(fetches: Vec<Fetch>) {
                 ),
             };
             let mut next = Vec::new();
-            update(|page| {
+            let mut reply = Some(reply);
+            with_page(&mut |page| {
+                let Some(reply) = reply.take() else { return };
                 next = page.views.session.answer(&fetch, reply);
                 // A label that is gone: the picker must not offer it any more.
                 if page.views.session.is_inbox() && page.views.session.notice().is_some() {
@@ -144,10 +146,33 @@ pub(super) fn run(fetches: Vec<Fetch>) {
                 }
             });
             run(next);
-            load_more_if_near_end();
+            draw_answers_next_frame();
         });
     }
 }
+
+thread_local! {
+    /// Whether a frame is already asked for to draw the answers in.
+    static ANSWERS_TO_DRAW: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Draws every answer that came in since the last frame, once, in the next animation frame. Twenty accounts
+/// answer a search within a few milliseconds of each other, and a draw of the growing list takes tens of
+/// milliseconds: drawn one by one, each answer waited for the draws of all before it.
+fn draw_answers_next_frame() {
+    if ANSWERS_TO_DRAW.with(|asked| asked.replace(true)) {
+        return;
+    }
+    spawn_local(async {
+        crate::timers::next_frame(ANSWERS_DRAWN_WITHIN_MS).await;
+        ANSWERS_TO_DRAW.with(|asked| asked.set(false));
+        super::redraw();
+        load_more_if_near_end();
+    });
+}
+
+/// The longest an answer waits for its frame: a page in a background tab gets none, and still draws.
+const ANSWERS_DRAWN_WITHIN_MS: i32 = 100;
 
 /// Shows `view` (the inbox, a tab, a label, a search).
 pub(super) fn open(view: View, fresh: bool) {
