@@ -49,7 +49,7 @@ fn watch_page(instance: &ExtensionBrowser) {
          for (const type of ['keydown', 'keypress', 'keyup', 'click']) {
            window.addEventListener(type, e => window.gmuxSeen.push(
              type + ' ' + (e.key ?? '') + ' on ' + (e.target.id || e.target.tagName)
-             + (e.defaultPrevented ? ' prevented' : '')));
+             + (e.defaultPrevented ? ' prevented' : '') + (document.hasFocus() ? '' : ' window-unfocused')));
          }
          return true;",
         &[],
