@@ -81,8 +81,22 @@ fn usage(emulator: &EmulatorProcess) -> Result<(u64, u64)> {
 /// for the moment no account is searching any more.
 const START_SEARCH: &str = r#"
 const q = arguments[0];
-const t = { start: 0, first: 0, last: 0, rows: 0 };
+const t = { start: 0, first: 0, last: 0, rows: 0, lastAnswer: 0 };
 window.gmuxBench = t;
+// When each account's answer reaches the page (its runtime message's reply), apart from when it is drawn.
+for (const api of [globalThis.browser, globalThis.chrome]) {
+  if (!api || !api.runtime || api.runtime.gmuxBenchWrapped) continue;
+  const send = api.runtime.sendMessage.bind(api.runtime);
+  api.runtime.sendMessage = (message) => {
+    const bench = window.gmuxBench;
+    const listing = JSON.stringify(message).includes('list_page');
+    return send(message).then(reply => {
+      if (listing && bench) bench.lastAnswer = performance.now();
+      return reply;
+    });
+  };
+  api.runtime.gmuxBenchWrapped = true;
+}
 const title = `Results for \u201c${q}\u201d`;
 const check = () => {
   const shown = document.querySelector('#tabs .view-title');
@@ -203,6 +217,7 @@ fn measure(browser: Browser, accounts: usize) -> Result<()> {
     instance.open_inbox_page("popup.html", |v| v.badges.len() == accounts)?;
     let mut firsts = Vec::new();
     let mut lasts = Vec::new();
+    let mut answers = Vec::new();
     let mut requests = Vec::new();
     let mut units = Vec::new();
     let mut rows = Vec::new();
@@ -213,6 +228,7 @@ fn measure(browser: Browser, accounts: usize) -> Result<()> {
         let at = |k: &str| t[k].as_f64().unwrap_or(f64::NAN);
         firsts.push(at("first") - at("start"));
         lasts.push(at("last") - at("start"));
+        answers.push(at("lastAnswer") - at("start"));
         rows.push(at("rows"));
         let (r, u) = usage(&emulator)?;
         requests.push(r as f64);
@@ -243,14 +259,15 @@ fn measure(browser: Browser, accounts: usize) -> Result<()> {
         added.push(t["added"].as_f64().unwrap_or(0.0));
     }
 
-    let (first, last) = (median(&firsts), median(&lasts));
+    let (first, last, last_answer) = (median(&firsts), median(&lasts), median(&answers));
     let (search_requests, search_units) = (median(&requests), median(&units));
     println!(
         "{name}: {accounts} accounts x {threads} generated threads, every Gmail call answered after {LATENCY_MS} ms"
     );
     println!(
         "{name}   search across {accounts} accounts (median of {} queries: {}): first account's results on screen \
-         {first:.0} ms after Enter, the last account's {last:.0} ms; {search_requests:.0} Gmail requests and \
+         {first:.0} ms after Enter, the last account's {last:.0} ms (its answer in the page at {last_answer:.0} \
+         ms); {search_requests:.0} Gmail requests and \
          {search_units:.0} quota units per search ({:.1} requests, {:.0} units per account); {:.0} rows shown",
         SEARCHES.len(),
         SEARCHES.join(", "),
@@ -274,9 +291,12 @@ fn measure(browser: Browser, accounts: usize) -> Result<()> {
             &format!("{name} {accounts} accounts: last account's results within {LAST_RESULTS_TARGET_MS:.0} ms (proposed)"),
             last < LAST_RESULTS_TARGET_MS,
             || format!(
-                "Why: {accounts} accounts' searches run at once, but each account's calls wait their turn in the \
-                 background's single thread and the page redraws after every answer. To close it: draw at most \
-                 once a frame while answers arrive"
+                "Why: the last account's answer reached the page {last_answer:.0} ms after Enter and was drawn \
+                 {:.0} ms later. {accounts} accounts' searches run at once, but their answers are made one at a \
+                 time in the background's single thread, and the page draws the merged list once a frame. To \
+                 close it: whichever of the two dominates (a Chromium trace shows the background's tasks and the \
+                 page's draws)",
+                last - last_answer
             )
         )
     );
