@@ -68,6 +68,8 @@ fn row_with_subject(view: &InboxView, subject: &str) -> RowView {
 fn open_conversation(instance: &ExtensionBrowser, subject: &str) -> RowView {
     let view = ok(instance.inbox_view());
     let row = row_with_subject(&view, subject);
+    // A notification's window may hold the system focus; a script's focus() there sends the page no focusin.
+    ok(instance.focus_window());
     let focused = ok(instance.session.execute(
         "const r = document.querySelector(`#inbox .row[data-account=\"${arguments[0]}\"][data-thread=\"${arguments[1]}\"]`);
          if (r) { r.scrollIntoView({block: 'center'}); r.focus(); } return !!r;",

@@ -58,6 +58,8 @@ fn wait_for_tabs(
 
 /// Focuses the newest row of the account `email` in the popup and presses `g`; returns its thread id.
 fn open_in_gmail(instance: &ExtensionBrowser, account_id: &str) -> String {
+    // A notification's window may hold the system focus; a script's focus() there sends the page no focusin.
+    ok(instance.focus_window());
     let thread = ok(instance.session.execute(
         "const r = document.querySelector(`#inbox .row[data-account=\"${arguments[0]}\"]`);
          if (!r) return null; r.scrollIntoView({block: 'center'}); r.focus(); return r.dataset.thread;",

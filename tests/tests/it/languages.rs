@@ -294,6 +294,8 @@ fn check_menus_toast_composer_reader(
     ok(instance.open_inbox_page("newtab.html", |v: &InboxView| v.rows.len() == count));
     // The first row shown (an archived row leaves the list, so it is looked up each time).
     let focus = |instance: &ExtensionBrowser| {
+        // A notification's window may hold the system focus; a script's focus() there sends the page no focusin.
+        ok(instance.focus_window());
         wait_for(
             instance,
             "a row to focus",
@@ -470,6 +472,7 @@ fn check_reader_and_composer_right_to_left(browser: Browser) {
         .find(|r| r.subject == subject)
         .unwrap_or_else(|| panic!("no row {subject:?}"))
         .clone();
+    ok(instance.focus_window());
     ok(instance.session.execute(
         "const r = document.querySelector(`#inbox .row[data-account=\"${arguments[0]}\"][data-thread=\"${arguments[1]}\"]`);
          r.scrollIntoView({block: 'center'}); r.focus(); return true;",
@@ -555,6 +558,7 @@ fn check_reader_and_composer_right_to_left(browser: Browser) {
         "/_emulator/faults",
         json!({"method": "gmail.users.threads.get", "status": 429, "count": 4, "account": email}),
     ));
+    ok(instance.focus_window());
     ok(instance.session.execute(
         "const r = document.querySelector(`#inbox .row[data-account=\"${arguments[0]}\"][data-thread=\"${arguments[1]}\"]`);
          r.scrollIntoView({block: 'center'}); r.focus(); return true;",

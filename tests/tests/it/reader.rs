@@ -68,6 +68,8 @@ fn row_selector(row: &RowView) -> String {
 }
 
 fn focus_row(instance: &ExtensionBrowser, row: &RowView) {
+    // A notification's window may hold the system focus; a script's focus() there sends the page no focusin.
+    ok(instance.focus_window());
     let focused = ok(instance.session.execute(
         "const r = document.querySelector(arguments[0]); if (r) { r.scrollIntoView({block: 'center'}); r.focus(); } return !!r;",
         &[json!(row_selector(row))],
