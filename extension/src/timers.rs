@@ -4,15 +4,18 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+/// A function of the global object (`setTimeout`, `requestAnimationFrame`), where this context has it.
+fn global_function(name: &str) -> Option<Function> {
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+}
+
 /// Resolves after `ms` milliseconds.
 pub async fn sleep(ms: i32) {
     let promise = Promise::new(&mut |resolve, _reject| {
-        let global = js_sys::global();
-        if let Some(set_timeout) = Reflect::get(&global, &JsValue::from_str("setTimeout"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-        {
-            let _ = set_timeout.call2(&global, &resolve, &JsValue::from(ms));
+        if let Some(set_timeout) = global_function("setTimeout") {
+            let _ = set_timeout.call2(&js_sys::global(), &resolve, &JsValue::from(ms));
         }
     });
     let _ = JsFuture::from(promise).await;
@@ -23,50 +26,38 @@ pub async fn sleep(ms: i32) {
 /// paint's path.
 #[cfg(feature = "pages")]
 pub async fn after_next_paint(at_most_ms: i32) {
-    let promise = Promise::new(&mut |resolve, _reject| {
-        let global = js_sys::global();
-        let function = |name: &str| {
-            Reflect::get(&global, &JsValue::from_str(name))
-                .ok()
-                .and_then(|f| f.dyn_into::<Function>().ok())
-        };
-        let (Some(set_timeout), Some(frame)) =
-            (function("setTimeout"), function("requestAnimationFrame"))
-        else {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-            return;
-        };
-        let _ = set_timeout.call2(&global, &resolve, &JsValue::from(at_most_ms));
-        // The animation frame runs before its paint; a task queued from it runs after.
-        let queue = wasm_bindgen::closure::Closure::once_into_js(move || {
-            let _ = set_timeout.call2(&js_sys::global(), &resolve, &JsValue::from(0));
-        });
-        let _ = frame.call1(&global, &queue);
-    });
-    let _ = JsFuture::from(promise).await;
+    frame(at_most_ms, true).await;
 }
 
 /// Resolves in the next animation frame, before its paint (what is drawn then is in that frame), or after
 /// `at_most_ms` when no frame comes (a hidden tab paints nothing).
 #[cfg(feature = "pages")]
 pub async fn next_frame(at_most_ms: i32) {
+    frame(at_most_ms, false).await;
+}
+
+/// Resolves in the next animation frame, or with `after_paint` in a task queued from it; after `at_most_ms` at
+/// the latest.
+#[cfg(feature = "pages")]
+async fn frame(at_most_ms: i32, after_paint: bool) {
     let promise = Promise::new(&mut |resolve, _reject| {
         let global = js_sys::global();
-        let function = |name: &str| {
-            Reflect::get(&global, &JsValue::from_str(name))
-                .ok()
-                .and_then(|f| f.dyn_into::<Function>().ok())
+        let (Some(set_timeout), Some(frame)) = (
+            global_function("setTimeout"),
+            global_function("requestAnimationFrame"),
+        ) else {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+            return;
         };
-        if let Some(set_timeout) = function("setTimeout") {
-            let _ = set_timeout.call2(&global, &resolve, &JsValue::from(at_most_ms));
-        }
-        match function("requestAnimationFrame") {
-            Some(frame) => {
-                let _ = frame.call1(&global, &resolve);
-            }
-            None => {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
-            }
+        let _ = set_timeout.call2(&global, &resolve, &JsValue::from(at_most_ms));
+        if after_paint {
+            // The animation frame runs before its paint; a task queued from it runs after.
+            let queue = wasm_bindgen::closure::Closure::once_into_js(move || {
+                let _ = set_timeout.call2(&js_sys::global(), &resolve, &JsValue::from(0));
+            });
+            let _ = frame.call1(&global, &queue);
+        } else {
+            let _ = frame.call1(&global, &resolve);
         }
     });
     let _ = JsFuture::from(promise).await;
