@@ -37,8 +37,8 @@ pub struct Syncer {
     syncing: Cell<u32>,
     /// A sync of every account that is still waiting for the handshake or the account list, and what ends when
     /// that sync does. A [`Syncer::sync_all`] asked for meanwhile waits for it and asks Gmail nothing of its own:
-    /// without this, a page coming into view while gmux-host starts made every account's first sync followed by
-    /// a second one (a `history.list` each).
+    /// without this, a page coming into view while gmux-host started had every account synced twice (a
+    /// `history.list` each, right after its first sync).
     starting: RefCell<Option<Shared<oneshot::Receiver<()>>>>,
     /// Accounts added again (after Google refused their sign-in) whose next poll must not count as new mail.
     reconnected: RefCell<HashSet<String>>,
