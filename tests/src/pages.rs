@@ -229,6 +229,18 @@ impl ExtensionBrowser {
         Ok(focused == json!(true))
     }
 
+    /// [`focus_row`](Self::focus_row) for the row of `thread` in `account`, scrolled to the middle of the list first,
+    /// as a person reaching a row far down would see it.
+    pub fn focus_row_of(&self, account: &str, thread: &str) -> Result<bool> {
+        self.focus_window()?;
+        let focused = self.session.execute(
+            "const r = document.querySelector(`#inbox .row[data-account=\"${arguments[0]}\"][data-thread=\"${arguments[1]}\"]`);
+             if (r) { r.scrollIntoView({block: 'center'}); r.focus(); } return !!r;",
+            &[json!(account), json!(thread)],
+        )?;
+        Ok(focused == json!(true))
+    }
+
     /// Gives the system focus back to the test's window if something else (a notification's window) took it.
     pub fn focus_window(&self) -> Result<()> {
         if self.session.execute("return document.hasFocus();", &[])? != json!(true) {

@@ -68,14 +68,7 @@ fn row_with_subject(view: &InboxView, subject: &str) -> RowView {
 fn open_conversation(instance: &ExtensionBrowser, subject: &str) -> RowView {
     let view = ok(instance.inbox_view());
     let row = row_with_subject(&view, subject);
-    // A notification's window may hold the system focus; a script's focus() there sends the page no focusin.
-    ok(instance.focus_window());
-    let focused = ok(instance.session.execute(
-        "const r = document.querySelector(`#inbox .row[data-account=\"${arguments[0]}\"][data-thread=\"${arguments[1]}\"]`);
-         if (r) { r.scrollIntoView({block: 'center'}); r.focus(); } return !!r;",
-        &[json!(row.account), json!(row.thread)],
-    ));
-    assert_eq!(focused, json!(true));
+    assert!(ok(instance.focus_row_of(&row.account, &row.thread)));
     ok(instance.session.press_keys(&[ENTER], false));
     ok(
         instance.wait_for_reader(&format!("{subject:?} to open"), |v| {

@@ -472,12 +472,7 @@ fn check_reader_and_composer_right_to_left(browser: Browser) {
         .find(|r| r.subject == subject)
         .unwrap_or_else(|| panic!("no row {subject:?}"))
         .clone();
-    ok(instance.focus_window());
-    ok(instance.session.execute(
-        "const r = document.querySelector(`#inbox .row[data-account=\"${arguments[0]}\"][data-thread=\"${arguments[1]}\"]`);
-         r.scrollIntoView({block: 'center'}); r.focus(); return true;",
-        &[json!(row.account), json!(row.thread)],
-    ));
+    assert!(ok(instance.focus_row_of(&row.account, &row.thread)));
     ok(instance.session.press_keys(&[ENTER], false));
     ok(instance.wait_for_reader("the invoice to open", |v| {
         v.open && v.thread == row.thread && !v.loading && !v.cards.is_empty()
@@ -558,12 +553,7 @@ fn check_reader_and_composer_right_to_left(browser: Browser) {
         "/_emulator/faults",
         json!({"method": "gmail.users.threads.get", "status": 429, "count": 4, "account": email}),
     ));
-    ok(instance.focus_window());
-    ok(instance.session.execute(
-        "const r = document.querySelector(`#inbox .row[data-account=\"${arguments[0]}\"][data-thread=\"${arguments[1]}\"]`);
-         r.scrollIntoView({block: 'center'}); r.focus(); return true;",
-        &[json!(other.account), json!(other.thread)],
-    ));
+    assert!(ok(instance.focus_row_of(&other.account, &other.thread)));
     ok(instance.session.press_keys(&[ENTER], false));
     ok(
         instance.wait_for_reader("the busy conversation's refusal", |v| {

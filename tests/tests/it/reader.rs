@@ -68,13 +68,11 @@ fn row_selector(row: &RowView) -> String {
 }
 
 fn focus_row(instance: &ExtensionBrowser, row: &RowView) {
-    // A notification's window may hold the system focus; a script's focus() there sends the page no focusin.
-    ok(instance.focus_window());
-    let focused = ok(instance.session.execute(
-        "const r = document.querySelector(arguments[0]); if (r) { r.scrollIntoView({block: 'center'}); r.focus(); } return !!r;",
-        &[json!(row_selector(row))],
-    ));
-    assert_eq!(focused, json!(true), "no row {}", row.thread);
+    assert!(
+        ok(instance.focus_row_of(&row.account, &row.thread)),
+        "no row {}",
+        row.thread
+    );
 }
 
 /// Waits for the conversation of `row` to be shown with its cards.
