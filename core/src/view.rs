@@ -3,7 +3,7 @@
 //! and the notices the pages show.
 
 use crate::calendar::civil_from_days;
-use crate::inbox::{Account as InboxAccount, InboxStore, SyncHealth};
+use crate::inbox::{Account as InboxAccount, InboxStore, SyncHealth, ThreadRow};
 use crate::protocol::Account as HostAccount;
 use crate::reply::ThreadAction;
 use crate::status::HostState;
@@ -86,6 +86,51 @@ pub fn date_form(date_ms: u64, now_ms: u64, tz_offset_minutes: i32) -> DateForm 
     } else {
         DateForm::DayMonthYear
     }
+}
+
+/// What a row of the list shows beyond its conversation: its account's colour, whether a change of it waits for
+/// Gmail, the form of its date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowLook {
+    pub color: String,
+    pub pending: bool,
+    pub date_form: DateForm,
+}
+
+/// One row of the list as the page drew it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrawnRow {
+    pub row: ThreadRow,
+    pub look: RowLook,
+}
+
+/// Where a row of a list drawn again comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowSource {
+    /// The element drawn before at this index of `drawn`, moved if it must be.
+    Kept(usize),
+    /// A new element.
+    New,
+}
+
+/// Which of the rows drawn before a redraw keeps, for each row of `wanted`: the element of the same conversation
+/// when what it shows is unchanged, each at most once. A list whose rows interleave with new ones (a search's
+/// next account, a sync's new mail, the next page) then builds only the new rows; the rest stay, with their focus,
+/// selection and hover.
+pub fn reuse_rows(drawn: &[DrawnRow], wanted: &[DrawnRow]) -> Vec<RowSource> {
+    let mut by_key: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for (index, old) in drawn.iter().enumerate().rev() {
+        by_key.insert((&old.row.account_id, &old.row.thread_id), index);
+    }
+    wanted
+        .iter()
+        .map(|new| {
+            match by_key.remove(&(new.row.account_id.as_str(), new.row.thread_id.as_str())) {
+                Some(index) if drawn[index] == *new => RowSource::Kept(index),
+                _ => RowSource::New,
+            }
+        })
+        .collect()
 }
 
 /// A date as the inbox shows it in English, in the form [`date_form`] decides (the pages write it in the
@@ -471,6 +516,86 @@ mod tests {
 
     // 2026-11-23 14:05:00 UTC
     const NOW: u64 = 1_795_442_700_000;
+
+    /// A drawn row from a short spec: `"a:t1"` is account `a`'s thread `t1`; a `*` after it marks it unread,
+    /// a `!` pending, a `~` drawn with another colour, a `^` dated yesterday.
+    fn drawn(spec: &str) -> DrawnRow {
+        let core = spec.trim_end_matches(['*', '!', '~', '^']);
+        let (account, thread) = core.split_once(':').unwrap();
+        let mark = |c: char| spec[core.len()..].contains(c);
+        DrawnRow {
+            row: ThreadRow {
+                account_id: account.into(),
+                thread_id: thread.into(),
+                unread: mark('*'),
+                ..Default::default()
+            },
+            look: RowLook {
+                color: if mark('~') { "#d93025" } else { "#1a73e8" }.into(),
+                pending: mark('!'),
+                date_form: if mark('^') {
+                    DateForm::Yesterday
+                } else {
+                    DateForm::Time
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn a_redraw_keeps_every_row_whose_conversation_and_look_are_unchanged() {
+        use RowSource::{Kept, New};
+        let table: &[(&[&str], &[&str], &[RowSource])] = &[
+            // Nothing drawn yet: every row is new.
+            (&[], &["a:1", "a:2"], &[New, New]),
+            // The next page: the rows shown stay, the new ones follow.
+            (
+                &["a:1", "a:2"],
+                &["a:1", "a:2", "a:3"],
+                &[Kept(0), Kept(1), New],
+            ),
+            // A second account's answer interleaves by date: only its rows are built.
+            (
+                &["a:1", "a:2", "a:3"],
+                &["a:1", "b:1", "a:2", "b:2", "a:3"],
+                &[Kept(0), New, Kept(1), New, Kept(2)],
+            ),
+            // New mail moves a conversation to the top: it is drawn again (it changed), the rest stay.
+            (
+                &["a:1", "a:2", "a:3"],
+                &["a:3*", "a:1", "a:2"],
+                &[New, Kept(0), Kept(1)],
+            ),
+            // A row only moved keeps its element.
+            (
+                &["a:1", "a:2", "a:3"],
+                &["a:3", "a:1", "a:2"],
+                &[Kept(2), Kept(0), Kept(1)],
+            ),
+            // Archived: the row goes, the others stay.
+            (&["a:1", "a:2", "a:3"], &["a:1", "a:3"], &[Kept(0), Kept(2)]),
+            // Marked read, waiting for Gmail, recoloured, a day older: that row is drawn again.
+            (
+                &["a:1*", "a:2", "a:3", "a:4"],
+                &["a:1", "a:2!", "a:3~", "a:4^"],
+                &[New, New, New, New],
+            ),
+            // The same conversation in two accounts is two rows.
+            (&["a:1", "b:1"], &["b:1", "a:1"], &[Kept(1), Kept(0)]),
+            // A key twice (never meant to happen): its first element is kept once, never twice.
+            (&["a:1", "a:1"], &["a:1", "a:1"], &[Kept(0), New]),
+            (&["a:1"], &["a:1", "a:1"], &[Kept(0), New]),
+        ];
+        for (before, after, expected) in table {
+            let before: Vec<DrawnRow> = before.iter().map(|s| drawn(s)).collect();
+            let after: Vec<DrawnRow> = after.iter().map(|s| drawn(s)).collect();
+            assert_eq!(
+                reuse_rows(&before, &after),
+                *expected,
+                "{before:?} -> {after:?}"
+            );
+        }
+    }
 
     fn check_date(date_ms: u64, offset: i32, expected: &str) {
         assert_eq!(

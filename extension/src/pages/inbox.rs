@@ -2,6 +2,7 @@
 //! pages share this DOM; the stylesheet lays it out as a compact list or as full-width columns.
 
 use gmux_core::inbox::{SyncHealth, ThreadRow};
+use gmux_core::view::{DrawnRow, RowLook, RowSource};
 use gmux_core::{text, view};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement};
@@ -301,6 +302,7 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     let clear = |page: &mut Page| {
         list.set_text_content(None);
         page.drawn.clear();
+        page.list_generation += 1;
     };
 
     if page.store.accounts.is_empty() {
@@ -387,61 +389,108 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         first_draw_rows(page.kind)
     };
 
-    let target = &rows[..rows.len().min(limit)];
-    // What the list already shows stays when the new rows only add to its end (the next page came): the rows,
-    // the row in the tab order and the accounts' colours unchanged.
     let colors: Vec<String> = order
         .iter()
         .enumerate()
         .map(|(position, id)| view::account_color(&page.status.accounts, id, position))
         .collect();
-    // The threads with a change waiting for Gmail: a row's marker comes and goes while the row stays the same.
-    let pending: Vec<String> = page
-        .status
-        .offline
-        .pending
+    // A list drawn again keeps at least the rows it showed, so a reader scrolled far down stays put.
+    let end = rows.len().min(limit).max(page.drawn.len().min(rows.len()));
+    let wanted: Vec<DrawnRow> = rows[..end]
         .iter()
-        .map(|p| format!("{}:{}", p.account_id, p.thread_id))
+        .map(|row| {
+            let position = order
+                .iter()
+                .position(|id| *id == row.account_id)
+                .unwrap_or(0);
+            DrawnRow {
+                row: row.clone(),
+                look: RowLook {
+                    color: colors[position.min(colors.len().saturating_sub(1))].clone(),
+                    pending: page
+                        .status
+                        .offline
+                        .is_pending(&row.account_id, &row.thread_id),
+                    date_form: view::date_form(row.date_ms, now, tz),
+                },
+            }
+        })
         .collect();
-    let signature = format!(
-        "{}|{}|{}|{}",
-        focus_target.0,
-        focus_target.1,
-        colors.join(","),
-        pending.join(",")
-    );
-    let keep = page.first_row_painted
+    // The rows already drawn stay where their conversation and what its row shows are unchanged (moved if they
+    // must be); only the others are built. Before the first paint the list may hold early.js's first screen, which
+    // is replaced whole, as is a list something else changed.
+    let signature = tz.to_string();
+    let old: Vec<Element> = if page.first_row_painted
         && page.drawn_signature == signature
-        && page.drawn.len() <= target.len()
-        && target.starts_with(&page.drawn)
-        && list.child_element_count() as usize == page.drawn.len();
-    // A list drawn again whole keeps at least the rows it showed, so a reader scrolled far down stays put.
-    let shown_before = page.drawn.len();
-    if !keep {
-        clear(page);
-    }
-    let end = target.len().max(shown_before.min(rows.len()));
-    let target = &rows[..end];
-    for row in &target[page.drawn.len()..] {
-        let position = order
-            .iter()
-            .position(|id| *id == row.account_id)
-            .unwrap_or(0);
-        let color = &colors[position.min(colors.len().saturating_sub(1))];
-        let email = account_email(page, &row.account_id).unwrap_or_default();
-        let is_focus_target = focus_target.0 == row.account_id && focus_target.1 == row.thread_id;
-        let item = draw_row(document, row, email, color, now, tz, is_focus_target)?;
-        if page
-            .status
-            .offline
-            .is_pending(&row.account_id, &row.thread_id)
-        {
-            super::offline::mark_pending(document, &item)?;
+        && list.child_element_count() as usize == page.drawn.len()
+    {
+        std::iter::successors(list.first_element_child(), |e| e.next_element_sibling()).collect()
+    } else {
+        Vec::new()
+    };
+    let sources = if old.len() == page.drawn.len() {
+        view::reuse_rows(&page.drawn, &wanted)
+    } else {
+        vec![RowSource::New; wanted.len()]
+    };
+    let mut kept = vec![false; old.len()];
+    for source in &sources {
+        if let RowSource::Kept(index) = source {
+            kept[*index] = true;
         }
-        dom::append(&list, item)?;
     }
-    page.drawn = target.to_vec();
+    let mut changed = old.is_empty() || kept.iter().any(|k| !k);
+    if old.is_empty() {
+        list.set_text_content(None);
+    }
+    for (element, kept) in old.iter().zip(&kept) {
+        if !kept {
+            element.remove();
+        }
+    }
+    let mut cursor = list.first_element_child();
+    for (drawn, source) in wanted.iter().zip(&sources) {
+        let row = &drawn.row;
+        let is_focus_target = focus_target.0 == row.account_id && focus_target.1 == row.thread_id;
+        let item = match source {
+            RowSource::Kept(index) => {
+                let item = old[*index].clone();
+                // The row in the tab order moves without the rows being drawn again.
+                let tabindex = if is_focus_target { "0" } else { "-1" };
+                if item.get_attribute("tabindex").as_deref() != Some(tabindex) {
+                    item.set_attribute("tabindex", tabindex)?;
+                }
+                item
+            }
+            RowSource::New => {
+                changed = true;
+                let email = account_email(page, &row.account_id).unwrap_or_default();
+                let item = draw_row(
+                    document,
+                    row,
+                    email,
+                    &drawn.look.color,
+                    now,
+                    tz,
+                    is_focus_target,
+                )?;
+                if drawn.look.pending {
+                    super::offline::mark_pending(document, &item)?;
+                }
+                item
+            }
+        };
+        if cursor.as_ref() == Some(&item) {
+            cursor = item.next_element_sibling();
+        } else {
+            list.insert_before(&item, cursor.as_ref().map(|c| c.as_ref()))?;
+        }
+    }
+    page.drawn = wanted;
     page.drawn_signature = signature;
+    if changed {
+        page.list_generation += 1;
+    }
     // For the bench: the page has the whole store and drew past its first screen (it waits for this before it
     // opens the next page).
     if !page.partial && page.first_row_painted && !list.has_attribute("data-rows-settled") {

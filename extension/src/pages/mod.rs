@@ -72,13 +72,15 @@ struct Page {
     views: views::ViewsUi,
     /// The selection, the toast with Undo, moving to a label.
     triage: triage::TriageUi,
-    /// The rows in the list's DOM, in order, so a redraw that only adds rows at the end only appends them.
-    drawn: Vec<ThreadRow>,
+    /// The rows in the list's DOM, in order, with what each shows: a redraw builds only the rows that changed.
+    drawn: Vec<gmux_core::view::DrawnRow>,
+    /// Counts the list's draws that built or removed a row (what the selection's marks follow).
+    list_generation: u64,
     /// How many rows the list should hold: it grows by `ROWS_AHEAD` as a scroll nears the list's end.
     rows_wanted: usize,
     /// How many rows the view has, drawn or not.
     rows_available: usize,
-    /// The row in the tab order and the accounts' colours when the list was drawn: a change redraws it whole.
+    /// What every row's drawing depended on when the list was drawn (the time zone): a change redraws it whole.
     drawn_signature: String,
     /// `(account, thread)` of the focused row, kept across redraws.
     focused: Option<(String, String)>,
@@ -157,6 +159,7 @@ pub fn start() {
             rows_wanted: 0,
             rows_available: 0,
             drawn_signature: String::new(),
+            list_generation: 0,
             focused: None,
             message: None,
             confirmation: None,

@@ -60,7 +60,7 @@ struct Drawn {
 fn order(page: &Page) -> Vec<Key> {
     page.drawn
         .iter()
-        .map(|r| (r.account_id.clone(), r.thread_id.clone()))
+        .map(|r| (r.row.account_id.clone(), r.row.thread_id.clone()))
         .collect()
 }
 
@@ -582,9 +582,8 @@ pub(super) fn draw(document: &Document, page: &mut Page) -> Result<(), JsValue> 
     // replaced its button between press and release.
     let snoozed_view = is_snoozed_view(page);
     let rows_signature = format!(
-        "{}|{}|{}|{}|{}",
-        page.drawn.len(),
-        page.drawn_signature,
+        "{}|{}|{}|{}",
+        page.list_generation,
         snoozed_view,
         page.triage.snoozes.next_alarm().unwrap_or_default(),
         selected

@@ -90,6 +90,32 @@ fn check_list_matches_store(view: &InboxView, store: &InboxStore) {
     assert_eq!(badges, want, "one badge per account with its unread count");
 }
 
+/// Every row but `changed` is the element drawn before the last update (`window.__gmuxRowsBefore`): a redraw
+/// builds only the rows that changed, so the rest keep their focus, hover and selection, and the draw is short.
+fn check_rows_kept(instance: &ExtensionBrowser, changed: &[&str]) {
+    let rows = ok(instance.session.execute(
+        "return [...document.querySelectorAll('#inbox .row')]\
+           .map(r => [r.dataset.thread, window.__gmuxRowsBefore.has(r)]);",
+        &[],
+    ));
+    let rows = rows.as_array().cloned().unwrap_or_default();
+    assert!(!rows.is_empty(), "no rows");
+    for row in rows {
+        let thread = row[0].as_str().unwrap_or_default();
+        let kept = row[1].as_bool().unwrap_or(false);
+        assert_eq!(
+            kept,
+            !changed.contains(&thread),
+            "row {thread}: kept {kept}, but it {} (changed: {changed:?})",
+            if changed.contains(&thread) {
+                "changed"
+            } else {
+                "did not change"
+            }
+        );
+    }
+}
+
 fn check_hostile_text_is_literal(instance: &ExtensionBrowser, view: &InboxView) {
     let row = view
         .rows
@@ -348,11 +374,20 @@ fn check_inbox_pages(browser: Browser) {
     newest.unread = true;
     updated.accounts[0].threads.insert(0, newest);
     updated.accounts[0].account.counts.threads_unread += 1;
+    // And one conversation starred elsewhere: its row changes in place.
+    let starred = &mut updated.accounts[2].threads[1];
+    starred.starred = !starred.starred;
+    let starred = starred.thread_id.clone();
+    ok(instance.session.execute(
+        "window.__gmuxRowsBefore = new WeakSet(document.querySelectorAll('#inbox .row'));",
+        &[],
+    ));
     ok(instance.seed_inbox(&updated, &connected_status(&updated, now)));
     let view = ok(instance.wait_for_inbox("the new thread on top", |v| {
         v.rows.first().is_some_and(|r| r.subject == "Just arrived")
     }));
     check_list_matches_store(&view, &updated);
+    check_rows_kept(&instance, &["18d0000000000000", &starred]);
 
     check_keyboard(&instance, &updated);
     ok(instance.open_inbox_page("popup.html", |v| v.rows.len() == count + 1));
