@@ -252,7 +252,9 @@ fn measure(browser: Browser, accounts: usize) -> Result<()> {
     instance.wait_for_views("All Mail's first pages", DEADLINE, |v, _| v.foot == "more")?;
     let mut rounds = Vec::new();
     let mut added = Vec::new();
+    let mut round_requests = Vec::new();
     for _ in 0..ROUNDS {
+        emulator.post("/_emulator/counters/reset", json!({}))?;
         let state = instance.session.execute(LOAD_MORE, &[])?;
         if state != "more" {
             break;
@@ -260,6 +262,9 @@ fn measure(browser: Browser, accounts: usize) -> Result<()> {
         let t = wait_for_bench(&instance, "done")?;
         rounds.push(t["done"].as_f64().unwrap_or(f64::NAN) - t["start"].as_f64().unwrap_or(0.0));
         added.push(t["added"].as_f64().unwrap_or(0.0));
+        // A round that had to ask Gmail (the rows fetched before ran out) waits for its requests; one that had
+        // them only draws.
+        round_requests.push(usage(&emulator)?.0);
     }
 
     let (first, last, last_answer) = (median(&firsts), median(&lasts), median(&answers));
@@ -314,7 +319,7 @@ fn measure(browser: Browser, accounts: usize) -> Result<()> {
     );
     println!(
         "{name}   load more in All Mail: median {:.0} ms per round from scrolling to the end to the next rows on \
-         screen ({} rounds: {}; rows added per round: {})",
+         screen ({} rounds: {}; rows added per round: {}; Gmail requests per round: {})",
         median(&rounds),
         rounds.len(),
         rounds
@@ -325,6 +330,11 @@ fn measure(browser: Browser, accounts: usize) -> Result<()> {
         added
             .iter()
             .map(|a| format!("{a:.0}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        round_requests
+            .iter()
+            .map(|r| r.to_string())
             .collect::<Vec<_>>()
             .join(", ")
     );
