@@ -118,16 +118,32 @@ pub enum RowSource {
 /// next account, a sync's new mail, the next page) then builds only the new rows; the rest stay, with their focus,
 /// selection and hover.
 pub fn reuse_rows(drawn: &[DrawnRow], wanted: &[DrawnRow]) -> Vec<RowSource> {
-    let mut by_key: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
-    for (index, old) in drawn.iter().enumerate().rev() {
-        by_key.insert((&old.row.account_id, &old.row.thread_id), index);
-    }
+    let mut used = vec![false; drawn.len()];
+    // Rows mostly keep their order: the row after the last one kept is tried first, then every other.
+    let mut next = 0;
     wanted
         .iter()
         .map(|new| {
-            match by_key.remove(&(new.row.account_id.as_str(), new.row.thread_id.as_str())) {
-                Some(index) if drawn[index] == *new => RowSource::Kept(index),
-                _ => RowSource::New,
+            let same = |index: &usize| {
+                let old = &drawn[*index].row;
+                !used[*index]
+                    && old.thread_id == new.row.thread_id
+                    && old.account_id == new.row.account_id
+            };
+            let found = Some(next)
+                .filter(|i| *i < drawn.len() && same(i))
+                .or_else(|| (0..drawn.len()).find(same));
+            match found {
+                Some(index) => {
+                    used[index] = true;
+                    next = index + 1;
+                    if drawn[index] == *new {
+                        RowSource::Kept(index)
+                    } else {
+                        RowSource::New
+                    }
+                }
+                None => RowSource::New,
             }
         })
         .collect()
@@ -582,8 +598,8 @@ mod tests {
             ),
             // The same conversation in two accounts is two rows.
             (&["a:1", "b:1"], &["b:1", "a:1"], &[Kept(1), Kept(0)]),
-            // A key twice (never meant to happen): its first element is kept once, never twice.
-            (&["a:1", "a:1"], &["a:1", "a:1"], &[Kept(0), New]),
+            // A key twice (never meant to happen): each element is kept once, never twice.
+            (&["a:1", "a:1"], &["a:1", "a:1"], &[Kept(0), Kept(1)]),
             (&["a:1"], &["a:1", "a:1"], &[Kept(0), New]),
         ];
         for (before, after, expected) in table {
