@@ -4,13 +4,14 @@
 
 use gmux_core::inbox::{InboxStore, SyncHealth, ThreadRow};
 use gmux_core::view;
-use gmux_e2e::ok;
 use gmux_e2e::{
     connected_status, demo_store, unix_now_ms, Browser, ExtensionBrowser, HostSetup, InboxView,
 };
+use gmux_e2e::{ok, wait_until};
 use serde_json::json;
 
 const ARROW_DOWN: &str = "\u{E015}";
+const DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 const HOSTILE_SUBJECT: &str =
     "<img src=x onerror=\"window.__gmuxPwned=1\">Quarterly <b>numbers</b>";
@@ -114,6 +115,71 @@ fn check_rows_kept(instance: &ExtensionBrowser, changed: &[&str]) {
             }
         );
     }
+}
+
+/// A selected row that changes (starred from another device) is built again, and the new row is marked selected
+/// like the one it replaces, box checked.
+fn check_selection_survives_a_changed_row(
+    instance: &ExtensionBrowser,
+    store: &InboxStore,
+    thread: &str,
+    now: u64,
+) {
+    let row = format!("#inbox .row[data-thread=\"{thread}\"]");
+    let marks = || {
+        ok(instance.session.execute(
+            "const r = document.querySelector(arguments[0]);
+             return r ? [r.hasAttribute('data-selected'), r.querySelector('.select').getAttribute('aria-checked')]
+                      : null;",
+            &[json!(row)],
+        ))
+    };
+    let click_box = || {
+        ok(instance.session.execute(
+            "document.querySelector(arguments[0] + ' .select')
+               .dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}));",
+            &[json!(row)],
+        ))
+    };
+    let starred_in = |store: &InboxStore| {
+        store
+            .merged()
+            .iter()
+            .find(|r| r.thread_id == thread)
+            .is_some_and(|r| r.starred)
+    };
+    let seed_and_wait = |store: &InboxStore| {
+        ok(instance.seed_inbox(store, &connected_status(store, now)));
+        let want = starred_in(store);
+        ok(instance.wait_for_inbox("the row's star as stored", |v| {
+            v.rows
+                .iter()
+                .any(|r| r.thread == thread && r.starred == want)
+        }));
+    };
+    click_box();
+    wait_until("the row selected", DEADLINE, || {
+        marks() == json!([true, "true"])
+    });
+    let mut changed = store.clone();
+    for account in &mut changed.accounts {
+        for row in &mut account.threads {
+            if row.thread_id == thread {
+                row.starred = !row.starred;
+            }
+        }
+    }
+    seed_and_wait(&changed);
+    assert_eq!(
+        marks(),
+        json!([true, "true"]),
+        "the selected row lost its mark when it was drawn again"
+    );
+    click_box();
+    wait_until("the row unselected", DEADLINE, || {
+        marks() == json!([false, "false"])
+    });
+    seed_and_wait(store);
 }
 
 fn check_hostile_text_is_literal(instance: &ExtensionBrowser, view: &InboxView) {
@@ -388,6 +454,7 @@ fn check_inbox_pages(browser: Browser) {
     }));
     check_list_matches_store(&view, &updated);
     check_rows_kept(&instance, &["18d0000000000000", &starred]);
+    check_selection_survives_a_changed_row(&instance, &updated, &starred, now);
 
     check_keyboard(&instance, &updated);
     ok(instance.open_inbox_page("popup.html", |v| v.rows.len() == count + 1));
