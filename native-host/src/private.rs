@@ -23,6 +23,8 @@ pub fn create_dir(path: &Path) -> io::Result<()> {
 
 /// Options that create a file private. An existing file keeps its mode: [`secure`] fixes those.
 pub fn options() -> OpenOptions {
+    // Only Unix sets a mode here (Windows files are private by their folder's ACL).
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut options = OpenOptions::new();
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
