@@ -419,33 +419,26 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
     // The rows already drawn stay where their conversation and what its row shows are unchanged (moved if they
     // must be); only the others are built. Before the first paint the list may hold early.js's first screen, which
     // is replaced whole, as is a list something else changed.
-    let signature = tz.to_string();
-    let old: Vec<Element> = if page.first_row_painted
-        && page.drawn_signature == signature
-        && list.child_element_count() as usize == page.drawn.len()
+    if !(page.first_row_painted
+        && page.drawn_tz == Some(tz)
+        && list.child_element_count() as usize == page.drawn.len())
     {
-        std::iter::successors(list.first_element_child(), |e| e.next_element_sibling()).collect()
-    } else {
-        Vec::new()
-    };
-    let sources = if old.len() == page.drawn.len() {
-        view::reuse_rows(&page.drawn, &wanted)
-    } else {
-        vec![RowSource::New; wanted.len()]
-    };
+        clear(page);
+    }
+    let old: Vec<Element> =
+        std::iter::successors(list.first_element_child(), |e| e.next_element_sibling()).collect();
+    let sources = view::reuse_rows(&page.drawn, &wanted);
     let mut kept = vec![false; old.len()];
     for source in &sources {
         if let RowSource::Kept(index) = source {
             kept[*index] = true;
         }
     }
-    let mut changed = old.is_empty() || kept.iter().any(|k| !k);
-    if old.is_empty() {
-        list.set_text_content(None);
-    }
+    let mut changed = false;
     for (element, kept) in old.iter().zip(&kept) {
         if !kept {
             element.remove();
+            changed = true;
         }
     }
     let mut cursor = list.first_element_child();
@@ -487,7 +480,7 @@ fn draw_list(document: &Document, page: &mut Page) -> Result<(), JsValue> {
         }
     }
     page.drawn = wanted;
-    page.drawn_signature = signature;
+    page.drawn_tz = Some(tz);
     if changed {
         page.list_generation += 1;
     }

@@ -80,8 +80,8 @@ struct Page {
     rows_wanted: usize,
     /// How many rows the view has, drawn or not.
     rows_available: usize,
-    /// What every row's drawing depended on when the list was drawn (the time zone): a change redraws it whole.
-    drawn_signature: String,
+    /// The time zone the list's dates were drawn in: a change draws every row again.
+    drawn_tz: Option<i32>,
     /// `(account, thread)` of the focused row, kept across redraws.
     focused: Option<(String, String)>,
     /// The last failed action's sentence, shown until the next action.
@@ -158,7 +158,7 @@ pub fn start() {
             drawn: Vec::new(),
             rows_wanted: 0,
             rows_available: 0,
-            drawn_signature: String::new(),
+            drawn_tz: None,
             list_generation: 0,
             focused: None,
             message: None,
