@@ -516,11 +516,22 @@ impl ExtensionBrowser {
             .ok_or_else(|| HarnessError::Unexpected(format!("background: {value}")))
     }
 
-    /// Saves a PNG of the page's `body` to `target/screenshots/<browser>-<name>.png` and returns its path.
+    /// Saves a PNG of what the page shows to `target/screenshots/<browser>-<name>.png` and returns its path: the
+    /// `body`'s box when the page fits in the window (the popup, at its own size), else the window as it is
+    /// scrolled now. An element screenshot of a body taller than the window would first scroll the body into view
+    /// (WebDriver aligns its end), and Firefox would then draw the page's bottom, not what a person sees.
     pub fn screenshot(&self, name: &str) -> Result<PathBuf> {
         let path = paths::screenshot_dir()?.join(format!("{}-{name}.png", self.browser.name()));
-        let body = self.session.find_css("body")?;
-        self.session.element_screenshot(&body, &path)?;
+        let taller = self.session.execute(
+            "return document.documentElement.scrollHeight > window.innerHeight + 1;",
+            &[],
+        )?;
+        if taller == json!(true) {
+            self.session.screenshot(&path)?;
+        } else {
+            let body = self.session.find_css("body")?;
+            self.session.element_screenshot(&body, &path)?;
+        }
         Ok(path)
     }
 }

@@ -170,7 +170,7 @@ impl Session {
             .ok_or_else(|| HarnessError::Unexpected(format!("text: {value}")))
     }
 
-    /// A PNG of the whole viewport.
+    /// A PNG of the whole viewport, as it is scrolled now.
     pub fn screenshot(&self, path: &Path) -> Result<()> {
         let value = self.call("GET", "/screenshot", None)?;
         write_png(&value, path)
