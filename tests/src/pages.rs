@@ -241,6 +241,17 @@ impl ExtensionBrowser {
         Ok(focused == json!(true))
     }
 
+    /// Clicks the selection box of `thread`'s row, with Shift held when `shift` (a range from the last box
+    /// clicked). The click is dispatched on the box itself: a row far down need not be scrolled into view first.
+    pub fn click_select_box(&self, thread: &str, shift: bool) -> Result<()> {
+        self.session.execute(
+            "const b = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"] .select`);
+             b.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, shiftKey: arguments[1]}));",
+            &[json!(thread), json!(shift)],
+        )?;
+        Ok(())
+    }
+
     /// Gives the system focus back to the test's window if something else (a notification's window) took it.
     pub fn focus_window(&self) -> Result<()> {
         if self.session.execute("return document.hasFocus();", &[])? != json!(true) {

@@ -428,15 +428,8 @@ fn check_triage(browser: Browser) {
     );
 
     // Select: a box, Shift-click for a range, `x`, `*n`.
-    let click_box = |thread: &str, shift: bool| {
-        ok(instance.session.execute(
-            "const b = document.querySelector(`#inbox .row[data-thread=\"${arguments[0]}\"] .select`);
-             b.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, shiftKey: arguments[1]}));",
-            &[json!(thread), json!(shift)],
-        ));
-    };
-    click_box(&view.rows[1].thread, false);
-    click_box(&view.rows[4].thread, true);
+    ok(instance.click_select_box(&view.rows[1].thread, false));
+    ok(instance.click_select_box(&view.rows[4].thread, true));
     wait_until("a range of four", || selected_count(&instance) == 4);
     focus_row(&instance, &view.rows[8].thread);
     ok(instance.session.press_keys(&["x"], false));

@@ -134,13 +134,6 @@ fn check_selection_survives_a_changed_row(
             &[json!(row)],
         ))
     };
-    let click_box = || {
-        ok(instance.session.execute(
-            "document.querySelector(arguments[0] + ' .select')
-               .dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}));",
-            &[json!(row)],
-        ))
-    };
     let starred_in = |store: &InboxStore| {
         store
             .merged()
@@ -157,7 +150,7 @@ fn check_selection_survives_a_changed_row(
                 .any(|r| r.thread == thread && r.starred == want)
         }));
     };
-    click_box();
+    ok(instance.click_select_box(thread, false));
     wait_until("the row selected", DEADLINE, || {
         marks() == json!([true, "true"])
     });
@@ -175,7 +168,7 @@ fn check_selection_survives_a_changed_row(
         json!([true, "true"]),
         "the selected row lost its mark when it was drawn again"
     );
-    click_box();
+    ok(instance.click_select_box(thread, false));
     wait_until("the row unselected", DEADLINE, || {
         marks() == json!([false, "false"])
     });
