@@ -729,6 +729,28 @@ pub fn settle(plan: &Plan, outcomes: &BTreeMap<(String, String), CallOutcome>) -
     out
 }
 
+/// The page's actions (and undos) in the order they were started. The background does them one at a time in that
+/// order, and `z` undoes the last one done; so the toast of an answer is shown only for the action started last.
+/// An earlier action's answer that comes after a later action started would offer Undo under its own words,
+/// and that Undo would undo the later action.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ActionOrder {
+    started: u32,
+}
+
+impl ActionOrder {
+    /// An action starts: its number, for its answer.
+    pub fn start(&mut self) -> u32 {
+        self.started = self.started.wrapping_add(1);
+        self.started
+    }
+
+    /// Whether the answer of action `number` may show its toast: no action started after it.
+    pub fn is_latest(&self, number: u32) -> bool {
+        number == self.started
+    }
+}
+
 /// A sentence naming an account that failed in a bulk action (the pages add why, from `f.cause`, in the
 /// browser's language).
 pub fn failure_sentence(email: &str, f: &AccountFailure) -> String {

@@ -1064,3 +1064,72 @@ fn busy() -> Cause {
         reason: "backendError".into(),
     }
 }
+
+/// Actions started and answered in a page, in the order they happen: which answers may show their toast.
+#[test]
+fn only_the_action_started_last_shows_its_toast() {
+    // (what, the steps: (true, name) starts an action and (false, name) is its answer coming, the answers shown)
+    type Case = (
+        &'static str,
+        &'static [(bool, &'static str)],
+        &'static [&'static str],
+    );
+    let cases: &[Case] = &[
+        ("one action", &[(true, "star"), (false, "star")], &["star"]),
+        (
+            "two, each answered before the next",
+            &[
+                (true, "star"),
+                (false, "star"),
+                (true, "spam"),
+                (false, "spam"),
+            ],
+            &["star", "spam"],
+        ),
+        (
+            "the second started before the first's answer",
+            &[
+                (true, "unread"),
+                (true, "spam"),
+                (false, "unread"),
+                (false, "spam"),
+            ],
+            &["spam"],
+        ),
+        (
+            "an undo pressed before the action's answer",
+            &[
+                (true, "archive"),
+                (true, "undo"),
+                (false, "archive"),
+                (false, "undo"),
+            ],
+            &["undo"],
+        ),
+        (
+            "three in flight",
+            &[
+                (true, "a"),
+                (true, "b"),
+                (true, "c"),
+                (false, "a"),
+                (false, "b"),
+                (false, "c"),
+            ],
+            &["c"],
+        ),
+    ];
+    for (what, steps, want) in cases {
+        let mut order = ActionOrder::default();
+        let mut numbers = BTreeMap::new();
+        let mut shown = Vec::new();
+        for (starts, name) in *steps {
+            if *starts {
+                numbers.insert(*name, order.start());
+            } else if order.is_latest(numbers[name]) {
+                shown.push(*name);
+            }
+        }
+        assert_eq!(&shown, want, "{what}");
+    }
+}

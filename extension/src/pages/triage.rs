@@ -8,8 +8,8 @@ use gmux_core::inbox::ThreadRow;
 use gmux_core::listing::{AccountLabelIds, View};
 use gmux_core::messages::{Intent, SNOOZES_KEY};
 use gmux_core::triage::{
-    read_toggle_of, relabel_row, snooze_menu, star_toggle_of, Selection, SnoozeChoice, Snoozes,
-    TriageAction, TriageKey, TriageReply, SNOOZED_LABEL_NAME, UNDO_TOAST_MS,
+    read_toggle_of, relabel_row, snooze_menu, star_toggle_of, ActionOrder, Selection, SnoozeChoice,
+    Snoozes, TriageAction, TriageKey, TriageReply, SNOOZED_LABEL_NAME, UNDO_TOAST_MS,
 };
 use gmux_core::views::Undo as ViewUndo;
 use wasm_bindgen::{JsCast, JsValue};
@@ -33,6 +33,8 @@ pub(super) struct TriageUi {
     /// The toast shown: its words, whether it offers Undo, its number (a toast's timer hides only its own).
     toast: Option<(String, bool, u32)>,
     toast_seq: u32,
+    /// The actions started here, in order: only the last one's answer shows its toast.
+    order: ActionOrder,
     /// Rows of the last action as a view beyond the stored inbox showed them before: its undo puts them back.
     handles: Vec<ViewUndo>,
     /// Mark all read's question, waiting for the person's answer.
@@ -302,11 +304,13 @@ fn act_as(action: TriageAction, keys: Vec<Key>, snooze: Option<SnoozeChoice>) {
         },
         None => Intent::Triage { action, rows },
     };
+    let mut number = 0;
     update(|page| {
         page.triage.in_flight += 1;
         // The last action's toast goes: its Undo would now undo this action (the background undoes the latest),
         // not the one it names. This action's toast comes with its answer.
         page.triage.toast = None;
+        number = page.triage.order.start();
     });
     spawn_local(async move {
         let reply = match browser::send_message::<_, TriageReply>(&intent).await {
@@ -320,12 +324,13 @@ fn act_as(action: TriageAction, keys: Vec<Key>, snooze: Option<SnoozeChoice>) {
             // The first snooze makes the account's gmux/Snoozed label: the picker must offer it.
             update(super::views::forget_labels);
         }
-        settle(reply, false);
+        settle(reply, false, number);
     });
 }
 
 /// `z` or the toast's Undo: the last action put back, at Gmail and on the page.
 pub(super) fn undo() {
+    let mut number = 0;
     update(|page| {
         page.message = None;
         if let Some(t) = page.triage.toast.as_mut() {
@@ -333,19 +338,21 @@ pub(super) fn undo() {
             t.1 = false;
         }
         page.triage.in_flight += 1;
+        number = page.triage.order.start();
     });
     spawn_local(async move {
         let reply = match browser::send_message::<_, TriageReply>(&Intent::Undo).await {
             Ok(reply) => reply,
             Err(e) => TriageReply::refused(t_with("backgroundNoAnswer", &[&e.to_string()])),
         };
-        settle(reply, true);
+        settle(reply, true, number);
     });
 }
 
-/// The background's answer: rows it names go back as they were, failures become the page's message, and the
-/// toast says what happened (with Undo when there is one).
-fn settle(reply: TriageReply, undoing: bool) {
+/// The background's answer to action `number`: rows it names go back as they were, failures become the page's
+/// message, and the toast says what happened (with Undo when there is one), unless an action started after this
+/// one (that one's toast comes with its own answer).
+fn settle(reply: TriageReply, undoing: bool, number: u32) {
     let mut seq = 0;
     update(|page| {
         page.triage.in_flight = page.triage.in_flight.saturating_sub(1);
@@ -365,10 +372,12 @@ fn settle(reply: TriageReply, undoing: bool) {
         if !reply.failures.is_empty() {
             page.message = Some(reply.failures.join(" "));
         }
-        page.triage.toast_seq += 1;
-        seq = page.triage.toast_seq;
-        page.triage.toast =
-            (!reply.sentence.is_empty()).then(|| (reply.sentence.clone(), reply.undo, seq));
+        if page.triage.order.is_latest(number) {
+            page.triage.toast_seq += 1;
+            seq = page.triage.toast_seq;
+            page.triage.toast =
+                (!reply.sentence.is_empty()).then(|| (reply.sentence.clone(), reply.undo, seq));
+        }
     });
     // The pages a scroll asked for while the action was under way.
     super::views::load_more_if_near_end();
@@ -393,6 +402,7 @@ pub(super) fn mark_all_read(confirmed: bool) {
     }) else {
         return;
     };
+    let mut number = 0;
     update(|page| {
         page.message = None;
         page.triage.confirm = None;
@@ -400,6 +410,7 @@ pub(super) fn mark_all_read(confirmed: bool) {
         let seq = page.triage.toast_seq;
         page.triage.toast = Some((t("markingRead"), false, seq));
         page.triage.in_flight += 1;
+        number = page.triage.order.start();
     });
     spawn_local(async move {
         let intent = Intent::MarkAllRead {
@@ -448,7 +459,7 @@ pub(super) fn mark_all_read(confirmed: bool) {
                 page.triage.handles = handles;
             });
         }
-        settle(reply, false);
+        settle(reply, false, number);
     });
 }
 
@@ -477,9 +488,11 @@ fn parse_local_time(value: &str, utc_offset_minutes: i32) -> Option<u64> {
 
 /// A snoozed row's Unsnooze: back in the inbox now.
 pub(super) fn unsnooze(key: Key) {
+    let mut number = 0;
     update(|page| {
         page.message = None;
         page.triage.in_flight += 1;
+        number = page.triage.order.start();
     });
     spawn_local(async move {
         let intent = Intent::Unsnooze {
@@ -518,6 +531,7 @@ pub(super) fn unsnooze(key: Key) {
                 ..reply
             },
             false,
+            number,
         );
     });
 }

@@ -372,6 +372,67 @@ fn check_triage(browser: Browser) {
     wait_until("the first star taken back at the emulator", || {
         !has(&messages_of(&truth, &e, &t), "STARRED")
     });
+    wait_until("the toast of the star taken back", || {
+        toast(&instance).is_some_and(|(text, undo)| undo && text.starts_with("Unstarred"))
+    });
+
+    // A second action started before the first one's answer: the first one's answer, coming while the second is on
+    // its way, shows no toast (its Undo would undo the second, which the background does after it); the second's
+    // toast comes with its own answer. Both are slowed at Gmail so the first answer comes well before the second.
+    let (e, t) = pick(&|m| has(m, "UNREAD"));
+    let (e2, t2) = pick(&|m| !has(m, "STARRED") && !has(m, "UNREAD"));
+    ok(emulator.post(
+        "/_emulator/faults",
+        json!({"method": "gmail.users.threads.modify", "latency_ms": 1500, "count": 2}),
+    ));
+    ok(instance.session.execute(
+        "window.gmuxToasts = [];
+         const t = document.getElementById('toast');
+         new MutationObserver(() => window.gmuxToasts.push(
+             [t.querySelector('.toast-text')?.textContent || '', !!t.querySelector('#undo')]))
+           .observe(t, {childList: true, subtree: true, characterData: true});
+         return true;",
+        &[],
+    ));
+    focus_row(&instance, &t);
+    ok(instance.session.press_keys(&["u"], false));
+    focus_row(&instance, &t2);
+    ok(instance.session.press_keys(&["s"], false));
+    assert!(
+        has(&messages_of(&truth, &e, &t), "UNREAD"),
+        "the first action reached Gmail before the second was started"
+    );
+    wait_until("the second action at the emulator", || {
+        has(&messages_of(&truth, &e2, &t2), "STARRED")
+    });
+    wait_until("the second action's toast", || {
+        toast(&instance).is_some_and(|(text, undo)| undo && text.starts_with("Starred"))
+    });
+    assert!(
+        !has(&messages_of(&truth, &e, &t), "UNREAD"),
+        "the first action done at Gmail"
+    );
+    let toasts = ok(instance.session.execute("return window.gmuxToasts;", &[]));
+    let offered: Vec<&Value> = toasts
+        .as_array()
+        .map(|a| a.iter().filter(|t| t[1] == json!(true)).collect())
+        .unwrap_or_default();
+    assert!(
+        offered
+            .iter()
+            .all(|t| t[0].as_str().is_some_and(|s| s.starts_with("Starred"))),
+        "a toast offered Undo for the first action while the second was on its way: {toasts}"
+    );
+    // Put both back: `z` takes the star back (the last action), `u` makes the first row unread again.
+    ok(instance.session.press_keys(&["z"], false));
+    wait_until("the star undone at the emulator", || {
+        !has(&messages_of(&truth, &e2, &t2), "STARRED")
+    });
+    focus_row(&instance, &t);
+    ok(instance.session.press_keys(&["u"], false));
+    wait_until("the first row unread again at the emulator", || {
+        has(&messages_of(&truth, &e, &t), "UNREAD")
+    });
 
     // Report spam lands in SPAM, out of the inbox.
     let (e, t) = pick(&|m| m.len() == 2);
