@@ -381,6 +381,10 @@ fn settle(reply: TriageReply, undoing: bool, number: u32) {
     });
     // The pages a scroll asked for while the action was under way.
     super::views::load_more_if_near_end();
+    // An answer a later action superseded set no toast, so it has none to hide.
+    if seq == 0 {
+        return;
+    }
     spawn_local(async move {
         sleep(UNDO_TOAST_MS as i32).await;
         update(|page| {
