@@ -518,9 +518,33 @@ pub fn start_key(key: &str, reading: bool) -> Option<ComposeKind> {
     }
 }
 
+/// Whether what became of send `id` (sent, failed, lost) may change the page's toast, given the send whose Undo
+/// the page holds (`waiting`): not while a later send waits out its undo window. That send's toast offers its
+/// Undo, and an earlier message's "sent" in its place would hide the button and say the wrong thing.
+pub fn outcome_owns_toast(waiting: Option<&str>, id: &str) -> bool {
+    waiting.is_none_or(|waiting| waiting == id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sends_outcome_leaves_a_later_sends_undo_on_screen() {
+        // (the send the page holds Undo for, the send whose outcome came, whether it takes the toast)
+        let cases = [
+            (Some("a"), "a", true),
+            (None, "a", true),
+            (Some("b"), "a", false),
+        ];
+        for (waiting, id, expected) in cases {
+            assert_eq!(
+                outcome_owns_toast(waiting, id),
+                expected,
+                "{waiting:?} {id}"
+            );
+        }
+    }
 
     #[test]
     fn the_send_state_machine_never_sends_twice_and_undo_has_a_window() {

@@ -953,16 +953,24 @@ fn send() {
         PENDING.with(|p| *p.borrow_mut() = Some((id.clone(), until)));
         toast(&t("sending"), Some(&id));
         let done = ask(Intent::ComposeWait { id: id.clone() }).await;
-        let still_ours = PENDING.with(|p| p.borrow().as_ref().is_some_and(|(p, _)| *p == id));
-        PENDING.with(|p| {
-            if still_ours {
-                *p.borrow_mut() = None;
-            }
-        });
+        let waiting = PENDING.with(|p| p.borrow().as_ref().map(|(p, _)| p.clone()));
+        let owns_toast = decide::outcome_owns_toast(waiting.as_deref(), &id);
+        if waiting.as_deref() == Some(id.as_str()) {
+            PENDING.with(|p| *p.borrow_mut() = None);
+        }
         match done.state {
-            Some(state) if state.phase == Phase::Sent => toast(&t("messageSent"), None),
+            // A later send's Undo stays on screen; the outcome is still said.
+            Some(state) if state.phase == Phase::Sent => {
+                if owns_toast {
+                    toast(&t("messageSent"), None);
+                } else {
+                    dom::announce(&t("messageSent"));
+                }
+            }
             Some(state) if state.failed.is_some() => {
-                hide_toast();
+                if owns_toast {
+                    hide_toast();
+                }
                 let failed = state.failed.clone();
                 let identities = ask(Intent::ComposeIdentities).await.identities;
                 OPEN.with(|o| *o.borrow_mut() = Some(Open { state, identities }));
@@ -974,7 +982,14 @@ fn send() {
             // Undone: the composer is back already.
             Some(_) => {}
             // The background lost it (restarted): say so rather than leave "Sending…" up.
-            None => toast(&done.error.unwrap_or_else(|| t("lostTrack")), None),
+            None => {
+                let text = done.error.unwrap_or_else(|| t("lostTrack"));
+                if owns_toast {
+                    toast(&text, None);
+                } else {
+                    super::update(|page| page.message = Some(text));
+                }
+            }
         }
     });
 }

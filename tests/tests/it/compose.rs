@@ -683,6 +683,10 @@ fn check_compose(browser: Browser) {
         .count();
     assert_eq!(copies, 1, "sent exactly once");
 
+    // Two sends in a row: when the first is sent, the second's toast keeps its Undo (the first's "sent" only
+    // reaches the page's live region), and that Undo brings the second back unsent.
+    check_two_sends(&instance, &emulator, &emails);
+
     // A page closed mid-sentence: the background holds the text and saves it as a draft.
     ok(instance.session.press_keys(&["c"], false));
     wait_composer(&instance, "a new message", |c| c["subject"] == "");
@@ -762,6 +766,80 @@ fn check_compose(browser: Browser) {
         });
         ok(instance.screenshot("compose-reply-popup-dark"));
     }
+}
+
+fn check_two_sends(instance: &ExtensionBrowser, emulator: &EmulatorProcess, emails: &[String]) {
+    let write = |subject: &str| -> String {
+        ok(instance.session.press_keys(&["c"], false));
+        let c = wait_composer(instance, "a new message", |c| c["subject"] == "");
+        choose_from(instance, &emails[0]);
+        type_into(instance, "compose-to", &emails[1]);
+        type_into(instance, "compose-subject", subject);
+        type_into(instance, "compose-body", "Two in a row.");
+        send_button(instance);
+        c["id"].as_str().unwrap_or_default().to_string()
+    };
+    let toast_for = |id: &str| {
+        wait_until("the send's undo toast", || {
+            let found = ok(instance.session.execute(
+                "const t = document.getElementById('compose-toast');
+                 return t && t.querySelector('.compose-undo') ? t.dataset.composeId : null;",
+                &[],
+            ));
+            (found == json!(id) && composer(instance).is_none()).then_some(())
+        });
+    };
+    // Everything the live region says from here on.
+    ok(instance.session.execute(
+        "window.gmuxSaid = [];
+         new MutationObserver(() => gmuxSaid.push(document.getElementById('announce').textContent))
+           .observe(document.getElementById('announce'), {childList: true, characterData: true, subtree: true});
+         return true;",
+        &[],
+    ));
+    let from = emails[0].clone();
+    let before = sent(emulator, &from).len();
+    set_undo(instance, 3);
+    let first = write("First of two");
+    toast_for(&first);
+    // The second waits a minute: the first is sent long before.
+    set_undo(instance, 60);
+    let second = write("Second of two");
+    toast_for(&second);
+    let (raw, _) = wait_sent(instance, emulator, &from, before + 1);
+    assert_eq!(read_raw(&raw).subject, "First of two");
+    wait_until("the first send's outcome in the page", || {
+        let said = ok(instance.session.execute("return window.gmuxSaid;", &[]));
+        said.as_array()
+            .is_some_and(|s| s.iter().any(|t| t == "Message sent"))
+            .then_some(())
+    });
+    let shown = ok(instance.session.execute(
+        "const t = document.getElementById('compose-toast');
+         return t ? [t.dataset.composeId || null, !!t.querySelector('.compose-undo'), t.textContent] : null;",
+        &[],
+    ));
+    assert_eq!(
+        shown[0],
+        json!(second),
+        "the second send's toast stays: {shown}"
+    );
+    assert_eq!(shown[1], json!(true), "with its Undo: {shown}");
+    ok(instance.click_css("#compose-toast .compose-undo"));
+    let c = wait_composer(instance, "the second message after Undo", |c| {
+        c["subject"] == "Second of two"
+    });
+    assert_eq!(c["id"], json!(second));
+    assert_eq!(
+        sent(emulator, &from).len(),
+        before + 1,
+        "only the first was sent"
+    );
+    ok(instance.click_css("#composer [data-action=compose-discard]"));
+    wait_until("the composer gone", || {
+        composer(instance).is_none().then_some(())
+    });
+    set_undo(instance, 0);
 }
 
 #[test]
