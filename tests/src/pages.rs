@@ -412,6 +412,38 @@ impl ExtensionBrowser {
         }
     }
 
+    /// The search box's placeholder, its width in the box's font, and the room the box has for it (its width less
+    /// its padding): a placeholder wider than its room shows cut off.
+    pub fn search_placeholder_room(&self) -> Result<(String, f64, f64)> {
+        let found = self.session.execute(
+            "const input = document.getElementById('search');
+             const style = getComputedStyle(input);
+             const context = document.createElement('canvas').getContext('2d');
+             context.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+             const px = (name) => parseFloat(style[name]) || 0;
+             const room = input.getBoundingClientRect().width - px('borderLeftWidth') - px('borderRightWidth')
+               - px('paddingLeft') - px('paddingRight');
+             return [input.placeholder, context.measureText(input.placeholder).width, room];",
+            &[],
+        )?;
+        Ok((
+            found[0].as_str().unwrap_or_default().to_string(),
+            found[1].as_f64().unwrap_or(f64::MAX),
+            found[2].as_f64().unwrap_or(0.0),
+        ))
+    }
+
+    /// Panics unless the search box's placeholder shows whole on the page open.
+    pub fn assert_search_placeholder_fits(&self, page: &str) {
+        let (placeholder, width, room) = self
+            .search_placeholder_room()
+            .expect("the search box measured");
+        assert!(
+            !placeholder.is_empty() && width <= room,
+            "{page}: the search box's placeholder {placeholder:?} needs {width:.1} px and has {room:.1}"
+        );
+    }
+
     /// The thread id of the focused inbox row, if a row has focus.
     pub fn focused_thread(&self) -> Result<Option<String>> {
         let value = self.session.execute(

@@ -77,8 +77,9 @@ fn check_german(browser: Browser) {
         &instance,
         page,
         "return document.getElementById('search').placeholder;",
-        "E-Mails durchsuchen",
+        "Suchen",
     );
+    instance.assert_search_placeholder_fits(page);
     assert_shows(
         &instance,
         page,
@@ -127,6 +128,7 @@ fn check_german(browser: Browser) {
 
     let page = "new tab";
     ok(instance.open_inbox_page("newtab.html", |v: &InboxView| v.rows.len() == count));
+    instance.assert_search_placeholder_fits(page);
     assert_shows(&instance, page, "return document.title;", "Neuer Tab");
     assert_shows(
         &instance,

@@ -399,8 +399,10 @@ fn check_options(instance: &mut ExtensionBrowser, store: &InboxStore, now: u64) 
 fn shoot(instance: &mut ExtensionBrowser, store: &InboxStore, suffix: &str) {
     let count = store.merged().len();
     ok(instance.open_inbox_page("popup.html", |v| v.rows.len() == count));
+    instance.assert_search_placeholder_fits("popup");
     ok(instance.screenshot(&format!("popup-inbox{suffix}")));
     ok(instance.open_inbox_page("newtab.html", |v| v.rows.len() == count));
+    instance.assert_search_placeholder_fits("new tab");
     ok(instance.screenshot(&format!("newtab-inbox{suffix}")));
 }
 
