@@ -708,7 +708,7 @@ fn on_click(event: web_sys::Event) {
         (Some("dismiss"), _) => update(|page| page.message = None),
         (Some("dismiss-offline"), _) => offline::dismiss(),
         (Some("undo"), _) => triage::undo(),
-        (Some("mark-all-read"), _) => triage::mark_all_read(false),
+        (Some("mark-all-read"), _) => triage::mark_all_read(),
         (Some("unsnooze"), Some(key)) => {
             event.prevent_default();
             triage::unsnooze(key);

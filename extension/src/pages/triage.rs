@@ -8,8 +8,9 @@ use gmux_core::inbox::ThreadRow;
 use gmux_core::listing::{AccountLabelIds, View};
 use gmux_core::messages::{Intent, SNOOZES_KEY};
 use gmux_core::triage::{
-    read_toggle_of, relabel_row, snooze_menu, star_toggle_of, ActionOrder, Selection, SnoozeChoice,
-    Snoozes, TriageAction, TriageKey, TriageReply, SNOOZED_LABEL_NAME, UNDO_TOAST_MS,
+    read_toggle_of, relabel_row, snooze_menu, star_toggle_of, ActionOrder, MarkAllQuestion,
+    Selection, SnoozeChoice, Snoozes, TriageAction, TriageKey, TriageReply, SNOOZED_LABEL_NAME,
+    UNDO_TOAST_MS,
 };
 use gmux_core::views::Undo as ViewUndo;
 use wasm_bindgen::{JsCast, JsValue};
@@ -37,8 +38,8 @@ pub(super) struct TriageUi {
     order: ActionOrder,
     /// Rows of the last action as a view beyond the stored inbox showed them before: its undo puts them back.
     handles: Vec<ViewUndo>,
-    /// Mark all read's question, waiting for the person's answer.
-    confirm: Option<String>,
+    /// Mark all read's question, waiting for the person's answer, and the list it is about.
+    confirm: Option<MarkAllQuestion>,
     /// Actions sent to the background and not yet answered. While Gmail is changing many conversations, a page
     /// of a view fetched meanwhile would show some changed and some not, and keep that after an undo: the view
     /// asks for its next pages only once none is pending (`views::load_more_if_near_end`).
@@ -163,7 +164,7 @@ pub(super) fn has_selection() -> bool {
 /// `e`, `#`, `u`, `s` or the bar's buttons on the selection.
 pub(super) fn on_selection(command: &str) {
     match command {
-        "confirm-read" => return mark_all_read(true),
+        "confirm-read" => return confirm_mark_all_read(),
         "cancel" => {
             cancel_bar();
             return;
@@ -397,7 +398,7 @@ fn settle(reply: TriageReply, undoing: bool, number: u32) {
 
 /// "Mark all read": every unread conversation of the list shown (one account when the list shows one alone)
 /// at Gmail, the whole label and not only the rows loaded; above 50 conversations the background asks first.
-pub(super) fn mark_all_read(confirmed: bool) {
+pub(super) fn mark_all_read() {
     let Some((view, only)) = read_page(|p| {
         (
             p.views.session.view(),
@@ -406,6 +407,18 @@ pub(super) fn mark_all_read(confirmed: bool) {
     }) else {
         return;
     };
+    mark_all_read_of(view, only, false);
+}
+
+/// "Mark as read", the answer to mark all read's question: the list the question named.
+fn confirm_mark_all_read() {
+    let Some(Some(question)) = read_page(|p| p.triage.confirm.clone()) else {
+        return;
+    };
+    mark_all_read_of(question.view, question.only, true);
+}
+
+fn mark_all_read_of(view: View, only: Option<String>, confirmed: bool) {
     let mut number = 0;
     update(|page| {
         page.message = None;
@@ -418,7 +431,7 @@ pub(super) fn mark_all_read(confirmed: bool) {
     });
     spawn_local(async move {
         let intent = Intent::MarkAllRead {
-            view,
+            view: view.clone(),
             account: only.clone(),
             confirmed,
         };
@@ -429,7 +442,15 @@ pub(super) fn mark_all_read(confirmed: bool) {
         if let Some(question) = reply.confirm {
             update(|page| {
                 page.triage.in_flight = page.triage.in_flight.saturating_sub(1);
-                page.triage.toast = None;
+                if page.triage.order.is_latest(number) {
+                    page.triage.toast = None;
+                }
+                let question = MarkAllQuestion {
+                    question,
+                    view,
+                    only,
+                };
+                // Asked after the person moved to another list: not shown (the draw drops it).
                 page.triage.confirm = Some(question);
             });
             return super::views::load_more_if_near_end();
@@ -437,7 +458,10 @@ pub(super) fn mark_all_read(confirmed: bool) {
         // A list beyond the stored inbox shows it here (the background reads the stored inbox again).
         if reply.undo {
             update(|page| {
-                if page.views.session.is_inbox() {
+                let session = &page.views.session;
+                // Another list shown by now fetches its rows as they are.
+                if session.is_inbox() || session.view() != view || session.only() != only.as_deref()
+                {
                     return;
                 }
                 let rows = page.views.session.rows(&page.store, &page.settings);
@@ -634,8 +658,18 @@ pub(super) fn draw(document: &Document, page: &mut Page) -> Result<(), JsValue> 
             }
         }
     }
+    // The question goes when the page shows another list: its answer would mark the one it names.
+    let (view, only) = (page.views.session.view(), page.views.session.only());
+    if page
+        .triage
+        .confirm
+        .as_ref()
+        .is_some_and(|q| !q.is_about(&view, only))
+    {
+        page.triage.confirm = None;
+    }
     let mode = if let Some(question) = &page.triage.confirm {
-        Bar::Confirm(question.clone())
+        Bar::Confirm(question.question.clone())
     } else if let Some(keys) = &page.triage.snoozing {
         Bar::Snooze(keys.len())
     } else if !selected.is_empty() {

@@ -610,6 +610,53 @@ fn check_triage(browser: Browser) {
         .as_str()
         .map(str::to_string)
     };
+    let ann_chip = format!(
+        "#accounts .acct-badge[data-account=\"{}\"] .acct-filter",
+        ids[0]
+    );
+    let every_account = |what: &str| {
+        ok(instance.wait_for_inbox(what, |v| {
+            ids.iter().all(|id| v.rows.iter().any(|r| &r.account == id))
+        }))
+    };
+    let ann_alone = |what: &str| {
+        ok(instance.wait_for_inbox(what, |v| {
+            !v.rows.is_empty() && v.rows.iter().all(|r| r.account == ids[0])
+        }))
+    };
+    // The question belongs to the list it names. One that comes after every account is shown again is not
+    // shown (its "Mark as read" would have marked all three accounts under ann's words): the count is slowed
+    // so that it comes after the click.
+    ok(emulator.post(
+        "/_emulator/faults",
+        json!({"method": "gmail.users.messages.list", "latency_ms": 1500, "count": 1}),
+    ));
+    ok(instance.click_css("#mark-all-read"));
+    ok(instance.click_css(&ann_chip));
+    every_account("every account's newsletters, before the question");
+    // The toast says "Marking read…" until the answer; an empty toast is none (CSS `.toast:empty`).
+    wait_until("the count's answer (the toast goes)", || {
+        toast(&instance).is_none_or(|(text, _)| text.is_empty())
+    });
+    assert_eq!(
+        question(&instance),
+        None,
+        "a question about ann's list alone"
+    );
+    // And a question shown goes when another list is shown.
+    ok(instance.click_css(&ann_chip));
+    ann_alone("ann's newsletters again");
+    ok(instance.click_css("#mark-all-read"));
+    wait_until("the question for ann", || {
+        question(&instance).as_deref()
+            == Some("Mark 300 conversations in Newsletters of ann@triage.test as read?")
+    });
+    ok(instance.click_css(&ann_chip));
+    every_account("every account's newsletters, the question up");
+    wait_until("the question gone", || question(&instance).is_none());
+    assert_eq!(unread_newsletters(&emails[0]), NEWSLETTERS as u64);
+    ok(instance.click_css(&ann_chip));
+    ann_alone("ann's newsletters once more");
     ok(instance.click_css("#mark-all-read"));
     wait_until("the question for ann", || {
         question(&instance).as_deref()
@@ -634,13 +681,8 @@ fn check_triage(browser: Browser) {
     ok(instance.wait_for_inbox("the rows unread again", |v| {
         !v.rows.is_empty() && v.rows.iter().all(|r| r.unread)
     }));
-    ok(instance.click_css(&format!(
-        "#accounts .acct-badge[data-account=\"{}\"] .acct-filter",
-        ids[0]
-    )));
-    ok(instance.wait_for_inbox("every account's newsletters", |v| {
-        ids.iter().all(|id| v.rows.iter().any(|r| &r.account == id))
-    }));
+    ok(instance.click_css(&ann_chip));
+    every_account("every account's newsletters");
     ok(instance.click_css("#mark-all-read"));
     wait_until("the question for every account", || {
         question(&instance).as_deref() == Some("Mark 900 conversations in Newsletters as read?")
