@@ -335,6 +335,10 @@ async fn load(generation: u64) {
         Err(e) => Some(t_with("backgroundNoAnswer", &[&e.to_string()])),
     };
     if let Some(text) = failure {
+        // Another conversation opened meanwhile: the failure is not drawn over it.
+        if current_generation() != Some(generation) {
+            return;
+        }
         draw::failure(&text);
         emit(generation, "failed", &text);
         return;

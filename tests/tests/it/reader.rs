@@ -683,6 +683,40 @@ fn check_refusals_and_settings(browser: Browser) {
             "{status}: the list is unchanged"
         );
     }
+
+    // A failure that comes after the person moved to another conversation is not drawn over that one: the
+    // first conversation's answer (Gmail: not found) is slowed until the second is on screen.
+    let first = before
+        .rows
+        .iter()
+        .find(|r| !unread.iter().any(|u| u.thread == r.thread))
+        .expect("a row not opened yet")
+        .clone();
+    let second = &unread[0];
+    ok(emulator.post(
+        "/_emulator/faults",
+        json!({"method": "gmail.users.threads.get", "status": 404, "latency_ms": 1500, "count": 1,
+               "account": email_of(&instance, &first.account)}),
+    ));
+    ok(instance.click_css(&format!("{} .subject", row_selector(&first))));
+    ok(
+        instance.wait_for_reader("the first conversation opening", |v| {
+            v.open && v.thread == first.thread
+        }),
+    );
+    ok(instance.session.press_keys(&["u"], false));
+    ok(instance.wait_for_reader("back", |v| !v.open));
+    ok(instance.click_css(&format!("{} .subject", row_selector(second))));
+    opened(&instance, second);
+    // Past the first's answer (absence cannot be awaited, only given time).
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let reader = ok(instance.reader_view());
+    assert!(
+        reader.open && reader.thread == second.thread && reader.failed.is_none(),
+        "the second conversation stays on screen: {reader:?}"
+    );
+    ok(instance.session.press_keys(&["u"], false));
+    ok(instance.wait_for_reader("back", |v| !v.open));
     ok(emulator.post("/_emulator/faults", json!([])));
 
     // The Reading settings on the options page: mark read never, plain text first.
