@@ -873,8 +873,7 @@ fn close(save: bool) {
             }
             let reply = ask(Intent::ComposeClose { id }).await;
             if let Some(state) = reply.state.filter(|s| s.saved) {
-                let _ = state;
-                toast(&t("draftSaved"), None);
+                say(&t("draftSaved"), &state.id);
             }
         });
     }
@@ -884,9 +883,9 @@ fn discard() {
     let Some(id) = id() else { return };
     remove_composer();
     spawn_local(async move {
-        let reply = ask(Intent::ComposeDiscard { id }).await;
+        let reply = ask(Intent::ComposeDiscard { id: id.clone() }).await;
         if reply.ok {
-            toast(&t("draftDiscarded"), None);
+            say(&t("draftDiscarded"), &id);
         }
     });
 }
@@ -1008,6 +1007,17 @@ fn undo() {
             toast(&reply.error.unwrap_or_else(|| t("tooLateToUndo")), None);
         }
     });
+}
+
+/// What became of composer `id` (a draft saved or discarded): in the toast, unless a send waits out its undo
+/// window there, whose Undo stays; the words then go to the live region alone.
+fn say(text: &str, id: &str) {
+    let waiting = PENDING.with(|p| p.borrow().as_ref().map(|(p, _)| p.clone()));
+    if decide::outcome_owns_toast(waiting.as_deref(), id) {
+        toast(text, None);
+    } else {
+        dom::announce(text);
+    }
 }
 
 fn hide_toast() {

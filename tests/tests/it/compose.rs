@@ -789,6 +789,14 @@ fn check_two_sends(instance: &ExtensionBrowser, emulator: &EmulatorProcess, emai
             (found == json!(id) && composer(instance).is_none()).then_some(())
         });
     };
+    let shown_toast = || {
+        ok(instance.session.execute(
+            "const t = document.getElementById('compose-toast');
+             return t ? [t.dataset.composeId || null, !!t.querySelector('.compose-undo'), t.textContent]
+                      : [null, false, ''];",
+            &[],
+        ))
+    };
     // Everything the live region says from here on.
     ok(instance.session.execute(
         "window.gmuxSaid = [];
@@ -806,6 +814,23 @@ fn check_two_sends(instance: &ExtensionBrowser, emulator: &EmulatorProcess, emai
     set_undo(instance, 60);
     let second = write("Second of two");
     toast_for(&second);
+    // A composer opened and discarded meanwhile says so in the live region, and leaves the Undo up too.
+    ok(instance.session.press_keys(&["c"], false));
+    wait_composer(instance, "a third composer", |c| c["subject"] == "");
+    ok(instance.click_css("#composer [data-action=compose-discard]"));
+    wait_until("the discard's outcome in the page", || {
+        let said = ok(instance.session.execute("return window.gmuxSaid;", &[]));
+        said.as_array()
+            .is_some_and(|s| s.iter().any(|t| t == "Draft discarded"))
+            .then_some(())
+    });
+    let shown = shown_toast();
+    assert_eq!(
+        shown[0],
+        json!(second),
+        "the second send's toast stays: {shown}"
+    );
+    assert_eq!(shown[1], json!(true), "with its Undo: {shown}");
     let (raw, _) = wait_sent(instance, emulator, &from, before + 1);
     assert_eq!(read_raw(&raw).subject, "First of two");
     wait_until("the first send's outcome in the page", || {
@@ -814,11 +839,7 @@ fn check_two_sends(instance: &ExtensionBrowser, emulator: &EmulatorProcess, emai
             .is_some_and(|s| s.iter().any(|t| t == "Message sent"))
             .then_some(())
     });
-    let shown = ok(instance.session.execute(
-        "const t = document.getElementById('compose-toast');
-         return t ? [t.dataset.composeId || null, !!t.querySelector('.compose-undo'), t.textContent] : null;",
-        &[],
-    ));
+    let shown = shown_toast();
     assert_eq!(
         shown[0],
         json!(second),
