@@ -2,17 +2,25 @@
 //! Reconnect, Remove), Add account, notifications and how often to check for mail (`notifications.rs`), reading
 //! (`reading_options.rs`) and clearing the recent searches. Every change is an `Intent` to the background.
 
+use std::cell::RefCell;
+
 use gmux_core::inbox::SyncHealth;
 use gmux_core::protocol::AccountStatus;
 use gmux_core::view;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Document;
 
 use super::Page;
 use crate::dom::{self, el, text_button};
 use crate::i18n::{t, t_with};
 
+thread_local! {
+    /// What the account list was drawn from last (see [`draw_accounts`]).
+    static ACCOUNTS_DRAWN: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
 /// One account as the options page lists it.
+#[derive(Debug)]
 struct AccountLine {
     id: String,
     email: String,
@@ -127,11 +135,23 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// The account list, drawn again only when what it shows changes: every sync writes the status, and a list
+/// drawn anew each time would close a colour picker left open and take the focus from its controls. When it does
+/// change, the focus goes back to the same control of the same account.
 fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
+    let lines = account_lines(page);
+    let drawn_from = format!("{lines:?}|{:?}", page.settings.accounts);
+    if ACCOUNTS_DRAWN.with(|d| *d.borrow() == drawn_from) {
+        return Ok(());
+    }
+    let focused = document
+        .active_element()
+        .filter(|a| a.closest("#account-list").ok().flatten().is_some())
+        .map(|a| control_of(&a));
     let Some(list) = dom::clear(document, "account-list")? else {
         return Ok(());
     };
-    let lines = account_lines(page);
+    ACCOUNTS_DRAWN.with(|d| *d.borrow_mut() = drawn_from);
     if lines.is_empty() {
         let empty = el(document, "li", "acct-empty", Some(&t("noAccountsOptions")))?;
         list.append_child(&empty)?;
@@ -177,5 +197,19 @@ fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
         item.append_child(&remove)?;
         list.append_child(&item)?;
     }
+    if let Some(control) = focused {
+        let controls = list.query_selector_all("input, button")?;
+        let again = (0..controls.length())
+            .filter_map(|i| controls.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+            .find(|e| control_of(e) == control);
+        if let Some(again) = again {
+            again.focus()?;
+        }
+    }
     Ok(())
+}
+
+/// Which control of which account an element of the list is: the same in the list drawn again.
+fn control_of(element: &web_sys::Element) -> [Option<String>; 4] {
+    ["data-account", "data-setting", "data-switch", "data-action"].map(|a| element.get_attribute(a))
 }

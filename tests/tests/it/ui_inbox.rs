@@ -386,6 +386,7 @@ fn check_options(instance: &mut ExtensionBrowser, store: &InboxStore, now: u64) 
             {"email": "user2@gmux.test", "color": view::ACCOUNT_PALETTE[2], "reconnect": false, "remove": true},
         ])
     );
+    check_account_list_kept(instance, store, &status);
     let poll = ok(instance
         .session
         .execute("return document.getElementById('poll-every').value;", &[]));
@@ -394,6 +395,61 @@ fn check_options(instance: &mut ExtensionBrowser, store: &InboxStore, now: u64) 
     let add = ok(instance.session.find_css("#add-account"));
     assert_eq!(ok(instance.session.element_text(&add)), "Add account");
     ok(instance.screenshot("options"));
+}
+
+/// Every sync writes the status. One that changes nothing the account list shows leaves the list as it is (a
+/// colour picker left open stays open, the focus stays); one that changes it draws it again with the focus
+/// back on the same control.
+fn check_account_list_kept(
+    instance: &ExtensionBrowser,
+    store: &InboxStore,
+    status: &serde_json::Value,
+) {
+    let color = "#account-list .acct-item:nth-child(1) input[type=color]";
+    ok(instance.session.execute(
+        "const c = document.querySelector(arguments[0]); c.focus(); c.gmuxMark = true; return true;",
+        &[json!(color)],
+    ));
+    let shown = |text: &str| {
+        let text = text.to_string();
+        wait_until(&format!("{text:?} on the options page"), DEADLINE, || {
+            ok(instance.session.execute(
+                "return document.body.textContent.includes(arguments[0]);",
+                &[json!(text)],
+            )) == json!(true)
+        });
+    };
+    let focus = || {
+        ok(instance.session.execute(
+            "const c = document.querySelector(arguments[0]);
+             return [c.gmuxMark === true, document.activeElement === c];",
+            &[json!(color)],
+        ))
+    };
+    let mut written = status.clone();
+    written["host_version"] = json!("0.1.1");
+    ok(instance.seed_inbox(store, &written));
+    shown("gmux-host 0.1.1");
+    assert_eq!(
+        focus(),
+        json!([true, true]),
+        "the same colour input, focused"
+    );
+    written["accounts"][2]["status"] = json!("reauth_required");
+    ok(instance.seed_inbox(store, &written));
+    wait_until("the third account's Reconnect", DEADLINE, || {
+        instance
+            .session
+            .find_css("#account-list .acct-item:nth-child(3) .reconnect")
+            .is_ok()
+    });
+    assert_eq!(
+        focus(),
+        json!([false, true]),
+        "drawn again, the focus on the same control"
+    );
+    ok(instance.seed_inbox(store, status));
+    shown("gmux-host 0.1.0");
 }
 
 fn shoot(instance: &mut ExtensionBrowser, store: &InboxStore, suffix: &str) {
