@@ -36,6 +36,8 @@ struct Open {
 
 thread_local! {
     static OPEN: RefCell<Option<Open>> = const { RefCell::new(None) };
+    /// The undo window the options page's choices were drawn for.
+    static UNDO_CHOICES_DRAWN: RefCell<String> = const { RefCell::new(String::new()) };
     /// The send waiting for its undo window: `(id, until)`.
     static PENDING: RefCell<Option<(String, u64)>> = const { RefCell::new(None) };
 }
@@ -57,6 +59,11 @@ fn document() -> Option<Document> {
 /// The options page's Sending section: the undo window.
 pub(super) fn draw_options(document: &Document, page: &super::Page) -> Result<(), JsValue> {
     let current = page.settings.compose.undo_seconds();
+    if document.get_element_by_id("undo-seconds").is_none()
+        || !dom::changed(&UNDO_CHOICES_DRAWN, current.to_string())
+    {
+        return Ok(());
+    }
     if let Some(select) = dom::clear(document, "undo-seconds")? {
         for (seconds, _) in decide::undo_choices(current) {
             let words = match seconds {

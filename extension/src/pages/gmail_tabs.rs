@@ -21,6 +21,8 @@ use crate::i18n::{t, t_with};
 thread_local! {
     /// Whether the permission is held, once known (the settings card draws from it).
     static ALLOWED: Cell<Option<bool>> = const { Cell::new(None) };
+    /// Whether access was allowed when the options page's card was drawn last.
+    static CARD_DRAWN: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// Opens `thread` of the account `email` in Gmail: in its open Gmail tab when gmux may see one, else in a new tab.
@@ -120,6 +122,11 @@ pub(super) fn draw_options(document: &Document) -> Result<(), JsValue> {
         });
         return Ok(());
     };
+    if document.get_element_by_id("gmail-tabs").is_none()
+        || !dom::changed(&CARD_DRAWN, allowed.to_string())
+    {
+        return Ok(());
+    }
     let Some(card) = dom::clear(document, "gmail-tabs")? else {
         return Ok(());
     };

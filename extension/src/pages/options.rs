@@ -140,8 +140,12 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
 /// change, the focus goes back to the same control of the same account.
 fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
     let lines = account_lines(page);
-    let drawn_from = format!("{lines:?}|{:?}", page.settings.accounts);
-    if ACCOUNTS_DRAWN.with(|d| *d.borrow() == drawn_from) {
+    if document.get_element_by_id("account-list").is_none()
+        || !dom::changed(
+            &ACCOUNTS_DRAWN,
+            format!("{lines:?}|{:?}", page.settings.accounts),
+        )
+    {
         return Ok(());
     }
     let focused = document
@@ -151,7 +155,6 @@ fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
     let Some(list) = dom::clear(document, "account-list")? else {
         return Ok(());
     };
-    ACCOUNTS_DRAWN.with(|d| *d.borrow_mut() = drawn_from);
     if lines.is_empty() {
         let empty = el(document, "li", "acct-empty", Some(&t("noAccountsOptions")))?;
         list.append_child(&empty)?;

@@ -2,6 +2,8 @@
 //! whose images always show (per account), each with a way to take it back. Every change is an
 //! `Intent::SetReader` to the background.
 
+use std::cell::RefCell;
+
 use gmux_core::reader::MarkRead;
 use wasm_bindgen::JsValue;
 use web_sys::Document;
@@ -10,8 +12,23 @@ use super::Page;
 use crate::dom::{self, el, text_button};
 use crate::i18n::{t, t_with};
 
+thread_local! {
+    /// What the Reading section was drawn from last.
+    static DRAWN: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
 pub(super) fn draw(document: &Document, page: &Page) -> Result<(), JsValue> {
     let reader = &page.settings.reader;
+    let emails: Vec<Option<&str>> = reader
+        .images_from
+        .keys()
+        .map(|a| page.store.account(a).map(|a| a.account.email.as_str()))
+        .collect();
+    if document.get_element_by_id("mark-read").is_none()
+        || !dom::changed(&DRAWN, format!("{reader:?}|{emails:?}"))
+    {
+        return Ok(());
+    }
     if let Some(select) = dom::clear(document, "mark-read")? {
         for choice in MarkRead::choices(reader.mark_read) {
             let option = el(document, "option", "", Some(&mark_read_words(choice)))?;

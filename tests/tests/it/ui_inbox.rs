@@ -406,10 +406,21 @@ fn check_account_list_kept(
     status: &serde_json::Value,
 ) {
     let color = "#account-list .acct-item:nth-child(1) input[type=color]";
+    // The other sections' controls too: the undo window's and mark read's choices, the Gmail tabs' button.
+    let others = "#undo-seconds option, #mark-read option, #gmail-tabs button";
     ok(instance.session.execute(
-        "const c = document.querySelector(arguments[0]); c.focus(); c.gmuxMark = true; return true;",
-        &[json!(color)],
+        "const c = document.querySelector(arguments[0]); c.focus(); c.gmuxMark = true;
+         for (const e of document.querySelectorAll(arguments[1])) e.gmuxMark = true;
+         return true;",
+        &[json!(color), json!(others)],
     ));
+    let others_kept = || {
+        ok(instance.session.execute(
+            "const all = [...document.querySelectorAll(arguments[0])];
+             return all.length > 0 && all.every((e) => e.gmuxMark === true);",
+            &[json!(others)],
+        ))
+    };
     let shown = |text: &str| {
         let text = text.to_string();
         wait_until(&format!("{text:?} on the options page"), DEADLINE, || {
@@ -434,6 +445,11 @@ fn check_account_list_kept(
         focus(),
         json!([true, true]),
         "the same colour input, focused"
+    );
+    assert_eq!(
+        others_kept(),
+        json!(true),
+        "the other sections' controls kept"
     );
     written["accounts"][2]["status"] = json!("reauth_required");
     ok(instance.seed_inbox(store, &written));
