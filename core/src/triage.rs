@@ -752,6 +752,48 @@ impl ActionOrder {
     }
 }
 
+/// The rows each action changed in a list the page fetched (beyond the stored inbox), kept until its answer:
+/// the answer puts back those the background names. An action's answer gets its own rows; an undo's gets the
+/// rows of the last action done when the undo's answer comes (the background undoes the last one done by then),
+/// so an action started before an undo's answer keeps its rows. `T` is the page's handle of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRows<T> {
+    pending: Vec<(u32, Vec<T>)>,
+    done: Vec<T>,
+}
+
+impl<T> Default for ActionRows<T> {
+    fn default() -> Self {
+        Self {
+            pending: Vec::new(),
+            done: Vec::new(),
+        }
+    }
+}
+
+impl<T> ActionRows<T> {
+    /// Action `number` (from [`ActionOrder::start`]) changed `rows`.
+    pub fn started(&mut self, number: u32, rows: Vec<T>) {
+        self.pending.push((number, rows));
+    }
+
+    /// The answer of action `number`, or of an undo (`undoing`): the rows it may put back.
+    pub fn answered(&mut self, number: u32, undoing: bool) -> Vec<T> {
+        if undoing {
+            return std::mem::take(&mut self.done);
+        }
+        match self.pending.iter().position(|(n, _)| *n == number) {
+            Some(at) => self.pending.remove(at).1,
+            None => Vec::new(),
+        }
+    }
+
+    /// The rows an action's answer left changed: the next undo puts them back.
+    pub fn done(&mut self, rows: Vec<T>) {
+        self.done = rows;
+    }
+}
+
 /// Mark all read's question, and the list it is about: "Mark as read" marks that list, whatever the page shows
 /// by then, and the question goes when the page shows another list (or shows one account, or all again). A
 /// question that comes after the person moved on is not shown: its words would name one list while the list on

@@ -1165,3 +1165,62 @@ fn mark_all_reads_question_is_about_one_list() {
         );
     }
 }
+
+/// Which rows each answer gets back: the action's own, or for an undo the last action done's.
+#[test]
+fn each_answer_gets_back_its_own_rows() {
+    enum Step {
+        /// Action n changed these rows.
+        Start(u32, &'static [&'static str]),
+        /// Action n's answer (an undo's when true): the rows it gets; for an action, all are left changed.
+        Answer(u32, bool, &'static [&'static str]),
+    }
+    use Step::*;
+    let cases: &[(&str, &[Step])] = &[
+        (
+            "an action, then its undo",
+            &[
+                Start(1, &["a"]),
+                Answer(1, false, &["a"]),
+                Answer(2, true, &["a"]),
+            ],
+        ),
+        (
+            "an action started before the undo's answer keeps its rows",
+            &[
+                Start(1, &["a"]),
+                Answer(1, false, &["a"]),
+                Start(3, &["x"]),
+                Answer(2, true, &["a"]),
+                Answer(3, false, &["x"]),
+                Answer(4, true, &["x"]),
+            ],
+        ),
+        (
+            "two actions in flight",
+            &[
+                Start(1, &["a"]),
+                Start(2, &["b"]),
+                Answer(1, false, &["a"]),
+                Answer(2, false, &["b"]),
+                Answer(3, true, &["b"]),
+                Answer(4, true, &[]),
+            ],
+        ),
+    ];
+    for (what, steps) in cases {
+        let mut rows = ActionRows::default();
+        for (i, step) in steps.iter().enumerate() {
+            match step {
+                Start(n, changed) => rows.started(*n, changed.to_vec()),
+                Answer(n, undoing, expected) => {
+                    let got = rows.answered(*n, *undoing);
+                    assert_eq!(&got, expected, "{what}, step {i}");
+                    if !undoing {
+                        rows.done(got);
+                    }
+                }
+            }
+        }
+    }
+}

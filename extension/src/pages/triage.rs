@@ -8,9 +8,9 @@ use gmux_core::inbox::ThreadRow;
 use gmux_core::listing::{AccountLabelIds, View};
 use gmux_core::messages::{Intent, SNOOZES_KEY};
 use gmux_core::triage::{
-    read_toggle_of, relabel_row, snooze_menu, star_toggle_of, ActionOrder, MarkAllQuestion,
-    Selection, SnoozeChoice, Snoozes, TriageAction, TriageKey, TriageReply, SNOOZED_LABEL_NAME,
-    UNDO_TOAST_MS,
+    read_toggle_of, relabel_row, snooze_menu, star_toggle_of, ActionOrder, ActionRows,
+    MarkAllQuestion, Selection, SnoozeChoice, Snoozes, TriageAction, TriageKey, TriageReply,
+    SNOOZED_LABEL_NAME, UNDO_TOAST_MS,
 };
 use gmux_core::views::Undo as ViewUndo;
 use wasm_bindgen::{JsCast, JsValue};
@@ -36,8 +36,9 @@ pub(super) struct TriageUi {
     toast_seq: u32,
     /// The actions started here, in order: only the last one's answer shows its toast.
     order: ActionOrder,
-    /// Rows of the last action as a view beyond the stored inbox showed them before: its undo puts them back.
-    handles: Vec<ViewUndo>,
+    /// Rows of each action as a view beyond the stored inbox showed them before: its answer, or its undo's,
+    /// puts them back.
+    rows: ActionRows<ViewUndo>,
     /// Mark all read's question, waiting for the person's answer, and the list it is about.
     confirm: Option<MarkAllQuestion>,
     /// Actions sent to the background and not yet answered. While Gmail is changing many conversations, a page
@@ -272,10 +273,10 @@ fn act_as(action: TriageAction, keys: Vec<Key>, snooze: Option<SnoozeChoice>) {
             .cloned();
         update(|page| page.focused = next);
     }
+    let mut handles = Vec::new();
     update(|page| {
         page.message = None;
         page.confirmation = None;
-        let mut handles = Vec::new();
         for (a, t) in &keys {
             let Some(row) = find_row(page, a, t) else {
                 continue;
@@ -288,7 +289,6 @@ fn act_as(action: TriageAction, keys: Vec<Key>, snooze: Option<SnoozeChoice>) {
             }
             rows.push(row);
         }
-        page.triage.handles = handles;
         page.triage.selection.clear();
         page.views.picker_moves = None;
         page.triage.snoozing = None;
@@ -312,6 +312,7 @@ fn act_as(action: TriageAction, keys: Vec<Key>, snooze: Option<SnoozeChoice>) {
         // not the one it names. This action's toast comes with its answer.
         page.triage.toast = None;
         number = page.triage.order.start();
+        page.triage.rows.started(number, handles);
     });
     spawn_local(async move {
         let reply = match browser::send_message::<_, TriageReply>(&intent).await {
@@ -357,7 +358,7 @@ fn settle(reply: TriageReply, undoing: bool, number: u32) {
     let mut seq = 0;
     update(|page| {
         page.triage.in_flight = page.triage.in_flight.saturating_sub(1);
-        let handles = std::mem::take(&mut page.triage.handles);
+        let handles = page.triage.rows.answered(number, undoing);
         let mut kept = Vec::new();
         // An undo that fully worked puts back every row the action changed here (mark all read's undo names no
         // rows: it changes messages); otherwise only the rows the background names.
@@ -369,7 +370,9 @@ fn settle(reply: TriageReply, undoing: bool, number: u32) {
                 kept.push(h);
             }
         }
-        page.triage.handles = if undoing { Vec::new() } else { kept };
+        if !undoing {
+            page.triage.rows.done(kept);
+        }
         if !reply.failures.is_empty() {
             page.message = Some(reply.failures.join(" "));
         }
@@ -484,7 +487,7 @@ fn mark_all_read_of(view: View, only: Option<String>, confirmed: bool) {
                         handles.push(h);
                     }
                 }
-                page.triage.handles = handles;
+                page.triage.rows.started(number, handles);
             });
         }
         settle(reply, false, number);

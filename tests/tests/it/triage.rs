@@ -695,6 +695,61 @@ fn check_triage(browser: Browser) {
         toast(&instance).is_some_and(|(t, _)| t == "Marked 900 conversations as read.")
     });
 
+    // In a list beyond the stored inbox, an undo and an action started before the undo's answer each put back
+    // their own rows: the first trashed row comes back, the second stays gone. The undo is slowed so that the
+    // second action starts first.
+    let view = ok(instance.wait_for_inbox("the newsletters", |v| v.rows.len() > 3));
+    // The accounts' newsletters share their ids: two rows of different ids, each its id's first in the list
+    // (where `focus_row` finds it).
+    let first = view.rows[0].clone();
+    let second = view
+        .rows
+        .iter()
+        .find(|r| r.thread != first.thread)
+        .expect("a second newsletter")
+        .clone();
+    let in_trash = |row: &gmux_e2e::RowView| {
+        has(
+            &messages_of(&truth, &email_of(&row.account), &row.thread),
+            "TRASH",
+        )
+    };
+    let trashed = "Moved to Trash: 1 conversation.";
+    focus_row(&instance, &first.thread);
+    ok(instance.session.press_keys(&["#"], false));
+    wait_until("the first newsletter in the trash", || in_trash(&first));
+    wait_until("its toast", || {
+        toast(&instance).is_some_and(|(t, undo)| undo && t == trashed)
+    });
+    ok(emulator.post(
+        "/_emulator/faults",
+        json!({"method": "gmail.users.threads.untrash", "latency_ms": 1500, "count": 1}),
+    ));
+    ok(instance.session.press_keys(&["z"], false));
+    focus_row(&instance, &second.thread);
+    ok(instance.session.press_keys(&["#"], false));
+    wait_until("the first back and the second in the trash", || {
+        !in_trash(&first) && in_trash(&second)
+    });
+    wait_until("the second's toast", || {
+        toast(&instance).is_some_and(|(t, undo)| undo && t == trashed)
+    });
+    let shown = ok(instance.inbox_view());
+    let listed = |row: &gmux_e2e::RowView| {
+        shown
+            .rows
+            .iter()
+            .any(|r| r.account == row.account && r.thread == row.thread)
+    };
+    assert!(
+        listed(&first) && !listed(&second),
+        "the first back in the list ({}), the second gone ({})",
+        listed(&first),
+        !listed(&second)
+    );
+    ok(instance.session.press_keys(&["z"], false));
+    wait_until("the second back", || !in_trash(&second));
+
     // Snooze (`b`): tomorrow morning from the menu, into each account's gmux/Snoozed label and the stored
     // list; the Snoozed view shows it with its time, and Unsnooze brings it back.
     ok(instance.click_css("#tabs button[data-action=\"back\"]"));
