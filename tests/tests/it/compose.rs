@@ -797,6 +797,20 @@ fn check_two_sends(instance: &ExtensionBrowser, emulator: &EmulatorProcess, emai
             &[],
         ))
     };
+    let undo_still_for = |id: &str| {
+        let shown = shown_toast();
+        assert_eq!(shown[0], json!(id), "the later send's toast stays: {shown}");
+        assert_eq!(shown[1], json!(true), "with its Undo: {shown}");
+    };
+    // Waits for the live region to have said `text`.
+    let said = |what: &str, text: &str| {
+        wait_until(what, || {
+            let said = ok(instance.session.execute("return window.gmuxSaid;", &[]));
+            said.as_array()
+                .is_some_and(|s| s.iter().any(|t| t == text))
+                .then_some(())
+        });
+    };
     // Everything the live region says from here on.
     ok(instance.session.execute(
         "window.gmuxSaid = [];
@@ -818,34 +832,12 @@ fn check_two_sends(instance: &ExtensionBrowser, emulator: &EmulatorProcess, emai
     ok(instance.session.press_keys(&["c"], false));
     wait_composer(instance, "a third composer", |c| c["subject"] == "");
     ok(instance.click_css("#composer [data-action=compose-discard]"));
-    wait_until("the discard's outcome in the page", || {
-        let said = ok(instance.session.execute("return window.gmuxSaid;", &[]));
-        said.as_array()
-            .is_some_and(|s| s.iter().any(|t| t == "Draft discarded"))
-            .then_some(())
-    });
-    let shown = shown_toast();
-    assert_eq!(
-        shown[0],
-        json!(second),
-        "the second send's toast stays: {shown}"
-    );
-    assert_eq!(shown[1], json!(true), "with its Undo: {shown}");
+    said("the discard's outcome in the page", "Draft discarded");
+    undo_still_for(&second);
     let (raw, _) = wait_sent(instance, emulator, &from, before + 1);
     assert_eq!(read_raw(&raw).subject, "First of two");
-    wait_until("the first send's outcome in the page", || {
-        let said = ok(instance.session.execute("return window.gmuxSaid;", &[]));
-        said.as_array()
-            .is_some_and(|s| s.iter().any(|t| t == "Message sent"))
-            .then_some(())
-    });
-    let shown = shown_toast();
-    assert_eq!(
-        shown[0],
-        json!(second),
-        "the second send's toast stays: {shown}"
-    );
-    assert_eq!(shown[1], json!(true), "with its Undo: {shown}");
+    said("the first send's outcome in the page", "Message sent");
+    undo_still_for(&second);
     ok(instance.click_css("#compose-toast .compose-undo"));
     let c = wait_composer(instance, "the second message after Undo", |c| {
         c["subject"] == "Second of two"
