@@ -644,24 +644,21 @@ fn check_triage(browser: Browser) {
         "a question about ann's list alone"
     );
     // And a question shown goes when another list is shown.
-    ok(instance.click_css(&ann_chip));
-    ann_alone("ann's newsletters again");
-    ok(instance.click_css("#mark-all-read"));
-    wait_until("the question for ann", || {
-        question(&instance).as_deref()
-            == Some("Mark 300 conversations in Newsletters of ann@triage.test as read?")
-    });
+    let ask_for_ann = |what: &str| {
+        ok(instance.click_css(&ann_chip));
+        ann_alone(what);
+        ok(instance.click_css("#mark-all-read"));
+        wait_until("the question for ann", || {
+            question(&instance).as_deref()
+                == Some("Mark 300 conversations in Newsletters of ann@triage.test as read?")
+        });
+    };
+    ask_for_ann("ann's newsletters again");
     ok(instance.click_css(&ann_chip));
     every_account("every account's newsletters, the question up");
     wait_until("the question gone", || question(&instance).is_none());
     assert_eq!(unread_newsletters(&emails[0]), NEWSLETTERS as u64);
-    ok(instance.click_css(&ann_chip));
-    ann_alone("ann's newsletters once more");
-    ok(instance.click_css("#mark-all-read"));
-    wait_until("the question for ann", || {
-        question(&instance).as_deref()
-            == Some("Mark 300 conversations in Newsletters of ann@triage.test as read?")
-    });
+    ask_for_ann("ann's newsletters once more");
     ok(instance.screenshot("triage-mark-all-read-question"));
     ok(instance.click_css("#confirm-read"));
     wait_until("ann's 300 marked read at the emulator", || {
