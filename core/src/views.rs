@@ -664,5 +664,26 @@ pub fn tab_of(view: &View) -> Option<Option<Category>> {
     }
 }
 
+/// Mark all read's question, and the list it is about: "Mark as read" marks that list, whatever the page shows
+/// by then, and the question goes when the page shows another list (or shows one account, or all again). A
+/// question that comes after the person moved on is not shown: its words would name one list while the list on
+/// screen is another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkAllQuestion {
+    /// "Mark 312 conversations in Work as read?"
+    pub question: String,
+    /// The list asked about.
+    pub view: View,
+    /// The one account it was shown for, if one alone.
+    pub only: Option<String>,
+}
+
+impl MarkAllQuestion {
+    /// Whether the page still shows the list the question is about.
+    pub fn is_about(&self, view: &View, only: Option<&str>) -> bool {
+        self.view == *view && self.only.as_deref() == only
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -1134,38 +1134,6 @@ fn only_the_action_started_last_shows_its_toast() {
     }
 }
 
-/// Mark all read's question belongs to the list it was asked on: another view, or one account instead of all
-/// (or all instead of one), is another list.
-#[test]
-fn mark_all_reads_question_is_about_one_list() {
-    let search = |query: &str| View::Search {
-        query: query.to_string(),
-    };
-    let question = |view: View, only: Option<&str>| MarkAllQuestion {
-        question: "Mark 312 conversations in Work as read?".to_string(),
-        view,
-        only: only.map(str::to_string),
-    };
-    // (asked on, account alone, shown now, account alone now, still about the list shown)
-    let cases = [
-        (search("L1"), None, search("L1"), None, true),
-        (search("L1"), Some("ann"), search("L1"), Some("ann"), true),
-        (search("L1"), Some("ann"), search("L1"), None, false),
-        (search("L1"), None, search("L1"), Some("ann"), false),
-        (search("L1"), Some("ann"), search("L1"), Some("bob"), false),
-        (search("L1"), None, search("L2"), None, false),
-        (search("L1"), None, View::Inbox, None, false),
-        (View::AllMail, None, View::AllMail, None, true),
-    ];
-    for (asked, alone, shown, alone_now, expected) in cases {
-        assert_eq!(
-            question(asked.clone(), alone).is_about(&shown, alone_now),
-            expected,
-            "{asked:?} {alone:?} / {shown:?} {alone_now:?}"
-        );
-    }
-}
-
 /// Which rows each answer gets back: the action's own, or for an undo the last action done's.
 #[test]
 fn each_answer_gets_back_its_own_rows() {

@@ -8,11 +8,10 @@ use gmux_core::inbox::ThreadRow;
 use gmux_core::listing::{AccountLabelIds, View};
 use gmux_core::messages::{Intent, SNOOZES_KEY};
 use gmux_core::triage::{
-    read_toggle_of, relabel_row, snooze_menu, star_toggle_of, ActionOrder, ActionRows,
-    MarkAllQuestion, Selection, SnoozeChoice, Snoozes, TriageAction, TriageKey, TriageReply,
-    SNOOZED_LABEL_NAME, UNDO_TOAST_MS,
+    read_toggle_of, relabel_row, snooze_menu, star_toggle_of, ActionOrder, ActionRows, Selection,
+    SnoozeChoice, Snoozes, TriageAction, TriageKey, TriageReply, SNOOZED_LABEL_NAME, UNDO_TOAST_MS,
 };
-use gmux_core::views::Undo as ViewUndo;
+use gmux_core::views::{MarkAllQuestion, Undo as ViewUndo};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element};
