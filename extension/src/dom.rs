@@ -159,24 +159,24 @@ pub fn append(parent: &Element, child: Element) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Says `text` through the page's live region (`#announce`, in the page's HTML from its first paint, so screen
-/// readers already follow it: a region added together with its text is not announced). Nothing moves the focus.
-/// Whether a part drawn from `from` is to be drawn (again): the first time, and whenever `from` differs from what
-/// it was drawn from last (kept in `drawn`). A part with controls is left alone when nothing it shows changed, so
+/// [`clear`], only when the part is to be drawn again: the first time, and whenever what it is drawn from (`from`)
+/// differs from last time (kept in `drawn`). A part with controls is left alone when nothing it shows changed, so
 /// the page's other redraws (every sync writes the status) close no picker and take no focus from it.
-pub fn changed(
+pub fn clear_if_changed(
+    document: &Document,
+    id: &str,
     drawn: &'static std::thread::LocalKey<std::cell::RefCell<String>>,
     from: String,
-) -> bool {
-    drawn.with(|d| {
-        if *d.borrow() == from {
-            return false;
-        }
-        *d.borrow_mut() = from;
-        true
-    })
+) -> Result<Option<Element>, JsValue> {
+    if document.get_element_by_id(id).is_none() || drawn.with(|d| *d.borrow() == from) {
+        return Ok(None);
+    }
+    drawn.with(|d| *d.borrow_mut() = from);
+    clear(document, id)
 }
 
+/// Says `text` through the page's live region (`#announce`, in the page's HTML from its first paint, so screen
+/// readers already follow it: a region added together with its text is not announced). Nothing moves the focus.
 pub fn announce(text: &str) {
     if let Some(region) = document()
         .ok()

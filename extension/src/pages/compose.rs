@@ -59,12 +59,10 @@ fn document() -> Option<Document> {
 /// The options page's Sending section: the undo window.
 pub(super) fn draw_options(document: &Document, page: &super::Page) -> Result<(), JsValue> {
     let current = page.settings.compose.undo_seconds();
-    if document.get_element_by_id("undo-seconds").is_none()
-        || !dom::changed(&UNDO_CHOICES_DRAWN, current.to_string())
+    let drawn = &UNDO_CHOICES_DRAWN;
+    if let Some(select) =
+        dom::clear_if_changed(document, "undo-seconds", drawn, current.to_string())?
     {
-        return Ok(());
-    }
-    if let Some(select) = dom::clear(document, "undo-seconds")? {
         for (seconds, _) in decide::undo_choices(current) {
             let words = match seconds {
                 0 => t("undoNone"),
@@ -959,9 +957,9 @@ fn send() {
         PENDING.with(|p| *p.borrow_mut() = Some((id.clone(), until)));
         toast(&t("sending"), Some(&id));
         let done = ask(Intent::ComposeWait { id: id.clone() }).await;
-        let waiting = PENDING.with(|p| p.borrow().as_ref().map(|(p, _)| p.clone()));
-        let owns_toast = decide::outcome_owns_toast(waiting.as_deref(), &id);
-        if waiting.as_deref() == Some(id.as_str()) {
+        // Its own Undo is over either way (when another send waits, that one keeps its own).
+        let owns_toast = owns_toast(&id);
+        if owns_toast {
             PENDING.with(|p| *p.borrow_mut() = None);
         }
         match done.state {
@@ -1019,12 +1017,16 @@ fn undo() {
 /// What became of composer `id` (a draft saved or discarded): in the toast, unless a send waits out its undo
 /// window there, whose Undo stays; the words then go to the live region alone.
 fn say(text: &str, id: &str) {
-    let waiting = PENDING.with(|p| p.borrow().as_ref().map(|(p, _)| p.clone()));
-    if decide::outcome_owns_toast(waiting.as_deref(), id) {
+    if owns_toast(id) {
         toast(text, None);
     } else {
         dom::announce(text);
     }
+}
+
+/// Whether what became of composer `id` may take the toast (`outcome_owns_toast` with the send waiting here).
+fn owns_toast(id: &str) -> bool {
+    PENDING.with(|p| decide::outcome_owns_toast(p.borrow().as_ref().map(|(p, _)| p.as_str()), id))
 }
 
 fn hide_toast() {

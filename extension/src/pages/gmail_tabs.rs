@@ -122,12 +122,9 @@ pub(super) fn draw_options(document: &Document) -> Result<(), JsValue> {
         });
         return Ok(());
     };
-    if document.get_element_by_id("gmail-tabs").is_none()
-        || !dom::changed(&CARD_DRAWN, allowed.to_string())
-    {
-        return Ok(());
-    }
-    let Some(card) = dom::clear(document, "gmail-tabs")? else {
+    let Some(card) =
+        dom::clear_if_changed(document, "gmail-tabs", &CARD_DRAWN, allowed.to_string())?
+    else {
         return Ok(());
     };
     card.set_attribute("data-allowed", if allowed { "true" } else { "false" })?;

@@ -140,19 +140,12 @@ pub(super) fn draw(page: &mut Page) -> Result<(), JsValue> {
 /// change, the focus goes back to the same control of the same account.
 fn draw_accounts(document: &Document, page: &Page) -> Result<(), JsValue> {
     let lines = account_lines(page);
-    if document.get_element_by_id("account-list").is_none()
-        || !dom::changed(
-            &ACCOUNTS_DRAWN,
-            format!("{lines:?}|{:?}", page.settings.accounts),
-        )
-    {
-        return Ok(());
-    }
     let focused = document
         .active_element()
         .filter(|a| a.closest("#account-list").ok().flatten().is_some())
         .map(|a| control_of(&a));
-    let Some(list) = dom::clear(document, "account-list")? else {
+    let from = format!("{lines:?}|{:?}", page.settings.accounts);
+    let Some(list) = dom::clear_if_changed(document, "account-list", &ACCOUNTS_DRAWN, from)? else {
         return Ok(());
     };
     if lines.is_empty() {

@@ -19,36 +19,6 @@ thread_local! {
 
 pub(super) fn draw(document: &Document, page: &Page) -> Result<(), JsValue> {
     let reader = &page.settings.reader;
-    let emails: Vec<Option<&str>> = reader
-        .images_from
-        .keys()
-        .map(|a| page.store.account(a).map(|a| a.account.email.as_str()))
-        .collect();
-    if document.get_element_by_id("mark-read").is_none()
-        || !dom::changed(&DRAWN, format!("{reader:?}|{emails:?}"))
-    {
-        return Ok(());
-    }
-    if let Some(select) = dom::clear(document, "mark-read")? {
-        for choice in MarkRead::choices(reader.mark_read) {
-            let option = el(document, "option", "", Some(&mark_read_words(choice)))?;
-            option.set_attribute("value", &choice.choice())?;
-            if choice == reader.mark_read {
-                option.set_attribute("selected", "")?;
-            }
-            select.append_child(&option)?;
-        }
-    }
-    if let Some(check) = document.get_element_by_id("prefer-plain") {
-        let _ = js_sys::Reflect::set(
-            &check,
-            &JsValue::from_str("checked"),
-            &JsValue::from_bool(reader.prefer_plain),
-        );
-    }
-    let Some(area) = dom::clear(document, "image-senders")? else {
-        return Ok(());
-    };
     let senders: Vec<(String, String, &String)> = reader
         .images_from
         .iter()
@@ -63,6 +33,28 @@ pub(super) fn draw(document: &Document, page: &Page) -> Result<(), JsValue> {
                 .map(move |s| (account.clone(), email.clone(), s))
         })
         .collect();
+    let from = format!("{reader:?}|{senders:?}");
+    let Some(select) = dom::clear_if_changed(document, "mark-read", &DRAWN, from)? else {
+        return Ok(());
+    };
+    for choice in MarkRead::choices(reader.mark_read) {
+        let option = el(document, "option", "", Some(&mark_read_words(choice)))?;
+        option.set_attribute("value", &choice.choice())?;
+        if choice == reader.mark_read {
+            option.set_attribute("selected", "")?;
+        }
+        select.append_child(&option)?;
+    }
+    if let Some(check) = document.get_element_by_id("prefer-plain") {
+        let _ = js_sys::Reflect::set(
+            &check,
+            &JsValue::from_str("checked"),
+            &JsValue::from_bool(reader.prefer_plain),
+        );
+    }
+    let Some(area) = dom::clear(document, "image-senders")? else {
+        return Ok(());
+    };
     if senders.is_empty() {
         dom::append(&area, el(document, "p", "hint", Some(&t("imagesHint")))?)?;
         return Ok(());
